@@ -1,0 +1,1 @@
+/* advice.c - not written yet */

@@ -1,0 +1,1 @@
+/* baseline.c - not written yet */

@@ -1,0 +1,1 @@
+/* har.c - not written yet */

@@ -1,0 +1,1 @@
+/* hist.c - not written yet */

@@ -1,0 +1,1 @@
+/* hostinfo.c - not written yet */

@@ -1,0 +1,1 @@
+/* recorder.c - not written yet */

@@ -1,0 +1,39 @@
+/* render.h - report renderers: text, json, markdown, html, csv, junit.
+ * Renderers format the model (report.h, gate.h); they never compute
+ * statistics and never do I/O: they append to a buffer. */
+#ifndef E2E_RENDER_H
+#define E2E_RENDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+struct e2e_report;
+struct e2e_gate_result;
+
+enum e2e_format {
+	E2E_FORMAT_TEXT = 0,
+	E2E_FORMAT_JSON,
+	E2E_FORMAT_MARKDOWN,
+	E2E_FORMAT_HTML,
+	E2E_FORMAT_CSV,
+	E2E_FORMAT_JUNIT,
+};
+
+/* "text", "json", "markdown" (or "md"), "html", "csv", "junit";
+ * E2E_ERR_INPUT with a message listing the valid names otherwise. */
+int e2e_format_parse(const char *s, enum e2e_format *out);
+const char *e2e_format_name(enum e2e_format f);
+
+struct e2e_render_input {
+	const struct e2e_report *report;
+	const struct e2e_gate_result *gate; /* NULL without a comparison */
+	bool color; /* ANSI colour (text only) */
+	bool show_paths; /* list every raw path per template */
+	const char *tool_version;
+};
+
+int e2e_render(enum e2e_format f, const struct e2e_render_input *in, struct e2e_buf *out);
+
+#endif

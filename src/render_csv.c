@@ -1,0 +1,1 @@
+/* render_csv.c - not written yet */

@@ -1,0 +1,1 @@
+/* render_html.c - not written yet */

@@ -1,0 +1,1 @@
+/* render_junit.c - not written yet */

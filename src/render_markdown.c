@@ -1,0 +1,1 @@
+/* render_markdown.c - not written yet */

@@ -1,0 +1,1 @@
+/* render_text.c - not written yet */

@@ -1,0 +1,30 @@
+/* routes.h - explicit route templates (--routes FILE): a list of lines
+ * "METHOD /users/{id}" (method optional = any, '#' comments) or an OpenAPI
+ * 3.x JSON document (paths, with a base path from servers[0].url).
+ * Explicit templates win over automatic templating; among several matches
+ * the most specific wins (literal segments beat parameters, leftmost first). */
+#ifndef E2E_ROUTES_H
+#define E2E_ROUTES_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct e2e_routes;
+
+/* Loads a routes file. Returns 0 and *out (caller destroys), or
+ * E2E_ERR_INPUT naming the file and line or JSON path, or E2E_ERR_RUNTIME
+ * when the file cannot be read. */
+int e2e_routes_load(const char *path, struct e2e_routes **out);
+/* Same from memory; name is used in messages. */
+int e2e_routes_parse(const char *name, const char *data, size_t len, struct e2e_routes **out);
+void e2e_routes_destroy(struct e2e_routes *r);
+size_t e2e_routes_count(const struct e2e_routes *r);
+
+/* Appends the endpoint key ("METHOD /template") for a request to out:
+ * the best explicit match when routes is non-NULL and one matches, the
+ * automatic template otherwise (e2e_template_key). */
+void e2e_routes_key(const struct e2e_routes *routes, struct e2e_buf *out, const char *method,
+		    size_t method_len, const char *path, size_t path_len);
+
+#endif

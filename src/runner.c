@@ -1,0 +1,1 @@
+/* runner.c - not written yet */

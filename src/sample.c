@@ -1,0 +1,42 @@
+#include "sample.h"
+
+#include <string.h>
+
+#include "banned.h"
+
+static const char *const kind_names[E2E_EK__COUNT] = {
+	[E2E_EK_NONE] = "",
+	[E2E_EK_REFUSED] = "refused",
+	[E2E_EK_RESET] = "reset",
+	[E2E_EK_TIMEOUT] = "timeout",
+	[E2E_EK_PROTOCOL] = "protocol",
+	[E2E_EK_TLS] = "tls",
+	[E2E_EK_RESOLVE] = "resolve",
+	[E2E_EK_CLIENT_ABORT] = "client_abort",
+	[E2E_EK_INTERNAL] = "internal",
+	[E2E_EK_UPSTREAM_OTHER] = "upstream",
+};
+
+const char *e2e_error_kind_name(int kind)
+{
+	if (kind < 0 || kind >= E2E_EK__COUNT)
+		return "unknown";
+	return kind_names[kind];
+}
+
+int e2e_error_kind_parse(const char *name)
+{
+	for (int k = 1; k < E2E_EK__COUNT; k++)
+		if (strcmp(name, kind_names[k]) == 0)
+			return k;
+	return -1;
+}
+
+bool e2e_sample_is_error(const struct e2e_sample *s, bool count_4xx)
+{
+	if (s->error != E2E_EK_NONE)
+		return true;
+	if (s->status >= 500)
+		return true;
+	return count_4xx && s->status >= 400 && s->status < 500;
+}

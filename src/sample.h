@@ -1,0 +1,66 @@
+/* sample.h - what is recorded per request, shared by capture, store,
+ * import and analysis. No header values, bodies or query values ever. */
+#ifndef E2E_SAMPLE_H
+#define E2E_SAMPLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Why a request did not complete normally. Stored as a small integer:
+ * never renumber, only append. */
+enum e2e_error_kind {
+	E2E_EK_NONE = 0,
+	E2E_EK_REFUSED = 1, /* upstream refused the connection -> 502 */
+	E2E_EK_RESET = 2, /* upstream reset or closed mid-exchange -> 502 */
+	E2E_EK_TIMEOUT = 3, /* no upstream answer within --upstream-timeout -> 504 */
+	E2E_EK_PROTOCOL = 4, /* upstream sent invalid HTTP -> 502 */
+	E2E_EK_TLS = 5, /* TLS handshake or certificate failure -> 502 */
+	E2E_EK_RESOLVE = 6, /* cannot resolve the target host -> 502 */
+	E2E_EK_CLIENT_ABORT = 7, /* the client went away before the response ended */
+	E2E_EK_INTERNAL = 8, /* the proxy itself failed (out of memory...) */
+	E2E_EK_UPSTREAM_OTHER = 9, /* any other upstream transfer failure -> 502 */
+	E2E_EK__COUNT
+};
+
+/* "refused", "reset", "timeout", ... ("" for NONE, "unknown" out of range). */
+const char *e2e_error_kind_name(int kind);
+/* Parses a name back; -1 if unknown. */
+int e2e_error_kind_parse(const char *name);
+
+/* One stored request. path_id refers to the store's path table, which
+ * maps it to (method, raw path without query, endpoint). */
+struct e2e_sample {
+	uint64_t start_ns; /* monotonic offset from the run's start */
+	uint32_t path_id;
+	uint16_t status; /* 0 when no response was produced */
+	uint8_t error; /* enum e2e_error_kind */
+	uint32_t ttfb_us; /* upstream: request sent -> first response byte */
+	uint32_t total_us; /* upstream: request start -> last response byte */
+	uint32_t proxy_us; /* time spent inside the proxy itself */
+	uint64_t req_bytes; /* request body bytes */
+	uint64_t resp_bytes; /* response body bytes */
+};
+
+/* Latency used by every report: total upstream time in microseconds. */
+static inline uint32_t e2e_sample_latency_us(const struct e2e_sample *s)
+{
+	return s->total_us;
+}
+
+/* Is this sample an error? Transport errors always; 5xx always; 4xx only
+ * when count_4xx is set (perf-report --errors 4xx). */
+bool e2e_sample_is_error(const struct e2e_sample *s, bool count_4xx);
+
+/* A captured request before it has a path id: what the proxy and the HAR
+ * importer hand to the recorder. method and path point into memory owned
+ * by the producer (a batch arena) and are not NUL-terminated. */
+struct e2e_capture {
+	struct e2e_sample s; /* path_id unset */
+	const char *method;
+	const char *path; /* raw path, query already removed */
+	uint16_t method_len;
+	uint32_t path_len;
+};
+
+#endif

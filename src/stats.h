@@ -1,0 +1,29 @@
+/* stats.h - exact descriptive statistics on raw samples. Pure functions,
+ * no I/O. */
+#ifndef E2E_STATS_H
+#define E2E_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Quantile q in [0,1] of v[0..n-1], Hyndman-Fan type 7 (numpy's default
+ * "linear"): h = (n-1)q, result = x[floor h] + (h - floor h)(x[floor h + 1]
+ * - x[floor h]) on the sorted values. Reorders v in place (selection,
+ * O(n) expected, no full sort). n == 0 returns NAN. */
+double e2e_stats_quantile(double *v, size_t n, double q);
+
+/* Several quantiles at once (qs ascending), reusing the partitioning of the
+ * previous one; out[i] for qs[i]. Reorders v. */
+void e2e_stats_quantiles(double *v, size_t n, const double *qs, size_t nq, double *out);
+
+struct e2e_summary {
+	size_t n;
+	double min, max, mean;
+	double stddev; /* sample standard deviation (n-1); 0 when n < 2 */
+	double sum;
+};
+
+/* Summary of v (not reordered). All fields 0 (and n 0) when n == 0. */
+void e2e_stats_summary(const double *v, size_t n, struct e2e_summary *out);
+
+#endif

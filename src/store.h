@@ -1,0 +1,106 @@
+/* store.h - the SQLite store: the only module that holds SQL.
+ *
+ * One file (WAL, busy timeout, several processes at once), schema migrated
+ * on PRAGMA user_version, prepared statements only. Raw samples are kept,
+ * packed compactly per batch (<= 40 bytes per request on disk). */
+#ifndef E2E_STORE_H
+#define E2E_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sample.h"
+
+struct e2e_store;
+
+enum e2e_store_flags {
+	E2E_STORE_READONLY = 1 << 0, /* never create, never write */
+	E2E_STORE_CREATE = 1 << 1, /* create the file (mode 0600) and parents */
+};
+
+/* Opens (and creates/migrates unless READONLY) the database. A file that is
+ * not an e2e database, or has a newer schema version, is left untouched:
+ * E2E_ERR_INPUT naming it. A missing file with READONLY: E2E_ERR_RUNTIME
+ * ("no database at '...'"). Caller closes. */
+int e2e_store_open(const char *path, int flags, struct e2e_store **out);
+/* Accepts NULL. */
+void e2e_store_close(struct e2e_store *st);
+const char *e2e_store_path(const struct e2e_store *st);
+
+/* One run. Strings are owned by the struct (e2e_run_finish frees them);
+ * "" rather than NULL for unknown text, -1 for an unknown exit status. */
+struct e2e_run {
+	int64_t id;
+	char *service;
+	int64_t started_ms; /* wall clock, Unix ms */
+	int64_t ended_ms; /* 0 while running or when it never finished */
+	uint64_t duration_ns; /* monotonic duration of the capture */
+	char *command; /* wrapped command line, "" in session mode */
+	int exit_status; /* wrapped command's status; -1 unknown */
+	char *git_commit;
+	char *git_branch;
+	char *host_cpu;
+	int host_cores;
+	char *host_os;
+	char *tool_version;
+	char *source; /* "proxy" or "har:NAME sha256:HEX" */
+	char *target; /* upstream URL, "" for imports */
+	uint32_t max_concurrency;
+	uint64_t recorded;
+	uint64_t dropped;
+	bool complete; /* finished normally */
+};
+
+void e2e_run_finish(struct e2e_run *r);
+
+/* Inserts a run (id, ended_ms, counts and complete are ignored) and
+ * returns its id. */
+int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *out_id);
+/* Progress written with every batch so that a killed run keeps counts. */
+int e2e_store_run_progress(struct e2e_store *st, int64_t run_id, uint64_t recorded, uint64_t dropped,
+			   uint32_t max_concurrency);
+/* Final update: ended_ms, duration_ns, exit_status, max_concurrency,
+ * recorded, dropped, complete, taken from r (by r->id). */
+int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r);
+/* E2E_ERR_INPUT "no run N" when absent. */
+int e2e_store_run_get(struct e2e_store *st, int64_t id, struct e2e_run *out);
+/* Runs of a service (all services when NULL), newest first. Caller frees
+ * with e2e_store_runs_free(). */
+int e2e_store_runs_list(struct e2e_store *st, const char *service, struct e2e_run **out, size_t *n);
+void e2e_store_runs_free(struct e2e_run *runs, size_t n);
+
+/* Batches: everything between begin and commit is one transaction
+ * (BEGIN IMMEDIATE, retried under the busy timeout). */
+int e2e_store_begin(struct e2e_store *st);
+int e2e_store_commit(struct e2e_store *st);
+/* Accepts a store with no open transaction. */
+void e2e_store_rollback(struct e2e_store *st);
+
+/* Returns the id of (method, path), creating it with its endpoint key if
+ * new. Ids are stable for the life of the database. */
+int e2e_store_path_intern(struct e2e_store *st, const char *method, const char *path, const char *endpoint,
+			  uint32_t *out_id);
+
+struct e2e_path {
+	uint32_t id;
+	char *method;
+	char *path;
+	char *endpoint;
+};
+/* Every path, ascending id. Caller frees with e2e_store_paths_free(). */
+int e2e_store_paths_load(struct e2e_store *st, struct e2e_path **out, size_t *n);
+void e2e_store_paths_free(struct e2e_path *paths, size_t n);
+
+/* Appends samples to a run (inside the caller's transaction if one is
+ * open, else in its own). */
+int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_sample *s, size_t n);
+/* All samples of a run in recording order. Caller frees *out. */
+int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_sample **out, size_t *n);
+
+/* Removes runs of service (all when NULL) and their samples: all but the
+ * newest keep, or those started before before_ms. *removed gets the count. */
+int e2e_store_prune_keep(struct e2e_store *st, const char *service, size_t keep, size_t *removed);
+int e2e_store_prune_older(struct e2e_store *st, const char *service, int64_t before_ms, size_t *removed);
+
+#endif

@@ -1,0 +1,30 @@
+# Shared helpers for the CLI tests (sourced). Each test runs $E2E_BIN and
+# checks exact output and exit codes; the first mismatch fails the script.
+set -u
+E2E=${E2E_BIN:?E2E_BIN not set}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/e2e-cli.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+FAILS=0
+NTESTS=0
+
+# run CMD...: runs it, capturing stdout in $OUT, stderr in $ERR, status in $RC
+run() {
+  OUT=$("$@" 2>"$TMP/stderr" </dev/null); RC=$?
+  ERR=$(cat "$TMP/stderr")
+}
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+
+# expect_rc WANT DESCRIPTION
+expect_rc() { NTESTS=$((NTESTS + 1)); [ "$RC" -eq "$1" ] || fail "$2: exit $RC, want $1 (stderr: $ERR)"; }
+# expect_err EXACT-LINE DESCRIPTION: stderr's first line must equal it
+expect_err() { [ "$(printf '%s\n' "$ERR" | head -n 1)" = "$1" ] || fail "$2: stderr '$ERR', want '$1'"; }
+expect_out() { [ "$OUT" = "$1" ] || fail "$2: stdout '$OUT', want '$1'"; }
+expect_out_has() { case "$OUT" in *"$1"*) ;; *) fail "$2: stdout lacks '$1'";; esac; }
+expect_err_has() { case "$ERR" in *"$1"*) ;; *) fail "$2: stderr lacks '$1'";; esac; }
+expect_no_out() { [ -z "$OUT" ] || fail "$1: unexpected stdout '$OUT'"; }
+
+finish() {
+  if [ "$FAILS" -ne 0 ]; then echo "$FAILS of $NTESTS checks failed" >&2; exit 1; fi
+  echo "$NTESTS checks passed"
+}

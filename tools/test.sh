@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs the whole test suite twice: a normal build with warnings as errors,
+# then an ASan+UBSan build. Ends with one line "N passed, M failed" counted
+# from meson's testlog.json files; exits non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+tools/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+
+status=0
+build() { # DIR MESON-ARGS...
+  local dir=$1; shift
+  if [ -d "$dir/meson-private" ]; then
+    meson configure "$dir" "$@" >/dev/null || return 1
+  else
+    meson setup "$dir" --werror "$@" >/dev/null || return 1
+  fi
+  ninja -C "$dir" >"$dir.build.log" 2>&1 || { cat "$dir.build.log" >&2; return 1; }
+}
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+for cfg in "build" "build-asan -Db_sanitize=address,undefined -Db_lundef=false"; do
+  set -- $cfg
+  dir=$1; shift
+  echo "== $dir: build" >&2
+  if ! build "$dir" "$@"; then
+    echo "== $dir: build failed" >&2
+    status=1
+    continue
+  fi
+  echo "== $dir: test" >&2
+  meson test -C "$dir" --print-errorlogs --num-processes 2 >&2 || status=1
+done
+
+python3 - build build-asan <<'PY'
+import json, sys, os
+passed = failed = 0
+for d in sys.argv[1:]:
+    p = os.path.join(d, "meson-logs", "testlog.json")
+    if not os.path.exists(p):
+        failed += 1
+        continue
+    with open(p) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            r = json.loads(line).get("result")
+            if r in ("OK", "EXPECTEDFAIL", "SKIP"):
+                passed += 1
+            else:
+                failed += 1
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
+rc=$?
+[ $rc -eq 0 ] && [ $status -eq 0 ]
