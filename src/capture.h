@@ -1,0 +1,57 @@
+/* capture.h - hands captured requests from the proxy's thread to the one
+ * writer thread in batches: never a wake-up per request, never a wait on
+ * SQLite on the request path.
+ *
+ * The producer (the proxy's event loop, one thread) fills a batch with
+ * e2e_capture_batch_add() and submits it when full or on its periodic tick;
+ * the writer thread calls the consumer for each batch, in order, and
+ * recycles it. The number of batches is bounded: when none is free the
+ * producer counts the request as dropped (stored and printed, never silent). */
+#ifndef E2E_CAPTURE_H
+#define E2E_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sample.h"
+
+#define E2E_CAPTURE_BATCH_MAX 1024 /* captures per batch */
+#define E2E_CAPTURE_ARENA (256 * 1024) /* method + path bytes per batch */
+#define E2E_CAPTURE_PATH_MAX 8192 /* longer raw paths are cut here */
+
+struct e2e_capture_batch {
+	struct e2e_capture caps[E2E_CAPTURE_BATCH_MAX];
+	size_t n;
+	size_t arena_used;
+	char arena[E2E_CAPTURE_ARENA];
+};
+
+/* Copies method and path (query removed by the caller) into the batch.
+ * Returns false when the batch is full (submit it and take another). */
+bool e2e_capture_batch_add(struct e2e_capture_batch *b, const struct e2e_sample *s, const char *method,
+			   size_t method_len, const char *path, size_t path_len);
+
+/* Called on the writer thread for each batch, in submission order. */
+typedef void (*e2e_capture_consume_fn)(void *ctx, const struct e2e_capture_batch *b);
+
+struct e2e_capture_queue;
+
+/* Starts the writer thread. max_batches bounds memory (each batch is
+ * about 300 KiB). Returns 0 or E2E_ERR_RUNTIME. Caller destroys. */
+int e2e_capture_queue_create(size_t max_batches, e2e_capture_consume_fn consume, void *ctx,
+			     struct e2e_capture_queue **out);
+/* A free batch for the producer, or NULL when all are in flight (the
+ * caller then counts drops with e2e_capture_queue_drop()). Never blocks. */
+struct e2e_capture_batch *e2e_capture_queue_take(struct e2e_capture_queue *q);
+/* Hands a batch to the writer (an empty one is just recycled). */
+void e2e_capture_queue_submit(struct e2e_capture_queue *q, struct e2e_capture_batch *b);
+/* Counts requests that could not be queued. Producer thread only. */
+void e2e_capture_queue_drop(struct e2e_capture_queue *q, uint64_t n);
+uint64_t e2e_capture_queue_dropped(const struct e2e_capture_queue *q);
+/* Blocks until every submitted batch has been consumed. */
+void e2e_capture_queue_drain(struct e2e_capture_queue *q);
+/* Drains, stops and joins the writer thread, frees everything. Accepts NULL. */
+void e2e_capture_queue_destroy(struct e2e_capture_queue *q);
+
+#endif

@@ -1,0 +1,32 @@
+/* recorder.h - turns captures into stored samples: templates each request
+ * (explicit routes first, automatic otherwise), interns (method, path,
+ * endpoint) in the store, appends the samples and the run's progress in one
+ * transaction per call. Used by the capture writer thread and by the HAR
+ * importer; it owns no thread itself. */
+#ifndef E2E_RECORDER_H
+#define E2E_RECORDER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sample.h"
+
+struct e2e_store;
+struct e2e_routes;
+struct e2e_recorder;
+
+/* routes may be NULL. The store and routes must outlive the recorder. */
+int e2e_recorder_create(struct e2e_store *st, int64_t run_id, const struct e2e_routes *routes,
+			struct e2e_recorder **out);
+void e2e_recorder_destroy(struct e2e_recorder *r);
+
+/* Stores n captures in one transaction together with the run's progress
+ * (recorded count, dropped, peak concurrency). On failure nothing of this
+ * call is stored and the captures are counted as lost. */
+int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n, uint64_t dropped,
+		     uint32_t max_concurrency);
+
+uint64_t e2e_recorder_recorded(const struct e2e_recorder *r); /* stored so far */
+uint64_t e2e_recorder_lost(const struct e2e_recorder *r); /* failed to store */
+
+#endif
