@@ -1,1 +1,237 @@
-/* recorder.c - not written yet */
+#include "recorder.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+#include "hist.h"
+#include "routes.h"
+#include "store.h"
+#include "banned.h"
+
+/* An open-addressing set of strings with a 32-bit value: (method SP path)
+ * -> path id, and endpoint keys -> 0. Grows at 50 % load. */
+struct strmap {
+	char **keys;
+	uint32_t *vals;
+	size_t cap, n;
+};
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static void strmap_finish(struct strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+static size_t strmap_slot(const struct strmap *m, const char *key, size_t len)
+{
+	size_t i = hash_bytes(key, len) & (m->cap - 1);
+
+	while (m->keys[i] && !(strlen(m->keys[i]) == len && memcmp(m->keys[i], key, len) == 0))
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+static bool strmap_get(const struct strmap *m, const char *key, size_t len, uint32_t *val)
+{
+	if (!m->cap)
+		return false;
+	size_t i = strmap_slot(m, key, len);
+	if (!m->keys[i])
+		return false;
+	*val = m->vals[i];
+	return true;
+}
+
+static void strmap_put(struct strmap *m, const char *key, size_t len, uint32_t val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct strmap old = *m;
+		m->cap = old.cap ? old.cap * 2 : 256;
+		m->keys = e2e_xcalloc(m->cap, sizeof(*m->keys));
+		m->vals = e2e_xcalloc(m->cap, sizeof(*m->vals));
+		for (size_t i = 0; i < old.cap; i++) {
+			if (!old.keys[i])
+				continue;
+			size_t j = strmap_slot(m, old.keys[i], strlen(old.keys[i]));
+			m->keys[j] = old.keys[i];
+			m->vals[j] = old.vals[i];
+		}
+		free(old.keys);
+		free(old.vals);
+	}
+	size_t i = strmap_slot(m, key, len);
+	if (!m->keys[i]) {
+		char *k = e2e_xmalloc(len + 1);
+		memcpy(k, key, len);
+		k[len] = '\0';
+		m->keys[i] = k;
+		m->n++;
+	}
+	m->vals[i] = val;
+}
+
+struct e2e_recorder {
+	struct e2e_store *st;
+	int64_t run_id;
+	const struct e2e_routes *routes;
+	struct strmap paths; /* "METHOD /raw/path" -> path id */
+	struct strmap endpoints; /* endpoint keys seen */
+	struct e2e_sample *samples;
+	size_t samples_cap;
+	struct e2e_buf key, method, path, endpoint;
+	uint64_t recorded, lost;
+
+	pthread_mutex_t lock; /* guards the progress figures below */
+	struct e2e_hist *latency;
+	uint64_t errors;
+	size_t nendpoints;
+};
+
+int e2e_recorder_create(struct e2e_store *st, int64_t run_id, const struct e2e_routes *routes,
+			struct e2e_recorder **out)
+{
+	struct e2e_recorder *r = e2e_xcalloc(1, sizeof(*r));
+
+	r->st = st;
+	r->run_id = run_id;
+	r->routes = routes;
+	r->latency = e2e_hist_create();
+	pthread_mutex_init(&r->lock, NULL);
+	*out = r;
+	return 0;
+}
+
+void e2e_recorder_destroy(struct e2e_recorder *r)
+{
+	if (!r)
+		return;
+	strmap_finish(&r->paths);
+	strmap_finish(&r->endpoints);
+	free(r->samples);
+	e2e_buf_finish(&r->key);
+	e2e_buf_finish(&r->method);
+	e2e_buf_finish(&r->path);
+	e2e_buf_finish(&r->endpoint);
+	e2e_hist_destroy(r->latency);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static void set_buf(struct e2e_buf *b, const char *s, size_t n)
+{
+	e2e_buf_reset(b);
+	e2e_buf_add(b, s, n);
+}
+
+/* The path id of a capture, interning (method, path, endpoint) when new.
+ * *fresh tells the caller that the id was created in this transaction. */
+static int resolve(struct e2e_recorder *r, const struct e2e_capture *c, uint32_t *id, bool *fresh)
+{
+	int rc;
+
+	e2e_buf_reset(&r->key);
+	e2e_buf_add(&r->key, c->method, c->method_len);
+	e2e_buf_putc(&r->key, ' ');
+	e2e_buf_add(&r->key, c->path, c->path_len);
+	if (strmap_get(&r->paths, r->key.data, r->key.len, id))
+		return 0;
+	e2e_buf_reset(&r->endpoint);
+	e2e_routes_key(r->routes, &r->endpoint, c->method, c->method_len, c->path, c->path_len);
+	set_buf(&r->method, c->method, c->method_len);
+	set_buf(&r->path, c->path_len ? c->path : "/", c->path_len ? c->path_len : 1);
+	rc = e2e_store_path_intern(r->st, r->method.data, r->path.data, r->endpoint.data, id);
+	if (rc < 0)
+		return rc;
+	strmap_put(&r->paths, r->key.data, r->key.len, *id);
+	*fresh = true;
+	if (!strmap_get(&r->endpoints, r->endpoint.data, r->endpoint.len, &(uint32_t){ 0 }))
+		strmap_put(&r->endpoints, r->endpoint.data, r->endpoint.len, 0);
+	return 0;
+}
+
+int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n, uint64_t dropped,
+		     uint32_t max_concurrency)
+{
+	bool fresh = false;
+	uint64_t errors = 0;
+	int rc;
+
+	if (n > r->samples_cap) {
+		r->samples_cap = n;
+		r->samples = e2e_xrealloc(r->samples, n * sizeof(*r->samples));
+	}
+	rc = e2e_store_begin(r->st);
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		rc = resolve(r, &caps[i], &r->samples[i].path_id, &fresh);
+		if (rc < 0)
+			goto out;
+		uint32_t path_id = r->samples[i].path_id;
+		r->samples[i] = caps[i].s;
+		r->samples[i].path_id = path_id;
+		errors += e2e_sample_is_error(&caps[i].s, false);
+	}
+	if (n)
+		rc = e2e_store_append(r->st, r->run_id, r->samples, n);
+	if (rc >= 0)
+		rc = e2e_store_run_progress(r->st, r->run_id, r->recorded + n, dropped, max_concurrency);
+	if (rc >= 0)
+		rc = e2e_store_commit(r->st);
+out:
+	if (rc < 0) {
+		e2e_store_rollback(r->st);
+		/* ids interned by this transaction are gone with it */
+		if (fresh) {
+			strmap_finish(&r->paths);
+			strmap_finish(&r->endpoints);
+		}
+		r->lost += n;
+		return rc;
+	}
+	r->recorded += n;
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < n; i++)
+		e2e_hist_add(r->latency, caps[i].s.total_us);
+	r->errors += errors;
+	r->nendpoints = r->endpoints.n;
+	pthread_mutex_unlock(&r->lock);
+	return 0;
+}
+
+void e2e_recorder_progress(struct e2e_recorder *r, struct e2e_recorder_progress *out)
+{
+	pthread_mutex_lock(&r->lock);
+	out->recorded = e2e_hist_count(r->latency);
+	out->errors = r->errors;
+	out->endpoints = r->nendpoints;
+	out->p95_ms = out->recorded ? e2e_hist_quantile(r->latency, 0.95) / 1000.0 : 0;
+	pthread_mutex_unlock(&r->lock);
+}
+
+uint64_t e2e_recorder_recorded(const struct e2e_recorder *r)
+{
+	return r->recorded;
+}
+
+uint64_t e2e_recorder_lost(const struct e2e_recorder *r)
+{
+	return r->lost;
+}

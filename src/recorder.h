@@ -26,6 +26,16 @@ void e2e_recorder_destroy(struct e2e_recorder *r);
 int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n, uint64_t dropped,
 		     uint32_t max_concurrency);
 
+/* Live figures for the progress line; safe to call from another thread
+ * (a lock taken once per call, never per request). */
+struct e2e_recorder_progress {
+	uint64_t recorded;
+	uint64_t errors; /* transport errors and 5xx */
+	size_t endpoints;
+	double p95_ms; /* over the whole run so far (histogram, <= 1 % error) */
+};
+void e2e_recorder_progress(struct e2e_recorder *r, struct e2e_recorder_progress *out);
+
 uint64_t e2e_recorder_recorded(const struct e2e_recorder *r); /* stored so far */
 uint64_t e2e_recorder_lost(const struct e2e_recorder *r); /* failed to store */
 
