@@ -1,0 +1,148 @@
+/* Unit tests for capture.c: batches handed to a real writer thread. */
+#include <check.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+
+struct sink {
+	uint64_t seen;
+	uint64_t next_expected;
+	uint64_t bad;
+	sem_t gate; /* consumer waits on it when blocking is set */
+	int blocking;
+};
+
+static void consume(void *ctx, const struct e2e_capture_batch *b)
+{
+	struct sink *s = ctx;
+	char want[64];
+
+	if (s->blocking)
+		sem_wait(&s->gate);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct e2e_capture *c = &b->caps[i];
+		int n = snprintf(want, sizeof(want), "/items/%llu", (unsigned long long)s->next_expected);
+		if (c->s.start_ns != s->next_expected || c->path_len != (uint32_t)n ||
+		    memcmp(c->path, want, (size_t)n) != 0 || c->method_len != 3 ||
+		    memcmp(c->method, "GET", 3) != 0)
+			s->bad++;
+		s->next_expected++;
+		s->seen++;
+	}
+}
+
+static void fill(struct e2e_capture_batch *b, uint64_t *seq, size_t n)
+{
+	char path[64];
+
+	for (size_t i = 0; i < n; i++) {
+		struct e2e_sample smp = { .start_ns = *seq, .status = 200, .total_us = 5 };
+		int len = snprintf(path, sizeof(path), "/items/%llu", (unsigned long long)*seq);
+		ck_assert(e2e_capture_batch_add(b, &smp, "GET", 3, path, (size_t)len));
+		(*seq)++;
+	}
+}
+
+START_TEST(test_order_and_content)
+{
+	struct sink s = { 0 };
+	struct e2e_capture_queue *q;
+	uint64_t seq = 0;
+
+	ck_assert_int_eq(e2e_capture_queue_create(8, consume, &s, &q), 0);
+	for (int i = 0; i < 100; i++) {
+		struct e2e_capture_batch *b;
+		while (!(b = e2e_capture_queue_take(q)))
+			e2e_capture_queue_drain(q);
+		fill(b, &seq, 1000);
+		e2e_capture_queue_submit(q, b);
+	}
+	e2e_capture_queue_drain(q);
+	ck_assert_uint_eq(s.seen, 100000);
+	ck_assert_uint_eq(s.bad, 0);
+	ck_assert_uint_eq(e2e_capture_queue_dropped(q), 0);
+	e2e_capture_queue_destroy(q);
+}
+END_TEST
+
+START_TEST(test_bounded_and_drops_counted)
+{
+	struct sink s = { 0 };
+	struct e2e_capture_queue *q;
+	struct e2e_capture_batch *b1, *b2, *b3;
+	uint64_t seq = 0;
+
+	s.blocking = 1;
+	sem_init(&s.gate, 0, 0);
+	ck_assert_int_eq(e2e_capture_queue_create(2, consume, &s, &q), 0);
+	b1 = e2e_capture_queue_take(q);
+	b2 = e2e_capture_queue_take(q);
+	ck_assert_ptr_nonnull(b1);
+	ck_assert_ptr_nonnull(b2);
+	ck_assert_ptr_null(e2e_capture_queue_take(q));
+	fill(b1, &seq, 10);
+	e2e_capture_queue_submit(q, b1);
+	fill(b2, &seq, 10);
+	e2e_capture_queue_submit(q, b2);
+	/* both in flight, the writer is stuck: the producer never blocks */
+	ck_assert_ptr_null(e2e_capture_queue_take(q));
+	e2e_capture_queue_drop(q, 7);
+	ck_assert_uint_eq(e2e_capture_queue_dropped(q), 7);
+	sem_post(&s.gate);
+	sem_post(&s.gate);
+	e2e_capture_queue_drain(q);
+	ck_assert_uint_eq(s.seen, 20);
+	ck_assert_uint_eq(s.bad, 0);
+	b3 = e2e_capture_queue_take(q);
+	ck_assert_ptr_nonnull(b3);
+	ck_assert_uint_eq(b3->n, 0);
+	e2e_capture_queue_submit(q, b3); /* empty: recycled, not consumed */
+	e2e_capture_queue_destroy(q);
+	ck_assert_uint_eq(s.seen, 20);
+	sem_destroy(&s.gate);
+}
+END_TEST
+
+START_TEST(test_batch_limits)
+{
+	static struct e2e_capture_batch b;
+	static char longpath[E2E_CAPTURE_PATH_MAX + 100];
+	struct e2e_sample smp = { 0 };
+	size_t n = 0;
+
+	memset(longpath, 'a', sizeof(longpath));
+	while (e2e_capture_batch_add(&b, &smp, "GET", 3, longpath, sizeof(longpath)))
+		n++;
+	/* paths are cut at E2E_CAPTURE_PATH_MAX; the arena bounds the batch */
+	ck_assert_uint_eq(n, E2E_CAPTURE_ARENA / (E2E_CAPTURE_PATH_MAX + 3));
+	ck_assert_uint_eq(b.caps[0].path_len, E2E_CAPTURE_PATH_MAX);
+	memset(&b, 0, sizeof(b));
+	n = 0;
+	while (e2e_capture_batch_add(&b, &smp, "GET", 3, "/", 1))
+		n++;
+	ck_assert_uint_eq(n, E2E_CAPTURE_BATCH_MAX);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("capture");
+	TCase *tc = tcase_create("queue");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_order_and_content);
+	tcase_add_test(tc, test_bounded_and_drops_counted);
+	tcase_add_test(tc, test_batch_limits);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
