@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""A small users/orders JSON service for the demo and the CLI tests.
+
+Listens on 127.0.0.1 (port 0 = any free port), prints "PORT <n>" on stdout
+once it accepts, serves HTTP/1.1 with keep-alive. Latency per route comes
+from --delay ROUTE=MS (repeatable; ROUTE is a prefix such as /users), with
++-10 % jitter, so a test or the demo can make one route slower.
+"""
+import argparse
+import json
+import random
+import sys
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--delay", action="append", default=[], help="PREFIX=MS")
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    delays = []
+    for d in args.delay:
+        prefix, ms = d.split("=", 1)
+        delays.append((prefix, float(ms)))
+    delays.sort(key=lambda x: -len(x[0]))
+    rnd = random.Random(args.seed)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def _delay(self, path):
+            for prefix, ms in delays:
+                if path.startswith(prefix):
+                    time.sleep(ms * rnd.uniform(0.9, 1.1) / 1000.0)
+                    return
+
+        def _send(self, status, body):
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        def do_GET(self):
+            path = self.path.split("?", 1)[0]
+            self._delay(path)
+            parts = [p for p in path.split("/") if p]
+            if path == "/health":
+                return self._send(200, {"ok": True})
+            if parts[:1] == ["users"] and len(parts) == 1:
+                return self._send(200, [{"id": i} for i in range(1, 21)])
+            if parts[:1] == ["users"] and len(parts) == 2:
+                if parts[1] == "me":
+                    return self._send(200, {"id": 1, "me": True})
+                if not parts[1].isdigit() or int(parts[1]) > 1000:
+                    return self._send(404, {"error": "no such user"})
+                return self._send(200, {"id": int(parts[1]), "name": "user" + parts[1]})
+            if parts[:1] == ["orders"] and len(parts) == 2:
+                return self._send(200, {"order": parts[1], "items": [1, 2, 3]})
+            return self._send(404, {"error": "not found"})
+
+        do_HEAD = do_GET
+
+        def do_POST(self):
+            path = self.path.split("?", 1)[0]
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else b""
+            self._delay(path)
+            if path == "/orders":
+                return self._send(201, {"created": True, "bytes": len(body)})
+            return self._send(404, {"error": "not found"})
+
+    ThreadingHTTPServer.daemon_threads = True
+    srv = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    print("PORT %d" % srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
