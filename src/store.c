@@ -1,1 +1,1186 @@
-/* store.c - not written yet */
+/* store.c - the SQLite store, the only file in e2e that holds SQL.
+ *
+ * Samples are packed per append call into "chunks" of at most CHUNK_MAX
+ * samples: one BLOB per chunk, laid out column by column so that similar
+ * values sit together and each compresses to a small varint:
+ *
+ *   u8 format (1), varint n, then n varints per column, in this order:
+ *   start_ns    zigzag delta from the previous sample (first from 0; samples
+ *               arrive in completion order, so deltas may be negative)
+ *   path_id     as is
+ *   status      zigzag delta from the previous status (first from 0)
+ *   error       as is
+ *   total_us    as is
+ *   ttfb_us     zigzag of (total_us - ttfb_us)
+ *   proxy_us    as is
+ *   req_bytes   as is
+ *   resp_bytes  as is
+ *
+ * The format is part of the schema: change it only with a migration. */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "error.h"
+
+#include "banned.h"
+
+#define STORE_APP_ID 0x65326550 /* "e2eP", PRAGMA application_id */
+#define STORE_BUSY_MS 10000
+#define CHUNK_FORMAT 1
+#define CHUNK_MAX 4096
+/* Upper bound of one encoded sample: 3 x 10-byte u64 + 2 x 5-byte zigzag
+ * + 3 x 5-byte u32 + 3-byte status + 2-byte error. */
+#define SAMPLE_MAX_BYTES 60
+
+/* Migrations: migrations[v] turns schema v-1 into v and ends by setting
+ * user_version = v. A fresh file runs all of them in one transaction. */
+static const char *const schema_v1[] = {
+	"PRAGMA application_id = 1697801552",
+	"CREATE TABLE runs ("
+	" id INTEGER PRIMARY KEY,"
+	" service TEXT NOT NULL,"
+	" started_ms INTEGER NOT NULL,"
+	" ended_ms INTEGER NOT NULL DEFAULT 0,"
+	" duration_ns INTEGER NOT NULL DEFAULT 0,"
+	" command TEXT NOT NULL DEFAULT '',"
+	" exit_status INTEGER NOT NULL DEFAULT -1,"
+	" git_commit TEXT NOT NULL DEFAULT '',"
+	" git_branch TEXT NOT NULL DEFAULT '',"
+	" host_cpu TEXT NOT NULL DEFAULT '',"
+	" host_cores INTEGER NOT NULL DEFAULT 0,"
+	" host_os TEXT NOT NULL DEFAULT '',"
+	" tool_version TEXT NOT NULL DEFAULT '',"
+	" max_concurrency INTEGER NOT NULL DEFAULT 0,"
+	" recorded INTEGER NOT NULL DEFAULT 0,"
+	" dropped INTEGER NOT NULL DEFAULT 0,"
+	" complete INTEGER NOT NULL DEFAULT 0)",
+	"CREATE TABLE paths ("
+	" id INTEGER PRIMARY KEY,"
+	" method TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" endpoint TEXT NOT NULL,"
+	" UNIQUE (method, path))",
+	"CREATE TABLE chunks ("
+	" run_id INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" n INTEGER NOT NULL,"
+	" data BLOB NOT NULL,"
+	" PRIMARY KEY (run_id, seq))",
+	"PRAGMA user_version = 1",
+	NULL,
+};
+
+/* v2: where a run came from (proxy or HAR import) and its upstream, and an
+ * index for listing a service's runs. */
+static const char *const schema_v2[] = {
+	"ALTER TABLE runs ADD COLUMN source TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE runs ADD COLUMN target TEXT NOT NULL DEFAULT ''",
+	"CREATE INDEX runs_by_service ON runs (service, started_ms, id)",
+	"PRAGMA user_version = 2",
+	NULL,
+};
+
+static const char *const *const migrations[] = { NULL, schema_v1, schema_v2 };
+#define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
+
+#define RUN_COLUMNS                                                                                          \
+	"id, service, started_ms, ended_ms, duration_ns, command, exit_status, git_commit, git_branch,"      \
+	" host_cpu, host_cores, host_os, tool_version, source, target, max_concurrency, recorded,"           \
+	" dropped, complete"
+
+/* Runs of ?1 (all when NULL) beyond the newest ?2 of their service. */
+#define PRUNE_KEEP_IDS                                                                                       \
+	"SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY service"                                 \
+	" ORDER BY started_ms DESC, id DESC) AS rn FROM runs WHERE ?1 IS NULL OR service = ?1)"              \
+	" WHERE rn > ?2"
+#define PRUNE_OLDER_IDS "SELECT id FROM runs WHERE (?1 IS NULL OR service = ?1) AND started_ms < ?2"
+
+enum stmt_id {
+	S_BEGIN,
+	S_BEGIN_IMMEDIATE,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_RUN_INSERT,
+	S_RUN_PROGRESS,
+	S_RUN_END,
+	S_RUN_GET,
+	S_RUN_EXISTS,
+	S_RUNS_LIST,
+	S_PATH_INSERT,
+	S_PATH_SELECT,
+	S_PATHS_LOAD,
+	S_CHUNK_NEXT_SEQ,
+	S_CHUNK_INSERT,
+	S_CHUNK_TOTAL,
+	S_CHUNKS_LOAD,
+	S_PRUNE_KEEP_CHUNKS,
+	S_PRUNE_KEEP_RUNS,
+	S_PRUNE_OLDER_CHUNKS,
+	S_PRUNE_OLDER_RUNS,
+	S_INCREMENTAL_VACUUM,
+	S__COUNT
+};
+
+static const char *const stmt_sql[S__COUNT] = {
+	[S_BEGIN] = "BEGIN",
+	[S_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_RUN_INSERT] =
+		"INSERT INTO runs (service, started_ms, duration_ns, command, exit_status, git_commit,"
+		" git_branch, host_cpu, host_cores, host_os, tool_version, source, target)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_RUN_PROGRESS] = "UPDATE runs SET recorded = ?2, dropped = ?3, max_concurrency = ?4 WHERE id = ?1",
+	[S_RUN_END] =
+		"UPDATE runs SET ended_ms = ?2, duration_ns = ?3, exit_status = ?4, max_concurrency = ?5,"
+		" recorded = ?6, dropped = ?7, complete = ?8 WHERE id = ?1",
+	[S_RUN_GET] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
+	[S_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?",
+	[S_RUNS_LIST] = "SELECT " RUN_COLUMNS " FROM runs WHERE ?1 IS NULL OR service = ?1"
+			" ORDER BY started_ms DESC, id DESC",
+	[S_PATH_INSERT] = "INSERT OR IGNORE INTO paths (method, path, endpoint) VALUES (?, ?, ?)",
+	[S_PATH_SELECT] = "SELECT id FROM paths WHERE method = ? AND path = ?",
+	[S_PATHS_LOAD] = "SELECT id, method, path, endpoint FROM paths ORDER BY id",
+	[S_CHUNK_NEXT_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM chunks WHERE run_id = ?",
+	[S_CHUNK_INSERT] = "INSERT INTO chunks (run_id, seq, n, data) VALUES (?, ?, ?, ?)",
+	[S_CHUNK_TOTAL] = "SELECT coalesce(sum(n), 0) FROM chunks WHERE run_id = ?1 AND n BETWEEN 1 AND ?2",
+	[S_CHUNKS_LOAD] = "SELECT seq, n, data FROM chunks WHERE run_id = ? ORDER BY seq",
+	[S_PRUNE_KEEP_CHUNKS] = "DELETE FROM chunks WHERE run_id IN (" PRUNE_KEEP_IDS ")",
+	[S_PRUNE_KEEP_RUNS] = "DELETE FROM runs WHERE id IN (" PRUNE_KEEP_IDS ")",
+	[S_PRUNE_OLDER_CHUNKS] = "DELETE FROM chunks WHERE run_id IN (" PRUNE_OLDER_IDS ")",
+	[S_PRUNE_OLDER_RUNS] = "DELETE FROM runs WHERE id IN (" PRUNE_OLDER_IDS ")",
+	[S_INCREMENTAL_VACUUM] = "PRAGMA incremental_vacuum",
+};
+
+struct e2e_store {
+	sqlite3 *db;
+	char *path;
+	bool readonly;
+	bool in_txn;
+	sqlite3_stmt *stmt[S__COUNT];
+	uint8_t *scratch; /* chunk encoding buffer */
+	size_t scratch_cap;
+};
+
+/* ---- errors and statements ---- */
+
+static int db_error(struct e2e_store *st, const char *what)
+{
+	int code = sqlite3_errcode(st->db);
+
+	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
+		return e2e_error(E2E_ERR_INPUT, "'%s': corrupt database: %s: %s", st->path, what,
+				 sqlite3_errmsg(st->db));
+	return e2e_error(E2E_ERR_RUNTIME, "'%s': %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+/* The cached statement id, reset and unbound, ready to bind. */
+static int stmt(struct e2e_store *st, enum stmt_id id, sqlite3_stmt **out)
+{
+	sqlite3_stmt *s = st->stmt[id];
+
+	if (!s) {
+		if (sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) !=
+		    SQLITE_OK)
+			return db_error(st, "cannot prepare statement");
+		st->stmt[id] = s;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	*out = s;
+	return 0;
+}
+
+/* Steps a statement that returns no row (or whose rows are not needed),
+ * then resets it so it holds no lock. */
+static int step_done(struct e2e_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		;
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? 0 : db_error(st, what);
+}
+
+static int run_simple(struct e2e_store *st, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *s;
+	int rc = stmt(st, id, &s);
+
+	return rc ? rc : step_done(st, s, what);
+}
+
+/* Runs one constant statement without caching it (schema work). */
+static int exec_once(struct e2e_store *st, const char *sql, const char *what)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, what);
+	rc = step_done(st, s, what);
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Reads the application id, schema version and number of schema objects
+ * in one statement, hence from one snapshot (another process may be
+ * creating the schema right now). *code gets SQLite's result code
+ * (SQLITE_NOTADB for a file that is not a database). */
+static int read_header(struct e2e_store *st, int64_t *app, int64_t *ver, int64_t *objects, int *code)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0;
+
+	*code = sqlite3_prepare_v2(st->db,
+				   "SELECT (SELECT application_id FROM pragma_application_id),"
+				   " (SELECT user_version FROM pragma_user_version),"
+				   " (SELECT count(*) FROM sqlite_master)",
+				   -1, &s, NULL);
+	if (*code == SQLITE_OK && (*code = sqlite3_step(s)) == SQLITE_ROW) {
+		*app = sqlite3_column_int64(s, 0);
+		*ver = sqlite3_column_int64(s, 1);
+		*objects = sqlite3_column_int64(s, 2);
+		*code = SQLITE_OK;
+	}
+	if (*code != SQLITE_OK)
+		rc = db_error(st, "cannot read the schema");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+static const char *col_text(sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	return t ? (const char *)t : "";
+}
+
+static void bind_text(sqlite3_stmt *s, int col, const char *text)
+{
+	sqlite3_bind_text(s, col, text ? text : "", -1, SQLITE_STATIC);
+}
+
+static void bind_service(sqlite3_stmt *s, int col, const char *service)
+{
+	if (service)
+		sqlite3_bind_text(s, col, service, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, col);
+}
+
+static int no_run(struct e2e_store *st, int64_t id)
+{
+	return e2e_error(E2E_ERR_INPUT, "no run %lld in '%s'", (long long)id, st->path);
+}
+
+/* ---- transactions ---- */
+
+int e2e_store_begin(struct e2e_store *st)
+{
+	int rc;
+
+	if (st->readonly)
+		return e2e_error(E2E_ERR_RUNTIME, "'%s': database opened read-only", st->path);
+	if (st->in_txn)
+		return e2e_error(E2E_ERR_RUNTIME, "'%s': a transaction is already open", st->path);
+	rc = run_simple(st, S_BEGIN_IMMEDIATE, "cannot start a write transaction");
+	if (rc == 0)
+		st->in_txn = true;
+	return rc;
+}
+
+void e2e_store_rollback(struct e2e_store *st)
+{
+	sqlite3_stmt *s;
+
+	if (!st || !st->in_txn)
+		return;
+	st->in_txn = false;
+	/* Some errors (SQLITE_FULL, SQLITE_IOERR...) end the transaction
+	 * themselves. */
+	if (!sqlite3_get_autocommit(st->db) && stmt(st, S_ROLLBACK, &s) == 0)
+		step_done(st, s, "cannot roll back");
+}
+
+int e2e_store_commit(struct e2e_store *st)
+{
+	int rc;
+
+	if (!st->in_txn)
+		return e2e_error(E2E_ERR_RUNTIME, "'%s': no transaction to commit", st->path);
+	rc = run_simple(st, S_COMMIT, "cannot commit");
+	if (rc == 0)
+		st->in_txn = false;
+	else
+		e2e_store_rollback(st);
+	return rc;
+}
+
+/* Opens a write transaction unless the caller has one; *own says which. */
+static int write_enter(struct e2e_store *st, bool *own)
+{
+	*own = !st->in_txn;
+	return *own ? e2e_store_begin(st) : 0;
+}
+
+static int write_leave(struct e2e_store *st, bool own, int rc)
+{
+	if (!own)
+		return rc;
+	if (rc == 0)
+		return e2e_store_commit(st);
+	e2e_store_rollback(st);
+	return rc;
+}
+
+/* A read transaction, so that multi-statement reads see one snapshot. */
+static int read_enter(struct e2e_store *st, bool *own)
+{
+	int rc = 0;
+
+	*own = !st->in_txn;
+	if (*own) {
+		rc = run_simple(st, S_BEGIN, "cannot start a read transaction");
+		st->in_txn = rc == 0;
+	}
+	return rc;
+}
+
+static int read_leave(struct e2e_store *st, bool own, int rc)
+{
+	if (own) {
+		int crc = run_simple(st, S_COMMIT, "cannot end a read transaction");
+
+		if (crc)
+			e2e_store_rollback(st);
+		st->in_txn = false;
+		if (rc == 0)
+			rc = crc;
+	}
+	return rc;
+}
+
+/* ---- open, schema, migration ---- */
+
+enum schema_state { SCHEMA_CURRENT, SCHEMA_FRESH, SCHEMA_OLD };
+
+/* Classifies the file without writing to it. */
+static int schema_check(struct e2e_store *st, enum schema_state *state, int64_t *version)
+{
+	int64_t app = 0, ver = 0, objects = 0;
+	int rc, code;
+
+	rc = read_header(st, &app, &ver, &objects, &code);
+	if (rc) {
+		if (code == SQLITE_NOTADB)
+			return e2e_error(E2E_ERR_INPUT, "'%s': not an e2e database", st->path);
+		return rc;
+	}
+	if (app == 0 && ver == 0 && objects == 0) {
+		*state = SCHEMA_FRESH;
+	} else if (app != STORE_APP_ID) {
+		return e2e_error(E2E_ERR_INPUT, "'%s': not an e2e database", st->path);
+	} else if (ver > STORE_VERSION) {
+		return e2e_error(
+			E2E_ERR_INPUT,
+			"'%s': schema version %lld is newer than this e2e supports (%d); upgrade e2e",
+			st->path, (long long)ver, STORE_VERSION);
+	} else if (ver < 1) {
+		return e2e_error(E2E_ERR_INPUT, "'%s': damaged e2e database (schema version %lld)", st->path,
+				 (long long)ver);
+	} else {
+		*state = ver == STORE_VERSION ? SCHEMA_CURRENT : SCHEMA_OLD;
+	}
+	*version = ver;
+	return 0;
+}
+
+/* Switching to WAL needs the file to itself, and SQLite does not wait for
+ * that under the busy timeout (another process may be creating the schema
+ * right now), so retry here within the same bound. */
+static int set_wal(struct e2e_store *st)
+{
+	const struct timespec pause = { 0, 5 * 1000 * 1000 };
+
+	for (int waited_ms = 0;; waited_ms += 5) {
+		sqlite3_stmt *s = NULL;
+		int rc = 0, code = sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &s, NULL);
+
+		if (code == SQLITE_OK)
+			code = sqlite3_step(s);
+		if (code == SQLITE_ROW && strcmp(col_text(s, 0), "wal") != 0)
+			rc = e2e_error(E2E_ERR_RUNTIME,
+				       "'%s': cannot switch to WAL mode (journal mode stays '%s')", st->path,
+				       col_text(s, 0));
+		else if (code != SQLITE_ROW && (code != SQLITE_BUSY || waited_ms >= STORE_BUSY_MS))
+			rc = db_error(st, "cannot switch to WAL mode");
+		sqlite3_finalize(s);
+		if (code == SQLITE_ROW || rc)
+			return rc;
+		nanosleep(&pause, NULL);
+	}
+}
+
+static int schema_migrate(struct e2e_store *st, enum schema_state state)
+{
+	enum schema_state now = SCHEMA_FRESH;
+	int64_t ver = 0;
+	int rc = 0;
+
+	/* Both settings live in the file; auto_vacuum only takes before the
+	 * first table exists (it lets prune give space back). */
+	if (state == SCHEMA_FRESH)
+		rc = exec_once(st, "PRAGMA auto_vacuum = INCREMENTAL", "cannot initialise the database");
+	if (rc == 0)
+		rc = set_wal(st);
+	if (rc)
+		return rc;
+	rc = e2e_store_begin(st);
+	if (rc)
+		return rc;
+	/* Another process may have migrated it while we waited. */
+	rc = schema_check(st, &now, &ver);
+	for (int64_t v = now == SCHEMA_FRESH ? 0 : ver; rc == 0 && v < STORE_VERSION; v++)
+		for (const char *const *sql = migrations[v + 1]; rc == 0 && *sql; sql++)
+			rc = exec_once(st, *sql, "cannot migrate the schema");
+	return write_leave(st, true, rc);
+}
+
+/* mkdir -p of the directories above path. */
+static int make_parents(const char *path)
+{
+	char *dir = e2e_xstrdup(path);
+	int rc = 0;
+
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+			rc = e2e_error(E2E_ERR_RUNTIME, "cannot create directory '%s': %s", dir,
+				       strerror(errno));
+			break;
+		}
+		*p = '/';
+	}
+	free(dir);
+	return rc;
+}
+
+static int create_file(const char *path)
+{
+	int rc = make_parents(path);
+	int fd;
+
+	if (rc)
+		return rc;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return e2e_error(E2E_ERR_RUNTIME, "cannot create database '%s': %s", path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+static int db_connect(struct e2e_store *st)
+{
+	int oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+
+	if (sqlite3_open_v2(st->path, &st->db, oflags, NULL) != SQLITE_OK) {
+		int rc = e2e_error(E2E_ERR_RUNTIME, "cannot open database '%s': %s", st->path,
+				   st->db ? sqlite3_errmsg(st->db) : "out of memory");
+
+		sqlite3_close(st->db);
+		st->db = NULL;
+		return rc;
+	}
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	return 0;
+}
+
+/* A read-only open of an older schema migrates through a short read-write
+ * open when the file is writable; reports never see an old layout. */
+static int migrate_for_reader(struct e2e_store *st, int64_t version)
+{
+	struct e2e_store *rw = NULL;
+	int rc;
+
+	if (access(st->path, W_OK) != 0)
+		return e2e_error(
+			E2E_ERR_RUNTIME,
+			"'%s': schema version %lld must be upgraded to %d but the file is not writable",
+			st->path, (long long)version, STORE_VERSION);
+	sqlite3_close(st->db);
+	st->db = NULL;
+	rc = e2e_store_open(st->path, 0, &rw);
+	e2e_store_close(rw);
+	return rc ? rc : db_connect(st);
+}
+
+int e2e_store_open(const char *path, int flags, struct e2e_store **out)
+{
+	struct e2e_store *st;
+	enum schema_state state;
+	int64_t version;
+	struct stat sb;
+	int rc;
+
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return e2e_error(E2E_ERR_RUNTIME, "cannot open database '%s': %s", path,
+					 strerror(errno));
+		if ((flags & E2E_STORE_READONLY) || !(flags & E2E_STORE_CREATE))
+			return e2e_error(E2E_ERR_RUNTIME, "no database at '%s'", path);
+		rc = create_file(path);
+		if (rc)
+			return rc;
+	} else if (S_ISDIR(sb.st_mode)) {
+		return e2e_error(E2E_ERR_RUNTIME, "cannot open database '%s': is a directory", path);
+	}
+
+	st = e2e_xcalloc(1, sizeof(*st));
+	st->path = e2e_xstrdup(path);
+	st->readonly = flags & E2E_STORE_READONLY;
+	rc = db_connect(st);
+	if (rc == 0)
+		rc = schema_check(st, &state, &version);
+	if (rc == 0 && state != SCHEMA_CURRENT) {
+		if (!st->readonly)
+			rc = schema_migrate(st, state);
+		else if (state == SCHEMA_FRESH)
+			rc = e2e_error(E2E_ERR_RUNTIME, "'%s': empty database, nothing recorded yet", path);
+		else
+			rc = migrate_for_reader(st, version);
+	}
+	if (rc == 0 && !st->readonly)
+		rc = exec_once(st, "PRAGMA synchronous = NORMAL", "cannot configure the database");
+	if (rc) {
+		e2e_store_close(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+void e2e_store_close(struct e2e_store *st)
+{
+	if (!st)
+		return;
+	if (st->db) {
+		e2e_store_rollback(st);
+		for (int i = 0; i < S__COUNT; i++)
+			sqlite3_finalize(st->stmt[i]);
+		sqlite3_close(st->db);
+	}
+	free(st->scratch);
+	free(st->path);
+	free(st);
+}
+
+const char *e2e_store_path(const struct e2e_store *st)
+{
+	return st->path;
+}
+
+/* ---- runs ---- */
+
+void e2e_run_finish(struct e2e_run *r)
+{
+	if (!r)
+		return;
+	free(r->service);
+	free(r->command);
+	free(r->git_commit);
+	free(r->git_branch);
+	free(r->host_cpu);
+	free(r->host_os);
+	free(r->tool_version);
+	free(r->source);
+	free(r->target);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Reads a row of RUN_COLUMNS. */
+static void run_from_row(sqlite3_stmt *s, struct e2e_run *r)
+{
+	r->id = sqlite3_column_int64(s, 0);
+	r->service = e2e_xstrdup(col_text(s, 1));
+	r->started_ms = sqlite3_column_int64(s, 2);
+	r->ended_ms = sqlite3_column_int64(s, 3);
+	r->duration_ns = (uint64_t)sqlite3_column_int64(s, 4);
+	r->command = e2e_xstrdup(col_text(s, 5));
+	r->exit_status = sqlite3_column_int(s, 6);
+	r->git_commit = e2e_xstrdup(col_text(s, 7));
+	r->git_branch = e2e_xstrdup(col_text(s, 8));
+	r->host_cpu = e2e_xstrdup(col_text(s, 9));
+	r->host_cores = sqlite3_column_int(s, 10);
+	r->host_os = e2e_xstrdup(col_text(s, 11));
+	r->tool_version = e2e_xstrdup(col_text(s, 12));
+	r->source = e2e_xstrdup(col_text(s, 13));
+	r->target = e2e_xstrdup(col_text(s, 14));
+	r->max_concurrency = (uint32_t)sqlite3_column_int64(s, 15);
+	r->recorded = (uint64_t)sqlite3_column_int64(s, 16);
+	r->dropped = (uint64_t)sqlite3_column_int64(s, 17);
+	r->complete = sqlite3_column_int(s, 18) != 0;
+}
+
+int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *out_id)
+{
+	sqlite3_stmt *s;
+	int64_t id = 0;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0)
+		rc = stmt(st, S_RUN_INSERT, &s);
+	if (rc == 0) {
+		bind_text(s, 1, r->service);
+		sqlite3_bind_int64(s, 2, r->started_ms);
+		sqlite3_bind_int64(s, 3, (int64_t)r->duration_ns);
+		bind_text(s, 4, r->command);
+		sqlite3_bind_int(s, 5, r->exit_status);
+		bind_text(s, 6, r->git_commit);
+		bind_text(s, 7, r->git_branch);
+		bind_text(s, 8, r->host_cpu);
+		sqlite3_bind_int(s, 9, r->host_cores);
+		bind_text(s, 10, r->host_os);
+		bind_text(s, 11, r->tool_version);
+		bind_text(s, 12, r->source);
+		bind_text(s, 13, r->target);
+		rc = step_done(st, s, "cannot record the run");
+		id = sqlite3_last_insert_rowid(st->db);
+	}
+	rc = write_leave(st, own, rc);
+	if (rc == 0)
+		*out_id = id;
+	return rc;
+}
+
+/* Runs an UPDATE of one run whose parameters are bound; "no run" if none
+ * matched. */
+static int run_update(struct e2e_store *st, sqlite3_stmt *s, int64_t run_id, bool own)
+{
+	int rc = step_done(st, s, "cannot update the run");
+
+	if (rc == 0 && sqlite3_changes(st->db) != 1)
+		rc = no_run(st, run_id);
+	return write_leave(st, own, rc);
+}
+
+int e2e_store_run_progress(struct e2e_store *st, int64_t run_id, uint64_t recorded, uint64_t dropped,
+			   uint32_t max_concurrency)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0)
+		rc = stmt(st, S_RUN_PROGRESS, &s);
+	if (rc)
+		return write_leave(st, own, rc);
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, (int64_t)recorded);
+	sqlite3_bind_int64(s, 3, (int64_t)dropped);
+	sqlite3_bind_int64(s, 4, max_concurrency);
+	return run_update(st, s, run_id, own);
+}
+
+int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0)
+		rc = stmt(st, S_RUN_END, &s);
+	if (rc)
+		return write_leave(st, own, rc);
+	sqlite3_bind_int64(s, 1, r->id);
+	sqlite3_bind_int64(s, 2, r->ended_ms);
+	sqlite3_bind_int64(s, 3, (int64_t)r->duration_ns);
+	sqlite3_bind_int(s, 4, r->exit_status);
+	sqlite3_bind_int64(s, 5, r->max_concurrency);
+	sqlite3_bind_int64(s, 6, (int64_t)r->recorded);
+	sqlite3_bind_int64(s, 7, (int64_t)r->dropped);
+	sqlite3_bind_int(s, 8, r->complete);
+	return run_update(st, s, r->id, own);
+}
+
+int e2e_store_run_get(struct e2e_store *st, int64_t id, struct e2e_run *out)
+{
+	sqlite3_stmt *s;
+	int rc = stmt(st, S_RUN_GET, &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		run_from_row(s, out);
+		break;
+	case SQLITE_DONE:
+		rc = no_run(st, id);
+		break;
+	default:
+		rc = db_error(st, "cannot read the run");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+int e2e_store_runs_list(struct e2e_store *st, const char *service, struct e2e_run **out, size_t *n)
+{
+	struct e2e_run *runs = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc = stmt(st, S_RUNS_LIST, &s);
+	int step;
+
+	if (rc)
+		return rc;
+	bind_service(s, 1, service);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 16;
+			runs = e2e_xrealloc(runs, cap * sizeof(*runs));
+		}
+		run_from_row(s, &runs[len++]);
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(st, "cannot list runs");
+		e2e_store_runs_free(runs, len);
+	} else {
+		*out = runs;
+		*n = len;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+void e2e_store_runs_free(struct e2e_run *runs, size_t n)
+{
+	for (size_t i = 0; runs && i < n; i++)
+		e2e_run_finish(&runs[i]);
+	free(runs);
+}
+
+/* ---- paths ---- */
+
+int e2e_store_path_intern(struct e2e_store *st, const char *method, const char *path, const char *endpoint,
+			  uint32_t *out_id)
+{
+	sqlite3_stmt *s;
+	int64_t id = 0;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0)
+		rc = stmt(st, S_PATH_INSERT, &s);
+	if (rc == 0) {
+		bind_text(s, 1, method);
+		bind_text(s, 2, path);
+		bind_text(s, 3, endpoint);
+		rc = step_done(st, s, "cannot record a path");
+	}
+	if (rc == 0)
+		rc = stmt(st, S_PATH_SELECT, &s);
+	if (rc == 0) {
+		bind_text(s, 1, method);
+		bind_text(s, 2, path);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			id = sqlite3_column_int64(s, 0);
+		else
+			rc = db_error(st, "cannot read a path");
+		sqlite3_reset(s);
+	}
+	if (rc == 0 && (id < 1 || id > UINT32_MAX))
+		rc = e2e_error(E2E_ERR_INPUT, "'%s': path id %lld out of range", st->path, (long long)id);
+	rc = write_leave(st, own, rc);
+	if (rc == 0)
+		*out_id = (uint32_t)id;
+	return rc;
+}
+
+int e2e_store_paths_load(struct e2e_store *st, struct e2e_path **out, size_t *n)
+{
+	struct e2e_path *paths = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc = stmt(st, S_PATHS_LOAD, &s);
+	int step;
+
+	if (rc)
+		return rc;
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 64;
+			paths = e2e_xrealloc(paths, cap * sizeof(*paths));
+		}
+		paths[len].id = (uint32_t)sqlite3_column_int64(s, 0);
+		paths[len].method = e2e_xstrdup(col_text(s, 1));
+		paths[len].path = e2e_xstrdup(col_text(s, 2));
+		paths[len].endpoint = e2e_xstrdup(col_text(s, 3));
+		len++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(st, "cannot read paths");
+		e2e_store_paths_free(paths, len);
+	} else {
+		*out = paths;
+		*n = len;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+void e2e_store_paths_free(struct e2e_path *paths, size_t n)
+{
+	for (size_t i = 0; paths && i < n; i++) {
+		free(paths[i].method);
+		free(paths[i].path);
+		free(paths[i].endpoint);
+	}
+	free(paths);
+}
+
+/* ---- sample chunks ---- */
+
+static inline uint8_t *put_uv(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+static inline uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t unzigzag(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static inline bool get_uv(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+	const uint8_t *p = *pp;
+	uint64_t v = 0;
+
+	for (unsigned shift = 0; shift < 64 && p < end; shift += 7) {
+		uint8_t b = *p++;
+
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			if (shift == 63 && b > 1)
+				return false;
+			*pp = p;
+			*out = v;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Encodes n <= CHUNK_MAX samples into st->scratch; returns the length. */
+static size_t chunk_encode(struct e2e_store *st, const struct e2e_sample *s, size_t n)
+{
+	size_t need = 16 + n * SAMPLE_MAX_BYTES;
+	uint64_t prev_start = 0;
+	int32_t prev_status = 0;
+	uint8_t *p;
+
+	if (st->scratch_cap < need) {
+		free(st->scratch);
+		st->scratch = e2e_xmalloc(need);
+		st->scratch_cap = need;
+	}
+	p = st->scratch;
+	*p++ = CHUNK_FORMAT;
+	p = put_uv(p, n);
+	for (size_t i = 0; i < n; i++) {
+		p = put_uv(p, zigzag((int64_t)(s[i].start_ns - prev_start)));
+		prev_start = s[i].start_ns;
+	}
+	for (size_t i = 0; i < n; i++)
+		p = put_uv(p, s[i].path_id);
+	for (size_t i = 0; i < n; i++) {
+		p = put_uv(p, zigzag((int32_t)s[i].status - prev_status));
+		prev_status = s[i].status;
+	}
+	for (size_t i = 0; i < n; i++)
+		p = put_uv(p, s[i].error);
+	for (size_t i = 0; i < n; i++)
+		p = put_uv(p, s[i].total_us);
+	for (size_t i = 0; i < n; i++)
+		p = put_uv(p, zigzag((int64_t)s[i].total_us - (int64_t)s[i].ttfb_us));
+	for (size_t i = 0; i < n; i++)
+		p = put_uv(p, s[i].proxy_us);
+	for (size_t i = 0; i < n; i++)
+		p = put_uv(p, s[i].req_bytes);
+	for (size_t i = 0; i < n; i++)
+		p = put_uv(p, s[i].resp_bytes);
+	return (size_t)(p - st->scratch);
+}
+
+/* Decodes one chunk of exactly n samples into out; false if the blob is
+ * malformed in any way (never reads outside [data, data + len)). */
+static bool chunk_decode(const uint8_t *data, size_t len, size_t n, struct e2e_sample *out)
+{
+	const uint8_t *p = data, *end = data + len;
+	uint64_t v, start = 0;
+	int64_t status = 0;
+
+	if (len < 2 || *p++ != CHUNK_FORMAT || !get_uv(&p, end, &v) || v != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!get_uv(&p, end, &v))
+			return false;
+		start += (uint64_t)unzigzag(v);
+		out[i].start_ns = start;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!get_uv(&p, end, &v) || v > UINT32_MAX)
+			return false;
+		out[i].path_id = (uint32_t)v;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!get_uv(&p, end, &v) || v > 2 * (uint64_t)UINT16_MAX)
+			return false;
+		status += unzigzag(v);
+		if (status < 0 || status > UINT16_MAX)
+			return false;
+		out[i].status = (uint16_t)status;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!get_uv(&p, end, &v) || v > UINT8_MAX)
+			return false;
+		out[i].error = (uint8_t)v;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!get_uv(&p, end, &v) || v > UINT32_MAX)
+			return false;
+		out[i].total_us = (uint32_t)v;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t ttfb;
+
+		if (!get_uv(&p, end, &v) || v > 2 * (uint64_t)UINT32_MAX)
+			return false;
+		ttfb = (int64_t)out[i].total_us - unzigzag(v);
+		if (ttfb < 0 || ttfb > UINT32_MAX)
+			return false;
+		out[i].ttfb_us = (uint32_t)ttfb;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!get_uv(&p, end, &v) || v > UINT32_MAX)
+			return false;
+		out[i].proxy_us = (uint32_t)v;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!get_uv(&p, end, &out[i].req_bytes))
+			return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!get_uv(&p, end, &out[i].resp_bytes))
+			return false;
+	}
+	return p == end;
+}
+
+static int run_exists(struct e2e_store *st, int64_t run_id)
+{
+	sqlite3_stmt *s;
+	int rc = stmt(st, S_RUN_EXISTS, &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		break;
+	case SQLITE_DONE:
+		rc = no_run(st, run_id);
+		break;
+	default:
+		rc = db_error(st, "cannot read the run");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int next_seq(struct e2e_store *st, int64_t run_id, int64_t *seq)
+{
+	sqlite3_stmt *s;
+	int rc = stmt(st, S_CHUNK_NEXT_SEQ, &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*seq = sqlite3_column_int64(s, 0);
+	else
+		rc = db_error(st, "cannot read sample chunks");
+	sqlite3_reset(s);
+	return rc;
+}
+
+int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_sample *samples, size_t n)
+{
+	sqlite3_stmt *s;
+	int64_t seq = 0;
+	bool own;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	rc = write_enter(st, &own);
+	if (rc == 0)
+		rc = run_exists(st, run_id);
+	if (rc == 0)
+		rc = next_seq(st, run_id, &seq);
+	for (size_t at = 0; rc == 0 && at < n; at += CHUNK_MAX, seq++) {
+		size_t k = n - at < CHUNK_MAX ? n - at : CHUNK_MAX;
+		size_t len = chunk_encode(st, samples + at, k);
+
+		rc = stmt(st, S_CHUNK_INSERT, &s);
+		if (rc)
+			break;
+		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_int64(s, 2, seq);
+		sqlite3_bind_int64(s, 3, (int64_t)k);
+		sqlite3_bind_blob(s, 4, st->scratch, (int)len, SQLITE_STATIC);
+		rc = step_done(st, s, "cannot store samples");
+	}
+	return write_leave(st, own, rc);
+}
+
+static int corrupt_chunk(struct e2e_store *st, int64_t run_id, int64_t seq)
+{
+	return e2e_error(E2E_ERR_INPUT, "'%s': run %lld: corrupt sample chunk %lld", st->path,
+			 (long long)run_id, (long long)seq);
+}
+
+/* Sizes the sample array; chunks with an impossible n are left out and
+ * caught by the chunk loop. */
+static int samples_total(struct e2e_store *st, int64_t run_id, size_t *total)
+{
+	sqlite3_stmt *s;
+	int rc = stmt(st, S_CHUNK_TOTAL, &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, CHUNK_MAX);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*total = (size_t)sqlite3_column_int64(s, 0);
+	else
+		rc = db_error(st, "cannot read sample chunks");
+	sqlite3_reset(s);
+	return rc;
+}
+
+static int load_chunks(struct e2e_store *st, int64_t run_id, struct e2e_sample **out, size_t *out_n)
+{
+	struct e2e_sample *samples = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc, step;
+
+	rc = run_exists(st, run_id);
+	if (rc == 0)
+		rc = samples_total(st, run_id, &cap);
+	if (rc == 0)
+		rc = stmt(st, S_CHUNKS_LOAD, &s);
+	if (rc)
+		return rc;
+	samples = e2e_xmalloc(cap * sizeof(*samples));
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0), n = sqlite3_column_int64(s, 1);
+		const uint8_t *data = sqlite3_column_blob(s, 2);
+		size_t bytes = (size_t)sqlite3_column_bytes(s, 2);
+
+		if (n < 1 || n > CHUNK_MAX || (size_t)n > cap - len || !data ||
+		    !chunk_decode(data, bytes, (size_t)n, samples + len)) {
+			rc = corrupt_chunk(st, run_id, seq);
+			break;
+		}
+		len += (size_t)n;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_error(st, "cannot read sample chunks");
+	sqlite3_reset(s);
+	if (rc) {
+		free(samples);
+		return rc;
+	}
+	*out = samples;
+	*out_n = len;
+	return 0;
+}
+
+int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_sample **out, size_t *n)
+{
+	bool own;
+	int rc = read_enter(st, &own);
+
+	if (rc == 0)
+		rc = load_chunks(st, run_id, out, n);
+	return read_leave(st, own, rc);
+}
+
+/* ---- pruning ---- */
+
+static int prune(struct e2e_store *st, enum stmt_id chunks, enum stmt_id runs, const char *service,
+		 int64_t arg, size_t *removed)
+{
+	enum stmt_id ids[2] = { chunks, runs };
+	size_t count = 0;
+	sqlite3_stmt *s;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	for (int i = 0; rc == 0 && i < 2; i++) {
+		rc = stmt(st, ids[i], &s);
+		if (rc)
+			break;
+		bind_service(s, 1, service);
+		sqlite3_bind_int64(s, 2, arg);
+		rc = step_done(st, s, "cannot prune runs");
+		count = (size_t)sqlite3_changes(st->db);
+	}
+	/* Give the freed pages back to the file system (auto_vacuum). */
+	if (rc == 0 && count > 0)
+		rc = run_simple(st, S_INCREMENTAL_VACUUM, "cannot free space");
+	rc = write_leave(st, own, rc);
+	if (rc == 0)
+		*removed = count;
+	return rc;
+}
+
+int e2e_store_prune_keep(struct e2e_store *st, const char *service, size_t keep, size_t *removed)
+{
+	int64_t k = keep > INT64_MAX ? INT64_MAX : (int64_t)keep;
+
+	return prune(st, S_PRUNE_KEEP_CHUNKS, S_PRUNE_KEEP_RUNS, service, k, removed);
+}
+
+int e2e_store_prune_older(struct e2e_store *st, const char *service, int64_t before_ms, size_t *removed)
+{
+	return prune(st, S_PRUNE_OLDER_CHUNKS, S_PRUNE_OLDER_RUNS, service, before_ms, removed);
+}

@@ -15,14 +15,16 @@
 struct e2e_store;
 
 enum e2e_store_flags {
-	E2E_STORE_READONLY = 1 << 0, /* never create, never write */
+	E2E_STORE_READONLY = 1 << 0, /* never create, never write (but see below) */
 	E2E_STORE_CREATE = 1 << 1, /* create the file (mode 0600) and parents */
 };
 
 /* Opens (and creates/migrates unless READONLY) the database. A file that is
  * not an e2e database, or has a newer schema version, is left untouched:
- * E2E_ERR_INPUT naming it. A missing file with READONLY: E2E_ERR_RUNTIME
- * ("no database at '...'"). Caller closes. */
+ * E2E_ERR_INPUT naming it. A missing file with READONLY (or without
+ * CREATE): E2E_ERR_RUNTIME ("no database at '...'"). A READONLY open of an
+ * older schema migrates it first when the file is writable, else
+ * E2E_ERR_RUNTIME. Caller closes. */
 int e2e_store_open(const char *path, int flags, struct e2e_store **out);
 /* Accepts NULL. */
 void e2e_store_close(struct e2e_store *st);
@@ -98,8 +100,9 @@ int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_samp
 /* All samples of a run in recording order. Caller frees *out. */
 int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_sample **out, size_t *n);
 
-/* Removes runs of service (all when NULL) and their samples: all but the
- * newest keep, or those started before before_ms. *removed gets the count. */
+/* Removes runs of service (all when NULL) and their samples in one
+ * transaction: all but the newest keep runs of each service, or those
+ * started before before_ms. *removed gets the number of runs removed. */
 int e2e_store_prune_keep(struct e2e_store *st, const char *service, size_t keep, size_t *removed);
 int e2e_store_prune_older(struct e2e_store *st, const char *service, int64_t before_ms, size_t *removed);
 
