@@ -1,0 +1,102 @@
+# bash completion for e2e(1)                               -*- shell-script -*-
+# Needs bash-completion (_init_completion, _filedir, _command_offset).
+
+_e2e()
+{
+	local cur prev words cword split
+	_init_completion -s || return
+
+	local cmd=${words[1]-} i opts
+
+	if ((cword == 1)); then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W 'perf-profile perf-report help' -- "$cur"))
+		fi
+		return
+	fi
+
+	case $cmd in
+	help)
+		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report' -- "$cur"))
+		return
+		;;
+	perf-profile)
+		# After "--" comes the wrapped command and its own arguments.
+		for ((i = 2; i < cword; i++)); do
+			if [[ ${words[i]} == -- ]]; then
+				_command_offset $((i + 1))
+				return
+			fi
+		done
+		opts='
+			-s --service --target --listen --env --duration --upstream-timeout
+			--preserve-host --insecure --repeat --import --routes -o --output --db
+			-f --format --out --errors --set-baseline --compare-baseline
+			--baseline-dir -b --baseline -t --threshold --min-delta-ms --fail-on
+			--rules -q --quiet -h --help
+		'
+		;;
+	perf-report)
+		opts='
+			-s --service --run --runs --list --trend --days --show-paths --prune
+			--keep --older-than --routes -o --output --db -f --format --out
+			--errors --set-baseline --compare-baseline --baseline-dir -b
+			--baseline -t --threshold --min-delta-ms --fail-on --rules -q --quiet
+			-h --help
+		'
+		;;
+	*)
+		return
+		;;
+	esac
+
+	# Values of the options that take one (shared by both commands).
+	case $prev in
+	-f | --format)
+		COMPREPLY=($(compgen -W 'text json markdown html csv junit' -- "$cur"))
+		return
+		;;
+	--fail-on)
+		COMPREPLY=($(compgen -W 'warning critical never' -- "$cur"))
+		return
+		;;
+	--errors)
+		COMPREPLY=($(compgen -W '5xx 4xx' -- "$cur"))
+		return
+		;;
+	--run)
+		COMPREPLY=($(compgen -W 'latest' -- "$cur"))
+		return
+		;;
+	--db | --out | --rules | --routes | --import | -b | --baseline)
+		_filedir
+		return
+		;;
+	-o | --output | --baseline-dir)
+		_filedir -d
+		return
+		;;
+	-s | --service)
+		# services that have a baseline in the default directory
+		local f services=
+		for f in baselines/*.json; do
+			[[ -f $f ]] && f=${f##*/} && services+=" ${f%.json}"
+		done
+		COMPREPLY=($(compgen -W "$services" -- "$cur"))
+		return
+		;;
+	--target | --listen | --env | --duration | --upstream-timeout | --repeat | \
+		--runs | --days | --keep | --older-than | -t | --threshold | --min-delta-ms)
+		# a free-form value: nothing to offer
+		return
+		;;
+	esac
+	$split && return
+
+	COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+} &&
+	complete -F _e2e e2e
+
+# ex: filetype=sh

@@ -1,0 +1,107 @@
+# fish completion for e2e(1)
+
+# No command yet: only "e2e" on the line.
+function __e2e_no_command
+    test (count (commandline -opc)) -eq 1
+end
+
+# The command is $argv[1] and no "--" has been typed yet.
+function __e2e_using
+    set -l tokens (commandline -opc)
+    test (count $tokens) -ge 2; and test "$tokens[2]" = "$argv[1]"; or return 1
+    not contains -- -- $tokens
+end
+
+# "e2e help " and nothing after it yet.
+function __e2e_help_topic
+    set -l tokens (commandline -opc)
+    test (count $tokens) -eq 2; and test "$tokens[2]" = help
+end
+
+# A "perf-profile ... --" line: what follows is the wrapped command.
+function __e2e_wrapping
+    set -l tokens (commandline -opc)
+    test (count $tokens) -ge 2; and test "$tokens[2]" = perf-profile; and contains -- -- $tokens
+end
+
+# Completes the wrapped command and its arguments.
+function __e2e_wrapped
+    set -l tokens (commandline -opc)
+    set -l i (contains -i -- -- $tokens)
+    set -l line (string escape -- $tokens[(math $i + 1)..-1]) (commandline -ct)
+    complete --do-complete="$line"
+end
+
+# Services that have a baseline in the default baseline directory.
+function __e2e_services
+    for f in baselines/*.json
+        basename $f .json
+    end
+end
+
+complete -c e2e -f
+
+# e2e
+complete -c e2e -n __e2e_no_command -a perf-profile -d 'record the latency of every HTTP request a test suite makes'
+complete -c e2e -n __e2e_no_command -a perf-report -d 'report, compare against a baseline and gate on regressions'
+complete -c e2e -n __e2e_no_command -a help -d 'show the options of a command'
+complete -c e2e -n __e2e_no_command -s h -l help -d 'show the list of commands'
+complete -c e2e -n __e2e_no_command -s V -l version -d 'print the version'
+complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report'
+
+# e2e perf-profile
+complete -c e2e -n '__e2e_using perf-profile' -s s -l service -x -a '(__e2e_services)' -d 'service name the run is recorded under'
+complete -c e2e -n '__e2e_using perf-profile' -l target -x -d 'upstream base URL to forward to (http or https)'
+complete -c e2e -n '__e2e_using perf-profile' -l listen -x -d 'where the proxy listens (ADDR:PORT)'
+complete -c e2e -n '__e2e_using perf-profile' -l env -x -a '(set -n)' -d 'also set NAME to the proxy URL for the command'
+complete -c e2e -n '__e2e_using perf-profile' -l duration -x -d 'session mode: stop after DUR (e.g. 30s, 5m)'
+complete -c e2e -n '__e2e_using perf-profile' -l upstream-timeout -x -d 'answer 504 when the upstream takes longer'
+complete -c e2e -n '__e2e_using perf-profile' -l preserve-host -d 'forward the client Host header instead of the target'
+complete -c e2e -n '__e2e_using perf-profile' -l insecure -d 'do not verify the upstream TLS certificate'
+complete -c e2e -n '__e2e_using perf-profile' -l repeat -x -d 'run the command N times, one run each'
+complete -c e2e -n '__e2e_using perf-profile' -l import -r -F -d 'record a run from a HAR 1.2 file'
+complete -c e2e -n '__e2e_using perf-profile' -l routes -r -F -d 'explicit endpoint templates (route list or OpenAPI 3 JSON)'
+complete -c e2e -n '__e2e_using perf-profile' -s o -l output -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c e2e -n '__e2e_using perf-profile' -l db -r -F -d 'database file'
+complete -c e2e -n '__e2e_using perf-profile' -s f -l format -x -a 'text json markdown html csv junit' -d 'report format'
+complete -c e2e -n '__e2e_using perf-profile' -l out -r -F -d 'write the report to FILE instead of stdout'
+complete -c e2e -n '__e2e_using perf-profile' -l errors -x -a '5xx 4xx' -d 'what counts as an error'
+complete -c e2e -n '__e2e_using perf-profile' -l set-baseline -d 'write the baseline file from this run'
+complete -c e2e -n '__e2e_using perf-profile' -l compare-baseline -d 'compare against the baseline and gate on regressions'
+complete -c e2e -n '__e2e_using perf-profile' -l baseline-dir -x -a '(__fish_complete_directories)' -d 'baseline directory'
+complete -c e2e -n '__e2e_using perf-profile' -s b -l baseline -r -F -d 'baseline file'
+complete -c e2e -n '__e2e_using perf-profile' -s t -l threshold -x -d 'relative change that counts as a regression (%)'
+complete -c e2e -n '__e2e_using perf-profile' -l min-delta-ms -x -d 'smallest absolute change that counts (ms)'
+complete -c e2e -n '__e2e_using perf-profile' -l fail-on -x -a 'warning critical never' -d 'fail the gate at this severity'
+complete -c e2e -n '__e2e_using perf-profile' -l rules -r -F -d 'rules file: per-endpoint limits and ignores (JSON)'
+complete -c e2e -n '__e2e_using perf-profile' -s q -l quiet -d 'no live progress line'
+complete -c e2e -n '__e2e_using perf-profile' -s h -l help -d 'show this help'
+complete -c e2e -n __e2e_wrapping -a '(__e2e_wrapped)'
+
+# e2e perf-report
+complete -c e2e -n '__e2e_using perf-report' -s s -l service -x -a '(__e2e_services)' -d 'service to report on'
+complete -c e2e -n '__e2e_using perf-report' -l run -x -a latest -d 'run id to report, or latest'
+complete -c e2e -n '__e2e_using perf-report' -l runs -x -d 'merge the last N runs of the service'
+complete -c e2e -n '__e2e_using perf-report' -l list -d 'list stored runs'
+complete -c e2e -n '__e2e_using perf-report' -l trend -d 'per-endpoint p50/p95/p99 across stored runs'
+complete -c e2e -n '__e2e_using perf-report' -l days -x -d 'with --trend: only runs of the last N days'
+complete -c e2e -n '__e2e_using perf-report' -l show-paths -d 'list the raw paths behind every endpoint template'
+complete -c e2e -n '__e2e_using perf-report' -l prune -d 'remove old runs (with --keep or --older-than)'
+complete -c e2e -n '__e2e_using perf-report' -l keep -x -d 'with --prune: keep the newest N runs'
+complete -c e2e -n '__e2e_using perf-report' -l older-than -x -d 'with --prune: remove runs older than DAYS days'
+complete -c e2e -n '__e2e_using perf-report' -l routes -r -F -d 'explicit endpoint templates (route list or OpenAPI 3 JSON)'
+complete -c e2e -n '__e2e_using perf-report' -s o -l output -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c e2e -n '__e2e_using perf-report' -l db -r -F -d 'database file'
+complete -c e2e -n '__e2e_using perf-report' -s f -l format -x -a 'text json markdown html csv junit' -d 'report format'
+complete -c e2e -n '__e2e_using perf-report' -l out -r -F -d 'write the report to FILE instead of stdout'
+complete -c e2e -n '__e2e_using perf-report' -l errors -x -a '5xx 4xx' -d 'what counts as an error'
+complete -c e2e -n '__e2e_using perf-report' -l set-baseline -d 'write the baseline file from the selected runs'
+complete -c e2e -n '__e2e_using perf-report' -l compare-baseline -d 'compare against the baseline and gate on regressions'
+complete -c e2e -n '__e2e_using perf-report' -l baseline-dir -x -a '(__fish_complete_directories)' -d 'baseline directory'
+complete -c e2e -n '__e2e_using perf-report' -s b -l baseline -r -F -d 'baseline file'
+complete -c e2e -n '__e2e_using perf-report' -s t -l threshold -x -d 'relative change that counts as a regression (%)'
+complete -c e2e -n '__e2e_using perf-report' -l min-delta-ms -x -d 'smallest absolute change that counts (ms)'
+complete -c e2e -n '__e2e_using perf-report' -l fail-on -x -a 'warning critical never' -d 'fail the gate at this severity'
+complete -c e2e -n '__e2e_using perf-report' -l rules -r -F -d 'rules file: per-endpoint limits and ignores (JSON)'
+complete -c e2e -n '__e2e_using perf-report' -s q -l quiet -d 'no notes on stderr'
+complete -c e2e -n '__e2e_using perf-report' -s h -l help -d 'show this help'
