@@ -7,6 +7,12 @@ _e2e()
 	_init_completion -s || return
 
 	local cmd=${words[1]-} i opts
+	# Options both commands take (the common options of src/cmd.h).
+	local common='
+		--routes -o --output --db -f --format --out --errors --compare-baseline
+		--baseline-dir -b --baseline -t --threshold --min-delta-ms --fail-on
+		--rules -h --help
+	'
 
 	if ((cword == 1)); then
 		if [[ $cur == -* ]]; then
@@ -30,22 +36,16 @@ _e2e()
 				return
 			fi
 		done
-		opts='
+		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
-			--preserve-host --insecure --repeat --import --routes -o --output --db
-			-f --format --out --errors --set-baseline --compare-baseline
-			--baseline-dir -b --baseline -t --threshold --min-delta-ms --fail-on
-			--rules -q --quiet -h --help
-		'
+			--preserve-host --insecure --repeat --import --set-baseline -q --quiet
+		"
 		;;
 	perf-report)
-		opts='
+		opts="$common
 			-s --service --run --runs --list --trend --days --show-paths --prune
-			--keep --older-than --routes -o --output --db -f --format --out
-			--errors --set-baseline --compare-baseline --baseline-dir -b
-			--baseline -t --threshold --min-delta-ms --fail-on --rules -q --quiet
-			-h --help
-		'
+			--keep --older-than --set-baseline -q --quiet
+		"
 		;;
 	*)
 		return

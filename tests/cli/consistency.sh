@@ -96,8 +96,13 @@ for cmd in $commands; do
 	check "e2e-$cmd.1.scd text" "$all_names" \
 		"$( (opt_tokens <"$page"; echo "$all_names") | sort -u)"
 
-	# bash: the command's option list, and the value case shared by both.
-	bash_opts=$(section "$BASH_COMP" "^	$cmd\\)\$" '^		;;$' | sed -n "/opts='/,/'/p" | opt_tokens)
+	# bash: the command's option list (with the common list when it uses
+	# it), and the value case shared by both.
+	block=$(section "$BASH_COMP" "^	$cmd\\)\$" '^		;;$' | sed -n '/opts="/,/"/p')
+	bash_opts=$(opt_tokens <<<"$block")
+	if grep -qF '$common' <<<"$block"; then
+		bash_opts+=$'\n'$(section "$BASH_COMP" "^	local common='\$" "^	'\$" | opt_tokens)
+	fi
 	check "e2e.bash $cmd" "$names" "$bash_opts"
 	bash_valued=$(section "$BASH_COMP" '^	case \$prev in$' '^	esac$' |
 		grep -E '^	[^	]|^		-' | opt_tokens)
@@ -110,16 +115,25 @@ for cmd in $commands; do
 		! grep -qxF -- "$o" <<<"$bash_valued" || fail "e2e.bash: flag $cmd $o takes a value in 'case \$prev'"
 	done
 
-	# zsh: the _arguments specs of _e2e_<cmd>.
+	# zsh: the _arguments specs of _e2e_<cmd> (with the common ones when
+	# it uses them).
 	fn=_e2e_${cmd//-/_}
-	specs=$(section "$ZSH_COMP" "^$fn\\(\\) \\{\$" '^\}$' | grep -E "^[[:space:]]*'")
+	body=$(section "$ZSH_COMP" "^$fn\\(\\) \\{\$" '^\}$')
+	specs=$(grep -E "^[[:space:]]*'" <<<"$body")
+	if grep -qF '"${_e2e_common_opts[@]}"' <<<"$body"; then
+		specs+=$'\n'$(section "$ZSH_COMP" '^_e2e_common_opts=\($' '^\)$')
+	fi
 	zsh_all=$(sed 's/,/,,/g' <<<"$specs" | grep -oE -- "['{,)*]--?[A-Za-z][a-z0-9-]*[+=]?[[,}]")
 	check "_e2e $cmd" "$names" "$(sed -E 's/^.//; s/[+=]?[[,}]$//' <<<"$zsh_all")"
 	zsh_valued=$(grep -E -- '[+=][[,}]$' <<<"$zsh_all" | sed -E 's/^.//; s/[+=]?[[,}]$//')
 	check "_e2e $cmd options taking a value" "$valued" "$zsh_valued"
 
-	# fish: the lines for '__e2e_using <cmd>'.
-	lines=$(grep -F -- "-n '__e2e_using $cmd' " "$FISH_COMP" | sed -E 's/ -d .*//')
+	# fish: the lines for '__e2e_using <cmd>', and those of a
+	# 'for cmd in ...' loop naming it.
+	lines=$(grep -F -- "-n '__e2e_using $cmd' " "$FISH_COMP"
+		awk -v c="$cmd" '/^for cmd in / { on = (" " $0 " " ~ " " c " ") } /^end$/ { on = 0 }
+			on && /-n "__e2e_using \$cmd" / { print }' "$FISH_COMP")
+	lines=$(sed -E 's/ -d .*//' <<<"$lines")
 	fish_names() { grep -oE -- ' -[sl] [A-Za-z][a-z0-9-]*' | sed -E 's/ -s /-/; s/ -l /--/'; }
 	check "e2e.fish $cmd" "$names" "$(fish_names <<<"$lines")"
 	check "e2e.fish $cmd options taking a value" "$valued" \
