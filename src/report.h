@@ -24,6 +24,13 @@ struct e2e_path_count {
 	uint64_t count;
 };
 
+/* One endpoint's figures in one covered run (trend views). */
+struct e2e_trend_point {
+	uint64_t count; /* 0: the endpoint has no request in that run */
+	uint64_t errors;
+	double p50_ms, p95_ms, p99_ms, mean_ms; /* NAN when count is 0 */
+};
+
 struct e2e_endpoint_report {
 	char *key; /* "GET /users/{id}" */
 	char *method; /* "GET" */
@@ -46,6 +53,9 @@ struct e2e_endpoint_report {
 	struct e2e_sample *samples;
 	uint32_t *sample_run;
 	size_t nsamples;
+	/* When the report covers several runs: this endpoint's figures per
+	 * run, indexed like e2e_report.runs (newest first); NULL otherwise. */
+	struct e2e_trend_point *per_run;
 };
 
 struct e2e_report {
@@ -61,6 +71,10 @@ struct e2e_report {
 	bool count_4xx; /* error definition used */
 	struct e2e_endpoint_report *endpoints; /* sorted by p95 descending, then key */
 	size_t nendpoints;
+	/* Every request pooled, with the same figures as an endpoint (key
+	 * "*", method and path ""): no samples, paths or per-run points. */
+	struct e2e_endpoint_report overall;
+	uint64_t distinct_paths; /* raw paths seen over all endpoints */
 };
 
 /* Inputs for one run, as loaded from the store. */
@@ -81,6 +95,20 @@ struct e2e_report_opts {
 int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const struct e2e_path *paths,
 		       size_t npaths, const struct e2e_report_opts *opts, struct e2e_report **out);
 void e2e_report_destroy(struct e2e_report *r);
+/* Capture time of a run in seconds from what the run row holds (monotonic
+ * duration, else the wall-clock span); NAN when the run never ended. */
+double e2e_report_run_duration_s(const struct e2e_run *r);
+/* One bar of a latency histogram for charts. */
+struct e2e_report_bin {
+	double lo_ms, hi_ms; /* [lo, hi); the last bin includes hi */
+	uint64_t count;
+};
+/* Latency distribution of e's samples in nbins bins (out has nbins
+ * entries) from its min to its max: log-spaced when max/min > 20 (then
+ * *log_scale is true and the lower bound is at least 0.001 ms), equal
+ * width otherwise. */
+void e2e_report_histogram(const struct e2e_endpoint_report *e, size_t nbins, struct e2e_report_bin *out,
+			  bool *log_scale);
 /* The endpoint with this key, or NULL. */
 const struct e2e_endpoint_report *e2e_report_find(const struct e2e_report *r, const char *key);
 
