@@ -1,0 +1,121 @@
+/* har.h - HAR 1.x import (perf-profile --import FILE.har).
+ *
+ * Reads a HAR file (browsers' developer tools, Playwright's recordHar,
+ * mitmproxy's har_dump, Charles...) with a streaming JSON reader that keeps
+ * only the fields below, so memory stays a small fraction of the file size
+ * (one compact record plus method and path per request); the whole file is
+ * validated before anything is written to the store.
+ *
+ * What each entry (log.entries[i]) becomes:
+ *   method       request.method (a non-empty HTTP token, at most 64 bytes)
+ *   path         request.url without scheme, authority, query and fragment,
+ *                percent-encoding kept as is ("/" when the URL has no path);
+ *                templated by the recorder exactly like proxied traffic
+ *   start_ns     startedDateTime minus the earliest startedDateTime of the
+ *                imported entries; entries are sorted by it (ties keep file
+ *                order)
+ *   ttfb_us      timings.wait (milliseconds -> microseconds, rounded);
+ *                negative (-1 = "not applicable") -> 0, counted in no_wait
+ *   total_us     time; negative -> the sum of the non-negative timings
+ *                blocked + dns + connect + send + wait + receive (ssl is
+ *                part of connect in HAR 1.2 and not added again)
+ *   proxy_us     0
+ *   req_bytes    request.bodySize when >= 0, else the UTF-8 length of
+ *                request.postData.text, else 0
+ *   resp_bytes   response.bodySize when >= 0 (the body bytes on the wire,
+ *                what the proxy counts), else response.content.size when
+ *                >= 0 (decoded size), else 0
+ *   status       response.status; 0 and -1 (Playwright) mean no response
+ *   error        from response._error (Chrome, Firefox) or
+ *                response._failureText (Playwright) when it is a non-empty
+ *                string: "...CONNECTION_REFUSED" -> refused, "...TIMED_OUT"
+ *                -> timeout, "...ABORTED" -> client_abort, ...; any
+ *                other text, or no response without a text ->
+ *                upstream_other
+ * Entries whose URL is not http: or https: (data:, blob:, ws:, wss:,
+ * chrome-extension: ...) are validated like the others, then skipped and
+ * counted.
+ *
+ * Required, and type-checked (a missing or mistyped one is an error naming
+ * its JSON path, e.g. log.entries[17].timings.wait): log (object),
+ * log.version (string "1.x", "" meaning 1.1), log.entries (array), and per
+ * entry: startedDateTime (string, ISO 8601 with seconds and a time zone:
+ * "2024-05-01T12:00:00.123Z", "...+02:00"), time (number), request
+ * (object) with method and url (strings, url absolute), response (object)
+ * with status (integer -1..999), timings (object) with wait (number).
+ * Optional but type-checked when present: request.bodySize,
+ * request.postData (object) and its text, response.bodySize,
+ * response.content (object) and its size, timings.blocked/dns/connect/
+ * send/receive/ssl (numbers). Everything else is only checked to be valid
+ * JSON; producer extensions (_error, _failureText) of another type are
+ * ignored. Array indexes in messages count from 0.
+ *
+ * The file must be UTF-8 JSON (a leading byte order mark is allowed).
+ * All errors about the file - unreadable, empty, not JSON (with line and
+ * column), not a HAR 1.x file, a missing, mistyped or malformed field - are
+ * E2E_ERR_INPUT with one line "'PATH': ..." naming the JSON path. */
+#ifndef E2E_HAR_H
+#define E2E_HAR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sample.h"
+
+struct e2e_store;
+struct e2e_run;
+struct e2e_routes;
+struct e2e_har;
+
+struct e2e_har_stats {
+	uint64_t imported; /* requests (samples) in the file */
+	uint64_t skipped; /* entries with a non-HTTP(S) URL */
+	uint64_t no_wait; /* imported entries whose timings.wait was negative */
+	uint64_t no_response; /* imported entries with status 0 or -1 */
+};
+
+/* Reads and validates the whole file. Returns 0 and *out (caller
+ * destroys), or E2E_ERR_INPUT as above. */
+int e2e_har_load(const char *path, struct e2e_har **out);
+/* Accepts NULL. */
+void e2e_har_destroy(struct e2e_har *h);
+
+/* The requests in start order, i < e2e_har_count(h). The capture's method
+ * and path point into h. */
+size_t e2e_har_count(const struct e2e_har *h);
+void e2e_har_capture(const struct e2e_har *h, size_t i, struct e2e_capture *out);
+const struct e2e_har_stats *e2e_har_stats(const struct e2e_har *h);
+
+/* "har:BASENAME sha256:HEX" (SHA-256 of the file's bytes). */
+const char *e2e_har_source(const struct e2e_har *h);
+/* Wall clock of the run, Unix ms: the earliest startedDateTime and the
+ * latest startedDateTime + total time of the imported requests. A file
+ * without any imported request has both set to the file's modification
+ * time. */
+int64_t e2e_har_started_ms(const struct e2e_har *h);
+int64_t e2e_har_ended_ms(const struct e2e_har *h);
+/* Latest end minus earliest start, ns (0 without requests). */
+uint64_t e2e_har_duration_ns(const struct e2e_har *h);
+/* Most requests in flight at once ([start, start + total) intervals). */
+uint32_t e2e_har_max_concurrency(const struct e2e_har *h);
+
+/* Stores h as one run. run is the caller's description (service,
+ * git_*, host_*, tool_version, command "" and target "" for imports);
+ * this fills started_ms, ended_ms, duration_ns, max_concurrency, source
+ * (replacing and freeing the old string), exit_status -1, then begins the
+ * run (run->id), adds the samples through the recorder in batches of
+ * 1,024 and ends the run with complete = true and recorded set. A file
+ * without requests is stored as a run with zero requests (the command
+ * decides what that means, e.g. exit 4 for --compare-baseline). routes may
+ * be NULL. Store failures are E2E_ERR_RUNTIME (a run that fails half-way
+ * stays incomplete, like a killed proxy run). *out_run_id is written on
+ * success. */
+int e2e_har_store(const struct e2e_har *h, struct e2e_store *st, struct e2e_run *run,
+		  const struct e2e_routes *routes, int64_t *out_run_id);
+
+/* e2e_har_load + e2e_har_store: a file that fails to load writes nothing.
+ * (Call the two yourself to see e2e_har_stats() before storing.) */
+int e2e_har_import(const char *path, struct e2e_store *st, struct e2e_run *run,
+		   const struct e2e_routes *routes, int64_t *out_run_id);
+
+#endif
