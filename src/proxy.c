@@ -597,8 +597,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->state = R_FORWARDED;
 		r->conn = conn;
 		r->t_start = now_ns();
-		r->method_len = ml < METHOD_MAX ? ml : METHOD_MAX;
+		r->method_len = ml < METHOD_MAX - 1 ? ml : METHOD_MAX - 1;
 		memcpy(r->method, method, r->method_len);
+		r->method[r->method_len] = '\0';
 		r->is_head = strcmp(method, "HEAD") == 0;
 		forward(r);
 		return MHD_YES;
