@@ -29,6 +29,7 @@ def main():
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # one response, no 40 ms delayed-ACK stall
 
         def log_message(self, *a):
             pass
