@@ -1,8 +1,18 @@
+/* render.c - format names, the dispatcher, and the formatting helpers the
+ * renderers share (render_impl.h). */
 #include "render.h"
 
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
+#include "gate.h"
+#include "render_impl.h"
+#include "report.h"
+#include "store.h"
 #include "banned.h"
 
 static const char *const names[] = {
@@ -29,4 +39,404 @@ int e2e_format_parse(const char *s, enum e2e_format *out)
 const char *e2e_format_name(enum e2e_format f)
 {
 	return names[f];
+}
+
+int e2e_render(enum e2e_format f, const struct e2e_render_input *in, struct e2e_buf *out)
+{
+	switch (f) {
+	case E2E_FORMAT_TEXT:
+		return e2e_render_text(in, out);
+	case E2E_FORMAT_JSON:
+		return e2e_render_json(in, out);
+	case E2E_FORMAT_MARKDOWN:
+		return e2e_render_markdown(in, out);
+	case E2E_FORMAT_HTML:
+		return e2e_render_html(in, out);
+	case E2E_FORMAT_CSV:
+		return e2e_render_csv(in, out);
+	case E2E_FORMAT_JUNIT:
+		if (in->trend)
+			return e2e_error(E2E_ERR_INPUT,
+					 "'--trend' supports -f text, json, markdown, html, csv");
+		return e2e_render_junit(in, out);
+	}
+	return e2e_error(E2E_ERR_INPUT, "unknown format %d", (int)f);
+}
+
+int e2e_render_runs(enum e2e_format f, const struct e2e_run *runs, size_t n, struct e2e_buf *out)
+{
+	switch (f) {
+	case E2E_FORMAT_TEXT:
+		return e2e_render_text_runs(runs, n, out);
+	case E2E_FORMAT_JSON:
+		return e2e_render_json_runs(runs, n, out);
+	case E2E_FORMAT_CSV:
+		return e2e_render_csv_runs(runs, n, out);
+	default:
+		return e2e_error(E2E_ERR_INPUT, "'--list' supports -f text, json, csv");
+	}
+}
+
+void e2e_fmt_count(struct e2e_buf *b, uint64_t n)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof(digits), "%" PRIu64, n);
+
+	for (int i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			e2e_buf_putc(b, ',');
+		e2e_buf_putc(b, digits[i]);
+	}
+}
+
+double e2e_fmt_round(double v, int decimals)
+{
+	double scale = pow(10, decimals), r = round(v * scale) / scale;
+
+	return r == 0 ? 0 : r; /* no "-0" */
+}
+
+void e2e_fmt_fixed(struct e2e_buf *b, double v, int decimals)
+{
+	if (!isnan(v) && !isinf(v))
+		e2e_buf_printf(b, "%.*f", decimals, e2e_fmt_round(v, decimals));
+}
+
+void e2e_fmt_ms_num(struct e2e_buf *b, double ms)
+{
+	double a = fabs(ms);
+	int decimals = a < 1 ? 3 : a < 10 ? 2 : a < 1000 ? 1 : 0;
+
+	if (isnan(ms)) {
+		e2e_buf_puts(b, "-");
+		return;
+	}
+	/* rounding may carry into the next range: 9.996 -> "10.0" */
+	if (decimals && fabs(e2e_fmt_round(ms, decimals)) >= (decimals == 3 ? 1 : decimals == 2 ? 10 : 1000))
+		decimals--;
+	e2e_fmt_fixed(b, ms, decimals);
+}
+
+void e2e_fmt_ms(struct e2e_buf *b, double ms)
+{
+	e2e_fmt_ms_num(b, ms);
+	if (!isnan(ms))
+		e2e_buf_puts(b, "ms");
+}
+
+void e2e_fmt_pct(struct e2e_buf *b, double frac)
+{
+	double pct = frac * 100;
+
+	if (isnan(frac))
+		e2e_buf_puts(b, "-");
+	else if (pct > 0 && pct < 0.1)
+		e2e_buf_printf(b, "%.2f%%", pct);
+	else
+		e2e_buf_printf(b, "%.1f%%", pct);
+}
+
+void e2e_fmt_delta_pct(struct e2e_buf *b, double pct)
+{
+	if (isnan(pct) || isinf(pct))
+		e2e_buf_puts(b, "n/a");
+	else
+		e2e_buf_printf(b, "%+.1f%%", pct);
+}
+
+void e2e_fmt_rate(struct e2e_buf *b, double rps)
+{
+	if (isnan(rps))
+		e2e_buf_puts(b, "-");
+	else if (rps < 100)
+		e2e_buf_printf(b, "%.1f", rps);
+	else
+		e2e_fmt_count(b, (uint64_t)llround(rps));
+}
+
+void e2e_fmt_bytes(struct e2e_buf *b, double bytes)
+{
+	if (isnan(bytes))
+		e2e_buf_puts(b, "-");
+	else if (bytes < 1024)
+		e2e_buf_printf(b, "%.0f B", bytes);
+	else if (bytes < 1024.0 * 1024)
+		e2e_buf_printf(b, "%.1f KiB", bytes / 1024);
+	else if (bytes < 1024.0 * 1024 * 1024)
+		e2e_buf_printf(b, "%.1f MiB", bytes / (1024.0 * 1024));
+	else
+		e2e_buf_printf(b, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+}
+
+void e2e_fmt_duration(struct e2e_buf *b, double s)
+{
+	long long t;
+
+	if (isnan(s) || s < 0) {
+		e2e_buf_puts(b, "-");
+		return;
+	}
+	if (s < 60) {
+		e2e_buf_printf(b, "%.1f s", s);
+		return;
+	}
+	t = llround(s);
+	if (t < 3600)
+		e2e_buf_printf(b, "%lld min %lld s", t / 60, t % 60);
+	else
+		e2e_buf_printf(b, "%lld h %lld min", t / 3600, t % 3600 / 60);
+}
+
+void e2e_fmt_time(struct e2e_buf *b, int64_t ms, bool iso)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char s[64];
+
+	if (ms <= 0 || !gmtime_r(&t, &tm)) {
+		e2e_buf_puts(b, iso ? "" : "-");
+		return;
+	}
+	strftime(s, sizeof(s), iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M:%S UTC", &tm);
+	e2e_buf_puts(b, s);
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, uint32_t *cp)
+{
+	uint32_t c = s[0];
+	size_t n;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		c &= 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		c &= 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		c &= 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+void e2e_fmt_utf8(struct e2e_buf *b, const char *s, bool no_ctl)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_len(p, &cp);
+
+		if (n == 0) {
+			e2e_buf_puts(b, "\xef\xbf\xbd");
+			p++;
+		} else if (no_ctl && (cp < 0x20 || cp == 0x7f)) {
+			e2e_buf_putc(b, '?');
+			p++;
+		} else {
+			e2e_buf_add(b, p, n);
+			p += n;
+		}
+	}
+}
+
+void e2e_fmt_xml(struct e2e_buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		uint32_t cp;
+		size_t n = utf8_len(p, &cp);
+
+		if (n == 0) {
+			e2e_buf_puts(b, "\xef\xbf\xbd");
+			p++;
+			continue;
+		}
+		switch (cp) {
+		case '&':
+			e2e_buf_puts(b, "&amp;");
+			break;
+		case '<':
+			e2e_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			e2e_buf_puts(b, "&gt;");
+			break;
+		case '"':
+			e2e_buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			e2e_buf_puts(b, "&#39;");
+			break;
+		default:
+			if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe ||
+			    cp == 0xffff)
+				e2e_buf_putc(b, '?');
+			else
+				e2e_buf_add(b, p, n);
+		}
+		p += n;
+	}
+}
+
+void e2e_render_run_ids(struct e2e_buf *b, const struct e2e_report *r)
+{
+	for (size_t i = r->nruns; i-- > 0;)
+		e2e_buf_printf(b, "%s%" PRId64, i + 1 == r->nruns ? "" : ", ", r->runs[i].id);
+}
+
+static void commit_label(struct e2e_buf *b, const struct e2e_run *run)
+{
+	if (run->git_commit[0]) {
+		e2e_buf_printf(b, ", commit %.7s", run->git_commit);
+		if (run->git_branch[0])
+			e2e_buf_printf(b, " %s", run->git_branch);
+	}
+}
+
+void e2e_render_headline(struct e2e_buf *b, const struct e2e_report *r)
+{
+	e2e_buf_puts(b, "service ");
+	e2e_fmt_utf8(b, r->service, true);
+	if (r->nruns == 0) {
+		e2e_buf_puts(b, ", no runs");
+		return;
+	}
+	if (r->nruns == 1) {
+		e2e_buf_printf(b, ", run %" PRId64 " (", r->runs[0].id);
+		e2e_fmt_time(b, r->started_ms, false);
+	} else {
+		e2e_buf_puts(b, ", runs ");
+		e2e_render_run_ids(b, r);
+		e2e_buf_puts(b, " merged (");
+		e2e_fmt_time(b, r->started_ms, false);
+		e2e_buf_puts(b, " to ");
+		e2e_fmt_time(b, r->runs[0].started_ms, false);
+	}
+	e2e_buf_puts(b, ", ");
+	e2e_fmt_count(b, r->total_requests);
+	e2e_buf_puts(b, r->total_requests == 1 ? " request in " : " requests in ");
+	e2e_fmt_duration(b, r->duration_s);
+	commit_label(b, &r->runs[0]);
+	e2e_buf_putc(b, ')');
+}
+
+const struct e2e_endpoint_cmp *e2e_render_cmp(const struct e2e_gate_result *g, const char *key)
+{
+	if (!g)
+		return NULL;
+	for (size_t i = 0; i < g->nendpoints; i++)
+		if (strcmp(g->endpoints[i].key, key) == 0)
+			return &g->endpoints[i];
+	return NULL;
+}
+
+bool e2e_render_templated(const struct e2e_endpoint_report *e)
+{
+	return e->npaths > 1 || (e->npaths == 1 && strcmp(e->paths[0].path, e->path) != 0);
+}
+
+const struct e2e_trend_point *e2e_render_point(const struct e2e_endpoint_report *e, size_t k,
+					       struct e2e_trend_point *one)
+{
+	if (e->per_run)
+		return &e->per_run[k];
+	one->count = e->count;
+	one->errors = e->errors;
+	one->p50_ms = e->p50_ms;
+	one->p95_ms = e->p95_ms;
+	one->p99_ms = e->p99_ms;
+	one->mean_ms = e->mean_ms;
+	return one;
+}
+
+bool e2e_render_rule_breach(const struct e2e_gate_result *g, const char *key)
+{
+	if (!g)
+		return false;
+	for (size_t i = 0; i < g->nfindings; i++)
+		if (g->findings[i].endpoint && strcmp(g->findings[i].endpoint, key) == 0 &&
+		    strcmp(g->findings[i].kind, "rule") == 0)
+			return true;
+	return false;
+}
+
+void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g)
+{
+	size_t n[E2E_VERDICT_REGRESSION + 1] = { 0 }, critical = 0, rules = 0;
+	const char *sep = ": ";
+
+	for (size_t i = 0; i < g->nendpoints; i++) {
+		if ((unsigned)g->endpoints[i].verdict <= E2E_VERDICT_REGRESSION)
+			n[g->endpoints[i].verdict]++;
+		if (g->endpoints[i].verdict == E2E_VERDICT_REGRESSION &&
+		    g->endpoints[i].severity == E2E_SEVERITY_CRITICAL)
+			critical++;
+	}
+	for (size_t i = 0; i < g->nfindings; i++)
+		if (strcmp(g->findings[i].kind, "rule") == 0)
+			rules++;
+	e2e_buf_puts(b, e2e_verdict_name(g->overall));
+	if (n[E2E_VERDICT_REGRESSION]) {
+		e2e_buf_printf(b, "%s%zu regressed", sep, n[E2E_VERDICT_REGRESSION]);
+		if (critical)
+			e2e_buf_printf(b, " (%zu critical)", critical);
+		sep = ", ";
+	}
+	if (rules) {
+		e2e_buf_printf(b, "%s%zu rule breach%s", sep, rules, rules == 1 ? "" : "es");
+		sep = ", ";
+	}
+	if (g->environment_shift) {
+		e2e_buf_printf(b, "%senvironment shift x%.2f", sep, g->environment_factor);
+		sep = ", ";
+	}
+	static const struct {
+		enum e2e_verdict v;
+		const char *what;
+	} other[] = {
+		{ E2E_VERDICT_IMPROVED, "improved" }, { E2E_VERDICT_INCONCLUSIVE, "inconclusive" },
+		{ E2E_VERDICT_NEW, "new" },	      { E2E_VERDICT_MISSING, "missing" },
+		{ E2E_VERDICT_PASS, "pass" },
+	};
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		if (n[other[i].v]) {
+			e2e_buf_printf(b, "%s%zu %s", sep, n[other[i].v], other[i].what);
+			sep = ", ";
+		}
+	}
+	e2e_buf_puts(b, g->failed ? "; gate failed" : "; gate passed");
+}
+
+void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix)
+{
+	for (size_t i = r->nruns; i-- > 0;) {
+		if (!r->runs[i].complete)
+			e2e_buf_printf(
+				b, "%srun %" PRId64 " did not finish normally: its figures may be partial\n",
+				prefix, r->runs[i].id);
+	}
+	if (r->dropped) {
+		e2e_buf_puts(b, prefix);
+		e2e_fmt_count(b, r->dropped);
+		e2e_buf_puts(b, r->dropped == 1 ? " request was" : " requests were");
+		e2e_buf_puts(b, " dropped (capture queue full) and are not in these figures\n");
+	}
 }

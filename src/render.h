@@ -5,12 +5,14 @@
 #define E2E_RENDER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "buf.h"
 
 struct e2e_report;
 struct e2e_gate_result;
+struct e2e_run;
 
 enum e2e_format {
 	E2E_FORMAT_TEXT = 0,
@@ -31,9 +33,15 @@ struct e2e_render_input {
 	const struct e2e_gate_result *gate; /* NULL without a comparison */
 	bool color; /* ANSI colour (text only) */
 	bool show_paths; /* list every raw path per template */
+	bool trend; /* --trend: per-endpoint figures across the covered runs
+		       (text, json, markdown, html, csv; E2E_ERR_INPUT otherwise) */
 	const char *tool_version;
 };
 
 int e2e_render(enum e2e_format f, const struct e2e_render_input *in, struct e2e_buf *out);
+
+/* The run list of --list (runs newest first): text, json or csv;
+ * E2E_ERR_INPUT naming the formats otherwise. */
+int e2e_render_runs(enum e2e_format f, const struct e2e_run *runs, size_t n, struct e2e_buf *out);
 
 #endif

@@ -1,1 +1,463 @@
-/* render_html.c - not written yet */
+/* render_html.c - one self-contained HTML file: inline CSS, inline SVG
+ * charts (the p50/p95/p99 of every endpoint, each endpoint's latency
+ * distribution, and its trend when several runs are covered), no script
+ * and nothing loaded from the network. The markup is also well-formed XML
+ * (void elements self-closed, only the five XML entities), so XML tools
+ * can check and transform it. */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "render_impl.h"
+#include "banned.h"
+
+#define NBINS 40
+#define C50 "#4c78a8"
+#define C95 "#f58518"
+#define C99 "#e45756"
+
+static const char style[] =
+	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:72em;"
+	"padding:0 1em;color:#222}\n"
+	"h1{font-size:1.5em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}\n"
+	"table{border-collapse:collapse;margin:.5em 0}th,td{padding:.25em .6em;border-bottom:1px solid #eee;"
+	"text-align:right;white-space:nowrap}\n"
+	"th:first-child,td:first-child{text-align:left}th{background:#f6f6f6}code{font-size:.95em}\n"
+	".verdict{font-size:1.15em;font-weight:600;padding:.4em "
+	".7em;border-radius:4px;display:inline-block}\n"
+	".pass{background:#e3f4e1}.fail{background:#fbe1e1}.warn{background:#fdf1d8}.info{background:#eef2f7}"
+	"\n"
+	".regression{color:#b00020;font-weight:600}.improved{color:#1b7a2c}.note{color:#8a5a00}\n"
+	"section.endpoint{margin:1.2em 0;padding:.2em 0 .6em;border-top:1px solid #eee}\n"
+	"svg{display:block;margin:.4em 0;max-width:100%;height:auto}svg text{font:11px "
+	"sans-serif;fill:#444}\n"
+	".legend span{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 "
+	"1em;vertical-align:middle}\n"
+	"footer{margin-top:2em;color:#888;font-size:.9em}.cap{margin:.6em 0 0;color:#666;font-size:.9em}\n";
+
+static void text(struct e2e_buf *b, const char *s)
+{
+	e2e_fmt_xml(b, s ? s : "");
+}
+
+static void tag_text(struct e2e_buf *b, const char *open, const char *s, const char *close)
+{
+	e2e_buf_puts(b, open);
+	text(b, s);
+	e2e_buf_puts(b, close);
+}
+
+static void td_ms(struct e2e_buf *b, double ms)
+{
+	e2e_buf_puts(b, "<td>");
+	e2e_fmt_ms(b, ms);
+	e2e_buf_puts(b, "</td>");
+}
+
+static void legend(struct e2e_buf *b)
+{
+	e2e_buf_puts(b, "<p class=\"legend\"><span style=\"background:" C50
+			"\"></span>p50<span style=\"background:" C95
+			"\"></span>p95<span style=\"background:" C99 "\"></span>p99</p>\n");
+}
+
+/* p50/p95/p99 of every endpoint as grouped horizontal bars. */
+static void percentile_chart(const struct e2e_report *r, struct e2e_buf *b)
+{
+	const double label_w = 260, bar_w = 420, row_h = 30, top = 8;
+	double max = 0, h = top + row_h * (double)r->nendpoints + 24;
+	static const char *const colors[] = { C50, C95, C99 };
+
+	for (size_t i = 0; i < r->nendpoints; i++)
+		if (r->endpoints[i].p99_ms > max)
+			max = r->endpoints[i].p99_ms;
+	if (max <= 0)
+		max = 1;
+	e2e_buf_printf(
+		b,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"pct\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\" role=\"img\"><title>p50, p95 and p99 per endpoint</title>\n",
+		label_w + bar_w + 80, h, label_w + bar_w + 80, h);
+	for (size_t i = 0; i < r->nendpoints; i++) {
+		const struct e2e_endpoint_report *e = &r->endpoints[i];
+		const double v[] = { e->p50_ms, e->p95_ms, e->p99_ms };
+		double y = top + row_h * (double)i;
+
+		e2e_buf_printf(b, "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", label_w - 8, y + 17);
+		text(b, e->key);
+		e2e_buf_puts(b, "</text>\n");
+		for (size_t k = 0; k < 3; k++) {
+			e2e_buf_printf(
+				b,
+				"<rect x=\"%.0f\" y=\"%.1f\" width=\"%.1f\" height=\"7\" fill=\"%s\"><title>",
+				label_w, y + 4 + 8 * (double)k, isnan(v[k]) ? 0 : bar_w * v[k] / max,
+				colors[k]);
+			text(b, e->key);
+			e2e_buf_printf(b, " p%s ", k == 0 ? "50" : k == 1 ? "95" : "99");
+			e2e_fmt_ms(b, v[k]);
+			e2e_buf_puts(b, "</title></rect>\n");
+		}
+		e2e_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\">", label_w + bar_w * e->p99_ms / max + 4,
+			       y + 23);
+		e2e_fmt_ms(b, e->p99_ms);
+		e2e_buf_puts(b, "</text>\n");
+	}
+	e2e_buf_printf(b, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#999\"/>\n",
+		       label_w, top, label_w, h - 20);
+	e2e_buf_printf(b,
+		       "<text x=\"%.0f\" y=\"%.0f\">0</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">",
+		       label_w, h - 6, label_w + bar_w, h - 6);
+	e2e_fmt_ms(b, max);
+	e2e_buf_puts(b, "</text>\n</svg>\n");
+}
+
+/* An endpoint's latency histogram with its p50/p95/p99 marked. */
+static void distribution_chart(const struct e2e_endpoint_report *e, struct e2e_buf *b)
+{
+	struct e2e_report_bin bins[NBINS];
+	const double w = 600, h = 150, left = 10, bottom = 20, bw = w / NBINS;
+	const double marks[] = { e->p50_ms, e->p95_ms, e->p99_ms };
+	static const char *const colors[] = { C50, C95, C99 };
+	uint64_t max = 1;
+	bool lg = false;
+	double lo, hi;
+
+	e2e_report_histogram(e, NBINS, bins, &lg);
+	lo = bins[0].lo_ms;
+	hi = bins[NBINS - 1].hi_ms;
+	for (size_t i = 0; i < NBINS; i++)
+		if (bins[i].count > max)
+			max = bins[i].count;
+	e2e_buf_printf(
+		b,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"dist\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\" role=\"img\"><title>latency distribution of ",
+		w + 2 * left, h + bottom, w + 2 * left, h + bottom);
+	text(b, e->key);
+	e2e_buf_printf(b, " (%s scale)</title>\n", lg ? "log" : "linear");
+	for (size_t i = 0; i < NBINS; i++) {
+		double bh = (h - 10) * (double)bins[i].count / (double)max;
+
+		if (!bins[i].count)
+			continue;
+		e2e_buf_printf(
+			b,
+			"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#9ecae1\"><title>",
+			left + bw * (double)i, h - bh, bw - 1, bh);
+		e2e_fmt_ms_num(b, bins[i].lo_ms);
+		e2e_buf_puts(b, "–");
+		e2e_fmt_ms(b, bins[i].hi_ms);
+		e2e_buf_printf(b, ": %" PRIu64 "</title></rect>\n", bins[i].count);
+	}
+	for (size_t k = 0; k < 3; k++) {
+		double v = marks[k], x;
+
+		if (isnan(v) || hi <= lo)
+			continue;
+		if (lg)
+			x = (log(v < lo ? lo : v) - log(lo)) / (log(hi) - log(lo));
+		else
+			x = (v - lo) / (hi - lo);
+		x = left + w * (x < 0 ? 0 : x > 1 ? 1 : x);
+		e2e_buf_printf(
+			b,
+			"<line x1=\"%.1f\" y1=\"0\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"%s\" stroke-width=\"2\">"
+			"<title>p%s ",
+			x, x, h, colors[k],
+			k == 0	 ? "50"
+			: k == 1 ? "95"
+				 : "99");
+		e2e_fmt_ms(b, v);
+		e2e_buf_puts(b, "</title></line>\n");
+	}
+	e2e_buf_printf(b, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#999\"/>\n", left,
+		       h, left + w, h);
+	e2e_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\">", left, h + 14);
+	e2e_fmt_ms(b, lo);
+	e2e_buf_printf(b, "</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">", left + w, h + 14);
+	e2e_fmt_ms(b, hi);
+	e2e_buf_puts(b, "</text>\n</svg>\n");
+}
+
+/* An endpoint's p50/p95/p99 per covered run, oldest to newest. */
+static void trend_chart(const struct e2e_report *r, const struct e2e_endpoint_report *e, struct e2e_buf *b)
+{
+	const double w = 600, h = 140, left = 10, top = 10, bottom = 20;
+	static const char *const colors[] = { C50, C95, C99 };
+	double max = 0, step = r->nruns > 1 ? w / (double)(r->nruns - 1) : 0;
+
+	for (size_t k = 0; k < r->nruns; k++)
+		if (e->per_run[k].count && e->per_run[k].p99_ms > max)
+			max = e->per_run[k].p99_ms;
+	if (max <= 0)
+		max = 1;
+	e2e_buf_printf(
+		b,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\" role=\"img\"><title>trend of ",
+		w + 2 * left, h + top + bottom, w + 2 * left, h + top + bottom);
+	text(b, e->key);
+	e2e_buf_puts(b, " across runs</title>\n");
+	for (size_t s = 0; s < 3; s++) {
+		e2e_buf_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+			       colors[s]);
+		for (size_t i = 0; i < r->nruns; i++) {
+			const struct e2e_trend_point *p = &e->per_run[r->nruns - 1 - i];
+			double v = s == 0 ? p->p50_ms : s == 1 ? p->p95_ms : p->p99_ms;
+
+			if (p->count)
+				e2e_buf_printf(b, "%s%.1f,%.1f", i ? " " : "", left + step * (double)i,
+					       top + h - h * v / max);
+		}
+		e2e_buf_puts(b, "\"/>\n");
+	}
+	for (size_t i = 0; i < r->nruns; i++) {
+		const struct e2e_trend_point *p = &e->per_run[r->nruns - 1 - i];
+
+		if (!p->count)
+			continue;
+		e2e_buf_printf(b,
+			       "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"" C95 "\"><title>run %" PRId64
+			       ": p95 ",
+			       left + step * (double)i, top + h - h * p->p95_ms / max,
+			       r->runs[r->nruns - 1 - i].id);
+		e2e_fmt_ms(b, p->p95_ms);
+		e2e_buf_printf(b, ", n %" PRIu64 "</title></circle>\n", p->count);
+	}
+	e2e_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\">", left + 2, top + 10);
+	e2e_fmt_ms(b, max);
+	e2e_buf_puts(b, "</text>\n");
+	e2e_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\">run %" PRId64 "</text>", left, top + h + 16,
+		       r->runs[r->nruns - 1].id);
+	e2e_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">run %" PRId64 "</text>\n",
+		       left + w, top + h + 16, r->runs[0].id);
+	e2e_buf_puts(b, "</svg>\n");
+}
+
+static void endpoint_table(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_gate_result *g = in->gate;
+
+	e2e_buf_puts(b,
+		     "<table class=\"endpoints\">\n<thead><tr><th>Endpoint</th><th>n</th><th>errors</th>"
+		     "<th>req/s</th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th>"
+		     "<th>max</th><th>bytes in</th><th>bytes out</th>");
+	if (g)
+		e2e_buf_puts(b, "<th>baseline p95</th><th>Δ p95</th><th>verdict</th>");
+	e2e_buf_puts(b, "</tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i <= r->nendpoints; i++) {
+		const struct e2e_endpoint_report *e = i < r->nendpoints ? &r->endpoints[i] : &r->overall;
+
+		if (i == r->nendpoints && r->nendpoints < 2)
+			break;
+		e2e_buf_puts(b, "<tr>");
+		if (i < r->nendpoints)
+			tag_text(b, "<td><code>", e->key, "</code></td>");
+		else
+			e2e_buf_puts(b, "<td><strong>total</strong></td>");
+		e2e_buf_puts(b, "<td>");
+		e2e_fmt_count(b, e->count);
+		e2e_buf_puts(b, "</td><td>");
+		e2e_fmt_pct(b, e->error_rate);
+		e2e_buf_puts(b, "</td><td>");
+		e2e_fmt_rate(b, e->throughput_rps);
+		e2e_buf_puts(b, "</td>");
+		td_ms(b, e->min_ms);
+		td_ms(b, e->mean_ms);
+		td_ms(b, e->p50_ms);
+		td_ms(b, e->p90_ms);
+		td_ms(b, e->p95_ms);
+		td_ms(b, e->p99_ms);
+		td_ms(b, e->max_ms);
+		e2e_buf_puts(b, "<td>");
+		e2e_fmt_bytes(b, e->mean_req_bytes);
+		e2e_buf_puts(b, "</td><td>");
+		e2e_fmt_bytes(b, e->mean_resp_bytes);
+		e2e_buf_puts(b, "</td>");
+		if (g) {
+			const struct e2e_endpoint_cmp *c =
+				i < r->nendpoints ? e2e_render_cmp(g, e->key) : NULL;
+
+			if (c && c->verdict != E2E_VERDICT_NEW) {
+				td_ms(b, c->metrics[E2E_METRIC_P95].baseline);
+				e2e_buf_puts(b, "<td>");
+				e2e_fmt_delta_pct(b, c->metrics[E2E_METRIC_P95].delta_pct);
+				e2e_buf_puts(b, "</td>");
+			} else {
+				e2e_buf_puts(b, "<td></td><td></td>");
+			}
+			if (c)
+				e2e_buf_printf(b, "<td class=\"%s\">%s%s%s</td>",
+					       e2e_verdict_name(c->verdict), e2e_verdict_name(c->verdict),
+					       c->severity ? " " : "", e2e_severity_name(c->severity));
+			else
+				e2e_buf_puts(b, "<td></td>");
+		}
+		e2e_buf_puts(b, "</tr>\n");
+	}
+	for (size_t i = 0; g && i < g->nendpoints; i++) {
+		if (e2e_report_find(r, g->endpoints[i].key))
+			continue;
+		e2e_buf_puts(b, "<tr>");
+		tag_text(b, "<td><code>", g->endpoints[i].key, "</code></td>");
+		for (size_t k = 0; k < 12; k++)
+			e2e_buf_puts(b, "<td>-</td>");
+		td_ms(b, g->endpoints[i].metrics[E2E_METRIC_P95].baseline);
+		e2e_buf_printf(b, "<td></td><td class=\"%s\">%s</td></tr>\n",
+			       e2e_verdict_name(g->endpoints[i].verdict),
+			       e2e_verdict_name(g->endpoints[i].verdict));
+	}
+	e2e_buf_puts(b, "</tbody>\n</table>\n");
+}
+
+static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
+{
+	e2e_buf_puts(b, "<h2>Comparison</h2>\n<p>Baseline <code>");
+	text(b, g->baseline_name ? g->baseline_name : "-");
+	e2e_buf_printf(b, "</code> from %zu run%s, threshold %g%%%s.</p>\n", g->baseline_runs,
+		       g->baseline_runs == 1 ? "" : "s", g->threshold_pct,
+		       g->single_run_baseline ? "; single-run baseline: default noise floors were used" : "");
+	e2e_buf_puts(b, "<ul>\n");
+	for (size_t i = 0; i < g->nendpoints; i++) {
+		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
+			const struct e2e_metric_cmp *x = &g->endpoints[i].metrics[m];
+
+			if (x->verdict != E2E_VERDICT_REGRESSION)
+				continue;
+			tag_text(b, "<li class=\"regression\"><code>", g->endpoints[i].key, "</code> ");
+			e2e_buf_printf(b, "%s ", e2e_metric_name(x->metric));
+			if (x->metric == E2E_METRIC_ERROR_RATE) {
+				e2e_fmt_pct(b, x->baseline);
+				e2e_buf_puts(b, " → ");
+				e2e_fmt_pct(b, x->current);
+			} else {
+				e2e_fmt_ms(b, x->baseline);
+				e2e_buf_puts(b, " → ");
+				e2e_fmt_ms(b, x->current);
+				e2e_buf_puts(b, " (");
+				e2e_fmt_delta_pct(b, x->delta_pct);
+				e2e_buf_putc(b, ')');
+			}
+			if (!isnan(x->ci_lo_pct) && !isnan(x->ci_hi_pct))
+				e2e_buf_printf(b, ", 95%% CI %+.1f%%..%+.1f%%", x->ci_lo_pct, x->ci_hi_pct);
+			e2e_buf_printf(b, ", %s</li>\n", e2e_severity_name(x->severity));
+		}
+	}
+	for (size_t i = 0; i < g->nfindings; i++) {
+		const struct e2e_finding *f = &g->findings[i];
+
+		tag_text(b, "<li class=\"note\"><strong>", f->kind, "</strong>");
+		if (f->endpoint)
+			tag_text(b, " <code>", f->endpoint, "</code>");
+		tag_text(b, ": ", f->message, "</li>\n");
+	}
+	e2e_buf_puts(b, "</ul>\n");
+	if (g->nadvice) {
+		e2e_buf_puts(b, "<details open=\"open\"><summary>Recommendations</summary>\n<ul>\n");
+		for (size_t i = 0; i < g->nadvice; i++) {
+			e2e_buf_puts(b, "<li>");
+			if (g->advice[i].endpoint)
+				tag_text(b, "<code>", g->advice[i].endpoint, "</code>: ");
+			tag_text(b, "", g->advice[i].message, "</li>\n");
+		}
+		e2e_buf_puts(b, "</ul>\n</details>\n");
+	}
+}
+
+static void endpoint_section(const struct e2e_render_input *in, const struct e2e_endpoint_report *e,
+			     struct e2e_buf *b)
+{
+	e2e_buf_puts(b, "<section class=\"endpoint\">\n");
+	tag_text(b, "<h3><code>", e->key, "</code></h3>\n<p>");
+	e2e_fmt_count(b, e->count);
+	e2e_buf_puts(b, " requests, ");
+	e2e_fmt_pct(b, e->error_rate);
+	e2e_buf_puts(b, " errors; statuses");
+	for (size_t i = 0; i < e->nstatuses; i++) {
+		if (e->statuses[i].status)
+			e2e_buf_printf(b, " %u&#215;", (unsigned)e->statuses[i].status);
+		else
+			e2e_buf_puts(b, " none&#215;");
+		e2e_fmt_count(b, e->statuses[i].count);
+	}
+	for (int k = 1; k < E2E_EK__COUNT; k++) {
+		if (e->error_kinds[k]) {
+			e2e_buf_printf(b, ", %s&#215;", e2e_error_kind_name(k));
+			e2e_fmt_count(b, e->error_kinds[k]);
+		}
+	}
+	e2e_buf_puts(b, "</p>\n");
+	e2e_buf_puts(b, "<p class=\"cap\">Latency distribution (lines: p50, p95, p99)</p>\n");
+	distribution_chart(e, b);
+	if (e->per_run) {
+		e2e_buf_puts(b, "<p class=\"cap\">p50, p95 and p99 across the runs, oldest to newest</p>\n");
+		trend_chart(in->report, e, b);
+	}
+	if (in->show_paths || e2e_render_templated(e)) {
+		e2e_buf_puts(b, "<details><summary>");
+		e2e_fmt_count(b, e->npaths);
+		e2e_buf_puts(b, e->npaths == 1 ? " raw path" : " raw paths");
+		e2e_buf_puts(b,
+			     "</summary>\n<table><thead><tr><th>path</th><th>n</th></tr></thead><tbody>\n");
+		for (size_t k = 0; k < e->npaths && (in->show_paths || k < 50); k++) {
+			tag_text(b, "<tr><td><code>", e->paths[k].path, "</code></td><td>");
+			e2e_fmt_count(b, e->paths[k].count);
+			e2e_buf_puts(b, "</td></tr>\n");
+		}
+		e2e_buf_puts(b, "</tbody></table>\n</details>\n");
+	}
+	e2e_buf_puts(b, "</section>\n");
+}
+
+int e2e_render_html(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_gate_result *g = in->gate;
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	e2e_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+			"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+	tag_text(b, "<title>e2e report: ", r->service, "</title>\n");
+	e2e_buf_printf(b, "<style>\n%s</style>\n</head>\n<body>\n", style);
+	tag_text(b, "<h1>", r->service, "</h1>\n");
+	if (g) {
+		e2e_render_verdict(&line, g);
+		e2e_buf_printf(b, "<p class=\"verdict %s\">",
+			       g->failed ? "fail"
+			       : (g->overall == E2E_VERDICT_PASS || g->overall == E2E_VERDICT_IMPROVED)
+				       ? "pass"
+				       : "warn");
+		tag_text(b, "", line.data, "</p>\n");
+		e2e_buf_reset(&line);
+	}
+	e2e_render_headline(&line, r);
+	tag_text(b, "<p>", line.data, "</p>\n");
+	e2e_buf_reset(&line);
+	e2e_render_notes(&line, r, "");
+	if (line.len)
+		tag_text(b, "<p class=\"note\">", line.data, "</p>\n");
+	if (r->nendpoints == 0 && !(g && g->nendpoints)) {
+		e2e_buf_puts(b, "<p>No requests recorded.</p>\n");
+	} else {
+		e2e_buf_puts(b, "<h2>Endpoints</h2>\n");
+		endpoint_table(in, b);
+		e2e_buf_printf(b, "<p>Errors: %s. Percentiles are exact on the raw samples (type 7).</p>\n",
+			       r->count_4xx ? "transport errors, 5xx and 4xx" : "transport errors and 5xx");
+	}
+	if (g)
+		gate_section(g, b);
+	if (r->nendpoints) {
+		e2e_buf_puts(b, "<h2>Percentiles</h2>\n");
+		legend(b);
+		percentile_chart(r, b);
+		e2e_buf_puts(b, "<h2>Per endpoint</h2>\n");
+		for (size_t i = 0; i < r->nendpoints; i++)
+			endpoint_section(in, &r->endpoints[i], b);
+	}
+	e2e_buf_puts(b,
+		     "<footer>Generated by e2e perf-report. Latency: the upstream's total time per request."
+		     "</footer>\n</body>\n</html>\n");
+	e2e_buf_finish(&line);
+	return 0;
+}

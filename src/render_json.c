@@ -1,1 +1,549 @@
-/* render_json.c - not written yet */
+/* render_json.c - the JSON report (jansson), a versioned schema that is a
+ * superset of the seed tool's report.
+ *
+ * Keys appear in the order documented here; numbers are rounded to a fixed
+ * resolution (milliseconds to 0.001, i.e. microseconds; fractions to
+ * 0.000001; rates and bytes to 0.001) and printed with up to 15
+ * significant digits, so equal data gives byte-identical output. A value
+ * that does not exist (a percentile of nothing, a relative change from 0)
+ * is null. Times are UTC, ISO 8601 ("2026-11-20T14:02:11Z"). Latency is
+ * the upstream's total time for a request (first byte sent to last byte
+ * received), in milliseconds. Percentiles are exact on the raw samples,
+ * Hyndman-Fan type 7 (linear interpolation between closest ranks).
+ *
+ * SCHEMA (schema_version 1), the report (-f json):
+ *
+ *   schema_version  1; raised on any incompatible change
+ *   kind            "report"
+ *   test_run_id     the covered run ids as a string, oldest first,
+ *                   comma-separated ("12", "10,11,12")
+ *   run_ids         the same as numbers
+ *   timestamp       start of the newest covered run
+ *   service_name    the service
+ *   total_requests  requests in the covered runs
+ *   overall_avg_latency  mean latency over every request (ms)
+ *   endpoints       object keyed "METHOD /template", sorted by p95
+ *                   descending then key; each:
+ *     path, method          the template and the method
+ *     call_count            requests
+ *     avg_latency_ms, p50_latency_ms, p95_latency_ms, p99_latency_ms
+ *     error_rate            errors / call_count (a fraction, 0..1)
+ *     errors                requests counted as errors (transport errors
+ *                           and 5xx; with --errors 4xx also 4xx)
+ *     min_latency_ms, p90_latency_ms, max_latency_ms, stddev_latency_ms
+ *                           (stddev: sample standard deviation)
+ *     throughput_rps        call_count / summed capture time of the runs
+ *     avg_request_bytes, avg_response_bytes      body bytes per request
+ *     total_request_bytes, total_response_bytes
+ *     status_codes          {"200": 590, "500": 10}; "0" = no response
+ *     error_kinds           {"timeout": 2}: transport failures by kind
+ *                           (refused, reset, timeout, protocol, tls,
+ *                           resolve, client_abort, internal, upstream)
+ *     distinct_paths        raw paths (no query) behind this key
+ *     paths                 [{"path", "count"}], most frequent first; the
+ *                           10 most frequent, every one with --show-paths
+ *     per_run               only when several runs are covered: one entry
+ *                           per run, oldest first: {run_id, call_count,
+ *                           errors, avg_latency_ms, p50_latency_ms,
+ *                           p95_latency_ms, p99_latency_ms} (null
+ *                           latencies when the endpoint had no request)
+ *   regressions     [] without a comparison; else one entry per metric
+ *                   judged a regression: {endpoint, metric ("p50", "p95",
+ *                   "p99", "mean", "error_rate"), baseline, current,
+ *                   delta, delta_pct, ci_low_pct, ci_high_pct, severity
+ *                   ("warning", "critical")}; latencies in ms, error
+ *                   rates as fractions (delta in fraction points)
+ *   alerts          [{kind, severity, endpoint, message}]: the gate's
+ *                   findings ("rule", "environment_shift",
+ *                   "host_mismatch", ...) and data notes
+ *                   ("incomplete_run", "dropped_requests"); severity ""
+ *                   when informational, endpoint null when global
+ *   recommendations [{endpoint, kind, message}] from the gate's evidence
+ *   summary         {verdict ("none" without a comparison, else "pass",
+ *                   "improved", "inconclusive", "new", "missing",
+ *                   "regression"), gate_failed, endpoints, total_requests,
+ *                   total_errors, error_rate, duration_s, throughput_rps,
+ *                   min/avg/p50/p90/p95/p99/max_latency_ms,
+ *                   stddev_latency_ms, avg_request_bytes,
+ *                   avg_response_bytes, status_codes, error_kinds,
+ *                   distinct_paths, dropped_requests, complete (every run
+ *                   finished normally), error_definition ("5xx" or
+ *                   "4xx+5xx")}
+ *   comparison      null without one; else {baseline (file name),
+ *                   baseline_runs, threshold_pct, single_run_baseline,
+ *                   environment_shift, environment_factor, verdict,
+ *                   failed, endpoints: {key: {verdict, severity,
+ *                   baseline_count, current_count, metrics: {p50, p95,
+ *                   p99, mean, error_rate: {baseline, current, delta,
+ *                   delta_pct, ci_low_pct, ci_high_pct, verdict,
+ *                   severity, reason}}}}}; it also lists endpoints of the
+ *                   baseline missing from this report
+ *   runs            the covered runs, newest first, each as in --list
+ *
+ * A run (--list -f json is {schema_version, kind: "runs", runs: [...]}):
+ *   id, service, started_at, ended_at (null while running or when killed),
+ *   duration_s (null when unknown), complete, requests, dropped,
+ *   exit_status (of the wrapped command, null when unknown), git_commit,
+ *   git_branch, command, source ("proxy" or "har:NAME sha256:HEX"),
+ *   target, host {cpu, cores, os}, tool_version, max_concurrency
+ *
+ * The trend (--trend -f json): {schema_version, kind: "trend",
+ *   service_name, runs (newest first, as above), endpoints: {key: [one
+ *   entry per run, oldest first: {run_id, started_at, call_count, errors,
+ *   error_rate, avg_latency_ms, p50_latency_ms, p95_latency_ms,
+ *   p99_latency_ms}]}} */
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "render_impl.h"
+#include "banned.h"
+
+#define SCHEMA_VERSION 1
+#define PATHS_DEFAULT 10
+
+static json_t *jstr(const char *s)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+	json_t *j;
+
+	e2e_fmt_utf8(&b, s ? s : "", false);
+	j = json_string(b.data ? b.data : "");
+	e2e_buf_finish(&b);
+	return j;
+}
+
+static json_t *jnum(double v, int decimals)
+{
+	if (isnan(v) || isinf(v))
+		return json_null();
+	return json_real(e2e_fmt_round(v, decimals));
+}
+
+static json_t *jms(double v)
+{
+	return jnum(v, 3);
+}
+
+static json_t *jfrac(double v)
+{
+	return jnum(v, 6);
+}
+
+static json_t *jint(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+static void set(json_t *o, const char *key, json_t *v)
+{
+	json_object_set_new(o, key, v);
+}
+
+/* Object keys must be valid UTF-8 too. */
+static void set_key(json_t *o, const char *key, json_t *v)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	e2e_fmt_utf8(&b, key, false);
+	json_object_set_new(o, b.data ? b.data : "", v);
+	e2e_buf_finish(&b);
+}
+
+static json_t *jtime(int64_t ms)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+	json_t *j;
+
+	if (ms <= 0)
+		return json_null();
+	e2e_fmt_time(&b, ms, true);
+	j = json_string(b.data);
+	e2e_buf_finish(&b);
+	return j;
+}
+
+static json_t *run_json(const struct e2e_run *r)
+{
+	json_t *o = json_object(), *host = json_object();
+
+	set(o, "id", json_integer(r->id));
+	set(o, "service", jstr(r->service));
+	set(o, "started_at", jtime(r->started_ms));
+	set(o, "ended_at", jtime(r->ended_ms));
+	set(o, "duration_s", jms(e2e_report_run_duration_s(r)));
+	set(o, "complete", json_boolean(r->complete));
+	set(o, "requests", jint(r->recorded));
+	set(o, "dropped", jint(r->dropped));
+	set(o, "exit_status", r->exit_status < 0 ? json_null() : json_integer(r->exit_status));
+	set(o, "git_commit", jstr(r->git_commit));
+	set(o, "git_branch", jstr(r->git_branch));
+	set(o, "command", jstr(r->command));
+	set(o, "source", jstr(r->source));
+	set(o, "target", jstr(r->target));
+	set(host, "cpu", jstr(r->host_cpu));
+	set(host, "cores", json_integer(r->host_cores));
+	set(host, "os", jstr(r->host_os));
+	set(o, "host", host);
+	set(o, "tool_version", jstr(r->tool_version));
+	set(o, "max_concurrency", jint(r->max_concurrency));
+	return o;
+}
+
+static json_t *runs_json(const struct e2e_run *runs, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, run_json(&runs[i]));
+	return a;
+}
+
+static json_t *statuses_json(const struct e2e_endpoint_report *e)
+{
+	json_t *o = json_object();
+	char key[16];
+
+	for (size_t i = 0; i < e->nstatuses; i++) {
+		snprintf(key, sizeof(key), "%u", (unsigned)e->statuses[i].status);
+		set(o, key, jint(e->statuses[i].count));
+	}
+	return o;
+}
+
+static json_t *error_kinds_json(const struct e2e_endpoint_report *e)
+{
+	json_t *o = json_object();
+
+	for (int k = 1; k < E2E_EK__COUNT; k++)
+		if (e->error_kinds[k])
+			set(o, e2e_error_kind_name(k), jint(e->error_kinds[k]));
+	return o;
+}
+
+/* The latency and size figures endpoints and the summary share. */
+static void figures(json_t *o, const struct e2e_endpoint_report *e)
+{
+	set(o, "min_latency_ms", jms(e->count ? e->min_ms : NAN));
+	set(o, "p90_latency_ms", jms(e->p90_ms));
+	set(o, "max_latency_ms", jms(e->count ? e->max_ms : NAN));
+	set(o, "stddev_latency_ms", jms(e->stddev_ms));
+	set(o, "throughput_rps", jnum(e->throughput_rps, 3));
+	set(o, "avg_request_bytes", jnum(e->mean_req_bytes, 3));
+	set(o, "avg_response_bytes", jnum(e->mean_resp_bytes, 3));
+}
+
+static json_t *endpoint_json(const struct e2e_render_input *in, const struct e2e_endpoint_report *e)
+{
+	const struct e2e_report *r = in->report;
+	json_t *o = json_object(), *paths = json_array();
+
+	set(o, "path", jstr(e->path));
+	set(o, "method", jstr(e->method));
+	set(o, "call_count", jint(e->count));
+	set(o, "avg_latency_ms", jms(e->mean_ms));
+	set(o, "p50_latency_ms", jms(e->p50_ms));
+	set(o, "p95_latency_ms", jms(e->p95_ms));
+	set(o, "p99_latency_ms", jms(e->p99_ms));
+	set(o, "error_rate", jfrac(e->error_rate));
+	set(o, "errors", jint(e->errors));
+	figures(o, e);
+	set(o, "total_request_bytes", jint(e->total_req_bytes));
+	set(o, "total_response_bytes", jint(e->total_resp_bytes));
+	set(o, "status_codes", statuses_json(e));
+	set(o, "error_kinds", error_kinds_json(e));
+	set(o, "distinct_paths", jint(e->npaths));
+	for (size_t i = 0; i < e->npaths && (in->show_paths || i < PATHS_DEFAULT); i++) {
+		json_t *p = json_object();
+
+		set(p, "path", jstr(e->paths[i].path));
+		set(p, "count", jint(e->paths[i].count));
+		json_array_append_new(paths, p);
+	}
+	set(o, "paths", paths);
+	if (e->per_run) {
+		json_t *a = json_array();
+
+		for (size_t k = r->nruns; k-- > 0;) {
+			const struct e2e_trend_point *t = &e->per_run[k];
+			json_t *p = json_object();
+
+			set(p, "run_id", json_integer(r->runs[k].id));
+			set(p, "call_count", jint(t->count));
+			set(p, "errors", jint(t->errors));
+			set(p, "avg_latency_ms", jms(t->mean_ms));
+			set(p, "p50_latency_ms", jms(t->p50_ms));
+			set(p, "p95_latency_ms", jms(t->p95_ms));
+			set(p, "p99_latency_ms", jms(t->p99_ms));
+			json_array_append_new(a, p);
+		}
+		set(o, "per_run", a);
+	}
+	return o;
+}
+
+static json_t *metric_value(const struct e2e_metric_cmp *m, double v)
+{
+	return m->metric == E2E_METRIC_ERROR_RATE ? jfrac(v) : jms(v);
+}
+
+static json_t *regressions_json(const struct e2e_gate_result *g)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; g && i < g->nendpoints; i++) {
+		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
+			const struct e2e_metric_cmp *x = &g->endpoints[i].metrics[m];
+			json_t *o;
+
+			if (x->verdict != E2E_VERDICT_REGRESSION)
+				continue;
+			o = json_object();
+			set(o, "endpoint", jstr(g->endpoints[i].key));
+			set(o, "metric", json_string(e2e_metric_name(x->metric)));
+			set(o, "baseline", metric_value(x, x->baseline));
+			set(o, "current", metric_value(x, x->current));
+			set(o, "delta", metric_value(x, x->delta));
+			set(o, "delta_pct", jms(x->delta_pct));
+			set(o, "ci_low_pct", jms(x->ci_lo_pct));
+			set(o, "ci_high_pct", jms(x->ci_hi_pct));
+			set(o, "severity", json_string(e2e_severity_name(x->severity)));
+			json_array_append_new(a, o);
+		}
+	}
+	return a;
+}
+
+static void alert(json_t *a, const char *kind, const char *severity, const char *endpoint,
+		  const char *message)
+{
+	json_t *o = json_object();
+
+	set(o, "kind", jstr(kind));
+	set(o, "severity", jstr(severity));
+	set(o, "endpoint", endpoint ? jstr(endpoint) : json_null());
+	set(o, "message", jstr(message));
+	json_array_append_new(a, o);
+}
+
+static json_t *alerts_json(const struct e2e_report *r, const struct e2e_gate_result *g)
+{
+	json_t *a = json_array();
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	for (size_t i = 0; g && i < g->nfindings; i++) {
+		const struct e2e_finding *f = &g->findings[i];
+
+		alert(a, f->kind, e2e_severity_name(f->severity), f->endpoint, f->message);
+	}
+	for (size_t i = r->nruns; i-- > 0;) {
+		if (r->runs[i].complete)
+			continue;
+		e2e_buf_reset(&b);
+		e2e_buf_printf(&b, "run %" PRId64 " did not finish normally: its figures may be partial",
+			       r->runs[i].id);
+		alert(a, "incomplete_run", "warning", NULL, b.data);
+	}
+	if (r->dropped) {
+		e2e_buf_reset(&b);
+		e2e_buf_printf(&b,
+			       "%" PRIu64 " requests were dropped (capture queue full) and are not counted",
+			       r->dropped);
+		alert(a, "dropped_requests", "warning", NULL, b.data);
+	}
+	e2e_buf_finish(&b);
+	return a;
+}
+
+static json_t *advice_json(const struct e2e_gate_result *g)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; g && i < g->nadvice; i++) {
+		json_t *o = json_object();
+
+		set(o, "endpoint", g->advice[i].endpoint ? jstr(g->advice[i].endpoint) : json_null());
+		set(o, "kind", jstr(g->advice[i].kind));
+		set(o, "message", jstr(g->advice[i].message));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *summary_json(const struct e2e_report *r, const struct e2e_gate_result *g)
+{
+	const struct e2e_endpoint_report *e = &r->overall;
+	json_t *o = json_object();
+
+	set(o, "verdict", json_string(g ? e2e_verdict_name(g->overall) : "none"));
+	set(o, "gate_failed", json_boolean(g && g->failed));
+	set(o, "endpoints", jint(r->nendpoints));
+	set(o, "total_requests", jint(r->total_requests));
+	set(o, "total_errors", jint(r->total_errors));
+	set(o, "error_rate", jfrac(r->error_rate));
+	set(o, "duration_s", jms(r->duration_s));
+	set(o, "avg_latency_ms", jms(e->count ? e->mean_ms : NAN));
+	set(o, "p50_latency_ms", jms(e->p50_ms));
+	set(o, "p95_latency_ms", jms(e->p95_ms));
+	set(o, "p99_latency_ms", jms(e->p99_ms));
+	figures(o, e);
+	set(o, "status_codes", statuses_json(e));
+	set(o, "error_kinds", error_kinds_json(e));
+	set(o, "distinct_paths", jint(r->distinct_paths));
+	set(o, "dropped_requests", jint(r->dropped));
+	set(o, "complete", json_boolean(!r->incomplete));
+	set(o, "error_definition", json_string(r->count_4xx ? "4xx+5xx" : "5xx"));
+	return o;
+}
+
+static json_t *comparison_json(const struct e2e_gate_result *g)
+{
+	json_t *o, *eps;
+
+	if (!g)
+		return json_null();
+	o = json_object();
+	eps = json_object();
+	set(o, "baseline", jstr(g->baseline_name));
+	set(o, "baseline_runs", jint(g->baseline_runs));
+	set(o, "threshold_pct", jms(g->threshold_pct));
+	set(o, "single_run_baseline", json_boolean(g->single_run_baseline));
+	set(o, "environment_shift", json_boolean(g->environment_shift));
+	set(o, "environment_factor", g->environment_shift ? jnum(g->environment_factor, 4) : json_null());
+	set(o, "verdict", json_string(e2e_verdict_name(g->overall)));
+	set(o, "failed", json_boolean(g->failed));
+	for (size_t i = 0; i < g->nendpoints; i++) {
+		const struct e2e_endpoint_cmp *c = &g->endpoints[i];
+		json_t *e = json_object(), *ms = json_object();
+
+		set(e, "verdict", json_string(e2e_verdict_name(c->verdict)));
+		set(e, "severity", json_string(e2e_severity_name(c->severity)));
+		set(e, "baseline_count", jint(c->n_baseline));
+		set(e, "current_count", jint(c->n_current));
+		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
+			const struct e2e_metric_cmp *x = &c->metrics[m];
+			json_t *mo = json_object();
+
+			set(mo, "baseline", metric_value(x, x->baseline));
+			set(mo, "current", metric_value(x, x->current));
+			set(mo, "delta", metric_value(x, x->delta));
+			set(mo, "delta_pct", jms(x->delta_pct));
+			set(mo, "ci_low_pct", jms(x->ci_lo_pct));
+			set(mo, "ci_high_pct", jms(x->ci_hi_pct));
+			set(mo, "verdict", json_string(e2e_verdict_name(x->verdict)));
+			set(mo, "severity", json_string(e2e_severity_name(x->severity)));
+			set(mo, "reason", x->reason ? jstr(x->reason) : json_null());
+			set(ms, e2e_metric_name(x->metric), mo);
+		}
+		set(e, "metrics", ms);
+		set_key(eps, c->key, e);
+	}
+	set(o, "endpoints", eps);
+	return o;
+}
+
+static json_t *run_ids_json(const struct e2e_report *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = r->nruns; i-- > 0;)
+		json_array_append_new(a, json_integer(r->runs[i].id));
+	return a;
+}
+
+static json_t *report_json(const struct e2e_render_input *in)
+{
+	const struct e2e_report *r = in->report;
+	json_t *o = json_object(), *eps = json_object();
+	struct e2e_buf ids = E2E_BUF_INIT;
+
+	for (size_t i = r->nruns; i-- > 0;)
+		e2e_buf_printf(&ids, "%s%" PRId64, i + 1 == r->nruns ? "" : ",", r->runs[i].id);
+	set(o, "schema_version", json_integer(SCHEMA_VERSION));
+	set(o, "kind", json_string("report"));
+	set(o, "test_run_id", json_string(ids.data ? ids.data : ""));
+	set(o, "run_ids", run_ids_json(r));
+	set(o, "timestamp", jtime(r->nruns ? r->runs[0].started_ms : 0));
+	set(o, "service_name", jstr(r->service));
+	set(o, "total_requests", jint(r->total_requests));
+	set(o, "overall_avg_latency", jms(r->total_requests ? r->overall_mean_ms : NAN));
+	for (size_t i = 0; i < r->nendpoints; i++)
+		set_key(eps, r->endpoints[i].key, endpoint_json(in, &r->endpoints[i]));
+	set(o, "endpoints", eps);
+	set(o, "regressions", regressions_json(in->gate));
+	set(o, "alerts", alerts_json(r, in->gate));
+	set(o, "recommendations", advice_json(in->gate));
+	set(o, "summary", summary_json(r, in->gate));
+	set(o, "comparison", comparison_json(in->gate));
+	set(o, "runs", runs_json(r->runs, r->nruns));
+	e2e_buf_finish(&ids);
+	return o;
+}
+
+static json_t *trend_json(const struct e2e_render_input *in)
+{
+	const struct e2e_report *r = in->report;
+	json_t *o = json_object(), *eps = json_object();
+
+	set(o, "schema_version", json_integer(SCHEMA_VERSION));
+	set(o, "kind", json_string("trend"));
+	set(o, "service_name", jstr(r->service));
+	set(o, "runs", runs_json(r->runs, r->nruns));
+	for (size_t i = 0; i < r->nendpoints; i++) {
+		const struct e2e_endpoint_report *e = &r->endpoints[i];
+		json_t *a = json_array();
+
+		for (size_t k = r->nruns; k-- > 0;) {
+			struct e2e_trend_point one;
+			const struct e2e_trend_point *t = e2e_render_point(e, k, &one);
+			json_t *p = json_object();
+
+			set(p, "run_id", json_integer(r->runs[k].id));
+			set(p, "started_at", jtime(r->runs[k].started_ms));
+			set(p, "call_count", jint(t->count));
+			set(p, "errors", jint(t->errors));
+			set(p, "error_rate",
+			    t->count ? jfrac((double)t->errors / (double)t->count) : json_null());
+			set(p, "avg_latency_ms", jms(t->mean_ms));
+			set(p, "p50_latency_ms", jms(t->p50_ms));
+			set(p, "p95_latency_ms", jms(t->p95_ms));
+			set(p, "p99_latency_ms", jms(t->p99_ms));
+			json_array_append_new(a, p);
+		}
+		set_key(eps, e->key, a);
+	}
+	set(o, "endpoints", eps);
+	return o;
+}
+
+static int dump(json_t *root, struct e2e_buf *out)
+{
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+
+	json_decref(root);
+	if (!s)
+		return e2e_error(E2E_ERR_RUNTIME, "cannot format the JSON report");
+	e2e_buf_puts(out, s);
+	e2e_buf_putc(out, '\n');
+	free(s);
+	return 0;
+}
+
+int e2e_render_json(const struct e2e_render_input *in, struct e2e_buf *out)
+{
+	return dump(in->trend ? trend_json(in) : report_json(in), out);
+}
+
+int e2e_render_json_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *out)
+{
+	json_t *o = json_object();
+
+	set(o, "schema_version", json_integer(SCHEMA_VERSION));
+	set(o, "kind", json_string("runs"));
+	set(o, "runs", runs_json(runs, n));
+	return dump(o, out);
+}

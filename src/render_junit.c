@@ -1,1 +1,208 @@
-/* render_junit.c - not written yet */
+/* render_junit.c - JUnit XML for CI test views: one <testsuite> for the
+ * service, one <testcase> per endpoint (time = its mean latency in
+ * seconds). A regression or a rule breach of an endpoint is a <failure>;
+ * an endpoint of the baseline missing from the run is <skipped>. A gate
+ * that fails on global findings only gets one extra failing testcase
+ * named "gate", so a failed gate is never green in a test view. */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "render_impl.h"
+#include "banned.h"
+
+static void attr(struct e2e_buf *b, const char *name, const char *value)
+{
+	e2e_buf_printf(b, " %s=\"", name);
+	e2e_fmt_xml(b, value ? value : "");
+	e2e_buf_putc(b, '"');
+}
+
+/* "p95 20.1ms -> 30.4ms (+51.2%)" */
+static void metric_line(struct e2e_buf *b, const struct e2e_metric_cmp *m)
+{
+	e2e_buf_printf(b, "%s ", e2e_metric_name(m->metric));
+	if (m->metric == E2E_METRIC_ERROR_RATE) {
+		e2e_fmt_pct(b, m->baseline);
+		e2e_buf_puts(b, " -> ");
+		e2e_fmt_pct(b, m->current);
+		e2e_buf_printf(b, " (%+.1f points)", m->delta * 100);
+	} else {
+		e2e_fmt_ms(b, m->baseline);
+		e2e_buf_puts(b, " -> ");
+		e2e_fmt_ms(b, m->current);
+		e2e_buf_puts(b, " (");
+		e2e_fmt_delta_pct(b, m->delta_pct);
+		e2e_buf_putc(b, ')');
+	}
+	e2e_buf_printf(b, " %s", e2e_severity_name(m->severity));
+}
+
+/* The failure's message and text for an endpoint; false when it passes. */
+static bool failure_text(const struct e2e_gate_result *g, const struct e2e_endpoint_cmp *c, const char *key,
+			 struct e2e_buf *msg, struct e2e_buf *text, const char **type)
+{
+	bool failed = false;
+
+	for (size_t m = 0; c && m < E2E_METRIC__COUNT; m++) {
+		if (c->metrics[m].verdict != E2E_VERDICT_REGRESSION)
+			continue;
+		if (!failed)
+			metric_line(msg, &c->metrics[m]);
+		metric_line(text, &c->metrics[m]);
+		e2e_buf_putc(text, '\n');
+		*type = "regression";
+		failed = true;
+	}
+	for (size_t i = 0; g && i < g->nfindings; i++) {
+		const struct e2e_finding *f = &g->findings[i];
+
+		if (!f->endpoint || strcmp(f->endpoint, key) != 0)
+			continue;
+		if (strcmp(f->kind, "rule") == 0) {
+			if (!failed) {
+				e2e_buf_puts(msg, f->message);
+				*type = "rule";
+			}
+			failed = true;
+		}
+		e2e_buf_printf(text, "%s: %s\n", f->kind, f->message);
+	}
+	for (size_t i = 0; g && i < g->nadvice; i++) {
+		if (g->advice[i].endpoint && strcmp(g->advice[i].endpoint, key) == 0)
+			e2e_buf_printf(text, "hint: %s\n", g->advice[i].message);
+	}
+	return failed;
+}
+
+static void figures_line(struct e2e_buf *b, const struct e2e_endpoint_report *e)
+{
+	e2e_buf_printf(b, "n=%" PRIu64 " errors=", e->count);
+	e2e_fmt_pct(b, e->error_rate);
+	e2e_buf_puts(b, " mean=");
+	e2e_fmt_ms(b, e->mean_ms);
+	e2e_buf_puts(b, " p50=");
+	e2e_fmt_ms(b, e->p50_ms);
+	e2e_buf_puts(b, " p95=");
+	e2e_fmt_ms(b, e->p95_ms);
+	e2e_buf_puts(b, " p99=");
+	e2e_fmt_ms(b, e->p99_ms);
+	e2e_buf_puts(b, " max=");
+	e2e_fmt_ms(b, e->max_ms);
+}
+
+static void testcase(struct e2e_buf *b, const struct e2e_report *r, const struct e2e_gate_result *g,
+		     const char *key, const struct e2e_endpoint_report *e, size_t *failures)
+{
+	const struct e2e_endpoint_cmp *c = e2e_render_cmp(g, key);
+	struct e2e_buf msg = E2E_BUF_INIT, text = E2E_BUF_INIT, out = E2E_BUF_INIT;
+	const char *type = "";
+
+	e2e_buf_puts(b, "    <testcase");
+	attr(b, "classname", r->service);
+	attr(b, "name", key);
+	e2e_buf_printf(b, " time=\"%.6f\">\n", e && e->count ? e->mean_ms / 1000 : 0.0);
+	if (failure_text(g, c, key, &msg, &text, &type)) {
+		e2e_buf_puts(b, "      <failure");
+		attr(b, "type", type);
+		attr(b, "message", msg.data);
+		e2e_buf_puts(b, ">");
+		e2e_fmt_xml(b, text.data ? text.data : "");
+		e2e_buf_puts(b, "</failure>\n");
+		(*failures)++;
+	} else if (c && c->verdict == E2E_VERDICT_MISSING) {
+		e2e_buf_puts(b, "      <skipped message=\"in the baseline but not in this run\"/>\n");
+	}
+	if (e) {
+		figures_line(&out, e);
+		e2e_buf_puts(b, "      <system-out>");
+		e2e_fmt_xml(b, out.data);
+		e2e_buf_puts(b, "</system-out>\n");
+	}
+	e2e_buf_puts(b, "    </testcase>\n");
+	e2e_buf_finish(&msg);
+	e2e_buf_finish(&text);
+	e2e_buf_finish(&out);
+}
+
+int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_gate_result *g = in->gate;
+	struct e2e_buf body = E2E_BUF_INIT, ts = E2E_BUF_INIT, ids = E2E_BUF_INIT;
+	size_t tests = 0, failures = 0, skipped = 0;
+
+	for (size_t i = 0; i < r->nendpoints; i++, tests++)
+		testcase(&body, r, g, r->endpoints[i].key, &r->endpoints[i], &failures);
+	for (size_t i = 0; g && i < g->nendpoints; i++) {
+		if (e2e_report_find(r, g->endpoints[i].key))
+			continue;
+		testcase(&body, r, g, g->endpoints[i].key, NULL, &failures);
+		tests++;
+		if (g->endpoints[i].verdict == E2E_VERDICT_MISSING)
+			skipped++;
+	}
+	if (g && g->failed && failures == 0) {
+		struct e2e_buf v = E2E_BUF_INIT;
+
+		e2e_render_verdict(&v, g);
+		e2e_buf_puts(&body, "    <testcase");
+		attr(&body, "classname", r->service);
+		attr(&body, "name", "gate");
+		e2e_buf_puts(&body, " time=\"0\">\n      <failure type=\"gate\"");
+		attr(&body, "message", v.data);
+		e2e_buf_puts(&body, "/>\n    </testcase>\n");
+		e2e_buf_finish(&v);
+		tests++;
+		failures++;
+	}
+
+	e2e_fmt_time(&ts, r->nruns ? r->runs[0].started_ms : 0, true);
+	if (ts.len && ts.data[ts.len - 1] == 'Z')
+		ts.data[--ts.len] = '\0'; /* the JUnit schema's timestamp has no zone: UTC */
+	e2e_render_run_ids(&ids, r);
+	e2e_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	e2e_buf_printf(out,
+		       "<testsuites name=\"e2e perf-report\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+		       "skipped=\"%zu\" time=\"%.3f\">\n",
+		       tests, failures, skipped, r->duration_s);
+	e2e_buf_puts(out, "  <testsuite");
+	attr(out, "name", r->service);
+	e2e_buf_printf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"%.3f\"",
+		       tests, failures, skipped, r->duration_s);
+	if (ts.len)
+		attr(out, "timestamp", ts.data);
+	e2e_buf_puts(out, ">\n    <properties>\n      <property name=\"run_ids\"");
+	attr(out, "value", ids.data ? ids.data : "");
+	e2e_buf_puts(out, "/>\n");
+	if (r->nruns && r->runs[0].git_commit[0]) {
+		e2e_buf_puts(out, "      <property name=\"git_commit\"");
+		attr(out, "value", r->runs[0].git_commit);
+		e2e_buf_puts(out, "/>\n");
+	}
+	if (g) {
+		e2e_buf_puts(out, "      <property name=\"verdict\"");
+		attr(out, "value", e2e_verdict_name(g->overall));
+		e2e_buf_puts(out, "/>\n");
+	}
+	e2e_buf_puts(out, "    </properties>\n");
+	e2e_buf_add(out, body.data ? body.data : "", body.len);
+	if (g && g->nfindings) {
+		struct e2e_buf t = E2E_BUF_INIT;
+
+		for (size_t i = 0; i < g->nfindings; i++)
+			if (!g->findings[i].endpoint)
+				e2e_buf_printf(&t, "%s: %s\n", g->findings[i].kind, g->findings[i].message);
+		if (t.len) {
+			e2e_buf_puts(out, "    <system-out>");
+			e2e_fmt_xml(out, t.data);
+			e2e_buf_puts(out, "</system-out>\n");
+		}
+		e2e_buf_finish(&t);
+	}
+	e2e_buf_puts(out, "  </testsuite>\n</testsuites>\n");
+	e2e_buf_finish(&body);
+	e2e_buf_finish(&ts);
+	e2e_buf_finish(&ids);
+	return 0;
+}

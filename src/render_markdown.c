@@ -1,1 +1,421 @@
-/* render_markdown.c - not written yet */
+/* render_markdown.c - GitHub-flavoured Markdown for $GITHUB_STEP_SUMMARY
+ * and pull-request comments: the verdict line first, the per-endpoint
+ * table (baseline -> current with the change and n when a comparison
+ * exists), then the evidence in collapsed <details> blocks. */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "render_impl.h"
+#include "banned.h"
+
+#define EXAMPLES 5
+
+/* Text safe inside a table cell: pipes escaped, no line breaks, HTML
+ * special characters as entities. */
+static void md(struct e2e_buf *b, const char *s)
+{
+	struct e2e_buf clean = E2E_BUF_INIT;
+
+	e2e_fmt_utf8(&clean, s ? s : "", true);
+	for (const char *p = clean.data ? clean.data : ""; *p; p++) {
+		switch (*p) {
+		case '|':
+			e2e_buf_puts(b, "\\|");
+			break;
+		case '<':
+			e2e_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			e2e_buf_puts(b, "&gt;");
+			break;
+		case '&':
+			e2e_buf_puts(b, "&amp;");
+			break;
+		case '*':
+		case '_':
+		case '`':
+		case '[':
+		case ']':
+		case '\\':
+			e2e_buf_putc(b, '\\');
+			e2e_buf_putc(b, *p);
+			break;
+		default:
+			e2e_buf_putc(b, *p);
+		}
+	}
+	e2e_buf_finish(&clean);
+}
+
+/* An endpoint key or raw path as code; backticks cannot occur in a code
+ * span, pipes stay escaped (GitHub tables split on them first). */
+static void code(struct e2e_buf *b, const char *s)
+{
+	struct e2e_buf clean = E2E_BUF_INIT;
+
+	e2e_fmt_utf8(&clean, s ? s : "", true);
+	e2e_buf_putc(b, '`');
+	for (const char *p = clean.data ? clean.data : ""; *p; p++) {
+		if (*p == '`')
+			e2e_buf_putc(b, '\'');
+		else if (*p == '|')
+			e2e_buf_puts(b, "\\|");
+		else
+			e2e_buf_putc(b, *p);
+	}
+	e2e_buf_putc(b, '`');
+	e2e_buf_finish(&clean);
+}
+
+static void verdict_line(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_gate_result *g = in->gate;
+
+	if (g) {
+		const char *mark = g->failed ? "❌"
+				   : (g->overall == E2E_VERDICT_PASS || g->overall == E2E_VERDICT_IMPROVED)
+					   ? "✅"
+					   : "⚠️";
+
+		e2e_buf_printf(b, "### %s ", mark);
+		md(b, r->service);
+		e2e_buf_puts(b, ": **");
+		e2e_render_verdict(b, g);
+		e2e_buf_puts(b, "**\n\n");
+		return;
+	}
+	e2e_buf_puts(b, "### ");
+	md(b, r->service);
+	e2e_buf_puts(b, ": ");
+	e2e_fmt_count(b, r->total_requests);
+	e2e_buf_printf(b, " requests, %zu endpoint%s, ", r->nendpoints, r->nendpoints == 1 ? "" : "s");
+	e2e_fmt_pct(b, r->error_rate);
+	e2e_buf_puts(b, " errors, p95 ");
+	e2e_fmt_ms(b, r->overall_p95_ms);
+	e2e_buf_puts(b, "\n\n");
+}
+
+/* "20.1 → 30.4ms" */
+static void pair_ms(struct e2e_buf *b, double base, double cur)
+{
+	e2e_fmt_ms_num(b, base);
+	e2e_buf_puts(b, " → ");
+	e2e_fmt_ms(b, cur);
+}
+
+static void cmp_row(struct e2e_buf *b, const char *key, const struct e2e_endpoint_report *e,
+		    const struct e2e_endpoint_cmp *c)
+{
+	bool base = c && c->verdict != E2E_VERDICT_NEW;
+
+	e2e_buf_puts(b, "| ");
+	code(b, key);
+	e2e_buf_puts(b, " | ");
+	if (base) {
+		e2e_fmt_count(b, c->n_baseline);
+		e2e_buf_puts(b, " → ");
+	}
+	if (e)
+		e2e_fmt_count(b, e->count);
+	else
+		e2e_buf_puts(b, "-");
+	static const enum e2e_metric ms[] = { E2E_METRIC_P50, E2E_METRIC_P95, E2E_METRIC_P99 };
+	for (size_t i = 0; i < 3; i++) {
+		e2e_buf_puts(b, " | ");
+		if (base)
+			pair_ms(b, c->metrics[ms[i]].baseline, e ? c->metrics[ms[i]].current : NAN);
+		else
+			e2e_fmt_ms(b, e ? (i == 0 ? e->p50_ms : i == 1 ? e->p95_ms : e->p99_ms) : NAN);
+	}
+	e2e_buf_puts(b, " | ");
+	if (base) {
+		e2e_fmt_pct(b, c->metrics[E2E_METRIC_ERROR_RATE].baseline);
+		e2e_buf_puts(b, " → ");
+	}
+	e2e_fmt_pct(b, e ? e->error_rate : NAN);
+	e2e_buf_puts(b, " | ");
+	if (base && e)
+		e2e_fmt_delta_pct(b, c->metrics[E2E_METRIC_P95].delta_pct);
+	e2e_buf_puts(b, " | ");
+	if (c) {
+		bool bad = c->verdict == E2E_VERDICT_REGRESSION;
+
+		e2e_buf_printf(b, "%s%s%s", bad ? "**" : "", e2e_verdict_name(c->verdict), bad ? "**" : "");
+		if (c->severity != E2E_SEVERITY_NONE)
+			e2e_buf_printf(b, " (%s)", e2e_severity_name(c->severity));
+	}
+	e2e_buf_puts(b, " |\n");
+}
+
+static void table(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_gate_result *g = in->gate;
+
+	if (g) {
+		e2e_buf_puts(
+			b, "| Endpoint | n (baseline → now) | p50 | p95 | p99 | errors | Δ p95 | verdict |\n"
+			   "|---|--:|--:|--:|--:|--:|--:|---|\n");
+		for (size_t i = 0; i < r->nendpoints; i++)
+			cmp_row(b, r->endpoints[i].key, &r->endpoints[i],
+				e2e_render_cmp(g, r->endpoints[i].key));
+		for (size_t i = 0; i < g->nendpoints; i++)
+			if (!e2e_report_find(r, g->endpoints[i].key))
+				cmp_row(b, g->endpoints[i].key, NULL, &g->endpoints[i]);
+		return;
+	}
+	e2e_buf_puts(b, "| Endpoint | n | errors | mean | p50 | p90 | p95 | p99 | max | req/s |\n"
+			"|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+	for (size_t i = 0; i <= r->nendpoints; i++) {
+		const struct e2e_endpoint_report *e = i < r->nendpoints ? &r->endpoints[i] : &r->overall;
+		const double v[] = { e->mean_ms, e->p50_ms, e->p90_ms, e->p95_ms, e->p99_ms, e->max_ms };
+
+		if (i == r->nendpoints && r->nendpoints < 2)
+			break;
+		e2e_buf_puts(b, "| ");
+		if (i < r->nendpoints)
+			code(b, e->key);
+		else
+			e2e_buf_puts(b, "**total**");
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_count(b, e->count);
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_pct(b, e->error_rate);
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+			e2e_buf_puts(b, " | ");
+			e2e_fmt_ms(b, v[k]);
+		}
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_rate(b, e->throughput_rps);
+		e2e_buf_puts(b, " |\n");
+	}
+}
+
+static void details_open(struct e2e_buf *b, const char *summary)
+{
+	e2e_buf_printf(b, "\n<details><summary>%s</summary>\n\n", summary);
+}
+
+static void details_close(struct e2e_buf *b)
+{
+	e2e_buf_puts(b, "\n</details>\n");
+}
+
+static void runs_details(const struct e2e_report *r, struct e2e_buf *b)
+{
+	details_open(b, r->nruns == 1 ? "Run" : "Runs");
+	e2e_buf_puts(b, "| Run | Started | Commit | Requests | Duration | Host | Status |\n"
+			"|--:|---|---|--:|--:|---|---|\n");
+	for (size_t i = 0; i < r->nruns; i++) {
+		const struct e2e_run *run = &r->runs[i];
+
+		e2e_buf_printf(b, "| %" PRId64 " | ", run->id);
+		e2e_fmt_time(b, run->started_ms, false);
+		e2e_buf_puts(b, " | ");
+		if (run->git_commit[0]) {
+			struct e2e_buf c = E2E_BUF_INIT;
+
+			e2e_buf_printf(&c, "%.12s", run->git_commit);
+			code(b, c.data);
+			e2e_buf_finish(&c);
+			if (run->git_branch[0]) {
+				e2e_buf_putc(b, ' ');
+				md(b, run->git_branch);
+			}
+		}
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_count(b, run->recorded);
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_duration(b, e2e_report_run_duration_s(run));
+		e2e_buf_puts(b, " | ");
+		if (run->host_cpu[0] || run->host_os[0]) {
+			md(b, run->host_cpu);
+			e2e_buf_printf(b, ", %d cores, ", run->host_cores);
+			md(b, run->host_os);
+		} else {
+			e2e_buf_puts(b, "-");
+		}
+		e2e_buf_printf(b, " | %s |\n", run->complete ? "complete" : "incomplete");
+	}
+	e2e_buf_puts(b, "\n");
+	e2e_render_headline(b, r);
+	e2e_buf_puts(b, r->count_4xx ? "; errors: transport errors, 5xx and 4xx.\n"
+				     : "; errors: transport errors and 5xx.\n");
+	details_close(b);
+}
+
+static void metric_item(struct e2e_buf *b, const char *key, const struct e2e_metric_cmp *x, uint64_t nb,
+			uint64_t nc)
+{
+	e2e_buf_puts(b, "- ");
+	code(b, key);
+	e2e_buf_printf(b, " **%s** ", e2e_metric_name(x->metric));
+	if (x->metric == E2E_METRIC_ERROR_RATE) {
+		e2e_fmt_pct(b, x->baseline);
+		e2e_buf_puts(b, " → ");
+		e2e_fmt_pct(b, x->current);
+		e2e_buf_printf(b, " (%+.1f points", x->delta * 100);
+	} else {
+		pair_ms(b, x->baseline, x->current);
+		e2e_buf_puts(b, " (");
+		e2e_fmt_delta_pct(b, x->delta_pct);
+	}
+	if (!isnan(x->ci_lo_pct) && !isnan(x->ci_hi_pct))
+		e2e_buf_printf(b, ", 95%% CI %+.1f%%..%+.1f%%", x->ci_lo_pct, x->ci_hi_pct);
+	e2e_buf_printf(b, ", n %" PRIu64 " → %" PRIu64 "), %s\n", nb, nc, e2e_severity_name(x->severity));
+}
+
+static void gate_details(const struct e2e_gate_result *g, struct e2e_buf *b)
+{
+	size_t nreg = 0;
+
+	for (size_t i = 0; i < g->nendpoints; i++)
+		for (size_t m = 0; m < E2E_METRIC__COUNT; m++)
+			if (g->endpoints[i].metrics[m].verdict == E2E_VERDICT_REGRESSION)
+				nreg++;
+	if (nreg) {
+		details_open(b, "Regressions");
+		for (size_t i = 0; i < g->nendpoints; i++)
+			for (size_t m = 0; m < E2E_METRIC__COUNT; m++)
+				if (g->endpoints[i].metrics[m].verdict == E2E_VERDICT_REGRESSION)
+					metric_item(b, g->endpoints[i].key, &g->endpoints[i].metrics[m],
+						    g->endpoints[i].n_baseline, g->endpoints[i].n_current);
+		details_close(b);
+	}
+	if (g->nfindings) {
+		details_open(b, "Findings");
+		for (size_t i = 0; i < g->nfindings; i++) {
+			const struct e2e_finding *f = &g->findings[i];
+
+			e2e_buf_puts(b, "- **");
+			md(b, f->kind);
+			e2e_buf_puts(b, "**");
+			if (f->severity != E2E_SEVERITY_NONE)
+				e2e_buf_printf(b, " (%s)", e2e_severity_name(f->severity));
+			if (f->endpoint) {
+				e2e_buf_putc(b, ' ');
+				code(b, f->endpoint);
+			}
+			e2e_buf_puts(b, ": ");
+			md(b, f->message);
+			e2e_buf_putc(b, '\n');
+		}
+		details_close(b);
+	}
+	if (g->nadvice) {
+		details_open(b, "Recommendations");
+		for (size_t i = 0; i < g->nadvice; i++) {
+			e2e_buf_puts(b, "- ");
+			if (g->advice[i].endpoint) {
+				code(b, g->advice[i].endpoint);
+				e2e_buf_puts(b, ": ");
+			}
+			md(b, g->advice[i].message);
+			e2e_buf_putc(b, '\n');
+		}
+		details_close(b);
+	}
+	details_open(b, "Baseline");
+	e2e_buf_puts(b, "Baseline ");
+	code(b, g->baseline_name ? g->baseline_name : "-");
+	e2e_buf_printf(b, " from %zu run%s, threshold %g%%%s.\n", g->baseline_runs,
+		       g->baseline_runs == 1 ? "" : "s", g->threshold_pct,
+		       g->single_run_baseline ? "; a single-run baseline: default noise floors were used"
+					      : "");
+	details_close(b);
+}
+
+static void paths_details(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+	bool any = false;
+
+	for (size_t i = 0; i < r->nendpoints; i++)
+		if (in->show_paths || e2e_render_templated(&r->endpoints[i]))
+			any = true;
+	if (!any)
+		return;
+	details_open(b, "Raw paths behind templates");
+	e2e_buf_puts(b, "| Endpoint | Raw paths | Most frequent |\n|---|--:|---|\n");
+	for (size_t i = 0; i < r->nendpoints; i++) {
+		const struct e2e_endpoint_report *e = &r->endpoints[i];
+
+		if (!in->show_paths && !e2e_render_templated(e))
+			continue;
+		e2e_buf_puts(b, "| ");
+		code(b, e->key);
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_count(b, e->npaths);
+		e2e_buf_puts(b, " | ");
+		for (size_t k = 0; k < e->npaths && (in->show_paths || k < EXAMPLES); k++) {
+			if (k)
+				e2e_buf_puts(b, ", ");
+			code(b, e->paths[k].path);
+			e2e_buf_printf(b, " (%" PRIu64 ")", e->paths[k].count);
+		}
+		if (!in->show_paths && e->npaths > EXAMPLES)
+			e2e_buf_puts(b, ", …");
+		e2e_buf_puts(b, " |\n");
+	}
+	details_close(b);
+}
+
+static void trend(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+
+	e2e_buf_puts(b, "### ");
+	md(b, r->service);
+	e2e_buf_printf(b, ": trend over %zu run%s\n\n", r->nruns, r->nruns == 1 ? "" : "s");
+	e2e_buf_puts(b, "| Endpoint | Run | Started | Commit | n | errors | p50 | p95 | p99 |\n"
+			"|---|--:|---|---|--:|--:|--:|--:|--:|\n");
+	for (size_t i = 0; i < r->nendpoints; i++) {
+		const struct e2e_endpoint_report *e = &r->endpoints[i];
+
+		for (size_t k = r->nruns; k-- > 0;) {
+			struct e2e_trend_point one;
+			const struct e2e_trend_point *p = e2e_render_point(e, k, &one);
+
+			e2e_buf_puts(b, "| ");
+			code(b, e->key);
+			e2e_buf_printf(b, " | %" PRId64 " | ", r->runs[k].id);
+			e2e_fmt_time(b, r->runs[k].started_ms, false);
+			e2e_buf_printf(b, " | %.7s | ", r->runs[k].git_commit);
+			e2e_fmt_count(b, p->count);
+			e2e_buf_puts(b, " | ");
+			e2e_fmt_pct(b, p->count ? (double)p->errors / (double)p->count : NAN);
+			e2e_buf_puts(b, " | ");
+			e2e_fmt_ms(b, p->p50_ms);
+			e2e_buf_puts(b, " | ");
+			e2e_fmt_ms(b, p->p95_ms);
+			e2e_buf_puts(b, " | ");
+			e2e_fmt_ms(b, p->p99_ms);
+			e2e_buf_puts(b, " |\n");
+		}
+	}
+}
+
+int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+
+	if (in->trend) {
+		trend(in, b);
+		return 0;
+	}
+	verdict_line(in, b);
+	e2e_render_notes(b, r, "> **Note:** ");
+	if (r->incomplete || r->dropped)
+		e2e_buf_putc(b, '\n');
+	if (r->nendpoints == 0 && !(in->gate && in->gate->nendpoints))
+		e2e_buf_puts(b, "No requests recorded.\n");
+	else
+		table(in, b);
+	if (in->gate)
+		gate_details(in->gate, b);
+	paths_details(in, b);
+	runs_details(r, b);
+	return 0;
+}

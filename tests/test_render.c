@@ -1,0 +1,776 @@
+/* Unit tests for the renderers (render*.c) on in-memory models: the
+ * shared formatting helpers, exact text output, the JSON parsed back and
+ * checked field by field, CSV and JUnit structure, HTML self-containment,
+ * Markdown escaping, the trend and run-list views, and unsupported
+ * format/view pairs. Golden files of every format on the fixture database
+ * are in tests/cli/report.sh. */
+#include <check.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "gate.h"
+#include "render.h"
+#include "render_impl.h"
+#include "report.h"
+
+static struct e2e_path paths[] = {
+	{ 1, "GET", "/users/1", "GET /users/{id}" },
+	{ 2, "GET", "/users/2", "GET /users/{id}" },
+	{ 3, "GET", "/health", "GET /health" },
+	{ 4, "POST", "/a,b|c<d>", "POST /a,b|c<d>" },
+};
+#define NPATHS (sizeof(paths) / sizeof(paths[0]))
+
+static struct e2e_run mkrun(int64_t id, int64_t started_ms, uint64_t duration_ns, bool complete)
+{
+	struct e2e_run r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.service = "users-api";
+	r.started_ms = started_ms;
+	r.ended_ms = duration_ns ? started_ms + (int64_t)(duration_ns / 1000000) : 0;
+	r.duration_ns = duration_ns;
+	r.command = r.host_cpu = r.host_os = r.source = r.target = "";
+	r.git_commit = "abc1234def";
+	r.git_branch = "main";
+	r.tool_version = "0.1.0";
+	r.exit_status = 0;
+	r.complete = complete;
+	return r;
+}
+
+static struct e2e_sample smp(uint32_t path_id, uint32_t total_us, uint16_t status)
+{
+	struct e2e_sample s;
+
+	memset(&s, 0, sizeof(s));
+	s.path_id = path_id;
+	s.total_us = total_us;
+	s.status = status;
+	s.resp_bytes = 100;
+	return s;
+}
+
+static struct e2e_run runs[2];
+
+/* Run 12 (10 s): GET /users/{id} x4 (10, 20, 30, 40 ms; paths 1,2,1,1),
+ * GET /health x2 (1 ms), POST /a,b|c<d> x2 (5 ms 200, 7 ms 500). With
+ * two runs, run 11 (older, 5 s, incomplete) adds GET /users/{id} 50 ms. */
+static struct e2e_report *model(bool two)
+{
+	static struct e2e_sample s12[8], s11[1];
+	struct e2e_report_run in[2];
+	struct e2e_report *r = NULL;
+
+	runs[0] = mkrun(12, 1795183331000, 10000000000ull, true);
+	runs[1] = mkrun(11, 1795083331000, 5000000000ull, false);
+	s12[0] = smp(1, 10000, 200);
+	s12[1] = smp(2, 20000, 200);
+	s12[2] = smp(1, 30000, 200);
+	s12[3] = smp(1, 40000, 200);
+	s12[4] = smp(3, 1000, 200);
+	s12[5] = smp(3, 1000, 200);
+	s12[6] = smp(4, 5000, 200);
+	s12[7] = smp(4, 7000, 500);
+	s11[0] = smp(2, 50000, 200);
+	in[0] = (struct e2e_report_run){ &runs[0], s12, 8 };
+	in[1] = (struct e2e_report_run){ &runs[1], s11, 1 };
+	ck_assert_int_eq(e2e_report_compute(in, two ? 2 : 1, paths, NPATHS, NULL, &r), 0);
+	return r;
+}
+
+/* A comparison: GET /users/{id} p95 regressed (critical), GET /health
+ * passes, "GET /gone" is missing from the run. */
+static struct e2e_endpoint_cmp cmps[3];
+static struct e2e_finding findings[1];
+static struct e2e_advice advice[1];
+static struct e2e_gate_result gate;
+
+static const struct e2e_gate_result *mkgate(void)
+{
+	memset(cmps, 0, sizeof(cmps));
+	for (size_t i = 0; i < 3; i++)
+		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
+			cmps[i].metrics[m].metric = (enum e2e_metric)m;
+			cmps[i].metrics[m].ci_lo_pct = cmps[i].metrics[m].ci_hi_pct = NAN;
+		}
+	cmps[0].key = "GET /users/{id}";
+	cmps[0].verdict = E2E_VERDICT_REGRESSION;
+	cmps[0].severity = E2E_SEVERITY_CRITICAL;
+	cmps[0].n_baseline = 40;
+	cmps[0].n_current = 4;
+	cmps[0].metrics[E2E_METRIC_P95] = (struct e2e_metric_cmp){ .metric = E2E_METRIC_P95,
+								   .baseline = 12.5,
+								   .current = 38.5,
+								   .delta = 26,
+								   .delta_pct = 208,
+								   .ci_lo_pct = 150,
+								   .ci_hi_pct = 260,
+								   .verdict = E2E_VERDICT_REGRESSION,
+								   .severity = E2E_SEVERITY_CRITICAL };
+	cmps[1].key = "GET /health";
+	cmps[1].verdict = E2E_VERDICT_PASS;
+	cmps[1].n_baseline = 20;
+	cmps[1].n_current = 2;
+	cmps[1].metrics[E2E_METRIC_P95].baseline = 1;
+	cmps[1].metrics[E2E_METRIC_P95].current = 1;
+	cmps[2].key = "GET /gone";
+	cmps[2].verdict = E2E_VERDICT_MISSING;
+	cmps[2].n_baseline = 9;
+	cmps[2].metrics[E2E_METRIC_P95].baseline = 3;
+	findings[0] = (struct e2e_finding){ "host_mismatch", NULL, E2E_SEVERITY_WARNING,
+					    "baseline host 'a' differs from 'b'" };
+	advice[0] = (struct e2e_advice){ "GET /users/{id}", "tail_only",
+					 "p50 unchanged, p95 +208%: the tail moved" };
+	memset(&gate, 0, sizeof(gate));
+	gate.endpoints = cmps;
+	gate.nendpoints = 3;
+	gate.findings = findings;
+	gate.nfindings = 1;
+	gate.advice = advice;
+	gate.nadvice = 1;
+	gate.overall = E2E_VERDICT_REGRESSION;
+	gate.worst = E2E_SEVERITY_CRITICAL;
+	gate.failed = true;
+	gate.baseline_runs = 3;
+	gate.threshold_pct = 50;
+	gate.baseline_name = "baselines/users-api.json";
+	return &gate;
+}
+
+static char *render(enum e2e_format f, const struct e2e_report *r, const struct e2e_gate_result *g,
+		    bool show_paths, bool trend)
+{
+	struct e2e_render_input in = { r, g, false, show_paths, trend, "test" };
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	ck_assert_int_eq(e2e_render(f, &in, &b), 0);
+	return e2e_buf_detach(&b, NULL);
+}
+
+START_TEST(number_formats)
+{
+	static const struct {
+		int kind; /* 0 count, 1 ms, 2 pct, 3 delta, 4 rate, 5 bytes, 6 duration, 7 fixed3 */
+		double v;
+		const char *want;
+	} cases[] = {
+		{ 0, 0, "0" },
+		{ 0, 999, "999" },
+		{ 0, 1000, "1,000" },
+		{ 0, 1204, "1,204" },
+		{ 0, 1234567, "1,234,567" },
+		{ 1, NAN, "-" },
+		{ 1, 0.4123, "0.412ms" },
+		{ 1, 4.254, "4.25ms" },
+		{ 1, 12.14, "12.1ms" },
+		{ 1, 999.94, "999.9ms" },
+		{ 1, 1234.4, "1234ms" },
+		{ 2, 0, "0.0%" },
+		{ 2, 0.005, "0.5%" },
+		{ 2, 0.0004, "0.04%" },
+		{ 2, 1, "100.0%" },
+		{ 3, 51.25, "+51.2%" },
+		{ 3, -3, "-3.0%" },
+		{ 3, NAN, "n/a" },
+		{ 4, 15.66, "15.7" },
+		{ 4, 1234.4, "1,234" },
+		{ 5, 512, "512 B" },
+		{ 5, 1536, "1.5 KiB" },
+		{ 5, 3.2 * 1048576, "3.2 MiB" },
+		{ 6, 38.24, "38.2 s" },
+		{ 6, 725, "12 min 5 s" },
+		{ 6, 7300, "2 h 1 min" },
+		{ 6, NAN, "-" },
+		{ 7, 43.6175, "43.618" },
+		{ 7, -0.0001, "0.000" },
+		{ 7, NAN, "" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct e2e_buf b = E2E_BUF_INIT;
+		double v = cases[i].v;
+
+		switch (cases[i].kind) {
+		case 0:
+			e2e_fmt_count(&b, (uint64_t)v);
+			break;
+		case 1:
+			e2e_fmt_ms(&b, v);
+			break;
+		case 2:
+			e2e_fmt_pct(&b, v);
+			break;
+		case 3:
+			e2e_fmt_delta_pct(&b, v);
+			break;
+		case 4:
+			e2e_fmt_rate(&b, v);
+			break;
+		case 5:
+			e2e_fmt_bytes(&b, v);
+			break;
+		case 6:
+			e2e_fmt_duration(&b, v);
+			break;
+		case 7:
+			e2e_fmt_fixed(&b, v, 3);
+			break;
+		}
+		ck_assert_msg(strcmp(b.data ? b.data : "", cases[i].want) == 0,
+			      "case %zu: got '%s', want '%s'", i, b.data ? b.data : "", cases[i].want);
+		e2e_buf_finish(&b);
+	}
+}
+END_TEST
+
+START_TEST(text_formats)
+{
+	static const struct {
+		int kind; /* 0 utf8, 1 utf8 no control, 2 xml, 3 time, 4 iso time */
+		const char *in;
+		int64_t ms;
+		const char *want;
+	} cases[] = {
+		{ 0, "/caf\xc3\xa9", 0, "/caf\xc3\xa9" },
+		{ 0,
+		  "/a\xff"
+		  "b",
+		  0,
+		  "/a\xef\xbf\xbd"
+		  "b" },
+		{ 0, "/\xc0\xaf", 0, "/\xef\xbf\xbd\xef\xbf\xbd" }, /* overlong '/' */
+		{ 0, "/\xed\xa0\x80", 0, "/\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" }, /* surrogate */
+		{ 0, "a\tb", 0, "a\tb" },
+		{ 1, "a\tb\x1b[31m", 0, "a?b?[31m" },
+		{ 2, "<a href=\"x\">&'</a>", 0, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;" },
+		{ 2,
+		  "a\x01"
+		  "b\n",
+		  0, "a?b\n" },
+		{ 3, NULL, 1795183331000, "2026-11-20 14:02:11 UTC" },
+		{ 4, NULL, 1795183331999, "2026-11-20T14:02:11Z" },
+		{ 3, NULL, 0, "-" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct e2e_buf b = E2E_BUF_INIT;
+
+		if (cases[i].kind <= 1)
+			e2e_fmt_utf8(&b, cases[i].in, cases[i].kind == 1);
+		else if (cases[i].kind == 2)
+			e2e_fmt_xml(&b, cases[i].in);
+		else
+			e2e_fmt_time(&b, cases[i].ms, cases[i].kind == 4);
+		ck_assert_msg(strcmp(b.data ? b.data : "", cases[i].want) == 0,
+			      "case %zu: got '%s', want '%s'", i, b.data ? b.data : "", cases[i].want);
+		e2e_buf_finish(&b);
+	}
+}
+END_TEST
+
+START_TEST(text_report_exact)
+{
+	struct e2e_report *r = model(false);
+	char *out = render(E2E_FORMAT_TEXT, r, NULL, false, false);
+	const char *want = "service users-api, run 12 (2026-11-20 14:02:11 UTC, 8 requests in 10.0 s, commit "
+			   "abc1234 main)\n"
+			   "\n"
+			   "ENDPOINT         N   ERR%    MEAN     P50     P95     P99     MAX  RPS\n"
+			   "GET /users/{id}  4   0.0%  25.0ms  25.0ms  38.5ms  39.7ms  40.0ms  0.4\n"
+			   "POST /a,b|c<d>   2  50.0%  6.00ms  6.00ms  6.90ms  6.98ms  7.00ms  0.2\n"
+			   "GET /health      2   0.0%  1.00ms  1.00ms  1.00ms  1.00ms  1.00ms  0.2\n"
+			   "TOTAL            8  12.5%  14.3ms  8.50ms  36.5ms  39.3ms  40.0ms  0.8\n"
+			   "\n"
+			   "raw paths behind templates (--show-paths lists all):\n"
+			   "  GET /users/{id}: 2 paths, e.g. /users/1 (3), /users/2 (1)\n";
+
+	ck_assert_str_eq(out, want);
+	free(out);
+	out = render(E2E_FORMAT_TEXT, r, NULL, true, false);
+	ck_assert_ptr_nonnull(strstr(out, "raw paths per endpoint (4 distinct):\n"
+					  "GET /users/{id}\n"
+					  "  3  /users/1\n"
+					  "  1  /users/2\n"));
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+START_TEST(text_report_gate)
+{
+	struct e2e_report *r = model(false);
+	char *out = render(E2E_FORMAT_TEXT, r, mkgate(), false, false);
+
+	ck_assert_ptr_nonnull(
+		strstr(out, "\ngate: regression: 1 regressed (1 critical), 1 missing, 1 pass; gate failed "
+			    "(baseline baselines/users-api.json, 3 runs, threshold 50%)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "BASE P95   CHANGE  VERDICT\n"));
+	ck_assert_ptr_nonnull(strstr(out, "12.5ms  +208.0%  regression (critical)\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "\nGET /gone        -      -       -       -       -       -       -    -    "
+			    "3.00ms           missing\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "\nPOST /a,b|c<d>   2  50.0%  6.00ms  6.00ms  6.90ms  6.98ms  7.00ms  0.2\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "  GET /users/{id} p95 12.5ms -> 38.5ms (+208.0%, 95% CI +150.0%..+260.0%, "
+			    "n 40 vs 4) critical\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  host_mismatch (warning): baseline host 'a' differs from 'b'\n"));
+	ck_assert_ptr_nonnull(strstr(out, "  GET /users/{id}: p50 unchanged, p95 +208%: the tail moved\n"));
+	ck_assert_ptr_null(strstr(out, "\033["));
+	free(out);
+	/* colour only when asked */
+	struct e2e_render_input in = { r, &gate, true, false, false, NULL };
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	ck_assert_int_eq(e2e_render(E2E_FORMAT_TEXT, &in, &b), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, "\033[1mENDPOINT"));
+	ck_assert_ptr_nonnull(strstr(b.data, "\033[31mregression (critical)\033[0m"));
+	e2e_buf_finish(&b);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+static json_t *parse_json(const char *s)
+{
+	json_error_t err;
+	json_t *j = json_loads(s, 0, &err);
+
+	ck_assert_msg(j != NULL, "invalid JSON at line %d: %s", err.line, err.text);
+	return j;
+}
+
+static double num(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	ck_assert_msg(json_is_number(v), "'%s' is not a number", key);
+	return json_number_value(v);
+}
+
+static const char *str(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	ck_assert_msg(json_is_string(v), "'%s' is not a string", key);
+	return json_string_value(v);
+}
+
+START_TEST(json_fields)
+{
+	struct e2e_report *r = model(false);
+	char *out = render(E2E_FORMAT_JSON, r, NULL, false, false);
+	json_t *j = parse_json(out), *eps, *e, *s, *it;
+	const char *key;
+	size_t i = 0;
+	static const char *const order[] = { "GET /users/{id}", "POST /a,b|c<d>", "GET /health" };
+
+	ck_assert_int_eq((int)num(j, "schema_version"), 1);
+	ck_assert_str_eq(str(j, "kind"), "report");
+	ck_assert_str_eq(str(j, "test_run_id"), "12");
+	ck_assert_str_eq(str(j, "timestamp"), "2026-11-20T14:02:11Z");
+	ck_assert_str_eq(str(j, "service_name"), "users-api");
+	ck_assert_int_eq((int)num(j, "total_requests"), 8);
+	ck_assert(num(j, "overall_avg_latency") == 14.25);
+	eps = json_object_get(j, "endpoints");
+	ck_assert_int_eq((int)json_object_size(eps), 3);
+	json_object_foreach(eps, key, it)
+	{
+		ck_assert_str_eq(key, order[i]);
+		i++;
+	}
+	e = json_object_get(eps, "GET /users/{id}");
+	ck_assert_str_eq(str(e, "path"), "/users/{id}");
+	ck_assert_str_eq(str(e, "method"), "GET");
+	ck_assert_int_eq((int)num(e, "call_count"), 4);
+	ck_assert(num(e, "avg_latency_ms") == 25.0);
+	ck_assert(num(e, "p50_latency_ms") == 25.0);
+	ck_assert(num(e, "p95_latency_ms") == 38.5);
+	ck_assert(num(e, "p99_latency_ms") == 39.7);
+	ck_assert(num(e, "p90_latency_ms") == 37.0);
+	ck_assert(num(e, "min_latency_ms") == 10.0);
+	ck_assert(num(e, "max_latency_ms") == 40.0);
+	ck_assert(num(e, "stddev_latency_ms") == 12.91);
+	ck_assert(num(e, "error_rate") == 0);
+	ck_assert(num(e, "throughput_rps") == 0.4);
+	ck_assert(num(e, "avg_response_bytes") == 100);
+	ck_assert_int_eq((int)num(e, "distinct_paths"), 2);
+	ck_assert_str_eq(str(json_array_get(json_object_get(e, "paths"), 0), "path"), "/users/1");
+	ck_assert_int_eq((int)num(json_array_get(json_object_get(e, "paths"), 0), "count"), 3);
+	ck_assert_int_eq((int)num(json_object_get(e, "status_codes"), "200"), 4);
+	ck_assert_ptr_null(json_object_get(e, "per_run"));
+	e = json_object_get(eps, "POST /a,b|c<d>");
+	ck_assert(num(e, "error_rate") == 0.5);
+	ck_assert_int_eq((int)num(e, "errors"), 1);
+	ck_assert_int_eq((int)num(json_object_get(e, "status_codes"), "500"), 1);
+	ck_assert_int_eq((int)json_array_size(json_object_get(j, "regressions")), 0);
+	ck_assert_int_eq((int)json_array_size(json_object_get(j, "alerts")), 0);
+	ck_assert(json_is_null(json_object_get(j, "comparison")));
+	s = json_object_get(j, "summary");
+	ck_assert_str_eq(str(s, "verdict"), "none");
+	ck_assert(json_is_false(json_object_get(s, "gate_failed")));
+	ck_assert_int_eq((int)num(s, "total_errors"), 1);
+	ck_assert(num(s, "error_rate") == 0.125);
+	ck_assert(num(s, "p50_latency_ms") == 8.5);
+	ck_assert(json_is_true(json_object_get(s, "complete")));
+	ck_assert_str_eq(str(s, "error_definition"), "5xx");
+	ck_assert_int_eq(
+		(int)json_integer_value(json_object_get(json_array_get(json_object_get(j, "runs"), 0), "id")),
+		12);
+	json_decref(j);
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+START_TEST(json_gate_and_runs)
+{
+	struct e2e_report *r = model(true);
+	char *out = render(E2E_FORMAT_JSON, r, mkgate(), false, false);
+	json_t *j = parse_json(out), *reg, *al, *cmp, *pr;
+
+	ck_assert_str_eq(str(j, "test_run_id"), "11,12");
+	ck_assert_int_eq((int)json_integer_value(json_array_get(json_object_get(j, "run_ids"), 0)), 11);
+	reg = json_object_get(j, "regressions");
+	ck_assert_int_eq((int)json_array_size(reg), 1);
+	ck_assert_str_eq(str(json_array_get(reg, 0), "endpoint"), "GET /users/{id}");
+	ck_assert_str_eq(str(json_array_get(reg, 0), "metric"), "p95");
+	ck_assert_str_eq(str(json_array_get(reg, 0), "severity"), "critical");
+	ck_assert(num(json_array_get(reg, 0), "baseline") == 12.5);
+	ck_assert(num(json_array_get(reg, 0), "current") == 38.5);
+	ck_assert(num(json_array_get(reg, 0), "delta_pct") == 208);
+	ck_assert(num(json_array_get(reg, 0), "ci_low_pct") == 150);
+	al = json_object_get(j, "alerts");
+	ck_assert_int_eq((int)json_array_size(al), 2);
+	ck_assert_str_eq(str(json_array_get(al, 0), "kind"), "host_mismatch");
+	ck_assert(json_is_null(json_object_get(json_array_get(al, 0), "endpoint")));
+	ck_assert_str_eq(str(json_array_get(al, 1), "kind"), "incomplete_run");
+	ck_assert_str_eq(str(json_array_get(json_object_get(j, "recommendations"), 0), "kind"), "tail_only");
+	ck_assert_str_eq(str(json_object_get(j, "summary"), "verdict"), "regression");
+	ck_assert(json_is_true(json_object_get(json_object_get(j, "summary"), "gate_failed")));
+	ck_assert(json_is_false(json_object_get(json_object_get(j, "summary"), "complete")));
+	cmp = json_object_get(j, "comparison");
+	ck_assert_str_eq(str(cmp, "baseline"), "baselines/users-api.json");
+	ck_assert_str_eq(str(json_object_get(json_object_get(cmp, "endpoints"), "GET /gone"), "verdict"),
+			 "missing");
+	ck_assert(json_is_null(json_object_get(
+		json_object_get(
+			json_object_get(json_object_get(json_object_get(cmp, "endpoints"), "GET /gone"),
+					"metrics"),
+			"p50"),
+		"ci_low_pct")));
+	/* per-run points, oldest first */
+	pr = json_object_get(json_object_get(json_object_get(j, "endpoints"), "GET /users/{id}"), "per_run");
+	ck_assert_int_eq((int)json_array_size(pr), 2);
+	ck_assert_int_eq((int)num(json_array_get(pr, 0), "run_id"), 11);
+	ck_assert(num(json_array_get(pr, 0), "p50_latency_ms") == 50);
+	ck_assert_int_eq((int)num(json_array_get(pr, 1), "call_count"), 4);
+	pr = json_object_get(json_object_get(json_object_get(j, "endpoints"), "GET /health"), "per_run");
+	ck_assert(json_is_null(json_object_get(json_array_get(pr, 0), "p95_latency_ms")));
+	json_decref(j);
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+/* Splits one CSV record (RFC 4180) into fields; returns their count and
+ * moves *p past the record. */
+static size_t csv_record(const char **p, char fields[][64], size_t max)
+{
+	size_t n = 0, len = 0;
+	bool quoted = false;
+	const char *s = *p;
+
+	for (;; s++) {
+		if (quoted) {
+			if (*s == '"' && s[1] == '"') {
+				fields[n][len++] = '"';
+				s++;
+			} else if (*s == '"') {
+				quoted = false;
+			} else {
+				fields[n][len++] = *s;
+			}
+			continue;
+		}
+		if (*s == '"') {
+			quoted = true;
+		} else if (*s == ',' || *s == '\n' || *s == '\0') {
+			fields[n][len] = '\0';
+			n++;
+			len = 0;
+			if (*s != ',' || n == max)
+				break;
+		} else {
+			fields[n][len++] = *s;
+		}
+	}
+	*p = *s ? s + 1 : s;
+	return n;
+}
+
+START_TEST(csv_structure)
+{
+	struct e2e_report *r = model(false);
+	char *out = render(E2E_FORMAT_CSV, r, mkgate(), false, false);
+	char f[40][64];
+	const char *p = out;
+	size_t ncols = csv_record(&p, f, 40), rows = 0;
+
+	ck_assert_uint_eq(ncols, 28);
+	ck_assert_str_eq(f[0], "service");
+	ck_assert_str_eq(f[27], "p95_delta_pct");
+	while (*p) {
+		ck_assert_uint_eq(csv_record(&p, f, 40), ncols);
+		rows++;
+		if (strcmp(f[2], "POST /a,b|c<d>") == 0) {
+			ck_assert_str_eq(f[4], "/a,b|c<d>");
+			ck_assert_str_eq(f[7], "0.500000");
+			ck_assert_str_eq(f[20], "");
+		}
+		if (strcmp(f[2], "GET /users/{id}") == 0) {
+			ck_assert_str_eq(f[13], "38.500");
+			ck_assert_str_eq(f[20], "regression");
+			ck_assert_str_eq(f[21], "critical");
+			ck_assert_str_eq(f[22], "40");
+			ck_assert_str_eq(f[24], "12.500");
+			ck_assert_str_eq(f[27], "208.000");
+		}
+		if (strcmp(f[2], "GET /gone") == 0) {
+			ck_assert_str_eq(f[3], "GET");
+			ck_assert_str_eq(f[5], "0");
+			ck_assert_str_eq(f[20], "missing");
+			ck_assert_str_eq(f[27], "");
+		}
+	}
+	ck_assert_uint_eq(rows, 4);
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+START_TEST(junit_failures)
+{
+	struct e2e_report *r = model(false);
+	char *out = render(E2E_FORMAT_JUNIT, r, mkgate(), false, false);
+
+	ck_assert_ptr_nonnull(
+		strstr(out, "<testsuites name=\"e2e perf-report\" tests=\"4\" failures=\"1\" errors=\"0\" "
+			    "skipped=\"1\" time=\"10.000\">"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "<testcase classname=\"users-api\" name=\"GET /users/{id}\" time=\"0.025000\">\n"
+			    "      <failure type=\"regression\" message=\"p95 12.5ms -&gt; 38.5ms (+208.0%) "
+			    "critical\">"));
+	ck_assert_ptr_nonnull(strstr(out, "name=\"POST /a,b|c&lt;d&gt;\""));
+	ck_assert_ptr_nonnull(strstr(out, "name=\"GET /gone\" time=\"0.000000\">\n      <skipped "));
+	ck_assert_ptr_nonnull(strstr(out, "<system-out>host_mismatch: baseline host &#39;a&#39; differs from "
+					  "&#39;b&#39;\n</system-out>"));
+	free(out);
+	out = render(E2E_FORMAT_JUNIT, r, NULL, false, false);
+	ck_assert_ptr_nonnull(strstr(out, "tests=\"3\" failures=\"0\""));
+	ck_assert_ptr_null(strstr(out, "<failure"));
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+static size_t count(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = s; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+START_TEST(html_self_contained)
+{
+	struct e2e_report *r = model(true);
+	char *out = render(E2E_FORMAT_HTML, r, mkgate(), false, false);
+
+	ck_assert_uint_eq(count(out, "<svg "), 1 + 3 + 3); /* percentiles, distributions, trends */
+	ck_assert_uint_eq(count(out, "class=\"dist\""), 3);
+	ck_assert_uint_eq(count(out, "class=\"trend\""), 3);
+	ck_assert_uint_eq(count(out, "http"), count(out, "xmlns=\"http://www.w3.org/2000/svg\""));
+	ck_assert_ptr_null(strstr(out, "src="));
+	ck_assert_ptr_null(strstr(out, "href="));
+	ck_assert_ptr_null(strstr(out, "<script"));
+	ck_assert_ptr_null(strstr(out, "c<d>"));
+	ck_assert_ptr_nonnull(strstr(out, "<code>POST /a,b|c&lt;d&gt;</code>"));
+	ck_assert_ptr_nonnull(strstr(out, "<p class=\"verdict fail\">regression: 1 regressed (1 critical)"));
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+START_TEST(markdown_layout)
+{
+	struct e2e_report *r = model(false);
+	char *out = render(E2E_FORMAT_MARKDOWN, r, mkgate(), false, false);
+
+	ck_assert_msg(
+		strncmp(out,
+			"### ❌ users-api: **regression: 1 regressed (1 critical), 1 missing, 1 pass; gate "
+			"failed**\n\n| Endpoint |",
+			strlen("### ❌ users-api: **regression: 1 regressed (1 critical), 1 missing, 1 pass; "
+			       "gate "
+			       "failed**\n\n| Endpoint |")) == 0,
+		"%s", out);
+	ck_assert_ptr_nonnull(
+		strstr(out, "| `GET /users/{id}` | 40 → 4 | 0.000 → 0.000ms | 12.5 → 38.5ms |"));
+	ck_assert_ptr_nonnull(strstr(out, "| `POST /a,b\\|c<d>` |"));
+	ck_assert_ptr_nonnull(strstr(out, "| **regression** (critical) |\n"));
+	ck_assert_ptr_nonnull(strstr(out, "| `GET /gone` | 9 → - |"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "<details><summary>Recommendations</summary>\n\n- `GET /users/{id}`: p50 "
+			    "unchanged, p95 +208%: the tail moved\n"));
+	free(out);
+	out = render(E2E_FORMAT_MARKDOWN, r, NULL, false, false);
+	ck_assert_str_eq(strstr(out, "### users-api: 8 requests, 3 endpoints, 12.5% errors, p95 36.5ms\n")
+				 ? "ok"
+				 : out,
+			 "ok");
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+START_TEST(trend_views)
+{
+	struct e2e_report *r = model(true);
+	char *out = render(E2E_FORMAT_TEXT, r, NULL, false, true);
+	json_t *j, *e;
+	struct e2e_render_input in = { r, NULL, false, false, true, NULL };
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	ck_assert_ptr_nonnull(strstr(
+		out, "service users-api: trend over 2 runs (2026-11-19 10:15:31 UTC to 2026-11-20 "
+		     "14:02:11 UTC)\n\nGET /users/{id}\n"
+		     "  RUN  STARTED                  COMMIT   N  ERR%    MEAN     P50     P95     P99\n"
+		     "   11  2026-11-19 10:15:31 UTC  abc1234  1  0.0%  50.0ms  50.0ms  50.0ms  50.0ms\n"
+		     "   12  2026-11-20 14:02:11 UTC  abc1234  4  0.0%  25.0ms  25.0ms  38.5ms  39.7ms\n"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "   11  2026-11-19 10:15:31 UTC  abc1234  0     -       -       -       -"));
+	free(out);
+	out = render(E2E_FORMAT_JSON, r, NULL, false, true);
+	j = parse_json(out);
+	ck_assert_str_eq(str(j, "kind"), "trend");
+	e = json_object_get(json_object_get(j, "endpoints"), "GET /users/{id}");
+	ck_assert_int_eq((int)json_array_size(e), 2);
+	ck_assert_int_eq((int)num(json_array_get(e, 0), "run_id"), 11);
+	ck_assert(num(json_array_get(e, 1), "p95_latency_ms") == 38.5);
+	json_decref(j);
+	free(out);
+	out = render(E2E_FORMAT_CSV, r, NULL, false, true);
+	ck_assert_ptr_nonnull(strstr(
+		out,
+		"users-api,GET /users/{id},11,2026-11-19T10:15:31Z,abc1234def,1,0,0.000000,50.000,50.000,"
+		"50.000,50.000\n"));
+	free(out);
+	ck_assert_int_eq(e2e_render(E2E_FORMAT_JUNIT, &in, &b), E2E_ERR_INPUT);
+	ck_assert_str_eq(e2e_error_message(), "'--trend' supports -f text, json, markdown, html, csv");
+	e2e_buf_finish(&b);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+START_TEST(run_lists)
+{
+	struct e2e_run rs[2] = { mkrun(12, 1795183331000, 38200000000ull, true),
+				 mkrun(11, 1795083331000, 0, false) };
+	struct e2e_buf b = E2E_BUF_INIT;
+	json_t *j;
+
+	rs[0].recorded = 1204;
+	ck_assert_int_eq(e2e_render_runs(E2E_FORMAT_TEXT, rs, 2, &b), 0);
+	ck_assert_str_eq(
+		b.data,
+		"ID  SERVICE    STARTED                  COMMIT   BRANCH  REQUESTS  DURATION  STATUS\n"
+		"12  users-api  2026-11-20 14:02:11 UTC  abc1234  main       1,204    38.2 s  complete\n"
+		"11  users-api  2026-11-19 10:15:31 UTC  abc1234  main           0         -  incomplete\n");
+	e2e_buf_reset(&b);
+	ck_assert_int_eq(e2e_render_runs(E2E_FORMAT_JSON, rs, 2, &b), 0);
+	j = parse_json(b.data);
+	ck_assert_str_eq(str(j, "kind"), "runs");
+	ck_assert(num(json_array_get(json_object_get(j, "runs"), 0), "duration_s") == 38.2);
+	ck_assert(json_is_null(json_object_get(json_array_get(json_object_get(j, "runs"), 1), "ended_at")));
+	ck_assert(json_is_false(json_object_get(json_array_get(json_object_get(j, "runs"), 1), "complete")));
+	json_decref(j);
+	e2e_buf_reset(&b);
+	ck_assert_int_eq(e2e_render_runs(E2E_FORMAT_CSV, rs, 2, &b), 0);
+	ck_assert_ptr_nonnull(strstr(
+		b.data, "\n12,users-api,2026-11-20T14:02:11Z,2026-11-20T14:02:49Z,38.200,true,1204,0,0,"
+			"abc1234def,main,,,,0,,0.1.0\n"));
+	e2e_buf_reset(&b);
+	ck_assert_int_eq(e2e_render_runs(E2E_FORMAT_TEXT, NULL, 0, &b), 0);
+	ck_assert_str_eq(b.data, "no runs recorded\n");
+	ck_assert_int_eq(e2e_render_runs(E2E_FORMAT_HTML, rs, 2, &b), E2E_ERR_INPUT);
+	ck_assert_str_eq(e2e_error_message(), "'--list' supports -f text, json, csv");
+	e2e_buf_finish(&b);
+}
+END_TEST
+
+START_TEST(empty_report_every_format)
+{
+	struct e2e_run run = mkrun(3, 1795183331000, 1000000000ull, true);
+	struct e2e_report_run in = { &run, NULL, 0 };
+	struct e2e_report *r = NULL;
+	char *out;
+
+	ck_assert_int_eq(e2e_report_compute(&in, 1, paths, NPATHS, NULL, &r), 0);
+	for (int f = E2E_FORMAT_TEXT; f <= E2E_FORMAT_JUNIT; f++) {
+		out = render((enum e2e_format)f, r, NULL, false, false);
+		ck_assert_msg(out[0] != '\0', "format %d printed nothing", f);
+		free(out);
+	}
+	out = render(E2E_FORMAT_TEXT, r, NULL, false, false);
+	ck_assert_ptr_nonnull(strstr(out, "\nno requests recorded\n"));
+	free(out);
+	out = render(E2E_FORMAT_JSON, r, NULL, false, false);
+	json_t *j = parse_json(out);
+	ck_assert(json_is_null(json_object_get(j, "overall_avg_latency")));
+	ck_assert_int_eq((int)json_object_size(json_object_get(j, "endpoints")), 0);
+	json_decref(j);
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("render");
+	TCase *t = tcase_create("helpers");
+
+	tcase_add_test(t, number_formats);
+	tcase_add_test(t, text_formats);
+	suite_add_tcase(s, t);
+	t = tcase_create("formats");
+	tcase_add_test(t, text_report_exact);
+	tcase_add_test(t, text_report_gate);
+	tcase_add_test(t, json_fields);
+	tcase_add_test(t, json_gate_and_runs);
+	tcase_add_test(t, csv_structure);
+	tcase_add_test(t, junit_failures);
+	tcase_add_test(t, html_self_contained);
+	tcase_add_test(t, markdown_layout);
+	tcase_add_test(t, trend_views);
+	tcase_add_test(t, run_lists);
+	tcase_add_test(t, empty_report_every_format);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
