@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "cli.h"
@@ -10,6 +11,9 @@
 #include "error.h"
 #include "exitcode.h"
 #include "parse.h"
+#include "pipeline.h"
+#include "render.h"
+#include "store.h"
 #include "banned.h"
 
 #define CMD "perf-report"
@@ -171,11 +175,204 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	return 0;
 }
 
+/* Runs the selection names, oldest first (what the pipeline takes). */
+struct selection {
+	int64_t *ids;
+	size_t n;
+	char *service; /* the service reported on */
+};
+
+static void selection_finish(struct selection *sel)
+{
+	free(sel->ids);
+	free(sel->service);
+}
+
+static int no_runs(const struct report_opts *o, const char *db)
+{
+	if (o->c.service)
+		return e2e_error(E2E_ERR_EMPTY, "no runs of service '%s' in '%s'", o->c.service, db);
+	return e2e_error(E2E_ERR_EMPTY, "no runs in '%s'", db);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts); /* wall time: selecting by date */
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* --run ID, --runs N, --trend [--days N] or the latest run: of the
+ * service given, else of the service of the latest run of any service. */
+static int select_runs(struct e2e_store *st, const struct report_opts *o, const char *db,
+		       struct selection *sel)
+{
+	struct e2e_run *runs = NULL, one;
+	size_t n = 0, take;
+	int64_t since = o->days ? now_ms() - (int64_t)o->days * 86400000 : INT64_MIN;
+	int rc;
+
+	memset(sel, 0, sizeof(*sel));
+	if (o->run_id) {
+		rc = e2e_store_run_get(st, o->run_id, &one);
+		if (rc < 0)
+			return rc;
+		if (o->c.service && strcmp(one.service, o->c.service) != 0) {
+			rc = e2e_error(E2E_ERR_INPUT, "run %lld is of service '%s', not '%s'",
+				       (long long)one.id, one.service, o->c.service);
+			e2e_run_finish(&one);
+			return rc;
+		}
+		sel->ids = e2e_xmalloc(sizeof(*sel->ids));
+		sel->ids[0] = one.id;
+		sel->n = 1;
+		sel->service = e2e_xstrdup(one.service);
+		e2e_run_finish(&one);
+		return 0;
+	}
+	rc = e2e_store_runs_list(st, o->c.service, &runs, &n);
+	if (rc < 0)
+		return rc;
+	if (n == 0) {
+		rc = no_runs(o, db);
+		goto out;
+	}
+	sel->service = e2e_xstrdup(runs[0].service);
+	if (!o->c.service) { /* the latest run's service: its runs only */
+		e2e_store_runs_free(runs, n);
+		runs = NULL;
+		n = 0;
+		rc = e2e_store_runs_list(st, sel->service, &runs, &n);
+		if (rc < 0)
+			goto out;
+	}
+	take = o->trend ? n : 1;
+	if (o->runs)
+		take = o->runs < n ? (size_t)o->runs : n;
+	if (o->trend) {
+		size_t in_range = 0;
+
+		while (in_range < take && runs[in_range].started_ms >= since)
+			in_range++;
+		take = in_range;
+		if (take == 0) {
+			rc = e2e_error(E2E_ERR_EMPTY, "no runs of service '%s' in the last %llu days in '%s'",
+				       sel->service, (unsigned long long)o->days, db);
+			goto out;
+		}
+	}
+	if (o->runs && o->runs > n && !o->c.quiet)
+		e2e_cmd_fail(CMD, "note: only %zu run%s of '%s' stored: merging %s", n, n == 1 ? "" : "s",
+			     sel->service, n == 1 ? "it" : "those");
+	sel->ids = e2e_xmalloc(take * sizeof(*sel->ids));
+	for (size_t i = 0; i < take; i++)
+		sel->ids[i] = runs[take - 1 - i].id; /* oldest first */
+	sel->n = take;
+	rc = 0;
+out:
+	e2e_store_runs_free(runs, n);
+	if (rc < 0) {
+		selection_finish(sel);
+		memset(sel, 0, sizeof(*sel));
+	}
+	return rc;
+}
+
+static int list_runs(struct e2e_store *st, const struct report_opts *o)
+{
+	struct e2e_run *runs = NULL;
+	struct e2e_buf b = E2E_BUF_INIT;
+	size_t n = 0;
+	int rc = e2e_store_runs_list(st, o->c.service, &runs, &n);
+
+	if (rc == 0)
+		rc = e2e_render_runs(o->c.format, runs, n, &b);
+	if (rc == 0)
+		rc = e2e_pipeline_emit(&o->c, &b);
+	e2e_buf_finish(&b);
+	e2e_store_runs_free(runs, n);
+	return rc;
+}
+
+struct stamp {
+	char s[32];
+};
+
+static struct stamp utc(int64_t ms)
+{
+	struct stamp st = { "-" };
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms > 0 && gmtime_r(&t, &tm))
+		strftime(st.s, sizeof(st.s), "%Y-%m-%d %H:%M:%S UTC", &tm);
+	return st;
+}
+
+/* Removes runs; what went goes to stderr (one line per run and a count),
+ * stdout stays empty. */
+static int prune(struct e2e_store *st, const struct report_opts *o)
+{
+	struct e2e_run *before = NULL, *after = NULL;
+	size_t nb = 0, na = 0, removed = 0;
+	int rc = e2e_store_runs_list(st, o->c.service, &before, &nb);
+
+	if (rc < 0)
+		return rc;
+	if (o->keep_given)
+		rc = e2e_store_prune_keep(st, o->c.service, (size_t)o->keep, &removed);
+	else
+		rc = e2e_store_prune_older(st, o->c.service,
+					   now_ms() - (int64_t)o->older_than_days * 86400000, &removed);
+	if (rc == 0)
+		rc = e2e_store_runs_list(st, o->c.service, &after, &na);
+	if (rc == 0 && !o->c.quiet) {
+		for (size_t i = 0; i < nb; i++) {
+			bool kept = false;
+
+			for (size_t j = 0; j < na && !kept; j++)
+				kept = after[j].id == before[i].id;
+			if (!kept)
+				e2e_cmd_fail(CMD, "removed run %lld (%s, started %s, %llu requests)",
+					     (long long)before[i].id, before[i].service,
+					     utc(before[i].started_ms).s,
+					     (unsigned long long)before[i].recorded);
+		}
+		e2e_cmd_fail(CMD, "removed %zu run%s, kept %zu", removed, removed == 1 ? "" : "s", na);
+	}
+	e2e_store_runs_free(before, nb);
+	e2e_store_runs_free(after, na);
+	return rc;
+}
+
+/* Option combinations the parser leaves to the flow. */
+static int check_modes(const struct report_opts *o)
+{
+	const char *mode = o->list ? "--list" : o->prune ? "--prune" : o->trend ? "--trend" : NULL;
+
+	if (mode && (o->c.set_baseline || o->c.compare_baseline))
+		return e2e_error(E2E_ERR_INPUT, "'%s' does not go with '--%s'", mode,
+				 o->c.set_baseline ? "set-baseline" : "compare-baseline");
+	if ((o->list || o->prune) && (o->run_id || o->runs))
+		return e2e_error(E2E_ERR_INPUT, "'%s' does not go with '--run' or '--runs'", mode);
+	if (o->trend && o->run_id)
+		return e2e_error(E2E_ERR_INPUT, "'--trend' does not go with '--run' (use '--runs N')");
+	return 0;
+}
+
 int cmd_perf_report(int argc, char **argv)
 {
 	struct report_opts o;
+	struct e2e_store *st = NULL;
+	struct selection sel = { 0 };
+	struct e2e_pipeline_extra x;
+	char *db = NULL;
+	int exit_code = E2E_EXIT_OK, gate_exit = E2E_EXIT_OK;
 	int rc = parse_args(argc, argv, &o);
 
+	if (rc == 0 && !o.help)
+		rc = check_modes(&o);
 	if (rc < 0) {
 		e2e_cmd_fail(CMD, "%s", e2e_error_message());
 		e2e_cmd_usage_hint(CMD);
@@ -185,6 +382,44 @@ int cmd_perf_report(int argc, char **argv)
 		print_help();
 		return E2E_EXIT_OK;
 	}
-	e2e_cmd_fail(CMD, "reports are not built yet");
-	return E2E_EXIT_RUNTIME;
+	if (o.list && o.c.format != E2E_FORMAT_TEXT && o.c.format != E2E_FORMAT_JSON &&
+	    o.c.format != E2E_FORMAT_CSV) {
+		rc = e2e_render_runs(o.c.format, NULL, 0, NULL);
+		goto fail;
+	}
+	if (o.trend && o.c.format == E2E_FORMAT_JUNIT) {
+		rc = e2e_error(E2E_ERR_INPUT, "'--trend' supports -f text, json, markdown, html, csv");
+		goto fail;
+	}
+	rc = e2e_pipeline_check(&o.c);
+	if (rc < 0)
+		goto fail;
+	db = e2e_common_db_path(&o.c);
+	rc = e2e_store_open(db, o.prune ? 0 : E2E_STORE_READONLY, &st);
+	if (rc < 0)
+		goto fail;
+	if (o.list) {
+		rc = list_runs(st, &o);
+	} else if (o.prune) {
+		rc = prune(st, &o);
+	} else {
+		rc = select_runs(st, &o, db, &sel);
+		if (rc < 0)
+			goto fail;
+		x.color = e2e_pipeline_color(&o.c);
+		x.show_paths = o.show_paths;
+		x.trend = o.trend;
+		rc = e2e_pipeline_report(st, sel.ids, sel.n, &o.c, &x, CMD, &gate_exit);
+		exit_code = gate_exit;
+	}
+	if (rc == 0)
+		goto out;
+fail:
+	e2e_cmd_fail(CMD, "%s", e2e_error_message());
+	exit_code = e2e_error_exit(rc);
+out:
+	selection_finish(&sel);
+	e2e_store_close(st);
+	free(db);
+	return exit_code;
 }

@@ -8,9 +8,11 @@
 #ifndef E2E_PIPELINE_H
 #define E2E_PIPELINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+struct e2e_buf;
 struct e2e_store;
 struct e2e_common_opts;
 
@@ -26,7 +28,33 @@ int e2e_pipeline_check(const struct e2e_common_opts *o);
  * cmd is the command name for diagnostics ("perf-profile"). *gate_exit
  * gets E2E_EXIT_OK, E2E_EXIT_GATE, or E2E_EXIT_EMPTY (a comparison was
  * asked but the runs hold no request). Returns 0 or a negative code. */
-int e2e_pipeline_run(struct e2e_store *st, const int64_t *run_ids, size_t n,
-		     const struct e2e_common_opts *o, const char *cmd, int *gate_exit);
+int e2e_pipeline_run(struct e2e_store *st, const int64_t *run_ids, size_t n, const struct e2e_common_opts *o,
+		     const char *cmd, int *gate_exit);
+
+/* What perf-report adds to e2e_pipeline_run(). */
+struct e2e_pipeline_extra {
+	bool color; /* ANSI colour in the text report (e2e_pipeline_color()) */
+	bool show_paths; /* --show-paths */
+	bool trend; /* --trend: per-endpoint figures across the runs */
+};
+
+/* e2e_pipeline_run() with the extras; x NULL means none, with colour
+ * decided by e2e_pipeline_color(). */
+int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
+			const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x, const char *cmd,
+			int *gate_exit);
+
+/* Colour for the text report: stdout is a terminal, no --out, and
+ * NO_COLOR is unset or empty (https://no-color.org). */
+bool e2e_pipeline_color(const struct e2e_common_opts *o);
+
+/* Writes a rendered report to o->out (atomically: a temporary file in the
+ * same directory, fsync, rename; never a partial file) or to stdout.
+ * E2E_ERR_RUNTIME naming the file on failure. */
+int e2e_pipeline_emit(const struct e2e_common_opts *o, const struct e2e_buf *b);
+
+/* The atomic write on its own: path gets exactly data[0..len-1] or is
+ * left as it was. Mode 0666 less the umask. */
+int e2e_pipeline_write_file(const char *path, const void *data, size_t len);
 
 #endif

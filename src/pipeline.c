@@ -1,0 +1,232 @@
+/* pipeline.c - the output stage perf-profile and perf-report share:
+ * load runs, samples and paths from the store, compute the report,
+ * set/compare the baseline (the GATE hooks below), render, and write to
+ * stdout or atomically to --out. */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "e2e-config.h"
+#include "error.h"
+#include "exitcode.h"
+#include "gate.h"
+#include "render.h"
+#include "report.h"
+#include "routes.h"
+#include "store.h"
+#include "banned.h"
+
+int e2e_pipeline_check(const struct e2e_common_opts *o)
+{
+	(void)o;
+	/* GATE: check
+	 * Validate o->rules and, with o->compare_baseline, the baseline file
+	 * (o->baseline, else o->baseline_dir + service) here; return the
+	 * negative code on a bad file. */
+	return 0;
+}
+
+bool e2e_pipeline_color(const struct e2e_common_opts *o)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return !o->out && isatty(STDOUT_FILENO) && !(nc && nc[0]);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int e2e_pipeline_write_file(const char *path, const void *data, size_t len)
+{
+	char *copy = e2e_xstrdup(path), *dir = dirname(copy);
+	struct e2e_buf tmp = E2E_BUF_INIT;
+	mode_t mask = umask(0);
+	int fd, rc = 0, dfd;
+
+	umask(mask);
+	e2e_buf_printf(&tmp, "%s/.e2e-report.XXXXXX", dir);
+	fd = mkstemp(tmp.data);
+	if (fd < 0) {
+		rc = e2e_error(E2E_ERR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		rc = e2e_error(E2E_ERR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp.data);
+		goto out;
+	}
+	if (close(fd) != 0 || rename(tmp.data, path) != 0) {
+		rc = e2e_error(E2E_ERR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp.data);
+		goto out;
+	}
+	/* The rename itself reaches the disk with the directory. */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+out:
+	e2e_buf_finish(&tmp);
+	free(copy);
+	return rc;
+}
+
+int e2e_pipeline_emit(const struct e2e_common_opts *o, const struct e2e_buf *b)
+{
+	const char *data = b->data ? b->data : "";
+
+	if (o->out)
+		return e2e_pipeline_write_file(o->out, data, b->len);
+	if (fwrite(data, 1, b->len, stdout) != b->len || fflush(stdout) != 0)
+		return e2e_error(E2E_ERR_RUNTIME, "cannot write the report to stdout: %s", strerror(errno));
+	return 0;
+}
+
+/* The selected runs (newest first, as the report wants them) with their
+ * samples. */
+struct loaded {
+	struct e2e_run *runs;
+	struct e2e_report_run *in;
+	size_t n;
+	struct e2e_path *paths;
+	size_t npaths;
+};
+
+static void loaded_finish(struct loaded *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free((void *)l->in[i].samples);
+		e2e_run_finish(&l->runs[i]);
+	}
+	free(l->runs);
+	free(l->in);
+	e2e_store_paths_free(l->paths, l->npaths);
+	memset(l, 0, sizeof(*l));
+}
+
+static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct loaded *l)
+{
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	l->runs = e2e_xcalloc(n, sizeof(*l->runs));
+	l->in = e2e_xcalloc(n, sizeof(*l->in));
+	l->n = n; /* empty slots are safe to finish */
+	for (size_t i = 0; i < n; i++) {
+		size_t k = n - 1 - i; /* run_ids are oldest first */
+		struct e2e_sample *s = NULL;
+		size_t ns = 0;
+
+		rc = e2e_store_run_get(st, run_ids[i], &l->runs[k]);
+		if (rc < 0)
+			return rc;
+		rc = e2e_store_samples_load(st, run_ids[i], &s, &ns);
+		if (rc < 0)
+			return rc;
+		l->in[k].run = &l->runs[k];
+		l->in[k].samples = s;
+		l->in[k].nsamples = ns;
+	}
+	return e2e_store_paths_load(st, &l->paths, &l->npaths);
+}
+
+int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
+			const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x, const char *cmd,
+			int *gate_exit)
+{
+	struct e2e_pipeline_extra none = { e2e_pipeline_color(o), false, false };
+	struct e2e_report_opts ropts = { o->count_4xx, NULL };
+	struct e2e_routes *routes = NULL;
+	struct e2e_report *rep = NULL;
+	struct e2e_gate_result *gate = NULL; /* set by the GATE: compare hook */
+	struct e2e_render_input in;
+	struct e2e_buf out = E2E_BUF_INIT;
+	struct loaded l;
+	int rc, exit_code = E2E_EXIT_OK;
+
+	if (!x)
+		x = &none;
+	rc = load(st, run_ids, n, &l);
+	if (rc < 0)
+		goto out;
+	if (o->routes) {
+		rc = e2e_routes_load(o->routes, &routes);
+		if (rc < 0)
+			goto out;
+		ropts.routes = routes;
+	}
+	rc = e2e_report_compute(l.in, l.n, l.paths, l.npaths, &ropts, &rep);
+	loaded_finish(&l); /* the report holds its own copy of the samples */
+	if (rc < 0)
+		goto out;
+
+	if (o->set_baseline) {
+		/* GATE: set-baseline
+		 * In scope: rep (the report over the selected runs; its
+		 * endpoints keep their samples and sample_run), o (the common
+		 * options: o->baseline, o->baseline_dir, o->quiet), cmd (for
+		 * notes on stderr). On failure set rc and goto out. */
+	}
+	if (o->compare_baseline && rep->total_requests == 0) {
+		e2e_cmd_fail(cmd, "nothing was captured: no request to compare with the baseline");
+		exit_code = E2E_EXIT_EMPTY;
+	} else if (o->compare_baseline) {
+		/* GATE: compare
+		 * In scope: rep, o (threshold_pct, min_delta_ms, fail_on,
+		 * rules, baseline, baseline_dir, quiet), cmd. Set gate (the
+		 * renderers show it; destroyed at out:) and exit_code =
+		 * E2E_EXIT_GATE when gate->failed. On failure set rc and goto
+		 * out. */
+	}
+
+	memset(&in, 0, sizeof(in));
+	in.report = rep;
+	in.gate = gate;
+	in.color = x->color && o->format == E2E_FORMAT_TEXT;
+	in.show_paths = x->show_paths;
+	in.trend = x->trend;
+	in.tool_version = E2E_VERSION;
+	rc = e2e_render(o->format, &in, &out);
+	if (rc < 0)
+		goto out;
+	rc = e2e_pipeline_emit(o, &out);
+out:
+	if (rc == 0)
+		*gate_exit = exit_code;
+	if (rc < 0 && l.runs)
+		loaded_finish(&l);
+	e2e_buf_finish(&out);
+	e2e_gate_result_destroy(gate);
+	e2e_report_destroy(rep);
+	e2e_routes_destroy(routes);
+	return rc;
+}
+
+int e2e_pipeline_run(struct e2e_store *st, const int64_t *run_ids, size_t n, const struct e2e_common_opts *o,
+		     const char *cmd, int *gate_exit)
+{
+	return e2e_pipeline_report(st, run_ids, n, o, NULL, cmd, gate_exit);
+}
