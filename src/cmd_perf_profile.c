@@ -1,15 +1,27 @@
 /* cmd_perf_profile.c - `e2e perf-profile`: capture a run (proxy or HAR
  * import), store it, report it, and optionally set or gate a baseline. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
 #include "error.h"
 #include "exitcode.h"
+#include "hostinfo.h"
 #include "parse.h"
+#include "capture.h"
+#include "har.h"
+#include "pipeline.h"
+#include "proxy.h"
+#include "recorder.h"
+#include "routes.h"
+#include "runner.h"
+#include "store.h"
 #include "banned.h"
 
 #define CMD "perf-profile"
@@ -201,9 +213,256 @@ static int parse_args(int argc, char **argv, struct profile_opts *o)
 	return 0;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* One capture run: the proxy's thread produces batches, the writer thread
+ * stores them through the recorder, the main thread runs the command or
+ * waits for the session to end and draws the progress line. */
+struct capture {
+	const struct profile_opts *o;
+	struct e2e_store *st;
+	struct e2e_recorder *rec;
+	struct e2e_capture_queue *queue;
+	struct e2e_proxy *_Atomic proxy;
+	atomic_bool store_warned;
+	bool progress; /* draw the live line */
+	bool progress_drawn;
+	uint64_t last_draw_ns, last_requests;
+	double rate;
+};
+
+static void consume(void *ctx, const struct e2e_capture_batch *b)
+{
+	struct capture *c = ctx;
+	struct e2e_proxy *p = atomic_load(&c->proxy);
+	struct e2e_proxy_stats ps = { 0 };
+	int rc;
+
+	if (p)
+		e2e_proxy_stats(p, &ps);
+	rc = e2e_recorder_add(c->rec, b->caps, b->n, e2e_capture_queue_dropped(c->queue), ps.peak);
+	if (rc < 0 && !atomic_exchange(&c->store_warned, true))
+		e2e_cmd_fail(CMD,
+			     "warning: cannot store samples: %s; the proxy keeps forwarding and counts what "
+			     "is lost",
+			     e2e_error_message());
+}
+
+static void draw_progress(struct capture *c, bool final)
+{
+	struct e2e_proxy_stats ps = { 0 };
+	struct e2e_recorder_progress rp;
+	uint64_t now = mono_ns();
+
+	if (!c->progress)
+		return;
+	if (final) {
+		if (c->progress_drawn)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	if (now - c->last_draw_ns < 250000000ull)
+		return;
+	e2e_proxy_stats(atomic_load(&c->proxy), &ps);
+	e2e_recorder_progress(c->rec, &rp);
+	if (c->last_draw_ns) {
+		double dt = (double)(now - c->last_draw_ns) / 1e9;
+		double inst = (double)(ps.requests - c->last_requests) / dt;
+		c->rate = c->progress_drawn ? 0.5 * c->rate + 0.5 * inst : inst;
+	}
+	c->last_draw_ns = now;
+	c->last_requests = ps.requests;
+	fprintf(stderr, "\r\033[Ke2e: %llu requests  %.1f req/s  %llu errors  %zu endpoints  p95 %.1f ms",
+		(unsigned long long)ps.requests, c->rate, (unsigned long long)ps.errors, rp.endpoints,
+		rp.p95_ms);
+	c->progress_drawn = true;
+}
+
+static char *proxy_url(const struct profile_opts *o, uint16_t port)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+	const char *host = o->listen_host[0] ? o->listen_host : "127.0.0.1";
+
+	if (strcmp(host, "0.0.0.0") == 0)
+		host = "127.0.0.1";
+	else if (strcmp(host, "::") == 0)
+		host = "::1";
+	e2e_buf_printf(&b, strchr(host, ':') ? "http://[%s]:%u" : "http://%s:%u", host, port);
+	return e2e_buf_detach(&b, NULL);
+}
+
+/* Runs the command (wrap mode) or waits for a signal or --duration
+ * (session mode) while the proxy records. *status gets the command's. */
+static int wait_for_end(struct capture *c, const char *url, int *status)
+{
+	const struct profile_opts *o = c->o;
+	uint64_t start = mono_ns();
+
+	*status = 0;
+	if (!o->ncmd) {
+		for (;;) {
+			uint64_t left = 250000000ull;
+			if (o->duration_ns) {
+				uint64_t el = mono_ns() - start;
+				if (el >= o->duration_ns)
+					return 0;
+				if (o->duration_ns - el < left)
+					left = o->duration_ns - el;
+			}
+			if (e2e_runner_sleep(left)) {
+				e2e_runner_take_signal();
+				return 0;
+			}
+			draw_progress(c, false);
+		}
+	}
+
+	char *env[MAX_ENV + 1];
+	size_t nenv = 0;
+	struct e2e_buf b = E2E_BUF_INIT;
+	pid_t pid;
+	int rc;
+
+	e2e_buf_printf(&b, "E2E_PROXY_URL=%s", url);
+	env[nenv++] = e2e_buf_detach(&b, NULL);
+	for (size_t i = 0; i < o->nenv; i++) {
+		e2e_buf_printf(&b, "%s=%s", o->env[i], url);
+		env[nenv++] = e2e_buf_detach(&b, NULL);
+	}
+	rc = e2e_runner_spawn(o->cmd, env, nenv, &pid);
+	for (size_t i = 0; i < nenv; i++)
+		free(env[i]);
+	if (rc < 0)
+		return rc;
+	while (!e2e_runner_wait(pid, 250000000ull, status)) {
+		e2e_runner_take_signal(); /* already forwarded to the command */
+		draw_progress(c, false);
+	}
+	return 0;
+}
+
+static void run_init(struct e2e_run *r, const struct profile_opts *o)
+{
+	memset(r, 0, sizeof(*r));
+	r->service = e2e_xstrdup(o->c.service);
+	r->command = o->ncmd ? e2e_hostinfo_cmdline(o->cmd, o->ncmd) : e2e_xstrdup("");
+	r->source = e2e_xstrdup(o->import ? "" : "proxy");
+	r->target = e2e_xstrdup(o->target ? o->target : "");
+	r->exit_status = -1;
+	r->started_ms = wall_ms();
+	e2e_hostinfo_fill(r);
+}
+
+/* One proxied run. Returns 0 (with *run_id and the command's *status) or
+ * a negative code; a failure to store samples is a warning, not an error. */
+static int capture_run(const struct profile_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
+		       int64_t *run_id, int *status)
+{
+	struct capture c = { .o = o, .st = st };
+	struct e2e_run run;
+	struct e2e_proxy *proxy = NULL;
+	struct e2e_proxy_stats ps = { 0 };
+	char *url = NULL;
+	uint64_t start_ns = mono_ns(), dropped;
+	int rc;
+
+	c.progress = !o->c.quiet && isatty(2);
+	run_init(&run, o);
+	rc = e2e_store_run_begin(st, &run, &run.id);
+	if (rc < 0)
+		goto out;
+	rc = e2e_recorder_create(st, run.id, routes, &c.rec);
+	if (rc < 0)
+		goto out;
+	rc = e2e_capture_queue_create(64, consume, &c, &c.queue);
+	if (rc < 0)
+		goto out;
+	struct e2e_proxy_config cfg = {
+		.listen_host = o->listen_host[0] ? o->listen_host : "127.0.0.1",
+		.listen_port = o->listen_port,
+		.target = o->target,
+		.upstream_timeout_ns = o->upstream_timeout_ns,
+		.preserve_host = o->preserve_host,
+		.insecure = o->insecure,
+		.run_start_ns = start_ns,
+		.queue = c.queue,
+	};
+	rc = e2e_proxy_start(&cfg, &proxy);
+	if (rc < 0)
+		goto out;
+	atomic_store(&c.proxy, proxy);
+	url = proxy_url(o, e2e_proxy_port(proxy));
+	if (!o->c.quiet)
+		fprintf(stderr, "e2e: %s: run %lld: proxy %s -> %s%s\n", CMD, (long long)run.id, url,
+			o->target, o->ncmd ? "" : " (Ctrl+C ends the session)");
+	rc = wait_for_end(&c, url, status);
+	e2e_proxy_stop(proxy, 5ull * 1000000000ull);
+	e2e_proxy_stats(proxy, &ps);
+	e2e_capture_queue_drain(c.queue);
+	draw_progress(&c, true);
+	if (rc < 0)
+		goto out;
+
+	dropped = e2e_capture_queue_dropped(c.queue) + e2e_recorder_lost(c.rec);
+	run.ended_ms = wall_ms();
+	run.duration_ns = mono_ns() - start_ns;
+	run.exit_status = o->ncmd ? *status : -1;
+	run.max_concurrency = ps.peak;
+	run.recorded = e2e_recorder_recorded(c.rec);
+	run.dropped = dropped;
+	run.complete = true;
+	if (dropped)
+		e2e_cmd_fail(CMD, "warning: %llu of %llu requests were not recorded (stored: %llu)",
+			     (unsigned long long)dropped, (unsigned long long)(dropped + run.recorded),
+			     (unsigned long long)run.recorded);
+	if (e2e_store_run_end(st, &run) < 0 && !c.store_warned)
+		e2e_cmd_fail(CMD, "warning: cannot finish run %lld: %s", (long long)run.id,
+			     e2e_error_message());
+	*run_id = run.id;
+out:
+	e2e_proxy_destroy(proxy);
+	e2e_capture_queue_destroy(c.queue);
+	e2e_recorder_destroy(c.rec);
+	e2e_run_finish(&run);
+	free(url);
+	return rc;
+}
+
+static int import_run(const struct profile_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
+		      int64_t *run_id)
+{
+	struct e2e_run run;
+	int rc;
+
+	run_init(&run, o);
+	rc = e2e_har_import(o->import, st, &run, routes, run_id);
+	e2e_run_finish(&run);
+	return rc;
+}
+
 int cmd_perf_profile(int argc, char **argv)
 {
 	struct profile_opts o;
+	struct e2e_store *st = NULL;
+	struct e2e_routes *routes = NULL;
+	int64_t *run_ids = NULL;
+	size_t nruns = 0;
+	char *db = NULL;
+	int status = 0, exit_code = E2E_EXIT_OK, gate_exit = E2E_EXIT_OK;
 	int rc = parse_args(argc, argv, &o);
 
 	if (rc < 0) {
@@ -215,6 +474,50 @@ int cmd_perf_profile(int argc, char **argv)
 		print_help();
 		return E2E_EXIT_OK;
 	}
-	e2e_cmd_fail(CMD, "capture is not built yet");
-	return E2E_EXIT_RUNTIME;
+	if (o.listen_given && strcmp(o.listen_host, "127.0.0.1") != 0 && strcmp(o.listen_host, "::1") != 0 &&
+	    strcmp(o.listen_host, "localhost") != 0)
+		e2e_cmd_fail(
+			CMD,
+			"warning: listening on '%s', not loopback: anyone who can reach it can use the proxy",
+			o.listen_host);
+	e2e_runner_signals_install();
+	if (o.c.routes) {
+		rc = e2e_routes_load(o.c.routes, &routes);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = e2e_pipeline_check(&o.c);
+	if (rc < 0)
+		goto fail;
+	db = e2e_common_db_path(&o.c);
+	rc = e2e_store_open(db, E2E_STORE_CREATE, &st);
+	if (rc < 0)
+		goto fail;
+
+	run_ids = e2e_xcalloc(o.repeat, sizeof(*run_ids));
+	for (uint64_t i = 0; i < o.repeat; i++) {
+		int64_t id = 0;
+		rc = o.import ? import_run(&o, st, routes, &id) : capture_run(&o, st, routes, &id, &status);
+		if (rc < 0)
+			goto fail;
+		run_ids[nruns++] = id;
+		if (status != 0)
+			break; /* a failing suite ends the repetitions */
+	}
+	rc = e2e_pipeline_run(st, run_ids, nruns, &o.c, CMD, &gate_exit);
+	if (rc < 0)
+		goto fail;
+	exit_code = gate_exit;
+	goto out;
+fail:
+	e2e_cmd_fail(CMD, "%s", e2e_error_message());
+	exit_code = e2e_error_exit(rc);
+out:
+	if (status != 0)
+		exit_code = status; /* the suite's own failure wins */
+	e2e_store_close(st);
+	e2e_routes_destroy(routes);
+	free(run_ids);
+	free(db);
+	return exit_code;
 }

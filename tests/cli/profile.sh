@@ -83,7 +83,7 @@ expect_err_has "cannot listen on '127.0.0.1:$PORT'" "bind failure"
 
 # nothing captured where a comparison was asked for
 mkdir -p "$TMP/bl"
-run "$E2E" perf-profile -s users-api --target "$T" --db "$DB" -q --repeat 2 --set-baseline --baseline-dir "$TMP/bl" -- "$TMP/suite.sh"
+run "$E2E" perf-profile -s users-api --target "$T" --db "$DB" -q --env BASE_URL --repeat 2 --set-baseline --baseline-dir "$TMP/bl" -- "$TMP/suite.sh"
 expect_rc 0 "set baseline"
 [ -s "$TMP/bl/users-api.json" ] || fail "baseline file not written"
 run "$E2E" perf-profile -s users-api --target "$T" --db "$DB" -q --compare-baseline --baseline-dir "$TMP/bl" -- true
