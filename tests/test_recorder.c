@@ -1,0 +1,162 @@
+/* Unit tests for recorder.c on a real SQLite file: templating, path
+ * interning, one transaction per batch with the run's progress. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "recorder.h"
+#include "routes.h"
+#include "store.h"
+#include "testutil.h"
+
+static struct e2e_capture cap(const char *method, const char *path, uint64_t start, uint16_t status,
+			      uint32_t total_us)
+{
+	struct e2e_capture c = { 0 };
+
+	c.s.start_ns = start;
+	c.s.status = status;
+	c.s.total_us = total_us;
+	c.s.ttfb_us = total_us / 2;
+	c.s.resp_bytes = 100;
+	c.method = method;
+	c.method_len = (uint16_t)strlen(method);
+	c.path = path;
+	c.path_len = (uint32_t)strlen(path);
+	return c;
+}
+
+static int64_t new_run(struct e2e_store *st)
+{
+	struct e2e_run r = { 0 };
+	int64_t id;
+
+	r.service = "svc";
+	r.command = r.git_commit = r.git_branch = r.host_cpu = r.host_os = r.tool_version = "";
+	r.source = "proxy";
+	r.target = "";
+	r.exit_status = -1;
+	ck_assert_int_eq(e2e_store_run_begin(st, &r, &id), 0);
+	return id;
+}
+
+static const char *endpoint_of(const struct e2e_path *p, size_t n, uint32_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i].id == id)
+			return p[i].endpoint;
+	return "?";
+}
+
+START_TEST(test_batches_and_templates)
+{
+	char *dir = tu_mkdtemp(), *db = tu_path(dir, "r.db");
+	struct e2e_store *st;
+	struct e2e_recorder *rec;
+	struct e2e_routes *routes;
+	struct e2e_capture b1[] = {
+		cap("GET", "/users/17", 10, 200, 1000),
+		cap("GET", "/users/42", 20, 200, 3000),
+		cap("get", "/users/me", 30, 200, 500),
+		cap("POST", "/orders", 40, 503, 7000),
+	};
+	struct e2e_capture b2[] = {
+		cap("GET", "/users/17", 50, 200, 2000),
+		cap("DELETE", "/carts/abc/items/9", 60, 204, 800),
+	};
+	const char *routes_txt = "DELETE /carts/{cart}/items/{item}\n";
+
+	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_CREATE, &st), 0);
+	ck_assert_int_eq(e2e_routes_parse("routes.txt", routes_txt, strlen(routes_txt), &routes), 0);
+	int64_t run = new_run(st);
+	ck_assert_int_eq(e2e_recorder_create(st, run, routes, &rec), 0);
+	ck_assert_int_eq(e2e_recorder_add(rec, b1, 4, 3, 9), 0);
+	ck_assert_int_eq(e2e_recorder_add(rec, b2, 2, 5, 11), 0);
+	ck_assert_uint_eq(e2e_recorder_recorded(rec), 6);
+	ck_assert_uint_eq(e2e_recorder_lost(rec), 0);
+
+	struct e2e_recorder_progress pr;
+	e2e_recorder_progress(rec, &pr);
+	ck_assert_uint_eq(pr.recorded, 6);
+	ck_assert_uint_eq(pr.errors, 1);
+	ck_assert_uint_eq(pr.endpoints, 4);
+	e2e_recorder_destroy(rec);
+
+	struct e2e_run r;
+	ck_assert_int_eq(e2e_store_run_get(st, run, &r), 0);
+	ck_assert_uint_eq(r.recorded, 6);
+	ck_assert_uint_eq(r.dropped, 5);
+	ck_assert_uint_eq(r.max_concurrency, 11);
+	ck_assert(!r.complete);
+	e2e_run_finish(&r);
+
+	struct e2e_sample *s;
+	size_t n, np;
+	struct e2e_path *paths;
+	ck_assert_int_eq(e2e_store_samples_load(st, run, &s, &n), 0);
+	ck_assert_int_eq(e2e_store_paths_load(st, &paths, &np), 0);
+	ck_assert_uint_eq(n, 6);
+	ck_assert_uint_eq(np, 5); /* /users/17 is interned once */
+	static const char *const want[] = { "GET /users/{id}", "GET /users/{id}",
+					    "GET /users/me",   "POST /orders",
+					    "GET /users/{id}", "DELETE /carts/{cart}/items/{item}" };
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(endpoint_of(paths, np, s[i].path_id), want[i]);
+		ck_assert_uint_eq(s[i].start_ns, 10 * (i + 1));
+	}
+	ck_assert_uint_eq(s[0].path_id, s[4].path_id);
+	ck_assert_uint_eq(s[3].status, 503);
+	ck_assert_uint_eq(s[1].total_us, 3000);
+	free(s);
+	e2e_store_paths_free(paths, np);
+	e2e_routes_destroy(routes);
+	e2e_store_close(st);
+	tu_rmtree(dir);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+/* A store that cannot write: the batch is counted as lost, not fatal, and
+ * a later batch on a writable store works again (ids are re-interned). */
+START_TEST(test_store_failure_counts_loss)
+{
+	char *dir = tu_mkdtemp(), *db = tu_path(dir, "ro.db");
+	struct e2e_store *st, *ro;
+	struct e2e_recorder *rec;
+	struct e2e_capture b[] = { cap("GET", "/a/1", 1, 200, 10), cap("GET", "/b", 2, 200, 10) };
+
+	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_CREATE, &st), 0);
+	int64_t run = new_run(st);
+	e2e_store_close(st);
+	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_READONLY, &ro), 0);
+	ck_assert_int_eq(e2e_recorder_create(ro, run, NULL, &rec), 0);
+	ck_assert_int_lt(e2e_recorder_add(rec, b, 2, 0, 1), 0);
+	ck_assert_uint_eq(e2e_recorder_lost(rec), 2);
+	ck_assert_uint_eq(e2e_recorder_recorded(rec), 0);
+	e2e_recorder_destroy(rec);
+	e2e_store_close(ro);
+	tu_rmtree(dir);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("recorder");
+	TCase *tc = tcase_create("store");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_batches_and_templates);
+	tcase_add_test(tc, test_store_failure_counts_loss);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
