@@ -128,6 +128,12 @@ static int jr_bad(struct jr *r, int c, const char *what)
 	return jr_syntax_at(r, jr_off(r) - 1, what);
 }
 
+/* The next byte (c, not consumed) is wrong, or the file ended. */
+static int jr_unexpected(struct jr *r, int c, const char *what)
+{
+	return c < 0 ? jr_bad(r, c, "") : jr_syntax_at(r, jr_off(r), what);
+}
+
 /* An error about the field at the current path. */
 __attribute__((format(printf, 2, 3))) static int jr_field(struct jr *r, const char *fmt, ...)
 {
@@ -140,23 +146,31 @@ __attribute__((format(printf, 2, 3))) static int jr_field(struct jr *r, const ch
 	return e2e_error(E2E_ERR_INPUT, "'%s': %s: %s", r->file, jr_path(r), msg);
 }
 
+/* Appends ".key" (at most 128 bytes of it, control characters as '?'). */
 static size_t jr_push_key(struct jr *r, const char *key)
 {
-	size_t mark = r->path.len;
+	size_t mark = r->path.len, n = 0;
+	char seg[130];
 
-	if (r->path.len)
-		e2e_buf_putc(&r->path, '.');
-	for (const unsigned char *p = (const unsigned char *)key; *p && p - (const unsigned char *)key < 128;
-	     p++)
-		e2e_buf_putc(&r->path, *p >= 0x20 && *p != 0x7f ? (char)*p : '?');
+	seg[n++] = '.';
+	for (const unsigned char *p = (const unsigned char *)key; *p && n < sizeof(seg); p++)
+		seg[n++] = *p >= 0x20 && *p != 0x7f ? (char)*p : '?';
+	e2e_buf_add(&r->path, r->path.len ? seg : seg + 1, r->path.len ? n : n - 1);
 	return mark;
 }
 
+/* Appends "[i]". */
 static size_t jr_push_index(struct jr *r, size_t i)
 {
 	size_t mark = r->path.len;
+	char seg[32], *p = seg + sizeof(seg);
 
-	e2e_buf_printf(&r->path, "[%zu]", i);
+	*--p = ']';
+	do
+		*--p = (char)('0' + i % 10);
+	while (i /= 10);
+	*--p = '[';
+	e2e_buf_add(&r->path, p, (size_t)(seg + sizeof(seg) - p));
 	return mark;
 }
 
@@ -210,9 +224,7 @@ static int jr_type(struct jr *r, enum jtype *t)
 			*t = J_NUMBER;
 			return 0;
 		}
-		if (c < 0)
-			return jr_bad(r, c, "");
-		return jr_syntax_at(r, jr_off(r), "expected a value");
+		return jr_unexpected(r, c, "expected a value");
 	}
 }
 
@@ -478,12 +490,12 @@ static int jr_number(struct jr *r, double *out)
 		while (c >= '0' && c <= '9')
 			TAKE();
 	} else {
-		return c < 0 ? jr_bad(r, c, "") : jr_syntax_at(r, jr_off(r), "bad number");
+		return jr_unexpected(r, c, "bad number");
 	}
 	if (c == '.') {
 		TAKE();
 		if (!(c >= '0' && c <= '9'))
-			return c < 0 ? jr_bad(r, c, "") : jr_syntax_at(r, jr_off(r), "bad number");
+			return jr_unexpected(r, c, "bad number");
 		while (c >= '0' && c <= '9')
 			TAKE();
 	}
@@ -492,7 +504,7 @@ static int jr_number(struct jr *r, double *out)
 		if (c == '+' || c == '-')
 			TAKE();
 		if (!(c >= '0' && c <= '9'))
-			return c < 0 ? jr_bad(r, c, "") : jr_syntax_at(r, jr_off(r), "bad number");
+			return jr_unexpected(r, c, "bad number");
 		while (c >= '0' && c <= '9')
 			TAKE();
 	}
@@ -525,11 +537,11 @@ static int jr_literal(struct jr *r, const char *lit, bool *out)
 
 static int jr_skip(struct jr *r);
 
-/* Object iteration: call with *first = true right after jr_obj_open;
- * returns 1 with the key in r->key, 0 at the closing brace. */
-static int jr_obj_open(struct jr *r)
+/* Enters an object or array (which must come next). Then iterate with
+ * jr_obj_next or jr_arr_next, first = true. */
+static int jr_open(struct jr *r, enum jtype t)
 {
-	int rc = jr_expect(r, J_OBJECT);
+	int rc = jr_expect(r, t);
 
 	if (rc < 0)
 		return rc;
@@ -539,6 +551,7 @@ static int jr_obj_open(struct jr *r)
 	return 0;
 }
 
+/* Returns 1 with the next key in r->key, 0 at the closing brace. */
 static int jr_obj_next(struct jr *r, bool *first)
 {
 	int c = jr_ws(r), rc;
@@ -550,32 +563,20 @@ static int jr_obj_next(struct jr *r, bool *first)
 	}
 	if (!*first) {
 		if (c != ',')
-			return c < 0 ? jr_bad(r, c, "") : jr_syntax_at(r, jr_off(r), "expected ',' or '}'");
+			return jr_unexpected(r, c, "expected ',' or '}'");
 		r->pos++;
 		c = jr_ws(r);
 	}
 	*first = false;
 	if (c != '"')
-		return c < 0 ? jr_bad(r, c, "") : jr_syntax_at(r, jr_off(r), "expected a key");
+		return jr_unexpected(r, c, "expected a key");
 	if ((rc = jr_string(r, &r->key, NULL)) < 0)
 		return rc;
 	c = jr_ws(r);
 	if (c != ':')
-		return c < 0 ? jr_bad(r, c, "") : jr_syntax_at(r, jr_off(r), "expected ':'");
+		return jr_unexpected(r, c, "expected ':'");
 	r->pos++;
 	return 1;
-}
-
-static int jr_arr_open(struct jr *r)
-{
-	int rc = jr_expect(r, J_ARRAY);
-
-	if (rc < 0)
-		return rc;
-	if (++r->depth > JR_MAX_DEPTH)
-		return jr_syntax_at(r, jr_off(r), "nested too deeply");
-	r->pos++;
-	return 0;
 }
 
 /* Returns 1 when another element follows, 0 at the closing bracket. */
@@ -592,7 +593,7 @@ static int jr_arr_next(struct jr *r, bool *first)
 	}
 	if (!*first) {
 		if (c != ',')
-			return c < 0 ? jr_bad(r, c, "") : jr_syntax_at(r, jr_off(r), "expected ',' or ']'");
+			return jr_unexpected(r, c, "expected ',' or ']'");
 		r->pos++;
 	}
 	*first = false;
@@ -610,7 +611,7 @@ static int jr_skip(struct jr *r)
 		return rc;
 	switch (t) {
 	case J_OBJECT:
-		if ((rc = jr_obj_open(r)) < 0)
+		if ((rc = jr_open(r, J_OBJECT)) < 0)
 			return rc;
 		while ((rc = jr_obj_next(r, &first)) > 0) {
 			mark = jr_push_key(r, r->key.data);
@@ -621,7 +622,7 @@ static int jr_skip(struct jr *r)
 		}
 		return rc;
 	case J_ARRAY:
-		if ((rc = jr_arr_open(r)) < 0)
+		if ((rc = jr_open(r, J_ARRAY)) < 0)
 			return rc;
 		while ((rc = jr_arr_next(r, &first)) > 0) {
 			mark = jr_push_index(r, i++);
@@ -880,7 +881,7 @@ static int read_object(struct har_reader *hr, member_fn fn)
 {
 	struct jr *r = &hr->jr;
 	bool first = true;
-	int rc = jr_obj_open(r);
+	int rc = jr_open(r, J_OBJECT);
 
 	if (rc < 0)
 		return rc;
@@ -1226,7 +1227,7 @@ static int entries_value(struct har_reader *hr)
 	struct jr *r = &hr->jr;
 	bool first = true;
 	size_t i = 0;
-	int rc = jr_arr_open(r);
+	int rc = jr_open(r, J_ARRAY);
 
 	if (rc < 0)
 		return rc;

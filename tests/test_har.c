@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "error.h"
 #include "har.h"
+#include "routes.h"
 #include "sha256.h"
 #include "store.h"
 #include "testutil.h"
@@ -112,58 +113,67 @@ static const struct want edge_want[] = {
 	{ 5405500000000, "GET", "/api/slow", 0, E2E_EK_TIMEOUT, 0, 8000, 0, 0 }, /* 9: 13:30:06Z */
 };
 
-START_TEST(test_playwright_fixture)
-{
-	struct e2e_har *h = load_fixture("playwright-chromium.har");
-	const struct e2e_har_stats *st = e2e_har_stats(h);
+struct fixture {
+	const char *name;
+	const struct want *want;
+	size_t n;
+	struct e2e_har_stats stats;
+	const char *source;
+	int64_t started_ms, ended_ms;
+	uint64_t duration_ns;
+	uint32_t max_concurrency;
+};
 
-	check_captures(h, playwright_want, sizeof(playwright_want) / sizeof(playwright_want[0]));
-	ck_assert_uint_eq(st->imported, 8);
-	ck_assert_uint_eq(st->skipped, 0);
-	ck_assert_uint_eq(st->no_wait, 1);
-	ck_assert_uint_eq(st->no_response, 1);
-	ck_assert_str_eq(e2e_har_source(h), PLAYWRIGHT_SOURCE);
+static const struct fixture fixtures[] = {
 	/* 2026-11-22T02:18:08.416Z .. 08.782Z + 8.289 ms */
-	ck_assert_int_eq(e2e_har_started_ms(h), 1795313888416LL);
-	ck_assert_int_eq(e2e_har_ended_ms(h), 1795313888790LL);
-	ck_assert_uint_eq(e2e_har_duration_ns(h), 374289000);
-	ck_assert_uint_eq(e2e_har_max_concurrency(h), 1);
-	e2e_har_destroy(h);
-}
-END_TEST
+	{ "playwright-chromium.har",
+	  playwright_want,
+	  8,
+	  { 8, 0, 1, 1 },
+	  "har:playwright-chromium.har "
+	  "sha256:f15b7a2bf64e7b53fbe56804df2569c93939dd6aaaace6268d6a556f59f69b6f",
+	  1795313888416LL,
+	  1795313888790LL,
+	  374289000,
+	  1 },
+	/* /api/users/17 started while /api/slow waited: 2 at once */
+	{ "mitmproxy.har",
+	  mitmproxy_want,
+	  8,
+	  { 8, 0, 0, 0 },
+	  "har:mitmproxy.har sha256:7481eadb2ce5379b8da27674401926f8d2dcc9c143e5f44fc56841ea54fba327",
+	  1795313912530LL,
+	  1795313912939LL,
+	  408501000,
+	  2 },
+	/* skipped: data:, blob:, wss:; entries 0 and 2 overlap */
+	{ "edge-cases.har",
+	  edge_want,
+	  8,
+	  { 8, 3, 3, 3 },
+	  "har:edge-cases.har sha256:1eb5cd36ce12ff53aff42dc8a53c01668845db65f59340fc535270e1ecb92755",
+	  1714564800500LL,
+	  1714570206008LL,
+	  5405508000000ULL,
+	  2 },
+};
 
-START_TEST(test_mitmproxy_fixture)
+START_TEST(test_fixture)
 {
-	struct e2e_har *h = load_fixture("mitmproxy.har");
+	const struct fixture *f = &fixtures[_i];
+	struct e2e_har *h = load_fixture(f->name);
 	const struct e2e_har_stats *st = e2e_har_stats(h);
 
-	check_captures(h, mitmproxy_want, sizeof(mitmproxy_want) / sizeof(mitmproxy_want[0]));
-	ck_assert_uint_eq(st->imported, 8);
-	ck_assert_uint_eq(st->skipped + st->no_wait + st->no_response, 0);
-	ck_assert_str_eq(e2e_har_source(h), MITMPROXY_SOURCE);
-	ck_assert_int_eq(e2e_har_started_ms(h), 1795313912530LL);
-	ck_assert_int_eq(e2e_har_ended_ms(h), 1795313912939LL);
-	ck_assert_uint_eq(e2e_har_duration_ns(h), 408501000);
-	/* /api/users/17 started while /api/slow waited */
-	ck_assert_uint_eq(e2e_har_max_concurrency(h), 2);
-	e2e_har_destroy(h);
-}
-END_TEST
-
-START_TEST(test_edge_cases)
-{
-	struct e2e_har *h = load_fixture("edge-cases.har");
-	const struct e2e_har_stats *st = e2e_har_stats(h);
-
-	check_captures(h, edge_want, sizeof(edge_want) / sizeof(edge_want[0]));
-	ck_assert_uint_eq(st->imported, 8);
-	ck_assert_uint_eq(st->skipped, 3); /* data:, blob:, wss: */
-	ck_assert_uint_eq(st->no_wait, 3);
-	ck_assert_uint_eq(st->no_response, 3);
-	ck_assert_int_eq(e2e_har_started_ms(h), 1714564800500LL);
-	ck_assert_int_eq(e2e_har_ended_ms(h), 1714570206008LL);
-	ck_assert_uint_eq(e2e_har_duration_ns(h), 5405508000000ULL);
-	ck_assert_uint_eq(e2e_har_max_concurrency(h), 2); /* entries 0 and 2 */
+	check_captures(h, f->want, f->n);
+	ck_assert_uint_eq(st->imported, f->stats.imported);
+	ck_assert_uint_eq(st->skipped, f->stats.skipped);
+	ck_assert_uint_eq(st->no_wait, f->stats.no_wait);
+	ck_assert_uint_eq(st->no_response, f->stats.no_response);
+	ck_assert_str_eq(e2e_har_source(h), f->source);
+	ck_assert_int_eq(e2e_har_started_ms(h), f->started_ms);
+	ck_assert_int_eq(e2e_har_ended_ms(h), f->ended_ms);
+	ck_assert_uint_eq(e2e_har_duration_ns(h), f->duration_ns);
+	ck_assert_uint_eq(e2e_har_max_concurrency(h), f->max_concurrency);
 	e2e_har_destroy(h);
 }
 END_TEST
@@ -750,10 +760,11 @@ static const struct e2e_path *find_path(const struct e2e_path *paths, size_t n, 
 	return NULL;
 }
 
-/* Imports a fixture and checks the stored run and samples against w. */
-static int64_t import_fixture(struct e2e_store *st, const char *name, const struct want *w, size_t n,
-			      const char *source, int64_t started_ms, int64_t ended_ms)
+/* Imports a fixture and checks the stored run and samples. */
+static int64_t import_fixture(struct e2e_store *st, const struct fixture *f)
 {
+	const struct want *w = f->want;
+	size_t n = f->n;
 	char rel[256];
 	char *path;
 	struct e2e_run run, got;
@@ -761,7 +772,7 @@ static int64_t import_fixture(struct e2e_store *st, const char *name, const stru
 	size_t ns = 0;
 	int64_t id = -1;
 
-	snprintf(rel, sizeof(rel), "tests/fixtures/har/%s", name);
+	snprintf(rel, sizeof(rel), "tests/fixtures/har/%s", f->name);
 	path = tu_source_path(rel);
 	run_init(&run, "web");
 	ck_assert_msg(e2e_har_import(path, st, &run, NULL, &id) == 0, "%s", e2e_error_message());
@@ -770,16 +781,16 @@ static int64_t import_fixture(struct e2e_store *st, const char *name, const stru
 
 	ck_assert_msg(e2e_store_run_get(st, id, &got) == 0, "%s", e2e_error_message());
 	ck_assert_str_eq(got.service, "web");
-	ck_assert_str_eq(got.source, source);
+	ck_assert_str_eq(got.source, f->source);
 	ck_assert_str_eq(got.target, "");
 	ck_assert_str_eq(got.command, "");
 	ck_assert_int_eq(got.exit_status, -1);
-	ck_assert_int_eq(got.started_ms, started_ms);
-	ck_assert_int_eq(got.ended_ms, ended_ms);
-	ck_assert_uint_eq(got.duration_ns, run.duration_ns);
+	ck_assert_int_eq(got.started_ms, f->started_ms);
+	ck_assert_int_eq(got.ended_ms, f->ended_ms);
+	ck_assert_uint_eq(got.duration_ns, f->duration_ns);
 	ck_assert_uint_eq(got.recorded, n);
 	ck_assert_uint_eq(got.dropped, 0);
-	ck_assert_uint_eq(got.max_concurrency, run.max_concurrency);
+	ck_assert_uint_eq(got.max_concurrency, f->max_concurrency);
 	ck_assert(got.complete);
 	e2e_run_finish(&got);
 
@@ -835,16 +846,14 @@ START_TEST(test_import_fixtures)
 	struct e2e_store *st = NULL;
 
 	ck_assert_msg(e2e_store_open(db, E2E_STORE_CREATE, &st) == 0, "%s", e2e_error_message());
-	int64_t a = import_fixture(st, "playwright-chromium.har", playwright_want, 8, PLAYWRIGHT_SOURCE,
-				   1795313888416LL, 1795313888790LL);
-	int64_t b = import_fixture(st, "mitmproxy.har", mitmproxy_want, 8, MITMPROXY_SOURCE, 1795313912530LL,
-				   1795313912939LL);
-	int64_t c = import_fixture(st, "edge-cases.har", edge_want, 8,
-				   "har:edge-cases.har sha256:"
-				   "1eb5cd36ce12ff53aff42dc8a53c01668845db65f59340fc535270e1ecb92755",
-				   1714564800500LL, 1714570206008LL);
+	int64_t prev = 0;
 
-	ck_assert(a < b && b < c);
+	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++) {
+		int64_t id = import_fixture(st, &fixtures[i]);
+
+		ck_assert_int_gt(id, prev);
+		prev = id;
+	}
 	ck_assert_uint_eq(run_count(st), 3);
 	/* templated like proxied traffic */
 	check_endpoint(st, "GET", "/api/users/17", "GET /api/users/{id}");
@@ -857,6 +866,37 @@ START_TEST(test_import_fixtures)
 		       "DELETE /api/v1/items/{uuid}");
 	e2e_store_close(st);
 	tu_rmtree(dir);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+START_TEST(test_import_with_routes)
+{
+	/* Explicit routes win over automatic templating, as for the proxy. */
+	static const char lines[] = "# only GET\nGET /api/users/{user}\n";
+	char *dir = tu_mkdtemp();
+	char *db = tu_path(dir, "e2e.db");
+	char *har = tu_source_path("tests/fixtures/har/mitmproxy.har");
+	struct e2e_store *st = NULL;
+	struct e2e_routes *routes = NULL;
+	struct e2e_run run;
+	int64_t id = 0;
+
+	ck_assert_msg(e2e_routes_parse("routes.txt", lines, sizeof(lines) - 1, &routes) == 0, "%s",
+		      e2e_error_message());
+	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_CREATE, &st), 0);
+	run_init(&run, "web");
+	ck_assert_msg(e2e_har_import(har, st, &run, routes, &id) == 0, "%s", e2e_error_message());
+	check_endpoint(st, "GET", "/api/users/17", "GET /api/users/{user}");
+	check_endpoint(st, "GET", "/api/users/42", "GET /api/users/{user}");
+	check_endpoint(st, "DELETE", "/api/users/17", "DELETE /api/users/{id}");
+	check_endpoint(st, "POST", "/api/orders", "POST /api/orders");
+	e2e_run_finish(&run);
+	e2e_routes_destroy(routes);
+	e2e_store_close(st);
+	tu_rmtree(dir);
+	free(har);
 	free(db);
 	free(dir);
 }
@@ -959,9 +999,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_test(tload, test_playwright_fixture);
-	tcase_add_test(tload, test_mitmproxy_fixture);
-	tcase_add_test(tload, test_edge_cases);
+	tcase_add_loop_test(tload, test_fixture, 0, sizeof(fixtures) / sizeof(fixtures[0]));
 	tcase_add_test(tload, test_empty_entries);
 	tcase_add_test(tload, test_datetimes);
 	tcase_add_test(tload, test_json_details);
@@ -973,6 +1011,7 @@ int main(void)
 	tcase_add_test(tbad, test_unreadable);
 	tcase_add_test(tbad, test_deep_nesting);
 	tcase_add_test(timport, test_import_fixtures);
+	tcase_add_test(timport, test_import_with_routes);
 	tcase_add_test(timport, test_import_empty_and_batches);
 	tcase_add_test(timport, test_import_bad_writes_nothing);
 	tcase_set_timeout(timport, 60);
