@@ -1145,6 +1145,52 @@ START_TEST(test_two_processes)
 }
 END_TEST
 
+/* A writer that finds another one mid-transaction waits for it (busy
+ * timeout) instead of failing with "database is locked"; readers see the
+ * last commit meanwhile. */
+START_TEST(test_waits_for_writer)
+{
+	char *path = tu_path(tmp, "busy.db");
+	struct e2e_store *st = open_ok(path, E2E_STORE_CREATE), *ro;
+	struct e2e_sample *s = make_samples(9, 200);
+	int64_t id = begin_run(st, "svc", 1);
+	int fds[2];
+	pid_t pid;
+	int status;
+	char c;
+
+	ck_assert_int_eq(e2e_store_append(st, id, s, 100), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct e2e_store *cst = NULL;
+
+		close(fds[0]);
+		if (e2e_store_open(path, 0, &cst) != 0 || e2e_store_begin(cst) != 0 ||
+		    e2e_store_append(cst, id, s + 100, 50) != 0 || write(fds[1], "x", 1) != 1)
+			_exit(1);
+		usleep(300 * 1000);
+		_exit(e2e_store_commit(cst) == 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	ro = open_ok(path, E2E_STORE_READONLY);
+	assert_samples(ro, id, s, 100);
+	ck_assert_msg(e2e_store_begin(st) == 0, "%s", e2e_error_message());
+	ck_assert_int_eq(e2e_store_append(st, id, s + 150, 50), 0);
+	ck_assert_int_eq(e2e_store_commit(st), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_samples(ro, id, s, 200);
+	e2e_store_close(ro);
+	e2e_store_close(st);
+	free(s);
+	free(path);
+}
+END_TEST
+
 /* A recorder killed mid-run: committed batches and their progress stay,
  * the open batch is gone, the run shows as incomplete. */
 START_TEST(test_killed_writer)
@@ -1229,6 +1275,7 @@ int main(void)
 	tcase_add_test(tdata, test_prune);
 	tcase_add_test(tdata, test_prune_frees_space);
 	tcase_add_test(tproc, test_two_processes);
+	tcase_add_test(tproc, test_waits_for_writer);
 	tcase_add_test(tproc, test_killed_writer);
 	suite_add_tcase(s, topen);
 	suite_add_tcase(s, tdata);
