@@ -1333,7 +1333,14 @@ static void har_finish(struct e2e_har *h, int64_t mtime_ms)
 		h->started_ms = h->ended_ms = mtime_ms;
 		return;
 	}
-	qsort(h->recs, h->n, sizeof(*h->recs), cmp_rec);
+	/* Browsers write entries in start order: sort only when needed
+	 * (qsort may take a copy of the array). */
+	for (size_t i = 1; i < h->n; i++) {
+		if (cmp_rec(&h->recs[i - 1], &h->recs[i]) > 0) {
+			qsort(h->recs, h->n, sizeof(*h->recs), cmp_rec);
+			break;
+		}
+	}
 
 	int64_t first = h->recs[0].started_ns, last = first;
 	int64_t *ends = e2e_xmalloc(h->n * sizeof(*ends));
