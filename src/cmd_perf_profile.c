@@ -239,6 +239,7 @@ struct capture {
 	struct e2e_capture_queue *queue;
 	struct e2e_proxy *_Atomic proxy;
 	atomic_bool store_warned;
+	_Atomic uint64_t unstored; /* captures with no store to go to */
 	bool progress; /* draw the live line */
 	bool progress_drawn;
 	uint64_t last_draw_ns, last_requests;
@@ -252,6 +253,10 @@ static void consume(void *ctx, const struct e2e_capture_batch *b)
 	struct e2e_proxy_stats ps = { 0 };
 	int rc;
 
+	if (!c->rec) {
+		atomic_fetch_add(&c->unstored, b->n);
+		return;
+	}
 	if (p)
 		e2e_proxy_stats(p, &ps);
 	rc = e2e_recorder_add(c->rec, b->caps, b->n, e2e_capture_queue_dropped(c->queue), ps.peak);
@@ -278,7 +283,9 @@ static void draw_progress(struct capture *c, bool final)
 	if (now - c->last_draw_ns < 250000000ull)
 		return;
 	e2e_proxy_stats(atomic_load(&c->proxy), &ps);
-	e2e_recorder_progress(c->rec, &rp);
+	memset(&rp, 0, sizeof(rp));
+	if (c->rec)
+		e2e_recorder_progress(c->rec, &rp);
 	if (c->last_draw_ns) {
 		double dt = (double)(now - c->last_draw_ns) / 1e9;
 		double inst = (double)(ps.requests - c->last_requests) / dt;
@@ -368,7 +375,10 @@ static void run_init(struct e2e_run *r, const struct profile_opts *o)
 }
 
 /* One proxied run. Returns 0 (with *run_id and the command's *status) or
- * a negative code; a failure to store samples is a warning, not an error. */
+ * a negative code. A store that fails (or st == NULL: it could not be
+ * opened) is a warning, not an error: profiling never breaks the suite it
+ * watches, so the command still runs through the proxy, the loss is
+ * counted, and *run_id is 0 when nothing could be recorded. */
 static int capture_run(const struct profile_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
 		       int64_t *run_id, int *status)
 {
@@ -382,12 +392,17 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 
 	c.progress = !o->c.quiet && isatty(2);
 	run_init(&run, o);
-	rc = e2e_store_run_begin(st, &run, &run.id);
-	if (rc < 0)
-		goto out;
-	rc = e2e_recorder_create(st, run.id, routes, &c.rec);
-	if (rc < 0)
-		goto out;
+	if (st && e2e_store_run_begin(st, &run, &run.id) < 0) {
+		e2e_cmd_fail(CMD,
+			     "warning: cannot record a run: %s; the command still runs through the proxy",
+			     e2e_error_message());
+		st = NULL;
+	}
+	if (st) {
+		rc = e2e_recorder_create(st, run.id, routes, &c.rec);
+		if (rc < 0)
+			goto out;
+	}
 	rc = e2e_capture_queue_create(64, consume, &c, &c.queue);
 	if (rc < 0)
 		goto out;
@@ -406,9 +421,13 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		goto out;
 	atomic_store(&c.proxy, proxy);
 	url = proxy_url(o, e2e_proxy_port(proxy));
-	if (!o->c.quiet)
-		fprintf(stderr, "e2e: %s: run %lld: proxy %s -> %s%s\n", CMD, (long long)run.id, url,
-			o->target, o->ncmd ? "" : " (Ctrl+C ends the session)");
+	if (!o->c.quiet) {
+		char label[32] = "unrecorded run";
+		if (st)
+			snprintf(label, sizeof(label), "run %lld", (long long)run.id);
+		fprintf(stderr, "e2e: %s: %s: proxy %s -> %s%s\n", CMD, label, url, o->target,
+			o->ncmd ? "" : " (Ctrl+C ends the session)");
+	}
 	rc = wait_for_end(&c, url, status);
 	e2e_proxy_stop(proxy, 5ull * 1000000000ull);
 	e2e_proxy_stats(proxy, &ps);
@@ -417,22 +436,23 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	if (rc < 0)
 		goto out;
 
-	dropped = e2e_capture_queue_dropped(c.queue) + e2e_recorder_lost(c.rec);
+	dropped = e2e_capture_queue_dropped(c.queue) +
+		  (c.rec ? e2e_recorder_lost(c.rec) : atomic_load(&c.unstored));
 	run.ended_ms = wall_ms();
 	run.duration_ns = mono_ns() - start_ns;
 	run.exit_status = o->ncmd ? *status : -1;
 	run.max_concurrency = ps.peak;
-	run.recorded = e2e_recorder_recorded(c.rec);
+	run.recorded = c.rec ? e2e_recorder_recorded(c.rec) : 0;
 	run.dropped = dropped;
 	run.complete = true;
 	if (dropped)
 		e2e_cmd_fail(CMD, "warning: %llu of %llu requests were not recorded (stored: %llu)",
 			     (unsigned long long)dropped, (unsigned long long)(dropped + run.recorded),
 			     (unsigned long long)run.recorded);
-	if (e2e_store_run_end(st, &run) < 0 && !c.store_warned)
+	if (st && e2e_store_run_end(st, &run) < 0 && !c.store_warned)
 		e2e_cmd_fail(CMD, "warning: cannot finish run %lld: %s", (long long)run.id,
 			     e2e_error_message());
-	*run_id = run.id;
+	*run_id = st ? run.id : 0;
 out:
 	e2e_proxy_destroy(proxy);
 	e2e_capture_queue_destroy(c.queue);
@@ -491,8 +511,13 @@ int cmd_perf_profile(int argc, char **argv)
 		goto fail;
 	db = e2e_common_db_path(&o.c);
 	rc = e2e_store_open(db, E2E_STORE_CREATE, &st);
-	if (rc < 0)
+	if (rc < 0 && (o.import || !o.ncmd))
 		goto fail;
+	if (rc < 0) {
+		e2e_cmd_fail(CMD, "warning: %s; the command runs through the proxy unrecorded",
+			     e2e_error_message());
+		st = NULL;
+	}
 
 	run_ids = e2e_xcalloc(o.repeat, sizeof(*run_ids));
 	for (uint64_t i = 0; i < o.repeat; i++) {
@@ -500,9 +525,15 @@ int cmd_perf_profile(int argc, char **argv)
 		rc = o.import ? import_run(&o, st, routes, &id) : capture_run(&o, st, routes, &id, &status);
 		if (rc < 0)
 			goto fail;
-		run_ids[nruns++] = id;
+		if (id)
+			run_ids[nruns++] = id;
 		if (status != 0)
 			break; /* a failing suite ends the repetitions */
+	}
+	if (!nruns) {
+		e2e_cmd_fail(CMD, "warning: nothing was recorded, so there is no report");
+		exit_code = o.c.compare_baseline ? E2E_EXIT_EMPTY : E2E_EXIT_OK;
+		goto out;
 	}
 	rc = e2e_pipeline_run(st, run_ids, nruns, &o.c, CMD, &gate_exit);
 	if (rc < 0)
