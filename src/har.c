@@ -150,11 +150,16 @@ __attribute__((format(printf, 2, 3))) static int jr_field(struct jr *r, const ch
 static size_t jr_push_key(struct jr *r, const char *key)
 {
 	size_t mark = r->path.len, n = 0;
+	const unsigned char *p = (const unsigned char *)key;
 	char seg[130];
 
 	seg[n++] = '.';
-	for (const unsigned char *p = (const unsigned char *)key; *p && n < sizeof(seg); p++)
+	for (; *p && n < sizeof(seg); p++)
 		seg[n++] = *p >= 0x20 && *p != 0x7f ? (char)*p : '?';
+	while (*p && n > 1 && (*p & 0xc0) == 0x80) {
+		n--; /* never cut a UTF-8 sequence */
+		p--;
+	}
 	e2e_buf_add(&r->path, r->path.len ? seg : seg + 1, r->path.len ? n : n - 1);
 	return mark;
 }
@@ -846,6 +851,11 @@ static const char *quoted(char *out, size_t size, const char *s)
 	for (; *s && n < size - 5; s++)
 		out[n++] = (unsigned char)*s >= 0x20 && *s != 0x7f ? *s : '?';
 	if (*s) {
+		while (n > 1 && ((unsigned char)*s & 0xc0) == 0x80) {
+			n--; /* never cut a UTF-8 sequence */
+			s--;
+		}
+		out[n++] = '.';
 		out[n++] = '.';
 		out[n++] = '.';
 	}
@@ -1141,7 +1151,9 @@ static int entry_finish(struct har_reader *hr)
 	if (rc == 0) {
 		int kind = url_path(e->url.data, e->url.len, &path, &path_len);
 
-		if (kind < 0) {
+		if (kind > 0 && path_len > UINT32_MAX) {
+			rc = jr_field(r, "url: longer than 4 GiB");
+		} else if (kind < 0) {
 			char q[80];
 			size_t m2 = jr_push_key(r, "url");
 
