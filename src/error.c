@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "exitcode.h"
 
@@ -9,11 +10,14 @@ static _Thread_local char last_message[1024];
 
 int e2e_error(int code, const char *fmt, ...)
 {
+	char msg[sizeof(last_message)];
 	va_list ap;
 
+	/* format aside first: an argument may be e2e_error_message() itself */
 	va_start(ap, fmt);
-	vsnprintf(last_message, sizeof(last_message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(last_message, msg, sizeof(msg));
 	return code;
 }
 

@@ -150,6 +150,18 @@ START_TEST(test_cli_help)
 }
 END_TEST
 
+START_TEST(test_error_wraps_itself)
+{
+	ck_assert_int_eq(e2e_error(E2E_ERR_INPUT, "inner '%s'", "x"), E2E_ERR_INPUT);
+	ck_assert_int_eq(e2e_error(E2E_ERR_RUNTIME, "'f.json': %s", e2e_error_message()), E2E_ERR_RUNTIME);
+	ck_assert_str_eq(e2e_error_message(), "'f.json': inner 'x'");
+	ck_assert_int_eq(e2e_error_exit(E2E_ERR_INPUT), 2);
+	ck_assert_int_eq(e2e_error_exit(E2E_ERR_RUNTIME), 3);
+	ck_assert_int_eq(e2e_error_exit(E2E_ERR_EMPTY), 4);
+	ck_assert_int_eq(e2e_error_exit(0), 0);
+}
+END_TEST
+
 START_TEST(test_buf)
 {
 	struct e2e_buf b = E2E_BUF_INIT;
@@ -179,6 +191,7 @@ int main(void)
 	tcase_add_test(tc, test_u64_and_double);
 	tcase_add_test(tc, test_hostport);
 	tcase_add_test(tc, test_buf);
+	tcase_add_test(tc, test_error_wraps_itself);
 	tcase_add_test(tcli, test_cli_parse);
 	tcase_add_test(tcli, test_cli_help);
 	suite_add_tcase(s, tc);
