@@ -247,12 +247,13 @@ static void tally_finish(struct tally *t)
 
 /* Figures that need no ordering: counts, errors, bytes, min/mean/max. */
 static void fill_plain(struct e2e_endpoint_report *e, const struct e2e_sample *s, const double *lat, size_t n,
-		       bool count_4xx, double duration_s)
+		       bool count_4xx, double duration_s, struct tally *t)
 {
 	struct e2e_summary sum;
 
 	e->count = n;
 	for (size_t i = 0; i < n; i++) {
+		tally_add(t, s[i].status, 1);
 		if (e2e_sample_is_error(&s[i], count_4xx))
 			e->errors++;
 		if (s[i].error < E2E_EK__COUNT)
@@ -310,8 +311,6 @@ static void endpoint_finish(struct e2e_endpoint_report *e)
 	for (size_t i = 0; i < e->npaths; i++)
 		free(e->paths[i].path);
 	free(e->paths);
-	free(e->samples);
-	free(e->sample_run);
 	free(e->per_run);
 }
 
@@ -327,6 +326,8 @@ void e2e_report_destroy(struct e2e_report *r)
 		endpoint_finish(&r->endpoints[i]);
 	free(r->endpoints);
 	endpoint_finish(&r->overall);
+	free(r->sample_storage);
+	free(r->run_storage);
 	free(r);
 }
 
@@ -525,6 +526,8 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 	struct tally tally;
 	size_t total = 0;
 	size_t *fill = NULL;
+	struct e2e_sample *all;
+	uint32_t *run_of;
 	int rc;
 
 	fill_report_header(r, runs, nruns, opts);
@@ -553,6 +556,10 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 	w.offset[w.nslots] = total;
 	r->endpoints = e2e_xcalloc(r->nendpoints ? r->nendpoints : 1, sizeof(*r->endpoints));
 	r->nendpoints = 0;
+	r->sample_storage = e2e_xmalloc((total ? total : 1) * sizeof(struct e2e_sample));
+	r->run_storage = e2e_xmalloc((total ? total : 1) * sizeof(uint32_t));
+	all = r->sample_storage;
+	run_of = r->run_storage;
 	for (size_t s = 0; s < w.nslots; s++) {
 		struct e2e_endpoint_report *e;
 
@@ -562,25 +569,24 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 		e = &r->endpoints[r->nendpoints++];
 		split_key(e, keys.keys[s]);
 		e->nsamples = w.count[s];
-		e->samples = e2e_xmalloc(e->nsamples * sizeof(*e->samples));
-		e->sample_run = e2e_xmalloc(e->nsamples * sizeof(*e->sample_run));
+		e->samples = all + w.offset[s];
+		e->sample_run = run_of + w.offset[s];
 	}
 
 	/* Second pass: samples and latencies into their endpoint's slice. */
 	w.lat = e2e_xmalloc((total ? total : 1) * sizeof(*w.lat));
-	fill = e2e_xcalloc(w.nslots ? w.nslots : 1, sizeof(*fill));
+	fill = e2e_xmalloc((w.nslots ? w.nslots : 1) * sizeof(*fill)); /* each slot's next position */
+	memcpy(fill, w.offset, w.nslots * sizeof(*fill));
 	for (size_t k = 0; k < nruns; k++) {
 		const struct e2e_report_run *in = &runs[nruns - 1 - k];
 
 		for (size_t i = 0; i < in->nsamples; i++) {
 			const struct e2e_sample *smp = &in->samples[i];
-			uint32_t s = slot[idmap_get(&ids, smp->path_id)];
-			struct e2e_endpoint_report *e = &r->endpoints[ep_of_slot[s]];
-			size_t at = fill[s]++;
+			size_t at = fill[slot[idmap_get(&ids, smp->path_id)]]++;
 
-			e->samples[at] = *smp;
-			e->sample_run[at] = (uint32_t)(nruns - 1 - k);
-			w.lat[w.offset[s] + at] = (double)e2e_sample_latency_us(smp) / 1000.0;
+			all[at] = *smp;
+			run_of[at] = (uint32_t)(nruns - 1 - k);
+			w.lat[at] = (double)e2e_sample_latency_us(smp) / 1000.0;
 		}
 	}
 
@@ -592,9 +598,7 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 		if (!w.count[s])
 			continue;
 		e = &r->endpoints[ep_of_slot[s]];
-		fill_plain(e, e->samples, lat, e->nsamples, count_4xx, r->duration_s);
-		for (size_t i = 0; i < e->nsamples; i++)
-			tally_add(&tally, e->samples[i].status, 1);
+		fill_plain(e, e->samples, lat, e->nsamples, count_4xx, r->duration_s, &tally);
 		tally_emit(&tally, e);
 		r->total_errors += e->errors;
 		o->errors += e->errors;

@@ -75,6 +75,10 @@ struct e2e_report {
 	 * "*", method and path ""): no samples, paths or per-run points. */
 	struct e2e_endpoint_report overall;
 	uint64_t distinct_paths; /* raw paths seen over all endpoints */
+	/* Private to report.c: the one allocation every endpoint's samples
+	 * and sample_run point into. */
+	void *sample_storage;
+	void *run_storage;
 };
 
 /* Inputs for one run, as loaded from the store. */

@@ -1,0 +1,376 @@
+/* mkfixture - builds a report fixture database through the store API.
+ *
+ *   mkfixture DB                      the fixed fixture of the golden tests
+ *   mkfixture DB --aging              plus service "aging": runs 10 days and
+ *                                     1 hour before now (for --days)
+ *   mkfixture DB --dump FILE          also write every sample of the fixture as
+ *                                     CSV (run,service,endpoint,status,error,
+ *                                     total_us) for independent checks
+ *   mkfixture DB --requests N --endpoints E
+ *                                     one run of N requests over E endpoints
+ *                                     (service "bench"), for tools/bench-report.sh
+ *
+ * Everything is deterministic: fixed wall-clock times, commits, hosts and
+ * latencies from a fixed-seed LCG, so reports of the fixture are stable
+ * byte for byte. DB must not exist yet. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "buf.h"
+#include "error.h"
+#include "parse.h"
+#include "store.h"
+#include "banned.h"
+
+static uint64_t rng = 42;
+static FILE *dump; /* --dump */
+
+/* Knuth's MMIX LCG; the high bits as a fraction in [0, 1). */
+static double rnd(void)
+{
+	rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+	return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "mkfixture: %s: %s\n", what, e2e_error_message());
+	exit(1);
+}
+
+struct route {
+	const char *method;
+	const char *endpoint;
+	const char *paths[12];
+	double base_ms; /* typical latency */
+	unsigned weight; /* requests per run (before the run's scale) */
+	uint16_t status_every[4][2]; /* {status, every k-th request} */
+	uint32_t resp_bytes;
+	uint32_t req_bytes;
+};
+
+static const struct route users_api[] = {
+	{ "GET",
+	  "GET /users/{id}",
+	  { "/users/1", "/users/2", "/users/3", "/users/4", "/users/5", "/users/6", "/users/7", "/users/8",
+	    "/users/9", "/users/10", "/users/11", "/users/12" },
+	  12.0,
+	  240,
+	  { { 404, 60 } },
+	  512,
+	  0 },
+	{ "GET", "GET /users", { "/users" }, 25.0, 120, { { 0 } }, 8192, 0 },
+	{ "POST",
+	  "POST /orders",
+	  { "/orders" },
+	  40.0,
+	  60,
+	  { { 500, 20 }, { 400, 15 }, { 502, 59 }, { 504, 58 } },
+	  64,
+	  240 },
+	{ "GET",
+	  "GET /orders/{id}/items",
+	  { "/orders/1001/items", "/orders/1002/items" },
+	  18.0,
+	  80,
+	  { { 0 } },
+	  2048,
+	  0 },
+	{ "GET", "GET /health", { "/health" }, 0.8, 100, { { 0 } }, 2, 0 },
+	{ "DELETE", "DELETE /users/{id}", { "/users/7" }, 9.0, 12, { { 0 } }, 0, 0 },
+};
+
+static const struct route billing[] = {
+	{ "GET",
+	  "GET /invoices/{id}",
+	  { "/invoices/17", "/invoices/18", "/invoices/19" },
+	  30.0,
+	  30,
+	  { { 0 } },
+	  1024,
+	  0 },
+	{ "POST", "POST /charges", { "/charges" }, 120.0, 20, { { 500, 7 } }, 128, 512 },
+};
+
+struct run_spec {
+	const char *service;
+	int64_t started_ms;
+	uint64_t duration_ns; /* 0: killed (incomplete, no end) */
+	const char *commit, *branch;
+	double scale; /* requests */
+	double slow; /* latency factor */
+	uint64_t dropped;
+	const struct route *routes;
+	size_t nroutes;
+};
+
+static uint32_t path_id(struct e2e_store *st, const char *method, const char *path, const char *endpoint)
+{
+	uint32_t id;
+
+	if (e2e_store_path_intern(st, method, path, endpoint, &id) < 0)
+		die("path");
+	return id;
+}
+
+static int64_t begin_run(struct e2e_store *st, const char *service, int64_t started_ms, uint64_t duration_ns,
+			 const char *commit, const char *branch)
+{
+	struct e2e_run r;
+	int64_t id;
+
+	memset(&r, 0, sizeof(r));
+	r.service = (char *)service;
+	r.started_ms = started_ms;
+	r.duration_ns = duration_ns;
+	r.command = (char *)"pytest tests/e2e";
+	r.exit_status = -1;
+	r.git_commit = (char *)commit;
+	r.git_branch = (char *)branch;
+	r.host_cpu = (char *)"Fixture CPU @ 3.00GHz";
+	r.host_cores = 4;
+	r.host_os = (char *)"Linux 6.1.0 x86_64";
+	r.tool_version = (char *)"0.1.0";
+	r.source = (char *)"proxy";
+	r.target = (char *)"http://127.0.0.1:8000";
+	if (e2e_store_run_begin(st, &r, &id) < 0)
+		die("run");
+	return id;
+}
+
+static void end_run(struct e2e_store *st, int64_t id, int64_t started_ms, uint64_t duration_ns, uint64_t n,
+		    uint64_t dropped)
+{
+	struct e2e_run r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	if (!duration_ns) { /* killed: progress only, never ended */
+		if (e2e_store_run_progress(st, id, n, dropped, 3) < 0)
+			die("run progress");
+		return;
+	}
+	r.ended_ms = started_ms + (int64_t)(duration_ns / 1000000);
+	r.duration_ns = duration_ns;
+	r.exit_status = 0;
+	r.max_concurrency = 4;
+	r.recorded = n;
+	r.dropped = dropped;
+	r.complete = true;
+	if (e2e_store_run_end(st, &r) < 0)
+		die("run end");
+}
+
+/* A latency around base: mostly within +-30 %, a long tail on 3 %. */
+static uint32_t latency_us(double base_ms, double slow)
+{
+	double f = 0.7 + 0.6 * rnd();
+
+	if (rnd() < 0.03)
+		f *= 2 + 3 * rnd();
+	return (uint32_t)(base_ms * slow * f * 1000);
+}
+
+static void fixed_run(struct e2e_store *st, const struct run_spec *rs)
+{
+	int64_t id = begin_run(st, rs->service, rs->started_ms, rs->duration_ns, rs->commit, rs->branch);
+	struct e2e_sample *s;
+	size_t total = 0, n = 0, k = 0;
+	uint64_t span_ns = rs->duration_ns ? rs->duration_ns : 7000000000ull;
+
+	for (size_t i = 0; i < rs->nroutes; i++)
+		total += (size_t)(rs->routes[i].weight * rs->scale);
+	s = e2e_xcalloc(total ? total : 1, sizeof(*s));
+	/* Interleave the routes round-robin so each spans the run. */
+	while (n < total) {
+		for (size_t i = 0; i < rs->nroutes; i++) {
+			const struct route *r = &rs->routes[i];
+			size_t want = (size_t)(r->weight * rs->scale), npaths = 0;
+			struct e2e_sample *x;
+
+			if (k >= want)
+				continue;
+			while (npaths < 12 && r->paths[npaths])
+				npaths++;
+			x = &s[n];
+			x->start_ns = span_ns * n / total;
+			x->path_id = path_id(st, r->method, r->paths[(k * 7 + k / 5) % npaths], r->endpoint);
+			x->status = 200;
+			for (size_t e = 0; e < 4 && r->status_every[e][0]; e++) {
+				if ((k + 1) % r->status_every[e][1] == 0) {
+					x->status = r->status_every[e][0];
+					if (x->status == 502)
+						x->error = 1; /* refused */
+					if (x->status == 504)
+						x->error = 3; /* timeout */
+				}
+			}
+			x->total_us = latency_us(r->base_ms, rs->slow);
+			x->ttfb_us = x->total_us * 9 / 10;
+			x->proxy_us = 40;
+			x->req_bytes = r->req_bytes;
+			x->resp_bytes = r->resp_bytes + (uint32_t)(k % 7) * 3;
+			n++;
+		}
+		k++;
+	}
+	if (e2e_store_append(st, id, s, n) < 0)
+		die("append");
+	end_run(st, id, rs->started_ms, rs->duration_ns, n, rs->dropped);
+	for (size_t i = 0; dump && i < n; i++) {
+		const struct route *r = NULL;
+
+		/* the route of a sample: the one whose raw paths hold its path id */
+		for (size_t q = 0; q < rs->nroutes && !r; q++)
+			for (size_t p = 0; p < 12 && rs->routes[q].paths[p] && !r; p++)
+				if (path_id(st, rs->routes[q].method, rs->routes[q].paths[p],
+					    rs->routes[q].endpoint) == s[i].path_id)
+					r = &rs->routes[q];
+		fprintf(dump, "%" PRId64 ",%s,%s,%u,%u,%u\n", id, rs->service, r ? r->endpoint : "?",
+			(unsigned)s[i].status, (unsigned)s[i].error, (unsigned)s[i].total_us);
+	}
+	free(s);
+}
+
+static void empty_run(struct e2e_store *st, const char *service, int64_t started_ms)
+{
+	int64_t id = begin_run(st, service, started_ms, 2000000000ull, "", "");
+
+	end_run(st, id, started_ms, 2000000000ull, 0, 0);
+}
+
+static void fixture(struct e2e_store *st, bool aging)
+{
+	static const char c1[] = "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+			  c2[] = "2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+			  c3[] = "abc1234def5678900000000000000000000000ff",
+			  c4[] = "9999999ccccccccccccccccccccccccccccccccc";
+	const struct run_spec runs[] = {
+		{ "users-api", 1794992400000, 30000000000ull, c1, "main", 0.9, 1.0, 0, users_api, 6 },
+		{ "users-api", 1795078800000, 32500000000ull, c2, "main", 1.0, 1.05, 0, users_api, 6 },
+		{ "billing", 1795089600000, 0, c4, "release/2.1", 1.0, 1.0, 3, billing, 2 },
+		{ "users-api", 1795183331000, 38200000000ull, c3, "main", 1.0, 1.1, 0, users_api, 6 },
+	};
+
+	empty_run(st, "empty-svc", 1794902400000);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
+		fixed_run(st, &runs[i]);
+	if (aging) {
+		int64_t now = (int64_t)time(NULL) * 1000;
+		const struct run_spec old[] = {
+			{ "aging", now - 10 * 86400000ll, 1000000000ull, c1, "main", 0.1, 1.0, 0, billing,
+			  2 },
+			{ "aging", now - 3600000ll, 1000000000ull, c2, "main", 0.1, 1.0, 0, billing, 2 },
+		};
+
+		for (size_t i = 0; i < 2; i++)
+			fixed_run(st, &old[i]);
+	}
+}
+
+/* One run of n requests over e endpoints, 10 raw paths each, latencies
+ * log-uniform-ish around a per-endpoint base, 1 % 5xx. */
+static void bench(struct e2e_store *st, uint64_t n, uint64_t e)
+{
+	const size_t batch = 50000;
+	int64_t started = 1795183331000;
+	uint64_t duration = 600000000000ull;
+	int64_t id =
+		begin_run(st, "bench", started, duration, "abc1234def5678900000000000000000000000ff", "main");
+	uint32_t *ids = e2e_xmalloc(e * 10 * sizeof(*ids));
+	struct e2e_sample *s = e2e_xcalloc(batch, sizeof(*s));
+	struct e2e_buf path = E2E_BUF_INIT, ep = E2E_BUF_INIT;
+
+	if (e2e_store_begin(st) < 0)
+		die("begin");
+	for (uint64_t k = 0; k < e; k++) {
+		e2e_buf_reset(&ep);
+		e2e_buf_printf(&ep, "GET /api/e%" PRIu64 "/{id}", k);
+		for (uint64_t p = 0; p < 10; p++) {
+			e2e_buf_reset(&path);
+			e2e_buf_printf(&path, "/api/e%" PRIu64 "/%" PRIu64, k, 1000 + p);
+			ids[k * 10 + p] = path_id(st, "GET", path.data, ep.data);
+		}
+	}
+	if (e2e_store_commit(st) < 0)
+		die("commit");
+	for (uint64_t done = 0; done < n;) {
+		size_t m = n - done < batch ? (size_t)(n - done) : batch;
+
+		for (size_t i = 0; i < m; i++) {
+			uint64_t k = (uint64_t)(rnd() * (double)e);
+			double base = 2.0 + (double)(k % 17) * 3.5;
+
+			memset(&s[i], 0, sizeof(s[i]));
+			s[i].start_ns = duration * (done + i) / n;
+			s[i].path_id = ids[k * 10 + (uint64_t)(rnd() * 10)];
+			s[i].status = rnd() < 0.01 ? 503 : 200;
+			s[i].total_us = latency_us(base, 1.0);
+			s[i].ttfb_us = s[i].total_us / 2;
+			s[i].resp_bytes = 100 + (uint64_t)(rnd() * 4000);
+		}
+		if (e2e_store_begin(st) < 0 || e2e_store_append(st, id, s, m) < 0 || e2e_store_commit(st) < 0)
+			die("append");
+		done += m;
+	}
+	end_run(st, id, started, duration, n, 0);
+	free(ids);
+	free(s);
+	e2e_buf_finish(&path);
+	e2e_buf_finish(&ep);
+}
+
+int main(int argc, char **argv)
+{
+	struct e2e_store *st = NULL;
+	struct stat sb;
+	uint64_t requests = 0, endpoints = 50;
+	bool aging = false;
+	const char *dump_path = NULL;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		fprintf(stderr,
+			"usage: mkfixture DB [--aging] [--dump FILE] [--requests N [--endpoints E]]\n");
+		return 2;
+	}
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--aging") == 0) {
+			aging = true;
+		} else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
+			dump_path = argv[++i];
+		} else if (strcmp(argv[i], "--requests") == 0 && i + 1 < argc &&
+			   e2e_parse_u64(argv[i + 1], 1, 100000000, &requests)) {
+			i++;
+		} else if (strcmp(argv[i], "--endpoints") == 0 && i + 1 < argc &&
+			   e2e_parse_u64(argv[i + 1], 1, 100000, &endpoints)) {
+			i++;
+		} else {
+			fprintf(stderr, "mkfixture: bad argument '%s'\n", argv[i]);
+			return 2;
+		}
+	}
+	if (stat(argv[1], &sb) == 0) {
+		fprintf(stderr, "mkfixture: '%s' exists\n", argv[1]);
+		return 2;
+	}
+	if (e2e_store_open(argv[1], E2E_STORE_CREATE, &st) < 0)
+		die(argv[1]);
+	if (dump_path && !(dump = fopen(dump_path, "w"))) {
+		fprintf(stderr, "mkfixture: cannot write '%s'\n", dump_path);
+		return 1;
+	}
+	if (requests)
+		bench(st, requests, endpoints);
+	else
+		fixture(st, aging);
+	e2e_store_close(st);
+	if (dump && fclose(dump) != 0) {
+		fprintf(stderr, "mkfixture: cannot write '%s'\n", dump_path);
+		return 1;
+	}
+	return 0;
+}
