@@ -46,6 +46,17 @@
 #define FREE_REQS_MAX 256
 #define METHOD_MAX 32
 #define CLIENT_IDLE_S 75u
+/* MHD's per-connection pool (request head, response head, read buffer).
+ * MHD zeroes all of it after every request, so it is kept modest: 16 KiB
+ * allows request heads up to about 12 KiB (larger ones get 431). */
+#define CONN_MEMORY (16u * 1024u)
+
+/* Per client connection, made when it opens: its address as text for
+ * X-Forwarded-For, formatted once instead of per request. */
+struct client {
+	uint8_t ip_len;
+	char ip[INET6_ADDRSTRLEN];
+};
 
 enum req_state { R_NEW, R_FORWARDED };
 
@@ -534,31 +545,33 @@ static void forward(struct req *r)
 	struct e2e_proxy *p = r->p;
 	struct fwd f = { .r = r, .body_len = -1, .preserve_host = p->preserve_host };
 	const union MHD_ConnectionInfo *ci;
-	char xff[512 + INET6_ADDRSTRLEN];
-	char ip[INET6_ADDRSTRLEN] = "";
+	const struct client *cl = NULL;
+	char xff[1024 + INET6_ADDRSTRLEN];
+	size_t n = 0;
 	const char *target;
 	size_t tlen;
-	int n;
 
 	f.conn_hdr = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Connection");
 	r->x = e2e_upstream_xfer(p->up, r);
 	MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, fwd_header, &f);
-	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci && ci->client_addr) {
-		const struct sockaddr *sa = ci->client_addr;
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, ip,
-				  sizeof(ip));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, ip,
-				  sizeof(ip));
+	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	if (ci)
+		cl = ci->socket_context;
+	/* X-Forwarded-For: the client's list, then the client */
+	if (f.xff && f.xff_len && f.xff_len <= 1024) {
+		memcpy(xff, f.xff, f.xff_len);
+		n = f.xff_len;
+		if (cl && cl->ip_len) {
+			memcpy(xff + n, ", ", 2);
+			n += 2;
+		}
 	}
-	if (f.xff && f.xff_len && f.xff_len < 512)
-		n = snprintf(xff, sizeof(xff), "%.*s, %s", (int)f.xff_len, f.xff, ip);
-	else
-		n = snprintf(xff, sizeof(xff), "%s", ip);
-	if (n > 0)
-		e2e_upstream_add_header(r->x, "X-Forwarded-For", 15, xff, (size_t)n);
+	if (cl && cl->ip_len) {
+		memcpy(xff + n, cl->ip, cl->ip_len);
+		n += cl->ip_len;
+	}
+	if (n)
+		e2e_upstream_add_header(r->x, "X-Forwarded-For", 15, xff, n);
 	e2e_upstream_add_header(r->x, "X-Forwarded-Proto", 17, "http", 4);
 	target = origin_form(r, &tlen);
 	e2e_upstream_start(r->x, r->method, target, tlen, f.body_len);
@@ -671,14 +684,27 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	struct e2e_proxy *p = cls;
 	uint32_t a = atomic_load_explicit(&p->active, memory_order_relaxed);
 
-	(void)conn;
-	(void)socket_context;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		struct client *cl = e2e_xcalloc(1, sizeof(*cl));
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+		if (sa && sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, cl->ip,
+				  sizeof(cl->ip));
+		else if (sa && sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				  cl->ip, sizeof(cl->ip));
+		cl->ip_len = (uint8_t)strlen(cl->ip);
+		*socket_context = cl;
 		a++;
 		if (a > atomic_load_explicit(&p->peak, memory_order_relaxed))
 			atomic_store_explicit(&p->peak, a, memory_order_relaxed);
-	} else if (a) {
-		a--;
+	} else {
+		free(*socket_context);
+		*socket_context = NULL;
+		if (a)
+			a--;
 	}
 	atomic_store_explicit(&p->active, a, memory_order_relaxed);
 }
@@ -880,7 +906,8 @@ int e2e_proxy_start(const struct e2e_proxy_config *cfg, struct e2e_proxy **out)
 				MHD_OPTION_URI_LOG_CALLBACK, on_uri, p, MHD_OPTION_NOTIFY_COMPLETED,
 				on_completed, p, MHD_OPTION_NOTIFY_CONNECTION, on_connection, p,
 				MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
-				MHD_OPTION_CONNECTION_TIMEOUT, CLIENT_IDLE_S, MHD_OPTION_END);
+				MHD_OPTION_CONNECTION_TIMEOUT, CLIENT_IDLE_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_END);
 	if (!p->d) {
 		rc = e2e_error(E2E_ERR_RUNTIME, "cannot listen on '%s:%u': cannot start the HTTP server",
 			       p->listen_host, (unsigned)p->port);

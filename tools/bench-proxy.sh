@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# bench-proxy.sh - the proxy's own throughput/latency benchmark (wrk, loopback).
+#
+# Usage: tools/bench-proxy.sh [-b BUILD_DIR] [-c "1 16"] [-d SECONDS] [-r ROUNDS] [-P CPU|none]
+#                             [-p BASE_PORT] [CANDIDATE_TEMPLATE]
+#
+# Starts a tiny nginx upstream (fixed 11-byte JSON, keep-alive) and the
+# candidate proxy, every process pinned to one CPU (taskset -c CPU, default 0:
+# on a 2-vCPU machine that measures CPU cost per request, repeatably), then
+# runs wrk against the upstream directly and through the proxy, interleaved,
+# ROUNDS times per connection count, and prints one line per run plus a
+# summary with medians:
+#   c=16 direct_rps=... proxy_rps=... ratio=... direct_p50_us=... proxy_p50_us=... added_p50_us=...
+# The default candidate is BUILD_DIR/tools/bench-proxy (the proxy module with
+# a counting capture consumer); any command works, with {PORT} and {TARGET}
+# placeholders, e.g. 'build/e2e perf-profile --listen 127.0.0.1:{PORT} --target {TARGET} --db /tmp/b.db'.
+# Needs nginx, wrk, curl, taskset. Every process it starts is ended by PID.
+set -u
+BUILD=build; CONNS="1 16"; DUR=5; ROUNDS=3; PIN=0; BASE=18280
+while getopts "b:c:d:r:P:p:h" o; do
+  case $o in
+    b) BUILD=$OPTARG ;; c) CONNS=$OPTARG ;; d) DUR=$OPTARG ;; r) ROUNDS=$OPTARG ;;
+    P) PIN=$OPTARG ;; p) BASE=$OPTARG ;; h) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+TMPL=${1:-"$BUILD/tools/bench-proxy --listen 127.0.0.1:{PORT} --target {TARGET}"}
+for t in nginx wrk curl taskset; do
+  command -v "$t" >/dev/null || { echo "bench-proxy: missing tool: $t" >&2; exit 2; }
+done
+UP=$BASE; PX=$((BASE + 1))
+T=$(mktemp -d /tmp/bench-proxy.XXXXXX)
+PIDS=()
+cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+  rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+pin() { if [[ $PIN == none ]]; then "$@"; else taskset -c "$PIN" "$@"; fi; }
+wait_http() { # URL
+  for _ in $(seq 100); do curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0; sleep 0.05; done
+  return 1
+}
+
+mkdir -p "$T/tmp"
+cat > "$T/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $T/nginx.pid;
+error_log $T/nginx.err warn;
+events { worker_connections 4096; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/p; fastcgi_temp_path $T/tmp/f;
+  uwsgi_temp_path $T/tmp/u; scgi_temp_path $T/tmp/s;
+  keepalive_timeout 75s; keepalive_requests 10000000;
+  server {
+    listen 127.0.0.1:$UP backlog=4096;
+    default_type application/json;
+    location / { return 200 '{"ok":true}'; }
+  }
+}
+EOF
+cat > "$T/report.lua" <<'EOF'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT rps=%.0f p50=%d p99=%d errors=%d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+EOF
+pin nginx -c "$T/nginx.conf" -p "$T/" >"$T/nginx.log" 2>&1 &
+PIDS+=($!)
+cmd=${TMPL//\{PORT\}/$PX}
+cmd=${cmd//\{TARGET\}/http://127.0.0.1:$UP}
+echo "candidate: $cmd" >&2
+pin bash -c "exec $cmd" >"$T/cand.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$UP/" || { echo "bench-proxy: upstream nginx did not start" >&2; cat "$T/nginx.err" >&2; exit 1; }
+wait_http "http://127.0.0.1:$PX/" || { echo "bench-proxy: candidate does not forward" >&2; cat "$T/cand.log" >&2; exit 1; }
+
+run() { # CONNS URL -> "rps p50 p99 errors"
+  local t=2; (( $1 < 2 )) && t=1
+  pin wrk -t"$t" -c"$1" -d"${DUR}s" --timeout 5s -s "$T/report.lua" "$2" 2>&1 |
+    awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                     print v["rps"], v["p50"], v["p99"], v["errors"]; f = 1 }
+         END { if (!f) print "0 0 0 -1" }'
+}
+pin wrk -t1 -c4 -d1s "http://127.0.0.1:$PX/" >/dev/null 2>&1 # warm-up
+RES=$T/res
+for c in $CONNS; do
+  for ((r = 1; r <= ROUNDS; r++)); do
+    for target in direct proxy; do
+      port=$UP; [[ $target == proxy ]] && port=$PX
+      sleep 0.2
+      read -r rps p50 p99 err < <(run "$c" "http://127.0.0.1:$port/")
+      echo "$c $target $rps $p50 $p99 $err" >>"$RES"
+      printf 'round %d c=%-3s %-6s rps=%-8s p50_us=%-6s p99_us=%-6s errors=%s\n' "$r" "$c" "$target" "$rps" "$p50" "$p99" "$err"
+    done
+  done
+done
+kill -TERM "${PIDS[1]}" 2>/dev/null; wait "${PIDS[1]}" 2>/dev/null
+tail -n 3 "$T/cand.log" | grep -E 'requests=|recorded' || true
+awk '
+  function med(s,   n, a, i, j, t) { n = split(s, a, " "); for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j+1] = a[j]; a[j+1] = t } return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
+  { k = $1 " " $2; rps[k] = rps[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; err += ($6 < 0 ? 1000000 : $6); cs[$1] = 1 }
+  END {
+    for (c in cs) {
+      d = c " direct"; p = c " proxy"
+      printf "c=%s direct_rps=%.0f proxy_rps=%.0f ratio=%.2f direct_p50_us=%s proxy_p50_us=%s added_p50_us=%s direct_p99_us=%s proxy_p99_us=%s\n",
+        c, med(rps[d]), med(rps[p]), med(rps[p]) / med(rps[d]), med(p50[d]), med(p50[p]), med(p50[p]) - med(p50[d]), med(p99[d]), med(p99[p])
+    }
+    printf "errors=%d\n", err
+  }' "$RES"
