@@ -235,65 +235,64 @@ static size_t utf8_len(const unsigned char *s, uint32_t *cp)
 	return n;
 }
 
-void e2e_fmt_utf8(struct e2e_buf *b, const char *s, bool no_ctl)
+void e2e_fmt_escaped(struct e2e_buf *b, const char *s, const char *(*esc)(uint32_t cp))
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
 
 	while (*p) {
 		uint32_t cp;
 		size_t n = utf8_len(p, &cp);
-
-		if (n == 0) {
-			e2e_buf_puts(b, "\xef\xbf\xbd");
-			p++;
-		} else if (no_ctl && (cp < 0x20 || cp == 0x7f)) {
-			e2e_buf_putc(b, '?');
-			p++;
-		} else {
-			e2e_buf_add(b, p, n);
-			p += n;
-		}
-	}
-}
-
-void e2e_fmt_xml(struct e2e_buf *b, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		uint32_t cp;
-		size_t n = utf8_len(p, &cp);
+		const char *rep;
 
 		if (n == 0) {
 			e2e_buf_puts(b, "\xef\xbf\xbd");
 			p++;
 			continue;
 		}
-		switch (cp) {
-		case '&':
-			e2e_buf_puts(b, "&amp;");
-			break;
-		case '<':
-			e2e_buf_puts(b, "&lt;");
-			break;
-		case '>':
-			e2e_buf_puts(b, "&gt;");
-			break;
-		case '"':
-			e2e_buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			e2e_buf_puts(b, "&#39;");
-			break;
-		default:
-			if ((cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xfffe ||
-			    cp == 0xffff)
-				e2e_buf_putc(b, '?');
-			else
-				e2e_buf_add(b, p, n);
-		}
+		rep = esc ? esc(cp) : NULL;
+		if (rep)
+			e2e_buf_puts(b, rep);
+		else
+			e2e_buf_add(b, p, n);
 		p += n;
 	}
+}
+
+static const char *esc_ctl(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f ? "?" : NULL;
+}
+
+void e2e_fmt_utf8(struct e2e_buf *b, const char *s, bool no_ctl)
+{
+	e2e_fmt_escaped(b, s, no_ctl ? esc_ctl : NULL);
+}
+
+static const char *esc_xml(uint32_t cp)
+{
+	switch (cp) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	case '\t':
+	case '\n':
+	case '\r':
+		return NULL;
+	default: /* characters XML 1.0 does not allow */
+		return cp < 0x20 || cp == 0xfffe || cp == 0xffff ? "?" : NULL;
+	}
+}
+
+void e2e_fmt_xml(struct e2e_buf *b, const char *s)
+{
+	e2e_fmt_escaped(b, s, esc_xml);
 }
 
 void e2e_render_run_ids(struct e2e_buf *b, const struct e2e_report *r)

@@ -56,6 +56,9 @@ void e2e_fmt_time(struct e2e_buf *b, int64_t ms, bool iso);
 /* Appends s with invalid UTF-8 replaced by U+FFFD and, when no_ctl is set,
  * control characters by '?'. */
 void e2e_fmt_utf8(struct e2e_buf *b, const char *s, bool no_ctl);
+/* Appends s as valid UTF-8 (invalid bytes become U+FFFD), each code point
+ * for which esc returns a string replaced by it (esc may be NULL). */
+void e2e_fmt_escaped(struct e2e_buf *b, const char *s, const char *(*esc)(uint32_t cp));
 /* XML/HTML text and attribute escaping (&<>"'), valid UTF-8, no control
  * characters XML forbids. */
 void e2e_fmt_xml(struct e2e_buf *b, const char *s);

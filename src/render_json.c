@@ -291,6 +291,17 @@ static json_t *metric_value(const struct e2e_metric_cmp *m, double v)
 	return m->metric == E2E_METRIC_ERROR_RATE ? jfrac(v) : jms(v);
 }
 
+/* baseline, current, delta, delta_pct, ci_low_pct, ci_high_pct */
+static void metric_figures(json_t *o, const struct e2e_metric_cmp *x)
+{
+	set(o, "baseline", metric_value(x, x->baseline));
+	set(o, "current", metric_value(x, x->current));
+	set(o, "delta", metric_value(x, x->delta));
+	set(o, "delta_pct", jms(x->delta_pct));
+	set(o, "ci_low_pct", jms(x->ci_lo_pct));
+	set(o, "ci_high_pct", jms(x->ci_hi_pct));
+}
+
 static json_t *regressions_json(const struct e2e_gate_result *g)
 {
 	json_t *a = json_array();
@@ -305,12 +316,7 @@ static json_t *regressions_json(const struct e2e_gate_result *g)
 			o = json_object();
 			set(o, "endpoint", jstr(g->endpoints[i].key));
 			set(o, "metric", json_string(e2e_metric_name(x->metric)));
-			set(o, "baseline", metric_value(x, x->baseline));
-			set(o, "current", metric_value(x, x->current));
-			set(o, "delta", metric_value(x, x->delta));
-			set(o, "delta_pct", jms(x->delta_pct));
-			set(o, "ci_low_pct", jms(x->ci_lo_pct));
-			set(o, "ci_high_pct", jms(x->ci_hi_pct));
+			metric_figures(o, x);
 			set(o, "severity", json_string(e2e_severity_name(x->severity)));
 			json_array_append_new(a, o);
 		}
@@ -428,12 +434,7 @@ static json_t *comparison_json(const struct e2e_gate_result *g)
 			const struct e2e_metric_cmp *x = &c->metrics[m];
 			json_t *mo = json_object();
 
-			set(mo, "baseline", metric_value(x, x->baseline));
-			set(mo, "current", metric_value(x, x->current));
-			set(mo, "delta", metric_value(x, x->delta));
-			set(mo, "delta_pct", jms(x->delta_pct));
-			set(mo, "ci_low_pct", jms(x->ci_lo_pct));
-			set(mo, "ci_high_pct", jms(x->ci_hi_pct));
+			metric_figures(mo, x);
 			set(mo, "verdict", json_string(e2e_verdict_name(x->verdict)));
 			set(mo, "severity", json_string(e2e_severity_name(x->severity)));
 			set(mo, "reason", x->reason ? jstr(x->reason) : json_null());

@@ -11,61 +11,59 @@
 
 #define EXAMPLES 5
 
-/* Text safe inside a table cell: pipes escaped, no line breaks, HTML
- * special characters as entities. */
-static void md(struct e2e_buf *b, const char *s)
+/* Text safe inside a table cell: pipes escaped, Markdown emphasis and
+ * link characters escaped, HTML special characters as entities, control
+ * characters as '?'. */
+static const char *esc_md(uint32_t cp)
 {
-	struct e2e_buf clean = E2E_BUF_INIT;
-
-	e2e_fmt_utf8(&clean, s ? s : "", true);
-	for (const char *p = clean.data ? clean.data : ""; *p; p++) {
-		switch (*p) {
-		case '|':
-			e2e_buf_puts(b, "\\|");
-			break;
-		case '<':
-			e2e_buf_puts(b, "&lt;");
-			break;
-		case '>':
-			e2e_buf_puts(b, "&gt;");
-			break;
-		case '&':
-			e2e_buf_puts(b, "&amp;");
-			break;
-		case '*':
-		case '_':
-		case '`':
-		case '[':
-		case ']':
-		case '\\':
-			e2e_buf_putc(b, '\\');
-			e2e_buf_putc(b, *p);
-			break;
-		default:
-			e2e_buf_putc(b, *p);
-		}
+	switch (cp) {
+	case '|':
+		return "\\|";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '&':
+		return "&amp;";
+	case '*':
+		return "\\*";
+	case '_':
+		return "\\_";
+	case '`':
+		return "\\`";
+	case '[':
+		return "\\[";
+	case ']':
+		return "\\]";
+	case '\\':
+		return "\\\\";
+	default:
+		return cp < 0x20 || cp == 0x7f ? "?" : NULL;
 	}
-	e2e_buf_finish(&clean);
 }
 
-/* An endpoint key or raw path as code; backticks cannot occur in a code
- * span, pipes stay escaped (GitHub tables split on them first). */
+static void md(struct e2e_buf *b, const char *s)
+{
+	e2e_fmt_escaped(b, s, esc_md);
+}
+
+/* Inside a code span: backticks cannot occur, pipes stay escaped (GitHub
+ * splits table rows on them first). */
+static const char *esc_code(uint32_t cp)
+{
+	if (cp == '`')
+		return "'";
+	if (cp == '|')
+		return "\\|";
+	return cp < 0x20 || cp == 0x7f ? "?" : NULL;
+}
+
+/* An endpoint key or raw path as code. */
 static void code(struct e2e_buf *b, const char *s)
 {
-	struct e2e_buf clean = E2E_BUF_INIT;
-
-	e2e_fmt_utf8(&clean, s ? s : "", true);
 	e2e_buf_putc(b, '`');
-	for (const char *p = clean.data ? clean.data : ""; *p; p++) {
-		if (*p == '`')
-			e2e_buf_putc(b, '\'');
-		else if (*p == '|')
-			e2e_buf_puts(b, "\\|");
-		else
-			e2e_buf_putc(b, *p);
-	}
+	e2e_fmt_escaped(b, s, esc_code);
 	e2e_buf_putc(b, '`');
-	e2e_buf_finish(&clean);
 }
 
 static void verdict_line(const struct e2e_render_input *in, struct e2e_buf *b)

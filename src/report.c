@@ -246,13 +246,28 @@ static void tally_finish(struct tally *t)
 }
 
 /* Figures that need no ordering: counts, errors, bytes, min/mean/max. */
-static void fill_plain(struct e2e_endpoint_report *e, const struct e2e_sample *s, const double *lat, size_t n,
-		       bool count_4xx, double duration_s, struct tally *t)
+/* The figures that follow from counts and a summary of the latencies. */
+static void fill_derived(struct e2e_endpoint_report *e, const struct e2e_summary *sum, double duration_s)
 {
-	struct e2e_summary sum;
+	double n = (double)e->count;
 
-	e->count = n;
-	for (size_t i = 0; i < n; i++) {
+	e->min_ms = sum->min;
+	e->max_ms = sum->max;
+	e->mean_ms = sum->mean;
+	e->stddev_ms = sum->stddev;
+	e->error_rate = n > 0 ? (double)e->errors / n : 0;
+	e->throughput_rps = duration_s > 0 ? n / duration_s : 0;
+	e->mean_req_bytes = n > 0 ? (double)e->total_req_bytes / n : 0;
+	e->mean_resp_bytes = n > 0 ? (double)e->total_resp_bytes / n : 0;
+}
+
+/* Counts, errors, bytes and statuses of an endpoint's samples. */
+static void fill_counts(struct e2e_endpoint_report *e, bool count_4xx, struct tally *t)
+{
+	const struct e2e_sample *s = e->samples;
+
+	e->count = e->nsamples;
+	for (size_t i = 0; i < e->nsamples; i++) {
 		tally_add(t, s[i].status, 1);
 		if (e2e_sample_is_error(&s[i], count_4xx))
 			e->errors++;
@@ -262,15 +277,7 @@ static void fill_plain(struct e2e_endpoint_report *e, const struct e2e_sample *s
 		e->total_resp_bytes += s[i].resp_bytes;
 	}
 	e->error_kinds[E2E_EK_NONE] = 0;
-	e2e_stats_summary(lat, n, &sum);
-	e->min_ms = sum.min;
-	e->max_ms = sum.max;
-	e->mean_ms = sum.mean;
-	e->stddev_ms = sum.stddev;
-	e->error_rate = n ? (double)e->errors / (double)n : 0;
-	e->throughput_rps = duration_s > 0 ? (double)n / duration_s : 0;
-	e->mean_req_bytes = n ? (double)e->total_req_bytes / (double)n : 0;
-	e->mean_resp_bytes = n ? (double)e->total_resp_bytes / (double)n : 0;
+	tally_emit(t, e);
 }
 
 static void fill_quantiles(struct e2e_endpoint_report *e, double *lat, size_t n)
@@ -522,7 +529,7 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 	struct work w = { 0 };
 	uint32_t *slot, *ep_of_slot = NULL;
 	struct e2e_endpoint_report *o = &r->overall;
-	struct e2e_summary sum;
+	struct e2e_summary sum, esum;
 	struct tally tally;
 	size_t total = 0;
 	size_t *fill = NULL;
@@ -591,6 +598,8 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 	}
 
 	r->total_requests = total;
+	o->count = total;
+	e2e_stats_summary(w.lat, total, &sum); /* before any reordering */
 	for (size_t s = 0; s < w.nslots; s++) {
 		struct e2e_endpoint_report *e;
 		double *lat = w.lat + w.offset[s];
@@ -598,44 +607,25 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 		if (!w.count[s])
 			continue;
 		e = &r->endpoints[ep_of_slot[s]];
-		fill_plain(e, e->samples, lat, e->nsamples, count_4xx, r->duration_s, &tally);
-		tally_emit(&tally, e);
-		r->total_errors += e->errors;
+		fill_counts(e, count_4xx, &tally);
+		e2e_stats_summary(lat, e->nsamples, &esum);
+		fill_derived(e, &esum, r->duration_s);
 		o->errors += e->errors;
 		o->total_req_bytes += e->total_req_bytes;
 		o->total_resp_bytes += e->total_resp_bytes;
 		for (int k = 1; k < E2E_EK__COUNT; k++)
 			o->error_kinds[k] += e->error_kinds[k];
+		if (nruns > 1)
+			per_run_points(e, &w, s, lat, count_4xx);
+		fill_quantiles(e, lat, e->nsamples);
 	}
-
-	/* Overall plain figures before any reordering. */
-	e2e_stats_summary(w.lat, total, &sum);
-	o->count = total;
-	o->min_ms = sum.min;
-	o->max_ms = sum.max;
-	o->mean_ms = sum.mean;
-	o->stddev_ms = sum.stddev;
-	o->error_rate = total ? (double)o->errors / (double)total : 0;
-	o->throughput_rps = r->duration_s > 0 ? (double)total / r->duration_s : 0;
-	o->mean_req_bytes = total ? (double)o->total_req_bytes / (double)total : 0;
-	o->mean_resp_bytes = total ? (double)o->total_resp_bytes / (double)total : 0;
 	for (size_t e = 0; e < r->nendpoints; e++)
 		for (size_t i = 0; i < r->endpoints[e].nstatuses; i++)
 			tally_add(&tally, r->endpoints[e].statuses[i].status,
 				  r->endpoints[e].statuses[i].count);
 	tally_emit(&tally, o);
-
-	for (size_t s = 0; s < w.nslots; s++) {
-		struct e2e_endpoint_report *e;
-		double *lat = w.lat + w.offset[s];
-
-		if (!w.count[s])
-			continue;
-		e = &r->endpoints[ep_of_slot[s]];
-		if (nruns > 1)
-			per_run_points(e, &w, s, lat, count_4xx);
-		fill_quantiles(e, lat, e->nsamples);
-	}
+	r->total_errors = o->errors;
+	fill_derived(o, &sum, r->duration_s);
 	fill_quantiles(o, w.lat, total);
 	r->error_rate = o->error_rate;
 	r->overall_mean_ms = o->mean_ms;
