@@ -1361,7 +1361,8 @@ static void har_finish(struct e2e_har *h, int64_t mtime_ms)
 		struct har_rec *rec = &h->recs[i];
 		int64_t end = rec->started_ns + (int64_t)rec->s.total_us * 1000;
 
-		rec->s.start_ns = (uint64_t)(rec->started_ns - first);
+		/* unsigned: 1677..2262 spans more ns than int64 holds */
+		rec->s.start_ns = (uint64_t)rec->started_ns - (uint64_t)first;
 		ends[i] = end;
 		if (end > last)
 			last = end;
@@ -1382,7 +1383,7 @@ static void har_finish(struct e2e_har *h, int64_t mtime_ms)
 	h->max_concurrency = peak;
 	h->started_ms = floor_div(first, 1000000);
 	h->ended_ms = floor_div(last, 1000000);
-	h->duration_ns = (uint64_t)(last - first);
+	h->duration_ns = (uint64_t)last - (uint64_t)first;
 }
 
 int e2e_har_load(const char *path, struct e2e_har **out)
