@@ -54,6 +54,7 @@ struct rd {
 };
 
 static char pattern[PATTERN_BLOCK + 26];
+static const char chunked_body[] = "6\r\nhello \r\n8\r\nchunked \r\n6\r\nworld\n\r\n0\r\n\r\n";
 
 uint32_t tus_checksum(uint32_t h, const void *data, size_t len)
 {
@@ -359,8 +360,7 @@ static bool handle(struct conn *c, struct rd *r, char *head, bool *reset)
 			   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: "
 			   "chunked\r\n%s\r\n",
 			   conn_hdr) &&
-		     (is_head ||
-		      send_all(fd, "6\r\nhello \r\n8\r\nchunked \r\n6\r\nworld\n\r\n0\r\n\r\n", 43));
+		     (is_head || send_all(fd, chunked_body, sizeof(chunked_body) - 1));
 	} else if (strcmp(path, "/echo") == 0) {
 		ok = sendf(fd,
 			   "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: "
@@ -408,6 +408,19 @@ static bool handle(struct conn *c, struct rd *r, char *head, bool *reset)
 			"yes\r\n"
 			"Content-Length: 4\r\n\r\n%s",
 			is_head ? "" : "hop\n");
+	} else if (strcmp(path, "/close10") == 0) {
+		/* HTTP/1.0, no length: the body ends when the connection does */
+		sendf(fd, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n%s",
+		      is_head ? "" : "until close\n");
+		ok = false;
+	} else if (strcmp(path, "/oneshot") == 0) {
+		/* looks keep-alive, but the server closes right after */
+		sendf(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\n%s",
+		      is_head ? "" : "oneshot\n");
+		ok = false;
+	} else if (strcmp(path, "/garbage") == 0) {
+		sendf(fd, "HTTP/1.1 2x0 Whatever\r\n\r\n");
+		ok = false;
 	} else if (strcmp(path, "/target") == 0) {
 		ok = sendf(fd,
 			   "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n%s\r\n%s",

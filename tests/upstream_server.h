@@ -5,6 +5,11 @@
  * Routes (the path is matched without the query; HEAD is answered like GET
  * without the body):
  *   /target            200, body = the raw request target ("/target?a=1")
+ *   /close10           HTTP/1.0 200 without a length, body "until close\n",
+ *                      then the connection closes
+ *   /oneshot           200 "oneshot\n" with a length, then the server closes
+ *                      the (seemingly keep-alive) connection
+ *   /garbage           an invalid status line
  *   /big?bytes=N       N bytes of "abc...z" repeated, generated on the fly;
  *                      &chunked=1 sends them chunked
  *   /chunked           200 chunked: "hello " "chunked " "world\n"
