@@ -1410,10 +1410,14 @@ int e2e_har_load(const char *path, struct e2e_har **out)
 	hr.h = e2e_xcalloc(1, sizeof(*hr.h));
 	entry_reset(&hr.e);
 
-	/* A UTF-8 byte order mark may precede the text. */
+	/* A UTF-8 byte order mark may precede the text. Read it byte by byte:
+	 * a pipe can deliver it across reads. 0xef starts no JSON value. */
 	if (jr_peek(r) == 0xef) {
-		if (r->len - r->pos >= 3 && r->buf[r->pos + 1] == 0xbb && r->buf[r->pos + 2] == 0xbf)
-			r->pos += 3;
+		r->pos++;
+		if (jr_getc(r) != 0xbb || jr_getc(r) != 0xbf) {
+			rc = jr_syntax_at(r, 0, "expected a value");
+			goto out;
+		}
 	}
 	c = jr_ws(r);
 	if (c < 0) {
