@@ -1,11 +1,14 @@
-/* upstream.h - the proxy's HTTP client to the target: libcurl's multi
- * interface driven from the proxy's own epoll loop, with pooled keep-alive
- * connections and reused easy handles. Used only by proxy.c; the only
+/* upstream.h - the proxy's HTTP/1.1 client to the target. libcurl makes
+ * every upstream connection (DNS, TCP, TLS or not, --insecure) on a multi
+ * handle driven from the proxy's own epoll loop and carries the bytes of
+ * https ones; the connections are pooled (keep-alive) and the request and
+ * response framing is done in upstream.c. Used only by proxy.c; the only
  * module that includes <curl/curl.h>.
  *
  * Everything here runs on the proxy's event-loop thread. Callbacks are
- * called from inside e2e_upstream_event() / e2e_upstream_run(); they must
- * not call e2e_upstream_release() on their own transfer. */
+ * called from inside e2e_upstream_start(), e2e_upstream_event() and
+ * e2e_upstream_run(); they must not call e2e_upstream_release() on their
+ * own transfer. */
 #ifndef E2E_UPSTREAM_H
 #define E2E_UPSTREAM_H
 

@@ -127,6 +127,8 @@ struct resp {
 
 /* fetch() aborts a transfer after this many body bytes (0 = never). */
 static size_t g_abort_after;
+/* fetch() leaves curl's "Expect: 100-continue" on for uploads. */
+static bool g_expect;
 
 static size_t grow_add(char **p, size_t *len, const char *data, size_t n)
 {
@@ -213,7 +215,8 @@ static void fetch(CURL *e, const char *method, const char *url, const char *body
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 		if (chunked)
 			h = curl_slist_append(h, "Transfer-Encoding: chunked");
-		h = curl_slist_append(h, "Expect:");
+		if (!g_expect)
+			h = curl_slist_append(h, "Expect:");
 	} else if (strcmp(method, "GET") != 0) {
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
 	}
@@ -437,10 +440,15 @@ START_TEST(test_uploads)
 		const char *path;
 		size_t len;
 		bool chunked;
+		bool expect; /* let curl send "Expect: 100-continue" */
 	} cases[] = {
-		{ "POST", "/echo", 100000, false }, { "PUT", "/echo", 300001, true },
-		{ "POST", "/sum", 5u << 20, true }, { "PATCH", "/sum", 3u << 20, false },
-		{ "POST", "/echo", 0, false },
+		{ "POST", "/echo", 100000, false, false },
+		{ "PUT", "/echo", 300001, true, false },
+		{ "POST", "/sum", 5u << 20, true, false },
+		{ "PATCH", "/sum", 3u << 20, false, false },
+		{ "POST", "/echo", 0, false, false },
+		{ "PUT", "/sum", 2u << 20, false, true },
+		{ "POST", "/echo", 900000, true, true },
 	};
 	const size_t ncases = sizeof(cases) / sizeof(cases[0]);
 	struct fx f;
@@ -454,7 +462,9 @@ START_TEST(test_uploads)
 		uint32_t sum = tus_checksum(TUS_CHECKSUM_INIT, data, cases[i].len);
 
 		snprintf(url, sizeof(url), "%s%s", f.url, cases[i].path);
+		g_expect = cases[i].expect;
 		fetch(e, cases[i].method, url, data, cases[i].len, cases[i].chunked, NULL, &r);
+		g_expect = false;
 		ck_assert_msg(r.rc == CURLE_OK, "case %zu: %s", i, curl_easy_strerror(r.rc));
 		ck_assert_int_eq(r.status, 200);
 		if (strcmp(cases[i].path, "/echo") == 0) {

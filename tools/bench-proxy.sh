@@ -30,6 +30,10 @@ for t in nginx wrk curl taskset; do
   command -v "$t" >/dev/null || { echo "bench-proxy: missing tool: $t" >&2; exit 2; }
 done
 UP=$BASE; PX=$((BASE + 1))
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for p in $UP $PX; do
+  ! port_open "$p" || { echo "bench-proxy: port $p on 127.0.0.1 is in use (-p BASE)" >&2; exit 2; }
+done
 T=$(mktemp -d /tmp/bench-proxy.XXXXXX)
 PIDS=()
 cleanup() {
@@ -41,6 +45,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 pin() { if [[ $PIN == none ]]; then "$@"; else taskset -c "$PIN" "$@"; fi; }
+# starts CMD in the background and remembers ITS pid (taskset execs it)
+start_bg() { # LOG CMD...
+  local log=$1; shift
+  if [[ $PIN == none ]]; then "$@" >"$log" 2>&1 & else taskset -c "$PIN" "$@" >"$log" 2>&1 & fi
+  PIDS+=($!)
+}
 wait_http() { # URL
   for _ in $(seq 100); do curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0; sleep 0.05; done
   return 1
@@ -73,15 +83,14 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.status + e.timeout))
 end
 EOF
-pin nginx -c "$T/nginx.conf" -p "$T/" >"$T/nginx.log" 2>&1 &
-PIDS+=($!)
+start_bg "$T/nginx.log" nginx -c "$T/nginx.conf" -p "$T/"
 cmd=${TMPL//\{PORT\}/$PX}
 cmd=${cmd//\{TARGET\}/http://127.0.0.1:$UP}
 echo "candidate: $cmd" >&2
-pin bash -c "exec $cmd" >"$T/cand.log" 2>&1 &
-PIDS+=($!)
+start_bg "$T/cand.log" bash -c "exec $cmd"
 wait_http "http://127.0.0.1:$UP/" || { echo "bench-proxy: upstream nginx did not start" >&2; cat "$T/nginx.err" >&2; exit 1; }
-wait_http "http://127.0.0.1:$PX/" || { echo "bench-proxy: candidate does not forward" >&2; cat "$T/cand.log" >&2; exit 1; }
+wait_http "http://127.0.0.1:$PX/" && kill -0 "${PIDS[1]}" 2>/dev/null ||
+  { echo "bench-proxy: candidate does not forward" >&2; cat "$T/cand.log" >&2; exit 1; }
 
 run() { # CONNS URL -> "rps p50 p99 errors"
   local t=2; (( $1 < 2 )) && t=1
@@ -104,7 +113,7 @@ for c in $CONNS; do
   done
 done
 kill -TERM "${PIDS[1]}" 2>/dev/null; wait "${PIDS[1]}" 2>/dev/null
-tail -n 3 "$T/cand.log" | grep -E 'requests=|recorded' || true
+grep -E 'requests=' "$T/cand.log" || true
 awk '
   function med(s,   n, a, i, j, t) { n = split(s, a, " "); for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j+1] = a[j]; a[j+1] = t } return n % 2 ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2 }
   { k = $1 " " $2; rps[k] = rps[k] " " $3; p50[k] = p50[k] " " $4; p99[k] = p99[k] " " $5; err += ($6 < 0 ? 1000000 : $6); cs[$1] = 1 }
