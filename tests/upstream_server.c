@@ -621,22 +621,22 @@ char *tus_last_header(struct tus *s, const char *name)
 	return r;
 }
 
-unsigned long tus_requests(struct tus *s)
+static unsigned long locked_read(struct tus *s, const unsigned long *counter)
 {
 	unsigned long n;
 
 	pthread_mutex_lock(&s->mu);
-	n = s->requests;
+	n = *counter;
 	pthread_mutex_unlock(&s->mu);
 	return n;
 }
 
+unsigned long tus_requests(struct tus *s)
+{
+	return locked_read(s, &s->requests);
+}
+
 unsigned long tus_connections(struct tus *s)
 {
-	unsigned long n;
-
-	pthread_mutex_lock(&s->mu);
-	n = s->connections;
-	pthread_mutex_unlock(&s->mu);
-	return n;
+	return locked_read(s, &s->connections);
 }
