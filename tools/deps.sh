@@ -6,7 +6,7 @@ PKGS=(
   build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libcurl4-openssl-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev check
   scdoc mandoc zsh fish bash-completion curl python3 sqlite3 jq valgrind
-  nginx-light wrk util-linux openssl
+  nginx-light wrk util-linux openssl libxml2-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do
