@@ -312,6 +312,8 @@ static int close_cb(void *clientp, curl_socket_t s)
 
 	if (st->reg)
 		epoll_ctl(up->epfd, EPOLL_CTL_DEL, s, NULL);
+	if (st->conn) /* not by conn_close(): the next I/O on it fails cleanly */
+		st->conn->fd = -1;
 	memset(st, 0, sizeof(*st));
 	return close(s);
 }
@@ -945,6 +947,17 @@ static void connected(struct conn *c, CURLcode rc)
 	if (rc == CURLE_OK && curl_easy_getinfo(c->easy, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
 	    fd != CURL_SOCKET_BAD) {
 		struct sock_state *st = sock_at(c->up, fd);
+		char byte;
+		size_t n = 0;
+		/* One curl_easy_recv() attaches the connection to its handle
+		 * again: curl then counts it in use and never prunes it as an
+		 * idle one (which it would, with response bytes waiting, while
+		 * plain http reads the socket directly). Nothing can be there
+		 * yet, so anything but "again" means the connection is bad. */
+		if (curl_easy_recv(c->easy, &byte, 1, &n) != CURLE_AGAIN) {
+			rc = CURLE_RECV_ERROR;
+			goto bad;
+		}
 		c->fd = fd;
 		st->conn = c;
 		st->want = 0;
@@ -955,6 +968,7 @@ static void connected(struct conn *c, CURLcode rc)
 		begin_send(x);
 		return;
 	}
+bad:
 	if (x) {
 		c->x = NULL;
 		x->c = NULL;

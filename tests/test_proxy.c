@@ -1025,6 +1025,71 @@ START_TEST(test_client_abort)
 }
 END_TEST
 
+struct bg {
+	struct fx *f;
+	const char *path;
+	struct resp r;
+};
+
+struct slow_get {
+	struct fx *f;
+	struct resp r;
+};
+
+static void *slow_get_main(void *arg)
+{
+	struct slow_get *g = arg;
+	CURL *e = curl_easy_init();
+	char url[128];
+
+	snprintf(url, sizeof(url), "%s/big?bytes=%u", g->f->url, 6000000u);
+	curl_easy_setopt(e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)2000000);
+	fetch(e, "GET", url, NULL, 0, false, NULL, &g->r);
+	curl_easy_cleanup(e);
+	return NULL;
+}
+
+static void *bg_get(void *arg);
+
+/* A slow client keeps its upstream connection paused with bytes waiting
+ * in it for seconds while new upstream connections are opened (curl checks
+ * its idle connections then): the download still arrives whole. */
+START_TEST(test_slow_client_while_connecting)
+{
+	struct fx f;
+	struct slow_get g;
+	pthread_t tg;
+
+	fx_start(&f, NULL, 0, false);
+	tus_set_delay(f.up, "/slow", 200);
+	g = (struct slow_get){ .f = &f };
+	pthread_create(&tg, NULL, slow_get_main, &g);
+	for (int wave = 2; wave <= 4; wave++) {
+		struct bg b[4];
+		pthread_t t[4];
+		usleep(1100000);
+		for (int i = 0; i < wave; i++) {
+			b[i] = (struct bg){ .f = &f, .path = "/slow" };
+			pthread_create(&t[i], NULL, bg_get, &b[i]);
+		}
+		for (int i = 0; i < wave; i++) {
+			pthread_join(t[i], NULL);
+			ck_assert_int_eq(b[i].r.status, 200);
+			resp_free(&b[i].r);
+		}
+	}
+	pthread_join(tg, NULL);
+	ck_assert_msg(g.r.rc == CURLE_OK, "%s", curl_easy_strerror(g.r.rc));
+	ck_assert_uint_eq(g.r.len, 6000000);
+	resp_free(&g.r);
+	fx_stop_proxy(&f, 1000000000ull);
+	ck_assert_uint_eq(f.c.n, 1 + 2 + 3 + 4);
+	for (size_t i = 0; i < f.c.n; i++)
+		ck_assert_uint_eq(f.c.v[i].s.error, E2E_EK_NONE);
+	fx_finish(&f);
+}
+END_TEST
+
 struct worker {
 	struct fx *f;
 	int id, n;
@@ -1086,12 +1151,6 @@ START_TEST(test_concurrent_clients_lose_nothing)
 	fx_finish(&f);
 }
 END_TEST
-
-struct bg {
-	struct fx *f;
-	const char *path;
-	struct resp r;
-};
 
 static void *bg_get(void *arg)
 {
@@ -1257,6 +1316,7 @@ static Suite *proxy_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_big_response_bounded_memory);
 	tcase_add_test(tc, test_concurrent_clients_lose_nothing);
+	tcase_add_test(tc, test_slow_client_while_connecting);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stop");
