@@ -453,6 +453,10 @@ int e2e_hist_decode(const char *s, struct e2e_hist **out)
 		rc = bad(&r, "min or max outside the first or last bucket");
 		goto out;
 	}
+	if (h->count == 1 && min != max) {
+		rc = bad(&r, "min and max differ with a single value");
+		goto out;
+	}
 	lo = min * (double)h->count * (1 - 1e-6);
 	hi = max * (double)h->count * (1 + 1e-6);
 	if (sum < lo || sum > hi) {
