@@ -1,5 +1,7 @@
 /* cmd_perf_profile.c - `e2e perf-profile`: capture a run (proxy or HAR
  * import), store it, report it, and optionally set or gate a baseline. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +107,18 @@ static bool valid_env_name(const char *s)
 		      (*s >= '0' && *s <= '9')))
 			return false;
 	return true;
+}
+
+static bool is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strcmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
 static int on_option(void *ctx, int id, const char *v)
@@ -421,7 +435,8 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		goto out;
 	atomic_store(&c.proxy, proxy);
 	url = proxy_url(o, e2e_proxy_port(proxy));
-	if (!o->c.quiet) {
+	/* session mode always says where it listens: it is how the user finds the port */
+	if (!o->c.quiet || !o->ncmd) {
 		char label[32] = "unrecorded run";
 		if (st)
 			snprintf(label, sizeof(label), "run %lld", (long long)run.id);
@@ -494,8 +509,7 @@ int cmd_perf_profile(int argc, char **argv)
 		print_help();
 		return E2E_EXIT_OK;
 	}
-	if (o.listen_given && strcmp(o.listen_host, "127.0.0.1") != 0 && strcmp(o.listen_host, "::1") != 0 &&
-	    strcmp(o.listen_host, "localhost") != 0)
+	if (o.listen_given && !is_loopback(o.listen_host))
 		e2e_cmd_fail(
 			CMD,
 			"warning: listening on '%s', not loopback: anyone who can reach it can use the proxy",
