@@ -153,6 +153,99 @@ void e2e_rules_destroy(struct e2e_rules *r)
 	free(r);
 }
 
+/* glibc's regcomp copies a repeated subexpression once per repetition
+ * ("(a{100}){100}" is 10,000 copies, each '+' of "a++++" doubles), so a
+ * short regex can take gigabytes. A regex whose size with repetitions
+ * expanded passes a limit endpoint patterns stay far below is refused. */
+#define REGEX_MAX_SIZE 10000
+
+/* An interval "{n}", "{n,}", "{n,m}" or "{,m}" at p: sets the copies
+ * regcomp makes of the repeated item and *end to its '}'. */
+static bool regex_interval(const char *p, double *copies, const char **end)
+{
+	const char *q = p + 1;
+	double lo = 0, hi;
+	char *e;
+
+	if (*q >= '0' && *q <= '9') {
+		lo = (double)strtoul(q, &e, 10);
+		q = e;
+	} else if (*q != ',') {
+		return false;
+	}
+	hi = lo;
+	if (*q == ',') {
+		hi = lo + 1; /* "{n,}": n copies and a starred one */
+		if (*++q >= '0' && *q <= '9') {
+			hi = (double)strtoul(q, &e, 10);
+			q = e;
+		}
+	}
+	if (*q != '}')
+		return false;
+	*copies = hi > 1 ? hi : 1;
+	*end = q;
+	return true;
+}
+
+static bool regex_too_big(const char *re)
+{
+	double size[64] = { 0 }, last = 0; /* per open group; the last item */
+	int depth = 0;
+
+	for (const char *p = re; *p; p++) {
+		double copies = 1;
+
+		if (*p == '(') {
+			if (++depth == 64)
+				return true;
+			size[depth] = last = 0;
+			continue;
+		}
+		if (*p == ')' && depth > 0) {
+			last = size[depth--];
+			size[depth] += last;
+			if (size[depth] > REGEX_MAX_SIZE)
+				return true;
+			continue;
+		}
+		if (*p == '*' || *p == '?' || *p == '|')
+			continue;
+		if (*p == '+') {
+			copies = 2;
+		} else if (!(*p == '{' && regex_interval(p, &copies, &p))) {
+			/* one item: a character, an escape or a bracket expression */
+			if (*p == '\\' && p[1]) {
+				p++;
+			} else if (*p == '[') {
+				p += p[1] == '^' ? 2 : 1;
+				if (*p == ']')
+					p++;
+				for (; *p && *p != ']'; p++) {
+					char close[3] = { p[1], ']', '\0' };
+					const char *c;
+
+					if (*p != '[' || (p[1] != ':' && p[1] != '.' && p[1] != '='))
+						continue;
+					if ((c = strstr(p + 2, close)) == NULL)
+						return false; /* regcomp rejects it */
+					p = c + 1; /* "[:alpha:]" ends at this ']' */
+				}
+				if (!*p)
+					return false;
+			}
+			size[depth] += 1;
+			last = 1;
+			continue;
+		}
+		size[depth] += last * (copies - 1);
+		last *= copies;
+		if (size[depth] > REGEX_MAX_SIZE)
+			return true;
+	}
+	return size[depth] > REGEX_MAX_SIZE;
+}
+
 /* Compiles one pattern; where is the JSON path for messages. */
 static int pattern_init(struct e2e_pattern *p, const char *text, const char *name, const char *where)
 {
@@ -160,7 +253,15 @@ static int pattern_init(struct e2e_pattern *p, const char *text, const char *nam
 	if (!text[0])
 		return e2e_error(E2E_ERR_INPUT, "'%s': %s: empty pattern", name, where);
 	if (strncmp(text, "re:", 3) == 0) {
-		int rc = regcomp(&p->re, text + 3, REG_EXTENDED | REG_NOSUB);
+		int rc;
+
+		if (regex_too_big(text + 3))
+			return e2e_error(
+				E2E_ERR_INPUT,
+				"'%s': %s: regex '%s' is too large once its repetitions are expanded "
+				"(more than %d elements)",
+				name, where, text + 3, REGEX_MAX_SIZE);
+		rc = regcomp(&p->re, text + 3, REG_EXTENDED | REG_NOSUB);
 
 		if (rc != 0) {
 			char msg[128];
