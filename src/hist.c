@@ -356,7 +356,7 @@ static int get_double(struct reader *r, const char *name, double limit, double *
 		return e2e_error(E2E_ERR_INPUT, "invalid histogram: bad %s at character %zu", name,
 				 r->pos + 1);
 	r->pos += len + 1;
-	*out = v;
+	*out = v == 0 ? 0 : v; /* "-0" reads as 0, as every histogram holds it */
 	return 0;
 }
 
