@@ -1,1 +1,405 @@
-/* advice.c - not written yet */
+/* advice.c - recommendations that fire from evidence and cite it. */
+#include "advice.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "buf.h"
+#include "gate.h"
+#include "hist.h"
+#include "report.h"
+#include "banned.h"
+
+/* Evidence thresholds (documented in e2e-perf-report(1), THE GATE). */
+#define CALLS_RATIO 1.5
+#define CALLS_MIN_EXTRA 5.0
+#define BYTES_RATIO 1.5
+#define BYTES_MIN_EXTRA 1024.0
+#define WARMUP_RATIO 2.0
+#define GROWTH_RATIO 1.3
+#define MIN_DELTA_MS 1.0
+#define SHAPE_BODY 1.15 /* p25..p75 moved by >= 15 %: the whole distribution */
+#define SHAPE_STILL 1.10 /* body moved by < 10 % ... */
+#define SHAPE_TAIL 1.25 /* ... while p99 moved >= 25 % more: the tail only */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+double *e2e_advice_latencies(const struct e2e_endpoint_report *e, bool sorted)
+{
+	double *v = e2e_xmalloc((e->nsamples ? e->nsamples : 1) * sizeof(*v));
+
+	for (size_t i = 0; i < e->nsamples; i++)
+		v[i] = (double)e2e_sample_latency_us(&e->samples[i]) / 1000.0;
+	if (sorted)
+		qsort(v, e->nsamples, sizeof(*v), cmp_double);
+	return v;
+}
+
+double e2e_advice_quantile_sorted(const double *sorted, size_t n, double q)
+{
+	double h, lo;
+	size_t i;
+
+	if (!n)
+		return NAN;
+	h = (double)(n - 1) * (q < 0 ? 0 : q > 1 ? 1 : q);
+	lo = floor(h);
+	i = (size_t)lo;
+	if (i + 1 >= n)
+		return sorted[n - 1];
+	return sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i]);
+}
+
+static double median_of(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return e2e_advice_quantile_sorted(v, n, 0.5);
+}
+
+static void pct(struct e2e_buf *b, double ratio)
+{
+	double p = 100 * (ratio - 1);
+
+	e2e_buf_printf(b, fabs(p) < 9.95 ? "%+.1f %%" : "%+.0f %%", p);
+}
+
+static void ms(struct e2e_buf *b, double v)
+{
+	e2e_buf_printf(b, v >= 100 ? "%.0f ms" : v >= 10 ? "%.1f ms" : "%.2f ms", v);
+}
+
+static void bytes(struct e2e_buf *b, double v)
+{
+	if (v >= 1024 * 1024)
+		e2e_buf_printf(b, "%.1f MiB", v / (1024 * 1024));
+	else if (v >= 1024)
+		e2e_buf_printf(b, "%.1f KiB", v / 1024);
+	else
+		e2e_buf_printf(b, "%.0f B", v);
+}
+
+static bool flagged(const struct e2e_endpoint_cmp *ec)
+{
+	return ec->verdict == E2E_VERDICT_REGRESSION || ec->verdict == E2E_VERDICT_INCONCLUSIVE ||
+	       ec->breach != E2E_SEVERITY_NONE;
+}
+
+static bool latency_flagged(const struct e2e_endpoint_cmp *ec)
+{
+	for (int m = E2E_METRIC_P50; m <= E2E_METRIC_MEAN; m++)
+		if (ec->metrics[m].verdict == E2E_VERDICT_REGRESSION ||
+		    (ec->metrics[m].verdict == E2E_VERDICT_INCONCLUSIVE && ec->metrics[m].reason &&
+		     strcmp(ec->metrics[m].reason, "change within noise") == 0))
+			return true;
+	return false;
+}
+
+static void environment(const struct e2e_report *cur, const struct e2e_gate_result *g,
+			struct e2e_gate_result *out)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+	double f = g->environment_factor;
+
+	(void)cur;
+	e2e_buf_printf(&b, "%zu of %zu endpoints moved together (p50 x%.2f, %s): ", g->env_agree,
+		       g->env_endpoints, f, f > 1 ? "slower" : "faster");
+	e2e_buf_puts(&b, "the machine changed, not the code (another runner class, CPU throttling, noisy "
+			 "neighbours); each endpoint was judged after removing the shift");
+	if (g->host_mismatch)
+		e2e_buf_puts(&b, "; the host also differs from the baseline's");
+	e2e_buf_puts(
+		&b,
+		". Pin the runner class, or rebuild the baseline on this runner (--set-baseline --repeat 5)");
+	e2e_gate_add_advice(out, "environment", NULL, b.data);
+	e2e_buf_finish(&b);
+}
+
+/* Where did the distribution move: the body (p25..p75) or the tail? */
+static void shape(const struct e2e_endpoint_report *e, const struct e2e_baseline_endpoint *be,
+		  const struct e2e_endpoint_cmp *ec, struct e2e_gate_result *g)
+{
+	static const double qs[] = { 0.25, 0.50, 0.75, 0.90, 0.99 };
+	double r[5], body[3], env = ec->metrics[E2E_METRIC_P50].env_factor, b, tail;
+	double *sorted;
+	struct e2e_buf m = E2E_BUF_INIT;
+
+	if (e->nsamples < 20 || be->count < 20 || !(env > 0))
+		return;
+	sorted = e2e_advice_latencies(e, true);
+	for (int i = 0; i < 5; i++) {
+		double base = e2e_hist_quantile(be->hist, qs[i]) / 1000.0,
+		       now = e2e_advice_quantile_sorted(sorted, e->nsamples, qs[i]);
+
+		r[i] = base > 0 ? now / base / env : NAN;
+	}
+	free(sorted);
+	for (int i = 0; i < 3; i++)
+		body[i] = r[i];
+	b = median_of(body, 3);
+	tail = r[4];
+	if (!(b > 0) || !(tail > 0))
+		return;
+	if (b >= SHAPE_BODY) {
+		e2e_buf_puts(&m, "whole distribution shifted: p25 ");
+		pct(&m, r[0]);
+		e2e_buf_puts(&m, ", p50 ");
+		pct(&m, r[1]);
+		e2e_buf_puts(&m, ", p75 ");
+		pct(&m, r[2]);
+		e2e_buf_puts(&m, ", p99 ");
+		pct(&m, r[4]);
+		if (tail >= b * SHAPE_TAIL)
+			e2e_buf_puts(&m, " (the tail grew even more)");
+		e2e_buf_puts(&m,
+			     ": every request does more work (a new query or call, heavier serialisation, a "
+			     "missing index, a cache that stopped hitting); profile a typical request");
+		e2e_gate_add_advice(g, "whole_distribution", e->key, m.data);
+	} else if (b < SHAPE_STILL && tail >= SHAPE_TAIL) {
+		e2e_buf_puts(&m, "tail only: p50 ");
+		pct(&m, r[1]);
+		e2e_buf_puts(&m, ", p90 ");
+		pct(&m, r[3]);
+		e2e_buf_puts(&m, ", p99 ");
+		pct(&m, r[4]);
+		e2e_buf_puts(
+			&m,
+			": most requests are unchanged and a few got much slower (lock or pool contention, "
+			"GC pauses, timeouts and retries, a slow dependency on some code paths)");
+		e2e_gate_add_advice(g, "tail_only", e->key, m.data);
+	}
+	e2e_buf_finish(&m);
+}
+
+static void calls_and_bytes(const struct e2e_report *cur, const struct e2e_endpoint_report *e,
+			    const struct e2e_baseline *b, const struct e2e_baseline_endpoint *be,
+			    struct e2e_gate_result *g)
+{
+	double now = (double)e->count / (double)(cur->nruns ? cur->nruns : 1);
+	double before = (double)be->count / (double)(b->nsources ? b->nsources : 1);
+	struct e2e_buf m = E2E_BUF_INIT;
+
+	if (before > 0 && now >= CALLS_RATIO * before && now - before >= CALLS_MIN_EXTRA) {
+		e2e_buf_printf(
+			&m,
+			"%.0f calls per run vs %.0f in the baseline (x%.1f): an N+1 pattern (a call per "
+			"item in a loop), a retry loop, or a client that no longer caches; check who calls "
+			"it",
+			now, before, now / before);
+		if (e->errors > be->errors)
+			e2e_buf_printf(&m,
+				       " (errors rose too: %" PRIu64 " vs %" PRIu64 ", retries are likely)",
+				       e->errors, be->errors);
+		e2e_gate_add_advice(g, "more_calls", e->key, m.data);
+	}
+	if (be->mean_resp_bytes >= 0 && e->mean_resp_bytes >= BYTES_RATIO * be->mean_resp_bytes &&
+	    e->mean_resp_bytes - be->mean_resp_bytes >= BYTES_MIN_EXTRA) {
+		e2e_buf_reset(&m);
+		e2e_buf_puts(&m, "responses grew from ");
+		bytes(&m, be->mean_resp_bytes);
+		e2e_buf_puts(&m, " to ");
+		bytes(&m, e->mean_resp_bytes);
+		if (be->mean_resp_bytes > 0)
+			e2e_buf_printf(&m, " on average (x%.1f)", e->mean_resp_bytes / be->mean_resp_bytes);
+		else
+			e2e_buf_puts(&m, " on average");
+		e2e_buf_puts(
+			&m, ": a missing page size or field filter, an eager-loaded relation, or compression "
+			    "turned off; transfer and serialisation time grow with size");
+		e2e_gate_add_advice(g, "larger_responses", e->key, m.data);
+	}
+	e2e_buf_finish(&m);
+}
+
+static bool base_has_status(const struct e2e_baseline_endpoint *be, uint16_t status)
+{
+	for (size_t i = 0; i < be->nstatuses; i++)
+		if (be->statuses[i].status == status && be->statuses[i].count)
+			return true;
+	return false;
+}
+
+static void new_errors(const struct e2e_endpoint_report *e, const struct e2e_baseline_endpoint *be,
+		       struct e2e_gate_result *g)
+{
+	struct e2e_buf m = E2E_BUF_INIT;
+	const char *sep = "new error statuses: ";
+
+	for (size_t i = 0; i < e->nstatuses; i++) {
+		uint16_t st = e->statuses[i].status;
+
+		if ((st != 0 && st < 400) || !e->statuses[i].count || base_has_status(be, st))
+			continue;
+		e2e_buf_puts(&m, sep);
+		if (st == 0)
+			e2e_buf_puts(&m, "no response");
+		else
+			e2e_buf_printf(&m, "%u", (unsigned)st);
+		e2e_buf_printf(&m, " x%" PRIu64 " (%.1f %%)", e->statuses[i].count,
+			       100.0 * (double)e->statuses[i].count / (double)e->count);
+		sep = ", ";
+	}
+	if (m.len)
+		sep = "; new error kinds: ";
+	else
+		sep = "new error kinds: ";
+	for (int k = 1; k < E2E_EK__COUNT; k++) {
+		if (!e->error_kinds[k] || be->error_kinds[k])
+			continue;
+		e2e_buf_printf(&m, "%s%s x%" PRIu64, sep, e2e_error_kind_name(k), e->error_kinds[k]);
+		sep = ", ";
+	}
+	if (m.len) {
+		e2e_buf_printf(&m,
+			       " (the baseline had none of these in %" PRIu64
+			       " requests): read the service log "
+			       "for these requests; a new failure mode, not noise",
+			       be->count);
+		e2e_gate_add_advice(g, "new_errors", e->key, m.data);
+	}
+	e2e_buf_finish(&m);
+}
+
+/* Splits the endpoint's samples into its runs (recording order). */
+struct segment {
+	size_t start, n;
+};
+
+static size_t run_segments(const struct e2e_endpoint_report *e, struct segment **out)
+{
+	struct segment *s = e2e_xmalloc((e->nsamples ? e->nsamples : 1) * sizeof(*s));
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->nsamples; i++) {
+		if (i == 0 || (e->sample_run && e->sample_run[i] != e->sample_run[i - 1])) {
+			s[n].start = i;
+			s[n++].n = 0;
+		}
+		s[n - 1].n++;
+	}
+	*out = s;
+	return n;
+}
+
+/* Slow first requests, and latency growing during the run. */
+static void over_time(const struct e2e_endpoint_report *e, struct e2e_gate_result *g)
+{
+	double *lat = e2e_advice_latencies(e, false);
+	double *first = e2e_xmalloc((e->nsamples ? e->nsamples : 1) * sizeof(*first));
+	double *rest = e2e_xmalloc((e->nsamples ? e->nsamples : 1) * sizeof(*rest));
+	double *early = e2e_xmalloc((e->nsamples ? e->nsamples : 1) * sizeof(*early));
+	double *late = e2e_xmalloc((e->nsamples ? e->nsamples : 1) * sizeof(*late));
+	size_t nf = 0, nr = 0, ne = 0, nl = 0, w = 0;
+	struct segment *seg;
+	size_t nseg = run_segments(e, &seg);
+	struct e2e_buf m = E2E_BUF_INIT;
+
+	for (size_t s = 0; s < nseg; s++) {
+		size_t n = seg[s].n, third;
+		const double *v = lat + seg[s].start;
+
+		if (n < 20)
+			continue;
+		w = n / 20 < 3 ? 3 : n / 20 > 10 ? 10 : n / 20;
+		for (size_t i = 0; i < n; i++) {
+			if (i < w)
+				first[nf++] = v[i];
+			else
+				rest[nr++] = v[i];
+		}
+		if (n - w < 30)
+			continue;
+		third = (n - w) / 3;
+		for (size_t i = 0; i < third; i++) {
+			early[ne++] = v[w + i];
+			late[nl++] = v[n - third + i];
+		}
+	}
+	if (nf && nr) {
+		double a = median_of(first, nf), b = median_of(rest, nr);
+
+		if (b > 0 && a >= WARMUP_RATIO * b && a - b >= MIN_DELTA_MS) {
+			e2e_buf_printf(&m, "slow first requests: the first %zu of each run have a median of ",
+				       w);
+			ms(&m, a);
+			e2e_buf_puts(&m, " vs ");
+			ms(&m, b);
+			e2e_buf_printf(
+				&m,
+				" for the rest (x%.1f): warm-up (cold caches, JIT, connection pools); add a "
+				"warm-up step before the measured suite or keep the service warm",
+				a / b);
+			e2e_gate_add_advice(g, "warm_up", e->key, m.data);
+		}
+	}
+	if (ne && nl) {
+		double a = median_of(early, ne), b = median_of(late, nl);
+
+		if (a > 0 && b >= GROWTH_RATIO * a && b - a >= MIN_DELTA_MS) {
+			e2e_buf_reset(&m);
+			e2e_buf_puts(&m, "latency grows during the run: p50 ");
+			ms(&m, a);
+			e2e_buf_puts(&m, " in the first third, ");
+			ms(&m, b);
+			e2e_buf_printf(
+				&m,
+				" in the last (x%.1f): something accumulates (a leak, a table or queue "
+				"growing without an index, cache eviction); watch memory and data size",
+				b / a);
+			e2e_gate_add_advice(g, "growing", e->key, m.data);
+		}
+	}
+	e2e_buf_finish(&m);
+	free(seg);
+	free(lat);
+	free(first);
+	free(rest);
+	free(early);
+	free(late);
+}
+
+void e2e_advice_derive(const struct e2e_report *cur, const struct e2e_baseline *b, struct e2e_gate_result *g)
+{
+	if (g->environment_shift)
+		environment(cur, g, g);
+	for (size_t i = 0; i < g->nendpoints; i++) {
+		const struct e2e_endpoint_cmp *ec = &g->endpoints[i];
+		const struct e2e_endpoint_report *e = e2e_report_find(cur, ec->key);
+		const struct e2e_baseline_endpoint *be = b ? e2e_baseline_find(b, ec->key) : NULL;
+
+		if (!e)
+			continue;
+		if (be && latency_flagged(ec))
+			shape(e, be, ec, g);
+		if (be)
+			calls_and_bytes(cur, e, b, be, g);
+		if (be)
+			new_errors(e, be, g);
+		if (flagged(ec))
+			over_time(e, g);
+	}
+	/* rules only (no baseline): the breached endpoints still get the time checks */
+	if (!b) {
+		for (size_t i = 0; i < g->nfindings; i++) {
+			const struct e2e_endpoint_report *e;
+			bool seen = false;
+
+			if (!g->findings[i].endpoint || strcmp(g->findings[i].kind, "rule") != 0)
+				continue;
+			for (size_t j = 0; j < i; j++)
+				if (g->findings[j].endpoint &&
+				    strcmp(g->findings[j].endpoint, g->findings[i].endpoint) == 0)
+					seen = true;
+			e = e2e_report_find(cur, g->findings[i].endpoint);
+			if (e && !seen)
+				over_time(e, g);
+		}
+	}
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct e2e_buf;
 struct e2e_report;
 struct e2e_baseline;
 struct e2e_rules;
@@ -66,6 +67,15 @@ struct e2e_metric_cmp {
 	enum e2e_verdict verdict;
 	enum e2e_severity severity;
 	const char *reason; /* why inconclusive/pass, static text; NULL if none */
+	/* Added by the gate: the change it judged, after removing the
+	 * environment factor (== delta_pct when none was removed; for the
+	 * error rate the change in percentage points). ci_lo_pct/ci_hi_pct
+	 * bound this judged change (percentage points for the error rate). */
+	double judged_pct;
+	double env_factor; /* factor removed for this metric, 1 when none */
+	uint64_t n_needed; /* samples this metric needs on each side */
+	uint64_t n_baseline, n_current; /* requests on each side */
+	double threshold_pct; /* threshold applied (rules may override -t) */
 };
 
 struct e2e_endpoint_cmp {
@@ -75,6 +85,7 @@ struct e2e_endpoint_cmp {
 	uint64_t n_baseline; /* requests in the baseline (all source runs) */
 	uint64_t n_current;
 	struct e2e_metric_cmp metrics[E2E_METRIC__COUNT];
+	enum e2e_severity breach; /* worst rule breach of this endpoint, NONE if none */
 };
 
 /* A finding that is not a per-metric verdict: a rule breach, an
@@ -109,11 +120,34 @@ struct e2e_gate_result {
 	size_t baseline_runs;
 	double threshold_pct;
 	char *baseline_name; /* file name for display */
+	/* Added by the gate. */
+	size_t env_endpoints; /* endpoints the environment factor was estimated on */
+	size_t env_agree; /* of those, how many moved with it */
+	bool host_mismatch;
+	size_t comparisons; /* metric tests judged (the multiple-comparison family) */
 };
 
-/* Compares. Caller destroys. */
+/* Compares. baseline may be NULL when only rules are checked (no
+ * endpoint comparisons then). A rule that matches no endpoint of the
+ * current run or the baseline is E2E_ERR_INPUT naming the rule. The method
+ * is described in e2e-perf-report(1), THE GATE. Caller destroys. */
 int e2e_gate_compare(const struct e2e_report *current, const struct e2e_baseline *baseline,
 		     const struct e2e_gate_config *cfg, struct e2e_gate_result **out);
 void e2e_gate_result_destroy(struct e2e_gate_result *g);
+
+/* The one-line text of a metric's finding that every renderer uses:
+ * "GET /users/{id}: p95 142 ms -> 210 ms (+48 %, 95 % CI +31..+66 %)
+ * regression [warning]". No newline. endpoint may be NULL (no prefix). */
+void e2e_gate_format_metric(const struct e2e_metric_cmp *m, const char *endpoint, struct e2e_buf *out);
+
+/* The metric of an endpoint that decided its verdict (the regression with
+ * the largest judged change, else the most telling one); never NULL. */
+const struct e2e_metric_cmp *e2e_gate_endpoint_headline(const struct e2e_endpoint_cmp *e);
+
+/* Appends a finding / advice (strings copied; endpoint may be NULL). */
+void e2e_gate_add_finding(struct e2e_gate_result *g, const char *kind, const char *endpoint,
+			  enum e2e_severity severity, const char *message);
+void e2e_gate_add_advice(struct e2e_gate_result *g, const char *kind, const char *endpoint,
+			 const char *message);
 
 #endif

@@ -1,0 +1,581 @@
+/* Unit tests for gate.c: verdicts on synthetic runs built through the real
+ * report and baseline code, the environment shift, error rates, rules,
+ * --fail-on, and the one-line finding text every renderer uses. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "buf.h"
+#include "error.h"
+#include "gate.h"
+#include "gate_fixture.h"
+#include "rules.h"
+
+static const struct {
+	const char *key;
+	double median_ms, sigma;
+} eps[] = {
+	{ "GET /users/{id}", 20, 0.3 },	  { "GET /users", 35, 0.4 },	 { "POST /orders", 50, 0.3 },
+	{ "GET /orders/{id}", 15, 0.25 }, { "GET /products", 80, 0.35 }, { "GET /health", 0.4, 0.2 },
+};
+#define NEPS (sizeof(eps) / sizeof(eps[0]))
+
+/* What the current run does differently. */
+struct change {
+	double scale[NEPS]; /* 0 means 1 */
+	size_t count[NEPS]; /* 0 means the default; SIZE_MAX drops the endpoint */
+	size_t error_every[NEPS];
+	double runner; /* 0 means 1 */
+	bool extra; /* a new endpoint */
+	int cores; /* 0 means the baseline's 4 */
+};
+
+struct world {
+	struct fx f;
+	struct e2e_report *base_report, *cur;
+	struct e2e_baseline *base;
+	struct e2e_gate_result *g;
+};
+
+/* A baseline of k runs (runner factors within +-4 %) of n requests per
+ * endpoint, then one current run with the change. */
+static void make_world(struct world *w, size_t k, size_t n, const struct change *c)
+{
+	static const double runner[] = { 1.00, 1.04, 0.97, 1.02, 0.99, 1.01 };
+
+	memset(w, 0, sizeof(*w));
+	fx_init(&w->f);
+	for (size_t r = 0; r < k; r++) {
+		fx_run(&w->f, (int64_t)r + 1);
+		for (size_t e = 0; e < NEPS; e++)
+			fx_lognormal(&w->f, eps[e].key, n, eps[e].median_ms * runner[r % 6], eps[e].sigma, 0,
+				     1000);
+	}
+	w->base_report = fx_report(&w->f, 0, k);
+	ck_assert_int_eq(e2e_baseline_from_report(w->base_report, 1767312000000, "0.1.0", &w->base), 0);
+	w->base->name = e2e_xstrdup("baselines/shop.json");
+	fx_run(&w->f, 100);
+	if (c && c->cores)
+		w->f.runs[k].host_cores = c->cores;
+	for (size_t e = 0; e < NEPS; e++) {
+		size_t cnt = c && c->count[e] ? c->count[e] : n;
+		double scale = (c && c->scale[e] ? c->scale[e] : 1) * (c && c->runner ? c->runner : 1);
+
+		if (cnt == SIZE_MAX)
+			continue;
+		fx_lognormal(&w->f, eps[e].key, cnt, eps[e].median_ms * scale, eps[e].sigma,
+			     c ? c->error_every[e] : 0, 1000);
+	}
+	if (c && c->extra)
+		fx_lognormal(&w->f, "DELETE /orders/{id}", n, 10, 0.3, 0, 10);
+	w->cur = fx_report(&w->f, k, 1);
+}
+
+static void compare(struct world *w, double threshold, enum e2e_fail_on fail_on,
+		    const struct e2e_rules *rules)
+{
+	struct e2e_gate_config cfg = { threshold, 1.0, fail_on, rules };
+
+	ck_assert_msg(e2e_gate_compare(w->cur, w->base, &cfg, &w->g) == 0, "%s", e2e_error_message());
+}
+
+static void world_finish(struct world *w)
+{
+	e2e_gate_result_destroy(w->g);
+	e2e_baseline_destroy(w->base);
+	e2e_report_destroy(w->base_report);
+	e2e_report_destroy(w->cur);
+	fx_finish(&w->f);
+}
+
+static const struct e2e_endpoint_cmp *ep(const struct e2e_gate_result *g, const char *key)
+{
+	for (size_t i = 0; i < g->nendpoints; i++)
+		if (strcmp(g->endpoints[i].key, key) == 0)
+			return &g->endpoints[i];
+	ck_abort_msg("no comparison for '%s'", key);
+	return NULL;
+}
+
+static size_t count_verdict(const struct e2e_gate_result *g, enum e2e_verdict v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->nendpoints; i++)
+		n += g->endpoints[i].verdict == v;
+	return n;
+}
+
+static const struct e2e_finding *finding(const struct e2e_gate_result *g, const char *kind)
+{
+	for (size_t i = 0; i < g->nfindings; i++)
+		if (strcmp(g->findings[i].kind, kind) == 0)
+			return &g->findings[i];
+	return NULL;
+}
+
+START_TEST(test_unchanged_passes)
+{
+	struct world w;
+
+	make_world(&w, 5, 300, NULL);
+	compare(&w, 50, E2E_FAIL_ON_WARNING, NULL);
+	ck_assert_uint_eq(w.g->nendpoints, NEPS);
+	ck_assert_uint_eq(count_verdict(w.g, E2E_VERDICT_PASS), NEPS);
+	ck_assert_int_eq(w.g->overall, E2E_VERDICT_PASS);
+	ck_assert_int_eq(w.g->worst, E2E_SEVERITY_NONE);
+	ck_assert(!w.g->failed);
+	ck_assert(!w.g->environment_shift);
+	ck_assert(!w.g->single_run_baseline);
+	ck_assert(!w.g->host_mismatch);
+	ck_assert_uint_eq(w.g->baseline_runs, 5);
+	ck_assert_str_eq(w.g->baseline_name, "baselines/shop.json");
+	ck_assert_uint_eq(w.g->env_endpoints, NEPS);
+	ck_assert_uint_eq(w.g->nadvice, 0);
+	ck_assert_ptr_null(finding(w.g, "host_mismatch"));
+	for (size_t i = 0; i < NEPS; i++)
+		for (int m = 0; m < E2E_METRIC__COUNT; m++) {
+			const struct e2e_metric_cmp *mc = &w.g->endpoints[i].metrics[m];
+
+			ck_assert_int_eq(mc->metric, m);
+			ck_assert_msg(mc->verdict == E2E_VERDICT_PASS, "%s %s: %s", w.g->endpoints[i].key,
+				      e2e_metric_name(m), e2e_verdict_name(mc->verdict));
+			if (m != E2E_METRIC_ERROR_RATE)
+				ck_assert_msg(mc->ci_lo_pct < mc->judged_pct &&
+						      mc->judged_pct < mc->ci_hi_pct,
+					      "%s %s", w.g->endpoints[i].key, e2e_metric_name(m));
+		}
+	world_finish(&w);
+}
+END_TEST
+
+START_TEST(test_slower_endpoints)
+{
+	static const struct {
+		double scale, threshold;
+		enum e2e_severity want;
+		bool failed_on_critical;
+	} cases[] = {
+		{ 2.0, 50, E2E_SEVERITY_CRITICAL, true },
+		{ 1.6, 50, E2E_SEVERITY_WARNING, false },
+		{ 1.6, 25, E2E_SEVERITY_CRITICAL, true },
+		{ 1.3, 20, E2E_SEVERITY_WARNING, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct change c = { .scale = { [0] = cases[i].scale } };
+		struct world w;
+		const struct e2e_endpoint_cmp *e;
+
+		make_world(&w, 5, 300, &c);
+		compare(&w, cases[i].threshold, E2E_FAIL_ON_WARNING, NULL);
+		e = ep(w.g, "GET /users/{id}");
+		ck_assert_int_eq(e->verdict, E2E_VERDICT_REGRESSION);
+		ck_assert_msg(e->severity == cases[i].want, "case %zu: %s", i,
+			      e2e_severity_name(e->severity));
+		ck_assert_int_eq(e->metrics[E2E_METRIC_P50].verdict, E2E_VERDICT_REGRESSION);
+		ck_assert_int_eq(e->metrics[E2E_METRIC_MEAN].verdict, E2E_VERDICT_REGRESSION);
+		ck_assert_int_eq(e->metrics[E2E_METRIC_ERROR_RATE].verdict, E2E_VERDICT_PASS);
+		ck_assert_msg(e->metrics[E2E_METRIC_P50].ci_lo_pct > 0, "case %zu", i);
+		ck_assert_uint_eq(count_verdict(w.g, E2E_VERDICT_REGRESSION), 1);
+		ck_assert_str_eq(w.g->endpoints[0].key, "GET /users/{id}"); /* regressions first */
+		ck_assert_int_eq(w.g->overall, E2E_VERDICT_REGRESSION);
+		ck_assert_int_eq(w.g->worst, cases[i].want);
+		ck_assert(w.g->failed);
+		ck_assert(!w.g->environment_shift);
+		e2e_gate_result_destroy(w.g);
+		compare(&w, cases[i].threshold, E2E_FAIL_ON_CRITICAL, NULL);
+		ck_assert_int_eq(w.g->failed, cases[i].failed_on_critical);
+		e2e_gate_result_destroy(w.g);
+		compare(&w, cases[i].threshold, E2E_FAIL_ON_NEVER, NULL);
+		ck_assert(!w.g->failed);
+		world_finish(&w);
+	}
+}
+END_TEST
+
+START_TEST(test_floor_and_few_samples)
+{
+	/* GET /health: 0.4 ms x2 = +0.4 ms (p99 +0.64 ms), under the 1 ms floor;
+	 * GET /products: 20 requests, so p95 and p99 cannot be judged */
+	struct change c = { .scale = { [5] = 2 }, .count = { [4] = 20 } };
+	struct world w;
+	const struct e2e_endpoint_cmp *h, *p;
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	make_world(&w, 5, 300, &c);
+	compare(&w, 10, E2E_FAIL_ON_WARNING, NULL);
+	h = ep(w.g, "GET /health");
+	ck_assert_int_eq(h->metrics[E2E_METRIC_P50].verdict, E2E_VERDICT_PASS);
+	ck_assert_str_eq(h->metrics[E2E_METRIC_P50].reason, "below the absolute floor");
+	ck_assert_int_eq(h->verdict, E2E_VERDICT_PASS);
+	p = ep(w.g, "GET /products");
+	ck_assert_uint_eq(p->n_current, 20);
+	ck_assert_int_eq(p->metrics[E2E_METRIC_P50].verdict, E2E_VERDICT_PASS);
+	ck_assert_int_eq(p->metrics[E2E_METRIC_P95].verdict, E2E_VERDICT_INCONCLUSIVE);
+	ck_assert_str_eq(p->metrics[E2E_METRIC_P95].reason, "too few samples");
+	ck_assert_uint_eq(p->metrics[E2E_METRIC_P95].n_needed, 40);
+	ck_assert_int_eq(p->metrics[E2E_METRIC_P99].verdict, E2E_VERDICT_INCONCLUSIVE);
+	ck_assert_uint_eq(p->metrics[E2E_METRIC_P99].n_needed, 100);
+	ck_assert_int_eq(p->verdict, E2E_VERDICT_PASS); /* what could be judged passed */
+	e2e_gate_format_metric(&p->metrics[E2E_METRIC_P99], p->key, &line);
+	ck_assert_msg(strstr(line.data,
+			     ") inconclusive: too few samples (20 now, 1500 in the baseline; p99 needs 100)"),
+		      "%s", line.data);
+	e2e_buf_finish(&line);
+	world_finish(&w);
+}
+END_TEST
+
+START_TEST(test_environment_shift)
+{
+	struct change c = { .runner = 1.4 };
+	struct world w;
+	const struct e2e_finding *f;
+
+	make_world(&w, 5, 300, &c);
+	compare(&w, 20, E2E_FAIL_ON_WARNING, NULL);
+	ck_assert_uint_eq(count_verdict(w.g, E2E_VERDICT_REGRESSION), 0);
+	ck_assert(!w.g->failed);
+	ck_assert(w.g->environment_shift);
+	ck_assert_msg(w.g->environment_factor > 1.35 && w.g->environment_factor < 1.45, "%g",
+		      w.g->environment_factor);
+	ck_assert_uint_eq(w.g->env_endpoints, NEPS);
+	ck_assert_uint_eq(w.g->env_agree, NEPS);
+	f = finding(w.g, "environment_shift");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(f->severity, E2E_SEVERITY_NONE);
+	ck_assert_ptr_null(f->endpoint);
+	ck_assert_msg(
+		strncmp(f->message, "environment shift: 6 of 6 endpoints moved together, p50 x1.", 59) == 0,
+		"%s", f->message);
+	ck_assert_str_eq(w.g->advice[0].kind, "environment");
+	ck_assert(strncmp(w.g->advice[0].message, "6 of 6 endpoints moved together (p50 x1.", 40) == 0);
+	/* each metric's line names the raw change and the judged one */
+	for (size_t i = 0; i < w.g->nendpoints; i++) {
+		const struct e2e_metric_cmp *mc = &w.g->endpoints[i].metrics[E2E_METRIC_P50];
+
+		ck_assert(mc->delta_pct > 25);
+		ck_assert(fabs(mc->judged_pct) < 15);
+		ck_assert(mc->env_factor > 1.35);
+	}
+	world_finish(&w);
+
+	/* and a regression on top of it is still found */
+	c.scale[2] = 2.0;
+	make_world(&w, 5, 300, &c);
+	compare(&w, 50, E2E_FAIL_ON_WARNING, NULL);
+	ck_assert(w.g->environment_shift);
+	ck_assert_uint_eq(count_verdict(w.g, E2E_VERDICT_REGRESSION), 1);
+	ck_assert_int_eq(ep(w.g, "POST /orders")->verdict, E2E_VERDICT_REGRESSION);
+	world_finish(&w);
+}
+END_TEST
+
+START_TEST(test_new_missing_improved)
+{
+	struct change c = { .count = { [3] = SIZE_MAX }, .scale = { [1] = 0.4 }, .extra = true };
+	struct world w;
+	const struct e2e_endpoint_cmp *e;
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	make_world(&w, 5, 300, &c);
+	compare(&w, 50, E2E_FAIL_ON_WARNING, NULL);
+	ck_assert_uint_eq(w.g->nendpoints, NEPS + 1);
+	e = ep(w.g, "GET /orders/{id}");
+	ck_assert_int_eq(e->verdict, E2E_VERDICT_MISSING);
+	ck_assert_uint_eq(e->n_current, 0);
+	ck_assert_uint_eq(e->n_baseline, 1500);
+	e2e_gate_format_metric(&e->metrics[E2E_METRIC_P50], e->key, &line);
+	ck_assert_msg(strncmp(line.data, "GET /orders/{id}: missing endpoint (baseline p50 1", 50) == 0, "%s",
+		      line.data);
+	ck_assert_msg(strstr(line.data, " ms, 1500 requests) missing"), "%s", line.data);
+	e = ep(w.g, "DELETE /orders/{id}");
+	ck_assert_int_eq(e->verdict, E2E_VERDICT_NEW);
+	ck_assert_uint_eq(e->n_baseline, 0);
+	e = ep(w.g, "GET /users");
+	ck_assert_int_eq(e->verdict, E2E_VERDICT_IMPROVED);
+	ck_assert_int_eq(e->metrics[E2E_METRIC_P50].verdict, E2E_VERDICT_IMPROVED);
+	ck_assert(e->metrics[E2E_METRIC_P50].ci_hi_pct < 0);
+	ck_assert_int_eq(w.g->overall, E2E_VERDICT_IMPROVED);
+	ck_assert(!w.g->failed);
+	e2e_buf_finish(&line);
+	world_finish(&w);
+}
+END_TEST
+
+START_TEST(test_error_rate)
+{
+	/* 0 % -> 20 % on GET /users/{id}; 0 % -> 0.3 % (1 in 300) on POST
+	 * /orders stays under the 0.5 point floor */
+	struct change c = { .error_every = { [0] = 5, [2] = 300 } };
+	struct world w;
+	const struct e2e_metric_cmp *m;
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	make_world(&w, 5, 300, &c);
+	compare(&w, 50, E2E_FAIL_ON_WARNING, NULL);
+	m = &ep(w.g, "GET /users/{id}")->metrics[E2E_METRIC_ERROR_RATE];
+	ck_assert_int_eq(m->verdict, E2E_VERDICT_REGRESSION);
+	ck_assert_int_eq(m->severity, E2E_SEVERITY_CRITICAL);
+	ck_assert(m->baseline == 0);
+	ck_assert(fabs(m->current - 0.2) < 1e-12);
+	ck_assert(isnan(m->delta_pct));
+	ck_assert(fabs(m->judged_pct - 20) < 1e-9);
+	e2e_gate_format_metric(m, "GET /users/{id}", &line);
+	ck_assert_str_eq(line.data,
+			 "GET /users/{id}: error rate 0.0 % -> 20.0 % (+20.0 pp, 95 % CI +15.5..+24.5 pp) "
+			 "regression [critical]");
+	m = &ep(w.g, "POST /orders")->metrics[E2E_METRIC_ERROR_RATE];
+	ck_assert_int_eq(m->verdict, E2E_VERDICT_PASS);
+	ck_assert(w.g->failed);
+	e2e_buf_finish(&line);
+	world_finish(&w);
+}
+END_TEST
+
+START_TEST(test_single_run_and_host)
+{
+	struct change c = { .scale = { [0] = 2.0 }, .cores = 2 };
+	struct world w;
+	const struct e2e_finding *f;
+
+	make_world(&w, 1, 400, &c);
+	compare(&w, 50, E2E_FAIL_ON_WARNING, NULL);
+	ck_assert(w.g->single_run_baseline);
+	ck_assert_uint_eq(w.g->baseline_runs, 1);
+	f = finding(w.g, "single_run_baseline");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(f->message,
+			 "the baseline has one source run: run-to-run noise cannot be measured, default "
+			 "floors are used (sd p50 10 %, p95 12 %, p99 15 %, mean 12 %); build it from "
+			 "several runs (--repeat 5 or --runs 5) for a sharper gate");
+	ck_assert(w.g->host_mismatch);
+	f = finding(w.g, "host_mismatch");
+	ck_assert_int_eq(f->severity, E2E_SEVERITY_WARNING);
+	ck_assert_str_eq(f->message,
+			 "host differs from the baseline's: baseline 'Test CPU', 4 cores, 'Linux 6.1'; "
+			 "this run 'Test CPU', 2 cores, 'Linux 6.1'");
+	/* 2x is still a critical regression with the default floors */
+	ck_assert_int_eq(ep(w.g, "GET /users/{id}")->severity, E2E_SEVERITY_CRITICAL);
+	ck_assert_uint_eq(count_verdict(w.g, E2E_VERDICT_REGRESSION), 1);
+	world_finish(&w);
+}
+END_TEST
+
+START_TEST(test_rules)
+{
+	static const char text[] = "{\"rules\": ["
+				   "{\"match\": \"GET /users/*\", \"max_p50_ms\": 10},"
+				   "{\"match\": \"/products\", \"max_p99_ms\": 100000, \"max_avg_ms\": 50, "
+				   "\"severity\": \"warning\"},"
+				   "{\"match\": \"POST /orders\", \"regression_pct\": 10}],"
+				   " \"ignore\": [\"/health\"]}";
+	struct change c = { .scale = { [2] = 1.3, [5] = 5 } };
+	struct e2e_rules *rules;
+	struct world w;
+	struct e2e_gate_config cfg = { 50, 1, E2E_FAIL_ON_CRITICAL, NULL };
+	size_t nrule = 0;
+
+	ck_assert_int_eq(e2e_rules_parse(text, strlen(text), "rules.json", &rules), 0);
+	make_world(&w, 5, 300, &c);
+	compare(&w, 50, E2E_FAIL_ON_CRITICAL, rules);
+	/* ignored: not compared at all, though 5x slower */
+	for (size_t i = 0; i < w.g->nendpoints; i++)
+		ck_assert_str_ne(w.g->endpoints[i].key, "GET /health");
+	/* regression_pct 10 for POST /orders: +30 % is critical there */
+	ck_assert_int_eq(ep(w.g, "POST /orders")->verdict, E2E_VERDICT_REGRESSION);
+	ck_assert_int_eq(ep(w.g, "POST /orders")->severity, E2E_SEVERITY_CRITICAL);
+	ck_assert(ep(w.g, "POST /orders")->metrics[E2E_METRIC_P50].threshold_pct == 10);
+	for (size_t i = 0; i < w.g->nfindings; i++) {
+		const struct e2e_finding *f = &w.g->findings[i];
+
+		if (strcmp(f->kind, "rule") != 0)
+			continue;
+		nrule++;
+		if (strcmp(f->endpoint, "GET /users/{id}") == 0) {
+			ck_assert_int_eq(f->severity, E2E_SEVERITY_CRITICAL);
+			ck_assert_msg(
+				strncmp(f->message, "GET /users/{id}: p50 ", 21) == 0 &&
+					strstr(f->message,
+					       " exceeds max_p50_ms 10.0 ms (rules[0] 'GET /users/*', 300 "
+					       "requests) breach [critical]"),
+				"%s", f->message);
+		} else {
+			ck_assert_str_eq(f->endpoint, "GET /products");
+			ck_assert_int_eq(f->severity, E2E_SEVERITY_WARNING);
+			ck_assert(strstr(f->message, "mean ") &&
+				  strstr(f->message, "exceeds max_avg_ms 50.0 ms"));
+		}
+	}
+	ck_assert_uint_eq(nrule, 2);
+	ck_assert_int_eq(ep(w.g, "GET /users/{id}")->breach, E2E_SEVERITY_CRITICAL);
+	ck_assert_int_eq(ep(w.g, "GET /products")->breach, E2E_SEVERITY_WARNING);
+	ck_assert_int_eq(ep(w.g, "GET /users")->breach, E2E_SEVERITY_NONE);
+	ck_assert_int_eq(w.g->worst, E2E_SEVERITY_CRITICAL);
+	ck_assert(w.g->failed);
+	e2e_gate_result_destroy(w.g);
+	w.g = NULL;
+	e2e_rules_destroy(rules);
+
+	/* a rule that matches nothing is an error, never a silent pass */
+	{
+		static const char nope[] = "{\"rules\": [{\"match\": \"GET /nope/**\", \"max_p95_ms\": 1}]}";
+
+		ck_assert_int_eq(e2e_rules_parse(nope, strlen(nope), "rules.json", &rules), 0);
+	}
+	cfg.rules = rules;
+	w.g = (struct e2e_gate_result *)1;
+	ck_assert_int_eq(e2e_gate_compare(w.cur, w.base, &cfg, &w.g), E2E_ERR_INPUT);
+	ck_assert(w.g == (struct e2e_gate_result *)1);
+	ck_assert_str_eq(e2e_error_message(),
+			 "'rules.json': rules[0]: pattern 'GET /nope/**' matches no recorded endpoint");
+	w.g = NULL;
+	/* rules without a baseline: only the limits are checked */
+	e2e_rules_destroy(rules);
+	ck_assert_int_eq(e2e_rules_parse(text, strlen(text), "rules.json", &rules), 0);
+	cfg.rules = rules;
+	ck_assert_int_eq(e2e_gate_compare(w.cur, NULL, &cfg, &w.g), 0);
+	ck_assert_uint_eq(w.g->nendpoints, 0);
+	ck_assert_int_eq(w.g->worst, E2E_SEVERITY_CRITICAL);
+	ck_assert(w.g->failed);
+	e2e_rules_destroy(rules);
+	world_finish(&w);
+}
+END_TEST
+
+START_TEST(test_format)
+{
+	static const struct {
+		struct e2e_metric_cmp m;
+		const char *want;
+	} cases[] = {
+		{ { .metric = E2E_METRIC_P95,
+		    .baseline = 142,
+		    .current = 210,
+		    .delta_pct = 47.887,
+		    .judged_pct = 47.887,
+		    .ci_lo_pct = 31.2,
+		    .ci_hi_pct = 66.4,
+		    .verdict = E2E_VERDICT_REGRESSION,
+		    .severity = E2E_SEVERITY_WARNING,
+		    .env_factor = 1 },
+		  "GET /users/{id}: p95 142 ms -> 210 ms (+48 %, 95 % CI +31..+66 %) regression [warning]" },
+		{ { .metric = E2E_METRIC_P50,
+		    .baseline = 20,
+		    .current = 28.4,
+		    .delta_pct = 42,
+		    .judged_pct = 1.43,
+		    .ci_lo_pct = -3.1,
+		    .ci_hi_pct = 6.2,
+		    .verdict = E2E_VERDICT_PASS,
+		    .env_factor = 1.4,
+		    .reason = "within the environment shift" },
+		  "GET /users/{id}: p50 20.0 ms -> 28.4 ms (+42 %; +1.4 % after the x1.40 environment shift, "
+		  "95 % CI "
+		  "-3.1..+6.2 %) pass: within the environment shift" },
+		{ { .metric = E2E_METRIC_P99,
+		    .baseline = 0.512,
+		    .current = 4.5,
+		    .delta_pct = 778.9,
+		    .judged_pct = 778.9,
+		    .ci_lo_pct = -12,
+		    .ci_hi_pct = 2900,
+		    .verdict = E2E_VERDICT_INCONCLUSIVE,
+		    .env_factor = 1,
+		    .reason = "change within noise" },
+		  "GET /users/{id}: p99 0.512 ms -> 4.50 ms (+779 %, 95 % CI -12..+2900 %) inconclusive: "
+		  "change within "
+		  "noise" },
+		{ { .metric = E2E_METRIC_MEAN,
+		    .baseline = 1234.6,
+		    .current = 617,
+		    .delta_pct = -50.02,
+		    .judged_pct = -50.02,
+		    .ci_lo_pct = -55,
+		    .ci_hi_pct = -45,
+		    .verdict = E2E_VERDICT_IMPROVED,
+		    .env_factor = 1 },
+		  "GET /users/{id}: mean 1235 ms -> 617 ms (-50 %, 95 % CI -55..-45 %) improved" },
+		{ { .metric = E2E_METRIC_ERROR_RATE,
+		    .baseline = 0.01,
+		    .current = 0.015,
+		    .delta_pct = 50,
+		    .judged_pct = 0.5,
+		    .ci_lo_pct = -0.2,
+		    .ci_hi_pct = 1.2,
+		    .verdict = E2E_VERDICT_PASS,
+		    .env_factor = 1,
+		    .reason = "below the absolute floor" },
+		  "GET /users/{id}: error rate 1.0 % -> 1.5 % (+0.5 pp, 95 % CI -0.2..+1.2 pp) pass: below "
+		  "the absolute "
+		  "floor" },
+		{ { .metric = E2E_METRIC_P50,
+		    .baseline = NAN,
+		    .current = 3.25,
+		    .delta_pct = NAN,
+		    .judged_pct = NAN,
+		    .ci_lo_pct = NAN,
+		    .ci_hi_pct = NAN,
+		    .verdict = E2E_VERDICT_NEW,
+		    .n_current = 12,
+		    .env_factor = 1 },
+		  "GET /users/{id}: new endpoint (now p50 3.25 ms, 12 requests) new" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct e2e_buf b = E2E_BUF_INIT;
+
+		e2e_gate_format_metric(&cases[i].m, "GET /users/{id}", &b);
+		ck_assert_str_eq(b.data, cases[i].want);
+		e2e_buf_reset(&b);
+		e2e_gate_format_metric(&cases[i].m, NULL, &b);
+		ck_assert_str_eq(b.data, cases[i].want + strlen("GET /users/{id}: "));
+		e2e_buf_finish(&b);
+	}
+}
+END_TEST
+
+START_TEST(test_names)
+{
+	enum e2e_fail_on f = E2E_FAIL_ON_NEVER;
+
+	ck_assert_str_eq(e2e_verdict_name(E2E_VERDICT_REGRESSION), "regression");
+	ck_assert_str_eq(e2e_verdict_name((enum e2e_verdict)99), "unknown");
+	ck_assert_str_eq(e2e_severity_name(E2E_SEVERITY_CRITICAL), "critical");
+	ck_assert_str_eq(e2e_metric_name(E2E_METRIC_ERROR_RATE), "error_rate");
+	ck_assert_int_eq(e2e_fail_on_parse("critical", &f), 0);
+	ck_assert_int_eq(f, E2E_FAIL_ON_CRITICAL);
+	ck_assert_int_eq(e2e_fail_on_parse("sometimes", &f), E2E_ERR_INPUT);
+	ck_assert_int_eq(f, E2E_FAIL_ON_CRITICAL);
+	e2e_gate_result_destroy(NULL);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("gate");
+	TCase *tc = tcase_create("gate");
+	SRunner *sr;
+	int failed;
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_unchanged_passes);
+	tcase_add_test(tc, test_slower_endpoints);
+	tcase_add_test(tc, test_floor_and_few_samples);
+	tcase_add_test(tc, test_environment_shift);
+	tcase_add_test(tc, test_new_missing_improved);
+	tcase_add_test(tc, test_error_rate);
+	tcase_add_test(tc, test_single_run_and_host);
+	tcase_add_test(tc, test_rules);
+	tcase_add_test(tc, test_format);
+	tcase_add_test(tc, test_names);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
