@@ -193,6 +193,11 @@ const struct e2e_baseline_endpoint *e2e_baseline_find(const struct e2e_baseline 
 	return NULL;
 }
 
+char *e2e_baseline_path(const char *file, const char *dir, const char *service)
+{
+	return file ? e2e_xstrdup(file) : e2e_baseline_default_path(dir, service);
+}
+
 bool e2e_baseline_host_differs(const struct e2e_baseline *b, const struct e2e_run *run)
 {
 	return strcmp(b->host_cpu, run->host_cpu ? run->host_cpu : "") != 0 ||

@@ -107,6 +107,9 @@ int e2e_baseline_write(const struct e2e_baseline *b, const char *path);
 /* "dir/<service>.json", any '/' or NUL-unsafe character of the service
  * replaced by '_'. Caller frees. */
 char *e2e_baseline_default_path(const char *dir, const char *service);
+/* The baseline file the options name: file (-b) when set, else the
+ * default path in dir for the service. Caller frees. */
+char *e2e_baseline_path(const char *file, const char *dir, const char *service);
 
 /* Do the host fingerprints of the baseline and the run differ? */
 bool e2e_baseline_host_differs(const struct e2e_baseline *b, const struct e2e_run *run);

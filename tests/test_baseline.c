@@ -394,6 +394,15 @@ START_TEST(test_helpers)
 
 		ck_assert_str_eq(p, cases[i].want);
 		free(p);
+		p = e2e_baseline_path(NULL, cases[i].dir, cases[i].service);
+		ck_assert_str_eq(p, cases[i].want);
+		free(p);
+	}
+	{
+		char *p = e2e_baseline_path("mine.json", "baselines", "shop");
+
+		ck_assert_str_eq(p, "mine.json");
+		free(p);
 	}
 	memset(&run, 0, sizeof(run));
 	run.host_cpu = "Test CPU";
