@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "buf.h"
 #include "cmd.h"
 #include "e2e-config.h"
@@ -22,17 +24,30 @@
 #include "render.h"
 #include "report.h"
 #include "routes.h"
+#include "rules.h"
 #include "store.h"
 #include "banned.h"
 
 int e2e_pipeline_check(const struct e2e_common_opts *o)
 {
-	(void)o;
-	/* GATE: check
-	 * Validate o->rules and, with o->compare_baseline, the baseline file
-	 * (o->baseline, else o->baseline_dir + service) here; return the
-	 * negative code on a bad file. */
-	return 0;
+	/* GATE: check */
+	int rc = 0;
+
+	if (o->rules) {
+		struct e2e_rules *rules = NULL;
+
+		rc = e2e_rules_read(o->rules, &rules);
+		e2e_rules_destroy(rules);
+	}
+	if (rc == 0 && o->compare_baseline && (o->baseline || o->service)) {
+		char *path = e2e_baseline_path(o->baseline, o->baseline_dir, o->service);
+		struct e2e_baseline *b = NULL;
+
+		rc = e2e_baseline_read(path, &b);
+		e2e_baseline_destroy(b);
+		free(path);
+	}
+	return rc;
 }
 
 bool e2e_pipeline_color(const struct e2e_common_opts *o)
@@ -184,22 +199,47 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		goto out;
 
 	if (o->set_baseline) {
-		/* GATE: set-baseline
-		 * In scope: rep (the report over the selected runs; its
-		 * endpoints keep their samples and sample_run), o (the common
-		 * options: o->baseline, o->baseline_dir, o->quiet), cmd (for
-		 * notes on stderr). On failure set rc and goto out. */
+		/* GATE: set-baseline */
+		char *path = e2e_baseline_path(o->baseline, o->baseline_dir, rep->service);
+		struct e2e_baseline *b = NULL;
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now); /* a label: when the baseline was written */
+		rc = e2e_baseline_from_report(rep, (int64_t)now.tv_sec * 1000, E2E_VERSION, &b);
+		if (rc == 0)
+			rc = e2e_baseline_write(b, path);
+		if (rc == 0 && !o->quiet)
+			fprintf(stderr, "e2e: %s: baseline '%s' written from %zu run%s, %zu endpoint%s\n",
+				cmd, path, b->nsources, b->nsources == 1 ? "" : "s", b->nendpoints,
+				b->nendpoints == 1 ? "" : "s");
+		e2e_baseline_destroy(b);
+		free(path);
+		if (rc < 0)
+			goto out;
 	}
 	if (o->compare_baseline && rep->total_requests == 0) {
 		e2e_cmd_fail(cmd, "nothing was captured: no request to compare with the baseline");
 		exit_code = E2E_EXIT_EMPTY;
 	} else if (o->compare_baseline) {
-		/* GATE: compare
-		 * In scope: rep, o (threshold_pct, min_delta_ms, fail_on,
-		 * rules, baseline, baseline_dir, quiet), cmd. Set gate (the
-		 * renderers show it; destroyed at out:) and exit_code =
-		 * E2E_EXIT_GATE when gate->failed. On failure set rc and goto
-		 * out. */
+		/* GATE: compare */
+		char *path = e2e_baseline_path(o->baseline, o->baseline_dir, rep->service);
+		struct e2e_gate_config cfg = { o->threshold_pct, o->min_delta_ms, o->fail_on, NULL };
+		struct e2e_baseline *b = NULL;
+		struct e2e_rules *rules = NULL;
+
+		rc = e2e_baseline_read(path, &b);
+		if (rc == 0 && o->rules)
+			rc = e2e_rules_read(o->rules, &rules);
+		cfg.rules = rules;
+		if (rc == 0)
+			rc = e2e_gate_compare(rep, b, &cfg, &gate);
+		e2e_rules_destroy(rules);
+		e2e_baseline_destroy(b);
+		free(path);
+		if (rc < 0)
+			goto out;
+		if (gate->failed)
+			exit_code = E2E_EXIT_GATE;
 	}
 
 	memset(&in, 0, sizeof(in));
