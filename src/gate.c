@@ -862,7 +862,7 @@ static void check_rules(const struct e2e_rules *rules, const struct e2e_report *
 				if (isnan(rule->limit[l]) || !(v > rule->limit[l]))
 					continue;
 				e2e_buf_reset(&msg);
-				e2e_buf_printf(&msg, "%s: %s ", e->key, what[l]);
+				e2e_buf_printf(&msg, "%s ", what[l]);
 				if (l == E2E_LIMIT_ERROR_RATE)
 					e2e_buf_printf(&msg, "%.1f %% exceeds %s %.1f %%", 100 * v,
 						       e2e_rule_limit_name(l), 100 * rule->limit[l]);
