@@ -1,0 +1,595 @@
+/* gate-sim.c - accuracy simulation of the regression gate.
+ *
+ * Each trial draws a service of E endpoints with realistic latency
+ * distributions (lognormal bodies, slow-mode mixtures, Pareto tails,
+ * warm-up on the first requests, small error rates), records a K-run
+ * baseline and then several current runs, each through the real
+ * e2e_report_compute(), e2e_baseline_from_report() and e2e_gate_compare():
+ *
+ *   null        nothing changed
+ *   env x1.4    the runner is uniformly 40 % slower
+ *   p50 +30 %   one endpoint's whole distribution x1.3
+ *   p50 +50 %   one endpoint's whole distribution x1.5
+ *   p95 +50 %   one endpoint's tail above its p75 stretched so p95 is x1.5
+ *
+ * Every run (baseline and current) gets a runner factor exp(N(0, s_r))
+ * shared by all endpoints (s_r = 0.15 by default: 15 % multiplicative
+ * run-to-run noise), a per-endpoint wobble exp(N(0, 0.03)), a per-run
+ * wobble of the slow-mode weight and of the error rate.
+ *
+ * It prints, per scenario and threshold, the share of runs with any false
+ * regression and the detection power, plus the share of unchanged
+ * endpoints a pooled Mann-Whitney test (every request independent) flags.
+ *
+ *   gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N]
+ *            [--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S]
+ *            [--trace] [--calibration]
+ *
+ * --trace prints to stderr every false regression and the lines of each
+ * changed endpoint; --calibration prints how often the judged change of
+ * an unchanged endpoint lies beyond z standard errors (its tails should be
+ * about those of a t distribution with a few tens of df). */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "buf.h"
+#include "error.h"
+#include "gate.h"
+#include "report.h"
+#include "store.h"
+
+/* ---- random numbers (xoshiro256**, seeded by splitmix64) --------------- */
+
+static uint64_t rng_s[4];
+
+static uint64_t splitmix(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void rng_seed(uint64_t seed)
+{
+	for (int i = 0; i < 4; i++)
+		rng_s[i] = splitmix(&seed);
+}
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(void)
+{
+	uint64_t r = rotl(rng_s[1] * 5, 7) * 9, t = rng_s[1] << 17;
+
+	rng_s[2] ^= rng_s[0];
+	rng_s[3] ^= rng_s[1];
+	rng_s[1] ^= rng_s[2];
+	rng_s[0] ^= rng_s[3];
+	rng_s[2] ^= t;
+	rng_s[3] = rotl(rng_s[3], 45);
+	return r;
+}
+
+static double unif(void) /* (0, 1) */
+{
+	return ((double)(rng_next() >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double gauss(void)
+{
+	return sqrt(-2 * log(unif())) * cos(2 * M_PI * unif());
+}
+
+static double unif_in(double lo, double hi)
+{
+	return lo + (hi - lo) * unif();
+}
+
+/* ---- the simulated service --------------------------------------------- */
+
+enum shape { LOGNORMAL, SLOW_MODE, HEAVY_TAIL };
+
+struct endpoint_model {
+	enum shape shape;
+	double median_ms, sigma;
+	double slow_w, slow_x; /* slow mode: weight and factor */
+	double tail_p, tail_alpha; /* Pareto tail: probability and index */
+	double warm_n, warm_x; /* first warm_n requests of a run x warm_x */
+	double err_rate;
+	double resp_bytes;
+	/* the p95 scenario: the model's own p75 and p95 (ms) */
+	double q75, q95;
+};
+
+struct change {
+	int endpoint; /* -1: none */
+	double scale; /* whole distribution */
+	bool tail; /* stretch above p75 so that p95 is x1.5 */
+	double runner; /* extra runner factor for every endpoint */
+};
+
+static double draw_base(const struct endpoint_model *m, double slow_w)
+{
+	double x = m->median_ms * exp(m->sigma * gauss());
+
+	if (m->shape == SLOW_MODE && unif() < slow_w)
+		x *= m->slow_x * exp(0.2 * gauss());
+	else if (m->shape == HEAVY_TAIL && unif() < m->tail_p)
+		x *= 1 + 2 * (pow(unif(), -1 / m->tail_alpha) - 1);
+	return x;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void model_init(struct endpoint_model *m)
+{
+	double u = unif();
+	enum { NREF = 40000 };
+	double *ref = malloc(NREF * sizeof(*ref));
+
+	memset(m, 0, sizeof(*m));
+	m->shape = u < 0.4 ? LOGNORMAL : u < 0.7 ? SLOW_MODE : HEAVY_TAIL;
+	m->median_ms = exp(unif_in(log(3), log(300)));
+	m->sigma = unif_in(0.15, 0.6);
+	m->slow_w = unif_in(0.02, 0.10);
+	m->slow_x = unif_in(3, 8);
+	m->tail_p = unif_in(0.01, 0.04);
+	m->tail_alpha = unif_in(1.3, 2.5);
+	m->warm_n = unif() < 0.5 ? 5 : 0;
+	m->warm_x = unif_in(2, 8);
+	m->err_rate = unif() < 0.5 ? 0 : exp(unif_in(log(0.0005), log(0.01)));
+	m->resp_bytes = exp(unif_in(log(200), log(50000)));
+	for (int i = 0; i < NREF; i++)
+		ref[i] = draw_base(m, m->slow_w);
+	qsort(ref, NREF, sizeof(*ref), cmp_double);
+	m->q75 = ref[(int)(0.75 * NREF)];
+	m->q95 = ref[(int)(0.95 * NREF)];
+	free(ref);
+}
+
+/* A monotone stretch of the tail: x1 up to p75, rising linearly to x1.5 at
+ * p95 and x1.5 above: p50 stays, p95 becomes x1.5. */
+static double tail_stretch(const struct endpoint_model *m, double x)
+{
+	if (x <= m->q75)
+		return x;
+	if (x >= m->q95)
+		return 1.5 * x;
+	return x * (1 + 0.5 * (x - m->q75) / (m->q95 - m->q75));
+}
+
+struct sim {
+	size_t nep, nreq, kbase;
+	double runner_sd, wobble_sd, mode_sd;
+	struct endpoint_model *ep;
+	struct e2e_path *paths;
+};
+
+/* Samples of one run (endpoints interleaved at random, like a suite). */
+static struct e2e_sample *gen_run(const struct sim *s, const struct change *c, size_t *n)
+{
+	size_t total = s->nep * s->nreq, *left = malloc(s->nep * sizeof(size_t)),
+	       *done = calloc(s->nep, sizeof(size_t));
+	struct e2e_sample *out = calloc(total, sizeof(*out));
+	double runner = exp(s->runner_sd * gauss()) * (c->runner > 0 ? c->runner : 1);
+	double *wob = malloc(s->nep * sizeof(double)), *slow = malloc(s->nep * sizeof(double));
+	double *err = malloc(s->nep * sizeof(double));
+	uint64_t t = 0;
+	size_t remaining = total;
+
+	for (size_t e = 0; e < s->nep; e++) {
+		left[e] = s->nreq;
+		wob[e] = exp(s->wobble_sd * gauss());
+		slow[e] = s->ep[e].slow_w * exp(s->mode_sd * gauss());
+		err[e] = s->ep[e].err_rate * exp(0.3 * gauss());
+	}
+	for (size_t i = 0; i < total; i++) {
+		size_t pick = (size_t)(unif() * (double)remaining), e = 0;
+		const struct endpoint_model *m;
+		double x;
+
+		while (pick >= left[e]) {
+			pick -= left[e];
+			e++;
+		}
+		m = &s->ep[e];
+		x = draw_base(m, slow[e]);
+		if ((int)e == c->endpoint) {
+			if (c->tail)
+				x = tail_stretch(m, x);
+			x *= c->scale;
+		}
+		if ((double)done[e] < m->warm_n)
+			x *= m->warm_x;
+		x *= runner * wob[e];
+		out[i].start_ns = t;
+		out[i].path_id = (uint32_t)e + 1;
+		out[i].total_us = (uint32_t)fmin(x * 1000, 4e9);
+		out[i].ttfb_us = out[i].total_us;
+		out[i].resp_bytes = (uint64_t)(m->resp_bytes * exp(0.05 * gauss()));
+		out[i].status = unif() < err[e] ? 500 : 200;
+		t += (uint64_t)(x * 1e6) + 100000;
+		left[e]--;
+		done[e]++;
+		remaining--;
+	}
+	free(left);
+	free(done);
+	free(wob);
+	free(slow);
+	free(err);
+	*n = total;
+	return out;
+}
+
+static struct e2e_run make_run(int64_t id)
+{
+	struct e2e_run r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = id;
+	r.service = "sim";
+	r.started_ms = 1700000000000 + id * 60000;
+	r.ended_ms = r.started_ms + 30000;
+	r.duration_ns = 30000000000ull;
+	r.command = r.git_commit = r.git_branch = r.host_cpu = r.host_os = r.tool_version = r.source =
+		r.target = "";
+	r.exit_status = 0;
+	r.complete = true;
+	return r;
+}
+
+/* Report over runs (ids first_id..), samples freed by the caller. */
+static struct e2e_report *report_of(const struct sim *s, struct e2e_sample **samples, const size_t *n,
+				    size_t nruns, int64_t first_id)
+{
+	struct e2e_run *runs = calloc(nruns, sizeof(*runs));
+	struct e2e_report_run *in = calloc(nruns, sizeof(*in));
+	struct e2e_report *r = NULL;
+
+	for (size_t k = 0; k < nruns; k++) { /* in[0] newest */
+		runs[k] = make_run(first_id + (int64_t)(nruns - 1 - k));
+		in[k].run = &runs[k];
+		in[k].samples = samples[nruns - 1 - k];
+		in[k].nsamples = n[nruns - 1 - k];
+	}
+	if (e2e_report_compute(in, nruns, s->paths, s->nep, NULL, &r) < 0) {
+		fprintf(stderr, "gate-sim: %s\n", e2e_error_message());
+		exit(3);
+	}
+	free(runs);
+	free(in);
+	return r;
+}
+
+/* ---- the pooled Mann-Whitney reference --------------------------------- */
+
+struct tagged {
+	double v;
+	int side;
+};
+
+static int cmp_tagged(const void *a, const void *b)
+{
+	return cmp_double(&((const struct tagged *)a)->v, &((const struct tagged *)b)->v);
+}
+
+/* Two-sided p < 0.05 with the normal approximation (ties ranked by average). */
+static bool mann_whitney_flags(const struct e2e_endpoint_report *base, const struct e2e_endpoint_report *cur)
+{
+	size_t n1 = base->nsamples, n2 = cur->nsamples, n = n1 + n2;
+	struct tagged *t = malloc(n * sizeof(*t));
+	double r2 = 0, mu, sd, z;
+
+	for (size_t i = 0; i < n1; i++)
+		t[i] = (struct tagged){ base->samples[i].total_us, 0 };
+	for (size_t i = 0; i < n2; i++)
+		t[n1 + i] = (struct tagged){ cur->samples[i].total_us, 1 };
+	qsort(t, n, sizeof(*t), cmp_tagged);
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		while (j < n && t[j].v == t[i].v)
+			j++;
+		for (size_t k = i; k < j; k++)
+			if (t[k].side)
+				r2 += (double)(i + j + 1) / 2;
+		i = j;
+	}
+	free(t);
+	mu = (double)n2 * (double)(n + 1) / 2;
+	sd = sqrt((double)n1 * (double)n2 * (double)(n + 1) / 12);
+	z = (r2 - mu) / sd;
+	return fabs(z) > 1.959964;
+}
+
+/* ---- scenarios --------------------------------------------------------- */
+
+enum { NTHR = 3 };
+static const double thresholds[NTHR] = { 50, 25, 20 };
+
+static const char *const shape_names[] = { "lognormal", "slow mode", "heavy tail" };
+
+struct tally {
+	const char *name;
+	size_t runs;
+	size_t any_false[NTHR]; /* a regression on an endpoint that did not change */
+	size_t hit_metric[NTHR]; /* the changed endpoint's target metric flagged */
+	size_t hit_endpoint[NTHR]; /* the changed endpoint flagged at all */
+	size_t env_finding[NTHR];
+	size_t shape_runs[3], shape_hit[3]; /* at the lowest threshold, by the changed endpoint's shape */
+};
+
+/* z = judged change / its sd, read back from the 95 % interval (the df
+ * are large enough for 1.96), per latency metric, unchanged endpoints. */
+struct calibration {
+	size_t n[4], above[4][4], below2[4];
+};
+
+static const double calib_z[4] = { 2, 2.5, 3, 3.5 };
+
+static void calibrate(struct calibration *cal, const struct e2e_gate_result *g)
+{
+	for (size_t i = 0; i < g->nendpoints; i++)
+		for (int m = 0; m < 4; m++) {
+			const struct e2e_metric_cmp *mc = &g->endpoints[i].metrics[m];
+			double a, sd;
+
+			if (isnan(mc->ci_lo_pct))
+				continue;
+			a = log1p(mc->judged_pct / 100);
+			sd = (log1p(mc->ci_hi_pct / 100) - log1p(mc->ci_lo_pct / 100)) / (2 * 1.959964);
+			cal->n[m]++;
+			for (int z = 0; z < 4; z++)
+				cal->above[m][z] += a / sd > calib_z[z];
+			cal->below2[m] += a / sd < -2;
+		}
+}
+
+static void trace(const struct e2e_endpoint_cmp *ec, bool changed, const struct endpoint_model *m,
+		  const char *name, double threshold)
+{
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	for (int k = 0; k < E2E_METRIC__COUNT; k++) {
+		e2e_buf_reset(&line);
+		e2e_gate_format_metric(&ec->metrics[k], ec->key, &line);
+		fprintf(stderr, "%s [%s, -t %.0f] %s (%s)\n", changed ? "changed" : "FALSE ALARM", name,
+			threshold, line.data, shape_names[m->shape]);
+	}
+	e2e_buf_finish(&line);
+}
+
+static void judge(const struct sim *s, const struct e2e_report *cur, const struct e2e_baseline *b,
+		  const struct change *c, int target_metric, struct tally *t, struct calibration *cal,
+		  bool tracing)
+{
+	t->runs++;
+	for (int k = 0; k < NTHR; k++) {
+		struct e2e_gate_config cfg = { thresholds[k], 1.0, E2E_FAIL_ON_WARNING, NULL };
+		struct e2e_gate_result *g;
+		char key[32];
+		bool any_false = false;
+
+		if (e2e_gate_compare(cur, b, &cfg, &g) < 0) {
+			fprintf(stderr, "gate-sim: %s\n", e2e_error_message());
+			exit(3);
+		}
+		snprintf(key, sizeof(key), "GET /ep/%d", c->endpoint);
+		for (size_t i = 0; i < g->nendpoints; i++) {
+			const struct e2e_endpoint_cmp *ec = &g->endpoints[i];
+			bool changed = c->endpoint >= 0 && strcmp(ec->key, key) == 0;
+			bool flagged = ec->verdict == E2E_VERDICT_REGRESSION;
+			const struct endpoint_model *m =
+				&s->ep[strtoul(ec->key + strlen("GET /ep/"), NULL, 10)];
+
+			if (!changed && flagged)
+				any_false = true;
+			if (changed && flagged)
+				t->hit_endpoint[k]++;
+			if (changed && target_metric >= 0 &&
+			    ec->metrics[target_metric].verdict == E2E_VERDICT_REGRESSION)
+				t->hit_metric[k]++;
+			if (changed && k == NTHR - 1) {
+				t->shape_runs[m->shape]++;
+				t->shape_hit[m->shape] += flagged;
+			}
+			if (tracing && ((changed && k == NTHR - 1) || (!changed && flagged)))
+				trace(ec, changed, m, t->name, thresholds[k]);
+		}
+		if (cal && k == 0)
+			calibrate(cal, g);
+		t->any_false[k] += any_false;
+		t->env_finding[k] += g->environment_shift;
+		e2e_gate_result_destroy(g);
+	}
+}
+
+static double pct(size_t a, size_t n)
+{
+	return n ? 100.0 * (double)a / (double)n : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sim s = {
+		.nep = 20, .nreq = 1000, .kbase = 5, .runner_sd = 0.15, .wobble_sd = 0.03, .mode_sd = 0
+	};
+	size_t trials = 200, mw_flags = 0, mw_tests = 0;
+	bool tracing = false, calibration = false;
+	struct calibration cal = { 0 };
+	uint64_t seed = 1;
+	enum { NSC = 5 };
+	struct tally t[NSC] = {
+		{ .name = "null (nothing changed)" }, { .name = "runner x1.4 (all endpoints)" },
+		{ .name = "one endpoint p50 +30 %" }, { .name = "one endpoint p50 +50 %" },
+		{ .name = "one endpoint p95 +50 %" },
+	};
+
+	for (int i = 1; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : "0";
+
+		if (strcmp(argv[i], "--trials") == 0)
+			trials = strtoull(v, NULL, 10), i++;
+		else if (strcmp(argv[i], "--seed") == 0)
+			seed = strtoull(v, NULL, 10), i++;
+		else if (strcmp(argv[i], "--endpoints") == 0)
+			s.nep = strtoull(v, NULL, 10), i++;
+		else if (strcmp(argv[i], "--requests") == 0)
+			s.nreq = strtoull(v, NULL, 10), i++;
+		else if (strcmp(argv[i], "--baseline-runs") == 0)
+			s.kbase = strtoull(v, NULL, 10), i++;
+		else if (strcmp(argv[i], "--runner-sd") == 0)
+			s.runner_sd = strtod(v, NULL), i++;
+		else if (strcmp(argv[i], "--wobble-sd") == 0)
+			s.wobble_sd = strtod(v, NULL), i++;
+		else if (strcmp(argv[i], "--mode-sd") == 0)
+			s.mode_sd = strtod(v, NULL), i++;
+		else if (strcmp(argv[i], "--trace") == 0)
+			tracing = true;
+		else if (strcmp(argv[i], "--calibration") == 0)
+			calibration = true;
+		else {
+			fprintf(stderr,
+				"usage: gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N] "
+				"[--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S] [--trace] "
+				"[--calibration]\n");
+			return 2;
+		}
+	}
+	if (!s.nep || !s.nreq || !s.kbase || !trials)
+		return 2;
+	rng_seed(seed);
+	s.ep = calloc(s.nep, sizeof(*s.ep));
+	s.paths = calloc(s.nep, sizeof(*s.paths));
+	for (size_t e = 0; e < s.nep; e++) {
+		char key[32], path[32];
+
+		snprintf(path, sizeof(path), "/ep/%zu", e);
+		snprintf(key, sizeof(key), "GET /ep/%zu", e);
+		s.paths[e].id = (uint32_t)e + 1;
+		s.paths[e].method = strdup("GET");
+		s.paths[e].path = strdup(path);
+		s.paths[e].endpoint = strdup(key);
+	}
+
+	for (size_t trial = 0; trial < trials; trial++) {
+		struct e2e_sample **bs = calloc(s.kbase, sizeof(*bs));
+		size_t *bn = calloc(s.kbase, sizeof(*bn));
+		struct e2e_report *br;
+		struct e2e_baseline *b;
+		static const struct {
+			double scale, runner;
+			bool tail;
+			int metric;
+		} sc[NSC] = {
+			{ 1, 0, false, -1 },
+			{ 1, 1.4, false, -1 },
+			{ 1.3, 0, false, E2E_METRIC_P50 },
+			{ 1.5, 0, false, E2E_METRIC_P50 },
+			{ 1, 0, true, E2E_METRIC_P95 },
+		};
+
+		for (size_t e = 0; e < s.nep; e++)
+			model_init(&s.ep[e]);
+		for (size_t k = 0; k < s.kbase; k++)
+			bs[k] = gen_run(&s, &(struct change){ -1, 1, false, 0 }, &bn[k]);
+		br = report_of(&s, bs, bn, s.kbase, 1);
+		if (e2e_baseline_from_report(br, 0, "sim", &b) < 0) {
+			fprintf(stderr, "gate-sim: %s\n", e2e_error_message());
+			return 3;
+		}
+		for (int i = 0; i < NSC; i++) {
+			struct change c = { sc[i].metric >= 0 ? (int)(rng_next() % s.nep) : -1, sc[i].scale,
+					    sc[i].tail, sc[i].runner };
+			size_t n;
+			struct e2e_sample *cs = gen_run(&s, &c, &n);
+			struct e2e_report *cr = report_of(&s, &cs, &n, 1, 100);
+
+			judge(&s, cr, b, &c, sc[i].metric, &t[i], i == 0 && calibration ? &cal : NULL,
+			      tracing);
+			if (i == 0) {
+				for (size_t e = 0; e < cr->nendpoints; e++) {
+					const struct e2e_endpoint_report *be =
+						e2e_report_find(br, cr->endpoints[e].key);
+
+					if (be) {
+						mw_flags += mann_whitney_flags(be, &cr->endpoints[e]);
+						mw_tests++;
+					}
+				}
+			}
+			e2e_report_destroy(cr);
+			free(cs);
+		}
+		e2e_baseline_destroy(b);
+		e2e_report_destroy(br);
+		for (size_t k = 0; k < s.kbase; k++)
+			free(bs[k]);
+		free(bs);
+		free(bn);
+	}
+
+	printf("gate-sim: %zu trials, %zu endpoints x %zu requests, %zu-run baseline, run-to-run sd (log): "
+	       "runner %.2f, endpoint %.2f, slow-mode weight %.2f; seed %" PRIu64 "\n\n",
+	       trials, s.nep, s.nreq, s.kbase, s.runner_sd, s.wobble_sd, s.mode_sd, seed);
+	printf("%-30s %9s  %21s  %21s  %21s\n", "scenario", "threshold", "runs w/ false alarm",
+	       "changed ep flagged", "target metric flagged");
+	for (int i = 0; i < NSC; i++) {
+		for (int k = 0; k < NTHR; k++) {
+			printf("%-30s %8.0f%%  %20.1f%%", k == 0 ? t[i].name : "", thresholds[k],
+			       pct(t[i].any_false[k], t[i].runs));
+			if (i >= 2)
+				printf("  %20.1f%%  %20.1f%%", pct(t[i].hit_endpoint[k], t[i].runs),
+				       pct(t[i].hit_metric[k], t[i].runs));
+			else if (i == 1)
+				printf("  %21s  env finding %6.1f%%", "",
+				       pct(t[i].env_finding[k], t[i].runs));
+			printf("\n");
+		}
+	}
+	printf("\nchanged endpoint flagged at -t %.0f %%, by its distribution:\n", thresholds[NTHR - 1]);
+	for (int i = 2; i < NSC; i++) {
+		printf("  %-28s", t[i].name);
+		for (int sh = 0; sh < 3; sh++)
+			printf("  %s %5.1f %% (%zu)", shape_names[sh],
+			       pct(t[i].shape_hit[sh], t[i].shape_runs[sh]), t[i].shape_runs[sh]);
+		printf("\n");
+	}
+	if (calibration) {
+		printf("\ncalibration (unchanged endpoints, -t %.0f %%): share beyond z; normal: 2.28 0.62 "
+		       "0.135 0.023 %%\n",
+		       thresholds[0]);
+		for (int m = 0; m < 4; m++)
+			printf("  %-5s n=%-6zu z>2 %5.2f %%  z>2.5 %5.2f %%  z>3 %6.3f %%  z>3.5 %6.3f %%  "
+			       "z<-2 %5.2f %%\n",
+			       e2e_metric_name((enum e2e_metric)m), cal.n[m], pct(cal.above[m][0], cal.n[m]),
+			       pct(cal.above[m][1], cal.n[m]), pct(cal.above[m][2], cal.n[m]),
+			       pct(cal.above[m][3], cal.n[m]), pct(cal.below2[m], cal.n[m]));
+	}
+	printf("\npooled Mann-Whitney (every request independent), p < 0.05: %.1f %% of unchanged endpoints "
+	       "flagged\n",
+	       pct(mw_flags, mw_tests));
+	for (size_t e = 0; e < s.nep; e++) {
+		free(s.paths[e].method);
+		free(s.paths[e].path);
+		free(s.paths[e].endpoint);
+	}
+	free(s.paths);
+	free(s.ep);
+	return 0;
+}
