@@ -437,18 +437,25 @@ static double get_num(const struct reader *rd, json_t *obj, const char *field, d
 static int64_t get_time(const struct reader *rd, json_t *obj, const char *field, int *rc)
 {
 	json_t *v = need(rd, obj, field, JSON_STRING, rc);
-	struct tm tm;
+	struct tm tm, norm;
 	const char *end;
+	time_t t;
 
 	if (!v)
 		return 0;
 	memset(&tm, 0, sizeof(tm));
 	end = strptime(json_string_value(v), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (!end || *end) {
+	norm = tm;
+	t = timegm(&norm);
+	/* timegm moves a leap second or "02-30" to another day ("9999-12-31T23:59:60Z"
+	 * would be written back as year 10000, which does not read) */
+	if (!end || *end || norm.tm_year != tm.tm_year || norm.tm_mon != tm.tm_mon ||
+	    norm.tm_mday != tm.tm_mday || norm.tm_hour != tm.tm_hour || norm.tm_min != tm.tm_min ||
+	    norm.tm_sec != tm.tm_sec) {
 		*rc = bad(rd, field, "expected a UTC time like \"2026-01-31T12:00:00Z\"");
 		return 0;
 	}
-	return (int64_t)timegm(&tm) * 1000;
+	return (int64_t)t * 1000;
 }
 
 /* Appends a path step; returns the old length to restore. */
