@@ -424,6 +424,36 @@ void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g)
 	e2e_buf_puts(b, g->failed ? "; gate failed" : "; gate passed");
 }
 
+void e2e_render_gate_lines(const struct e2e_gate_result *g,
+			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx)
+{
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < g->nendpoints; i++) {
+			const struct e2e_endpoint_cmp *c = &g->endpoints[i];
+			bool reg = c->verdict == E2E_VERDICT_REGRESSION;
+
+			if (c->verdict == E2E_VERDICT_PASS || reg != (pass == 0))
+				continue;
+			for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
+				const struct e2e_metric_cmp *x =
+					reg ? &c->metrics[m] : e2e_gate_endpoint_headline(c);
+
+				if (reg && x->verdict != E2E_VERDICT_REGRESSION)
+					continue;
+				e2e_buf_reset(&line);
+				e2e_gate_format_metric(x, c->key, &line);
+				fn(ctx, reg ? E2E_VERDICT_REGRESSION : c->verdict,
+				   line.data ? line.data : "");
+				if (!reg)
+					break;
+			}
+		}
+	}
+	e2e_buf_finish(&line);
+}
+
 void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix)
 {
 	for (size_t i = r->nruns; i-- > 0;) {

@@ -311,6 +311,15 @@ static void endpoint_table(const struct e2e_render_input *in, struct e2e_buf *b)
 	e2e_buf_puts(b, "</tbody>\n</table>\n");
 }
 
+static void gate_line_html(void *ctx, enum e2e_verdict v, const char *line)
+{
+	struct e2e_buf *b = ctx;
+
+	e2e_buf_printf(b, "<li class=\"%s\">", e2e_verdict_name(v));
+	text(b, line);
+	e2e_buf_puts(b, "</li>\n");
+}
+
 static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 {
 	e2e_buf_puts(b, "<h2>Comparison</h2>\n<p>Baseline <code>");
@@ -319,31 +328,7 @@ static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 		       g->baseline_runs == 1 ? "" : "s", g->threshold_pct,
 		       g->single_run_baseline ? "; single-run baseline: default noise floors were used" : "");
 	e2e_buf_puts(b, "<ul>\n");
-	for (size_t i = 0; i < g->nendpoints; i++) {
-		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
-			const struct e2e_metric_cmp *x = &g->endpoints[i].metrics[m];
-
-			if (x->verdict != E2E_VERDICT_REGRESSION)
-				continue;
-			tag_text(b, "<li class=\"regression\"><code>", g->endpoints[i].key, "</code> ");
-			e2e_buf_printf(b, "%s ", e2e_metric_name(x->metric));
-			if (x->metric == E2E_METRIC_ERROR_RATE) {
-				e2e_fmt_pct(b, x->baseline);
-				e2e_buf_puts(b, " → ");
-				e2e_fmt_pct(b, x->current);
-			} else {
-				e2e_fmt_ms(b, x->baseline);
-				e2e_buf_puts(b, " → ");
-				e2e_fmt_ms(b, x->current);
-				e2e_buf_puts(b, " (");
-				e2e_fmt_delta_pct(b, x->delta_pct);
-				e2e_buf_putc(b, ')');
-			}
-			if (!isnan(x->ci_lo_pct) && !isnan(x->ci_hi_pct))
-				e2e_buf_printf(b, ", 95%% CI %+.1f%%..%+.1f%%", x->ci_lo_pct, x->ci_hi_pct);
-			e2e_buf_printf(b, ", %s</li>\n", e2e_severity_name(x->severity));
-		}
-	}
+	e2e_render_gate_lines(g, gate_line_html, b);
 	for (size_t i = 0; i < g->nfindings; i++) {
 		const struct e2e_finding *f = &g->findings[i];
 

@@ -82,6 +82,12 @@ const struct e2e_trend_point *e2e_render_point(const struct e2e_endpoint_report 
 bool e2e_render_rule_breach(const struct e2e_gate_result *g, const char *key);
 /* A one-line verdict: "pass", "regression: 2 endpoints (1 critical)", ... */
 void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g);
+/* The gate's evidence, one line per item in the gate's own wording
+ * (e2e_gate_format_metric, endpoint prefixed): every regressed metric,
+ * then the deciding metric of every endpoint that is improved,
+ * inconclusive, new or missing. fn gets the item's verdict. */
+void e2e_render_gate_lines(const struct e2e_gate_result *g,
+			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx);
 /* One line per data-quality note (incomplete run, dropped requests), each
  * starting with prefix and ending with a newline. */
 void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix);

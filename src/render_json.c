@@ -50,9 +50,14 @@
  *   regressions     [] without a comparison; else one entry per metric
  *                   judged a regression: {endpoint, metric ("p50", "p95",
  *                   "p99", "mean", "error_rate"), baseline, current,
- *                   delta, delta_pct, ci_low_pct, ci_high_pct, severity
- *                   ("warning", "critical")}; latencies in ms, error
- *                   rates as fractions (delta in fraction points)
+ *                   delta, delta_pct, judged_pct, environment_factor,
+ *                   ci_low_pct, ci_high_pct, severity ("warning",
+ *                   "critical"), message}; latencies in ms, error rates
+ *                   as fractions (delta in fraction points); judged_pct is
+ *                   the change the gate judged after removing the
+ *                   environment factor (percentage points for the error
+ *                   rate), and ci_low_pct..ci_high_pct its 95 % interval;
+ *                   message is the gate's one-line wording
  *   alerts          [{kind, severity, endpoint, message}]: the gate's
  *                   findings ("rule", "environment_shift",
  *                   "host_mismatch", ...) and data notes
@@ -75,9 +80,10 @@
  *                   failed, endpoints: {key: {verdict, severity,
  *                   baseline_count, current_count, metrics: {p50, p95,
  *                   p99, mean, error_rate: {baseline, current, delta,
- *                   delta_pct, ci_low_pct, ci_high_pct, verdict,
- *                   severity, reason}}}}}; it also lists endpoints of the
- *                   baseline missing from this report
+ *                   delta_pct, judged_pct, environment_factor,
+ *                   ci_low_pct, ci_high_pct, verdict, severity, reason,
+ *                   message}}}}}; it also lists endpoints of the baseline
+ *                   missing from this report
  *   runs            the covered runs, newest first, each as in --list
  *
  * A run (--list -f json is {schema_version, kind: "runs", runs: [...]}):
@@ -291,15 +297,30 @@ static json_t *metric_value(const struct e2e_metric_cmp *m, double v)
 	return m->metric == E2E_METRIC_ERROR_RATE ? jfrac(v) : jms(v);
 }
 
-/* baseline, current, delta, delta_pct, ci_low_pct, ci_high_pct */
+/* baseline, current, delta, delta_pct, judged_pct, environment_factor,
+ * ci_low_pct, ci_high_pct */
 static void metric_figures(json_t *o, const struct e2e_metric_cmp *x)
 {
 	set(o, "baseline", metric_value(x, x->baseline));
 	set(o, "current", metric_value(x, x->current));
 	set(o, "delta", metric_value(x, x->delta));
 	set(o, "delta_pct", jms(x->delta_pct));
+	set(o, "judged_pct", jms(x->judged_pct));
+	set(o, "environment_factor", jnum(x->env_factor, 4));
 	set(o, "ci_low_pct", jms(x->ci_lo_pct));
 	set(o, "ci_high_pct", jms(x->ci_hi_pct));
+}
+
+/* The gate's one-line wording of a metric's verdict. */
+static json_t *metric_message(const struct e2e_metric_cmp *x)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+	json_t *j;
+
+	e2e_gate_format_metric(x, NULL, &b);
+	j = jstr(b.data);
+	e2e_buf_finish(&b);
+	return j;
 }
 
 static json_t *regressions_json(const struct e2e_gate_result *g)
@@ -318,6 +339,7 @@ static json_t *regressions_json(const struct e2e_gate_result *g)
 			set(o, "metric", json_string(e2e_metric_name(x->metric)));
 			metric_figures(o, x);
 			set(o, "severity", json_string(e2e_severity_name(x->severity)));
+			set(o, "message", metric_message(x));
 			json_array_append_new(a, o);
 		}
 	}
@@ -438,6 +460,7 @@ static json_t *comparison_json(const struct e2e_gate_result *g)
 			set(mo, "verdict", json_string(e2e_verdict_name(x->verdict)));
 			set(mo, "severity", json_string(e2e_severity_name(x->severity)));
 			set(mo, "reason", x->reason ? jstr(x->reason) : json_null());
+			set(mo, "message", metric_message(x));
 			set(ms, e2e_metric_name(x->metric), mo);
 		}
 		set(e, "metrics", ms);

@@ -18,26 +18,6 @@ static void attr(struct e2e_buf *b, const char *name, const char *value)
 	e2e_buf_putc(b, '"');
 }
 
-/* "p95 20.1ms -> 30.4ms (+51.2%)" */
-static void metric_line(struct e2e_buf *b, const struct e2e_metric_cmp *m)
-{
-	e2e_buf_printf(b, "%s ", e2e_metric_name(m->metric));
-	if (m->metric == E2E_METRIC_ERROR_RATE) {
-		e2e_fmt_pct(b, m->baseline);
-		e2e_buf_puts(b, " -> ");
-		e2e_fmt_pct(b, m->current);
-		e2e_buf_printf(b, " (%+.1f points)", m->delta * 100);
-	} else {
-		e2e_fmt_ms(b, m->baseline);
-		e2e_buf_puts(b, " -> ");
-		e2e_fmt_ms(b, m->current);
-		e2e_buf_puts(b, " (");
-		e2e_fmt_delta_pct(b, m->delta_pct);
-		e2e_buf_putc(b, ')');
-	}
-	e2e_buf_printf(b, " %s", e2e_severity_name(m->severity));
-}
-
 /* The failure's message and text for an endpoint; false when it passes. */
 static bool failure_text(const struct e2e_gate_result *g, const struct e2e_endpoint_cmp *c, const char *key,
 			 struct e2e_buf *msg, struct e2e_buf *text, const char **type)
@@ -48,8 +28,8 @@ static bool failure_text(const struct e2e_gate_result *g, const struct e2e_endpo
 		if (c->metrics[m].verdict != E2E_VERDICT_REGRESSION)
 			continue;
 		if (!failed)
-			metric_line(msg, &c->metrics[m]);
-		metric_line(text, &c->metrics[m]);
+			e2e_gate_format_metric(&c->metrics[m], NULL, msg);
+		e2e_gate_format_metric(&c->metrics[m], NULL, text);
 		e2e_buf_putc(text, '\n');
 		*type = "regression";
 		failed = true;

@@ -244,44 +244,34 @@ static void runs_details(const struct e2e_report *r, struct e2e_buf *b)
 	details_close(b);
 }
 
-static void metric_item(struct e2e_buf *b, const char *key, const struct e2e_metric_cmp *x, uint64_t nb,
-			uint64_t nc)
+struct lines_ctx {
+	struct e2e_buf *b;
+	int last; /* verdict group of the previous line, -1 before the first */
+};
+
+static void gate_line_md(void *ctx, enum e2e_verdict v, const char *line)
 {
-	e2e_buf_puts(b, "- ");
-	code(b, key);
-	e2e_buf_printf(b, " **%s** ", e2e_metric_name(x->metric));
-	if (x->metric == E2E_METRIC_ERROR_RATE) {
-		e2e_fmt_pct(b, x->baseline);
-		e2e_buf_puts(b, " → ");
-		e2e_fmt_pct(b, x->current);
-		e2e_buf_printf(b, " (%+.1f points", x->delta * 100);
-	} else {
-		pair_ms(b, x->baseline, x->current);
-		e2e_buf_puts(b, " (");
-		e2e_fmt_delta_pct(b, x->delta_pct);
+	struct lines_ctx *x = ctx;
+	int group = v == E2E_VERDICT_REGRESSION;
+
+	if (group != x->last) {
+		if (x->last >= 0)
+			details_close(x->b);
+		details_open(x->b, group ? "Regressions" : "Other verdicts");
 	}
-	if (!isnan(x->ci_lo_pct) && !isnan(x->ci_hi_pct))
-		e2e_buf_printf(b, ", 95%% CI %+.1f%%..%+.1f%%", x->ci_lo_pct, x->ci_hi_pct);
-	e2e_buf_printf(b, ", n %" PRIu64 " → %" PRIu64 "), %s\n", nb, nc, e2e_severity_name(x->severity));
+	x->last = group;
+	e2e_buf_puts(x->b, "- ");
+	md(x->b, line);
+	e2e_buf_putc(x->b, '\n');
 }
 
 static void gate_details(const struct e2e_gate_result *g, struct e2e_buf *b)
 {
-	size_t nreg = 0;
+	struct lines_ctx lc = { b, -1 };
 
-	for (size_t i = 0; i < g->nendpoints; i++)
-		for (size_t m = 0; m < E2E_METRIC__COUNT; m++)
-			if (g->endpoints[i].metrics[m].verdict == E2E_VERDICT_REGRESSION)
-				nreg++;
-	if (nreg) {
-		details_open(b, "Regressions");
-		for (size_t i = 0; i < g->nendpoints; i++)
-			for (size_t m = 0; m < E2E_METRIC__COUNT; m++)
-				if (g->endpoints[i].metrics[m].verdict == E2E_VERDICT_REGRESSION)
-					metric_item(b, g->endpoints[i].key, &g->endpoints[i].metrics[m],
-						    g->endpoints[i].n_baseline, g->endpoints[i].n_current);
+	e2e_render_gate_lines(g, gate_line_md, &lc);
+	if (lc.last >= 0)
 		details_close(b);
-	}
 	if (g->nfindings) {
 		details_open(b, "Findings");
 		for (size_t i = 0; i < g->nfindings; i++) {

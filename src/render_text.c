@@ -272,49 +272,36 @@ static void route_view(const struct e2e_render_input *in, struct e2e_buf *b)
 	}
 }
 
+struct lines_ctx {
+	struct e2e_buf *b;
+	bool color;
+	int last; /* verdict group of the previous line, -1 before the first */
+};
+
+static void gate_line_text(void *ctx, enum e2e_verdict v, const char *line)
+{
+	struct lines_ctx *x = ctx;
+	int group = v == E2E_VERDICT_REGRESSION;
+	const char *col = x->color ? verdict_color(v) : NULL;
+
+	if (group != x->last)
+		e2e_buf_puts(x->b, group ? "\nregressions:\n" : "\nother verdicts:\n");
+	x->last = group;
+	e2e_buf_puts(x->b, "  ");
+	if (col)
+		e2e_buf_puts(x->b, col);
+	e2e_fmt_utf8(x->b, line, true);
+	if (col)
+		e2e_buf_puts(x->b, RESET);
+	e2e_buf_putc(x->b, '\n');
+}
+
 static void gate_details(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_gate_result *g = in->gate;
-	bool any = false;
+	struct lines_ctx lc = { b, in->color, -1 };
 
-	for (size_t i = 0; i < g->nendpoints; i++) {
-		const struct e2e_endpoint_cmp *c = &g->endpoints[i];
-
-		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
-			const struct e2e_metric_cmp *x = &c->metrics[m];
-			bool rate = x->metric == E2E_METRIC_ERROR_RATE;
-
-			if (x->verdict != E2E_VERDICT_REGRESSION)
-				continue;
-			if (!any)
-				e2e_buf_puts(b, "\nregressions:\n");
-			any = true;
-			e2e_buf_puts(b, "  ");
-			if (in->color)
-				e2e_buf_puts(b, RED);
-			e2e_fmt_utf8(b, c->key, true);
-			e2e_buf_printf(b, " %s ", e2e_metric_name(x->metric));
-			if (rate) {
-				e2e_fmt_pct(b, x->baseline);
-				e2e_buf_puts(b, " -> ");
-				e2e_fmt_pct(b, x->current);
-				e2e_buf_printf(b, " (%+.1f points", x->delta * 100);
-			} else {
-				e2e_fmt_ms(b, x->baseline);
-				e2e_buf_puts(b, " -> ");
-				e2e_fmt_ms(b, x->current);
-				e2e_buf_puts(b, " (");
-				e2e_fmt_delta_pct(b, x->delta_pct);
-			}
-			if (!isnan(x->ci_lo_pct) && !isnan(x->ci_hi_pct))
-				e2e_buf_printf(b, ", 95%% CI %+.1f%%..%+.1f%%", x->ci_lo_pct, x->ci_hi_pct);
-			e2e_buf_printf(b, ", n %" PRIu64 " vs %" PRIu64 ") %s", c->n_baseline, c->n_current,
-				       e2e_severity_name(x->severity));
-			if (in->color)
-				e2e_buf_puts(b, RESET);
-			e2e_buf_putc(b, '\n');
-		}
-	}
+	e2e_render_gate_lines(g, gate_line_text, &lc);
 	if (g->nfindings)
 		e2e_buf_puts(b, "\nfindings:\n");
 	for (size_t i = 0; i < g->nfindings; i++) {

@@ -97,6 +97,7 @@ static const struct e2e_gate_result *mkgate(void)
 		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
 			cmps[i].metrics[m].metric = (enum e2e_metric)m;
 			cmps[i].metrics[m].ci_lo_pct = cmps[i].metrics[m].ci_hi_pct = NAN;
+			cmps[i].metrics[m].env_factor = 1;
 		}
 	cmps[0].key = "GET /users/{id}";
 	cmps[0].verdict = E2E_VERDICT_REGRESSION;
@@ -108,6 +109,10 @@ static const struct e2e_gate_result *mkgate(void)
 								   .current = 38.5,
 								   .delta = 26,
 								   .delta_pct = 208,
+								   .judged_pct = 208,
+								   .env_factor = 1,
+								   .n_baseline = 40,
+								   .n_current = 4,
 								   .ci_lo_pct = 150,
 								   .ci_hi_pct = 260,
 								   .verdict = E2E_VERDICT_REGRESSION,
@@ -121,7 +126,11 @@ static const struct e2e_gate_result *mkgate(void)
 	cmps[2].key = "GET /gone";
 	cmps[2].verdict = E2E_VERDICT_MISSING;
 	cmps[2].n_baseline = 9;
-	cmps[2].metrics[E2E_METRIC_P95].baseline = 3;
+	for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
+		cmps[2].metrics[m].verdict = E2E_VERDICT_MISSING;
+		cmps[2].metrics[m].n_baseline = 9;
+		cmps[2].metrics[m].baseline = m == E2E_METRIC_P50 ? 2 : 3;
+	}
 	findings[0] = (struct e2e_finding){ "host_mismatch", NULL, E2E_SEVERITY_WARNING,
 					    "baseline host 'a' differs from 'b'" };
 	advice[0] = (struct e2e_advice){ "GET /users/{id}", "tail_only",
@@ -317,8 +326,9 @@ START_TEST(text_report_gate)
 	ck_assert_ptr_nonnull(
 		strstr(out, "\nPOST /a,b|c<d>   2  50.0%  6.00ms  6.00ms  6.90ms  6.98ms  7.00ms  0.2\n"));
 	ck_assert_ptr_nonnull(
-		strstr(out, "  GET /users/{id} p95 12.5ms -> 38.5ms (+208.0%, 95% CI +150.0%..+260.0%, "
-			    "n 40 vs 4) critical\n"));
+		strstr(out, "\nregressions:\n  GET /users/{id}: p95 12.5 ms -> 38.5 ms (+208 %, 95 % CI "
+			    "+150..+260 %) regression [critical]\n\nother verdicts:\n  GET /gone: missing "
+			    "endpoint (baseline p50 2.00 ms, 9 requests) missing\n"));
 	ck_assert_ptr_nonnull(strstr(out, "  host_mismatch (warning): baseline host 'a' differs from 'b'\n"));
 	ck_assert_ptr_nonnull(strstr(out, "  GET /users/{id}: p50 unchanged, p95 +208%: the tail moved\n"));
 	ck_assert_ptr_null(strstr(out, "\033["));
@@ -444,6 +454,9 @@ START_TEST(json_gate_and_runs)
 	ck_assert(num(json_array_get(reg, 0), "current") == 38.5);
 	ck_assert(num(json_array_get(reg, 0), "delta_pct") == 208);
 	ck_assert(num(json_array_get(reg, 0), "ci_low_pct") == 150);
+	ck_assert(num(json_array_get(reg, 0), "judged_pct") == 208);
+	ck_assert_str_eq(str(json_array_get(reg, 0), "message"),
+			 "p95 12.5 ms -> 38.5 ms (+208 %, 95 % CI +150..+260 %) regression [critical]");
 	al = json_object_get(j, "alerts");
 	ck_assert_int_eq((int)json_array_size(al), 2);
 	ck_assert_str_eq(str(json_array_get(al, 0), "kind"), "host_mismatch");
@@ -561,10 +574,10 @@ START_TEST(junit_failures)
 	ck_assert_ptr_nonnull(
 		strstr(out, "<testsuites name=\"e2e perf-report\" tests=\"4\" failures=\"1\" errors=\"0\" "
 			    "skipped=\"1\" time=\"10.000\">"));
-	ck_assert_ptr_nonnull(
-		strstr(out, "<testcase classname=\"users-api\" name=\"GET /users/{id}\" time=\"0.025000\">\n"
-			    "      <failure type=\"regression\" message=\"p95 12.5ms -&gt; 38.5ms (+208.0%) "
-			    "critical\">"));
+	ck_assert_ptr_nonnull(strstr(
+		out, "<testcase classname=\"users-api\" name=\"GET /users/{id}\" time=\"0.025000\">\n"
+		     "      <failure type=\"regression\" message=\"p95 12.5 ms -&gt; 38.5 ms (+208 %, 95 % "
+		     "CI +150..+260 %) regression [critical]\">"));
 	ck_assert_ptr_nonnull(strstr(out, "name=\"POST /a,b|c&lt;d&gt;\""));
 	ck_assert_ptr_nonnull(strstr(out, "name=\"GET /gone\" time=\"0.000000\">\n      <skipped "));
 	ck_assert_ptr_nonnull(strstr(out, "<system-out>host_mismatch: baseline host &#39;a&#39; differs from "
@@ -602,6 +615,9 @@ START_TEST(html_self_contained)
 	ck_assert_ptr_null(strstr(out, "c<d>"));
 	ck_assert_ptr_nonnull(strstr(out, "<code>POST /a,b|c&lt;d&gt;</code>"));
 	ck_assert_ptr_nonnull(strstr(out, "<p class=\"verdict fail\">regression: 1 regressed (1 critical)"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "<li class=\"regression\">GET /users/{id}: p95 12.5 ms -&gt; 38.5 ms (+208 %, "
+			    "95 % CI +150..+260 %) regression [critical]</li>\n"));
 	free(out);
 	e2e_report_destroy(r);
 }
@@ -625,6 +641,11 @@ START_TEST(markdown_layout)
 	ck_assert_ptr_nonnull(strstr(out, "| `POST /a,b\\|c<d>` |"));
 	ck_assert_ptr_nonnull(strstr(out, "| **regression** (critical) |\n"));
 	ck_assert_ptr_nonnull(strstr(out, "| `GET /gone` | 9 → - |"));
+	ck_assert_ptr_nonnull(
+		strstr(out, "<details><summary>Regressions</summary>\n\n- GET /users/{id}: p95 12.5 ms -&gt; "
+			    "38.5 ms (+208 %, 95 % CI +150..+260 %) regression \\[critical\\]\n\n</details>\n"
+			    "\n<details><summary>Other verdicts</summary>\n\n- GET /gone: missing endpoint "
+			    "(baseline p50 2.00 ms, 9 requests) missing\n\n</details>\n"));
 	ck_assert_ptr_nonnull(
 		strstr(out, "<details><summary>Recommendations</summary>\n\n- `GET /users/{id}`: p50 "
 			    "unchanged, p95 +208%: the tail moved\n"));

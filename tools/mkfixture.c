@@ -12,7 +12,9 @@
  *
  * Everything is deterministic: fixed wall-clock times, commits, hosts and
  * latencies from a fixed-seed LCG, so reports of the fixture are stable
- * byte for byte. DB must not exist yet. */
+ * byte for byte. DB must not exist yet. Runs: 1 empty-svc (no request),
+ * 2, 3, 5 users-api, 4 billing (killed: incomplete, 3 dropped), 6-9 shop
+ * (6 has GET /products/{id} twice as slow as 7-9, the gate's case). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +86,19 @@ static const struct route users_api[] = {
 	{ "DELETE", "DELETE /users/{id}", { "/users/7" }, 9.0, 12, { { 0 } }, 0, 0 },
 };
 
+static const struct route shop[] = {
+	{ "GET",
+	  "GET /products/{id}",
+	  { "/products/101", "/products/102", "/products/103", "/products/104" },
+	  20.0,
+	  200,
+	  { { 0 } },
+	  4096,
+	  0 },
+	{ "GET", "GET /cart", { "/cart" }, 10.0, 100, { { 0 } }, 512, 0 },
+	{ "POST", "POST /checkout", { "/checkout" }, 50.0, 40, { { 500, 40 } }, 256, 1024 },
+};
+
 static const struct route billing[] = {
 	{ "GET",
 	  "GET /invoices/{id}",
@@ -106,6 +121,8 @@ struct run_spec {
 	uint64_t dropped;
 	const struct route *routes;
 	size_t nroutes;
+	size_t slow_route; /* with slow_factor > 0: this route is slower */
+	double slow_factor;
 };
 
 static uint32_t path_id(struct e2e_store *st, const char *method, const char *path, const char *endpoint)
@@ -209,7 +226,10 @@ static void fixed_run(struct e2e_store *st, const struct run_spec *rs)
 						x->error = 3; /* timeout */
 				}
 			}
-			x->total_us = latency_us(r->base_ms, rs->slow);
+			x->total_us =
+				latency_us(r->base_ms, rs->slow * (i == rs->slow_route && rs->slow_factor > 0
+									   ? rs->slow_factor
+									   : 1));
 			x->ttfb_us = x->total_us * 9 / 10;
 			x->proxy_us = 40;
 			x->req_bytes = r->req_bytes;
@@ -250,10 +270,15 @@ static void fixture(struct e2e_store *st, bool aging)
 			  c3[] = "abc1234def5678900000000000000000000000ff",
 			  c4[] = "9999999ccccccccccccccccccccccccccccccccc";
 	const struct run_spec runs[] = {
-		{ "users-api", 1794992400000, 30000000000ull, c1, "main", 0.9, 1.0, 0, users_api, 6 },
-		{ "users-api", 1795078800000, 32500000000ull, c2, "main", 1.0, 1.05, 0, users_api, 6 },
-		{ "billing", 1795089600000, 0, c4, "release/2.1", 1.0, 1.0, 3, billing, 2 },
-		{ "users-api", 1795183331000, 38200000000ull, c3, "main", 1.0, 1.1, 0, users_api, 6 },
+		{ "users-api", 1794992400000, 30000000000ull, c1, "main", 0.9, 1.0, 0, users_api, 6, 0, 0 },
+		{ "users-api", 1795078800000, 32500000000ull, c2, "main", 1.0, 1.05, 0, users_api, 6, 0, 0 },
+		{ "billing", 1795089600000, 0, c4, "release/2.1", 1.0, 1.0, 3, billing, 2, 0, 0 },
+		{ "users-api", 1795183331000, 38200000000ull, c3, "main", 1.0, 1.1, 0, users_api, 6, 0, 0 },
+		/* shop: run 6 has GET /products/{id} twice as slow as runs 7-9 */
+		{ "shop", 1794736800000, 20000000000ull, c4, "feature/slow", 1.0, 1.0, 0, shop, 3, 0, 2.0 },
+		{ "shop", 1794823200000, 20000000000ull, c1, "main", 1.0, 1.0, 0, shop, 3, 0, 0 },
+		{ "shop", 1794844800000, 20000000000ull, c2, "main", 1.0, 1.0, 0, shop, 3, 0, 0 },
+		{ "shop", 1794909600000, 20000000000ull, c3, "main", 1.0, 1.0, 0, shop, 3, 0, 0 },
 	};
 
 	empty_run(st, "empty-svc", 1794902400000);
@@ -262,9 +287,10 @@ static void fixture(struct e2e_store *st, bool aging)
 	if (aging) {
 		int64_t now = (int64_t)time(NULL) * 1000;
 		const struct run_spec old[] = {
-			{ "aging", now - 10 * 86400000ll, 1000000000ull, c1, "main", 0.1, 1.0, 0, billing,
-			  2 },
-			{ "aging", now - 3600000ll, 1000000000ull, c2, "main", 0.1, 1.0, 0, billing, 2 },
+			{ "aging", now - 10 * 86400000ll, 1000000000ull, c1, "main", 0.1, 1.0, 0, billing, 2,
+			  0, 0 },
+			{ "aging", now - 3600000ll, 1000000000ull, c2, "main", 0.1, 1.0, 0, billing, 2, 0,
+			  0 },
 		};
 
 		for (size_t i = 0; i < 2; i++)

@@ -17,12 +17,13 @@ DB=$TMP/f.db
 "$MKFIXTURE" "$DB" --dump "$TMP/samples.csv" || { echo "mkfixture failed" >&2; exit 1; }
 
 # golden NAME ARGS...: perf-report ARGS on the fixture must print exactly
-# the golden file (byte for byte, trailing newline included) and exit 0
+# the golden file (byte for byte, trailing newline included) and exit
+# ${WANT_RC:-0}; it runs in ${IN_DIR:-.} (relative baseline names).
 golden() {
   local name=$1; shift
   NTESTS=$((NTESTS + 1))
-  "$E2E" perf-report --db "$DB" "$@" >"$TMP/out" 2>"$TMP/err" </dev/null; local rc=$?
-  [ "$rc" -eq 0 ] || { fail "$name: exit $rc ($(cat "$TMP/err"))"; return; }
+  (cd "${IN_DIR:-.}" && exec "$E2E" perf-report --db "$DB" "$@") >"$TMP/out" 2>"$TMP/err" </dev/null; local rc=$?
+  [ "$rc" -eq "${WANT_RC:-0}" ] || { fail "$name: exit $rc, want ${WANT_RC:-0} ($(cat "$TMP/err"))"; return; }
   [ -s "$TMP/err" ] && fail "$name: stderr not empty: $(cat "$TMP/err")"
   if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
     mkdir -p "$GOLD"; cp "$TMP/out" "$GOLD/$name"; return
@@ -53,6 +54,16 @@ golden trend.md --trend -f md
 golden list.txt --list
 golden list.json --list -f json
 golden list.csv --list -f csv
+
+# a comparison: a baseline from shop's runs 7-9, then run 6 (GET
+# /products/{id} twice as slow) gated against it in every format
+run "$E2E" perf-report --db "$DB" -s shop --runs 3 --set-baseline --baseline-dir "$TMP/bl" -q
+expect_rc 0 "--set-baseline from 3 runs"
+expect_no_out_err() { [ -z "$ERR" ] || fail "$1: stderr '$ERR'"; }
+expect_no_out_err "--set-baseline -q"
+for f in txt:text json:json md:markdown html:html csv:csv xml:junit; do
+  IN_DIR=$TMP WANT_RC=1 golden "gate.${f%%:*}" -s shop --run 6 --compare-baseline -b bl/shop.json -f "${f#*:}"
+done
 
 # the default selection is the latest run of any service; -s, --run and
 # 'latest' name the same run here
@@ -209,9 +220,9 @@ expect_rc 0 "--prune --keep 1"
 expect_no_out "--prune"
 expect_err "e2e: perf-report: removed run 3 (users-api, started 2026-11-19 09:00:00 UTC, 612 requests)" "--prune lines"
 expect_err_has "e2e: perf-report: removed run 2 (users-api, started 2026-11-18 09:00:00 UTC, 550 requests)" "--prune run 2"
-expect_err_has "e2e: perf-report: removed 2 runs, kept 3" "--prune count"
+expect_err_has "e2e: perf-report: removed 5 runs, kept 4" "--prune count"
 run "$E2E" perf-report --db "$TMP/p.db" --list -f csv
-[ "$(printf '%s\n' "$OUT" | tail -n +2 | cut -d, -f1 | tr '\n' ' ')" = "5 4 1 " ] || fail "runs after prune: $OUT"
+[ "$(printf '%s\n' "$OUT" | tail -n +2 | cut -d, -f1 | tr '\n' ' ')" = "5 4 9 1 " ] || fail "runs after prune: $OUT"
 run "$E2E" perf-report --db "$TMP/p.db" --prune --keep 0 -q
 expect_rc 0 "--prune --keep 0"
 expect_no_out "--prune -q"
@@ -246,7 +257,9 @@ case "$ERR" in "e2e: perf-report: "*"junk.db"*) ;; *) fail "not a database: '$ER
 run "$E2E" perf-report --db "$DB" --run 2 -s billing
 expect_rc 2 "run of another service"
 expect_err "e2e: perf-report: run 2 is of service 'users-api', not 'billing'" "run of another service"
-run "$E2E" perf-report --db "$DB" -s empty-svc --compare-baseline --baseline-dir "$TMP/bl"
+run "$E2E" perf-report --db "$DB" -s users-api --set-baseline --baseline-dir "$TMP/bl" -q
+expect_rc 0 "a baseline to compare with"
+run "$E2E" perf-report --db "$DB" -s empty-svc --compare-baseline -b "$TMP/bl/users-api.json"
 expect_rc 4 "comparison with nothing captured"
 expect_err "e2e: perf-report: nothing was captured: no request to compare with the baseline" "nothing captured"
 run "$E2E" perf-report --db "$DB" --list -f html
