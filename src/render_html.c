@@ -54,6 +54,17 @@ static void td_ms(struct e2e_buf *b, double ms)
 	e2e_buf_puts(b, "</td>");
 }
 
+/* Opens an inline SVG of class cls, w x h, and its <title> element (the
+ * caller writes the title text and closes it). */
+static void svg_open(struct e2e_buf *b, const char *cls, double w, double h)
+{
+	e2e_buf_printf(
+		b,
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"%s\" width=\"%.0f\" height=\"%.0f\" "
+		"viewBox=\"0 0 %.0f %.0f\" role=\"img\"><title>",
+		cls, w, h, w, h);
+}
+
 static void legend(struct e2e_buf *b)
 {
 	e2e_buf_puts(b, "<p class=\"legend\"><span style=\"background:" C50
@@ -73,11 +84,8 @@ static void percentile_chart(const struct e2e_report *r, struct e2e_buf *b)
 			max = r->endpoints[i].p99_ms;
 	if (max <= 0)
 		max = 1;
-	e2e_buf_printf(
-		b,
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"pct\" width=\"%.0f\" height=\"%.0f\" "
-		"viewBox=\"0 0 %.0f %.0f\" role=\"img\"><title>p50, p95 and p99 per endpoint</title>\n",
-		label_w + bar_w + 80, h, label_w + bar_w + 80, h);
+	svg_open(b, "pct", label_w + bar_w + 80, h);
+	e2e_buf_puts(b, "p50, p95 and p99 per endpoint</title>\n");
 	for (size_t i = 0; i < r->nendpoints; i++) {
 		const struct e2e_endpoint_report *e = &r->endpoints[i];
 		const double v[] = { e->p50_ms, e->p95_ms, e->p99_ms };
@@ -128,11 +136,8 @@ static void distribution_chart(const struct e2e_endpoint_report *e, struct e2e_b
 	for (size_t i = 0; i < NBINS; i++)
 		if (bins[i].count > max)
 			max = bins[i].count;
-	e2e_buf_printf(
-		b,
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"dist\" width=\"%.0f\" height=\"%.0f\" "
-		"viewBox=\"0 0 %.0f %.0f\" role=\"img\"><title>latency distribution of ",
-		w + 2 * left, h + bottom, w + 2 * left, h + bottom);
+	svg_open(b, "dist", w + 2 * left, h + bottom);
+	e2e_buf_puts(b, "latency distribution of ");
 	text(b, e->key);
 	e2e_buf_printf(b, " (%s scale)</title>\n", lg ? "log" : "linear");
 	for (size_t i = 0; i < NBINS; i++) {
@@ -191,11 +196,8 @@ static void trend_chart(const struct e2e_report *r, const struct e2e_endpoint_re
 			max = e->per_run[k].p99_ms;
 	if (max <= 0)
 		max = 1;
-	e2e_buf_printf(
-		b,
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"trend\" width=\"%.0f\" height=\"%.0f\" "
-		"viewBox=\"0 0 %.0f %.0f\" role=\"img\"><title>trend of ",
-		w + 2 * left, h + top + bottom, w + 2 * left, h + top + bottom);
+	svg_open(b, "trend", w + 2 * left, h + top + bottom);
+	e2e_buf_puts(b, "trend of ");
 	text(b, e->key);
 	e2e_buf_puts(b, " across runs</title>\n");
 	for (size_t s = 0; s < 3; s++) {

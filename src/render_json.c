@@ -243,6 +243,34 @@ static void figures(json_t *o, const struct e2e_endpoint_report *e)
 	set(o, "avg_response_bytes", jnum(e->mean_resp_bytes, 3));
 }
 
+/* An endpoint's figures per covered run, oldest first; the trend view
+ * adds started_at and error_rate. */
+static json_t *points_json(const struct e2e_report *r, const struct e2e_endpoint_report *e, bool trend)
+{
+	json_t *a = json_array();
+
+	for (size_t k = r->nruns; k-- > 0;) {
+		struct e2e_trend_point one;
+		const struct e2e_trend_point *t = e2e_render_point(e, k, &one);
+		json_t *p = json_object();
+
+		set(p, "run_id", json_integer(r->runs[k].id));
+		if (trend)
+			set(p, "started_at", jtime(r->runs[k].started_ms));
+		set(p, "call_count", jint(t->count));
+		set(p, "errors", jint(t->errors));
+		if (trend)
+			set(p, "error_rate",
+			    t->count ? jfrac((double)t->errors / (double)t->count) : json_null());
+		set(p, "avg_latency_ms", jms(t->mean_ms));
+		set(p, "p50_latency_ms", jms(t->p50_ms));
+		set(p, "p95_latency_ms", jms(t->p95_ms));
+		set(p, "p99_latency_ms", jms(t->p99_ms));
+		json_array_append_new(a, p);
+	}
+	return a;
+}
+
 static json_t *endpoint_json(const struct e2e_render_input *in, const struct e2e_endpoint_report *e)
 {
 	const struct e2e_report *r = in->report;
@@ -271,24 +299,8 @@ static json_t *endpoint_json(const struct e2e_render_input *in, const struct e2e
 		json_array_append_new(paths, p);
 	}
 	set(o, "paths", paths);
-	if (e->per_run) {
-		json_t *a = json_array();
-
-		for (size_t k = r->nruns; k-- > 0;) {
-			const struct e2e_trend_point *t = &e->per_run[k];
-			json_t *p = json_object();
-
-			set(p, "run_id", json_integer(r->runs[k].id));
-			set(p, "call_count", jint(t->count));
-			set(p, "errors", jint(t->errors));
-			set(p, "avg_latency_ms", jms(t->mean_ms));
-			set(p, "p50_latency_ms", jms(t->p50_ms));
-			set(p, "p95_latency_ms", jms(t->p95_ms));
-			set(p, "p99_latency_ms", jms(t->p99_ms));
-			json_array_append_new(a, p);
-		}
-		set(o, "per_run", a);
-	}
+	if (e->per_run)
+		set(o, "per_run", points_json(r, e, false));
 	return o;
 }
 
@@ -519,26 +531,7 @@ static json_t *trend_json(const struct e2e_render_input *in)
 	set(o, "runs", runs_json(r->runs, r->nruns));
 	for (size_t i = 0; i < r->nendpoints; i++) {
 		const struct e2e_endpoint_report *e = &r->endpoints[i];
-		json_t *a = json_array();
-
-		for (size_t k = r->nruns; k-- > 0;) {
-			struct e2e_trend_point one;
-			const struct e2e_trend_point *t = e2e_render_point(e, k, &one);
-			json_t *p = json_object();
-
-			set(p, "run_id", json_integer(r->runs[k].id));
-			set(p, "started_at", jtime(r->runs[k].started_ms));
-			set(p, "call_count", jint(t->count));
-			set(p, "errors", jint(t->errors));
-			set(p, "error_rate",
-			    t->count ? jfrac((double)t->errors / (double)t->count) : json_null());
-			set(p, "avg_latency_ms", jms(t->mean_ms));
-			set(p, "p50_latency_ms", jms(t->p50_ms));
-			set(p, "p95_latency_ms", jms(t->p95_ms));
-			set(p, "p99_latency_ms", jms(t->p99_ms));
-			json_array_append_new(a, p);
-		}
-		set_key(eps, e->key, a);
+		set_key(eps, e->key, points_json(r, e, true));
 	}
 	set(o, "endpoints", eps);
 	return o;
