@@ -1094,7 +1094,8 @@ findings:
 		    g->worst >= (cfg->fail_on == E2E_FAIL_ON_WARNING ? E2E_SEVERITY_WARNING
 								     : E2E_SEVERITY_CRITICAL);
 	e2e_advice_derive(cur, b, g);
-	qsort(g->endpoints, g->nendpoints, sizeof(*g->endpoints), cmp_endpoint_cmp);
+	if (g->nendpoints)
+		qsort(g->endpoints, g->nendpoints, sizeof(*g->endpoints), cmp_endpoint_cmp);
 
 	for (size_t i = 0; i < np; i++)
 		free(pairs[i].sorted);
