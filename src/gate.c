@@ -250,36 +250,22 @@ void e2e_gate_result_destroy(struct e2e_gate_result *g)
 
 /* ---- values ------------------------------------------------------------ */
 
+/* Metric m of a report endpoint or a baseline endpoint (same field names). */
+#define METRIC_OF(e, m)                                                                                      \
+	((m) == E2E_METRIC_P50	  ? (e)->p50_ms                                                              \
+	 : (m) == E2E_METRIC_P95  ? (e)->p95_ms                                                              \
+	 : (m) == E2E_METRIC_P99  ? (e)->p99_ms                                                              \
+	 : (m) == E2E_METRIC_MEAN ? (e)->mean_ms                                                             \
+				  : (e)->error_rate)
+
 static double cur_value(const struct e2e_endpoint_report *e, int m)
 {
-	switch (m) {
-	case E2E_METRIC_P50:
-		return e->p50_ms;
-	case E2E_METRIC_P95:
-		return e->p95_ms;
-	case E2E_METRIC_P99:
-		return e->p99_ms;
-	case E2E_METRIC_MEAN:
-		return e->mean_ms;
-	default:
-		return e->error_rate;
-	}
+	return METRIC_OF(e, m);
 }
 
 static double base_value(const struct e2e_baseline_endpoint *e, int m)
 {
-	switch (m) {
-	case E2E_METRIC_P50:
-		return e->p50_ms;
-	case E2E_METRIC_P95:
-		return e->p95_ms;
-	case E2E_METRIC_P99:
-		return e->p99_ms;
-	case E2E_METRIC_MEAN:
-		return e->mean_ms;
-	default:
-		return e->error_rate;
-	}
+	return METRIC_OF(e, m);
 }
 
 static double run_value(const struct e2e_baseline_run_stats *r, int m)
