@@ -81,7 +81,9 @@ run "$E2E" perf-profile -s nodb --target "$T" --db "$TMP/afile/p.db" -q -- bash 
 expect_rc 0 "unopenable database: the suite still runs through the proxy"
 expect_err_has "the command runs through the proxy unrecorded" "unopenable database warns"
 expect_err_has "21 of 21 requests were not recorded" "unopenable database counts what went through"
-run "$E2E" perf-profile -s nodb --target "$T" --db "$TMP/afile/p.db" -q --compare-baseline -- true
+run "$E2E" perf-report --db "$DB" -s conc1 --set-baseline --baseline-dir "$TMP/bl"
+expect_rc 0 "baseline for the unopenable-database case"
+run "$E2E" perf-profile -s conc1 --target "$T" --db "$TMP/afile/p.db" -q --compare-baseline --baseline-dir "$TMP/bl" -- true
 expect_rc 4 "unopenable database with a comparison asked"
 
 finish
