@@ -41,7 +41,8 @@ run "$E2E" perf-profile -s shop --target "http://127.0.0.1:$PORT" --db "$DB" -q 
 expect_rc 0 "unchanged run passes"
 [ "$(printf '%s' "$OUT" | jq '.regressions | length')" = 0 ] || fail "unchanged run has regressions: $(printf '%s' "$OUT" | jq -c .regressions)"
 
-start_service --delay /users/=40 --delay /users=10 --delay /orders=15
+# 2x the measured latency: the service adds about 1 ms of its own to every delay
+start_service --delay /users/=44 --delay /users=10 --delay /orders=15
 run "$E2E" perf-profile -s shop --target "http://127.0.0.1:$PORT" --db "$DB" -q --compare-baseline --baseline-dir "$BL" -f json -- "$TMP/suite.sh"
 expect_rc 1 "2x slower route fails the gate"
 printf '%s' "$OUT" > "$TMP/cmp.json"
