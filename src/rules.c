@@ -153,97 +153,132 @@ void e2e_rules_destroy(struct e2e_rules *r)
 	free(r);
 }
 
-/* glibc's regcomp copies a repeated subexpression once per repetition
- * ("(a{100}){100}" is 10,000 copies, each '+' of "a++++" doubles), so a
- * short regex can take gigabytes. A regex whose size with repetitions
- * expanded passes a limit endpoint patterns stay far below is refused. */
+/* glibc's regcomp takes exponential time or memory on some short regexes,
+ * so these are refused before it sees them: a repetition of something
+ * that can match the empty string ("(a?|b*)+" twenty times in a row takes
+ * seconds, "((a?|b*)+){30}" minutes), a repetition of a repetition
+ * ("a++++...", undefined in POSIX; each '+' doubles the compiled size),
+ * and a regex larger than REGEX_MAX_SIZE items once regcomp has copied
+ * each repeated part once per repetition ("((a{100}){100}){100}"). */
 #define REGEX_MAX_SIZE 10000
 
-/* An interval "{n}", "{n,}", "{n,m}" or "{,m}" at p: sets the copies
- * regcomp makes of the repeated item and *end to its '}'. */
-static bool regex_interval(const char *p, double *copies, const char **end)
+/* An interval "{n}", "{n,}", "{n,m}" or "{,m}" at p: its bounds (hi is
+ * lo + 1 for "{n,}": n copies and a starred one) and *end, its '}'. */
+static bool regex_interval(const char *p, double *lo, double *hi, const char **end)
 {
 	const char *q = p + 1;
-	double lo = 0, hi;
 	char *e;
 
+	*lo = 0;
 	if (*q >= '0' && *q <= '9') {
-		lo = (double)strtoul(q, &e, 10);
+		*lo = (double)strtoul(q, &e, 10);
 		q = e;
 	} else if (*q != ',') {
 		return false;
 	}
-	hi = lo;
+	*hi = *lo;
 	if (*q == ',') {
-		hi = lo + 1; /* "{n,}": n copies and a starred one */
+		*hi = *lo + 1;
 		if (*++q >= '0' && *q <= '9') {
-			hi = (double)strtoul(q, &e, 10);
+			*hi = (double)strtoul(q, &e, 10);
 			q = e;
 		}
 	}
 	if (*q != '}')
 		return false;
-	*copies = hi > 1 ? hi : 1;
 	*end = q;
 	return true;
 }
 
-static bool regex_too_big(const char *re)
+/* The end of the bracket expression at p ("[^]a[:alpha:]]"), or NULL. */
+static const char *regex_bracket_end(const char *p)
 {
-	double size[64] = { 0 }, last = 0; /* per open group; the last item */
+	p += p[1] == '^' ? 2 : 1;
+	if (*p == ']')
+		p++;
+	for (; *p && *p != ']'; p++) {
+		if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			char close[3] = { p[1], ']', '\0' };
+
+			if ((p = strstr(p + 2, close)) == NULL)
+				return NULL;
+			p++; /* the ']' of ":]" */
+		}
+	}
+	return *p ? p : NULL;
+}
+
+/* What makes the regex too costly for regcomp, or NULL. Per open group:
+ * its size, whether an alternative already matched empty, whether the
+ * items of the current alternative before the last all can; the last
+ * item is pending until the next one starts. */
+static const char *regex_problem(const char *re)
+{
+	struct {
+		double size;
+		bool nullable, alt_nullable;
+	} lv[64];
 	int depth = 0;
+	double last = 0, lo = 0, hi = 0; /* last: size of the pending item, 0 if none */
+	bool last_nullable = false, last_rep = false;
 
-	for (const char *p = re; *p; p++) {
-		double copies = 1;
+	lv[0].size = 0;
+	lv[0].nullable = false;
+	lv[0].alt_nullable = true;
+	for (const char *p = re;; p++) {
+		bool interval = *p == '{' && regex_interval(p, &lo, &hi, &p);
+		bool rep = interval || *p == '*' || *p == '+' || *p == '?';
 
+		if (rep && last > 0) {
+			double copies = interval ? (hi > 1 ? hi : 1) : *p == '+' ? 2 : 1;
+
+			if (last_rep)
+				return "a repetition of a repetition";
+			if (last_nullable && (*p == '*' || *p == '+' || (interval && hi > 1)))
+				return "a repetition of something that can match the empty string";
+			lv[depth].size += last * (copies - 1);
+			last *= copies;
+			last_nullable = last_nullable || *p == '*' || *p == '?' || (interval && lo == 0);
+			last_rep = true;
+			if (lv[depth].size > REGEX_MAX_SIZE)
+				return "more than 10000 items once its repetitions are expanded";
+			continue;
+		}
+		if (last > 0) /* the pending item is complete */
+			lv[depth].alt_nullable = lv[depth].alt_nullable && last_nullable;
+		last = 0;
+		last_rep = false;
+		if (!*p)
+			return NULL;
 		if (*p == '(') {
 			if (++depth == 64)
-				return true;
-			size[depth] = last = 0;
-			continue;
-		}
-		if (*p == ')' && depth > 0) {
-			last = size[depth--];
-			size[depth] += last;
-			if (size[depth] > REGEX_MAX_SIZE)
-				return true;
-			continue;
-		}
-		if (*p == '*' || *p == '?' || *p == '|')
-			continue;
-		if (*p == '+') {
-			copies = 2;
-		} else if (!(*p == '{' && regex_interval(p, &copies, &p))) {
-			/* one item: a character, an escape or a bracket expression */
+				return "groups nested too deeply";
+			lv[depth].size = 0;
+			lv[depth].nullable = false;
+			lv[depth].alt_nullable = true;
+		} else if (*p == '|') {
+			lv[depth].nullable = lv[depth].nullable || lv[depth].alt_nullable;
+			lv[depth].alt_nullable = true;
+		} else if (*p == ')' && depth > 0) {
+			last_nullable = lv[depth].nullable || lv[depth].alt_nullable;
+			last = lv[depth].size > 1 ? lv[depth].size : 1;
+			depth--;
+			lv[depth].size += last;
+		} else {
+			/* an anchor, a back-reference or a word boundary matches empty */
+			last_nullable = *p == '^' || *p == '$';
 			if (*p == '\\' && p[1]) {
 				p++;
-			} else if (*p == '[') {
-				p += p[1] == '^' ? 2 : 1;
-				if (*p == ']')
-					p++;
-				for (; *p && *p != ']'; p++) {
-					char close[3] = { p[1], ']', '\0' };
-					const char *c;
-
-					if (*p != '[' || (p[1] != ':' && p[1] != '.' && p[1] != '='))
-						continue;
-					if ((c = strstr(p + 2, close)) == NULL)
-						return false; /* regcomp rejects it */
-					p = c + 1; /* "[:alpha:]" ends at this ']' */
-				}
-				if (!*p)
-					return false;
+				last_nullable = (*p >= '1' && *p <= '9') || strchr("bB<>`'", *p);
+			} else if (*p == '[' && (p = regex_bracket_end(p)) == NULL) {
+				return NULL; /* unterminated: regcomp says so */
 			}
-			size[depth] += 1;
 			last = 1;
-			continue;
+			lv[depth].size += 1;
 		}
-		size[depth] += last * (copies - 1);
-		last *= copies;
-		if (size[depth] > REGEX_MAX_SIZE)
-			return true;
+		if (lv[depth].size > REGEX_MAX_SIZE)
+			return "more than 10000 items once its repetitions are expanded";
 	}
-	return size[depth] > REGEX_MAX_SIZE;
 }
 
 /* Compiles one pattern; where is the JSON path for messages. */
@@ -253,14 +288,13 @@ static int pattern_init(struct e2e_pattern *p, const char *text, const char *nam
 	if (!text[0])
 		return e2e_error(E2E_ERR_INPUT, "'%s': %s: empty pattern", name, where);
 	if (strncmp(text, "re:", 3) == 0) {
+		const char *problem;
 		int rc;
 
-		if (regex_too_big(text + 3))
-			return e2e_error(
-				E2E_ERR_INPUT,
-				"'%s': %s: regex '%s' is too large once its repetitions are expanded "
-				"(more than %d elements)",
-				name, where, text + 3, REGEX_MAX_SIZE);
+		if ((problem = regex_problem(text + 3)) != NULL)
+			return e2e_error(E2E_ERR_INPUT,
+					 "'%s': %s: bad regex '%s': %s (too costly to compile)", name, where,
+					 text + 3, problem);
 		rc = regcomp(&p->re, text + 3, REG_EXTENDED | REG_NOSUB);
 
 		if (rc != 0) {
