@@ -240,8 +240,8 @@ double e2e_hist_quantile(const struct e2e_hist *h, double q)
 		return NAN;
 	if (q < 0)
 		q = 0;
-	if (q > 1)
-		q = 1;
+	if (q >= 1) /* rank n - 1, which a double cannot hold above 2^53 */
+		return h->max;
 	x = (double)(h->count - 1) * q;
 	k = (uint64_t)floor(x);
 	if (k > h->count - 1)
