@@ -4,6 +4,13 @@ set -u
 E2E=${E2E_BIN:?E2E_BIN not set}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/e2e-cli.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
+# meson test --setup valgrind: every e2e this script starts runs under
+# memcheck; an error or a definite leak turns its exit status into 99.
+if [ -n "${E2E_VALGRIND:-}" ]; then
+  printf '#!/bin/sh\nexec valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite "%s" "$@"\n' "$E2E" >"$TMP/e2e-valgrind"
+  chmod +x "$TMP/e2e-valgrind"
+  E2E="$TMP/e2e-valgrind"
+fi
 FAILS=0
 NTESTS=0
 

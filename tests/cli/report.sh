@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 SRC=${E2E_SOURCE_ROOT:?}
 GOLD=$SRC/tests/golden/report
-MKFIXTURE=${E2E_MKFIXTURE:-$(dirname "$E2E")/tools/mkfixture}
+MKFIXTURE=${E2E_MKFIXTURE:-$(dirname "$E2E_BIN")/tools/mkfixture}
 [ -x "$MKFIXTURE" ] || { echo "mkfixture not built: $MKFIXTURE" >&2; exit 1; }
 command -v python3 >/dev/null || { echo "python3 missing" >&2; exit 1; }
 
