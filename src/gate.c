@@ -54,6 +54,11 @@
 #define ERR_RUN_CV 0.5 /* run-to-run allowance: 50 % of the rate ... */
 #define ERR_RUN_ABS 0.001 /* ... plus 0.1 percentage points (sd) */
 #define EPS_MS 0.001
+/* Sampling sd of a quantile: the slope of log Q over +-RANK_SE binomial
+ * standard errors of its rank. Two rather than one, so that a gap in the
+ * distribution just beyond one standard error (a bimodal endpoint whose
+ * P95 can jump to the slow mode) shows in the variance. */
+#define RANK_SE 2.0
 
 enum { NLAT = 4 }; /* latency metrics: p50, p95, p99, mean */
 
@@ -171,8 +176,8 @@ static double log_quantile_var(quantile_fn qf, const void *ctx, double q, double
 	if (!(n >= 1))
 		return 0;
 	se = sqrt(q * (1 - q) / n);
-	lo = q - se > 0 ? q - se : 0;
-	hi = q + se < 1 ? q + se : 1;
+	lo = q - RANK_SE * se > 0 ? q - RANK_SE * se : 0;
+	hi = q + RANK_SE * se < 1 ? q + RANK_SE * se : 1;
 	vlo = qf(ctx, lo);
 	vhi = qf(ctx, hi);
 	if (!(hi > lo) || !isfinite(vlo) || !isfinite(vhi))

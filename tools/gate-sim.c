@@ -23,7 +23,9 @@
  *
  *   gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N]
  *            [--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S]
- *            [--trace] [--calibration]
+ *            [--change PCT] [--trace] [--calibration]
+ *
+ * --change sets the size of the second whole-distribution change (50 %).
  *
  * --trace prints to stderr every false regression and the lines of each
  * changed endpoint; --calibration prints how often the judged change of
@@ -439,6 +441,8 @@ int main(int argc, char **argv)
 		{ .name = "one endpoint p50 +30 %" }, { .name = "one endpoint p50 +50 %" },
 		{ .name = "one endpoint p95 +50 %" },
 	};
+	double big = 50; /* the second whole-distribution change, % */
+	char big_name[64];
 
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : "0";
@@ -459,6 +463,8 @@ int main(int argc, char **argv)
 			s.wobble_sd = strtod(v, NULL), i++;
 		else if (strcmp(argv[i], "--mode-sd") == 0)
 			s.mode_sd = strtod(v, NULL), i++;
+		else if (strcmp(argv[i], "--change") == 0)
+			big = strtod(v, NULL), i++;
 		else if (strcmp(argv[i], "--trace") == 0)
 			tracing = true;
 		else if (strcmp(argv[i], "--calibration") == 0)
@@ -466,13 +472,16 @@ int main(int argc, char **argv)
 		else {
 			fprintf(stderr,
 				"usage: gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N] "
-				"[--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S] [--trace] "
-				"[--calibration]\n");
+				"[--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S] [--change "
+				"PCT] "
+				"[--trace] [--calibration]\n");
 			return 2;
 		}
 	}
-	if (!s.nep || !s.nreq || !s.kbase || !trials)
+	if (!s.nep || !s.nreq || !s.kbase || !trials || !(big > 0))
 		return 2;
+	snprintf(big_name, sizeof(big_name), "one endpoint p50 +%.0f %%", big);
+	t[3].name = big_name;
 	rng_seed(seed);
 	s.ep = calloc(s.nep, sizeof(*s.ep));
 	s.paths = calloc(s.nep, sizeof(*s.paths));
@@ -492,7 +501,7 @@ int main(int argc, char **argv)
 		size_t *bn = calloc(s.kbase, sizeof(*bn));
 		struct e2e_report *br;
 		struct e2e_baseline *b;
-		static const struct {
+		const struct {
 			double scale, runner;
 			bool tail;
 			int metric;
@@ -500,7 +509,7 @@ int main(int argc, char **argv)
 			{ 1, 0, false, -1 },
 			{ 1, 1.4, false, -1 },
 			{ 1.3, 0, false, E2E_METRIC_P50 },
-			{ 1.5, 0, false, E2E_METRIC_P50 },
+			{ 1 + big / 100, 0, false, E2E_METRIC_P50 },
 			{ 1, 0, true, E2E_METRIC_P95 },
 		};
 
