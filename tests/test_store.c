@@ -1150,8 +1150,9 @@ END_TEST
  * last commit meanwhile. */
 /* Forked children below exit without closing on purpose; keeping their
  * handles here makes that "still reachable" for valgrind, not a leak. */
-static struct e2e_store *child_store;
-static struct e2e_sample *child_samples;
+static struct e2e_store *volatile child_store;
+static struct e2e_sample *volatile child_samples;
+static void *volatile parent_keep[4]; /* the parent's allocations a child inherits */
 
 START_TEST(test_waits_for_writer)
 {
@@ -1166,6 +1167,9 @@ START_TEST(test_waits_for_writer)
 
 	ck_assert_int_eq(e2e_store_append(st, id, s, 100), 0);
 	ck_assert_int_eq(pipe(fds), 0);
+	parent_keep[0] = path;
+	parent_keep[1] = st;
+	parent_keep[2] = s;
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -1207,6 +1211,7 @@ START_TEST(test_killed_writer)
 	pid_t pid;
 	int status;
 
+	parent_keep[0] = path;
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
