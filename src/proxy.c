@@ -601,12 +601,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	struct req *r = *req_cls;
 
 	(void)cls;
-	(void)url;
-	(void)version;
 	if (!r)
 		return MHD_NO;
 	if (r->state == R_NEW) {
 		size_t ml = strlen(method);
+		/* MHD hands over C strings: a NUL byte inside the request target
+		 * would silently cut the path we forward. The target spans from
+		 * url to the NUL MHD wrote before the version; anything shorter
+		 * in the raw copy means an embedded NUL: close the connection. */
+		if (version > url && (size_t)(version - url) - 1 != r->uri_len)
+			return MHD_NO;
 		r->state = R_FORWARDED;
 		r->conn = conn;
 		r->t_start = now_ns();
