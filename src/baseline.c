@@ -17,6 +17,7 @@
 #include "error.h"
 #include "hist.h"
 #include "stats.h"
+#include "fsutil.h"
 #include "banned.h"
 
 /* ---- building ---------------------------------------------------------- */
@@ -718,6 +719,8 @@ int e2e_baseline_parse(const char *text, size_t len, const char *name, struct e2
 	return baseline_from_json(json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), &jerr, name, out);
 }
 
+#define BASELINE_MAX_BYTES (64u << 20)
+
 int e2e_baseline_read(const char *path, struct e2e_baseline **out)
 {
 	json_error_t jerr;
@@ -729,6 +732,10 @@ int e2e_baseline_read(const char *path, struct e2e_baseline **out)
 			return e2e_error(E2E_ERR_INPUT, "no baseline at '%s' (write one with --set-baseline)",
 					 path);
 		return e2e_error(E2E_ERR_INPUT, "cannot read baseline '%s': %s", path, strerror(errno));
+	}
+	if (e2e_fsutil_check_size(fileno(f), path, "baseline", BASELINE_MAX_BYTES) < 0) {
+		fclose(f);
+		return E2E_ERR_INPUT;
 	}
 	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);

@@ -17,7 +17,11 @@
 #include "sha256.h"
 #include "store.h"
 
+#include "fsutil.h"
 #include "banned.h"
+
+/* Streaming keeps memory small whatever the size; this bounds the work. */
+#define HAR_MAX_BYTES (4ull << 30)
 
 /* ------------------------------------------------------------------ */
 /* A streaming JSON reader: validates everything it passes over (RFC 8259,
@@ -1402,6 +1406,11 @@ int e2e_har_load(const char *path, struct e2e_har **out)
 	if (fstat(r->fd, &sb) < 0 || S_ISDIR(sb.st_mode)) {
 		rc = e2e_error(E2E_ERR_INPUT, "'%s': cannot read: %s", path,
 			       errno && !S_ISDIR(sb.st_mode) ? strerror(errno) : "is a directory");
+		close(r->fd);
+		return rc;
+	}
+	rc = e2e_fsutil_check_size(r->fd, path, "HAR file", HAR_MAX_BYTES);
+	if (rc < 0) {
 		close(r->fd);
 		return rc;
 	}

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "fsutil.h"
 #include "banned.h"
 
 static const char *const limit_names[E2E_LIMIT__COUNT] = {
@@ -494,6 +495,8 @@ int e2e_rules_parse(const char *text, size_t len, const char *name, struct e2e_r
 	return rules_from_json(json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), &jerr, name, out);
 }
 
+#define RULES_MAX_BYTES (4u << 20)
+
 int e2e_rules_read(const char *path, struct e2e_rules **out)
 {
 	json_error_t jerr;
@@ -502,6 +505,10 @@ int e2e_rules_read(const char *path, struct e2e_rules **out)
 
 	if (!f)
 		return e2e_error(E2E_ERR_INPUT, "cannot read rules file '%s': %s", path, strerror(errno));
+	if (e2e_fsutil_check_size(fileno(f), path, "rules file", RULES_MAX_BYTES) < 0) {
+		fclose(f);
+		return E2E_ERR_INPUT;
+	}
 	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);
 	return rules_from_json(root, &jerr, path, out);

@@ -97,4 +97,12 @@ run "$E2E" perf-report stray
 expect_rc 2 "stray operand"
 expect_err "e2e: perf-report: unexpected argument 'stray'" "stray operand"
 
+# input files have size limits with a clear error (rules 4 MiB, baseline 64 MiB)
+head -c 5000000 /dev/zero | tr '\0' ' ' >"$TMP/huge.json"
+run "$E2E" perf-report --db "$TMP/none.db" --rules "$TMP/huge.json"
+expect_rc 2 "oversized rules file"
+expect_err "e2e: perf-report: '$TMP/huge.json': rules file larger than 4 MiB" "oversized rules file"
+run "$E2E" perf-profile --target http://127.0.0.1:1 --db "$TMP/none.db" --compare-baseline -b "$TMP/huge.json" -- true
+expect_rc 2 "baseline within its limit is parsed (and rejected as not JSON)"
+
 finish
