@@ -611,6 +611,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * in the raw copy means an embedded NUL: close the connection. */
 		if (version > url && (size_t)(version - url) - 1 != r->uri_len)
 			return MHD_NO;
+		/* Both framings at once is how requests are smuggled past a
+		 * proxy (RFC 9112 6.3): refuse rather than pick one. */
+		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") &&
+		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"))
+			return MHD_NO;
 		r->state = R_FORWARDED;
 		r->conn = conn;
 		r->t_start = now_ns();
