@@ -417,7 +417,8 @@ START_TEST(test_big_response_bounded_memory)
 #ifndef __SANITIZE_ADDRESS__ /* ASan keeps freed memory in quarantine */
 	/* so does valgrind (meson test --setup valgrind) */
 	if (!getenv("E2E_VALGRIND"))
-		ck_assert_msg(hwm1 - hwm0 < 16 * 1024, "peak RSS grew by %ld KiB for 2 x 100 MiB", hwm1 - hwm0);
+		ck_assert_msg(hwm1 - hwm0 < 16 * 1024, "peak RSS grew by %ld KiB for 2 x 100 MiB",
+			      hwm1 - hwm0);
 #else
 	(void)hwm1;
 #endif
