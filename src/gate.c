@@ -21,8 +21,10 @@
  * change D_e - F gets a t interval whose variance is the endpoint's wobble,
  * the current run's own sampling variance, the baseline centre's
  * uncertainty and F's. A regression needs the change >= threshold, the
- * change in ms >= the floor, enough samples, and the interval at a
- * Bonferroni level over every test of the comparison above 0.
+ * change in ms >= the floor, enough samples, and the interval above 0 at
+ * a level that keeps the family's chance of any false regression at 2 %,
+ * shared among the tests by how likely each is to reach the threshold and
+ * floor by chance (shared_level()).
  *
  * The error rate is compared in percentage points with a two-proportion
  * z test whose variance adds a run-to-run allowance. */
@@ -41,6 +43,7 @@
 #include "hist.h"
 #include "report.h"
 #include "rules.h"
+#include "stats.h"
 #include "banned.h"
 
 /* The documented constants of the method (e2e-perf-report(1), THE GATE). */
@@ -100,49 +103,6 @@ int e2e_fail_on_parse(const char *s, enum e2e_fail_on *out)
 }
 
 /* ---- numbers ----------------------------------------------------------- */
-
-/* Inverse standard normal CDF (Acklam; relative error < 1.2e-9). */
-static double norm_quantile(double p)
-{
-	static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
-				    1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00 };
-	static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-				    6.680131188771972e+01, -1.328068155288572e+01 };
-	static const double c[] = { -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
-				    -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00 };
-	static const double d[] = { 7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
-				    3.754408661907416e+00 };
-	double q, r;
-
-	if (p <= 0)
-		return -INFINITY;
-	if (p >= 1)
-		return INFINITY;
-	if (p < 0.02425) {
-		q = sqrt(-2 * log(p));
-		return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
-		       ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-	}
-	if (p > 1 - 0.02425)
-		return -norm_quantile(1 - p);
-	q = p - 0.5;
-	r = q * q;
-	return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
-	       (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-}
-
-/* Student t quantile by the Cornish-Fisher expansion (Abramowitz & Stegun
- * 26.7.5); close enough for df >= 4, which is all the gate uses. */
-static double t_quantile(double p, double df)
-{
-	double z = norm_quantile(p), z2 = z * z;
-
-	if (!(df < 1e6))
-		return z;
-	return z + (z2 + 1) * z / (4 * df) + ((5 * z2 + 16) * z2 + 3) * z / (96 * df * df) +
-	       (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / (384 * df * df * df) +
-	       ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / (92160 * df * df * df * df);
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -297,37 +257,13 @@ struct noise {
 	double samp2; /* sampling part at the baseline's per-run count */
 	double df;
 	double k; /* usable source runs (>= 1) */
+	double n; /* requests per source run that samp2 is for */
 };
 
 struct base_noise {
 	struct noise *ep[NLAT]; /* by baseline endpoint index */
 	double runner2[NLAT]; /* variance of the runner factor */
 };
-
-/* Digamma and trigamma by recurrence and their asymptotic series. */
-static double digamma(double x)
-{
-	double r = 0, f;
-
-	while (x < 6) {
-		r -= 1 / x;
-		x += 1;
-	}
-	f = 1 / (x * x);
-	return r + log(x) - 0.5 / x - f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252)));
-}
-
-static double trigamma(double x)
-{
-	double r = 0, f;
-
-	while (x < 6) {
-		r += 1 / (x * x);
-		x += 1;
-	}
-	f = 1 / (x * x);
-	return r + 1 / x + f / 2 + f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42)));
-}
 
 /* Moderated variances (after Smyth 2004, limma): each endpoint's residual
  * variance s2 on d = k - 1 df is shrunk towards a prior proportional to
@@ -349,17 +285,17 @@ static void moderate(struct noise *ns, const size_t *ke, const bool *skip, size_
 		if (skip[e] || ke[e] < 2)
 			continue;
 		/* log(s2 / prior) with its expectation under the prior made 0 */
-		z[e] = log(fmax(ns[e].s2, 1e-12) / (ns[e].samp2 + tau_pool2 + 1e-12)) - digamma(d / 2) +
-		       log(d / 2);
+		z[e] = log(fmax(ns[e].s2, 1e-12) / (ns[e].samp2 + tau_pool2 + 1e-12)) -
+		       e2e_stats_digamma(d / 2) + log(d / 2);
 		t[n++] = z[e];
 	}
 	if (n >= 3) {
 		double d = (double)(ke[0] >= 2 ? ke[0] : 5) - 1, med = median(t, n);
 		/* the median of log(chi2_d / d), centred like z */
-		double med_off = 3 * log1p(-2 / (9 * d)) - digamma(d / 2) + log(d / 2);
+		double med_off = 3 * log1p(-2 / (9 * d)) - e2e_stats_digamma(d / 2) + log(d / 2);
 
 		scale = exp(med - med_off);
-		cut = med + 2.5 * sqrt(trigamma(d / 2) + trigamma(PRIOR_DF / 2));
+		cut = med + 2.5 * sqrt(e2e_stats_trigamma(d / 2) + e2e_stats_trigamma(PRIOR_DF / 2));
 	}
 	for (size_t e = 0; e < E; e++) {
 		double prior = scale * (ns[e].samp2 + tau_pool2);
@@ -477,6 +413,7 @@ static void estimate_noise_metric(const struct e2e_baseline *b, const bool *skip
 			ns[e].samp2 = log_quantile_var(hist_q_ms, be->hist, metric_q[m], nbar);
 		}
 		ns[e].k = ke[e] ? (double)ke[e] : 1;
+		ns[e].n = nbar;
 		if (ke[e] < 2)
 			continue;
 		for (size_t j = 0; j < K; j++)
@@ -564,12 +501,21 @@ static void fill_cell(struct pair *p, const struct base_noise *bn, int m)
 	/* wobble of the current run(s) + its sampling + the baseline centre's
 	 * uncertainty; only the s2 part is estimated (df by Satterthwaite) */
 	coef = 1 / p->kc + 1 / ns->k;
+	/* the current run's sampling variance, read off one sample, is itself
+	 * noisy where the quantile sits near a gap: never take it below the
+	 * baseline runs' at the current request count */
+	if (ns->n >= 1 && samp_c < ns->samp2 * ns->n / (double)p->cur->count)
+		samp_c = ns->samp2 * ns->n / (double)p->cur->count;
 	c->V = coef * ns->s2 - ns->samp2 / p->kc + samp_c;
 	if (c->V < coef * ns->s2 * 0.5)
 		c->V = coef * ns->s2 * 0.5;
+	/* Satterthwaite, never below the df of the estimated part: an erratic
+	 * endpoint keeps its own few df (its variance is the least known),
+	 * and a current run quieter than the baseline's runs does not make
+	 * the estimate less certain */
 	c->df = isinf(ns->df) ? INFINITY : c->V * c->V / (coef * ns->s2 * coef * ns->s2 / ns->df);
-	if (c->df < PRIOR_DF)
-		c->df = PRIOR_DF;
+	if (c->df < ns->df)
+		c->df = ns->df;
 }
 
 /* Estimates the run's shared factor for metric m; fills the result. */
@@ -636,8 +582,8 @@ static void judge_latency(struct pair *p, int m, double F, double var_f, double 
 	}
 	A = c->D - F;
 	sd = sqrt(c->V + var_f);
-	t95 = t_quantile(0.975, c->df);
-	tcrit = t_quantile(1 - alpha, c->df);
+	t95 = e2e_stats_t_quantile(0.975, c->df);
+	tcrit = e2e_stats_t_quantile(1 - alpha, c->df);
 	mc->judged_pct = 100 * expm1(A);
 	mc->ci_lo_pct = 100 * expm1(A - t95 * sd);
 	mc->ci_hi_pct = 100 * expm1(A + t95 * sd);
@@ -672,21 +618,21 @@ static double anscombe(double x, double n)
 
 /* Error rate: percentage points, two proportions plus a run-to-run
  * allowance estimated from the baseline's source runs. */
-static void judge_errors(struct pair *p, double zcrit)
+struct err_test {
+	double z; /* the test statistic */
+	double zmin; /* its value at the smallest increase that could be a regression */
+	double half95; /* half the 95 % interval of the change, as a rate */
+};
+
+static bool err_test(const struct pair *p, struct err_test *t)
 {
-	struct e2e_metric_cmp *mc = &p->cmp->metrics[E2E_METRIC_ERROR_RATE];
 	const struct e2e_baseline_endpoint *be = p->base;
 	double nc = (double)p->cur->count, nb = (double)be->count;
-	double pc = mc->current, pb = mc->baseline, delta = pc - pb, pbar, between, v0, v1, z, rel, kb;
-	double T = p->threshold / 100;
+	double pc = (double)p->cur->errors / nc, pb = be->error_rate, pbar, between, v0, v1, kb, dmin;
 
-	mc->judged_pct = 100 * delta;
 	if (p->cur->count < min_samples[E2E_METRIC_ERROR_RATE] ||
-	    be->count < min_samples[E2E_METRIC_ERROR_RATE]) {
-		mc->verdict = E2E_VERDICT_INCONCLUSIVE;
-		mc->reason = "too few samples";
-		return;
-	}
+	    be->count < min_samples[E2E_METRIC_ERROR_RATE])
+		return false;
 	between = (ERR_RUN_CV * pb) * (ERR_RUN_CV * pb) + ERR_RUN_ABS * ERR_RUN_ABS;
 	if (be->nruns >= 2) {
 		double mean = 0, ss = 0, binom = 0;
@@ -707,13 +653,34 @@ static void judge_errors(struct pair *p, double zcrit)
 	 * on the rate and its upper tail stays honest for a handful of errors */
 	pbar = ((double)p->cur->errors + (double)be->errors + 0.375) / (nc + nb + 0.75);
 	v0 = 1 / (4 * nc) + 1 / (4 * nb) + between / (4 * pbar * (1 - pbar)) * (1 / p->kc + 1 / kb);
-	z = (anscombe((double)p->cur->errors, nc) - anscombe((double)be->errors, nb)) / sqrt(v0);
+	t->z = (anscombe((double)p->cur->errors, nc) - anscombe((double)be->errors, nb)) / sqrt(v0);
+	dmin = fmax(ERR_FLOOR, pb * p->threshold / 100);
+	t->zmin = pb + dmin >= 1
+			  ? INFINITY
+			  : (anscombe((pb + dmin) * nc, nc) - anscombe((double)be->errors, nb)) / sqrt(v0);
 	v1 = pc * (1 - pc) / nc + pb * (1 - pb) / nb + between * (1 / p->kc + 1 / kb);
-	mc->ci_lo_pct = 100 * (delta - 1.959964 * sqrt(v1));
-	mc->ci_hi_pct = 100 * (delta + 1.959964 * sqrt(v1));
+	t->half95 = 1.959964 * sqrt(v1);
+	return true;
+}
+
+static void judge_errors(struct pair *p, double zcrit)
+{
+	struct e2e_metric_cmp *mc = &p->cmp->metrics[E2E_METRIC_ERROR_RATE];
+	double pc = mc->current, pb = mc->baseline, delta = pc - pb, rel;
+	double T = p->threshold / 100;
+	struct err_test t;
+
+	mc->judged_pct = 100 * delta;
+	if (!err_test(p, &t)) {
+		mc->verdict = E2E_VERDICT_INCONCLUSIVE;
+		mc->reason = "too few samples";
+		return;
+	}
+	mc->ci_lo_pct = 100 * (delta - t.half95);
+	mc->ci_hi_pct = 100 * (delta + t.half95);
 	rel = pb > 0 ? delta / pb : (delta > 0 ? INFINITY : 0);
 	if (delta >= ERR_FLOOR && rel >= T) {
-		if (z >= zcrit) {
+		if (t.z >= zcrit) {
 			mc->verdict = E2E_VERDICT_REGRESSION;
 			mc->severity = rel >= 2 * T ? E2E_SEVERITY_CRITICAL : E2E_SEVERITY_WARNING;
 		} else {
@@ -722,9 +689,46 @@ static void judge_errors(struct pair *p, double zcrit)
 		}
 	} else if (delta > 0 && rel >= T) {
 		mc->reason = "below the absolute floor";
-	} else if (-delta >= ERR_FLOOR && pb >= (1 + T) * pc && z <= -zcrit) {
+	} else if (-delta >= ERR_FLOOR && pb >= (1 + T) * pc && t.z <= -zcrit) {
 		mc->verdict = E2E_VERDICT_IMPROVED;
 	}
+}
+
+/* ---- the shared level --------------------------------------------------- */
+
+/* The most one latency test can add to the chance of a false regression:
+ * the probability, with nothing changed, that its judged change reaches
+ * the smallest change that could be a regression (the threshold, the
+ * floor in ms), whatever the significance level. */
+static double latency_cap(const struct pair *p, int m, double var_f, double min_delta_ms)
+{
+	const struct cell *c = &p->cell[m];
+	double base = base_value(p->base, m), L = log1p(p->threshold / 100);
+
+	if (base > 0 && log1p(min_delta_ms / base) > L)
+		L = log1p(min_delta_ms / base);
+	return e2e_stats_t_upper(L / sqrt(c->V + var_f), c->df);
+}
+
+/* The per-test level: the family's level shared so that the tests' caps
+ * and the level add up to it (a weighted Bonferroni bound: each test gets
+ * min(level, cap)). A test that cannot reach the threshold by chance
+ * costs little; the rest go to the tests that could. Reorders caps. */
+static double shared_level(double *caps, size_t n, double family)
+{
+	double used = 0;
+
+	if (!n)
+		return family;
+	qsort(caps, n, sizeof(*caps), cmp_double);
+	for (size_t k = 0; k < n; k++) {
+		double level = (family - used) / (double)(n - k);
+
+		if (level <= caps[k])
+			return level;
+		used += caps[k];
+	}
+	return family;
 }
 
 static void init_metrics(struct e2e_endpoint_cmp *ec, const struct pair *p, double threshold)
@@ -958,8 +962,8 @@ int e2e_gate_compare(const struct e2e_report *cur, const struct e2e_baseline *b,
 	struct pair *pairs = NULL;
 	struct base_noise bn = { 0 };
 	bool *skip = NULL;
-	size_t np = 0, family = 0;
-	double factor[NLAT] = { 0 }, var_f[NLAT] = { 0 }, alpha;
+	size_t np = 0, family = 0, ncaps = 0;
+	double factor[NLAT] = { 0 }, var_f[NLAT] = { 0 }, alpha, *caps;
 	bool removed[NLAT] = { false };
 	size_t env_n[NLAT], env_agree[NLAT];
 	int rc;
@@ -1033,7 +1037,22 @@ int e2e_gate_compare(const struct e2e_report *cur, const struct e2e_baseline *b,
 		    (pairs[i].cur->errors || pairs[i].base->errors))
 			family++;
 	g->comparisons = family;
-	alpha = ALPHA_FAMILY / (double)(family ? family : 1);
+	caps = e2e_xcalloc(family + 1, sizeof(*caps));
+	for (size_t i = 0; i < np; i++) {
+		struct pair *p = &pairs[i];
+		struct err_test et;
+
+		if (!p->cur || !p->base)
+			continue;
+		for (int m = 0; m < NLAT; m++)
+			if (p->cell[m].eligible)
+				caps[ncaps++] = latency_cap(p, m, var_f[m], cfg->min_delta_ms);
+		if ((p->cur->errors || p->base->errors) && err_test(p, &et))
+			caps[ncaps++] = 0.5 * erfc(et.zmin / M_SQRT2);
+	}
+	alpha = shared_level(caps, ncaps, ALPHA_FAMILY);
+	g->test_level = alpha;
+	free(caps);
 	for (size_t i = 0; i < np; i++) {
 		struct pair *p = &pairs[i];
 
@@ -1041,7 +1060,7 @@ int e2e_gate_compare(const struct e2e_report *cur, const struct e2e_baseline *b,
 			continue;
 		for (int m = 0; m < NLAT; m++)
 			judge_latency(p, m, factor[m], var_f[m], alpha, cfg->min_delta_ms);
-		judge_errors(p, norm_quantile(1 - alpha));
+		judge_errors(p, e2e_stats_norm_quantile(1 - alpha));
 	}
 	for (size_t i = 0; i < np; i++)
 		endpoint_verdict(&g->endpoints[i]);

@@ -125,6 +125,7 @@ struct e2e_gate_result {
 	size_t env_agree; /* of those, how many moved with it */
 	bool host_mismatch;
 	size_t comparisons; /* metric tests judged (the multiple-comparison family) */
+	double test_level; /* one-sided level of each test (ALPHA_FAMILY shared among them) */
 };
 
 /* Compares. baseline may be NULL when only rules are checked (no

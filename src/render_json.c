@@ -75,7 +75,9 @@
  *                   finished normally), error_definition ("5xx" or
  *                   "4xx+5xx")}
  *   comparison      null without one; else {baseline (file name),
- *                   baseline_runs, threshold_pct, single_run_baseline,
+ *                   baseline_runs, threshold_pct, tests (metric tests
+ *                   judged), test_level_pct (the one-sided level of each,
+ *                   in %), single_run_baseline,
  *                   environment_shift, environment_factor, verdict,
  *                   failed, endpoints: {key: {verdict, severity,
  *                   baseline_count, current_count, metrics: {p50, p95,
@@ -451,6 +453,8 @@ static json_t *comparison_json(const struct e2e_gate_result *g)
 	set(o, "baseline", jstr(g->baseline_name));
 	set(o, "baseline_runs", jint(g->baseline_runs));
 	set(o, "threshold_pct", jms(g->threshold_pct));
+	set(o, "tests", jint(g->comparisons));
+	set(o, "test_level_pct", jnum(100 * g->test_level, 6));
 	set(o, "single_run_baseline", json_boolean(g->single_run_baseline));
 	set(o, "environment_shift", json_boolean(g->environment_shift));
 	set(o, "environment_factor", g->environment_shift ? jnum(g->environment_factor, 4) : json_null());

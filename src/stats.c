@@ -2,6 +2,7 @@
 #include "stats.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 #include "banned.h"
 
@@ -200,4 +201,138 @@ void e2e_stats_summary(const double *v, size_t n, struct e2e_summary *out)
 		s.stddev = n > 1 ? sqrt(ss / (double)(n - 1)) : 0;
 	}
 	*out = s;
+}
+
+/* ---- distributions (the gate's tests) ---------------------------------- */
+
+/* Inverse standard normal CDF (Acklam; relative error < 1.2e-9). */
+double e2e_stats_norm_quantile(double p)
+{
+	static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+				    1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00 };
+	static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+				    6.680131188771972e+01, -1.328068155288572e+01 };
+	static const double c[] = { -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+				    -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00 };
+	static const double d[] = { 7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+				    3.754408661907416e+00 };
+	double q, r;
+
+	if (p <= 0)
+		return -INFINITY;
+	if (p >= 1)
+		return INFINITY;
+	if (p < 0.02425) {
+		q = sqrt(-2 * log(p));
+		return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		       ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	}
+	if (p > 1 - 0.02425)
+		return -e2e_stats_norm_quantile(1 - p);
+	q = p - 0.5;
+	r = q * q;
+	return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+	       (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+/* Regularised incomplete beta I_x(a, b) by its continued fraction
+ * (modified Lentz), on the side where it converges fast. */
+static double inc_beta(double x, double a, double b)
+{
+	double front, c = 1, d, f, tiny = 1e-300;
+	bool flip = x > (a + 1) / (a + b + 2);
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	if (flip) {
+		double t = a;
+
+		a = b;
+		b = t;
+		x = 1 - x;
+	}
+	front = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x)) / a;
+	d = 1 - (a + b) * x / (a + 1);
+	d = 1 / (fabs(d) < tiny ? tiny : d);
+	f = d;
+	for (int i = 1; i <= 300; i++) {
+		double num = i * (b - i) * x / ((a + 2 * i - 1) * (a + 2 * i)), delta;
+
+		d = 1 + num * d;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = 1 + num / c;
+		c = fabs(c) < tiny ? tiny : c;
+		f *= c * d;
+		num = -(a + i) * (a + b + i) * x / ((a + 2 * i) * (a + 2 * i + 1));
+		d = 1 + num * d;
+		d = 1 / (fabs(d) < tiny ? tiny : d);
+		c = 1 + num / c;
+		c = fabs(c) < tiny ? tiny : c;
+		delta = c * d;
+		f *= delta;
+		if (fabs(delta - 1) < 1e-12)
+			break;
+	}
+	return flip ? 1 - front * f : front * f;
+}
+
+/* P(T > x) for Student's t with df degrees of freedom (normal when df is
+ * infinite). */
+double e2e_stats_t_upper(double x, double df)
+{
+	double p;
+
+	if (isnan(x))
+		return 1;
+	if (!(df < 1e6))
+		return 0.5 * erfc(x / M_SQRT2);
+	p = 0.5 * inc_beta(df / (df + x * x), df / 2, 0.5);
+	return x >= 0 ? p : 1 - p;
+}
+
+/* Student t quantile: the x with P(T <= x) = p, by bisection on t_upper
+ * (to 1e-9 at any df, where series expansions fail at small df and
+ * extreme p). */
+double e2e_stats_t_quantile(double p, double df)
+{
+	double lo = -1e3, hi = 1e3;
+
+	if (!(df < 1e6))
+		return e2e_stats_norm_quantile(p);
+	for (int i = 0; i < 100 && hi - lo > 1e-9; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (1 - e2e_stats_t_upper(mid, df) < p)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+/* Digamma and trigamma by recurrence and their asymptotic series. */
+double e2e_stats_digamma(double x)
+{
+	double r = 0, f;
+
+	while (x < 6) {
+		r -= 1 / x;
+		x += 1;
+	}
+	f = 1 / (x * x);
+	return r + log(x) - 0.5 / x - f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252)));
+}
+
+double e2e_stats_trigamma(double x)
+{
+	double r = 0, f;
+
+	while (x < 6) {
+		r += 1 / (x * x);
+		x += 1;
+	}
+	f = 1 / (x * x);
+	return r + 1 / x + f / 2 + f / x * (1.0 / 6 - f * (1.0 / 30 - f * (1.0 / 42)));
 }

@@ -26,4 +26,21 @@ struct e2e_summary {
 /* Summary of v (not reordered). All fields 0 (and n 0) when n == 0. */
 void e2e_stats_summary(const double *v, size_t n, struct e2e_summary *out);
 
+/* Distributions for the gate's tests. */
+
+/* Inverse standard normal CDF (Acklam, relative error < 1.2e-9):
+ * -INFINITY at p <= 0, INFINITY at p >= 1. */
+double e2e_stats_norm_quantile(double p);
+
+/* P(T > x) for Student's t with df degrees of freedom; the normal's when
+ * df is infinite (or >= 1e6). 1 for a NAN x. */
+double e2e_stats_t_upper(double x, double df);
+
+/* The x with P(T <= x) = p, to 1e-9. */
+double e2e_stats_t_quantile(double p, double df);
+
+/* Digamma and trigamma of x > 0. */
+double e2e_stats_digamma(double x);
+double e2e_stats_trigamma(double x);
+
 #endif

@@ -151,6 +151,35 @@ START_TEST(test_unchanged_passes)
 }
 END_TEST
 
+/* The family's 2 % is shared among the tests by how likely each is to
+ * reach the threshold and floor by chance: with a threshold no test can
+ * reach every test gets the whole 2 %, with a tiny one it is Bonferroni
+ * over the tests that can reach the floor, and in between the level grows
+ * with the threshold. */
+START_TEST(test_shared_level)
+{
+	static const double thresholds[] = { 1e-9, 10, 20, 50, 1e6 };
+	double level[5];
+	struct world w;
+
+	make_world(&w, 5, 300, NULL);
+	for (size_t i = 0; i < 5; i++) {
+		e2e_gate_result_destroy(w.g);
+		compare(&w, thresholds[i], E2E_FAIL_ON_WARNING, NULL);
+		ck_assert_uint_eq(w.g->comparisons, NEPS * 4);
+		level[i] = w.g->test_level;
+	}
+	/* any increase is over the threshold, but the 1 ms floor is out of
+	 * reach for the four tests of /health (0.4 ms): the other 20 share */
+	ck_assert_double_eq_tol(level[0], 0.02 / (NEPS * 4 - 4), 1e-6);
+	ck_assert_double_ge(level[1], level[0]);
+	for (size_t i = 2; i < 5; i++)
+		ck_assert_double_gt(level[i], level[i - 1]);
+	ck_assert_double_eq_tol(level[4], 0.02, 1e-15);
+	world_finish(&w);
+}
+END_TEST
+
 START_TEST(test_slower_endpoints)
 {
 	static const struct {
@@ -563,6 +592,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_unchanged_passes);
+	tcase_add_test(tc, test_shared_level);
 	tcase_add_test(tc, test_slower_endpoints);
 	tcase_add_test(tc, test_floor_and_few_samples);
 	tcase_add_test(tc, test_environment_shift);

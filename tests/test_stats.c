@@ -286,6 +286,46 @@ START_TEST(test_unordered_qs)
 }
 END_TEST
 
+/* Reference values from the distributions' definitions (numerical
+ * integration of the t density, Abramowitz & Stegun for the rest). */
+START_TEST(test_distributions)
+{
+	static const struct {
+		double p, df, want;
+	} tq[] = {
+		{ 0.975, 1, 12.7062047 },      { 0.975, 4, 2.7764451 },	 { 0.975, 24, 2.0638986 },
+		{ 0.999, 10, 4.1437005 },      { 0.9995, 4, 8.6103016 }, { 0.995, 2, 9.9248432 },
+		{ 0.99, 30, 2.4572615 },       { 0.025, 4, -2.7764451 }, { 0.5, 7, 0 },
+		{ 0.975, INFINITY, 1.959964 },
+	};
+	static const struct {
+		double x, df, want;
+	} tu[] = {
+		{ 2, 5, 0.0509697394 },		  { 1, 1, 0.25 }, { 0, 3, 0.5 }, { -1, 1, 0.75 },
+		{ 1.959963985, INFINITY, 0.025 },
+	};
+
+	for (size_t i = 0; i < sizeof(tq) / sizeof(tq[0]); i++)
+		ck_assert_msg(fabs(e2e_stats_t_quantile(tq[i].p, tq[i].df) - tq[i].want) < 2e-6,
+			      "t quantile %g, df %g: %.9g", tq[i].p, tq[i].df,
+			      e2e_stats_t_quantile(tq[i].p, tq[i].df));
+	for (size_t i = 0; i < sizeof(tu) / sizeof(tu[0]); i++)
+		ck_assert_msg(fabs(e2e_stats_t_upper(tu[i].x, tu[i].df) - tu[i].want) < 1e-9,
+			      "P(T > %g), df %g: %.12g", tu[i].x, tu[i].df,
+			      e2e_stats_t_upper(tu[i].x, tu[i].df));
+	ck_assert_double_eq(e2e_stats_t_upper(NAN, 4), 1);
+	ck_assert_double_eq_tol(e2e_stats_norm_quantile(0.975), 1.959963985, 1e-8);
+	ck_assert_double_eq_tol(e2e_stats_norm_quantile(0.9999), 3.719016485, 1e-8);
+	ck_assert_double_eq_tol(e2e_stats_norm_quantile(1e-10), -6.361340902, 1e-7);
+	ck_assert(isinf(e2e_stats_norm_quantile(0)) && e2e_stats_norm_quantile(0) < 0);
+	ck_assert(isinf(e2e_stats_norm_quantile(1)) && e2e_stats_norm_quantile(1) > 0);
+	ck_assert_double_eq_tol(e2e_stats_digamma(1), -0.5772156649, 1e-8);
+	ck_assert_double_eq_tol(e2e_stats_digamma(0.5), -1.9635100260, 1e-8);
+	ck_assert_double_eq_tol(e2e_stats_trigamma(1), M_PI * M_PI / 6, 1e-8);
+	ck_assert_double_eq_tol(e2e_stats_trigamma(0.5), M_PI * M_PI / 2, 1e-8);
+}
+END_TEST
+
 START_TEST(test_summary_edges)
 {
 	struct e2e_summary s;
@@ -328,6 +368,9 @@ static Suite *stats_suite(void)
 
 	tc = tcase_create("summary");
 	tcase_add_test(tc, test_summary_edges);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("distributions");
+	tcase_add_test(tc, test_distributions);
 	suite_add_tcase(s, tc);
 	return s;
 }

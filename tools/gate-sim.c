@@ -19,7 +19,10 @@
  *
  * It prints, per scenario and threshold, the share of runs with any false
  * regression and the detection power, plus the share of unchanged
- * endpoints a pooled Mann-Whitney test (every request independent) flags.
+ * endpoints a pooled Mann-Whitney test (every request independent) flags,
+ * and an information bound for the P95 scenario: how often a test that
+ * knew the changed endpoint's true run-to-run noise (measured by
+ * simulating its model) would flag it at the level the gate used.
  *
  *   gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N]
  *            [--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S]
@@ -319,6 +322,110 @@ static bool mann_whitney_flags(const struct e2e_endpoint_report *base, const str
 	return fabs(z) > 1.959964;
 }
 
+/* ---- the information bound ---------------------------------------------- */
+
+/* How well could any test built on an endpoint's P95 (or P99) do? For the
+ * changed endpoint of the P95 scenario: the true run-to-run sd of log P95
+ * and log P99 from sampling and wobble alone (ORACLE_NULL simulated runs of
+ * its model, no runner factor), the true change (mean of ORACLE_CHG
+ * changed runs), and z = change / (sd sqrt(1 + 1/K)): what a test that knew
+ * the noise exactly, and judged the change at the gate's own level, would
+ * see. Runs on its own random stream so the gate's figures do not move. */
+enum { ORACLE_NULL = 40, ORACLE_CHG = 20 };
+
+static double normal_upper_inv(double a) /* z with P(Z > z) = a, by bisection */
+{
+	double lo = -10, hi = 40;
+
+	for (int i = 0; i < 200; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (0.5 * erfc(mid / M_SQRT2) > a)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+static double sorted_quantile(const double *v, size_t n, double q) /* type 7 */
+{
+	double h = (double)(n - 1) * q;
+	size_t k = (size_t)h;
+
+	return k + 1 < n ? v[k] + (h - (double)k) * (v[k + 1] - v[k]) : v[n - 1];
+}
+
+/* log P95 and log P99 of one simulated run of the endpoint alone. */
+static void oracle_run(const struct sim *s, const struct endpoint_model *m, bool changed, double *buf,
+		       double out[2])
+{
+	double wob = exp(s->wobble_sd * gauss()), slow = m->slow_w * exp(s->mode_sd * gauss());
+
+	for (size_t i = 0; i < s->nreq; i++) {
+		double x = draw_base(m, slow);
+
+		if (changed)
+			x = tail_stretch(m, x);
+		if ((double)i < m->warm_n)
+			x *= m->warm_x;
+		buf[i] = x * wob;
+	}
+	qsort(buf, s->nreq, sizeof(*buf), cmp_double);
+	out[0] = log(sorted_quantile(buf, s->nreq, 0.95));
+	out[1] = log(sorted_quantile(buf, s->nreq, 0.99));
+}
+
+struct oracle {
+	size_t n[3];
+	double power95[3], power_best[3]; /* sums of detection probabilities */
+	double power95_one[3]; /* P95 judged alone at the family's 2 %, no multiplicity */
+	double *sd95[3]; /* per run, for the median */
+	double log_level; /* sum of log(the gate's level) */
+};
+
+static void oracle_add(struct oracle *o, const struct sim *s, const struct endpoint_model *m, double level,
+		       uint64_t seed)
+{
+	uint64_t saved[4];
+	double *buf = malloc(s->nreq * sizeof(*buf)), v[2], sum[2][2] = { { 0 } }, ss[2] = { 0 };
+	double null[ORACLE_NULL][2], zc = normal_upper_inv(level), best = 0;
+	int sh = m->shape;
+
+	memcpy(saved, rng_s, sizeof(saved));
+	rng_seed(seed);
+	for (int r = 0; r < ORACLE_NULL; r++) {
+		oracle_run(s, m, false, buf, null[r]);
+		for (int j = 0; j < 2; j++)
+			sum[0][j] += null[r][j] / ORACLE_NULL;
+	}
+	for (int r = 0; r < ORACLE_NULL; r++)
+		for (int j = 0; j < 2; j++)
+			ss[j] += (null[r][j] - sum[0][j]) * (null[r][j] - sum[0][j]) / (ORACLE_NULL - 1);
+	for (int r = 0; r < ORACLE_CHG; r++) {
+		oracle_run(s, m, true, buf, v);
+		for (int j = 0; j < 2; j++)
+			sum[1][j] += v[j] / ORACLE_CHG;
+	}
+	memcpy(rng_s, saved, sizeof(saved));
+	free(buf);
+	for (int j = 0; j < 2; j++) {
+		double z = (sum[1][j] - sum[0][j]) / sqrt(ss[j] * (1 + 1.0 / (double)s->kbase));
+		double pw = 0.5 * erfc(-(z - zc) / M_SQRT2);
+
+		if (j == 0) {
+			o->power95[sh] += pw;
+			o->power95_one[sh] += 0.5 * erfc(-(z - normal_upper_inv(0.02)) / M_SQRT2);
+		}
+		if (pw > best)
+			best = pw;
+	}
+	o->power_best[sh] += best;
+	o->log_level += log(level);
+	o->sd95[sh] = realloc(o->sd95[sh], (o->n[sh] + 1) * sizeof(double));
+	o->sd95[sh][o->n[sh]++] = sqrt(ss[0]);
+}
+
 /* ---- scenarios --------------------------------------------------------- */
 
 enum { NTHR = 3 };
@@ -334,6 +441,7 @@ struct tally {
 	size_t hit_endpoint[NTHR]; /* the changed endpoint flagged at all */
 	size_t env_finding[NTHR];
 	size_t shape_runs[3], shape_hit[3]; /* at the lowest threshold, by the changed endpoint's shape */
+	double last_level; /* the gate's per-test level in the last run, lowest threshold */
 };
 
 /* z = judged change / its sd, read back from the 95 % interval (the df
@@ -415,6 +523,8 @@ static void judge(const struct sim *s, const struct e2e_report *cur, const struc
 		}
 		if (cal && k == 0)
 			calibrate(cal, g);
+		if (k == NTHR - 1)
+			t->last_level = g->test_level;
 		t->any_false[k] += any_false;
 		t->env_finding[k] += g->environment_shift;
 		e2e_gate_result_destroy(g);
@@ -426,6 +536,11 @@ static double pct(size_t a, size_t n)
 	return n ? 100.0 * (double)a / (double)n : 0;
 }
 
+static double pct_d(double a, size_t n)
+{
+	return n ? 100.0 * a / (double)n : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sim s = {
@@ -434,6 +549,7 @@ int main(int argc, char **argv)
 	size_t trials = 200, mw_flags = 0, mw_tests = 0;
 	bool tracing = false, calibration = false;
 	struct calibration cal = { 0 };
+	struct oracle oracle;
 	uint64_t seed = 1;
 	enum { NSC = 5 };
 	struct tally t[NSC] = {
@@ -482,6 +598,7 @@ int main(int argc, char **argv)
 		return 2;
 	snprintf(big_name, sizeof(big_name), "one endpoint p50 +%.0f %%", big);
 	t[3].name = big_name;
+	memset(&oracle, 0, sizeof(oracle));
 	rng_seed(seed);
 	s.ep = calloc(s.nep, sizeof(*s.ep));
 	s.paths = calloc(s.nep, sizeof(*s.paths));
@@ -531,6 +648,9 @@ int main(int argc, char **argv)
 
 			judge(&s, cr, b, &c, sc[i].metric, &t[i], i == 0 && calibration ? &cal : NULL,
 			      tracing);
+			if (sc[i].tail)
+				oracle_add(&oracle, &s, &s.ep[c.endpoint], t[i].last_level,
+					   seed * 1000003 + trial);
 			if (i == 0) {
 				for (size_t e = 0; e < cr->nendpoints; e++) {
 					const struct e2e_endpoint_report *be =
@@ -578,6 +698,31 @@ int main(int argc, char **argv)
 			printf("  %s %5.1f %% (%zu)", shape_names[sh],
 			       pct(t[i].shape_hit[sh], t[i].shape_runs[sh]), t[i].shape_runs[sh]);
 		printf("\n");
+	}
+	printf("\ninformation bound, one endpoint p95 +50 %% (a test that knew the endpoint's true noise,\n"
+	       "at the gate's level at -t %.0f %%): its P95's run-to-run sd (median), runs it would flag\n"
+	       "through P95, through the better of P95 and P99; the gate's level (geometric mean) %.2g;\n"
+	       "and through P95 alone as the only test, at 2 %%:\n",
+	       thresholds[NTHR - 1], exp(oracle.log_level / (double)t[NSC - 1].runs));
+	{
+		size_t n = oracle.n[0] + oracle.n[1] + oracle.n[2];
+
+		printf("  %-10s  %10s  P95 %5.1f %%  better of P95, P99 %5.1f %%  alone %5.1f %%  (%zu)\n",
+		       "all", "", pct_d(oracle.power95[0] + oracle.power95[1] + oracle.power95[2], n),
+		       pct_d(oracle.power_best[0] + oracle.power_best[1] + oracle.power_best[2], n),
+		       pct_d(oracle.power95_one[0] + oracle.power95_one[1] + oracle.power95_one[2], n), n);
+	}
+	for (int sh = 0; sh < 3; sh++) {
+		size_t n = oracle.n[sh];
+
+		if (!n)
+			continue;
+		qsort(oracle.sd95[sh], n, sizeof(double), cmp_double);
+		printf("  %-10s  sd %5.1f %%  P95 %5.1f %%  better of P95, P99 %5.1f %%  alone %5.1f %%  "
+		       "(%zu)\n",
+		       shape_names[sh], 100 * expm1(oracle.sd95[sh][n / 2]), pct_d(oracle.power95[sh], n),
+		       pct_d(oracle.power_best[sh], n), pct_d(oracle.power95_one[sh], n), n);
+		free(oracle.sd95[sh]);
 	}
 	if (calibration) {
 		printf("\ncalibration (unchanged endpoints, -t %.0f %%): share beyond z; normal: 2.28 0.62 "
