@@ -297,14 +297,23 @@ double e2e_stats_t_upper(double x, double df)
  * extreme p). */
 double e2e_stats_t_quantile(double p, double df)
 {
-	double lo = -1e3, hi = 1e3;
+	double a, lo = 0, hi = 1;
 
 	if (!(df < 1e6))
 		return e2e_stats_norm_quantile(p);
-	for (int i = 0; i < 100 && hi - lo > 1e-9; i++) {
+	if (!(p > 0))
+		return -INFINITY;
+	if (!(p < 1))
+		return INFINITY;
+	if (p < 0.5)
+		return -e2e_stats_t_quantile(1 - p, df);
+	a = 1 - p; /* the upper tail wanted */
+	while (e2e_stats_t_upper(hi, df) > a && hi < 1e300)
+		hi *= 2; /* one df at p = 0.9999 is already 3183 */
+	for (int i = 0; i < 400 && hi - lo > 1e-10 * (hi > 1 ? hi : 1); i++) {
 		double mid = (lo + hi) / 2;
 
-		if (1 - e2e_stats_t_upper(mid, df) < p)
+		if (e2e_stats_t_upper(mid, df) > a)
 			lo = mid;
 		else
 			hi = mid;

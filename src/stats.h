@@ -36,7 +36,8 @@ double e2e_stats_norm_quantile(double p);
  * df is infinite (or >= 1e6). 1 for a NAN x. */
 double e2e_stats_t_upper(double x, double df);
 
-/* The x with P(T <= x) = p, to 1e-9. */
+/* The x with P(T <= x) = p, to a relative 1e-10; -INFINITY at p <= 0,
+ * INFINITY at p >= 1. */
 double e2e_stats_t_quantile(double p, double df);
 
 /* Digamma and trigamma of x > 0. */

@@ -293,10 +293,19 @@ START_TEST(test_distributions)
 	static const struct {
 		double p, df, want;
 	} tq[] = {
-		{ 0.975, 1, 12.7062047 },      { 0.975, 4, 2.7764451 },	 { 0.975, 24, 2.0638986 },
-		{ 0.999, 10, 4.1437005 },      { 0.9995, 4, 8.6103016 }, { 0.995, 2, 9.9248432 },
-		{ 0.99, 30, 2.4572615 },       { 0.025, 4, -2.7764451 }, { 0.5, 7, 0 },
+		{ 0.975, 1, 12.7062047 },
+		{ 0.975, 4, 2.7764451 },
+		{ 0.975, 24, 2.0638986 },
+		{ 0.999, 10, 4.1437005 },
+		{ 0.9995, 4, 8.6103016 },
+		{ 0.995, 2, 9.9248432 },
+		{ 0.99, 30, 2.4572615 },
+		{ 0.025, 4, -2.7764451 },
+		{ 0.5, 7, 0 },
 		{ 0.975, INFINITY, 1.959964 },
+		/* Cauchy: tan(pi (p - 1/2)) */
+		{ 0.9998, 1, 1591.5494 },
+		{ 0.0002, 1, -1591.5494 },
 	};
 	static const struct {
 		double x, df, want;
@@ -306,7 +315,8 @@ START_TEST(test_distributions)
 	};
 
 	for (size_t i = 0; i < sizeof(tq) / sizeof(tq[0]); i++)
-		ck_assert_msg(fabs(e2e_stats_t_quantile(tq[i].p, tq[i].df) - tq[i].want) < 2e-6,
+		ck_assert_msg(fabs(e2e_stats_t_quantile(tq[i].p, tq[i].df) - tq[i].want) <
+				      2e-6 * (fabs(tq[i].want) > 1 ? fabs(tq[i].want) : 1),
 			      "t quantile %g, df %g: %.9g", tq[i].p, tq[i].df,
 			      e2e_stats_t_quantile(tq[i].p, tq[i].df));
 	for (size_t i = 0; i < sizeof(tu) / sizeof(tu[0]); i++)
@@ -314,6 +324,7 @@ START_TEST(test_distributions)
 			      "P(T > %g), df %g: %.12g", tu[i].x, tu[i].df,
 			      e2e_stats_t_upper(tu[i].x, tu[i].df));
 	ck_assert_double_eq(e2e_stats_t_upper(NAN, 4), 1);
+	ck_assert(isinf(e2e_stats_t_quantile(1, 4)) && isinf(e2e_stats_t_quantile(0, 4)));
 	ck_assert_double_eq_tol(e2e_stats_norm_quantile(0.975), 1.959963985, 1e-8);
 	ck_assert_double_eq_tol(e2e_stats_norm_quantile(0.9999), 3.719016485, 1e-8);
 	ck_assert_double_eq_tol(e2e_stats_norm_quantile(1e-10), -6.361340902, 1e-7);
