@@ -424,17 +424,40 @@ void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g)
 	e2e_buf_puts(b, g->failed ? "; gate failed" : "; gate passed");
 }
 
+static const enum e2e_verdict gate_groups[] = { E2E_VERDICT_REGRESSION, E2E_VERDICT_INCONCLUSIVE,
+						E2E_VERDICT_NEW, E2E_VERDICT_MISSING, E2E_VERDICT_IMPROVED };
+
+const char *e2e_render_gate_heading(enum e2e_verdict v)
+{
+	switch (v) {
+	case E2E_VERDICT_REGRESSION:
+		return "regressions";
+	case E2E_VERDICT_INCONCLUSIVE:
+		return "inconclusive";
+	case E2E_VERDICT_NEW:
+		return "new endpoints";
+	case E2E_VERDICT_MISSING:
+		return "missing endpoints";
+	case E2E_VERDICT_IMPROVED:
+		return "improved";
+	default:
+		return "other";
+	}
+}
+
 void e2e_render_gate_lines(const struct e2e_gate_result *g,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx)
 {
 	struct e2e_buf line = E2E_BUF_INIT;
 
-	for (int pass = 0; pass < 2; pass++) {
+	for (size_t k = 0; k < sizeof(gate_groups) / sizeof(gate_groups[0]); k++) {
+		enum e2e_verdict group = gate_groups[k];
+		bool reg = group == E2E_VERDICT_REGRESSION;
+
 		for (size_t i = 0; i < g->nendpoints; i++) {
 			const struct e2e_endpoint_cmp *c = &g->endpoints[i];
-			bool reg = c->verdict == E2E_VERDICT_REGRESSION;
 
-			if (c->verdict == E2E_VERDICT_PASS || reg != (pass == 0))
+			if (c->verdict != group)
 				continue;
 			for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
 				const struct e2e_metric_cmp *x =
@@ -444,8 +467,7 @@ void e2e_render_gate_lines(const struct e2e_gate_result *g,
 					continue;
 				e2e_buf_reset(&line);
 				e2e_gate_format_metric(x, c->key, &line);
-				fn(ctx, reg ? E2E_VERDICT_REGRESSION : c->verdict,
-				   line.data ? line.data : "");
+				fn(ctx, group, line.data ? line.data : "");
 				if (!reg)
 					break;
 			}

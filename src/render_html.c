@@ -313,24 +313,40 @@ static void endpoint_table(const struct e2e_render_input *in, struct e2e_buf *b)
 	e2e_buf_puts(b, "</tbody>\n</table>\n");
 }
 
+struct lines_ctx {
+	struct e2e_buf *b;
+	int last; /* verdict of the previous line's group, -1 before the first */
+};
+
 static void gate_line_html(void *ctx, enum e2e_verdict v, const char *line)
 {
-	struct e2e_buf *b = ctx;
+	struct lines_ctx *x = ctx;
 
-	e2e_buf_printf(b, "<li class=\"%s\">", e2e_verdict_name(v));
-	text(b, line);
-	e2e_buf_puts(b, "</li>\n");
+	if ((int)v != x->last) {
+		if (x->last >= 0)
+			e2e_buf_puts(x->b, "</ul>\n");
+		e2e_buf_printf(x->b, "<h3>%s</h3>\n<ul>\n", e2e_render_gate_heading(v));
+	}
+	x->last = (int)v;
+	e2e_buf_printf(x->b, "<li class=\"%s\">", e2e_verdict_name(v));
+	text(x->b, line);
+	e2e_buf_puts(x->b, "</li>\n");
 }
 
 static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 {
+	struct lines_ctx lc = { b, -1 };
+
 	e2e_buf_puts(b, "<h2>Comparison</h2>\n<p>Baseline <code>");
 	text(b, g->baseline_name ? g->baseline_name : "-");
 	e2e_buf_printf(b, "</code> from %zu run%s, threshold %g%%%s.</p>\n", g->baseline_runs,
 		       g->baseline_runs == 1 ? "" : "s", g->threshold_pct,
 		       g->single_run_baseline ? "; single-run baseline: default noise floors were used" : "");
-	e2e_buf_puts(b, "<ul>\n");
-	e2e_render_gate_lines(g, gate_line_html, b);
+	e2e_render_gate_lines(g, gate_line_html, &lc);
+	if (lc.last >= 0)
+		e2e_buf_puts(b, "</ul>\n");
+	if (g->nfindings)
+		e2e_buf_puts(b, "<h3>findings</h3>\n<ul>\n");
 	for (size_t i = 0; i < g->nfindings; i++) {
 		const struct e2e_finding *f = &g->findings[i];
 
@@ -339,7 +355,8 @@ static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 			tag_text(b, " <code>", f->endpoint, "</code>");
 		tag_text(b, ": ", f->message, "</li>\n");
 	}
-	e2e_buf_puts(b, "</ul>\n");
+	if (g->nfindings)
+		e2e_buf_puts(b, "</ul>\n");
 	if (g->nadvice) {
 		e2e_buf_puts(b, "<details open=\"open\"><summary>Recommendations</summary>\n<ul>\n");
 		for (size_t i = 0; i < g->nadvice; i++) {

@@ -83,9 +83,12 @@ bool e2e_render_rule_breach(const struct e2e_gate_result *g, const char *key);
 /* A one-line verdict: "pass", "regression: 2 endpoints (1 critical)", ... */
 void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g);
 /* The gate's evidence, one line per item in the gate's own wording
- * (e2e_gate_format_metric, endpoint prefixed): every regressed metric,
- * then the deciding metric of every endpoint that is improved,
- * inconclusive, new or missing. fn gets the item's verdict. */
+ * (e2e_gate_format_metric, endpoint prefixed), grouped by verdict in this
+ * order: every regressed metric, then the deciding metric of every
+ * endpoint that is inconclusive, new, missing, improved. fn gets the
+ * group's verdict; a renderer starts a section (e2e_render_gate_heading)
+ * when it changes. */
+const char *e2e_render_gate_heading(enum e2e_verdict v); /* "regressions", "new endpoints", ... */
 void e2e_render_gate_lines(const struct e2e_gate_result *g,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx);
 /* One line per data-quality note (incomplete run, dropped requests), each

@@ -2,8 +2,10 @@
  * and pull-request comments: the verdict line first, the per-endpoint
  * table (baseline -> current with the change and n when a comparison
  * exists), then the evidence in collapsed <details> blocks. */
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "render_impl.h"
@@ -252,14 +254,16 @@ struct lines_ctx {
 static void gate_line_md(void *ctx, enum e2e_verdict v, const char *line)
 {
 	struct lines_ctx *x = ctx;
-	int group = v == E2E_VERDICT_REGRESSION;
+	if ((int)v != x->last) {
+		char title[32];
 
-	if (group != x->last) {
 		if (x->last >= 0)
 			details_close(x->b);
-		details_open(x->b, group ? "Regressions" : "Other verdicts");
+		snprintf(title, sizeof(title), "%s", e2e_render_gate_heading(v));
+		title[0] = (char)toupper((unsigned char)title[0]);
+		details_open(x->b, title);
 	}
-	x->last = group;
+	x->last = (int)v;
 	e2e_buf_puts(x->b, "- ");
 	md(x->b, line);
 	e2e_buf_putc(x->b, '\n');

@@ -275,18 +275,17 @@ static void route_view(const struct e2e_render_input *in, struct e2e_buf *b)
 struct lines_ctx {
 	struct e2e_buf *b;
 	bool color;
-	int last; /* verdict group of the previous line, -1 before the first */
+	int last; /* verdict of the previous line's group, -1 before the first */
 };
 
 static void gate_line_text(void *ctx, enum e2e_verdict v, const char *line)
 {
 	struct lines_ctx *x = ctx;
-	int group = v == E2E_VERDICT_REGRESSION;
 	const char *col = x->color ? verdict_color(v) : NULL;
 
-	if (group != x->last)
-		e2e_buf_puts(x->b, group ? "\nregressions:\n" : "\nother verdicts:\n");
-	x->last = group;
+	if ((int)v != x->last)
+		e2e_buf_printf(x->b, "\n%s:\n", e2e_render_gate_heading(v));
+	x->last = (int)v;
 	e2e_buf_puts(x->b, "  ");
 	if (col)
 		e2e_buf_puts(x->b, col);

@@ -327,7 +327,7 @@ START_TEST(text_report_gate)
 		strstr(out, "\nPOST /a,b|c<d>   2  50.0%  6.00ms  6.00ms  6.90ms  6.98ms  7.00ms  0.2\n"));
 	ck_assert_ptr_nonnull(
 		strstr(out, "\nregressions:\n  GET /users/{id}: p95 12.5 ms -> 38.5 ms (+208 %, 95 % CI "
-			    "+150..+260 %) regression [critical]\n\nother verdicts:\n  GET /gone: missing "
+			    "+150..+260 %) regression [critical]\n\nmissing endpoints:\n  GET /gone: missing "
 			    "endpoint (baseline p50 2.00 ms, 9 requests) missing\n"));
 	ck_assert_ptr_nonnull(strstr(out, "  host_mismatch (warning): baseline host 'a' differs from 'b'\n"));
 	ck_assert_ptr_nonnull(strstr(out, "  GET /users/{id}: p50 unchanged, p95 +208%: the tail moved\n"));
@@ -623,6 +623,84 @@ START_TEST(html_self_contained)
 }
 END_TEST
 
+/* Each verdict has its own section, in a fixed order whatever the order
+ * of the endpoints: regressions, inconclusive, new, missing, improved. */
+START_TEST(gate_sections)
+{
+	static struct {
+		char key[16];
+		enum e2e_verdict v;
+	} eps[] = {
+		{ "GET /better", E2E_VERDICT_IMPROVED }, { "GET /gone", E2E_VERDICT_MISSING },
+		{ "GET /fresh", E2E_VERDICT_NEW },	 { "GET /noisy", E2E_VERDICT_INCONCLUSIVE },
+		{ "GET /slow", E2E_VERDICT_REGRESSION },
+	};
+	static const char *const text_order[] = {
+		"\nregressions:\n  GET /slow: ", "\ninconclusive:\n  GET /noisy: ",
+		"\nnew endpoints:\n  GET /fresh: ", "\nmissing endpoints:\n  GET /gone: ",
+		"\nimproved:\n  GET /better: "
+	};
+	static const char *const md_order[] = { "<summary>Regressions</summary>\n\n- GET /slow: ",
+						"<summary>Inconclusive</summary>\n\n- GET /noisy: ",
+						"<summary>New endpoints</summary>\n\n- GET /fresh: ",
+						"<summary>Missing endpoints</summary>\n\n- GET /gone: ",
+						"<summary>Improved</summary>\n\n- GET /better: " };
+	static const char *const html_order[] = {
+		"<h3>regressions</h3>\n<ul>\n<li class=\"regression\">GET /slow: ",
+		"</ul>\n<h3>inconclusive</h3>\n<ul>\n<li class=\"inconclusive\">GET /noisy: ",
+		"</ul>\n<h3>new endpoints</h3>\n<ul>\n<li class=\"new\">GET /fresh: ",
+		"</ul>\n<h3>missing endpoints</h3>\n<ul>\n<li class=\"missing\">GET /gone: ",
+		"</ul>\n<h3>improved</h3>\n<ul>\n<li class=\"improved\">GET /better: "
+	};
+	struct e2e_endpoint_cmp c[5];
+	struct e2e_gate_result g;
+	char bname[] = "b.json";
+	struct e2e_report *r = model(false);
+	const enum e2e_format fmt[] = { E2E_FORMAT_TEXT, E2E_FORMAT_MARKDOWN, E2E_FORMAT_HTML };
+	const char *const *order[] = { text_order, md_order, html_order };
+
+	memset(c, 0, sizeof(c));
+	for (size_t i = 0; i < 5; i++) {
+		c[i].key = eps[i].key;
+		c[i].verdict = eps[i].v;
+		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
+			c[i].metrics[m] = (struct e2e_metric_cmp){ .metric = (enum e2e_metric)m,
+								   .baseline = 10,
+								   .current = 10,
+								   .ci_lo_pct = NAN,
+								   .ci_hi_pct = NAN,
+								   .env_factor = 1,
+								   .verdict = E2E_VERDICT_PASS };
+		}
+		c[i].metrics[E2E_METRIC_P95].verdict = eps[i].v;
+		if (eps[i].v == E2E_VERDICT_REGRESSION)
+			c[i].metrics[E2E_METRIC_P95].severity = E2E_SEVERITY_WARNING;
+	}
+	memset(&g, 0, sizeof(g));
+	g.endpoints = c;
+	g.nendpoints = 5;
+	g.overall = E2E_VERDICT_REGRESSION;
+	g.baseline_runs = 3;
+	g.threshold_pct = 50;
+	g.baseline_name = bname;
+	for (size_t f = 0; f < 3; f++) {
+		char *out = render(fmt[f], r, &g, false, false);
+		const char *at = out;
+
+		for (size_t k = 0; k < 5; k++) {
+			const char *hit = strstr(at, order[f][k]);
+
+			ck_assert_msg(hit != NULL, "format %zu: '%s' not after the previous section in:\n%s",
+				      f, order[f][k], out);
+			at = hit + 1;
+		}
+		ck_assert_ptr_null(strstr(out, "other verdicts"));
+		free(out);
+	}
+	e2e_report_destroy(r);
+}
+END_TEST
+
 START_TEST(markdown_layout)
 {
 	struct e2e_report *r = model(false);
@@ -641,11 +719,11 @@ START_TEST(markdown_layout)
 	ck_assert_ptr_nonnull(strstr(out, "| `POST /a,b\\|c<d>` |"));
 	ck_assert_ptr_nonnull(strstr(out, "| **regression** (critical) |\n"));
 	ck_assert_ptr_nonnull(strstr(out, "| `GET /gone` | 9 → - |"));
-	ck_assert_ptr_nonnull(
-		strstr(out, "<details><summary>Regressions</summary>\n\n- GET /users/{id}: p95 12.5 ms -&gt; "
-			    "38.5 ms (+208 %, 95 % CI +150..+260 %) regression \\[critical\\]\n\n</details>\n"
-			    "\n<details><summary>Other verdicts</summary>\n\n- GET /gone: missing endpoint "
-			    "(baseline p50 2.00 ms, 9 requests) missing\n\n</details>\n"));
+	ck_assert_ptr_nonnull(strstr(
+		out, "<details><summary>Regressions</summary>\n\n- GET /users/{id}: p95 12.5 ms -&gt; "
+		     "38.5 ms (+208 %, 95 % CI +150..+260 %) regression \\[critical\\]\n\n</details>\n"
+		     "\n<details><summary>Missing endpoints</summary>\n\n- GET /gone: missing endpoint "
+		     "(baseline p50 2.00 ms, 9 requests) missing\n\n</details>\n"));
 	ck_assert_ptr_nonnull(
 		strstr(out, "<details><summary>Recommendations</summary>\n\n- `GET /users/{id}`: p50 "
 			    "unchanged, p95 +208%: the tail moved\n"));
@@ -778,6 +856,7 @@ static Suite *suite(void)
 	tcase_add_test(t, junit_failures);
 	tcase_add_test(t, html_self_contained);
 	tcase_add_test(t, markdown_layout);
+	tcase_add_test(t, gate_sections);
 	tcase_add_test(t, trend_views);
 	tcase_add_test(t, run_lists);
 	tcase_add_test(t, empty_report_every_format);
