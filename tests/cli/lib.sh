@@ -31,6 +31,17 @@ expect_out_has() { case "$OUT" in *"$1"*) ;; *) fail "$2: stdout lacks '$1'";; e
 expect_err_has() { case "$ERR" in *"$1"*) ;; *) fail "$2: stderr lacks '$1'";; esac; }
 expect_no_out() { [ -z "$OUT" ] || fail "$1: unexpected stdout '$OUT'"; }
 
+# The proxy URL (http://host:port) a perf-profile session prints on the
+# stderr file $1, waited for up to 30 s; empty if it never appears.
+session_url() {
+  local url=""
+  for _ in $(seq 1 600); do
+    url=$(sed -n 's/.*proxy \(http:[^ ]*\) .*/\1/p' "$1" | head -n 1)
+    [ -n "$url" ] && break; sleep 0.05
+  done
+  printf '%s' "$url"
+}
+
 finish() {
   if [ "$FAILS" -ne 0 ]; then echo "$FAILS of $NTESTS checks failed" >&2; exit 1; fi
   echo "$NTESTS checks passed"

@@ -13,11 +13,8 @@ for _ in $(seq 1 100); do PORT=$(awk '/^PORT/ {print $2}' "$TMP/svc.out"); [ -n 
 
 "$E2E" perf-profile -s hostile --target "http://127.0.0.1:$PORT" --db "$TMP/p.db" >"$TMP/sess.out" 2>"$TMP/sess.err" &
 PID=$!
-URL=""
-for _ in $(seq 1 600); do
-  URL=$(sed -n 's/.*proxy http:\/\/\([^ ]*\) .*/\1/p' "$TMP/sess.err" | head -n 1)
-  [ -n "$URL" ] && break; sleep 0.05
-done
+URL=$(session_url "$TMP/sess.err")
+URL=${URL#http://}
 [ -n "$URL" ] || { cat "$TMP/sess.err" >&2; fail "session did not print its URL"; finish; }
 
 NTESTS=$((NTESTS + 1))

@@ -65,11 +65,7 @@ expect_rc 0 "session --duration"
 # session mode ends cleanly on SIGINT, and records what went through it
 "$E2E" perf-profile -s sigint --target "$T" --db "$DB" --listen 127.0.0.1:0 >"$TMP/sess.out" 2>"$TMP/sess.err" &
 PID=$!
-URL=""
-for _ in $(seq 1 600); do
-  URL=$(sed -n 's/.*proxy \(http:[^ ]*\) .*/\1/p' "$TMP/sess.err" | head -n 1)
-  [ -n "$URL" ] && break; sleep 0.05
-done
+URL=$(session_url "$TMP/sess.err")
 [ -n "$URL" ] || fail "session mode did not print its URL: $(cat "$TMP/sess.err")"
 for i in 1 2 3; do curl -fsS -o /dev/null "$URL/users/$i"; done
 kill -INT $PID
