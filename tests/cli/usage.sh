@@ -104,5 +104,6 @@ expect_rc 2 "oversized rules file"
 expect_err "e2e: perf-report: '$TMP/huge.json': rules file larger than 4 MiB" "oversized rules file"
 run "$E2E" perf-profile --target http://127.0.0.1:1 --db "$TMP/none.db" --compare-baseline -b "$TMP/huge.json" -- true
 expect_rc 2 "baseline within its limit is parsed (and rejected as not JSON)"
+expect_err "e2e: perf-profile: '$TMP/huge.json': not a baseline file: not valid JSON: '[' or '{' expected near end of file (line 1, column 5000000)" "baseline within its limit is parsed"
 
 finish
