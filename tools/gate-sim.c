@@ -45,6 +45,7 @@
 #include "error.h"
 #include "gate.h"
 #include "report.h"
+#include "stats.h"
 #include "store.h"
 
 /* ---- random numbers (xoshiro256**, seeded by splitmix64) --------------- */
@@ -333,29 +334,6 @@ static bool mann_whitney_flags(const struct e2e_endpoint_report *base, const str
  * see. Runs on its own random stream so the gate's figures do not move. */
 enum { ORACLE_NULL = 40, ORACLE_CHG = 20 };
 
-static double normal_upper_inv(double a) /* z with P(Z > z) = a, by bisection */
-{
-	double lo = -10, hi = 40;
-
-	for (int i = 0; i < 200; i++) {
-		double mid = (lo + hi) / 2;
-
-		if (0.5 * erfc(mid / M_SQRT2) > a)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return (lo + hi) / 2;
-}
-
-static double sorted_quantile(const double *v, size_t n, double q) /* type 7 */
-{
-	double h = (double)(n - 1) * q;
-	size_t k = (size_t)h;
-
-	return k + 1 < n ? v[k] + (h - (double)k) * (v[k + 1] - v[k]) : v[n - 1];
-}
-
 /* log P95 and log P99 of one simulated run of the endpoint alone. */
 static void oracle_run(const struct sim *s, const struct endpoint_model *m, bool changed, double *buf,
 		       double out[2])
@@ -371,9 +349,13 @@ static void oracle_run(const struct sim *s, const struct endpoint_model *m, bool
 			x *= m->warm_x;
 		buf[i] = x * wob;
 	}
-	qsort(buf, s->nreq, sizeof(*buf), cmp_double);
-	out[0] = log(sorted_quantile(buf, s->nreq, 0.95));
-	out[1] = log(sorted_quantile(buf, s->nreq, 0.99));
+	{
+		static const double qs[2] = { 0.95, 0.99 };
+
+		e2e_stats_quantiles(buf, s->nreq, qs, 2, out);
+	}
+	out[0] = log(out[0]);
+	out[1] = log(out[1]);
 }
 
 struct oracle {
@@ -389,7 +371,7 @@ static void oracle_add(struct oracle *o, const struct sim *s, const struct endpo
 {
 	uint64_t saved[4];
 	double *buf = malloc(s->nreq * sizeof(*buf)), v[2], sum[2][2] = { { 0 } }, ss[2] = { 0 };
-	double null[ORACLE_NULL][2], zc = normal_upper_inv(level), best = 0;
+	double null[ORACLE_NULL][2], zc = e2e_stats_norm_quantile(1 - level), best = 0;
 	int sh = m->shape;
 
 	memcpy(saved, rng_s, sizeof(saved));
@@ -415,7 +397,7 @@ static void oracle_add(struct oracle *o, const struct sim *s, const struct endpo
 
 		if (j == 0) {
 			o->power95[sh] += pw;
-			o->power95_one[sh] += 0.5 * erfc(-(z - normal_upper_inv(0.02)) / M_SQRT2);
+			o->power95_one[sh] += 0.5 * erfc(-(z - e2e_stats_norm_quantile(0.98)) / M_SQRT2);
 		}
 		if (pw > best)
 			best = pw;
