@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -689,9 +688,10 @@ static int parse_root(struct reader *rd, json_t *root, struct e2e_baseline *b)
 	return 0;
 }
 
-static int baseline_from_json(json_t *root, const json_error_t *jerr, const char *name,
-			      struct e2e_baseline **out)
+int e2e_baseline_parse(const char *text, size_t len, const char *name, struct e2e_baseline **out)
 {
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	struct e2e_baseline *b;
 	struct reader rd = { .name = name };
 	int rc;
@@ -699,7 +699,7 @@ static int baseline_from_json(json_t *root, const json_error_t *jerr, const char
 	if (!root)
 		return e2e_error(E2E_ERR_INPUT,
 				 "'%s': not a baseline file: not valid JSON: %s (line %d, column %d)", name,
-				 jerr->text, jerr->line, jerr->column);
+				 jerr.text, jerr.line, jerr.column);
 	b = e2e_xcalloc(1, sizeof(*b));
 	rc = parse_root(&rd, root, b);
 	json_decref(root);
@@ -712,108 +712,38 @@ static int baseline_from_json(json_t *root, const json_error_t *jerr, const char
 	return 0;
 }
 
-int e2e_baseline_parse(const char *text, size_t len, const char *name, struct e2e_baseline **out)
-{
-	json_error_t jerr;
-
-	return baseline_from_json(json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), &jerr, name, out);
-}
-
 #define BASELINE_MAX_BYTES (64u << 20)
 
 int e2e_baseline_read(const char *path, struct e2e_baseline **out)
 {
-	json_error_t jerr;
-	FILE *f = fopen(path, "rb");
-	json_t *root;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
 
-	if (!f) {
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return e2e_error(E2E_ERR_INPUT, "no baseline at '%s' (write one with --set-baseline)",
 					 path);
 		return e2e_error(E2E_ERR_INPUT, "cannot read baseline '%s': %s", path, strerror(errno));
 	}
-	if (e2e_fsutil_check_size(fileno(f), path, "baseline", BASELINE_MAX_BYTES) < 0) {
-		fclose(f);
-		return E2E_ERR_INPUT;
-	}
-	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	fclose(f);
-	return baseline_from_json(root, &jerr, path, out);
+	rc = e2e_fsutil_read_fd(fd, path, "baseline", BASELINE_MAX_BYTES, &text, &len);
+	close(fd);
+	if (rc == 0)
+		rc = e2e_baseline_parse(text, len, path, out);
+	free(text);
+	return rc;
 }
 
 /* ---- writing ----------------------------------------------------------- */
 
-static int mkdirs(const char *dir)
-{
-	char *p = e2e_xstrdup(dir);
-	int rc = 0;
-
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0777) < 0 && errno != EEXIST)
-			rc = -1;
-		*s = '/';
-	}
-	if (mkdir(p, 0777) < 0 && errno != EEXIST)
-		rc = -1;
-	free(p);
-	return rc;
-}
-
 int e2e_baseline_write(const struct e2e_baseline *b, const char *path)
 {
 	char *text = e2e_baseline_encode(b);
-	char *dir = e2e_xstrdup(path), *slash = strrchr(dir, '/');
-	struct e2e_buf tmp = E2E_BUF_INIT;
-	size_t len = strlen(text), done = 0;
-	int fd = -1, rc = 0;
+	int rc = e2e_fsutil_mkdir_parents(path);
 
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdirs(dir) < 0) {
-			rc = e2e_error(E2E_ERR_RUNTIME, "cannot create directory '%s': %s", dir,
-				       strerror(errno));
-			goto out;
-		}
-	}
-	e2e_buf_printf(&tmp, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp.data);
-	if (fd < 0) {
-		rc = e2e_error(E2E_ERR_RUNTIME, "cannot write baseline '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0644) < 0)
-		goto io_error;
-	while (done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto io_error;
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0)
-		goto io_error;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto io_error;
-	}
-	fd = -1;
-	if (rename(tmp.data, path) < 0)
-		goto io_error;
-	goto out;
-io_error:
-	rc = e2e_error(E2E_ERR_RUNTIME, "cannot write baseline '%s': %s", path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp.data);
-out:
-	e2e_buf_finish(&tmp);
-	free(dir);
+	if (rc == 0)
+		rc = e2e_fsutil_write_atomic(path, "baseline", text, strlen(text));
 	free(text);
 	return rc;
 }

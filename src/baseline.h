@@ -99,9 +99,9 @@ int e2e_baseline_parse(const char *text, size_t len, const char *name, struct e2
  * E2E_ERR_INPUT naming it (the user named or implied that file). */
 int e2e_baseline_read(const char *path, struct e2e_baseline **out);
 
-/* Writes the file atomically (a temporary file in the same directory,
- * fsync, rename), creating the directory when missing. The file is never
- * left partial. E2E_ERR_RUNTIME on I/O failure. */
+/* Writes the file atomically with e2e_fsutil_write_atomic() (mode 0666
+ * less the umask, never left partial), creating the directory when
+ * missing. E2E_ERR_RUNTIME on I/O failure. */
 int e2e_baseline_write(const struct e2e_baseline *b, const char *path);
 
 /* "dir/<service>.json", any '/' or NUL-unsafe character of the service

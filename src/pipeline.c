@@ -5,12 +5,9 @@
 #include "pipeline.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +17,7 @@
 #include "e2e-config.h"
 #include "error.h"
 #include "exitcode.h"
+#include "fsutil.h"
 #include "gate.h"
 #include "render.h"
 #include "report.h"
@@ -57,64 +55,12 @@ bool e2e_pipeline_color(const struct e2e_common_opts *o)
 	return !o->out && isatty(STDOUT_FILENO) && !(nc && nc[0]);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int e2e_pipeline_write_file(const char *path, const void *data, size_t len)
-{
-	char *copy = e2e_xstrdup(path), *dir = dirname(copy);
-	struct e2e_buf tmp = E2E_BUF_INIT;
-	mode_t mask = umask(0);
-	int fd, rc = 0, dfd;
-
-	umask(mask);
-	e2e_buf_printf(&tmp, "%s/.e2e-report.XXXXXX", dir);
-	fd = mkstemp(tmp.data);
-	if (fd < 0) {
-		rc = e2e_error(E2E_ERR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0666 & ~mask) != 0 || write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		rc = e2e_error(E2E_ERR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
-		close(fd);
-		unlink(tmp.data);
-		goto out;
-	}
-	if (close(fd) != 0 || rename(tmp.data, path) != 0) {
-		rc = e2e_error(E2E_ERR_RUNTIME, "cannot write '%s': %s", path, strerror(errno));
-		unlink(tmp.data);
-		goto out;
-	}
-	/* The rename itself reaches the disk with the directory. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-out:
-	e2e_buf_finish(&tmp);
-	free(copy);
-	return rc;
-}
-
 int e2e_pipeline_emit(const struct e2e_common_opts *o, const struct e2e_buf *b)
 {
 	const char *data = b->data ? b->data : "";
 
 	if (o->out)
-		return e2e_pipeline_write_file(o->out, data, b->len);
+		return e2e_fsutil_write_atomic(o->out, NULL, data, b->len);
 	if (fwrite(data, 1, b->len, stdout) != b->len || fflush(stdout) != 0)
 		return e2e_error(E2E_ERR_RUNTIME, "cannot write the report to stdout: %s", strerror(errno));
 	return 0;

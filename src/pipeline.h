@@ -49,12 +49,9 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 bool e2e_pipeline_color(const struct e2e_common_opts *o);
 
 /* Writes a rendered report to o->out (atomically: a temporary file in the
- * same directory, fsync, rename; never a partial file) or to stdout.
+ * same directory, fsync, rename; never a partial file: see
+ * e2e_fsutil_write_atomic()) or to stdout.
  * E2E_ERR_RUNTIME naming the file on failure. */
 int e2e_pipeline_emit(const struct e2e_common_opts *o, const struct e2e_buf *b);
-
-/* The atomic write on its own: path gets exactly data[0..len-1] or is
- * left as it was. Mode 0666 less the umask. */
-int e2e_pipeline_write_file(const char *path, const void *data, size_t len);
 
 #endif

@@ -1,7 +1,6 @@
 /* rules.c - the rules file: parsing (jansson), validation, matching. */
 #include "rules.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -426,8 +425,10 @@ static int rule_parse(json_t *obj, size_t i, const char *name, struct e2e_rule *
 	return 0;
 }
 
-static int rules_from_json(json_t *root, const json_error_t *jerr, const char *name, struct e2e_rules **out)
+int e2e_rules_parse(const char *text, size_t len, const char *name, struct e2e_rules **out)
 {
+	json_error_t jerr;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	struct e2e_rules *r = e2e_xcalloc(1, sizeof(*r));
 	const char *k;
 	json_t *v;
@@ -436,7 +437,7 @@ static int rules_from_json(json_t *root, const json_error_t *jerr, const char *n
 	r->name = e2e_xstrdup(name);
 	if (!root) {
 		rc = e2e_error(E2E_ERR_INPUT, "'%s': not valid JSON: %s (line %d, column %d)", name,
-			       jerr->text, jerr->line, jerr->column);
+			       jerr.text, jerr.line, jerr.column);
 		goto out;
 	}
 	if (!json_is_object(root)) {
@@ -488,28 +489,16 @@ out:
 	return 0;
 }
 
-int e2e_rules_parse(const char *text, size_t len, const char *name, struct e2e_rules **out)
-{
-	json_error_t jerr;
-
-	return rules_from_json(json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr), &jerr, name, out);
-}
-
 #define RULES_MAX_BYTES (4u << 20)
 
 int e2e_rules_read(const char *path, struct e2e_rules **out)
 {
-	json_error_t jerr;
-	FILE *f = fopen(path, "rb");
-	json_t *root;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = e2e_fsutil_read_file(path, "rules file", RULES_MAX_BYTES, &text, &len);
 
-	if (!f)
-		return e2e_error(E2E_ERR_INPUT, "cannot read rules file '%s': %s", path, strerror(errno));
-	if (e2e_fsutil_check_size(fileno(f), path, "rules file", RULES_MAX_BYTES) < 0) {
-		fclose(f);
-		return E2E_ERR_INPUT;
-	}
-	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	fclose(f);
-	return rules_from_json(root, &jerr, path, out);
+	if (rc == 0)
+		rc = e2e_rules_parse(text, len, path, out);
+	free(text);
+	return rc;
 }

@@ -32,6 +32,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "fsutil.h"
 
 #include "banned.h"
 
@@ -473,30 +474,9 @@ static int schema_migrate(struct e2e_store *st, enum schema_state state)
 	return write_leave(st, true, rc);
 }
 
-/* mkdir -p of the directories above path. */
-static int make_parents(const char *path)
-{
-	char *dir = e2e_xstrdup(path);
-	int rc = 0;
-
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-			rc = e2e_error(E2E_ERR_RUNTIME, "cannot create directory '%s': %s", dir,
-				       strerror(errno));
-			break;
-		}
-		*p = '/';
-	}
-	free(dir);
-	return rc;
-}
-
 static int create_file(const char *path)
 {
-	int rc = make_parents(path);
+	int rc = e2e_fsutil_mkdir_parents(path);
 	int fd;
 
 	if (rc)

@@ -174,7 +174,7 @@ cmp -s "$TMP/o.json" "$GOLD/report.json" || fail "--out file differs from stdout
 printf 'old and longer content that must disappear entirely\n%.0s' $(seq 1 200) >"$TMP/o.txt"
 run "$E2E" perf-report --db "$DB" --out "$TMP/o.txt"
 cmp -s "$TMP/o.txt" "$GOLD/report.txt" || fail "--out did not replace the old file"
-ls -A "$TMP" | grep -q '^\.e2e-report' && fail "--out left a temporary file"
+ls -A "$TMP" | grep -q '^\.e2e-tmp' && fail "--out left a temporary file"
 run "$E2E" perf-report --db "$DB" --out "$TMP/no/such/dir/r.txt"
 expect_rc 3 "--out in a missing directory"
 expect_err "e2e: perf-report: cannot write '$TMP/no/such/dir/r.txt': No such file or directory" "--out missing dir"
