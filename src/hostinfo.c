@@ -11,7 +11,7 @@
 
 #include "buf.h"
 #include "e2e-config.h"
-#include "store.h"
+#include "model.h"
 #include "banned.h"
 
 extern char **environ;

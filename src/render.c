@@ -12,7 +12,7 @@
 #include "gate.h"
 #include "render_impl.h"
 #include "report.h"
-#include "store.h"
+#include "model.h"
 #include "banned.h"
 
 static const char *const names[] = {

@@ -13,7 +13,7 @@
 #include "gate.h"
 #include "render.h"
 #include "report.h"
-#include "store.h"
+#include "model.h"
 
 /* Reports (in->trend selects the trend view where a format has one). */
 int e2e_render_text(const struct e2e_render_input *in, struct e2e_buf *out);

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
 #include "sample.h"
-#include "store.h"
 
 struct e2e_routes;
 

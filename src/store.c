@@ -591,22 +591,6 @@ const char *e2e_store_path(const struct e2e_store *st)
 
 /* ---- runs ---- */
 
-void e2e_run_finish(struct e2e_run *r)
-{
-	if (!r)
-		return;
-	free(r->service);
-	free(r->command);
-	free(r->git_commit);
-	free(r->git_branch);
-	free(r->host_cpu);
-	free(r->host_os);
-	free(r->tool_version);
-	free(r->source);
-	free(r->target);
-	memset(r, 0, sizeof(*r));
-}
-
 /* Reads a row of RUN_COLUMNS. */
 static void run_from_row(sqlite3_stmt *s, struct e2e_run *r)
 {

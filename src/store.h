@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
 #include "sample.h"
 
 struct e2e_store;
@@ -29,32 +30,6 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out);
 /* Accepts NULL. */
 void e2e_store_close(struct e2e_store *st);
 const char *e2e_store_path(const struct e2e_store *st);
-
-/* One run. Strings are owned by the struct (e2e_run_finish frees them);
- * "" rather than NULL for unknown text, -1 for an unknown exit status. */
-struct e2e_run {
-	int64_t id;
-	char *service;
-	int64_t started_ms; /* wall clock, Unix ms */
-	int64_t ended_ms; /* 0 while running or when it never finished */
-	uint64_t duration_ns; /* monotonic duration of the capture */
-	char *command; /* wrapped command line, "" in session mode */
-	int exit_status; /* wrapped command's status; -1 unknown */
-	char *git_commit;
-	char *git_branch;
-	char *host_cpu;
-	int host_cores;
-	char *host_os;
-	char *tool_version;
-	char *source; /* "proxy" or "har:NAME sha256:HEX" */
-	char *target; /* upstream URL, "" for imports */
-	uint32_t max_concurrency;
-	uint64_t recorded;
-	uint64_t dropped;
-	bool complete; /* finished normally */
-};
-
-void e2e_run_finish(struct e2e_run *r);
 
 /* Inserts a run (id, ended_ms, counts and complete are ignored) and
  * returns its id. */
@@ -84,12 +59,6 @@ void e2e_store_rollback(struct e2e_store *st);
 int e2e_store_path_intern(struct e2e_store *st, const char *method, const char *path, const char *endpoint,
 			  uint32_t *out_id);
 
-struct e2e_path {
-	uint32_t id;
-	char *method;
-	char *path;
-	char *endpoint;
-};
 /* Every path, ascending id. Caller frees with e2e_store_paths_free(). */
 int e2e_store_paths_load(struct e2e_store *st, struct e2e_path **out, size_t *n);
 void e2e_store_paths_free(struct e2e_path *paths, size_t n);

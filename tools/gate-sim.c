@@ -46,7 +46,7 @@
 #include "gate.h"
 #include "report.h"
 #include "stats.h"
-#include "store.h"
+#include "model.h"
 
 /* ---- random numbers (xoshiro256**, seeded by splitmix64) --------------- */
 

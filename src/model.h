@@ -1,0 +1,46 @@
+/* model.h - the plain records the store loads and the analysis, the
+ * renderers and hostinfo read: a run and an interned path. No I/O here;
+ * the store (store.h) reads and writes them. */
+#ifndef E2E_MODEL_H
+#define E2E_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One run. Strings are owned by the struct (e2e_run_finish frees them);
+ * "" rather than NULL for unknown text, -1 for an unknown exit status. */
+struct e2e_run {
+	int64_t id;
+	char *service;
+	int64_t started_ms; /* wall clock, Unix ms */
+	int64_t ended_ms; /* 0 while running or when it never finished */
+	uint64_t duration_ns; /* monotonic duration of the capture */
+	char *command; /* wrapped command line, "" in session mode */
+	int exit_status; /* wrapped command's status; -1 unknown */
+	char *git_commit;
+	char *git_branch;
+	char *host_cpu;
+	int host_cores;
+	char *host_os;
+	char *tool_version;
+	char *source; /* "proxy" or "har:NAME sha256:HEX" */
+	char *target; /* upstream URL, "" for imports */
+	uint32_t max_concurrency;
+	uint64_t recorded;
+	uint64_t dropped;
+	bool complete; /* finished normally */
+};
+
+/* Frees the strings and zeroes r; accepts NULL. */
+void e2e_run_finish(struct e2e_run *r);
+
+/* One (method, path) the store has interned; endpoint is its template
+ * key. Strings owned by the array's owner (e2e_store_paths_free). */
+struct e2e_path {
+	uint32_t id;
+	char *method;
+	char *path;
+	char *endpoint;
+};
+
+#endif
