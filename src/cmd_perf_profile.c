@@ -18,7 +18,7 @@
 #include "parse.h"
 #include "capture.h"
 #include "har.h"
-#include "pipeline.h"
+#include "cmd_pipeline.h"
 #include "proxy.h"
 #include "recorder.h"
 #include "routes.h"

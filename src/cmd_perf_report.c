@@ -11,7 +11,7 @@
 #include "error.h"
 #include "exitcode.h"
 #include "parse.h"
-#include "pipeline.h"
+#include "cmd_pipeline.h"
 #include "render.h"
 #include "store.h"
 #include "banned.h"

@@ -1,12 +1,10 @@
-/* pipeline.h - the output stage both commands share: load the selected
- * runs from the store, compute the report (analysis), set or compare the
- * baseline (gate), render, write to stdout or --out atomically.
- *
- * Written by the lead as the contract cmd_perf_profile.c calls; the report
- * helper implements it in pipeline.c (with the GATE hooks) and may add
- * fields to e2e_pipeline_extra, but keeps these two functions. */
-#ifndef E2E_PIPELINE_H
-#define E2E_PIPELINE_H
+/* cmd_pipeline.h - the output stage both commands share: load the
+ * selected runs from the store, compute the report (analysis), set or
+ * compare the baseline (gate), render, write to stdout or --out
+ * atomically. Command layer: it takes the parsed options, chooses the
+ * gate's exit status and writes the report out. */
+#ifndef E2E_CMD_PIPELINE_H
+#define E2E_CMD_PIPELINE_H
 
 #include <stdbool.h>
 #include <stddef.h>

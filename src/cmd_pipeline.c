@@ -1,8 +1,8 @@
-/* pipeline.c - the output stage perf-profile and perf-report share:
+/* cmd_pipeline.c - the output stage perf-profile and perf-report share:
  * load runs, samples and paths from the store, compute the report,
  * set/compare the baseline (the GATE hooks below), render, and write to
  * stdout or atomically to --out. */
-#include "pipeline.h"
+#include "cmd_pipeline.h"
 
 #include <errno.h>
 #include <stdio.h>
