@@ -1,5 +1,6 @@
 #include "hostinfo.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -92,8 +93,10 @@ static char *run_first_line(char *const argv[])
 	while (n < sizeof(buf) - 1 && (r = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0)
 		n += (size_t)r;
 	close(fds[0]);
+	/* ECHILD (SIGCHLD ignored, the child reaped for us) is final. */
 	while (waitpid(pid, &status, 0) < 0)
-		;
+		if (errno != EINTR)
+			return e2e_xstrdup("");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return e2e_xstrdup("");
 	char *nl = memchr(buf, '\n', n);

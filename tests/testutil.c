@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -125,7 +126,8 @@ int tu_run(char *const argv[], char **out, char **err)
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
-		;
+		if (errno != EINTR)
+			abort();
 	lseek(ofd, 0, SEEK_SET);
 	lseek(efd, 0, SEEK_SET);
 	if (out)
