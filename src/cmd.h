@@ -4,15 +4,18 @@
 #define E2E_CMD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "cli.h"
 #include "gate.h"
 #include "render.h"
 
 int cmd_perf_profile(int argc, char **argv);
 int cmd_perf_report(int argc, char **argv);
 
-/* Options both commands take (report selection, output, baseline, gate). */
+/* Options both commands take (report selection, output, baseline, gate),
+ * declared once in e2e_common_options. */
 struct e2e_common_opts {
 	const char *service; /* -s; NULL when not given */
 	const char *output_dir; /* -o, default ".e2e/performance" */
@@ -30,41 +33,36 @@ struct e2e_common_opts {
 	const char *baseline; /* -b FILE */
 	const char *rules; /* --rules FILE */
 	bool quiet; /* -q */
+	bool help; /* -h */
 };
 
-/* Option ids shared by the two tables; command-specific ids start at
- * E2E_OPT__COMMON_END. */
-enum {
-	E2E_OPT_HELP = 1,
-	E2E_OPT_SERVICE,
-	E2E_OPT_OUTPUT,
-	E2E_OPT_DB,
-	E2E_OPT_FORMAT,
-	E2E_OPT_OUT,
-	E2E_OPT_ERRORS,
-	E2E_OPT_ROUTES,
-	E2E_OPT_THRESHOLD,
-	E2E_OPT_MIN_DELTA,
-	E2E_OPT_FAIL_ON,
-	E2E_OPT_COMPARE,
-	E2E_OPT_SET_BASELINE,
-	E2E_OPT_BASELINE_DIR,
-	E2E_OPT_BASELINE,
-	E2E_OPT_RULES,
-	E2E_OPT_QUIET,
-	E2E_OPT__COMMON_END
-};
+/* The table of the shared options (targets in struct e2e_common_opts); a
+ * command's own options go after -s. */
+extern const struct e2e_option e2e_common_options[];
 
 void e2e_common_opts_init(struct e2e_common_opts *o);
-/* Handles a shared option id; returns 0, E2E_ERR_INPUT, or 1 when id is
- * not a shared option. */
-int e2e_common_opt(struct e2e_common_opts *o, int id, const char *value);
 /* The database path the options name (caller frees). */
 char *e2e_common_db_path(const struct e2e_common_opts *o);
 
+/* What a command's options are: its own table, joined to
+ * e2e_common_options, and where its struct holds the shared options. */
+struct e2e_cmd_spec {
+	const char *name; /* "perf-report" */
+	const char *usage; /* the lines after "usage: " */
+	const char *summary; /* the paragraph after the usage */
+	const struct e2e_option *options; /* the command's own */
+	size_t common_at; /* offsetof(command's struct, its e2e_common_opts) */
+};
+
+/* Parses argv into opts, the command's options struct (rest as in
+ * e2e_cli_parse). Returns 0 or E2E_ERR_INPUT (message recorded). */
+int e2e_cmd_parse(const struct e2e_cmd_spec *spec, int argc, char **argv, void *opts, int *rest);
+/* Ends a command after parsing: prints the error of rc < 0 and the usage
+ * hint on stderr, or (rc == 0, --help) the help on stdout. Returns the exit
+ * status. */
+int e2e_cmd_stop(const struct e2e_cmd_spec *spec, int rc);
+
 /* Prints "e2e: CMD: MESSAGE" on stderr. */
 void e2e_cmd_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints the usage hint after a usage error. */
-void e2e_cmd_usage_hint(const char *cmd);
 
 #endif

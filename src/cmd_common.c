@@ -2,11 +2,12 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "error.h"
-#include "parse.h"
+#include "exitcode.h"
 #include "banned.h"
 
 void e2e_common_opts_init(struct e2e_common_opts *o)
@@ -20,77 +21,61 @@ void e2e_common_opts_init(struct e2e_common_opts *o)
 	o->baseline_dir = "baselines";
 }
 
-static int need_text(const char *opt, const char *value)
-{
-	if (!value[0])
-		return e2e_error(E2E_ERR_INPUT, "option '--%s' needs a non-empty value", opt);
-	return 0;
-}
+#define C struct e2e_common_opts
 
-int e2e_common_opt(struct e2e_common_opts *o, int id, const char *value)
-{
-	switch (id) {
-	case E2E_OPT_SERVICE:
-		o->service = value;
-		return need_text("service", value);
-	case E2E_OPT_OUTPUT:
-		o->output_dir = value;
-		return need_text("output", value);
-	case E2E_OPT_DB:
-		o->db = value;
-		return need_text("db", value);
-	case E2E_OPT_FORMAT:
-		return e2e_format_parse(value, &o->format);
-	case E2E_OPT_OUT:
-		o->out = value;
-		return need_text("out", value);
-	case E2E_OPT_ERRORS:
-		if (strcmp(value, "5xx") == 0)
-			o->count_4xx = false;
-		else if (strcmp(value, "4xx") == 0)
-			o->count_4xx = true;
-		else
-			return e2e_error(E2E_ERR_INPUT, "option '--errors': '%s' is not one of 5xx, 4xx",
-					 value);
-		return 0;
-	case E2E_OPT_ROUTES:
-		o->routes = value;
-		return need_text("routes", value);
-	case E2E_OPT_THRESHOLD:
-		if (!e2e_parse_double(value, 0.000001, 100000, true, &o->threshold_pct))
-			return e2e_error(E2E_ERR_INPUT,
-					 "option '--threshold': '%s' is not a percentage above 0", value);
-		return 0;
-	case E2E_OPT_MIN_DELTA:
-		if (!e2e_parse_double(value, 0, 3600000, false, &o->min_delta_ms))
-			return e2e_error(E2E_ERR_INPUT,
-					 "option '--min-delta-ms': '%s' is not a number of milliseconds",
-					 value);
-		return 0;
-	case E2E_OPT_FAIL_ON:
-		return e2e_fail_on_parse(value, &o->fail_on);
-	case E2E_OPT_COMPARE:
-		o->compare_baseline = true;
-		return 0;
-	case E2E_OPT_SET_BASELINE:
-		o->set_baseline = true;
-		return 0;
-	case E2E_OPT_BASELINE_DIR:
-		o->baseline_dir = value;
-		return need_text("baseline-dir", value);
-	case E2E_OPT_BASELINE:
-		o->baseline = value;
-		return need_text("baseline", value);
-	case E2E_OPT_RULES:
-		o->rules = value;
-		return need_text("rules", value);
-	case E2E_OPT_QUIET:
-		o->quiet = true;
-		return 0;
-	default:
-		return 1;
-	}
-}
+static const struct e2e_option_name formats[] = {
+	{ "text", E2E_FORMAT_TEXT },	     { "json", E2E_FORMAT_JSON },
+	{ "markdown", E2E_FORMAT_MARKDOWN }, { "html", E2E_FORMAT_HTML },
+	{ "csv", E2E_FORMAT_CSV },	     { "junit", E2E_FORMAT_JUNIT },
+	{ "md", E2E_FORMAT_MARKDOWN },	     { NULL, 0 },
+};
+
+static const struct e2e_option_name error_classes[] = {
+	{ "5xx", false },
+	{ "4xx", true },
+	{ NULL, 0 },
+};
+
+static const struct e2e_option_name fail_on_levels[] = {
+	{ "warning", E2E_FAIL_ON_WARNING },
+	{ "critical", E2E_FAIL_ON_CRITICAL },
+	{ "never", E2E_FAIL_ON_NEVER },
+	{ NULL, 0 },
+};
+
+const struct e2e_option e2e_common_options[] = {
+	{ E2E_OPT_TEXT('s', "service", C, service, "NAME",
+		       "service to report on (default: the latest run's)") },
+	{ E2E_OPT_OWN() },
+	{ E2E_OPT_FILE(0, "routes", C, routes, "FILE",
+		       "explicit endpoint templates (route list or OpenAPI 3 JSON)") },
+	{ E2E_OPT_FILE('o', "output", C, output_dir, "DIR", "data directory (default: .e2e/performance)") },
+	{ E2E_OPT_FILE(0, "db", C, db, "FILE", "database file (default: DIR/perf.db)") },
+	{ E2E_OPT_ENUM('f', "format", C, format, "FMT",
+		       "report format: text, json, markdown, html, csv, junit", formats) },
+	{ E2E_OPT_FILE(0, "out", C, out, "FILE", "write the report to FILE instead of stdout") },
+	{ E2E_OPT_ENUM(0, "errors", C, count_4xx, "CLASS",
+		       "what counts as an error: 5xx (default) or 4xx (4xx and 5xx)", error_classes) },
+	{ E2E_OPT_FLAG(0, "set-baseline", C, set_baseline,
+		       "write the baseline file from the selected runs") },
+	{ E2E_OPT_FLAG(0, "compare-baseline", C, compare_baseline,
+		       "compare against the baseline and gate on regressions") },
+	{ E2E_OPT_FILE(0, "baseline-dir", C, baseline_dir, "DIR",
+		       "baseline directory (default: baselines)") },
+	{ E2E_OPT_FILE('b', "baseline", C, baseline, "FILE", "baseline file (default: DIR/SERVICE.json)") },
+	{ E2E_OPT_DOUBLE('t', "threshold", C, threshold_pct, "PCT",
+			 "relative change that counts as a regression (default: 50)", 0.000001, 100000),
+	  .unit = "%", .what = "a percentage above 0" },
+	{ E2E_OPT_DOUBLE(0, "min-delta-ms", C, min_delta_ms, "MS",
+			 "smallest absolute change that counts (default: 1)", 0, 3600000),
+	  .what = "a number of milliseconds" },
+	{ E2E_OPT_ENUM(0, "fail-on", C, fail_on, "LEVEL",
+		       "fail the gate at: warning (default), critical, never", fail_on_levels) },
+	{ E2E_OPT_FILE(0, "rules", C, rules, "FILE", "rules file: per-endpoint limits and ignores (JSON)") },
+	{ E2E_OPT_FLAG('q', "quiet", C, quiet, "no notes on stderr") },
+	{ E2E_OPT_FLAG('h', "help", C, help, "show this help") },
+	{ E2E_OPT_END() },
+};
 
 char *e2e_common_db_path(const struct e2e_common_opts *o)
 {
@@ -113,7 +98,33 @@ void e2e_cmd_fail(const char *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-void e2e_cmd_usage_hint(const char *cmd)
+int e2e_cmd_parse(const struct e2e_cmd_spec *spec, int argc, char **argv, void *opts, int *rest)
 {
-	fprintf(stderr, "Try 'e2e %s --help' for more information.\n", cmd);
+	struct e2e_option *all = NULL;
+	int rc = e2e_cli_concat(e2e_common_options, spec->common_at, spec->options, &all);
+
+	if (rc == 0)
+		rc = e2e_cli_parse(all, argc, argv, opts, rest);
+	free(all);
+	return rc;
+}
+
+int e2e_cmd_stop(const struct e2e_cmd_spec *spec, int rc)
+{
+	struct e2e_option *all = NULL;
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	if (rc == 0)
+		rc = e2e_cli_concat(e2e_common_options, spec->common_at, spec->options, &all);
+	if (rc < 0) {
+		e2e_cmd_fail(spec->name, "%s", e2e_error_message());
+		if (rc == E2E_ERR_INPUT)
+			fprintf(stderr, "Try 'e2e %s --help' for more information.\n", spec->name);
+		return e2e_error_exit(rc);
+	}
+	e2e_cli_help(&b, spec->usage, spec->summary, all);
+	fputs(b.data, stdout);
+	e2e_buf_finish(&b);
+	free(all);
+	return E2E_EXIT_OK;
 }

@@ -23,7 +23,7 @@ bool e2e_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return true;
 }
 
-bool e2e_parse_double(const char *s, double min, double max, bool allow_pct, double *out)
+bool e2e_parse_double(const char *s, double min, double max, const char *unit, double *out)
 {
 	char *end;
 	double v;
@@ -34,8 +34,8 @@ bool e2e_parse_double(const char *s, double min, double max, bool allow_pct, dou
 	v = strtod(s, &end);
 	if (end == s || errno)
 		return false;
-	if (allow_pct && *end == '%')
-		end++;
+	if (unit && *unit && strcmp(end, unit) == 0)
+		end += strlen(unit);
 	if (*end || !isfinite(v) || v < min || v > max)
 		return false;
 	*out = v;

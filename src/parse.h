@@ -12,9 +12,9 @@
 bool e2e_parse_duration(const char *s, uint64_t *out_ns);
 /* Decimal integer in [min, max], no sign, no trailing junk. */
 bool e2e_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
-/* Finite decimal number in [min, max]; an optional trailing '%' is allowed
- * when allow_pct is true. */
-bool e2e_parse_double(const char *s, double min, double max, bool allow_pct, double *out);
+/* Finite decimal number in [min, max]; it may end in unit ("%", "ms") when
+ * unit is not NULL. */
+bool e2e_parse_double(const char *s, double min, double max, const char *unit, double *out);
 /* "ADDR:PORT", "[v6]:PORT" or ":PORT" (host defaults to 127.0.0.1). host
  * gets the address without brackets. Port 0 means "any free port". */
 bool e2e_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
