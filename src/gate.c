@@ -88,20 +88,6 @@ const char *e2e_metric_name(enum e2e_metric m)
 	return (unsigned)m < sizeof(n) / sizeof(n[0]) ? n[m] : "unknown";
 }
 
-int e2e_fail_on_parse(const char *s, enum e2e_fail_on *out)
-{
-	if (strcmp(s, "warning") == 0)
-		*out = E2E_FAIL_ON_WARNING;
-	else if (strcmp(s, "critical") == 0)
-		*out = E2E_FAIL_ON_CRITICAL;
-	else if (strcmp(s, "never") == 0)
-		*out = E2E_FAIL_ON_NEVER;
-	else
-		return e2e_error(E2E_ERR_INPUT,
-				 "option '--fail-on': '%s' is not one of warning, critical, never", s);
-	return 0;
-}
-
 /* ---- numbers ----------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)

@@ -47,7 +47,6 @@ enum e2e_metric {
 const char *e2e_verdict_name(enum e2e_verdict v); /* "pass", "regression", ... */
 const char *e2e_severity_name(enum e2e_severity s); /* "", "warning", "critical" */
 const char *e2e_metric_name(enum e2e_metric m); /* "p50", ..., "error_rate" */
-int e2e_fail_on_parse(const char *s, enum e2e_fail_on *out); /* E2E_ERR_INPUT if bad */
 
 struct e2e_gate_config {
 	double threshold_pct; /* -t, default 50 */

@@ -23,9 +23,7 @@ enum e2e_format {
 	E2E_FORMAT_JUNIT,
 };
 
-/* "text", "json", "markdown" (or "md"), "html", "csv", "junit";
- * E2E_ERR_INPUT with a message listing the valid names otherwise. */
-int e2e_format_parse(const char *s, enum e2e_format *out);
+/* "text", "json", "markdown", "html", "csv" or "junit". */
 const char *e2e_format_name(enum e2e_format f);
 
 struct e2e_render_input {

@@ -569,16 +569,10 @@ END_TEST
 
 START_TEST(test_names)
 {
-	enum e2e_fail_on f = E2E_FAIL_ON_NEVER;
-
 	ck_assert_str_eq(e2e_verdict_name(E2E_VERDICT_REGRESSION), "regression");
 	ck_assert_str_eq(e2e_verdict_name((enum e2e_verdict)99), "unknown");
 	ck_assert_str_eq(e2e_severity_name(E2E_SEVERITY_CRITICAL), "critical");
 	ck_assert_str_eq(e2e_metric_name(E2E_METRIC_ERROR_RATE), "error_rate");
-	ck_assert_int_eq(e2e_fail_on_parse("critical", &f), 0);
-	ck_assert_int_eq(f, E2E_FAIL_ON_CRITICAL);
-	ck_assert_int_eq(e2e_fail_on_parse("sometimes", &f), E2E_ERR_INPUT);
-	ck_assert_int_eq(f, E2E_FAIL_ON_CRITICAL);
 	e2e_gate_result_destroy(NULL);
 }
 END_TEST
