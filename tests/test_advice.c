@@ -11,6 +11,7 @@
 #include "gate.h"
 #include "gate_fixture.h"
 #include "rules.h"
+#include "testutil.h"
 
 #define N 300 /* requests per endpoint and run */
 #define K 5 /* baseline runs */
@@ -239,12 +240,10 @@ START_TEST(test_helpers)
 }
 END_TEST
 
-int main(void)
+static Suite *advice_suite(void)
 {
 	Suite *s = suite_create("advice");
 	TCase *tc = tcase_create("advice");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_quiet_when_unchanged);
@@ -252,9 +251,7 @@ int main(void)
 	tcase_add_test(tc, test_environment_and_rule);
 	tcase_add_test(tc, test_helpers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(advice_suite)

@@ -425,12 +425,10 @@ START_TEST(test_helpers)
 }
 END_TEST
 
-int main(void)
+static Suite *baseline_suite(void)
 {
 	Suite *s = suite_create("baseline");
 	TCase *tc = tcase_create("baseline");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_build);
 	tcase_add_test(tc, test_golden_and_round_trip);
@@ -438,9 +436,7 @@ int main(void)
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_helpers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(baseline_suite)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "testutil.h"
 
 struct sink {
 	uint64_t seen;
@@ -128,21 +129,17 @@ START_TEST(test_batch_limits)
 }
 END_TEST
 
-int main(void)
+static Suite *capture_suite(void)
 {
 	Suite *s = suite_create("capture");
 	TCase *tc = tcase_create("queue");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_order_and_content);
 	tcase_add_test(tc, test_bounded_and_drops_counted);
 	tcase_add_test(tc, test_batch_limits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(capture_suite)

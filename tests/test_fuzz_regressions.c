@@ -93,12 +93,11 @@ START_TEST(test_regressions)
 }
 END_TEST
 
-int main(void)
+static Suite *fuzz_regressions_suite(void)
 {
 	Suite *s = suite_create("fuzz_regressions");
 	TCase *tc = tcase_create("seeds");
-	SRunner *sr;
-	int n = (int)(sizeof(harnesses) / sizeof(harnesses[0])), failed;
+	int n = (int)(sizeof(harnesses) / sizeof(harnesses[0]));
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_seeds, 0, n);
@@ -107,9 +106,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_regressions, 0, n);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+E2E_TEST_MAIN(fuzz_regressions_suite)

@@ -12,6 +12,7 @@
 #include "gate.h"
 #include "gate_fixture.h"
 #include "rules.h"
+#include "testutil.h"
 
 static const struct {
 	const char *key;
@@ -577,12 +578,10 @@ START_TEST(test_names)
 }
 END_TEST
 
-int main(void)
+static Suite *gate_suite(void)
 {
 	Suite *s = suite_create("gate");
 	TCase *tc = tcase_create("gate");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_unchanged_passes);
@@ -597,9 +596,7 @@ int main(void)
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_names);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(gate_suite)

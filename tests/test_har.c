@@ -1005,14 +1005,12 @@ START_TEST(test_import_bad_writes_nothing)
 }
 END_TEST
 
-int main(void)
+static Suite *har_suite(void)
 {
 	Suite *s = suite_create("har");
 	TCase *tload = tcase_create("load");
 	TCase *tbad = tcase_create("bad");
 	TCase *timport = tcase_create("import");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tload, test_fixture, 0, sizeof(fixtures) / sizeof(fixtures[0]));
 	tcase_add_test(tload, test_empty_entries);
@@ -1033,9 +1031,7 @@ int main(void)
 	suite_add_tcase(s, tload);
 	suite_add_tcase(s, tbad);
 	suite_add_tcase(s, timport);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(har_suite)

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "hist.h"
 #include "stats.h"
+#include "testutil.h"
 
 /* xorshift64*: deterministic, platform-independent. */
 static uint64_t rng_state;
@@ -515,13 +516,4 @@ static Suite *hist_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(hist_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+E2E_TEST_MAIN(hist_suite)

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "error.h"
 #include "parse.h"
+#include "testutil.h"
 
 START_TEST(test_duration)
 {
@@ -176,13 +177,11 @@ START_TEST(test_buf)
 }
 END_TEST
 
-int main(void)
+static Suite *parse_suite(void)
 {
 	Suite *s = suite_create("parse");
 	TCase *tc = tcase_create("values");
 	TCase *tcli = tcase_create("cli");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_duration);
 	tcase_add_test(tc, test_u64_and_double);
@@ -193,9 +192,7 @@ int main(void)
 	tcase_add_test(tcli, test_cli_help);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tcli);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(parse_suite)

@@ -143,20 +143,16 @@ START_TEST(test_store_failure_counts_loss)
 }
 END_TEST
 
-int main(void)
+static Suite *recorder_suite(void)
 {
 	Suite *s = suite_create("recorder");
 	TCase *tc = tcase_create("store");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_batches_and_templates);
 	tcase_add_test(tc, test_store_failure_counts_loss);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(recorder_suite)

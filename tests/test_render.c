@@ -15,6 +15,7 @@
 #include "render.h"
 #include "render_impl.h"
 #include "report.h"
+#include "testutil.h"
 
 static struct e2e_path paths[] = {
 	{ 1, "GET", "/users/1", "GET /users/{id}" },
@@ -864,13 +865,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+E2E_TEST_MAIN(suite)

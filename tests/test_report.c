@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "report.h"
+#include "testutil.h"
 
 static void assert_close(double got, double want, const char *what)
 {
@@ -402,13 +403,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+E2E_TEST_MAIN(suite)

@@ -619,12 +619,10 @@ START_TEST(test_against_reference)
 }
 END_TEST
 
-int main(void)
+static Suite *routes_suite(void)
 {
 	Suite *s = suite_create("routes");
 	TCase *tc = tcase_create("match");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_text);
 	tcase_add_test(tc, test_precedence);
@@ -643,10 +641,7 @@ int main(void)
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_garbage);
 	suite_add_tcase(s, tc);
-
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+E2E_TEST_MAIN(routes_suite)

@@ -181,12 +181,10 @@ START_TEST(test_read_file)
 }
 END_TEST
 
-int main(void)
+static Suite *rules_suite(void)
 {
 	Suite *s = suite_create("rules");
 	TCase *tc = tcase_create("rules");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_glob);
 	tcase_add_test(tc, test_parse_and_match);
@@ -194,9 +192,7 @@ int main(void)
 	tcase_add_test(tc, test_coverage);
 	tcase_add_test(tc, test_read_file);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(rules_suite)

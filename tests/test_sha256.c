@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sha256.h"
+#include "testutil.h"
 
 static void hex_of(const void *data, size_t len, char out[E2E_SHA256_HEX_LEN + 1])
 {
@@ -120,13 +121,4 @@ static Suite *sha256_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(sha256_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+E2E_TEST_MAIN(sha256_suite)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "stats.h"
+#include "testutil.h"
 
 #define N_BIG 1000000
 
@@ -386,13 +387,4 @@ static Suite *stats_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(stats_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+E2E_TEST_MAIN(stats_suite)

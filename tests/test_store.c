@@ -1258,14 +1258,12 @@ START_TEST(test_killed_writer)
 }
 END_TEST
 
-int main(void)
+static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
 	TCase *topen = tcase_create("open");
 	TCase *tdata = tcase_create("data");
 	TCase *tproc = tcase_create("processes");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(topen, setup, teardown);
 	tcase_add_checked_fixture(tdata, setup, teardown);
@@ -1292,9 +1290,7 @@ int main(void)
 	suite_add_tcase(s, topen);
 	suite_add_tcase(s, tdata);
 	suite_add_tcase(s, tproc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(store_suite)

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "template.h"
+#include "testutil.h"
 
 static const struct {
 	const char *in;
@@ -218,12 +219,10 @@ START_TEST(test_key)
 }
 END_TEST
 
-int main(void)
+static Suite *template_suite(void)
 {
 	Suite *s = suite_create("template");
 	TCase *tc = tcase_create("template");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_path);
 	tcase_add_test(tc, test_idempotent);
@@ -231,9 +230,7 @@ int main(void)
 	tcase_add_test(tc, test_key);
 	tcase_add_test(tc, test_garbage);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+E2E_TEST_MAIN(template_suite)

@@ -154,3 +154,19 @@ char *tu_source_path(const char *rel)
 
 	return tu_path(root && *root ? root : ".", rel);
 }
+
+int tu_run_suite(Suite *(*make_suite)(void), void (*before)(void), void (*after)(void))
+{
+	SRunner *sr;
+	int failed;
+
+	if (before)
+		before();
+	sr = srunner_create(make_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (after)
+		after();
+	return failed ? 1 : 0;
+}

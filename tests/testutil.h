@@ -2,6 +2,7 @@
 #ifndef E2E_TESTUTIL_H
 #define E2E_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -26,5 +27,22 @@ int tu_run(char *const argv[], char **out, char **err);
 const char *tu_e2e_bin(void);
 /* Path under the source tree ($E2E_SOURCE_ROOT/rel); caller frees. */
 char *tu_source_path(const char *rel);
+
+/* Runs before() when non-NULL, then every test of the suite make_suite()
+ * builds (Check forks each test unless CK_FORK=no), frees the runner and
+ * the suite, then runs after() when non-NULL; both hooks run once, in this
+ * process, never in a forked test. Returns the exit status for main(): 0
+ * when every test passed, 1 otherwise. */
+int tu_run_suite(Suite *(*make_suite)(void), void (*before)(void), void (*after)(void));
+
+/* The main() of a test binary: E2E_TEST_MAIN(foo_suite) after the file's
+ * static Suite *foo_suite(void). E2E_TEST_MAIN_WITH adds the once-per-binary
+ * hooks of tu_run_suite() (global library set-up such as curl's). */
+#define E2E_TEST_MAIN_WITH(make_suite, before, after)                                                        \
+	int main(void)                                                                                       \
+	{                                                                                                    \
+		return tu_run_suite((make_suite), (before), (after));                                        \
+	}
+#define E2E_TEST_MAIN(make_suite) E2E_TEST_MAIN_WITH(make_suite, NULL, NULL)
 
 #endif
