@@ -6,17 +6,6 @@
 . "$(dirname "$0")/lib.sh"
 SRC=${E2E_SOURCE_ROOT:?}
 command -v jq >/dev/null || { echo "jq missing" >&2; exit 1; }
-SVC=""
-start_service() {
-  [ -n "$SVC" ] && { kill $SVC 2>/dev/null; wait $SVC 2>/dev/null; }
-  : >"$TMP/svc.out"
-  python3 "$SRC/demo/service.py" --port 0 "$@" >"$TMP/svc.out" 2>&1 &
-  SVC=$!
-  PORT=""
-  for _ in $(seq 1 100); do PORT=$(awk '/^PORT/ {print $2}' "$TMP/svc.out"); [ -n "$PORT" ] && break; sleep 0.05; done
-  [ -n "$PORT" ] || { echo "service did not start" >&2; exit 1; }
-}
-trap '[ -n "$SVC" ] && kill $SVC 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 
 cat >"$TMP/suite.sh" <<'SH'
 #!/usr/bin/env bash
@@ -31,7 +20,7 @@ chmod +x "$TMP/suite.sh"
 DB="$TMP/p.db"
 BL="$TMP/baselines"
 
-start_service --delay /users/=20 --delay /users=10 --delay /orders=15
+start_service python3 "$SRC/demo/service.py" --port 0 --delay /users/=20 --delay /users=10 --delay /orders=15
 run "$E2E" perf-profile -s shop --target "http://127.0.0.1:$PORT" --db "$DB" -q --repeat 3 --set-baseline --baseline-dir "$BL" -- "$TMP/suite.sh"
 expect_rc 0 "baseline from 3 runs"
 jq -e '.source_runs | length == 3' "$BL/shop.json" >/dev/null 2>&1 || jq -e '.runs | length == 3' "$BL/shop.json" >/dev/null 2>&1 \
@@ -43,7 +32,7 @@ expect_rc 0 "unchanged run passes"
 
 # at least 2x the measured latency: the service and the proxy add about a
 # millisecond of their own to every delay (more under valgrind)
-start_service --delay /users/=48 --delay /users=10 --delay /orders=15
+start_service python3 "$SRC/demo/service.py" --port 0 --delay /users/=48 --delay /users=10 --delay /orders=15
 run "$E2E" perf-profile -s shop --target "http://127.0.0.1:$PORT" --db "$DB" -q --compare-baseline --baseline-dir "$BL" -f json -- "$TMP/suite.sh"
 expect_rc 1 "2x slower route fails the gate"
 printf '%s' "$OUT" > "$TMP/cmp.json"

@@ -3,7 +3,7 @@
 set -u
 E2E=${E2E_BIN:?E2E_BIN not set}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/e2e-cli.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
+trap 'stop_service; rm -rf "$TMP"' EXIT
 # meson test --setup valgrind: every e2e this script starts runs under
 # memcheck; an error or a definite leak turns its exit status into 99.
 if [ -n "${E2E_VALGRIND:-}" ]; then
@@ -40,6 +40,28 @@ session_url() {
     [ -n "$url" ] && break; sleep 0.05
   done
   printf '%s' "$url"
+}
+
+# start_service CMD...: starts CMD, a server on 127.0.0.1 that prints
+# "PORT <n>" once it listens, in the background (output in $TMP/svc.out);
+# sets SVC to its pid and PORT to its port, waited for up to 5 s, or ends
+# the script. A service started before is stopped first; the EXIT trap
+# stops the last one.
+SVC=""
+start_service() {
+  stop_service
+  : >"$TMP/svc.out" # the background job redirects late: no stale PORT line
+  "$@" >"$TMP/svc.out" 2>&1 &
+  SVC=$!
+  PORT=""
+  for _ in $(seq 1 100); do PORT=$(awk '/^PORT/ {print $2}' "$TMP/svc.out"); [ -n "$PORT" ] && break; sleep 0.05; done
+  [ -n "$PORT" ] || { echo "service did not start: $*: $(cat "$TMP/svc.out")" >&2; exit 1; }
+}
+# stop_service: stops the service start_service started, if any
+stop_service() {
+  [ -n "$SVC" ] || return 0
+  kill "$SVC" 2>/dev/null; wait "$SVC" 2>/dev/null
+  SVC=""
 }
 
 finish() {

@@ -6,11 +6,7 @@
 SRC=${E2E_SOURCE_ROOT:?}
 command -v jq >/dev/null || { echo "jq missing" >&2; exit 1; }
 
-python3 "$SRC/demo/service.py" --port 0 >"$TMP/svc.out" 2>&1 &
-SVC=$!
-trap 'kill $SVC 2>/dev/null; wait $SVC 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 1 100); do PORT=$(awk '/^PORT/ {print $2}' "$TMP/svc.out"); [ -n "$PORT" ] && break; sleep 0.05; done
-[ -n "$PORT" ] || { echo "service did not start" >&2; exit 1; }
+start_service python3 "$SRC/demo/service.py" --port 0
 T="http://127.0.0.1:$PORT"
 DB="$TMP/p.db"
 

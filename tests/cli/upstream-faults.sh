@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 SRC=${E2E_SOURCE_ROOT:?}
 command -v jq >/dev/null || { echo "jq missing" >&2; exit 1; }
-python3 "$SRC/tests/cli/dribble_upstream.py" >"$TMP/up.out" 2>&1 &
-UP=$!
-trap 'kill $UP 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
-for _ in $(seq 1 100); do PORT=$(awk '/^PORT/ {print $2}' "$TMP/up.out"); [ -n "$PORT" ] && break; sleep 0.05; done
-[ -n "$PORT" ] || { echo "upstream did not start" >&2; exit 1; }
+start_service python3 "$SRC/tests/cli/dribble_upstream.py"
 
 cat >"$TMP/suite.sh" <<'SH'
 #!/usr/bin/env bash
@@ -30,7 +26,7 @@ printf '%s' "$OUT" >"$TMP/r.json"
 # 120 bytes at >= 2 ms each: every request took at least 0.2 s upstream
 jq -e '.endpoints["GET /items/{id}"].min_latency_ms >= 200' "$TMP/r.json" >/dev/null || fail "dribble: latency not measured to the last byte"
 
-kill $UP; wait $UP 2>/dev/null
+stop_service
 run "$E2E" perf-profile -s down --target "http://127.0.0.1:$PORT" --db "$TMP/p.db" -q -f json -- \
   bash -c 'code=$(curl -sS -o /dev/null -w "%{http_code}" "$E2E_PROXY_URL/x"); [ "$code" = 502 ] || exit 8; exit 5'
 expect_rc 5 "upstream down: 502 to the client, the suite's status wins"
