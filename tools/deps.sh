@@ -3,7 +3,7 @@
 # missing. Idempotent; needs root (or sudo) when something is missing.
 set -euo pipefail
 PKGS=(
-  build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
+  build-essential meson ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libcurl4-openssl-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev check
   scdoc mandoc zsh fish bash-completion curl python3 sqlite3 jq valgrind
   nginx-light wrk util-linux openssl libxml2-utils

@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Runs the whole test suite twice: a normal build with warnings as errors,
-# then an ASan+UBSan build. Ends with one line "N passed, M failed" counted
-# from meson's testlog.json files; exits non-zero on any failure.
+# then an ASan+UBSan build, after a clang-format check of the C files in
+# src/, tests/ and tools/. Ends with one line "N passed, M failed, K skipped"
+# counted from both builds' meson testlog.json (a failed format check or a
+# build without a test log counts as one failure); exits non-zero on any
+# failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh || { echo "0 passed, 1 failed"; exit 1; }
+tools/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 status=0
+extra_failed=0
+
+echo "== clang-format" >&2
+mapfile -t cfiles < <(find src tests tools -name '*.[ch]' | LC_ALL=C sort)
+if ! clang-format --style=file --dry-run --Werror "${cfiles[@]}" >&2; then
+  echo "== clang-format: run clang-format -i on the files above" >&2
+  extra_failed=$((extra_failed + 1))
+fi
+
 build() { # DIR MESON-ARGS...
   local dir=$1; shift
   if [ -d "$dir/meson-private" ]; then
@@ -14,7 +26,7 @@ build() { # DIR MESON-ARGS...
   else
     meson setup "$dir" --werror "$@" >/dev/null || return 1
   fi
-  ninja -C "$dir" >"$dir.build.log" 2>&1 || { cat "$dir.build.log" >&2; return 1; }
+  ninja -C "$dir" >"$dir/build.log" 2>&1 || { cat "$dir/build.log" >&2; return 1; }
 }
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
@@ -22,6 +34,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 for cfg in "build" "build-asan -Db_sanitize=address,undefined -Db_lundef=false"; do
   set -- $cfg
   dir=$1; shift
+  rm -f "$dir/meson-logs/testlog.json" # a failed build must not count an old run
   echo "== $dir: build" >&2
   if ! build "$dir" "$@"; then
     echo "== $dir: build failed" >&2
@@ -32,10 +45,11 @@ for cfg in "build" "build-asan -Db_sanitize=address,undefined -Db_lundef=false";
   meson test -C "$dir" --print-errorlogs --num-processes 2 >&2 || status=1
 done
 
-python3 - build build-asan <<'PY'
+python3 - "$extra_failed" build build-asan <<'PY'
 import json, sys, os
-passed = failed = 0
-for d in sys.argv[1:]:
+passed = skipped = 0
+failed = int(sys.argv[1])
+for d in sys.argv[2:]:
     p = os.path.join(d, "meson-logs", "testlog.json")
     if not os.path.exists(p):
         failed += 1
@@ -46,11 +60,13 @@ for d in sys.argv[1:]:
             if not line:
                 continue
             r = json.loads(line).get("result")
-            if r in ("OK", "EXPECTEDFAIL", "SKIP"):
+            if r in ("OK", "EXPECTEDFAIL"):
                 passed += 1
+            elif r == "SKIP":
+                skipped += 1
             else:
                 failed += 1
-print(f"{passed} passed, {failed} failed")
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed else 0)
 PY
 rc=$?
