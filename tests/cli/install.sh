@@ -10,8 +10,8 @@ DEST=$TMP/dest
 
 # option NAME: the build's value of a meson option.
 option() {
-	meson introspect "$BUILD" --buildoptions |
-		python3 -c 'import json, sys
+  meson introspect "$BUILD" --buildoptions |
+    python3 -c 'import json, sys
 for o in json.load(sys.stdin):
     if o["name"] == sys.argv[1]:
         print(o["value"])' "$1"
@@ -29,12 +29,12 @@ abs() { case $1 in /*) echo "$DEST$1" ;; *) echo "$DEST$prefix/$1" ;; esac; }
 
 # installed WHAT PATH [SOURCE]: PATH exists (and equals SOURCE when given).
 installed() {
-	NTESTS=$((NTESTS + 1))
-	if [ ! -f "$2" ]; then
-		fail "$1 not installed at ${2#"$DEST"} (installed: $(cd "$DEST" && find . -type f | tr '\n' ' '))"
-	elif [ $# -ge 3 ] && ! cmp -s "$2" "$3"; then
-		fail "$1 at ${2#"$DEST"} differs from $3"
-	fi
+  NTESTS=$((NTESTS + 1))
+  if [ ! -f "$2" ]; then
+    fail "$1 not installed at ${2#"$DEST"} (installed: $(cd "$DEST" && find . -type f | tr '\n' ' '))"
+  elif [ $# -ge 3 ] && ! cmp -s "$2" "$3"; then
+    fail "$1 at ${2#"$DEST"} differs from $3"
+  fi
 }
 
 installed "e2e" "$(abs "$bindir")/e2e"
@@ -45,22 +45,22 @@ expect_out "e2e $(sed -n "s/^ *version : '\(.*\)',\$/\1/p" "$SRC/meson.build")" 
 # Man pages: one per man/*.scd, when they are built (scdoc found and the
 # man-pages feature not disabled; CI must build them).
 if [ -f "$BUILD/man/e2e.1" ]; then
-	for scd in "$SRC"/man/*.scd; do
-		page=$(basename "$scd" .scd)
-		installed "man page $page" "$(abs "$mandir")/man${page##*.}/$page" "$BUILD/man/$page"
-	done
+  for scd in "$SRC"/man/*.scd; do
+    page=$(basename "$scd" .scd)
+    installed "man page $page" "$(abs "$mandir")/man${page##*.}/$page" "$BUILD/man/$page"
+  done
 elif [ "${CI:-}" = true ]; then
-	NTESTS=$((NTESTS + 1))
-	fail "man pages were not built (scdoc missing?)"
+  NTESTS=$((NTESTS + 1))
+  fail "man pages were not built (scdoc missing?)"
 fi
 
 if [ "$completions" = True ] || [ "$completions" = true ]; then
-	installed "bash completion" "$(abs "$datadir")/bash-completion/completions/e2e" "$SRC/completions/e2e.bash"
-	installed "zsh completion" "$(abs "$datadir")/zsh/site-functions/_e2e" "$SRC/completions/_e2e"
-	installed "fish completion" "$(abs "$datadir")/fish/vendor_completions.d/e2e.fish" "$SRC/completions/e2e.fish"
+  installed "bash completion" "$(abs "$datadir")/bash-completion/completions/e2e" "$SRC/completions/e2e.bash"
+  installed "zsh completion" "$(abs "$datadir")/zsh/site-functions/_e2e" "$SRC/completions/_e2e"
+  installed "fish completion" "$(abs "$datadir")/fish/vendor_completions.d/e2e.fish" "$SRC/completions/e2e.fish"
 else
-	NTESTS=$((NTESTS + 1))
-	[ -z "$(find "$DEST" -path '*completion*' -type f)" ] || fail "completions installed with -Dcompletions=false"
+  NTESTS=$((NTESTS + 1))
+  [ -z "$(find "$DEST" -path '*completion*' -type f)" ] || fail "completions installed with -Dcompletions=false"
 fi
 
 # Nothing else lands outside the prefix (bash-completion's and fish's
