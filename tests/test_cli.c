@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "error.h"
+#include "testutil.h"
 #include "banned.h"
 
 enum kind { KIND_A, KIND_B, KIND_C };
@@ -469,13 +470,11 @@ START_TEST(test_common_options)
 }
 END_TEST
 
-int main(void)
+static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
 	TCase *tc = tcase_create("types");
 	TCase *tt = tcase_create("tables");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_cases);
 	tcase_add_test(tc, test_list_limit);
@@ -486,9 +485,7 @@ int main(void)
 	tcase_add_test(tt, test_common_options);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, tt);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(cli_suite)

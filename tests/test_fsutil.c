@@ -305,14 +305,12 @@ START_TEST(test_read_errors)
 }
 END_TEST
 
-int main(void)
+static Suite *fsutil_suite(void)
 {
 	Suite *s = suite_create("fsutil");
 	TCase *tw = tcase_create("write");
 	TCase *td = tcase_create("mkdir");
 	TCase *tr = tcase_create("read");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tw, test_write_mode_follows_umask);
 	tcase_add_test(tw, test_write_replaces);
@@ -326,9 +324,7 @@ int main(void)
 	suite_add_tcase(s, tw);
 	suite_add_tcase(s, td);
 	suite_add_tcase(s, tr);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(fsutil_suite)

@@ -129,21 +129,17 @@ START_TEST(test_cmdline)
 }
 END_TEST
 
-int main(void)
+static Suite *hostinfo_suite(void)
 {
 	Suite *s = suite_create("hostinfo");
 	TCase *tc = tcase_create("hostinfo");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_git_facts);
 	tcase_add_test(tc, test_child_reaped_elsewhere);
 	tcase_add_test(tc, test_cmdline);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return s;
 }
+
+E2E_TEST_MAIN(hostinfo_suite)
