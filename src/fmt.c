@@ -4,20 +4,30 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "banned.h"
 
+/* Appends the decimal digits of a non-negative integer in s, a comma
+ * between each group of three. */
+static void grouped(struct e2e_buf *b, const char *s)
+{
+	size_t len = strlen(s);
+
+	for (size_t i = 0; i < len; i++) {
+		if (i > 0 && (len - i) % 3 == 0)
+			e2e_buf_putc(b, ',');
+		e2e_buf_putc(b, s[i]);
+	}
+}
+
 void e2e_fmt_count(struct e2e_buf *b, uint64_t n)
 {
 	char digits[32];
-	int len = snprintf(digits, sizeof(digits), "%" PRIu64, n);
 
-	for (int i = 0; i < len; i++) {
-		if (i > 0 && (len - i) % 3 == 0)
-			e2e_buf_putc(b, ',');
-		e2e_buf_putc(b, digits[i]);
-	}
+	snprintf(digits, sizeof(digits), "%" PRIu64, n);
+	grouped(b, digits);
 }
 
 double e2e_fmt_round(double v, int decimals)
@@ -33,89 +43,200 @@ void e2e_fmt_fixed(struct e2e_buf *b, double v, int decimals)
 		e2e_buf_printf(b, "%.*f", decimals, e2e_fmt_round(v, decimals));
 }
 
+/* Decimals that give a of about sig significant digits, at most most. */
+static int decimals_for(double a, int sig, int most)
+{
+	int d = most;
+
+	while (d > 0 && a >= pow(10, sig - d))
+		d--;
+	return d;
+}
+
+/* v (finite) rounded half away from zero to d decimals, thousands
+ * separated when d is 0; sign puts a '+' before a positive value. Zero
+ * never has a sign. */
+static void fixed(struct e2e_buf *b, double v, int d, bool sign)
+{
+	double r;
+	char s[400];
+
+	if (fabs(v) >= 1e15) /* no fraction left to show */
+		d = 0;
+	r = e2e_fmt_round(v, d);
+
+	if (r < 0)
+		e2e_buf_putc(b, '-');
+	else if (r > 0 && sign)
+		e2e_buf_putc(b, '+');
+	snprintf(s, sizeof(s), "%.*f", d, fabs(r));
+	if (d == 0)
+		grouped(b, s);
+	else
+		e2e_buf_puts(b, s);
+}
+
+/* v (finite) to about sig significant digits with at most most decimals:
+ * after rounding, so 9.996 at three digits is "10.0", not "10.00". */
+static void number(struct e2e_buf *b, double v, int sig, int most, bool sign)
+{
+	int d = decimals_for(fabs(v), sig, most);
+	int dr = decimals_for(fabs(e2e_fmt_round(v, d)), sig, most);
+
+	fixed(b, v, dr < d ? dr : d, sign);
+}
+
+/* A value: number() when finite, "-" otherwise. */
+static void value(struct e2e_buf *b, double v, int sig, int most)
+{
+	if (isfinite(v))
+		number(b, v, sig, most, false);
+	else
+		e2e_buf_puts(b, "-");
+}
+
 void e2e_fmt_ms_num(struct e2e_buf *b, double ms)
 {
-	double a = fabs(ms);
-	int decimals = a < 1 ? 3 : a < 10 ? 2 : a < 1000 ? 1 : 0;
-
-	if (isnan(ms)) {
-		e2e_buf_puts(b, "-");
-		return;
-	}
-	/* rounding may carry into the next range: 9.996 -> "10.0" */
-	if (decimals && fabs(e2e_fmt_round(ms, decimals)) >= (decimals == 3 ? 1 : decimals == 2 ? 10 : 1000))
-		decimals--;
-	e2e_fmt_fixed(b, ms, decimals);
+	value(b, ms, 3, 3);
 }
 
 void e2e_fmt_ms(struct e2e_buf *b, double ms)
 {
 	e2e_fmt_ms_num(b, ms);
-	if (!isnan(ms))
-		e2e_buf_puts(b, "ms");
+	if (isfinite(ms))
+		e2e_buf_puts(b, " ms");
+}
+
+/* A share in percent (0..100): one decimal, two for a nonzero share
+ * below 0.1 so that it does not read as none. */
+static void share_num(struct e2e_buf *b, double pct, bool sign)
+{
+	double a = fabs(pct);
+
+	fixed(b, pct, a > 0 && a < 0.1 ? 2 : 1, sign);
 }
 
 void e2e_fmt_pct(struct e2e_buf *b, double frac)
 {
-	double pct = frac * 100;
-
-	if (isnan(frac))
+	if (!isfinite(frac)) {
 		e2e_buf_puts(b, "-");
-	else if (pct > 0 && pct < 0.1)
-		e2e_buf_printf(b, "%.2f%%", pct);
-	else
-		e2e_buf_printf(b, "%.1f%%", pct);
+		return;
+	}
+	share_num(b, 100 * frac, false);
+	e2e_buf_putc(b, '%');
+}
+
+/* A change that is not a number: "n/a" for NAN, "+inf"/"-inf" for an
+ * infinite one (false for a finite v, nothing appended). */
+static bool not_finite(struct e2e_buf *b, double v, bool sign)
+{
+	if (isfinite(v))
+		return false;
+	e2e_buf_puts(b, isnan(v) ? "n/a" : v < 0 ? "-inf" : sign ? "+inf" : "inf");
+	return true;
+}
+
+void e2e_fmt_pct_num(struct e2e_buf *b, double pct, bool sign)
+{
+	if (!not_finite(b, pct, sign))
+		number(b, pct, 2, 1, sign);
 }
 
 void e2e_fmt_delta_pct(struct e2e_buf *b, double pct)
 {
-	if (isnan(pct) || isinf(pct))
-		e2e_buf_puts(b, "n/a");
-	else
-		e2e_buf_printf(b, "%+.1f%%", pct);
+	e2e_fmt_pct_num(b, pct, true);
+	if (!isnan(pct))
+		e2e_buf_putc(b, '%');
+}
+
+void e2e_fmt_delta_range(struct e2e_buf *b, double lo, double hi)
+{
+	e2e_fmt_pct_num(b, lo, true);
+	e2e_buf_puts(b, "..");
+	e2e_fmt_delta_pct(b, hi);
+}
+
+void e2e_fmt_pct_setting(struct e2e_buf *b, double pct)
+{
+	e2e_buf_printf(b, "%g%%", pct);
+}
+
+static void pp_num(struct e2e_buf *b, double pp)
+{
+	if (!not_finite(b, pp, true))
+		share_num(b, pp, true);
+}
+
+void e2e_fmt_pp(struct e2e_buf *b, double pp)
+{
+	pp_num(b, pp);
+	if (!isnan(pp))
+		e2e_buf_puts(b, " pp");
+}
+
+void e2e_fmt_pp_range(struct e2e_buf *b, double lo, double hi)
+{
+	pp_num(b, lo);
+	e2e_buf_puts(b, "..");
+	e2e_fmt_pp(b, hi);
+}
+
+void e2e_fmt_factor(struct e2e_buf *b, double f)
+{
+	if (isfinite(f))
+		e2e_buf_putc(b, 'x');
+	value(b, f, 3, 2);
 }
 
 void e2e_fmt_rate(struct e2e_buf *b, double rps)
 {
-	if (isnan(rps))
-		e2e_buf_puts(b, "-");
-	else if (rps < 100)
-		e2e_buf_printf(b, "%.1f", rps);
-	else
-		e2e_fmt_count(b, (uint64_t)llround(rps));
+	value(b, rps, 3, 1);
 }
 
 void e2e_fmt_bytes(struct e2e_buf *b, double bytes)
 {
-	if (isnan(bytes))
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	size_t u = 0;
+
+	if (!isfinite(bytes) || bytes < 0) {
 		e2e_buf_puts(b, "-");
-	else if (bytes < 1024)
-		e2e_buf_printf(b, "%.0f B", bytes);
-	else if (bytes < 1024.0 * 1024)
-		e2e_buf_printf(b, "%.1f KiB", bytes / 1024);
-	else if (bytes < 1024.0 * 1024 * 1024)
-		e2e_buf_printf(b, "%.1f MiB", bytes / (1024.0 * 1024));
-	else
-		e2e_buf_printf(b, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+		return;
+	}
+	/* 1023.6 B is "1.0 KiB", not "1024 B" */
+	while (u + 1 < sizeof(unit) / sizeof(unit[0]) && e2e_fmt_round(bytes, u ? 1 : 0) >= 1024) {
+		bytes /= 1024;
+		u++;
+	}
+	fixed(b, bytes, u ? 1 : 0, false);
+	e2e_buf_printf(b, " %s", unit[u]);
 }
 
 void e2e_fmt_duration(struct e2e_buf *b, double s)
 {
 	long long t;
+	char h[32];
 
-	if (isnan(s) || s < 0) {
+	if (!isfinite(s) || s < 0) {
 		e2e_buf_puts(b, "-");
 		return;
 	}
-	if (s < 60) {
-		e2e_buf_printf(b, "%.1f s", s);
+	if (e2e_fmt_round(s, 1) < 60) {
+		fixed(b, s, 1, false);
+		e2e_buf_puts(b, " s");
+		return;
+	}
+	if (s >= 9e15) { /* beyond exact integers */
+		e2e_buf_puts(b, "-");
 		return;
 	}
 	t = llround(s);
-	if (t < 3600)
+	if (t < 3600) {
 		e2e_buf_printf(b, "%lld min %lld s", t / 60, t % 60);
-	else
-		e2e_buf_printf(b, "%lld h %lld min", t / 3600, t % 3600 / 60);
+		return;
+	}
+	snprintf(h, sizeof(h), "%lld", t / 3600);
+	grouped(b, h);
+	e2e_buf_printf(b, " h %lld min", t % 3600 / 60);
 }
 
 void e2e_fmt_time(struct e2e_buf *b, int64_t ms, bool iso)

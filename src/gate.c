@@ -40,6 +40,7 @@
 #include "baseline.h"
 #include "buf.h"
 #include "error.h"
+#include "fmt.h"
 #include "hist.h"
 #include "report.h"
 #include "rules.h"
@@ -791,28 +792,13 @@ static int cmp_endpoint_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-static void fmt_ms(struct e2e_buf *b, double ms)
+/* A rule limit's value: an error rate as a share, a latency in ms. */
+static void limit_value(struct e2e_buf *b, int l, double v)
 {
-	if (isnan(ms))
-		e2e_buf_puts(b, "-");
-	else if (ms >= 100)
-		e2e_buf_printf(b, "%.0f ms", ms);
-	else if (ms >= 10)
-		e2e_buf_printf(b, "%.1f ms", ms);
-	else if (ms >= 1)
-		e2e_buf_printf(b, "%.2f ms", ms);
+	if (l == E2E_LIMIT_ERROR_RATE)
+		e2e_fmt_pct(b, v);
 	else
-		e2e_buf_printf(b, "%.3f ms", ms);
-}
-
-static void fmt_pct_num(struct e2e_buf *b, double pct)
-{
-	if (isinf(pct))
-		e2e_buf_puts(b, pct > 0 ? "+inf" : "-inf");
-	else if (fabs(pct) < 9.95)
-		e2e_buf_printf(b, "%+.1f", pct);
-	else
-		e2e_buf_printf(b, "%+.0f", pct);
+		e2e_fmt_ms(b, v);
 }
 
 /* Rule limits: each limit a matching rule sets, against the observed value. */
@@ -844,35 +830,28 @@ static void check_rules(const struct e2e_rules *rules, const struct e2e_report *
 					continue;
 				e2e_buf_reset(&msg);
 				e2e_buf_printf(&msg, "%s ", what[l]);
-				if (l == E2E_LIMIT_ERROR_RATE)
-					e2e_buf_printf(&msg, "%.1f %% exceeds %s %.1f %%", 100 * v,
-						       e2e_rule_limit_name(l), 100 * rule->limit[l]);
-				else {
-					fmt_ms(&msg, v);
-					e2e_buf_printf(&msg, " exceeds %s ", e2e_rule_limit_name(l));
-					fmt_ms(&msg, rule->limit[l]);
-				}
-				e2e_buf_printf(&msg, " (rules[%zu] '%s', %" PRIu64 " requests) breach [%s]",
-					       rule->index - 1, rule->match[0].text, e->count,
+				limit_value(&msg, l, v);
+				e2e_buf_printf(&msg, " exceeds %s ", e2e_rule_limit_name(l));
+				limit_value(&msg, l, rule->limit[l]);
+				e2e_buf_printf(&msg, " (rules[%zu] '%s', ", rule->index - 1,
+					       rule->match[0].text);
+				e2e_fmt_count(&msg, e->count);
+				e2e_buf_printf(&msg, " requests) breach [%s]",
 					       e2e_severity_name(rule->severity));
 				e2e_gate_add_finding(g, "rule", e->key, rule->severity, msg.data);
 				e2e_buf_reset(&msg);
 				e2e_buf_printf(&msg, "%s ", what[l]);
-				if (l == E2E_LIMIT_ERROR_RATE)
-					e2e_buf_printf(&msg, "%.1f %%", 100 * v);
-				else
-					fmt_ms(&msg, v);
-				if (rule->limit[l] > 0)
-					e2e_buf_printf(&msg, " is %.0f %% over the %s limit of ",
-						       100 * (v / rule->limit[l] - 1),
+				limit_value(&msg, l, v);
+				if (rule->limit[l] > 0) {
+					e2e_buf_puts(&msg, " is ");
+					e2e_fmt_pct_num(&msg, 100 * (v / rule->limit[l] - 1), false);
+					e2e_buf_printf(&msg, "%% over the %s limit of ",
 						       e2e_rule_limit_name(l));
-				else
+				} else {
 					e2e_buf_printf(&msg, " exceeds the %s limit of ",
 						       e2e_rule_limit_name(l));
-				if (l == E2E_LIMIT_ERROR_RATE)
-					e2e_buf_printf(&msg, "%.1f %%", 100 * rule->limit[l]);
-				else
-					fmt_ms(&msg, rule->limit[l]);
+				}
+				limit_value(&msg, l, rule->limit[l]);
 				e2e_buf_printf(
 					&msg,
 					" (rules[%zu]): profile this endpoint, or change the limit in the "
@@ -907,11 +886,14 @@ static void global_findings(struct e2e_gate_result *g, const struct e2e_report *
 	struct e2e_buf msg = E2E_BUF_INIT;
 
 	if (g->environment_shift) {
-		e2e_buf_printf(&msg, "environment shift: %zu of %zu endpoints moved together, p50 x%.2f",
-			       g->env_agree, g->env_endpoints, exp(factor[E2E_METRIC_P50]));
+		e2e_buf_printf(&msg, "environment shift: %zu of %zu endpoints moved together, p50 ",
+			       g->env_agree, g->env_endpoints);
+		e2e_fmt_factor(&msg, exp(factor[E2E_METRIC_P50]));
 		for (int m = E2E_METRIC_P95; m < NLAT; m++)
-			if (removed[m])
-				e2e_buf_printf(&msg, ", %s x%.2f", e2e_metric_name(m), exp(factor[m]));
+			if (removed[m]) {
+				e2e_buf_printf(&msg, ", %s ", e2e_metric_name(m));
+				e2e_fmt_factor(&msg, exp(factor[m]));
+			}
 		e2e_buf_puts(&msg, "; each endpoint is judged after removing it");
 		e2e_gate_add_finding(g, "environment_shift", NULL, E2E_SEVERITY_NONE, msg.data);
 	}
@@ -928,13 +910,15 @@ static void global_findings(struct e2e_gate_result *g, const struct e2e_report *
 	}
 	if (g->single_run_baseline) {
 		e2e_buf_reset(&msg);
-		e2e_buf_printf(
-			&msg,
-			"the baseline has one source run: run-to-run noise cannot be measured, default "
-			"floors are used (sd p50 %.0f %%, p95 %.0f %%, p99 %.0f %%, mean %.0f %%); "
-			"build it from several runs (--repeat 5 or --runs 5) for a sharper gate",
-			100 * wobble_default[0], 100 * wobble_default[1], 100 * wobble_default[2],
-			100 * wobble_default[3]);
+		e2e_buf_puts(&msg, "the baseline has one source run: run-to-run noise cannot be measured, "
+				   "default floors are used (sd");
+		for (int m = 0; m < NLAT; m++) {
+			e2e_buf_printf(&msg, "%s %s ", m ? "," : "", e2e_metric_name(m));
+			e2e_fmt_pct_num(&msg, 100 * wobble_default[m], false);
+			e2e_buf_putc(&msg, '%');
+		}
+		e2e_buf_puts(&msg,
+			     "); build it from several runs (--repeat 5 or --runs 5) for a sharper gate");
 		e2e_gate_add_finding(g, "single_run_baseline", NULL, E2E_SEVERITY_NONE, msg.data);
 	}
 	e2e_buf_finish(&msg);
@@ -1125,6 +1109,21 @@ const struct e2e_metric_cmp *e2e_gate_endpoint_headline(const struct e2e_endpoin
 	return best;
 }
 
+/* "p95" or "error rate": the metric as a finding names it. */
+static const char *metric_words(const struct e2e_metric_cmp *m)
+{
+	return m->metric == E2E_METRIC_ERROR_RATE ? "error rate" : e2e_metric_name(m->metric);
+}
+
+/* A metric's value: an error rate as a share, a latency in ms. */
+static void metric_value(struct e2e_buf *b, const struct e2e_metric_cmp *m, double v)
+{
+	if (m->metric == E2E_METRIC_ERROR_RATE)
+		e2e_fmt_pct(b, v);
+	else
+		e2e_fmt_ms(b, v);
+}
+
 void e2e_gate_format_metric(const struct e2e_metric_cmp *m, const char *endpoint, struct e2e_buf *out)
 {
 	bool err = m->metric == E2E_METRIC_ERROR_RATE;
@@ -1133,63 +1132,53 @@ void e2e_gate_format_metric(const struct e2e_metric_cmp *m, const char *endpoint
 	if (endpoint)
 		e2e_buf_printf(out, "%s: ", endpoint);
 	if (m->verdict == E2E_VERDICT_NEW || m->verdict == E2E_VERDICT_MISSING) {
-		double v = m->verdict == E2E_VERDICT_NEW ? m->current : m->baseline;
+		bool is_new = m->verdict == E2E_VERDICT_NEW;
 
-		e2e_buf_printf(out, "%s (%s %s",
-			       m->verdict == E2E_VERDICT_NEW ? "new endpoint" : "missing endpoint",
-			       m->verdict == E2E_VERDICT_NEW ? "now" : "baseline",
-			       err ? "error rate" : e2e_metric_name(m->metric));
-		e2e_buf_putc(out, ' ');
-		if (err)
-			e2e_buf_printf(out, "%.1f %%", 100 * v);
-		else
-			fmt_ms(out, v);
-		e2e_buf_printf(out, ", %" PRIu64 " requests) %s",
-			       m->verdict == E2E_VERDICT_NEW ? m->n_current : m->n_baseline,
-			       e2e_verdict_name(m->verdict));
+		e2e_buf_printf(out, "%s (%s %s ", is_new ? "new endpoint" : "missing endpoint",
+			       is_new ? "now" : "baseline", metric_words(m));
+		metric_value(out, m, is_new ? m->current : m->baseline);
+		e2e_buf_puts(out, ", ");
+		e2e_fmt_count(out, is_new ? m->n_current : m->n_baseline);
+		e2e_buf_printf(out, " requests) %s", e2e_verdict_name(m->verdict));
 		return;
 	}
+	e2e_buf_printf(out, "%s ", metric_words(m));
+	metric_value(out, m, m->baseline);
+	e2e_buf_puts(out, " -> ");
+	metric_value(out, m, m->current);
+	e2e_buf_puts(out, " (");
 	if (err) {
-		e2e_buf_printf(out, "error rate %.1f %% -> %.1f %% (%+.1f pp", 100 * m->baseline,
-			       100 * m->current, m->judged_pct);
-		if (!isnan(m->ci_lo_pct))
-			e2e_buf_printf(out, ", 95 %% CI %+.1f..%+.1f pp", m->ci_lo_pct, m->ci_hi_pct);
-		e2e_buf_putc(out, ')');
+		e2e_fmt_pp(out, m->judged_pct);
 	} else {
-		e2e_buf_printf(out, "%s ", e2e_metric_name(m->metric));
-		fmt_ms(out, m->baseline);
-		e2e_buf_puts(out, " -> ");
-		fmt_ms(out, m->current);
-		e2e_buf_puts(out, " (");
-		if (isnan(m->delta_pct))
-			e2e_buf_puts(out, "n/a");
-		else {
-			fmt_pct_num(out, m->delta_pct);
-			e2e_buf_puts(out, " %");
-		}
+		e2e_fmt_delta_pct(out, m->delta_pct);
 		if (env && !isnan(m->judged_pct)) {
 			e2e_buf_puts(out, "; ");
-			fmt_pct_num(out, m->judged_pct);
-			e2e_buf_printf(out, " %% after the x%.2f environment shift", m->env_factor);
+			e2e_fmt_delta_pct(out, m->judged_pct);
+			e2e_buf_puts(out, " after the ");
+			e2e_fmt_factor(out, m->env_factor);
+			e2e_buf_puts(out, " environment shift");
 		}
-		if (!isnan(m->ci_lo_pct)) {
-			e2e_buf_puts(out, ", 95 % CI ");
-			fmt_pct_num(out, m->ci_lo_pct);
-			e2e_buf_puts(out, "..");
-			fmt_pct_num(out, m->ci_hi_pct);
-			e2e_buf_puts(out, " %");
-		}
-		e2e_buf_putc(out, ')');
 	}
+	if (!isnan(m->ci_lo_pct)) {
+		e2e_buf_puts(out, ", 95% CI ");
+		if (err)
+			e2e_fmt_pp_range(out, m->ci_lo_pct, m->ci_hi_pct);
+		else
+			e2e_fmt_delta_range(out, m->ci_lo_pct, m->ci_hi_pct);
+	}
+	e2e_buf_putc(out, ')');
 	e2e_buf_printf(out, " %s", e2e_verdict_name(m->verdict));
 	if (m->verdict == E2E_VERDICT_REGRESSION)
 		e2e_buf_printf(out, " [%s]", e2e_severity_name(m->severity));
-	if (m->reason && strcmp(m->reason, "too few samples") == 0)
-		e2e_buf_printf(out,
-			       ": too few samples (%" PRIu64 " now, %" PRIu64
-			       " in the baseline; %s needs %" PRIu64 ")",
-			       m->n_current, m->n_baseline, err ? "error rate" : e2e_metric_name(m->metric),
-			       m->n_needed);
-	else if (m->reason)
+	if (m->reason && strcmp(m->reason, "too few samples") == 0) {
+		e2e_buf_puts(out, ": too few samples (");
+		e2e_fmt_count(out, m->n_current);
+		e2e_buf_puts(out, " now, ");
+		e2e_fmt_count(out, m->n_baseline);
+		e2e_buf_printf(out, " in the baseline; %s needs ", metric_words(m));
+		e2e_fmt_count(out, m->n_needed);
+		e2e_buf_putc(out, ')');
+	} else if (m->reason) {
 		e2e_buf_printf(out, ": %s", m->reason);
+	}
 }

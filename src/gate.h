@@ -136,7 +136,7 @@ int e2e_gate_compare(const struct e2e_report *current, const struct e2e_baseline
 void e2e_gate_result_destroy(struct e2e_gate_result *g);
 
 /* The one-line text of a metric's finding that every renderer uses:
- * "GET /users/{id}: p95 142 ms -> 210 ms (+48 %, 95 % CI +31..+66 %)
+ * "GET /users/{id}: p95 142 ms -> 210 ms (+48%, 95% CI +31..+66%)
  * regression [warning]". No newline. endpoint may be NULL (no prefix). */
 void e2e_gate_format_metric(const struct e2e_metric_cmp *m, const char *endpoint, struct e2e_buf *out);
 

@@ -167,7 +167,8 @@ void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g)
 		sep = ", ";
 	}
 	if (g->environment_shift) {
-		e2e_buf_printf(b, "%senvironment shift x%.2f", sep, g->environment_factor);
+		e2e_buf_printf(b, "%senvironment shift ", sep);
+		e2e_fmt_factor(b, g->environment_factor);
 		sep = ", ";
 	}
 	static const struct {

@@ -167,11 +167,11 @@ START_TEST(text_report_exact)
 	const char *want = "service users-api, run 12 (2026-11-20 14:02:11 UTC, 8 requests in 10.0 s, commit "
 			   "abc1234 main)\n"
 			   "\n"
-			   "ENDPOINT         N   ERR%    MEAN     P50     P95     P99     MAX  RPS\n"
-			   "GET /users/{id}  4   0.0%  25.0ms  25.0ms  38.5ms  39.7ms  40.0ms  0.4\n"
-			   "POST /a,b|c<d>   2  50.0%  6.00ms  6.00ms  6.90ms  6.98ms  7.00ms  0.2\n"
-			   "GET /health      2   0.0%  1.00ms  1.00ms  1.00ms  1.00ms  1.00ms  0.2\n"
-			   "TOTAL            8  12.5%  14.3ms  8.50ms  36.5ms  39.3ms  40.0ms  0.8\n"
+			   "ENDPOINT         N   ERR%     MEAN      P50      P95      P99      MAX  RPS\n"
+			   "GET /users/{id}  4   0.0%  25.0 ms  25.0 ms  38.5 ms  39.7 ms  40.0 ms  0.4\n"
+			   "POST /a,b|c<d>   2  50.0%  6.00 ms  6.00 ms  6.90 ms  6.98 ms  7.00 ms  0.2\n"
+			   "GET /health      2   0.0%  1.00 ms  1.00 ms  1.00 ms  1.00 ms  1.00 ms  0.2\n"
+			   "TOTAL            8  12.5%  14.3 ms  8.50 ms  36.5 ms  39.3 ms  40.0 ms  0.8\n"
 			   "\n"
 			   "raw paths behind templates (--show-paths lists all):\n"
 			   "  GET /users/{id}: 2 paths, e.g. /users/1 (3), /users/2 (1)\n";
@@ -196,16 +196,16 @@ START_TEST(text_report_gate)
 	ck_assert_ptr_nonnull(
 		strstr(out, "\ngate: regression: 1 regressed (1 critical), 1 missing, 1 pass; gate failed "
 			    "(baseline baselines/users-api.json, 3 runs, threshold 50%)\n"));
-	ck_assert_ptr_nonnull(strstr(out, "BASE P95   CHANGE  VERDICT\n"));
-	ck_assert_ptr_nonnull(strstr(out, "12.5ms  +208.0%  regression (critical)\n"));
+	ck_assert_ptr_nonnull(strstr(out, "BASE P95  CHANGE  VERDICT\n"));
+	ck_assert_ptr_nonnull(strstr(out, "12.5 ms   +208%  regression (critical)\n"));
 	ck_assert_ptr_nonnull(
-		strstr(out, "\nGET /gone        -      -       -       -       -       -       -    -    "
-			    "3.00ms           missing\n"));
+		strstr(out, "\nGET /gone        -      -        -        -        -        -        -    -   "
+			    "3.00 ms          missing\n"));
+	ck_assert_ptr_nonnull(strstr(
+		out, "\nPOST /a,b|c<d>   2  50.0%  6.00 ms  6.00 ms  6.90 ms  6.98 ms  7.00 ms  0.2\n"));
 	ck_assert_ptr_nonnull(
-		strstr(out, "\nPOST /a,b|c<d>   2  50.0%  6.00ms  6.00ms  6.90ms  6.98ms  7.00ms  0.2\n"));
-	ck_assert_ptr_nonnull(
-		strstr(out, "\nregressions:\n  GET /users/{id}: p95 12.5 ms -> 38.5 ms (+208 %, 95 % CI "
-			    "+150..+260 %) regression [critical]\n\nmissing endpoints:\n  GET /gone: missing "
+		strstr(out, "\nregressions:\n  GET /users/{id}: p95 12.5 ms -> 38.5 ms (+208%, 95% CI "
+			    "+150..+260%) regression [critical]\n\nmissing endpoints:\n  GET /gone: missing "
 			    "endpoint (baseline p50 2.00 ms, 9 requests) missing\n"));
 	ck_assert_ptr_nonnull(strstr(out, "  host_mismatch (warning): baseline host 'a' differs from 'b'\n"));
 	ck_assert_ptr_nonnull(strstr(out, "  GET /users/{id}: p50 unchanged, p95 +208%: the tail moved\n"));
@@ -334,7 +334,7 @@ START_TEST(json_gate_and_runs)
 	ck_assert(num(json_array_get(reg, 0), "ci_low_pct") == 150);
 	ck_assert(num(json_array_get(reg, 0), "judged_pct") == 208);
 	ck_assert_str_eq(str(json_array_get(reg, 0), "message"),
-			 "p95 12.5 ms -> 38.5 ms (+208 %, 95 % CI +150..+260 %) regression [critical]");
+			 "p95 12.5 ms -> 38.5 ms (+208%, 95% CI +150..+260%) regression [critical]");
 	al = json_object_get(j, "alerts");
 	ck_assert_int_eq((int)json_array_size(al), 2);
 	ck_assert_str_eq(str(json_array_get(al, 0), "kind"), "host_mismatch");
@@ -454,8 +454,8 @@ START_TEST(junit_failures)
 			    "skipped=\"1\" time=\"10.000\">"));
 	ck_assert_ptr_nonnull(strstr(
 		out, "<testcase classname=\"users-api\" name=\"GET /users/{id}\" time=\"0.025000\">\n"
-		     "      <failure type=\"regression\" message=\"p95 12.5 ms -&gt; 38.5 ms (+208 %, 95 % "
-		     "CI +150..+260 %) regression [critical]\">"));
+		     "      <failure type=\"regression\" message=\"p95 12.5 ms -&gt; 38.5 ms (+208%, 95% "
+		     "CI +150..+260%) regression [critical]\">"));
 	ck_assert_ptr_nonnull(strstr(out, "name=\"POST /a,b|c&lt;d&gt;\""));
 	ck_assert_ptr_nonnull(strstr(out, "name=\"GET /gone\" time=\"0.000000\">\n      <skipped "));
 	ck_assert_ptr_nonnull(strstr(out, "<system-out>host_mismatch: baseline host &#39;a&#39; differs from "
@@ -494,8 +494,8 @@ START_TEST(html_self_contained)
 	ck_assert_ptr_nonnull(strstr(out, "<code>POST /a,b|c&lt;d&gt;</code>"));
 	ck_assert_ptr_nonnull(strstr(out, "<p class=\"verdict fail\">regression: 1 regressed (1 critical)"));
 	ck_assert_ptr_nonnull(
-		strstr(out, "<li class=\"regression\">GET /users/{id}: p95 12.5 ms -&gt; 38.5 ms (+208 %, "
-			    "95 % CI +150..+260 %) regression [critical]</li>\n"));
+		strstr(out, "<li class=\"regression\">GET /users/{id}: p95 12.5 ms -&gt; 38.5 ms (+208%, "
+			    "95% CI +150..+260%) regression [critical]</li>\n"));
 	free(out);
 	e2e_report_destroy(r);
 }
@@ -593,13 +593,13 @@ START_TEST(markdown_layout)
 			       "failed**\n\n| Endpoint |")) == 0,
 		"%s", out);
 	ck_assert_ptr_nonnull(
-		strstr(out, "| `GET /users/{id}` | 40 → 4 | 0.000 → 0.000ms | 12.5 → 38.5ms |"));
+		strstr(out, "| `GET /users/{id}` | 40 → 4 | 0.000 → 0.000 ms | 12.5 → 38.5 ms |"));
 	ck_assert_ptr_nonnull(strstr(out, "| `POST /a,b\\|c<d>` |"));
 	ck_assert_ptr_nonnull(strstr(out, "| **regression** (critical) |\n"));
 	ck_assert_ptr_nonnull(strstr(out, "| `GET /gone` | 9 → - |"));
 	ck_assert_ptr_nonnull(strstr(
 		out, "<details><summary>Regressions</summary>\n\n- GET /users/{id}: p95 12.5 ms -&gt; "
-		     "38.5 ms (+208 %, 95 % CI +150..+260 %) regression \\[critical\\]\n\n</details>\n"
+		     "38.5 ms (+208%, 95% CI +150..+260%) regression \\[critical\\]\n\n</details>\n"
 		     "\n<details><summary>Missing endpoints</summary>\n\n- GET /gone: missing endpoint "
 		     "(baseline p50 2.00 ms, 9 requests) missing\n\n</details>\n"));
 	ck_assert_ptr_nonnull(
@@ -607,7 +607,7 @@ START_TEST(markdown_layout)
 			    "unchanged, p95 +208%: the tail moved\n"));
 	free(out);
 	out = render(E2E_FORMAT_MARKDOWN, r, NULL, false, false);
-	ck_assert_str_eq(strstr(out, "### users-api: 8 requests, 3 endpoints, 12.5% errors, p95 36.5ms\n")
+	ck_assert_str_eq(strstr(out, "### users-api: 8 requests, 3 endpoints, 12.5% errors, p95 36.5 ms\n")
 				 ? "ok"
 				 : out,
 			 "ok");
@@ -625,13 +625,14 @@ START_TEST(trend_views)
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_ptr_nonnull(strstr(
-		out, "service users-api: trend over 2 runs (2026-11-19 10:15:31 UTC to 2026-11-20 "
-		     "14:02:11 UTC)\n\nGET /users/{id}\n"
-		     "  RUN  STARTED                  COMMIT   N  ERR%    MEAN     P50     P95     P99\n"
-		     "   11  2026-11-19 10:15:31 UTC  abc1234  1  0.0%  50.0ms  50.0ms  50.0ms  50.0ms\n"
-		     "   12  2026-11-20 14:02:11 UTC  abc1234  4  0.0%  25.0ms  25.0ms  38.5ms  39.7ms\n"));
+		out,
+		"service users-api: trend over 2 runs (2026-11-19 10:15:31 UTC to 2026-11-20 "
+		"14:02:11 UTC)\n\nGET /users/{id}\n"
+		"  RUN  STARTED                  COMMIT   N  ERR%     MEAN      P50      P95      P99\n"
+		"   11  2026-11-19 10:15:31 UTC  abc1234  1  0.0%  50.0 ms  50.0 ms  50.0 ms  50.0 ms\n"
+		"   12  2026-11-20 14:02:11 UTC  abc1234  4  0.0%  25.0 ms  25.0 ms  38.5 ms  39.7 ms\n"));
 	ck_assert_ptr_nonnull(
-		strstr(out, "   11  2026-11-19 10:15:31 UTC  abc1234  0     -       -       -       -"));
+		strstr(out, "   11  2026-11-19 10:15:31 UTC  abc1234  0     -        -        -        -"));
 	free(out);
 	out = render(E2E_FORMAT_JSON, r, NULL, false, true);
 	j = parse_json(out);
