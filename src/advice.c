@@ -9,9 +9,10 @@
 #include "baseline.h"
 #include "buf.h"
 #include "fmt.h"
-#include "gate.h"
 #include "hist.h"
 #include "report.h"
+#include "stats.h"
+#include "verdict.h"
 #include "banned.h"
 
 /* Evidence thresholds (documented in e2e-perf-report(1), THE GATE). */
@@ -26,11 +27,15 @@
 #define SHAPE_STILL 1.10 /* body moved by < 10 % ... */
 #define SHAPE_TAIL 1.25 /* ... while p99 moved >= 25 % more: the tail only */
 
-static int cmp_double(const void *a, const void *b)
+void e2e_advice_add(struct e2e_gate_result *g, const char *kind, const char *endpoint, const char *message)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	struct e2e_advice *a;
 
-	return (x > y) - (x < y);
+	g->advice = e2e_xrealloc(g->advice, (g->nadvice + 1) * sizeof(*g->advice));
+	a = &g->advice[g->nadvice++];
+	a->kind = e2e_xstrdup(kind);
+	a->endpoint = endpoint ? e2e_xstrdup(endpoint) : NULL;
+	a->message = e2e_xstrdup(message);
 }
 
 double *e2e_advice_latencies(const struct e2e_endpoint_report *e, bool sorted)
@@ -40,29 +45,8 @@ double *e2e_advice_latencies(const struct e2e_endpoint_report *e, bool sorted)
 	for (size_t i = 0; i < e->nsamples; i++)
 		v[i] = (double)e2e_sample_latency_us(&e->samples[i]) / 1000.0;
 	if (sorted)
-		qsort(v, e->nsamples, sizeof(*v), cmp_double);
+		e2e_stats_sort(v, e->nsamples);
 	return v;
-}
-
-double e2e_advice_quantile_sorted(const double *sorted, size_t n, double q)
-{
-	double h, lo;
-	size_t i;
-
-	if (!n)
-		return NAN;
-	h = (double)(n - 1) * (q < 0 ? 0 : q > 1 ? 1 : q);
-	lo = floor(h);
-	i = (size_t)lo;
-	if (i + 1 >= n)
-		return sorted[n - 1];
-	return sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i]);
-}
-
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return e2e_advice_quantile_sorted(v, n, 0.5);
 }
 
 /* A ratio as a relative change: 1.5 is "+50%". */
@@ -104,7 +88,7 @@ static void environment(const struct e2e_report *cur, const struct e2e_gate_resu
 	e2e_buf_puts(
 		&b,
 		". Pin the runner class, or rebuild the baseline on this runner (--set-baseline --repeat 5)");
-	e2e_gate_add_advice(out, "environment", NULL, b.data);
+	e2e_advice_add(out, "environment", NULL, b.data);
 	e2e_buf_finish(&b);
 }
 
@@ -122,14 +106,14 @@ static void shape(const struct e2e_endpoint_report *e, const struct e2e_baseline
 	sorted = e2e_advice_latencies(e, true);
 	for (int i = 0; i < 5; i++) {
 		double base = e2e_hist_quantile(be->hist, qs[i]) / 1000.0,
-		       now = e2e_advice_quantile_sorted(sorted, e->nsamples, qs[i]);
+		       now = e2e_stats_quantile_sorted(sorted, e->nsamples, qs[i]);
 
 		r[i] = base > 0 ? now / base / env : NAN;
 	}
 	free(sorted);
 	for (int i = 0; i < 3; i++)
 		body[i] = r[i];
-	b = median_of(body, 3);
+	b = e2e_stats_median(body, 3);
 	tail = r[4];
 	if (!(b > 0) || !(tail > 0))
 		return;
@@ -147,7 +131,7 @@ static void shape(const struct e2e_endpoint_report *e, const struct e2e_baseline
 		e2e_buf_puts(&m,
 			     ": every request does more work (a new query or call, heavier serialisation, a "
 			     "missing index, a cache that stopped hitting); profile a typical request");
-		e2e_gate_add_advice(g, "whole_distribution", e->key, m.data);
+		e2e_advice_add(g, "whole_distribution", e->key, m.data);
 	} else if (b < SHAPE_STILL && tail >= SHAPE_TAIL) {
 		e2e_buf_puts(&m, "tail only: p50 ");
 		pct(&m, r[1]);
@@ -159,7 +143,7 @@ static void shape(const struct e2e_endpoint_report *e, const struct e2e_baseline
 			&m,
 			": most requests are unchanged and a few got much slower (lock or pool contention, "
 			"GC pauses, timeouts and retries, a slow dependency on some code paths)");
-		e2e_gate_add_advice(g, "tail_only", e->key, m.data);
+		e2e_advice_add(g, "tail_only", e->key, m.data);
 	}
 	e2e_buf_finish(&m);
 }
@@ -187,7 +171,7 @@ static void calls_and_bytes(const struct e2e_report *cur, const struct e2e_endpo
 			e2e_fmt_count(&m, be->errors);
 			e2e_buf_puts(&m, ", retries are likely)");
 		}
-		e2e_gate_add_advice(g, "more_calls", e->key, m.data);
+		e2e_advice_add(g, "more_calls", e->key, m.data);
 	}
 	if (be->mean_resp_bytes >= 0 && e->mean_resp_bytes >= BYTES_RATIO * be->mean_resp_bytes &&
 	    e->mean_resp_bytes - be->mean_resp_bytes >= BYTES_MIN_EXTRA) {
@@ -205,7 +189,7 @@ static void calls_and_bytes(const struct e2e_report *cur, const struct e2e_endpo
 		e2e_buf_puts(
 			&m, ": a missing page size or field filter, an eager-loaded relation, or compression "
 			    "turned off; transfer and serialisation time grow with size");
-		e2e_gate_add_advice(g, "larger_responses", e->key, m.data);
+		e2e_advice_add(g, "larger_responses", e->key, m.data);
 	}
 	e2e_buf_finish(&m);
 }
@@ -257,7 +241,7 @@ static void new_errors(const struct e2e_endpoint_report *e, const struct e2e_bas
 		e2e_fmt_count(&m, be->count);
 		e2e_buf_puts(&m, " requests): read the service log for these requests; a new failure mode, "
 				 "not noise");
-		e2e_gate_add_advice(g, "new_errors", e->key, m.data);
+		e2e_advice_add(g, "new_errors", e->key, m.data);
 	}
 	e2e_buf_finish(&m);
 }
@@ -330,7 +314,7 @@ static void over_time(const struct e2e_endpoint_report *e, struct e2e_gate_resul
 		}
 	}
 	if (nf && nr) {
-		double a = median_of(first, nf), b = median_of(rest, nr);
+		double a = e2e_stats_median(first, nf), b = e2e_stats_median(rest, nr);
 
 		if (b > 0 && a >= WARMUP_RATIO * b && a - b >= MIN_DELTA_MS) {
 			e2e_buf_printf(&m, "slow first requests: the first %zu of each run have a median of ",
@@ -338,11 +322,11 @@ static void over_time(const struct e2e_endpoint_report *e, struct e2e_gate_resul
 			two_ms(&m, a, " vs ", b, " for the rest", a / b);
 			e2e_buf_puts(&m, ": warm-up (cold caches, JIT, connection pools); add a warm-up step "
 					 "before the measured suite or keep the service warm");
-			e2e_gate_add_advice(g, "warm_up", e->key, m.data);
+			e2e_advice_add(g, "warm_up", e->key, m.data);
 		}
 	}
 	if (ne && nl) {
-		double a = median_of(early, ne), b = median_of(late, nl);
+		double a = e2e_stats_median(early, ne), b = e2e_stats_median(late, nl);
 
 		if (a > 0 && b >= GROWTH_RATIO * a && b - a >= MIN_DELTA_MS) {
 			e2e_buf_reset(&m);
@@ -351,7 +335,7 @@ static void over_time(const struct e2e_endpoint_report *e, struct e2e_gate_resul
 			e2e_buf_puts(&m,
 				     ": something accumulates (a leak, a table or queue growing without an "
 				     "index, cache eviction); watch memory and data size");
-			e2e_gate_add_advice(g, "growing", e->key, m.data);
+			e2e_advice_add(g, "growing", e->key, m.data);
 		}
 	}
 	e2e_buf_finish(&m);

@@ -91,22 +91,6 @@ const char *e2e_metric_name(enum e2e_metric m)
 
 /* ---- numbers ----------------------------------------------------------- */
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Median of v[0..n-1] (reorders v); NAN when n is 0. */
-static double median(double *v, size_t n)
-{
-	if (!n)
-		return NAN;
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 static double safe_log(double ms)
 {
 	return log(ms > EPS_MS ? ms : EPS_MS);
@@ -147,7 +131,7 @@ static double sorted_q(const void *ctx, double q)
 {
 	const struct sorted *s = ctx;
 
-	return e2e_advice_quantile_sorted(s->v, s->n, q);
+	return e2e_stats_quantile_sorted(s->v, s->n, q);
 }
 
 /* ---- result helpers ---------------------------------------------------- */
@@ -163,18 +147,6 @@ void e2e_gate_add_finding(struct e2e_gate_result *g, const char *kind, const cha
 	f->endpoint = endpoint ? e2e_xstrdup(endpoint) : NULL;
 	f->severity = severity;
 	f->message = e2e_xstrdup(message);
-}
-
-void e2e_gate_add_advice(struct e2e_gate_result *g, const char *kind, const char *endpoint,
-			 const char *message)
-{
-	struct e2e_advice *a;
-
-	g->advice = e2e_xrealloc(g->advice, (g->nadvice + 1) * sizeof(*g->advice));
-	a = &g->advice[g->nadvice++];
-	a->kind = e2e_xstrdup(kind);
-	a->endpoint = endpoint ? e2e_xstrdup(endpoint) : NULL;
-	a->message = e2e_xstrdup(message);
 }
 
 void e2e_gate_result_destroy(struct e2e_gate_result *g)
@@ -277,7 +249,7 @@ static void moderate(struct noise *ns, const size_t *ke, const bool *skip, size_
 		t[n++] = z[e];
 	}
 	if (n >= 3) {
-		double d = (double)(ke[0] >= 2 ? ke[0] : 5) - 1, med = median(t, n);
+		double d = (double)(ke[0] >= 2 ? ke[0] : 5) - 1, med = e2e_stats_median(t, n);
 		/* the median of log(chi2_d / d), centred like z */
 		double med_off = 3 * log1p(-2 / (9 * d)) - e2e_stats_digamma(d / 2) + log(d / 2);
 
@@ -358,7 +330,7 @@ static void estimate_noise_metric(const struct e2e_baseline *b, const bool *skip
 			if (ke[e] >= 2 && !isnan(L[e * K + j]))
 				tmp[n++] = L[e * K + j] - lbar[e];
 		if (n >= 3) {
-			f[j] = median(tmp, n);
+			f[j] = e2e_stats_median(tmp, n);
 			fok[j] = true;
 			nf++;
 		}
@@ -418,7 +390,7 @@ static void estimate_noise_metric(const struct e2e_baseline *b, const bool *skip
 		tmp[nt++] = ns[e].s2 > ns[e].samp2 ? ns[e].s2 - ns[e].samp2 : 0;
 	}
 	if (nt)
-		tau_pool2 = median(tmp, nt);
+		tau_pool2 = e2e_stats_median(tmp, nt);
 	moderate(ns, ke, skip, E, tau_pool2, m);
 	bn->ep[m] = ns;
 	free(L);
@@ -527,7 +499,7 @@ static void environment(struct pair *pairs, size_t np, const struct base_noise *
 		double *dd = e2e_xmalloc(n * sizeof(*dd));
 
 		memcpy(dd, d, n * sizeof(*dd));
-		F = median(dd, n);
+		F = e2e_stats_median(dd, n);
 		free(dd);
 		for (size_t i = 0; i < n; i++) {
 			double band = 3 * sqrt(v[i]);
@@ -537,7 +509,7 @@ static void environment(struct pair *pairs, size_t np, const struct base_noise *
 			if (fabs(d[i] - F) <= band)
 				agree++;
 		}
-		vmed = median(v, n);
+		vmed = e2e_stats_median(v, n);
 		*nagree = agree;
 		if (2 * agree > n) {
 			*removed = true;
@@ -707,7 +679,7 @@ static double shared_level(double *caps, size_t n, double family)
 
 	if (!n)
 		return family;
-	qsort(caps, n, sizeof(*caps), cmp_double);
+	e2e_stats_sort(caps, n);
 	for (size_t k = 0; k < n; k++) {
 		double level = (family - used) / (double)(n - k);
 
@@ -857,7 +829,7 @@ static void check_rules(const struct e2e_rules *rules, const struct e2e_report *
 					" (rules[%zu]): profile this endpoint, or change the limit in the "
 					"rules file if the budget is out of date",
 					rule->index - 1);
-				e2e_gate_add_advice(g, "rule", e->key, msg.data);
+				e2e_advice_add(g, "rule", e->key, msg.data);
 			}
 		}
 	}

@@ -230,13 +230,24 @@ END_TEST
 
 START_TEST(test_helpers)
 {
-	static const double v[] = { 1, 2, 3, 4, 10 };
+	struct e2e_sample samples[4] = {
+		{ .total_us = 3000 }, { .total_us = 1500 }, { .total_us = 250 }, { .total_us = 2000 }
+	};
+	struct e2e_endpoint_report e = { .samples = samples, .nsamples = 4 };
+	static const double order[] = { 3, 1.5, 0.25, 2 }, sorted[] = { 0.25, 1.5, 2, 3 };
+	double *v = e2e_advice_latencies(&e, false);
 
-	ck_assert(e2e_advice_quantile_sorted(v, 5, 0.5) == 3);
-	ck_assert(fabs(e2e_advice_quantile_sorted(v, 5, 0.9) - 7.6) < 1e-12);
-	ck_assert(e2e_advice_quantile_sorted(v, 5, 1) == 10);
-	ck_assert(e2e_advice_quantile_sorted(v, 1, 0.3) == 1);
-	ck_assert(isnan(e2e_advice_quantile_sorted(v, 0, 0.5)));
+	for (size_t i = 0; i < 4; i++)
+		ck_assert(v[i] == order[i]);
+	free(v);
+	v = e2e_advice_latencies(&e, true);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert(v[i] == sorted[i]);
+	free(v);
+	e.nsamples = 0;
+	v = e2e_advice_latencies(&e, true);
+	ck_assert_ptr_nonnull(v);
+	free(v);
 }
 END_TEST
 
