@@ -8,9 +8,11 @@
 
 #include "baseline.h"
 #include "buf.h"
-#include "gate.h"
+#include "fmt.h"
 #include "hist.h"
 #include "report.h"
+#include "stats.h"
+#include "verdict.h"
 #include "banned.h"
 
 /* Evidence thresholds (documented in e2e-perf-report(1), THE GATE). */
@@ -25,11 +27,15 @@
 #define SHAPE_STILL 1.10 /* body moved by < 10 % ... */
 #define SHAPE_TAIL 1.25 /* ... while p99 moved >= 25 % more: the tail only */
 
-static int cmp_double(const void *a, const void *b)
+void e2e_advice_add(struct e2e_gate_result *g, const char *kind, const char *endpoint, const char *message)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	struct e2e_advice *a;
 
-	return (x > y) - (x < y);
+	g->advice = e2e_xrealloc(g->advice, (g->nadvice + 1) * sizeof(*g->advice));
+	a = &g->advice[g->nadvice++];
+	a->kind = e2e_xstrdup(kind);
+	a->endpoint = endpoint ? e2e_xstrdup(endpoint) : NULL;
+	a->message = e2e_xstrdup(message);
 }
 
 double *e2e_advice_latencies(const struct e2e_endpoint_report *e, bool sorted)
@@ -39,51 +45,14 @@ double *e2e_advice_latencies(const struct e2e_endpoint_report *e, bool sorted)
 	for (size_t i = 0; i < e->nsamples; i++)
 		v[i] = (double)e2e_sample_latency_us(&e->samples[i]) / 1000.0;
 	if (sorted)
-		qsort(v, e->nsamples, sizeof(*v), cmp_double);
+		e2e_stats_sort(v, e->nsamples);
 	return v;
 }
 
-double e2e_advice_quantile_sorted(const double *sorted, size_t n, double q)
-{
-	double h, lo;
-	size_t i;
-
-	if (!n)
-		return NAN;
-	h = (double)(n - 1) * (q < 0 ? 0 : q > 1 ? 1 : q);
-	lo = floor(h);
-	i = (size_t)lo;
-	if (i + 1 >= n)
-		return sorted[n - 1];
-	return sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i]);
-}
-
-static double median_of(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return e2e_advice_quantile_sorted(v, n, 0.5);
-}
-
+/* A ratio as a relative change: 1.5 is "+50%". */
 static void pct(struct e2e_buf *b, double ratio)
 {
-	double p = 100 * (ratio - 1);
-
-	e2e_buf_printf(b, fabs(p) < 9.95 ? "%+.1f %%" : "%+.0f %%", p);
-}
-
-static void ms(struct e2e_buf *b, double v)
-{
-	e2e_buf_printf(b, v >= 100 ? "%.0f ms" : v >= 10 ? "%.1f ms" : "%.2f ms", v);
-}
-
-static void bytes(struct e2e_buf *b, double v)
-{
-	if (v >= 1024 * 1024)
-		e2e_buf_printf(b, "%.1f MiB", v / (1024 * 1024));
-	else if (v >= 1024)
-		e2e_buf_printf(b, "%.1f KiB", v / 1024);
-	else
-		e2e_buf_printf(b, "%.0f B", v);
+	e2e_fmt_delta_pct(b, 100 * (ratio - 1));
 }
 
 static bool flagged(const struct e2e_endpoint_cmp *ec)
@@ -109,8 +78,9 @@ static void environment(const struct e2e_report *cur, const struct e2e_gate_resu
 	double f = g->environment_factor;
 
 	(void)cur;
-	e2e_buf_printf(&b, "%zu of %zu endpoints moved together (p50 x%.2f, %s): ", g->env_agree,
-		       g->env_endpoints, f, f > 1 ? "slower" : "faster");
+	e2e_buf_printf(&b, "%zu of %zu endpoints moved together (p50 ", g->env_agree, g->env_endpoints);
+	e2e_fmt_factor(&b, f);
+	e2e_buf_printf(&b, ", %s): ", f > 1 ? "slower" : "faster");
 	e2e_buf_puts(&b, "the machine changed, not the code (another runner class, CPU throttling, noisy "
 			 "neighbours); each endpoint was judged after removing the shift");
 	if (g->host_mismatch)
@@ -118,7 +88,7 @@ static void environment(const struct e2e_report *cur, const struct e2e_gate_resu
 	e2e_buf_puts(
 		&b,
 		". Pin the runner class, or rebuild the baseline on this runner (--set-baseline --repeat 5)");
-	e2e_gate_add_advice(out, "environment", NULL, b.data);
+	e2e_advice_add(out, "environment", NULL, b.data);
 	e2e_buf_finish(&b);
 }
 
@@ -136,14 +106,14 @@ static void shape(const struct e2e_endpoint_report *e, const struct e2e_baseline
 	sorted = e2e_advice_latencies(e, true);
 	for (int i = 0; i < 5; i++) {
 		double base = e2e_hist_quantile(be->hist, qs[i]) / 1000.0,
-		       now = e2e_advice_quantile_sorted(sorted, e->nsamples, qs[i]);
+		       now = e2e_stats_quantile_sorted(sorted, e->nsamples, qs[i]);
 
 		r[i] = base > 0 ? now / base / env : NAN;
 	}
 	free(sorted);
 	for (int i = 0; i < 3; i++)
 		body[i] = r[i];
-	b = median_of(body, 3);
+	b = e2e_stats_median(body, 3);
 	tail = r[4];
 	if (!(b > 0) || !(tail > 0))
 		return;
@@ -161,7 +131,7 @@ static void shape(const struct e2e_endpoint_report *e, const struct e2e_baseline
 		e2e_buf_puts(&m,
 			     ": every request does more work (a new query or call, heavier serialisation, a "
 			     "missing index, a cache that stopped hitting); profile a typical request");
-		e2e_gate_add_advice(g, "whole_distribution", e->key, m.data);
+		e2e_advice_add(g, "whole_distribution", e->key, m.data);
 	} else if (b < SHAPE_STILL && tail >= SHAPE_TAIL) {
 		e2e_buf_puts(&m, "tail only: p50 ");
 		pct(&m, r[1]);
@@ -173,7 +143,7 @@ static void shape(const struct e2e_endpoint_report *e, const struct e2e_baseline
 			&m,
 			": most requests are unchanged and a few got much slower (lock or pool contention, "
 			"GC pauses, timeouts and retries, a slow dependency on some code paths)");
-		e2e_gate_add_advice(g, "tail_only", e->key, m.data);
+		e2e_advice_add(g, "tail_only", e->key, m.data);
 	}
 	e2e_buf_finish(&m);
 }
@@ -187,33 +157,39 @@ static void calls_and_bytes(const struct e2e_report *cur, const struct e2e_endpo
 	struct e2e_buf m = E2E_BUF_INIT;
 
 	if (before > 0 && now >= CALLS_RATIO * before && now - before >= CALLS_MIN_EXTRA) {
-		e2e_buf_printf(
-			&m,
-			"%.0f calls per run vs %.0f in the baseline (x%.1f): an N+1 pattern (a call per "
-			"item in a loop), a retry loop, or a client that no longer caches; check who calls "
-			"it",
-			now, before, now / before);
-		if (e->errors > be->errors)
-			e2e_buf_printf(&m,
-				       " (errors rose too: %" PRIu64 " vs %" PRIu64 ", retries are likely)",
-				       e->errors, be->errors);
-		e2e_gate_add_advice(g, "more_calls", e->key, m.data);
+		e2e_fmt_count(&m, (uint64_t)llround(now));
+		e2e_buf_puts(&m, " calls per run vs ");
+		e2e_fmt_count(&m, (uint64_t)llround(before));
+		e2e_buf_puts(&m, " in the baseline (");
+		e2e_fmt_factor(&m, now / before);
+		e2e_buf_puts(&m, "): an N+1 pattern (a call per item in a loop), a retry loop, or a client "
+				 "that no longer caches; check who calls it");
+		if (e->errors > be->errors) {
+			e2e_buf_puts(&m, " (errors rose too: ");
+			e2e_fmt_count(&m, e->errors);
+			e2e_buf_puts(&m, " vs ");
+			e2e_fmt_count(&m, be->errors);
+			e2e_buf_puts(&m, ", retries are likely)");
+		}
+		e2e_advice_add(g, "more_calls", e->key, m.data);
 	}
 	if (be->mean_resp_bytes >= 0 && e->mean_resp_bytes >= BYTES_RATIO * be->mean_resp_bytes &&
 	    e->mean_resp_bytes - be->mean_resp_bytes >= BYTES_MIN_EXTRA) {
 		e2e_buf_reset(&m);
 		e2e_buf_puts(&m, "responses grew from ");
-		bytes(&m, be->mean_resp_bytes);
+		e2e_fmt_bytes(&m, be->mean_resp_bytes);
 		e2e_buf_puts(&m, " to ");
-		bytes(&m, e->mean_resp_bytes);
-		if (be->mean_resp_bytes > 0)
-			e2e_buf_printf(&m, " on average (x%.1f)", e->mean_resp_bytes / be->mean_resp_bytes);
-		else
-			e2e_buf_puts(&m, " on average");
+		e2e_fmt_bytes(&m, e->mean_resp_bytes);
+		e2e_buf_puts(&m, " on average");
+		if (be->mean_resp_bytes > 0) {
+			e2e_buf_puts(&m, " (");
+			e2e_fmt_factor(&m, e->mean_resp_bytes / be->mean_resp_bytes);
+			e2e_buf_putc(&m, ')');
+		}
 		e2e_buf_puts(
 			&m, ": a missing page size or field filter, an eager-loaded relation, or compression "
 			    "turned off; transfer and serialisation time grow with size");
-		e2e_gate_add_advice(g, "larger_responses", e->key, m.data);
+		e2e_advice_add(g, "larger_responses", e->key, m.data);
 	}
 	e2e_buf_finish(&m);
 }
@@ -242,8 +218,11 @@ static void new_errors(const struct e2e_endpoint_report *e, const struct e2e_bas
 			e2e_buf_puts(&m, "no response");
 		else
 			e2e_buf_printf(&m, "%u", (unsigned)st);
-		e2e_buf_printf(&m, " x%" PRIu64 " (%.1f %%)", e->statuses[i].count,
-			       100.0 * (double)e->statuses[i].count / (double)e->count);
+		e2e_buf_puts(&m, " x");
+		e2e_fmt_count(&m, e->statuses[i].count);
+		e2e_buf_puts(&m, " (");
+		e2e_fmt_pct(&m, (double)e->statuses[i].count / (double)e->count);
+		e2e_buf_putc(&m, ')');
 		sep = ", ";
 	}
 	if (m.len)
@@ -253,16 +232,16 @@ static void new_errors(const struct e2e_endpoint_report *e, const struct e2e_bas
 	for (int k = 1; k < E2E_EK__COUNT; k++) {
 		if (!e->error_kinds[k] || be->error_kinds[k])
 			continue;
-		e2e_buf_printf(&m, "%s%s x%" PRIu64, sep, e2e_error_kind_name(k), e->error_kinds[k]);
+		e2e_buf_printf(&m, "%s%s x", sep, e2e_error_kind_name(k));
+		e2e_fmt_count(&m, e->error_kinds[k]);
 		sep = ", ";
 	}
 	if (m.len) {
-		e2e_buf_printf(&m,
-			       " (the baseline had none of these in %" PRIu64
-			       " requests): read the service log "
-			       "for these requests; a new failure mode, not noise",
-			       be->count);
-		e2e_gate_add_advice(g, "new_errors", e->key, m.data);
+		e2e_buf_puts(&m, " (the baseline had none of these in ");
+		e2e_fmt_count(&m, be->count);
+		e2e_buf_puts(&m, " requests): read the service log for these requests; a new failure mode, "
+				 "not noise");
+		e2e_advice_add(g, "new_errors", e->key, m.data);
 	}
 	e2e_buf_finish(&m);
 }
@@ -286,6 +265,18 @@ static size_t run_segments(const struct e2e_endpoint_report *e, struct segment *
 	}
 	*out = s;
 	return n;
+}
+
+/* "a<between>b<after> (xfactor)", a and b in ms. */
+static void two_ms(struct e2e_buf *m, double a, const char *between, double b, const char *after,
+		   double factor)
+{
+	e2e_fmt_ms(m, a);
+	e2e_buf_puts(m, between);
+	e2e_fmt_ms(m, b);
+	e2e_buf_printf(m, "%s (", after);
+	e2e_fmt_factor(m, factor);
+	e2e_buf_putc(m, ')');
 }
 
 /* Slow first requests, and latency growing during the run. */
@@ -323,37 +314,28 @@ static void over_time(const struct e2e_endpoint_report *e, struct e2e_gate_resul
 		}
 	}
 	if (nf && nr) {
-		double a = median_of(first, nf), b = median_of(rest, nr);
+		double a = e2e_stats_median(first, nf), b = e2e_stats_median(rest, nr);
 
 		if (b > 0 && a >= WARMUP_RATIO * b && a - b >= MIN_DELTA_MS) {
 			e2e_buf_printf(&m, "slow first requests: the first %zu of each run have a median of ",
 				       w);
-			ms(&m, a);
-			e2e_buf_puts(&m, " vs ");
-			ms(&m, b);
-			e2e_buf_printf(
-				&m,
-				" for the rest (x%.1f): warm-up (cold caches, JIT, connection pools); add a "
-				"warm-up step before the measured suite or keep the service warm",
-				a / b);
-			e2e_gate_add_advice(g, "warm_up", e->key, m.data);
+			two_ms(&m, a, " vs ", b, " for the rest", a / b);
+			e2e_buf_puts(&m, ": warm-up (cold caches, JIT, connection pools); add a warm-up step "
+					 "before the measured suite or keep the service warm");
+			e2e_advice_add(g, "warm_up", e->key, m.data);
 		}
 	}
 	if (ne && nl) {
-		double a = median_of(early, ne), b = median_of(late, nl);
+		double a = e2e_stats_median(early, ne), b = e2e_stats_median(late, nl);
 
 		if (a > 0 && b >= GROWTH_RATIO * a && b - a >= MIN_DELTA_MS) {
 			e2e_buf_reset(&m);
 			e2e_buf_puts(&m, "latency grows during the run: p50 ");
-			ms(&m, a);
-			e2e_buf_puts(&m, " in the first third, ");
-			ms(&m, b);
-			e2e_buf_printf(
-				&m,
-				" in the last (x%.1f): something accumulates (a leak, a table or queue "
-				"growing without an index, cache eviction); watch memory and data size",
-				b / a);
-			e2e_gate_add_advice(g, "growing", e->key, m.data);
+			two_ms(&m, a, " in the first third, ", b, " in the last", b / a);
+			e2e_buf_puts(&m,
+				     ": something accumulates (a leak, a table or queue growing without an "
+				     "index, cache eviction); watch memory and data size");
+			e2e_advice_add(g, "growing", e->key, m.data);
 		}
 	}
 	e2e_buf_finish(&m);

@@ -28,10 +28,12 @@ struct e2e_gate_result;
 void e2e_advice_derive(const struct e2e_report *current, const struct e2e_baseline *baseline,
 		       struct e2e_gate_result *g);
 
+/* Appends a recommendation to g->advice (strings copied; endpoint may be
+ * NULL for a global one). */
+void e2e_advice_add(struct e2e_gate_result *g, const char *kind, const char *endpoint, const char *message);
+
 /* The endpoint's latencies in ms, in recording order or sorted ascending.
  * Caller frees. Never NULL. */
 double *e2e_advice_latencies(const struct e2e_endpoint_report *e, bool sorted);
-/* Type-7 quantile of sorted[0..n-1]; NAN when n is 0. */
-double e2e_advice_quantile_sorted(const double *sorted, size_t n, double q);
 
 #endif

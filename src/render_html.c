@@ -152,7 +152,9 @@ static void distribution_chart(const struct e2e_endpoint_report *e, struct e2e_b
 		e2e_fmt_ms_num(b, bins[i].lo_ms);
 		e2e_buf_puts(b, "–");
 		e2e_fmt_ms(b, bins[i].hi_ms);
-		e2e_buf_printf(b, ": %" PRIu64 "</title></rect>\n", bins[i].count);
+		e2e_buf_puts(b, ": ");
+		e2e_fmt_count(b, bins[i].count);
+		e2e_buf_puts(b, "</title></rect>\n");
 	}
 	for (size_t k = 0; k < 3; k++) {
 		double v = marks[k], x;
@@ -224,7 +226,9 @@ static void trend_chart(const struct e2e_report *r, const struct e2e_endpoint_re
 			       left + step * (double)i, top + h - h * p->p95_ms / max,
 			       r->runs[r->nruns - 1 - i].id);
 		e2e_fmt_ms(b, p->p95_ms);
-		e2e_buf_printf(b, ", n %" PRIu64 "</title></circle>\n", p->count);
+		e2e_buf_puts(b, ", n ");
+		e2e_fmt_count(b, p->count);
+		e2e_buf_puts(b, "</title></circle>\n");
 	}
 	e2e_buf_printf(b, "<text x=\"%.0f\" y=\"%.0f\">", left + 2, top + 10);
 	e2e_fmt_ms(b, max);
@@ -339,8 +343,10 @@ static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 
 	e2e_buf_puts(b, "<h2>Comparison</h2>\n<p>Baseline <code>");
 	text(b, g->baseline_name ? g->baseline_name : "-");
-	e2e_buf_printf(b, "</code> from %zu run%s, threshold %g%%%s.</p>\n", g->baseline_runs,
-		       g->baseline_runs == 1 ? "" : "s", g->threshold_pct,
+	e2e_buf_printf(b, "</code> from %zu run%s, threshold ", g->baseline_runs,
+		       g->baseline_runs == 1 ? "" : "s");
+	e2e_fmt_pct_setting(b, g->threshold_pct);
+	e2e_buf_printf(b, "%s.</p>\n",
 		       g->single_run_baseline ? "; single-run baseline: default noise floors were used" : "");
 	e2e_render_gate_lines(g, gate_line_html, &lc);
 	if (lc.last >= 0)

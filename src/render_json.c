@@ -392,9 +392,8 @@ static json_t *alerts_json(const struct e2e_report *r, const struct e2e_gate_res
 	}
 	if (r->dropped) {
 		e2e_buf_reset(&b);
-		e2e_buf_printf(&b,
-			       "%" PRIu64 " requests were dropped (capture queue full) and are not counted",
-			       r->dropped);
+		e2e_fmt_count(&b, r->dropped);
+		e2e_buf_puts(&b, " requests were dropped (capture queue full) and are not counted");
 		alert(a, "dropped_requests", "warning", NULL, b.data);
 	}
 	e2e_buf_finish(&b);

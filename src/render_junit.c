@@ -57,7 +57,9 @@ static bool failure_text(const struct e2e_gate_result *g, const struct e2e_endpo
 
 static void figures_line(struct e2e_buf *b, const struct e2e_endpoint_report *e)
 {
-	e2e_buf_printf(b, "n=%" PRIu64 " errors=", e->count);
+	e2e_buf_puts(b, "n=");
+	e2e_fmt_count(b, e->count);
+	e2e_buf_puts(b, " errors=");
 	e2e_fmt_pct(b, e->error_rate);
 	e2e_buf_puts(b, " mean=");
 	e2e_fmt_ms(b, e->mean_ms);

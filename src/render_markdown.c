@@ -97,7 +97,7 @@ static void verdict_line(const struct e2e_render_input *in, struct e2e_buf *b)
 	e2e_buf_puts(b, "\n\n");
 }
 
-/* "20.1 → 30.4ms" */
+/* "20.1 → 30.4 ms" */
 static void pair_ms(struct e2e_buf *b, double base, double cur)
 {
 	e2e_fmt_ms_num(b, base);
@@ -312,8 +312,9 @@ static void gate_details(const struct e2e_gate_result *g, struct e2e_buf *b)
 	details_open(b, "Baseline");
 	e2e_buf_puts(b, "Baseline ");
 	code(b, g->baseline_name ? g->baseline_name : "-");
-	e2e_buf_printf(b, " from %zu run%s, threshold %g%%%s.\n", g->baseline_runs,
-		       g->baseline_runs == 1 ? "" : "s", g->threshold_pct,
+	e2e_buf_printf(b, " from %zu run%s, threshold ", g->baseline_runs, g->baseline_runs == 1 ? "" : "s");
+	e2e_fmt_pct_setting(b, g->threshold_pct);
+	e2e_buf_printf(b, "%s.\n",
 		       g->single_run_baseline ? "; a single-run baseline: default noise floors were used"
 					      : "");
 	details_close(b);
@@ -345,7 +346,9 @@ static void paths_details(const struct e2e_render_input *in, struct e2e_buf *b)
 			if (k)
 				e2e_buf_puts(b, ", ");
 			code(b, e->paths[k].path);
-			e2e_buf_printf(b, " (%" PRIu64 ")", e->paths[k].count);
+			e2e_buf_puts(b, " (");
+			e2e_fmt_count(b, e->paths[k].count);
+			e2e_buf_putc(b, ')');
 		}
 		if (!in->show_paths && e->npaths > EXAMPLES)
 			e2e_buf_puts(b, ", …");

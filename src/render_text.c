@@ -344,8 +344,8 @@ static void gate_line(const struct e2e_render_input *in, struct e2e_buf *b)
 		e2e_buf_puts(b, RESET);
 	e2e_buf_puts(b, " (baseline ");
 	e2e_fmt_utf8(b, g->baseline_name ? g->baseline_name : "-", true);
-	e2e_buf_printf(b, ", %zu run%s, threshold %g%%", g->baseline_runs, g->baseline_runs == 1 ? "" : "s",
-		       g->threshold_pct);
+	e2e_buf_printf(b, ", %zu run%s, threshold ", g->baseline_runs, g->baseline_runs == 1 ? "" : "s");
+	e2e_fmt_pct_setting(b, g->threshold_pct);
 	if (g->single_run_baseline)
 		e2e_buf_puts(b, ", default noise floors");
 	e2e_buf_puts(b, ")\n");

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "gate.h"
+#include "severity.h"
 
 #define E2E_RULES_SCHEMA_VERSION 1
 

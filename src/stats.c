@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include "banned.h"
 
@@ -176,6 +177,39 @@ void e2e_stats_quantiles(double *v, size_t n, const double *qs, size_t nq, doubl
 		 * select within v[k..n-1]. */
 		from = k;
 	}
+}
+
+double e2e_stats_median(double *v, size_t n)
+{
+	return e2e_stats_quantile(v, n, 0.5);
+}
+
+double e2e_stats_quantile_sorted(const double *sorted, size_t n, double q)
+{
+	double h, lo;
+	size_t i;
+
+	if (!n)
+		return NAN;
+	h = (double)(n - 1) * (q < 0 ? 0 : q > 1 ? 1 : q);
+	lo = floor(h);
+	i = (size_t)lo;
+	if (i + 1 >= n)
+		return sorted[n - 1];
+	return sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i]);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return lt(x, y) ? -1 : lt(y, x);
+}
+
+void e2e_stats_sort(double *v, size_t n)
+{
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_double);
 }
 
 void e2e_stats_summary(const double *v, size_t n, struct e2e_summary *out)

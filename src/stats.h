@@ -16,6 +16,17 @@ double e2e_stats_quantile(double *v, size_t n, double q);
  * previous one; out[i] for qs[i]. Reorders v. */
 void e2e_stats_quantiles(double *v, size_t n, const double *qs, size_t nq, double *out);
 
+/* The median (type 7 at 0.5: the mean of the middle two for an even n) of
+ * v[0..n-1]. Reorders v. NAN when n is 0. */
+double e2e_stats_median(double *v, size_t n);
+
+/* Type 7 for q on values already sorted ascending (not changed); NAN when
+ * n is 0. */
+double e2e_stats_quantile_sorted(const double *sorted, size_t n, double q);
+
+/* Sorts v[0..n-1] ascending (NAN last). */
+void e2e_stats_sort(double *v, size_t n);
+
 struct e2e_summary {
 	size_t n;
 	double min, max, mean;

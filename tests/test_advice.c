@@ -146,14 +146,14 @@ START_TEST(test_cited_numbers)
 		size_t nadvice;
 	} cases[] = {
 		{ SLOWER, "whole_distribution",
-		  "whole distribution shifted: p25 +99 %, p50 +101 %, p75 +100 %, p99 +97 %: every request "
+		  "whole distribution shifted: p25 +99%, p50 +101%, p75 +100%, p99 +97%: every request "
 		  "does more "
 		  "work (a new query or call, heavier serialisation, a missing index, a cache that stopped "
 		  "hitting); "
 		  "profile a typical request",
 		  1 },
 		{ TAIL, "tail_only",
-		  "tail only: p50 +0.6 %, p90 +20 %, p99 +196 %: most requests are unchanged and a few got "
+		  "tail only: p50 +0.6%, p90 +20%, p99 +196%: most requests are unchanged and a few got "
 		  "much slower "
 		  "(lock or pool contention, GC pauses, timeouts and retries, a slow dependency on some code "
 		  "paths)",
@@ -161,19 +161,20 @@ START_TEST(test_cited_numbers)
 		{ WARM_UP, "warm_up",
 		  "slow first requests: the first 10 of each run have a median of 388 ms vs 40.0 ms for the "
 		  "rest "
-		  "(x9.7): warm-up (cold caches, JIT, connection pools); add a warm-up step before the "
+		  "(x9.70): warm-up (cold caches, JIT, connection pools); add a warm-up step before the "
 		  "measured suite "
 		  "or keep the service warm",
 		  2 },
 		{ GROWING, "growing",
-		  "latency grows during the run: p50 27.3 ms in the first third, 53.7 ms in the last (x2.0): "
+		  "latency grows during the run: p50 27.3 ms in the first third, 53.7 ms in the last "
+		  "(x1.97): "
 		  "something "
 		  "accumulates (a leak, a table or queue growing without an index, cache eviction); watch "
 		  "memory and "
 		  "data size",
 		  2 },
 		{ MORE_CALLS, "more_calls",
-		  "900 calls per run vs 300 in the baseline (x3.0): an N+1 pattern (a call per item in a "
+		  "900 calls per run vs 300 in the baseline (x3.00): an N+1 pattern (a call per item in a "
 		  "loop), a retry "
 		  "loop, or a client that no longer caches; check who calls it",
 		  1 },
@@ -184,9 +185,9 @@ START_TEST(test_cited_numbers)
 		  "with size",
 		  1 },
 		{ ERRORS, "new_errors",
-		  "new error statuses: no response x3 (1.0 %), 503 x12 (4.0 %); new error kinds: timeout x3 "
+		  "new error statuses: no response x3 (1.0%), 503 x12 (4.0%); new error kinds: timeout x3 "
 		  "(the "
-		  "baseline had none of these in 1500 requests): read the service log for these requests; a "
+		  "baseline had none of these in 1,500 requests): read the service log for these requests; a "
 		  "new failure "
 		  "mode, not noise",
 		  1 },
@@ -221,7 +222,7 @@ START_TEST(test_environment_and_rule)
 		"(--set-baseline --repeat 5)");
 	msg = advice(w.g, "rule", "GET /b");
 	ck_assert_str_eq(msg,
-			 "p95 70.6 ms is 76 % over the max_p95_ms limit of 40.0 ms (rules[0]): profile this "
+			 "p95 70.6 ms is 76% over the max_p95_ms limit of 40.0 ms (rules[0]): profile this "
 			 "endpoint, or change the limit in the rules file if the budget is out of date");
 	finish(&w);
 	e2e_rules_destroy(rules);
@@ -230,13 +231,24 @@ END_TEST
 
 START_TEST(test_helpers)
 {
-	static const double v[] = { 1, 2, 3, 4, 10 };
+	struct e2e_sample samples[4] = {
+		{ .total_us = 3000 }, { .total_us = 1500 }, { .total_us = 250 }, { .total_us = 2000 }
+	};
+	struct e2e_endpoint_report e = { .samples = samples, .nsamples = 4 };
+	static const double order[] = { 3, 1.5, 0.25, 2 }, sorted[] = { 0.25, 1.5, 2, 3 };
+	double *v = e2e_advice_latencies(&e, false);
 
-	ck_assert(e2e_advice_quantile_sorted(v, 5, 0.5) == 3);
-	ck_assert(fabs(e2e_advice_quantile_sorted(v, 5, 0.9) - 7.6) < 1e-12);
-	ck_assert(e2e_advice_quantile_sorted(v, 5, 1) == 10);
-	ck_assert(e2e_advice_quantile_sorted(v, 1, 0.3) == 1);
-	ck_assert(isnan(e2e_advice_quantile_sorted(v, 0, 0.5)));
+	for (size_t i = 0; i < 4; i++)
+		ck_assert(v[i] == order[i]);
+	free(v);
+	v = e2e_advice_latencies(&e, true);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert(v[i] == sorted[i]);
+	free(v);
+	e.nsamples = 0;
+	v = e2e_advice_latencies(&e, true);
+	ck_assert_ptr_nonnull(v);
+	free(v);
 }
 END_TEST
 

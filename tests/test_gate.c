@@ -251,9 +251,10 @@ START_TEST(test_floor_and_few_samples)
 	ck_assert_uint_eq(p->metrics[E2E_METRIC_P99].n_needed, 100);
 	ck_assert_int_eq(p->verdict, E2E_VERDICT_PASS); /* what could be judged passed */
 	e2e_gate_format_metric(&p->metrics[E2E_METRIC_P99], p->key, &line);
-	ck_assert_msg(strstr(line.data,
-			     ") inconclusive: too few samples (20 now, 1500 in the baseline; p99 needs 100)"),
-		      "%s", line.data);
+	ck_assert_msg(
+		strstr(line.data,
+		       ") inconclusive: too few samples (20 now, 1,500 in the baseline; p99 needs 100)"),
+		"%s", line.data);
 	e2e_buf_finish(&line);
 	world_finish(&w);
 }
@@ -321,7 +322,7 @@ START_TEST(test_new_missing_improved)
 	e2e_gate_format_metric(&e->metrics[E2E_METRIC_P50], e->key, &line);
 	ck_assert_msg(strncmp(line.data, "GET /orders/{id}: missing endpoint (baseline p50 1", 50) == 0, "%s",
 		      line.data);
-	ck_assert_msg(strstr(line.data, " ms, 1500 requests) missing"), "%s", line.data);
+	ck_assert_msg(strstr(line.data, " ms, 1,500 requests) missing"), "%s", line.data);
 	e = ep(w.g, "DELETE /orders/{id}");
 	ck_assert_int_eq(e->verdict, E2E_VERDICT_NEW);
 	ck_assert_uint_eq(e->n_baseline, 0);
@@ -356,7 +357,7 @@ START_TEST(test_error_rate)
 	ck_assert(fabs(m->judged_pct - 20) < 1e-9);
 	e2e_gate_format_metric(m, "GET /users/{id}", &line);
 	ck_assert_str_eq(line.data,
-			 "GET /users/{id}: error rate 0.0 % -> 20.0 % (+20.0 pp, 95 % CI +15.5..+24.5 pp) "
+			 "GET /users/{id}: error rate 0.0% -> 20.0% (+20.0 pp, 95% CI +15.5..+24.5 pp) "
 			 "regression [critical]");
 	m = &ep(w.g, "POST /orders")->metrics[E2E_METRIC_ERROR_RATE];
 	ck_assert_int_eq(m->verdict, E2E_VERDICT_PASS);
@@ -380,7 +381,7 @@ START_TEST(test_single_run_and_host)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_str_eq(f->message,
 			 "the baseline has one source run: run-to-run noise cannot be measured, default "
-			 "floors are used (sd p50 10 %, p95 12 %, p99 15 %, mean 12 %); build it from "
+			 "floors are used (sd p50 10%, p95 12%, p99 15%, mean 12%); build it from "
 			 "several runs (--repeat 5 or --runs 5) for a sharper gate");
 	ck_assert(w.g->host_mismatch);
 	f = finding(w.g, "host_mismatch");
@@ -492,7 +493,7 @@ START_TEST(test_format)
 		    .verdict = E2E_VERDICT_REGRESSION,
 		    .severity = E2E_SEVERITY_WARNING,
 		    .env_factor = 1 },
-		  "GET /users/{id}: p95 142 ms -> 210 ms (+48 %, 95 % CI +31..+66 %) regression [warning]" },
+		  "GET /users/{id}: p95 142 ms -> 210 ms (+48%, 95% CI +31..+66%) regression [warning]" },
 		{ { .metric = E2E_METRIC_P50,
 		    .baseline = 20,
 		    .current = 28.4,
@@ -503,9 +504,9 @@ START_TEST(test_format)
 		    .verdict = E2E_VERDICT_PASS,
 		    .env_factor = 1.4,
 		    .reason = "within the environment shift" },
-		  "GET /users/{id}: p50 20.0 ms -> 28.4 ms (+42 %; +1.4 % after the x1.40 environment shift, "
-		  "95 % CI "
-		  "-3.1..+6.2 %) pass: within the environment shift" },
+		  "GET /users/{id}: p50 20.0 ms -> 28.4 ms (+42%; +1.4% after the x1.40 environment shift, "
+		  "95% CI "
+		  "-3.1..+6.2%) pass: within the environment shift" },
 		{ { .metric = E2E_METRIC_P99,
 		    .baseline = 0.512,
 		    .current = 4.5,
@@ -516,7 +517,7 @@ START_TEST(test_format)
 		    .verdict = E2E_VERDICT_INCONCLUSIVE,
 		    .env_factor = 1,
 		    .reason = "change within noise" },
-		  "GET /users/{id}: p99 0.512 ms -> 4.50 ms (+779 %, 95 % CI -12..+2900 %) inconclusive: "
+		  "GET /users/{id}: p99 0.512 ms -> 4.50 ms (+779%, 95% CI -12..+2,900%) inconclusive: "
 		  "change within "
 		  "noise" },
 		{ { .metric = E2E_METRIC_MEAN,
@@ -528,7 +529,7 @@ START_TEST(test_format)
 		    .ci_hi_pct = -45,
 		    .verdict = E2E_VERDICT_IMPROVED,
 		    .env_factor = 1 },
-		  "GET /users/{id}: mean 1235 ms -> 617 ms (-50 %, 95 % CI -55..-45 %) improved" },
+		  "GET /users/{id}: mean 1,235 ms -> 617 ms (-50%, 95% CI -55..-45%) improved" },
 		{ { .metric = E2E_METRIC_ERROR_RATE,
 		    .baseline = 0.01,
 		    .current = 0.015,
@@ -539,7 +540,7 @@ START_TEST(test_format)
 		    .verdict = E2E_VERDICT_PASS,
 		    .env_factor = 1,
 		    .reason = "below the absolute floor" },
-		  "GET /users/{id}: error rate 1.0 % -> 1.5 % (+0.5 pp, 95 % CI -0.2..+1.2 pp) pass: below "
+		  "GET /users/{id}: error rate 1.0% -> 1.5% (+0.5 pp, 95% CI -0.2..+1.2 pp) pass: below "
 		  "the absolute "
 		  "floor" },
 		{ { .metric = E2E_METRIC_P50,

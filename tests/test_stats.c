@@ -360,6 +360,28 @@ START_TEST(test_summary_edges)
 }
 END_TEST
 
+/* The helpers the gate and the advice share: type 7 on sorted values,
+ * the median, the sort. */
+START_TEST(test_sorted_helpers)
+{
+	static const double v[] = { 1, 2, 3, 4, 10 };
+	double odd[] = { 10, 1, 4, 3, 2 }, even[] = { 4, 1, 3, 2 }, s[] = { 3, NAN, -1, 2, 2 };
+
+	ck_assert(e2e_stats_quantile_sorted(v, 5, 0.5) == 3);
+	ck_assert(fabs(e2e_stats_quantile_sorted(v, 5, 0.9) - 7.6) < 1e-12);
+	ck_assert(e2e_stats_quantile_sorted(v, 5, 1) == 10);
+	ck_assert(e2e_stats_quantile_sorted(v, 5, -1) == 1);
+	ck_assert(e2e_stats_quantile_sorted(v, 1, 0.3) == 1);
+	ck_assert(isnan(e2e_stats_quantile_sorted(v, 0, 0.5)));
+	ck_assert(e2e_stats_median(odd, 5) == 3);
+	ck_assert(e2e_stats_median(even, 4) == 2.5);
+	ck_assert(isnan(e2e_stats_median(even, 0)));
+	e2e_stats_sort(s, 5);
+	ck_assert(s[0] == -1 && s[1] == 2 && s[2] == 2 && s[3] == 3 && isnan(s[4]));
+	e2e_stats_sort(s, 0);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
 	Suite *s = suite_create("stats");
@@ -380,6 +402,9 @@ static Suite *stats_suite(void)
 
 	tc = tcase_create("summary");
 	tcase_add_test(tc, test_summary_edges);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("sorted");
+	tcase_add_test(tc, test_sorted_helpers);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("distributions");
 	tcase_add_test(tc, test_distributions);

@@ -1,0 +1,105 @@
+/* verdict.h - what the gate found, as data: per-metric and per-endpoint
+ * verdicts, findings and recommendations (struct e2e_gate_result). Header
+ * only: the gate (gate.h) fills it, the advice (advice.h) adds to it and
+ * renderers read it, so the advice depends on these types and not on the
+ * gate that calls it. */
+#ifndef E2E_VERDICT_H
+#define E2E_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "severity.h"
+
+enum e2e_verdict {
+	E2E_VERDICT_PASS = 0,
+	E2E_VERDICT_IMPROVED,
+	E2E_VERDICT_INCONCLUSIVE,
+	E2E_VERDICT_NEW,
+	E2E_VERDICT_MISSING,
+	E2E_VERDICT_REGRESSION,
+};
+
+enum e2e_metric {
+	E2E_METRIC_P50 = 0,
+	E2E_METRIC_P95,
+	E2E_METRIC_P99,
+	E2E_METRIC_MEAN,
+	E2E_METRIC_ERROR_RATE,
+	E2E_METRIC__COUNT
+};
+
+struct e2e_metric_cmp {
+	enum e2e_metric metric;
+	double baseline; /* ms; error rate as a fraction 0..1 */
+	double current;
+	double delta; /* current - baseline (ms, or fraction for error rate) */
+	double delta_pct; /* relative change in %, NAN when baseline is 0 */
+	double ci_lo_pct; /* 95 % interval of the relative change, NAN if none */
+	double ci_hi_pct;
+	enum e2e_verdict verdict;
+	enum e2e_severity severity;
+	const char *reason; /* why inconclusive/pass, static text; NULL if none */
+	/* Added by the gate: the change it judged, after removing the
+	 * environment factor (== delta_pct when none was removed; for the
+	 * error rate the change in percentage points). ci_lo_pct/ci_hi_pct
+	 * bound this judged change (percentage points for the error rate). */
+	double judged_pct;
+	double env_factor; /* factor removed for this metric, 1 when none */
+	uint64_t n_needed; /* samples this metric needs on each side */
+	uint64_t n_baseline, n_current; /* requests on each side */
+	double threshold_pct; /* threshold applied (rules may override -t) */
+};
+
+struct e2e_endpoint_cmp {
+	char *key;
+	enum e2e_verdict verdict; /* worst over the metrics */
+	enum e2e_severity severity;
+	uint64_t n_baseline; /* requests in the baseline (all source runs) */
+	uint64_t n_current;
+	struct e2e_metric_cmp metrics[E2E_METRIC__COUNT];
+	enum e2e_severity breach; /* worst rule breach of this endpoint, NONE if none */
+};
+
+/* A finding that is not a per-metric verdict: a rule breach, an
+ * environment shift, a host mismatch, a rule matching nothing. */
+struct e2e_finding {
+	char *kind; /* "rule", "environment_shift", "host_mismatch", ... */
+	char *endpoint; /* NULL when global */
+	enum e2e_severity severity;
+	char *message; /* one line citing the numbers */
+};
+
+/* A recommendation derived from evidence, citing its numbers. */
+struct e2e_advice {
+	char *endpoint; /* NULL when global */
+	char *kind; /* "tail_only", "more_calls", "larger_responses", ... */
+	char *message;
+};
+
+struct e2e_gate_result {
+	struct e2e_endpoint_cmp *endpoints; /* sorted: regressions first, then key */
+	size_t nendpoints;
+	struct e2e_finding *findings;
+	size_t nfindings;
+	struct e2e_advice *advice;
+	size_t nadvice;
+	enum e2e_verdict overall; /* worst verdict that matters */
+	enum e2e_severity worst; /* worst severity of regressions and breaches */
+	bool failed; /* worst >= fail_on */
+	bool environment_shift;
+	double environment_factor; /* e.g. 1.40 when most endpoints are 40 % slower */
+	bool single_run_baseline; /* default noise floors were used */
+	size_t baseline_runs;
+	double threshold_pct;
+	char *baseline_name; /* file name for display */
+	/* Added by the gate. */
+	size_t env_endpoints; /* endpoints the environment factor was estimated on */
+	size_t env_agree; /* of those, how many moved with it */
+	bool host_mismatch;
+	size_t comparisons; /* metric tests judged (the multiple-comparison family) */
+	double test_level; /* one-sided level of each test (ALPHA_FAMILY shared among them) */
+};
+
+#endif
