@@ -1,8 +1,8 @@
 /* har.h - HAR 1.x import (perf-profile --import FILE.har).
  *
  * Reads a HAR file (browsers' developer tools, Playwright's recordHar,
- * mitmproxy's har_dump, Charles...) with a streaming JSON reader that keeps
- * only the fields below, so memory stays a small fraction of the file size
+ * mitmproxy's har_dump, Charles...) with the streaming JSON reader of
+ * json_stream.h, keeping only the fields below, so memory stays a small fraction of the file size
  * (one compact record plus method and path per request); the whole file is
  * validated before anything is written to the store.
  *
