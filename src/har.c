@@ -13,9 +13,7 @@
 #include "buf.h"
 #include "error.h"
 #include "json_stream.h"
-#include "recorder.h"
 #include "sha256.h"
-#include "store.h"
 
 #include "fsutil.h"
 #include "banned.h"
@@ -886,62 +884,4 @@ uint64_t e2e_har_duration_ns(const struct e2e_har *h)
 uint32_t e2e_har_max_concurrency(const struct e2e_har *h)
 {
 	return h->max_concurrency;
-}
-
-#define HAR_BATCH 1024
-
-int e2e_har_store(const struct e2e_har *h, struct e2e_store *st, struct e2e_run *run,
-		  const struct e2e_routes *routes, int64_t *out_run_id)
-{
-	struct e2e_recorder *rec = NULL;
-	struct e2e_capture *caps = NULL;
-	int64_t id;
-	int rc;
-
-	free(run->source);
-	run->source = e2e_xstrdup(h->source);
-	run->started_ms = h->started_ms;
-	run->ended_ms = h->ended_ms;
-	run->duration_ns = h->duration_ns;
-	run->max_concurrency = h->max_concurrency;
-	run->exit_status = -1;
-	run->recorded = run->dropped = 0;
-	run->complete = false;
-	if ((rc = e2e_store_run_begin(st, run, &id)) < 0)
-		return rc;
-	run->id = id;
-	if ((rc = e2e_recorder_create(st, id, routes, &rec)) < 0)
-		goto out;
-	caps = e2e_xmalloc(HAR_BATCH * sizeof(*caps));
-	for (size_t i = 0; i < h->n;) {
-		size_t n = 0;
-
-		for (; n < HAR_BATCH && i < h->n; n++, i++)
-			e2e_har_capture(h, i, &caps[n]);
-		if ((rc = e2e_recorder_add(rec, caps, n, 0, h->max_concurrency)) < 0)
-			goto out;
-	}
-	run->recorded = e2e_recorder_recorded(rec);
-	run->complete = true;
-	if ((rc = e2e_store_run_end(st, run)) < 0)
-		goto out;
-	*out_run_id = id;
-	rc = 0;
-out:
-	free(caps);
-	e2e_recorder_destroy(rec);
-	return rc;
-}
-
-int e2e_har_import(const char *path, struct e2e_store *st, struct e2e_run *run,
-		   const struct e2e_routes *routes, int64_t *out_run_id)
-{
-	struct e2e_har *h = NULL;
-	int rc = e2e_har_load(path, &h);
-
-	if (rc < 0)
-		return rc;
-	rc = e2e_har_store(h, st, run, routes, out_run_id);
-	e2e_har_destroy(h);
-	return rc;
 }
