@@ -10,7 +10,7 @@
 #include "error.h"
 #include "banned.h"
 
-#define BUFSZ (256 * 1024)
+#define BUFSZ (64 * 1024)
 #define SHORT_PATH 200
 
 /* One open container: where its path ends, how many members it has had. */
