@@ -17,7 +17,7 @@
 #include "hostinfo.h"
 #include "parse.h"
 #include "capture.h"
-#include "har.h"
+#include "import.h"
 #include "cmd_pipeline.h"
 #include "proxy.h"
 #include "recorder.h"
@@ -332,20 +332,15 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	struct e2e_proxy_stats ps = { 0 };
 	char *url = NULL;
 	uint64_t start_ns = mono_ns(), dropped;
-	int rc;
+	int rc, end_rc = 0;
 
 	c.progress = !o->c.quiet && isatty(2);
 	run_init(&run, o);
-	if (st && e2e_store_run_begin(st, &run, &run.id) < 0) {
+	if (st && e2e_recorder_begin(st, &run, routes, &c.rec) < 0) {
 		e2e_cmd_fail(CMD,
 			     "warning: cannot record a run: %s; the command still runs through the proxy",
 			     e2e_error_message());
 		st = NULL;
-	}
-	if (st) {
-		rc = e2e_recorder_create(st, run.id, routes, &c.rec);
-		if (rc < 0)
-			goto out;
 	}
 	rc = e2e_capture_queue_create(64, consume, &c, &c.queue);
 	if (rc < 0)
@@ -381,20 +376,21 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	if (rc < 0)
 		goto out;
 
-	dropped = e2e_capture_queue_dropped(c.queue) +
-		  (c.rec ? e2e_recorder_lost(c.rec) : atomic_load(&c.unstored));
 	run.ended_ms = wall_ms();
 	run.duration_ns = mono_ns() - start_ns;
 	run.exit_status = o->ncmd ? *status : -1;
 	run.max_concurrency = ps.peak;
-	run.recorded = c.rec ? e2e_recorder_recorded(c.rec) : 0;
-	run.dropped = dropped;
-	run.complete = true;
-	if (dropped)
+	dropped = e2e_capture_queue_dropped(c.queue);
+	if (c.rec)
+		end_rc = e2e_recorder_end(c.rec, &run, dropped);
+	else
+		run.dropped = dropped + atomic_load(&c.unstored);
+	if (run.dropped)
 		e2e_cmd_fail(CMD, "warning: %llu of %llu requests were not recorded (stored: %llu)",
-			     (unsigned long long)dropped, (unsigned long long)(dropped + run.recorded),
+			     (unsigned long long)run.dropped,
+			     (unsigned long long)(run.dropped + run.recorded),
 			     (unsigned long long)run.recorded);
-	if (st && e2e_store_run_end(st, &run) < 0 && !c.store_warned)
+	if (end_rc < 0 && !c.store_warned)
 		e2e_cmd_fail(CMD, "warning: cannot finish run %lld: %s", (long long)run.id,
 			     e2e_error_message());
 	*run_id = st ? run.id : 0;
@@ -414,7 +410,7 @@ static int import_run(const struct profile_opts *o, struct e2e_store *st, const 
 	int rc;
 
 	run_init(&run, o);
-	rc = e2e_har_import(o->import, st, &run, routes, run_id);
+	rc = e2e_import_har_file(o->import, st, &run, routes, run_id);
 	e2e_run_finish(&run);
 	return rc;
 }

@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,665 +12,14 @@
 
 #include "buf.h"
 #include "error.h"
-#include "recorder.h"
+#include "json_stream.h"
 #include "sha256.h"
-#include "store.h"
 
 #include "fsutil.h"
 #include "banned.h"
 
 /* Streaming keeps memory small whatever the size; this bounds the work. */
 #define HAR_MAX_BYTES (4ull << 30)
-
-/* ------------------------------------------------------------------ */
-/* A streaming JSON reader: validates everything it passes over (RFC 8259,
- * UTF-8), keeps only what the caller asks for, and tracks the JSON path
- * and line for messages. jansson would build the whole tree (5-6x the
- * file size for a typical HAR). */
-
-#define JR_BUFSZ (256 * 1024)
-#define JR_MAX_DEPTH 512
-
-enum jtype { J_OBJECT, J_ARRAY, J_STRING, J_NUMBER, J_BOOL, J_NULL };
-
-struct jr {
-	const char *file;
-	int fd;
-	int ioerr;
-	unsigned char *buf;
-	size_t pos, len;
-	uint64_t consumed; /* file offset of buf[0] */
-	uint64_t line, line_start; /* 1-based line, offset of its first byte */
-	int depth;
-	struct e2e_sha256 sha;
-	struct e2e_buf path;
-	struct e2e_buf key;
-	char short_path[200];
-};
-
-static const char *const type_names[] = {
-	[J_OBJECT] = "an object", [J_ARRAY] = "an array", [J_STRING] = "a string",
-	[J_NUMBER] = "a number",  [J_BOOL] = "a boolean", [J_NULL] = "null",
-};
-
-static bool jr_fill(struct jr *r)
-{
-	ssize_t n;
-
-	if (r->fd < 0)
-		return false;
-	r->consumed += r->len;
-	r->pos = r->len = 0;
-	do
-		n = read(r->fd, r->buf, JR_BUFSZ);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0) {
-		if (n < 0)
-			r->ioerr = errno;
-		close(r->fd);
-		r->fd = -1;
-		return false;
-	}
-	e2e_sha256_update(&r->sha, r->buf, (size_t)n);
-	r->len = (size_t)n;
-	return true;
-}
-
-static inline int jr_peek(struct jr *r)
-{
-	if (r->pos == r->len && !jr_fill(r))
-		return -1;
-	return r->buf[r->pos];
-}
-
-static inline int jr_getc(struct jr *r)
-{
-	if (r->pos == r->len && !jr_fill(r))
-		return -1;
-	return r->buf[r->pos++];
-}
-
-static inline uint64_t jr_off(const struct jr *r)
-{
-	return r->consumed + r->pos;
-}
-
-/* The current path for messages; a very deep one keeps its start (the
- * entry) and its end. */
-static const char *jr_path(struct jr *r)
-{
-	if (!r->path.len)
-		return "top level";
-	if (r->path.len <= 200)
-		return r->path.data;
-	snprintf(r->short_path, sizeof(r->short_path), "%.120s...%s", r->path.data,
-		 r->path.data + r->path.len - 60);
-	return r->short_path;
-}
-
-static int jr_io_error(struct jr *r)
-{
-	return e2e_error(E2E_ERR_INPUT, "'%s': cannot read: %s", r->file, strerror(r->ioerr));
-}
-
-/* A syntax error at byte offset off (on the current line). */
-static int jr_syntax_at(struct jr *r, uint64_t off, const char *what)
-{
-	if (r->ioerr)
-		return jr_io_error(r);
-	return e2e_error(E2E_ERR_INPUT, "'%s': not valid JSON at line %llu, column %llu (%s): %s", r->file,
-			 (unsigned long long)r->line, (unsigned long long)(off - r->line_start + 1),
-			 jr_path(r), what);
-}
-
-/* The byte just read was wrong, or the file ended (c == -1). */
-static int jr_bad(struct jr *r, int c, const char *what)
-{
-	if (c < 0)
-		return jr_syntax_at(r, jr_off(r), "unexpected end of file");
-	return jr_syntax_at(r, jr_off(r) - 1, what);
-}
-
-/* The next byte (c, not consumed) is wrong, or the file ended. */
-static int jr_unexpected(struct jr *r, int c, const char *what)
-{
-	return c < 0 ? jr_bad(r, c, "") : jr_syntax_at(r, jr_off(r), what);
-}
-
-/* An error about the field at the current path. */
-__attribute__((format(printf, 2, 3))) static int jr_field(struct jr *r, const char *fmt, ...)
-{
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	return e2e_error(E2E_ERR_INPUT, "'%s': %s: %s", r->file, jr_path(r), msg);
-}
-
-/* Appends ".key" (at most 128 bytes of it, control characters as '?'). */
-static size_t jr_push_key(struct jr *r, const char *key)
-{
-	size_t mark = r->path.len, n = 0;
-	const unsigned char *p = (const unsigned char *)key;
-	char seg[130];
-
-	seg[n++] = '.';
-	for (; *p && n < sizeof(seg); p++)
-		seg[n++] = *p >= 0x20 && *p != 0x7f ? (char)*p : '?';
-	while (*p && n > 1 && (*p & 0xc0) == 0x80) {
-		n--; /* never cut a UTF-8 sequence */
-		p--;
-	}
-	e2e_buf_add(&r->path, r->path.len ? seg : seg + 1, r->path.len ? n : n - 1);
-	return mark;
-}
-
-/* Appends "[i]". */
-static size_t jr_push_index(struct jr *r, size_t i)
-{
-	size_t mark = r->path.len;
-	char seg[32], *p = seg + sizeof(seg);
-
-	*--p = ']';
-	do
-		*--p = (char)('0' + i % 10);
-	while (i /= 10);
-	*--p = '[';
-	e2e_buf_add(&r->path, p, (size_t)(seg + sizeof(seg) - p));
-	return mark;
-}
-
-static void jr_pop(struct jr *r, size_t mark)
-{
-	r->path.len = mark;
-	if (r->path.data)
-		r->path.data[mark] = '\0';
-}
-
-/* Skips whitespace; returns the next byte (not consumed) or -1. */
-static int jr_ws(struct jr *r)
-{
-	for (;;) {
-		int c = jr_peek(r);
-
-		if (c == '\n') {
-			r->line++;
-			r->line_start = jr_off(r) + 1;
-		} else if (c != ' ' && c != '\t' && c != '\r') {
-			return c;
-		}
-		r->pos++;
-	}
-}
-
-/* Classifies the value that starts at the next byte (after whitespace). */
-static int jr_type(struct jr *r, enum jtype *t)
-{
-	int c = jr_ws(r);
-
-	switch (c) {
-	case '{':
-		*t = J_OBJECT;
-		return 0;
-	case '[':
-		*t = J_ARRAY;
-		return 0;
-	case '"':
-		*t = J_STRING;
-		return 0;
-	case 't':
-	case 'f':
-		*t = J_BOOL;
-		return 0;
-	case 'n':
-		*t = J_NULL;
-		return 0;
-	default:
-		if (c == '-' || (c >= '0' && c <= '9')) {
-			*t = J_NUMBER;
-			return 0;
-		}
-		return jr_unexpected(r, c, "expected a value");
-	}
-}
-
-/* The next value must be of type want (else a field error naming the
- * current path). */
-static int jr_expect(struct jr *r, enum jtype want)
-{
-	enum jtype t;
-	int rc = jr_type(r, &t);
-
-	if (rc < 0)
-		return rc;
-	if (t != want)
-		return jr_field(r, "expected %s, got %s", type_names[want], type_names[t]);
-	return 0;
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int jr_hex4(struct jr *r, unsigned *out)
-{
-	unsigned v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		int c = jr_getc(r);
-		int h = hexval(c);
-
-		if (h < 0)
-			return jr_bad(r, c, "bad \\u escape");
-		v = v << 4 | (unsigned)h;
-	}
-	*out = v;
-	return 0;
-}
-
-static void put_utf8(struct e2e_buf *keep, uint64_t *len, unsigned cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | cp >> 6);
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | cp >> 12);
-		u[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | cp >> 18);
-		u[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	*len += n;
-	if (keep)
-		e2e_buf_add(keep, u, n);
-}
-
-/* A \u escape (the backslash and 'u' consumed). A lone surrogate is valid
- * JSON grammar (JSON.stringify writes one for a broken string) and
- * becomes U+FFFD. *backslash is set when a high surrogate was followed by
- * a backslash that starts another kind of escape (consumed, the escape
- * character not). */
-static int jr_unicode_escape(struct jr *r, struct e2e_buf *keep, uint64_t *len, bool *backslash)
-{
-	unsigned cp, lo;
-	int rc = jr_hex4(r, &cp);
-
-	*backslash = false;
-	if (rc < 0)
-		return rc;
-	while (cp >= 0xd800 && cp <= 0xdbff) {
-		if (jr_peek(r) != '\\') {
-			cp = 0xfffd;
-			break;
-		}
-		r->pos++;
-		int c = jr_getc(r);
-
-		if (c != 'u') {
-			put_utf8(keep, len, 0xfffd);
-			if (c < 0)
-				return jr_bad(r, c, "");
-			r->pos--; /* just read, so still in the buffer */
-			*backslash = true;
-			return 0;
-		}
-		if ((rc = jr_hex4(r, &lo)) < 0)
-			return rc;
-		if (lo >= 0xdc00 && lo <= 0xdfff) {
-			cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-			break;
-		}
-		put_utf8(keep, len, 0xfffd);
-		cp = lo;
-	}
-	if (cp >= 0xdc00 && cp <= 0xdfff)
-		cp = 0xfffd;
-	put_utf8(keep, len, cp);
-	return 0;
-}
-
-/* A string value or key (next byte is the opening quote): decoded into
- * keep when non-NULL, its decoded UTF-8 length into *len when non-NULL. */
-static int jr_string(struct jr *r, struct e2e_buf *keep, uint64_t *out_len)
-{
-	uint64_t len = 0;
-	bool backslash;
-	int c = jr_getc(r), rc;
-
-	if (c != '"')
-		return jr_bad(r, c, "expected a string");
-	if (keep) {
-		e2e_buf_reset(keep);
-		e2e_buf_add(keep, "", 0);
-	}
-	for (;;) {
-		/* Fast path: a run of plain ASCII inside the buffer. */
-		size_t start = r->pos;
-
-		while (r->pos < r->len) {
-			unsigned char b = r->buf[r->pos];
-
-			if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80)
-				break;
-			r->pos++;
-		}
-		if (r->pos > start) {
-			len += r->pos - start;
-			if (keep)
-				e2e_buf_add(keep, r->buf + start, r->pos - start);
-		}
-		c = jr_getc(r);
-		if (c == '"')
-			break;
-		if (c < 0x20)
-			return jr_bad(r, c, "control character in a string");
-		if (c == '\\') {
-		escape:
-			c = jr_getc(r);
-			switch (c) {
-			case '"':
-			case '\\':
-			case '/':
-				break;
-			case 'b':
-				c = '\b';
-				break;
-			case 'f':
-				c = '\f';
-				break;
-			case 'n':
-				c = '\n';
-				break;
-			case 'r':
-				c = '\r';
-				break;
-			case 't':
-				c = '\t';
-				break;
-			case 'u':
-				rc = jr_unicode_escape(r, keep, &len, &backslash);
-				if (rc < 0)
-					return rc;
-				if (backslash)
-					goto escape;
-				continue;
-			default:
-				return jr_bad(r, c, "bad escape in a string");
-			}
-			len++;
-			if (keep)
-				e2e_buf_putc(keep, (char)c);
-			continue;
-		}
-		if (c < 0x80) {
-			len++;
-			if (keep)
-				e2e_buf_putc(keep, (char)c);
-			continue;
-		}
-		/* A multi-byte UTF-8 sequence: no overlongs, no surrogates, at
-		 * most U+10FFFF. */
-		unsigned char seq[4] = { (unsigned char)c };
-		uint64_t lead = jr_off(r) - 1;
-		int n;
-		unsigned lo = 0x80, hi = 0xbf;
-
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 2;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 3;
-			if (c == 0xe0)
-				lo = 0xa0;
-			else if (c == 0xed)
-				hi = 0x9f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 4;
-			if (c == 0xf0)
-				lo = 0x90;
-			else if (c == 0xf4)
-				hi = 0x8f;
-		} else {
-			return jr_bad(r, c, "invalid UTF-8");
-		}
-		for (int i = 1; i < n; i++) {
-			int d = jr_getc(r);
-
-			if (d < 0)
-				return jr_bad(r, d, "");
-			if ((unsigned)d < lo || (unsigned)d > hi)
-				return jr_syntax_at(r, lead, "invalid UTF-8");
-			seq[i] = (unsigned char)d;
-			lo = 0x80;
-			hi = 0xbf;
-		}
-		len += (uint64_t)n;
-		if (keep)
-			e2e_buf_add(keep, seq, (size_t)n);
-	}
-	if (out_len)
-		*out_len = len;
-	return 0;
-}
-
-/* A number; *out (when non-NULL) gets its value. */
-static int jr_number(struct jr *r, double *out)
-{
-	char text[128];
-	size_t n = 0;
-	int c;
-
-#define TAKE()                                                                                               \
-	do {                                                                                                 \
-		if (n < sizeof(text) - 1)                                                                    \
-			text[n] = (char)c;                                                                   \
-		n++;                                                                                         \
-		r->pos++;                                                                                    \
-		c = jr_peek(r);                                                                              \
-	} while (0)
-
-	c = jr_peek(r);
-	if (c == '-')
-		TAKE();
-	if (c == '0') {
-		TAKE();
-	} else if (c >= '1' && c <= '9') {
-		while (c >= '0' && c <= '9')
-			TAKE();
-	} else {
-		return jr_unexpected(r, c, "bad number");
-	}
-	if (c == '.') {
-		TAKE();
-		if (!(c >= '0' && c <= '9'))
-			return jr_unexpected(r, c, "bad number");
-		while (c >= '0' && c <= '9')
-			TAKE();
-	}
-	if (c == 'e' || c == 'E') {
-		TAKE();
-		if (c == '+' || c == '-')
-			TAKE();
-		if (!(c >= '0' && c <= '9'))
-			return jr_unexpected(r, c, "bad number");
-		while (c >= '0' && c <= '9')
-			TAKE();
-	}
-#undef TAKE
-	if (out) {
-		if (n >= sizeof(text))
-			return jr_field(r, "number too long");
-		text[n] = '\0';
-		*out = strtod(text, NULL); /* HUGE_VAL on overflow: clamped by callers */
-	}
-	return 0;
-}
-
-static int jr_literal(struct jr *r, const char *lit, bool *out)
-{
-	uint64_t start = jr_off(r);
-
-	for (const char *p = lit; *p; p++) {
-		int c = jr_getc(r);
-
-		if (c < 0)
-			return jr_bad(r, c, "");
-		if (c != *p)
-			return jr_syntax_at(r, start, "expected a value");
-	}
-	if (out)
-		*out = lit[0] == 't';
-	return 0;
-}
-
-static int jr_skip(struct jr *r);
-
-/* Enters an object or array (which must come next). Then iterate with
- * jr_obj_next or jr_arr_next, first = true. */
-static int jr_open(struct jr *r, enum jtype t)
-{
-	int rc = jr_expect(r, t);
-
-	if (rc < 0)
-		return rc;
-	if (++r->depth > JR_MAX_DEPTH)
-		return jr_syntax_at(r, jr_off(r), "nested too deeply");
-	r->pos++;
-	return 0;
-}
-
-/* Returns 1 with the next key in r->key, 0 at the closing brace. */
-static int jr_obj_next(struct jr *r, bool *first)
-{
-	int c = jr_ws(r), rc;
-
-	if (c == '}') {
-		r->pos++;
-		r->depth--;
-		return 0;
-	}
-	if (!*first) {
-		if (c != ',')
-			return jr_unexpected(r, c, "expected ',' or '}'");
-		r->pos++;
-		c = jr_ws(r);
-	}
-	*first = false;
-	if (c != '"')
-		return jr_unexpected(r, c, "expected a key");
-	if ((rc = jr_string(r, &r->key, NULL)) < 0)
-		return rc;
-	c = jr_ws(r);
-	if (c != ':')
-		return jr_unexpected(r, c, "expected ':'");
-	r->pos++;
-	return 1;
-}
-
-/* Returns 1 when another element follows, 0 at the closing bracket. */
-static int jr_arr_next(struct jr *r, bool *first)
-{
-	int c = jr_ws(r);
-
-	if (c < 0)
-		return jr_bad(r, c, "");
-	if (c == ']') {
-		r->pos++;
-		r->depth--;
-		return 0;
-	}
-	if (!*first) {
-		if (c != ',')
-			return jr_unexpected(r, c, "expected ',' or ']'");
-		r->pos++;
-	}
-	*first = false;
-	return 1;
-}
-
-static int jr_skip(struct jr *r)
-{
-	enum jtype t;
-	bool first = true;
-	size_t i = 0, mark;
-	int rc = jr_type(r, &t);
-
-	if (rc < 0)
-		return rc;
-	switch (t) {
-	case J_OBJECT:
-		if ((rc = jr_open(r, J_OBJECT)) < 0)
-			return rc;
-		while ((rc = jr_obj_next(r, &first)) > 0) {
-			mark = jr_push_key(r, r->key.data);
-			rc = jr_skip(r);
-			jr_pop(r, mark);
-			if (rc < 0)
-				return rc;
-		}
-		return rc;
-	case J_ARRAY:
-		if ((rc = jr_open(r, J_ARRAY)) < 0)
-			return rc;
-		while ((rc = jr_arr_next(r, &first)) > 0) {
-			mark = jr_push_index(r, i++);
-			rc = jr_skip(r);
-			jr_pop(r, mark);
-			if (rc < 0)
-				return rc;
-		}
-		return rc;
-	case J_STRING:
-		return jr_string(r, NULL, NULL);
-	case J_NUMBER:
-		return jr_number(r, NULL);
-	case J_BOOL:
-		return jr_literal(r, jr_peek(r) == 't' ? "true" : "false", NULL);
-	case J_NULL:
-		return jr_literal(r, "null", NULL);
-	}
-	return 0;
-}
-
-/* Typed field readers (the key is already on the path). */
-static int jr_get_number(struct jr *r, double *out)
-{
-	int rc = jr_expect(r, J_NUMBER);
-
-	return rc < 0 ? rc : jr_number(r, out);
-}
-
-static int jr_get_string(struct jr *r, struct e2e_buf *keep, uint64_t *len)
-{
-	int rc = jr_expect(r, J_STRING);
-
-	if (rc < 0)
-		return rc;
-	return jr_string(r, keep, len);
-}
-
-/* ------------------------------------------------------------------ */
-/* HAR. */
 
 struct har_rec {
 	int64_t started_ns; /* wall clock, Unix ns */
@@ -712,7 +60,7 @@ struct har_entry {
 };
 
 struct har_reader {
-	struct jr jr;
+	struct e2e_json_stream *js;
 	struct e2e_har *h;
 	struct har_entry e;
 	struct e2e_buf arena;
@@ -893,34 +241,32 @@ typedef int (*member_fn)(struct har_reader *hr, const char *key, bool *handled);
 
 static int read_object(struct har_reader *hr, member_fn fn)
 {
-	struct jr *r = &hr->jr;
-	bool first = true;
-	int rc = jr_open(r, J_OBJECT);
+	struct e2e_json_stream *js = hr->js;
+	const char *key;
+	size_t len;
+	int rc = e2e_json_stream_enter(js, E2E_JSON_OBJECT);
 
 	if (rc < 0)
 		return rc;
-	while ((rc = jr_obj_next(r, &first)) > 0) {
+	while ((rc = e2e_json_stream_next_key(js, &key, &len)) > 0) {
 		bool handled = false;
-		size_t mark = jr_push_key(r, r->key.data);
-		/* A key with an embedded NUL matches no field. */
-		const char *key = strlen(r->key.data) == r->key.len ? r->key.data : "";
 
-		rc = fn(hr, key, &handled);
+		/* A key with an embedded NUL matches no field. */
+		rc = fn(hr, strlen(key) == len ? key : "", &handled);
 		if (rc >= 0 && !handled)
-			rc = jr_skip(r);
-		jr_pop(r, mark);
+			rc = e2e_json_stream_skip(js);
 		if (rc < 0)
 			return rc;
 	}
 	return rc;
 }
 
-static int missing(struct jr *r, const char *field)
+static int missing(struct e2e_json_stream *js, const char *field)
 {
-	size_t mark = jr_push_key(r, field);
-	int rc = jr_field(r, "missing required field");
+	size_t mark = e2e_json_stream_push_key(js, field);
+	int rc = e2e_json_stream_fail(js, "missing required field");
 
-	jr_pop(r, mark);
+	e2e_json_stream_pop(js, mark);
 	return rc;
 }
 
@@ -930,17 +276,17 @@ static int post_data_member(struct har_reader *hr, const char *key, bool *handle
 		return 0;
 	*handled = true;
 	hr->e.has_post_text = true;
-	return jr_get_string(&hr->jr, NULL, &hr->e.post_text_len);
+	return e2e_json_stream_string(hr->js, NULL, &hr->e.post_text_len);
 }
 
 static int request_member(struct har_reader *hr, const char *key, bool *handled)
 {
 	struct har_entry *e = &hr->e;
-	struct jr *r = &hr->jr;
+	struct e2e_json_stream *js = hr->js;
 
 	*handled = true;
 	if (!strcmp(key, "method")) {
-		int rc = jr_get_string(r, &e->method, NULL);
+		int rc = e2e_json_stream_string(js, &e->method, NULL);
 
 		if (rc < 0)
 			return rc;
@@ -956,17 +302,18 @@ static int request_member(struct har_reader *hr, const char *key, bool *handled)
 		if (!ok) {
 			char q[80];
 
-			return jr_field(r, "not an HTTP method: %s", quoted(q, sizeof(q), e->method.data));
+			return e2e_json_stream_fail(js, "not an HTTP method: %s",
+						    quoted(q, sizeof(q), e->method.data));
 		}
 		e->has_method = true;
 		return 0;
 	}
 	if (!strcmp(key, "url")) {
 		e->has_url = true;
-		return jr_get_string(r, &e->url, NULL);
+		return e2e_json_stream_string(js, &e->url, NULL);
 	}
 	if (!strcmp(key, "bodySize"))
-		return jr_get_number(r, &e->req_body);
+		return e2e_json_stream_number(js, &e->req_body);
 	if (!strcmp(key, "postData"))
 		return read_object(hr, post_data_member);
 	*handled = false;
@@ -978,38 +325,38 @@ static int content_member(struct har_reader *hr, const char *key, bool *handled)
 	if (strcmp(key, "size") != 0)
 		return 0;
 	*handled = true;
-	return jr_get_number(&hr->jr, &hr->e.content_size);
+	return e2e_json_stream_number(hr->js, &hr->e.content_size);
 }
 
 static int response_member(struct har_reader *hr, const char *key, bool *handled)
 {
 	struct har_entry *e = &hr->e;
-	struct jr *r = &hr->jr;
+	struct e2e_json_stream *js = hr->js;
 	int rc;
 
 	*handled = true;
 	if (!strcmp(key, "status")) {
-		if ((rc = jr_get_number(r, &e->status)) < 0)
+		if ((rc = e2e_json_stream_number(js, &e->status)) < 0)
 			return rc;
 		if (e->status != floor(e->status) || e->status < -1 || e->status > 999)
-			return jr_field(r, "not an HTTP status: %g", e->status);
+			return e2e_json_stream_fail(js, "not an HTTP status: %g", e->status);
 		e->has_status = true;
 		return 0;
 	}
 	if (!strcmp(key, "bodySize"))
-		return jr_get_number(r, &e->resp_body);
+		return e2e_json_stream_number(js, &e->resp_body);
 	if (!strcmp(key, "content"))
 		return read_object(hr, content_member);
 	if (!strcmp(key, "_error") || !strcmp(key, "_failureText")) {
-		enum jtype t;
+		enum e2e_json_type t;
 
-		if ((rc = jr_type(r, &t)) < 0)
+		if ((rc = e2e_json_stream_peek(js, &t)) < 0)
 			return rc;
-		if (t != J_STRING) {
+		if (t != E2E_JSON_STRING) {
 			*handled = false;
 			return 0;
 		}
-		if ((rc = jr_string(r, &e->text, NULL)) < 0)
+		if ((rc = e2e_json_stream_string(js, &e->text, NULL)) < 0)
 			return rc;
 		if (e->text.len)
 			e->error = error_kind_from_text(e->text.data);
@@ -1026,7 +373,7 @@ static int timings_member(struct har_reader *hr, const char *key, bool *handled)
 			*handled = true;
 			if (i == T_WAIT)
 				hr->e.has_wait = true;
-			return jr_get_number(&hr->jr, &hr->e.timings[i]);
+			return e2e_json_stream_number(hr->js, &hr->e.timings[i]);
 		}
 	}
 	return 0;
@@ -1035,25 +382,25 @@ static int timings_member(struct har_reader *hr, const char *key, bool *handled)
 static int entry_member(struct har_reader *hr, const char *key, bool *handled)
 {
 	struct har_entry *e = &hr->e;
-	struct jr *r = &hr->jr;
+	struct e2e_json_stream *js = hr->js;
 	int rc;
 
 	*handled = true;
 	if (!strcmp(key, "startedDateTime")) {
-		if ((rc = jr_get_string(r, &e->text, NULL)) < 0)
+		if ((rc = e2e_json_stream_string(js, &e->text, NULL)) < 0)
 			return rc;
 		if (!parse_datetime(e->text.data, e->text.len, &e->started_ns)) {
 			char q[80];
 
-			return jr_field(r, "not an ISO 8601 date-time with a time zone: %s",
-					quoted(q, sizeof(q), e->text.data));
+			return e2e_json_stream_fail(js, "not an ISO 8601 date-time with a time zone: %s",
+						    quoted(q, sizeof(q), e->text.data));
 		}
 		e->has_started = true;
 		return 0;
 	}
 	if (!strcmp(key, "time")) {
 		e->has_time = true;
-		return jr_get_number(r, &e->time_ms);
+		return e2e_json_stream_number(js, &e->time_ms);
 	}
 	if (!strcmp(key, "request")) {
 		e->has_request = true;
@@ -1129,7 +476,7 @@ static int url_path(const char *url, size_t len, const char **path, size_t *path
 static int entry_finish(struct har_reader *hr)
 {
 	struct har_entry *e = &hr->e;
-	struct jr *r = &hr->jr;
+	struct e2e_json_stream *js = hr->js;
 	struct e2e_har *h = hr->h;
 	static const struct {
 		const char *name;
@@ -1148,38 +495,39 @@ static int entry_finish(struct har_reader *hr)
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
 		if (!*(const bool *)((const char *)e + required[i].has))
-			return missing(r, required[i].name);
+			return missing(js, required[i].name);
 	}
-	mark = jr_push_key(r, "request");
-	rc = !e->has_method ? missing(r, "method") : !e->has_url ? missing(r, "url") : 0;
+	mark = e2e_json_stream_push_key(js, "request");
+	rc = !e->has_method ? missing(js, "method") : !e->has_url ? missing(js, "url") : 0;
 	if (rc == 0) {
 		int kind = url_path(e->url.data, e->url.len, &path, &path_len);
 
 		if (kind > 0 && path_len > UINT32_MAX) {
-			rc = jr_field(r, "url: longer than 4 GiB");
+			rc = e2e_json_stream_fail(js, "url: longer than 4 GiB");
 		} else if (kind < 0) {
 			char q[80];
-			size_t m2 = jr_push_key(r, "url");
+			size_t m2 = e2e_json_stream_push_key(js, "url");
 
-			rc = jr_field(r, "not an absolute URL: %s", quoted(q, sizeof(q), e->url.data));
-			jr_pop(r, m2);
+			rc = e2e_json_stream_fail(js, "not an absolute URL: %s",
+						  quoted(q, sizeof(q), e->url.data));
+			e2e_json_stream_pop(js, m2);
 		} else if (kind == 0) {
 			rc = 1;
 		}
 	}
-	jr_pop(r, mark);
+	e2e_json_stream_pop(js, mark);
 	if (rc < 0)
 		return rc;
 	if (!e->has_status) {
-		mark = jr_push_key(r, "response");
-		rc = missing(r, "status");
-		jr_pop(r, mark);
+		mark = e2e_json_stream_push_key(js, "response");
+		rc = missing(js, "status");
+		e2e_json_stream_pop(js, mark);
 		return rc;
 	}
 	if (!e->has_wait) {
-		mark = jr_push_key(r, "timings");
-		rc = missing(r, "wait");
-		jr_pop(r, mark);
+		mark = e2e_json_stream_push_key(js, "timings");
+		rc = missing(js, "wait");
+		e2e_json_stream_pop(js, mark);
 		return rc;
 	}
 	if (rc == 1) {
@@ -1240,21 +588,16 @@ static int entry_finish(struct har_reader *hr)
 
 static int entries_value(struct har_reader *hr)
 {
-	struct jr *r = &hr->jr;
-	bool first = true;
-	size_t i = 0;
-	int rc = jr_open(r, J_ARRAY);
+	struct e2e_json_stream *js = hr->js;
+	int rc = e2e_json_stream_enter(js, E2E_JSON_ARRAY);
 
 	if (rc < 0)
 		return rc;
-	while ((rc = jr_arr_next(r, &first)) > 0) {
-		size_t mark = jr_push_index(r, i++);
-
+	while ((rc = e2e_json_stream_next_item(js)) > 0) {
 		entry_reset(&hr->e);
 		rc = read_object(hr, entry_member);
 		if (rc >= 0)
 			rc = entry_finish(hr);
-		jr_pop(r, mark);
 		if (rc < 0)
 			return rc;
 	}
@@ -1263,14 +606,14 @@ static int entries_value(struct har_reader *hr)
 
 static int log_member(struct har_reader *hr, const char *key, bool *handled)
 {
-	struct jr *r = &hr->jr;
+	struct e2e_json_stream *js = hr->js;
 	int rc;
 
 	*handled = true;
 	if (!strcmp(key, "version")) {
 		struct e2e_buf *v = &hr->e.text;
 
-		if ((rc = jr_get_string(r, v, NULL)) < 0)
+		if ((rc = e2e_json_stream_string(js, v, NULL)) < 0)
 			return rc;
 		/* HAR 1.2: an empty version means 1.1. */
 		bool ok = v->len == 0 || (v->len >= 3 && v->data[0] == '1' && v->data[1] == '.');
@@ -1280,15 +623,15 @@ static int log_member(struct har_reader *hr, const char *key, bool *handled)
 		if (!ok) {
 			char q[80];
 
-			return jr_field(r, "unsupported HAR version %s (only 1.x is read)",
-					quoted(q, sizeof(q), v->data));
+			return e2e_json_stream_fail(js, "unsupported HAR version %s (only 1.x is read)",
+						    quoted(q, sizeof(q), v->data));
 		}
 		hr->has_version = true;
 		return 0;
 	}
 	if (!strcmp(key, "entries")) {
 		if (hr->has_entries)
-			return jr_field(r, "duplicate key");
+			return e2e_json_stream_fail(js, "duplicate key");
 		hr->has_entries = true;
 		return entries_value(hr);
 	}
@@ -1298,26 +641,27 @@ static int log_member(struct har_reader *hr, const char *key, bool *handled)
 
 static int root_member(struct har_reader *hr, const char *key, bool *handled)
 {
-	struct jr *r = &hr->jr;
-	enum jtype t;
+	struct e2e_json_stream *js = hr->js;
+	enum e2e_json_type t;
 	int rc;
 
 	if (strcmp(key, "log") != 0)
 		return 0;
 	*handled = true;
 	if (hr->has_log)
-		return jr_field(r, "duplicate key");
+		return e2e_json_stream_fail(js, "duplicate key");
 	hr->has_log = true;
-	if ((rc = jr_type(r, &t)) < 0)
+	if ((rc = e2e_json_stream_peek(js, &t)) < 0)
 		return rc;
-	if (t != J_OBJECT)
-		return jr_field(r, "expected an object, got %s (not a HAR file)", type_names[t]);
+	if (t != E2E_JSON_OBJECT)
+		return e2e_json_stream_fail(js, "expected an object, got %s (not a HAR file)",
+					    e2e_json_type_name(t));
 	if ((rc = read_object(hr, log_member)) < 0)
 		return rc;
 	if (!hr->has_version)
-		return missing(r, "version");
+		return missing(js, "version");
 	if (!hr->has_entries)
-		return missing(r, "entries");
+		return missing(js, "entries");
 	return 0;
 }
 
@@ -1390,89 +734,83 @@ static void har_finish(struct e2e_har *h, int64_t mtime_ms)
 	h->duration_ns = (uint64_t)last - (uint64_t)first;
 }
 
+/* The file's bytes for the reader, hashed on the way. */
+struct har_file {
+	int fd;
+	struct e2e_sha256 sha;
+};
+
+static ssize_t read_file(void *ctx, void *buf, size_t cap)
+{
+	struct har_file *f = ctx;
+	ssize_t n;
+
+	do
+		n = read(f->fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		e2e_sha256_update(&f->sha, buf, (size_t)n);
+	return n;
+}
+
+/* The whole document: validated to its end, the top level a HAR object. */
+static int read_document(struct har_reader *hr, const char *path)
+{
+	struct e2e_json_stream *js = hr->js;
+	enum e2e_json_type t;
+	int rc = e2e_json_stream_begin(js);
+
+	if (rc == 0)
+		return e2e_error(E2E_ERR_INPUT, "'%s': empty file, not a HAR file", path);
+	if (rc < 0 || (rc = e2e_json_stream_peek(js, &t)) < 0)
+		return rc;
+	if (t != E2E_JSON_OBJECT) {
+		/* Say "not JSON" rather than "not a HAR file" for garbage. */
+		if ((rc = e2e_json_stream_skip(js)) < 0 || (rc = e2e_json_stream_end(js)) < 0)
+			return rc;
+		return e2e_error(E2E_ERR_INPUT, "'%s': not a HAR file: the top level is %s, not an object",
+				 path, e2e_json_type_name(t));
+	}
+	if ((rc = read_object(hr, root_member)) < 0 || (rc = e2e_json_stream_end(js)) < 0)
+		return rc;
+	if (!hr->has_log)
+		return e2e_error(E2E_ERR_INPUT, "'%s': not a HAR file: no \"log\" object at the top level",
+				 path);
+	return 0;
+}
+
 int e2e_har_load(const char *path, struct e2e_har **out)
 {
 	struct har_reader hr;
-	struct jr *r = &hr.jr;
+	struct har_file f = { .fd = -1 };
 	struct stat sb;
-	int rc, c;
+	int rc;
 
 	memset(&hr, 0, sizeof(hr));
-	r->file = path;
-	r->line = 1;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0)
+	f.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f.fd < 0)
 		return e2e_error(E2E_ERR_INPUT, "'%s': cannot open: %s", path, strerror(errno));
-	if (fstat(r->fd, &sb) < 0 || S_ISDIR(sb.st_mode)) {
+	if (fstat(f.fd, &sb) < 0 || S_ISDIR(sb.st_mode)) {
 		rc = e2e_error(E2E_ERR_INPUT, "'%s': cannot read: %s", path,
 			       errno && !S_ISDIR(sb.st_mode) ? strerror(errno) : "is a directory");
-		close(r->fd);
-		return rc;
+		goto out;
 	}
-	rc = e2e_fsutil_check_size(r->fd, path, "HAR file", HAR_MAX_BYTES);
-	if (rc < 0) {
-		close(r->fd);
-		return rc;
-	}
-	r->buf = e2e_xmalloc(JR_BUFSZ);
-	e2e_sha256_init(&r->sha);
+	rc = e2e_fsutil_check_size(f.fd, path, "HAR file", HAR_MAX_BYTES);
+	if (rc < 0)
+		goto out;
+	e2e_sha256_init(&f.sha);
+	hr.js = e2e_json_stream_create(path, read_file, &f);
 	hr.h = e2e_xcalloc(1, sizeof(*hr.h));
 	entry_reset(&hr.e);
-
-	/* A UTF-8 byte order mark may precede the text. Read it byte by byte:
-	 * a pipe can deliver it across reads. 0xef starts no JSON value. */
-	if (jr_peek(r) == 0xef) {
-		r->pos++;
-		if (jr_getc(r) != 0xbb || jr_getc(r) != 0xbf) {
-			rc = jr_syntax_at(r, 0, "expected a value");
-			goto out;
-		}
-	}
-	c = jr_ws(r);
-	if (c < 0) {
-		rc = r->ioerr ? jr_io_error(r)
-			      : e2e_error(E2E_ERR_INPUT, "'%s': empty file, not a HAR file", path);
+	if ((rc = read_document(&hr, path)) < 0)
 		goto out;
-	}
-	enum jtype t;
-
-	if ((rc = jr_type(r, &t)) < 0)
-		goto out;
-	if (t != J_OBJECT) {
-		/* Say "not JSON" rather than "not a HAR file" for garbage. */
-		if ((rc = jr_skip(r)) < 0)
-			goto out;
-		if (jr_ws(r) >= 0) {
-			rc = jr_syntax_at(r, jr_off(r), "unexpected data after the top-level value");
-			goto out;
-		}
-		rc = e2e_error(E2E_ERR_INPUT, "'%s': not a HAR file: the top level is %s, not an object",
-			       path, type_names[t]);
-		goto out;
-	}
-	if ((rc = read_object(&hr, root_member)) < 0)
-		goto out;
-	c = jr_ws(r);
-	if (c >= 0) {
-		rc = jr_syntax_at(r, jr_off(r), "unexpected data after the top-level value");
-		goto out;
-	}
-	if (r->ioerr) {
-		rc = jr_io_error(r);
-		goto out;
-	}
-	if (!hr.has_log) {
-		rc = e2e_error(E2E_ERR_INPUT, "'%s': not a HAR file: no \"log\" object at the top level",
-			       path);
-		goto out;
-	}
 
 	uint8_t digest[E2E_SHA256_LEN];
 	char hex[E2E_SHA256_HEX_LEN + 1];
 	const char *base = strrchr(path, '/');
 	struct e2e_buf src = E2E_BUF_INIT;
 
-	e2e_sha256_final(&r->sha, digest);
+	e2e_sha256_final(&f.sha, digest);
 	e2e_sha256_hex(digest, hex);
 	e2e_buf_printf(&src, "har:%s sha256:%s", base ? base + 1 : path, hex);
 	hr.h->source = e2e_buf_detach(&src, NULL);
@@ -1482,11 +820,8 @@ int e2e_har_load(const char *path, struct e2e_har **out)
 	hr.h = NULL;
 	rc = 0;
 out:
-	if (r->fd >= 0)
-		close(r->fd);
-	free(r->buf);
-	e2e_buf_finish(&r->path);
-	e2e_buf_finish(&r->key);
+	close(f.fd);
+	e2e_json_stream_destroy(hr.js);
 	e2e_buf_finish(&hr.e.method);
 	e2e_buf_finish(&hr.e.url);
 	e2e_buf_finish(&hr.e.text);
@@ -1549,62 +884,4 @@ uint64_t e2e_har_duration_ns(const struct e2e_har *h)
 uint32_t e2e_har_max_concurrency(const struct e2e_har *h)
 {
 	return h->max_concurrency;
-}
-
-#define HAR_BATCH 1024
-
-int e2e_har_store(const struct e2e_har *h, struct e2e_store *st, struct e2e_run *run,
-		  const struct e2e_routes *routes, int64_t *out_run_id)
-{
-	struct e2e_recorder *rec = NULL;
-	struct e2e_capture *caps = NULL;
-	int64_t id;
-	int rc;
-
-	free(run->source);
-	run->source = e2e_xstrdup(h->source);
-	run->started_ms = h->started_ms;
-	run->ended_ms = h->ended_ms;
-	run->duration_ns = h->duration_ns;
-	run->max_concurrency = h->max_concurrency;
-	run->exit_status = -1;
-	run->recorded = run->dropped = 0;
-	run->complete = false;
-	if ((rc = e2e_store_run_begin(st, run, &id)) < 0)
-		return rc;
-	run->id = id;
-	if ((rc = e2e_recorder_create(st, id, routes, &rec)) < 0)
-		goto out;
-	caps = e2e_xmalloc(HAR_BATCH * sizeof(*caps));
-	for (size_t i = 0; i < h->n;) {
-		size_t n = 0;
-
-		for (; n < HAR_BATCH && i < h->n; n++, i++)
-			e2e_har_capture(h, i, &caps[n]);
-		if ((rc = e2e_recorder_add(rec, caps, n, 0, h->max_concurrency)) < 0)
-			goto out;
-	}
-	run->recorded = e2e_recorder_recorded(rec);
-	run->complete = true;
-	if ((rc = e2e_store_run_end(st, run)) < 0)
-		goto out;
-	*out_run_id = id;
-	rc = 0;
-out:
-	free(caps);
-	e2e_recorder_destroy(rec);
-	return rc;
-}
-
-int e2e_har_import(const char *path, struct e2e_store *st, struct e2e_run *run,
-		   const struct e2e_routes *routes, int64_t *out_run_id)
-{
-	struct e2e_har *h = NULL;
-	int rc = e2e_har_load(path, &h);
-
-	if (rc < 0)
-		return rc;
-	rc = e2e_har_store(h, st, run, routes, out_run_id);
-	e2e_har_destroy(h);
-	return rc;
 }

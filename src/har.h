@@ -1,10 +1,11 @@
-/* har.h - HAR 1.x import (perf-profile --import FILE.har).
+/* har.h - HAR 1.x files read into requests (perf-profile --import
+ * FILE.har; import.h records them as a run).
  *
  * Reads a HAR file (browsers' developer tools, Playwright's recordHar,
- * mitmproxy's har_dump, Charles...) with a streaming JSON reader that keeps
- * only the fields below, so memory stays a small fraction of the file size
- * (one compact record plus method and path per request); the whole file is
- * validated before anything is written to the store.
+ * mitmproxy's har_dump, Charles...) with the streaming JSON reader of
+ * json_stream.h, keeping only the fields below, so memory stays a small
+ * fraction of the file size (one compact record plus method and path per
+ * request); the whole file is validated before anything is returned.
  *
  * What each entry (log.entries[i]) becomes:
  *   method       request.method (a non-empty HTTP token, at most 64 bytes)
@@ -62,9 +63,6 @@
 
 #include "sample.h"
 
-struct e2e_store;
-struct e2e_run;
-struct e2e_routes;
 struct e2e_har;
 
 struct e2e_har_stats {
@@ -98,24 +96,5 @@ int64_t e2e_har_ended_ms(const struct e2e_har *h);
 uint64_t e2e_har_duration_ns(const struct e2e_har *h);
 /* Most requests in flight at once ([start, start + total) intervals). */
 uint32_t e2e_har_max_concurrency(const struct e2e_har *h);
-
-/* Stores h as one run. run is the caller's description (service,
- * git_*, host_*, tool_version, command "" and target "" for imports);
- * this fills started_ms, ended_ms, duration_ns, max_concurrency, source
- * (replacing and freeing the old string), exit_status -1, then begins the
- * run (run->id), adds the samples through the recorder in batches of
- * 1,024 and ends the run with complete = true and recorded set. A file
- * without requests is stored as a run with zero requests (the command
- * decides what that means, e.g. exit 4 for --compare-baseline). routes may
- * be NULL. Store failures are E2E_ERR_RUNTIME (a run that fails half-way
- * stays incomplete, like a killed proxy run). *out_run_id is written on
- * success. */
-int e2e_har_store(const struct e2e_har *h, struct e2e_store *st, struct e2e_run *run,
-		  const struct e2e_routes *routes, int64_t *out_run_id);
-
-/* e2e_har_load + e2e_har_store: a file that fails to load writes nothing.
- * (Call the two yourself to see e2e_har_stats() before storing.) */
-int e2e_har_import(const char *path, struct e2e_store *st, struct e2e_run *run,
-		   const struct e2e_routes *routes, int64_t *out_run_id);
 
 #endif

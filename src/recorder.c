@@ -134,6 +134,26 @@ void e2e_recorder_destroy(struct e2e_recorder *r)
 	free(r);
 }
 
+int e2e_recorder_begin(struct e2e_store *st, struct e2e_run *run, const struct e2e_routes *routes,
+		       struct e2e_recorder **out)
+{
+	int64_t id;
+	int rc = e2e_store_run_begin(st, run, &id);
+
+	if (rc < 0)
+		return rc;
+	run->id = id;
+	return e2e_recorder_create(st, id, routes, out);
+}
+
+int e2e_recorder_end(struct e2e_recorder *r, struct e2e_run *run, uint64_t dropped)
+{
+	run->recorded = r->recorded;
+	run->dropped = dropped + r->lost;
+	run->complete = true;
+	return e2e_store_run_end(r->st, run);
+}
+
 static void set_buf(struct e2e_buf *b, const char *s, size_t n)
 {
 	e2e_buf_reset(b);

@@ -2,7 +2,14 @@
  * (explicit routes first, automatic otherwise), interns (method, path,
  * endpoint) in the store, appends the samples and the run's progress in one
  * transaction per call. Used by the capture writer thread and by the HAR
- * importer; it owns no thread itself. */
+ * importer; it owns no thread itself.
+ *
+ * It also holds the life cycle of a recorded run, the same for a proxied
+ * capture and an import: e2e_recorder_begin() inserts the run and creates
+ * its recorder, e2e_recorder_add() stores each batch (and the run's
+ * progress), e2e_recorder_end() writes the run's final row. A run that
+ * never reaches the end stays incomplete in the store, with the counts of
+ * its last batch, like a killed capture. */
 #ifndef E2E_RECORDER_H
 #define E2E_RECORDER_H
 
@@ -13,12 +20,24 @@
 
 struct e2e_store;
 struct e2e_routes;
+struct e2e_run;
 struct e2e_recorder;
 
 /* routes may be NULL. The store and routes must outlive the recorder. */
 int e2e_recorder_create(struct e2e_store *st, int64_t run_id, const struct e2e_routes *routes,
 			struct e2e_recorder **out);
 void e2e_recorder_destroy(struct e2e_recorder *r);
+
+/* Inserts run (its description and started_ms; e2e_store_run_begin),
+ * sets run->id and creates its recorder. Nothing is created on failure. */
+int e2e_recorder_begin(struct e2e_store *st, struct e2e_run *run, const struct e2e_routes *routes,
+		       struct e2e_recorder **out);
+/* Sets run->recorded (what r stored), run->dropped (dropped, the requests
+ * lost before they reached r, plus what r failed to store) and
+ * run->complete, then writes the final row: those and ended_ms,
+ * duration_ns, exit_status and max_concurrency as the caller set them
+ * (e2e_store_run_end). The counts are set even when the write fails. */
+int e2e_recorder_end(struct e2e_recorder *r, struct e2e_run *run, uint64_t dropped);
 
 /* Stores n captures in one transaction together with the run's progress
  * (recorded count, dropped, peak concurrency). On failure nothing of this

@@ -1,7 +1,7 @@
-/* Tests for har.c: HAR files from real producers (Playwright + Chromium,
- * mitmproxy) and hand-written edge cases, loaded and imported into a real
- * SQLite store; malformed files with their exact messages, after which the
- * store has no new run. */
+/* Tests for har.c and import.c: HAR files from real producers (Playwright
+ * + Chromium, mitmproxy) and hand-written edge cases, loaded and imported
+ * into a real SQLite store; malformed files with their exact messages,
+ * after which the store has no new run. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "error.h"
 #include "har.h"
+#include "import.h"
 #include "routes.h"
 #include "sha256.h"
 #include "store.h"
@@ -790,7 +791,7 @@ static int64_t import_fixture(struct e2e_store *st, const struct fixture *f)
 	snprintf(rel, sizeof(rel), "tests/fixtures/har/%s", f->name);
 	path = tu_source_path(rel);
 	run_init(&run, "web");
-	ck_assert_msg(e2e_har_import(path, st, &run, NULL, &id) == 0, "%s", e2e_error_message());
+	ck_assert_msg(e2e_import_har_file(path, st, &run, NULL, &id) == 0, "%s", e2e_error_message());
 	ck_assert_int_gt(id, 0);
 	ck_assert_int_eq(run.id, id);
 
@@ -902,7 +903,7 @@ START_TEST(test_import_with_routes)
 		      e2e_error_message());
 	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_CREATE, &st), 0);
 	run_init(&run, "web");
-	ck_assert_msg(e2e_har_import(har, st, &run, routes, &id) == 0, "%s", e2e_error_message());
+	ck_assert_msg(e2e_import_har_file(har, st, &run, routes, &id) == 0, "%s", e2e_error_message());
 	check_endpoint(st, "GET", "/api/users/17", "GET /api/users/{user}");
 	check_endpoint(st, "GET", "/api/users/42", "GET /api/users/{user}");
 	check_endpoint(st, "DELETE", "/api/users/17", "DELETE /api/users/{id}");
@@ -933,7 +934,7 @@ START_TEST(test_import_empty_and_batches)
 
 	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_CREATE, &st), 0);
 	run_init(&run, "api");
-	ck_assert_msg(e2e_har_import(empty, st, &run, NULL, &id) == 0, "%s", e2e_error_message());
+	ck_assert_msg(e2e_import_har_file(empty, st, &run, NULL, &id) == 0, "%s", e2e_error_message());
 	ck_assert_int_eq(e2e_store_run_get(st, id, &got), 0);
 	ck_assert_uint_eq(got.recorded, 0);
 	ck_assert(got.complete);
@@ -947,7 +948,7 @@ START_TEST(test_import_empty_and_batches)
 
 	tu_write_file(big, doc, len);
 	run_init(&run, "api");
-	ck_assert_msg(e2e_har_import(big, st, &run, NULL, &id) == 0, "%s", e2e_error_message());
+	ck_assert_msg(e2e_import_har_file(big, st, &run, NULL, &id) == 0, "%s", e2e_error_message());
 	ck_assert_int_eq(e2e_store_run_get(st, id, &got), 0);
 	ck_assert_uint_eq(got.recorded, 2049);
 	ck_assert(got.complete);
@@ -987,7 +988,7 @@ START_TEST(test_import_bad_writes_nothing)
 
 		write_case(path, &bad_cases[i]);
 		run_init(&run, "web");
-		ck_assert_int_eq(e2e_har_import(path, st, &run, NULL, &id), E2E_ERR_INPUT);
+		ck_assert_int_eq(e2e_import_har_file(path, st, &run, NULL, &id), E2E_ERR_INPUT);
 		ck_assert_str_eq(e2e_error_message(), want);
 		ck_assert_int_eq(id, 77);
 		ck_assert_uint_eq(run_count(st), 0);

@@ -1,5 +1,6 @@
 /* Unit tests for recorder.c on a real SQLite file: templating, path
- * interning, one transaction per batch with the run's progress. */
+ * interning, one transaction per batch with the run's progress, the run's
+ * life cycle from begin to end. */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +28,24 @@ static struct e2e_capture cap(const char *method, const char *path, uint64_t sta
 	return c;
 }
 
-static int64_t new_run(struct e2e_store *st)
+/* A run's description (strings not owned: never e2e_run_finish it). */
+static struct e2e_run run_desc(void)
 {
 	struct e2e_run r = { 0 };
-	int64_t id;
 
 	r.service = "svc";
 	r.command = r.git_commit = r.git_branch = r.host_cpu = r.host_os = r.tool_version = "";
 	r.source = "proxy";
 	r.target = "";
 	r.exit_status = -1;
+	return r;
+}
+
+static int64_t new_run(struct e2e_store *st)
+{
+	struct e2e_run r = run_desc();
+	int64_t id;
+
 	ck_assert_int_eq(e2e_store_run_begin(st, &r, &id), 0);
 	return id;
 }
@@ -69,8 +78,10 @@ START_TEST(test_batches_and_templates)
 
 	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_CREATE, &st), 0);
 	ck_assert_int_eq(e2e_routes_parse("routes.txt", routes_txt, strlen(routes_txt), &routes), 0);
-	int64_t run = new_run(st);
-	ck_assert_int_eq(e2e_recorder_create(st, run, routes, &rec), 0);
+	struct e2e_run desc = run_desc();
+	ck_assert_int_eq(e2e_recorder_begin(st, &desc, routes, &rec), 0);
+	int64_t run = desc.id;
+	ck_assert_int_gt(run, 0);
 	ck_assert_int_eq(e2e_recorder_add(rec, b1, 4, 3, 9), 0);
 	ck_assert_int_eq(e2e_recorder_add(rec, b2, 2, 5, 11), 0);
 	ck_assert_uint_eq(e2e_recorder_recorded(rec), 6);
@@ -81,14 +92,33 @@ START_TEST(test_batches_and_templates)
 	ck_assert_uint_eq(pr.recorded, 6);
 	ck_assert_uint_eq(pr.errors, 1);
 	ck_assert_uint_eq(pr.endpoints, 4);
-	e2e_recorder_destroy(rec);
 
+	/* before the end: the progress of the last batch, as a killed run */
 	struct e2e_run r;
 	ck_assert_int_eq(e2e_store_run_get(st, run, &r), 0);
 	ck_assert_uint_eq(r.recorded, 6);
 	ck_assert_uint_eq(r.dropped, 5);
 	ck_assert_uint_eq(r.max_concurrency, 11);
 	ck_assert(!r.complete);
+	e2e_run_finish(&r);
+
+	desc.ended_ms = 1714564800123;
+	desc.duration_ns = 42;
+	desc.exit_status = 3;
+	desc.max_concurrency = 12;
+	ck_assert_int_eq(e2e_recorder_end(rec, &desc, 7), 0);
+	ck_assert_uint_eq(desc.recorded, 6);
+	ck_assert_uint_eq(desc.dropped, 7);
+	ck_assert(desc.complete);
+	e2e_recorder_destroy(rec);
+	ck_assert_int_eq(e2e_store_run_get(st, run, &r), 0);
+	ck_assert_uint_eq(r.recorded, 6);
+	ck_assert_uint_eq(r.dropped, 7);
+	ck_assert_uint_eq(r.max_concurrency, 12);
+	ck_assert_int_eq(r.ended_ms, 1714564800123);
+	ck_assert_uint_eq(r.duration_ns, 42);
+	ck_assert_int_eq(r.exit_status, 3);
+	ck_assert(r.complete);
 	e2e_run_finish(&r);
 
 	struct e2e_sample *s;
@@ -119,7 +149,7 @@ START_TEST(test_batches_and_templates)
 END_TEST
 
 /* A store that cannot write: the batch is counted as lost, not fatal, and
- * a later batch on a writable store works again (ids are re-interned). */
+ * the run's end counts it as dropped even when its own write fails. */
 START_TEST(test_store_failure_counts_loss)
 {
 	char *dir = tu_mkdtemp(), *db = tu_path(dir, "ro.db");
@@ -135,6 +165,11 @@ START_TEST(test_store_failure_counts_loss)
 	ck_assert_int_lt(e2e_recorder_add(rec, b, 2, 0, 1), 0);
 	ck_assert_uint_eq(e2e_recorder_lost(rec), 2);
 	ck_assert_uint_eq(e2e_recorder_recorded(rec), 0);
+	struct e2e_run r = run_desc();
+	r.id = run;
+	ck_assert_int_lt(e2e_recorder_end(rec, &r, 3), 0);
+	ck_assert_uint_eq(r.recorded, 0);
+	ck_assert_uint_eq(r.dropped, 5);
 	e2e_recorder_destroy(rec);
 	e2e_store_close(ro);
 	tu_rmtree(dir);

@@ -26,7 +26,7 @@ if [[ ${1:-} =~ ^[0-9]+$ ]]; then
   seconds=$1
   shift
 fi
-all=(har rules baseline routes template hist)
+all=(har rules baseline routes template hist json_stream)
 names=("$@")
 [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 for n in "${names[@]}"; do
@@ -62,7 +62,7 @@ report() { # NAME: the summary line of its log
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -n 1)
   crashes=$(grep -c 'Test unit written to .*/\(crash\|leak\|timeout\|oom\)-' "$log")
-  printf '%-9s %6ss  runs %-10s exec/s %-7s %-22s crashes %s\n' "$n" "$seconds" "${runs:-?}" \
+  printf '%-11s %6ss  runs %-10s exec/s %-7s %-22s crashes %s\n' "$n" "$seconds" "${runs:-?}" \
     "${rate:-?}" "${cov:-cov: ? ft: ?}" "$crashes"
   grep -o 'Test unit written to .*/\(crash\|leak\|timeout\|oom\)-.*' "$log" | sed 's/^/          /'
   [ "$crashes" -eq 0 ]

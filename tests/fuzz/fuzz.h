@@ -21,6 +21,7 @@ int e2e_fuzz_baseline(const uint8_t *data, size_t size);
 int e2e_fuzz_routes(const uint8_t *data, size_t size);
 int e2e_fuzz_template(const uint8_t *data, size_t size);
 int e2e_fuzz_hist(const uint8_t *data, size_t size);
+int e2e_fuzz_json_stream(const uint8_t *data, size_t size);
 
 /* libFuzzer's entry point, one per executable: E2E_FUZZ_TARGET(e2e_fuzz_NAME)
  * at the end of fuzz_NAME.c defines it in the fuzz build. */

@@ -82,6 +82,7 @@ static int load_from_pipe(const uint8_t *data, size_t size, size_t packet, char 
 	struct feeder f;
 	pthread_t t;
 	char drain[4096];
+	ssize_t n;
 	int rc;
 
 	E2E_FUZZ_CHECK(pipe2(fds, O_DIRECT | O_CLOEXEC) == 0);
@@ -89,8 +90,10 @@ static int load_from_pipe(const uint8_t *data, size_t size, size_t packet, char 
 	E2E_FUZZ_CHECK(pthread_create(&t, NULL, feed, &f) == 0);
 	snprintf(path, cap, "/proc/self/fd/%d", fds[0]);
 	rc = e2e_har_load(path, out);
-	/* a load that stopped early leaves packets behind */
-	while (read(fds[0], drain, sizeof(drain)) > 0)
+	/* a load that stopped early leaves packets behind; libFuzzer's
+	 * timer interrupts reads, and a drain that stopped there would leave
+	 * the feeder blocked on a full pipe */
+	while ((n = read(fds[0], drain, sizeof(drain))) > 0 || (n < 0 && errno == EINTR))
 		;
 	E2E_FUZZ_CHECK(pthread_join(t, NULL) == 0);
 	close(fds[0]);
