@@ -29,6 +29,7 @@ static const struct harness {
 	{ "routes", e2e_fuzz_routes, 4 },
 	{ "template", e2e_fuzz_template, 10 },
 	{ "hist", e2e_fuzz_hist, 4 },
+	{ "http1", e2e_fuzz_http1, 10 },
 };
 
 static int no_dots(const struct dirent *d)
