@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "capture.h"
 #include "error.h"
+#include "http1.h"
 #include "sample.h"
 #include "upstream.h"
 #include "banned.h"
@@ -524,8 +525,7 @@ static enum MHD_Result fwd_header(void *cls, enum MHD_ValueKind kind, const char
 		f->body_len = -2;
 		return MHD_YES;
 	}
-	if (e2e_upstream_hop_by_hop(key, klen) ||
-	    (f->conn_hdr && e2e_upstream_conn_listed(f->conn_hdr, key, klen)))
+	if (e2e_http1_hop_by_hop(key, klen) || (f->conn_hdr && e2e_http1_conn_listed(f->conn_hdr, key, klen)))
 		return MHD_YES;
 	if ((klen == 4 && strncasecmp(key, "host", 4) == 0 && !f->preserve_host) ||
 	    (klen == 6 && strncasecmp(key, "expect", 6) == 0) ||

@@ -4,11 +4,12 @@
  * CURLOPT_RESOLVE, TCP, TLS with or without verification) as a
  * CURLOPT_CONNECT_ONLY transfer on a multi handle driven from the proxy's
  * epoll loop, and carries every byte afterwards (curl_easy_send and
- * curl_easy_recv, so https works the same). The request and response
- * framing is done here: curl's full HTTP engine costs ~25 us of CPU per
- * request (URL parsing, connection matching, header storage, progress
- * timers), several times what a proxy may add, while writing a request
- * head and parsing a response head is a fraction of a microsecond.
+ * curl_easy_recv, so https works the same). The request is framed here
+ * and the response parsed by http1.c, on the bytes read here: curl's full
+ * HTTP engine costs ~25 us of CPU per request (URL parsing, connection
+ * matching, header storage, progress timers), several times what a proxy
+ * may add, while writing a request head and parsing a response head is a
+ * fraction of a microsecond.
  *
  * One connection = one easy handle kept in the multi for its whole life.
  * Idle connections wait in a LIFO pool with EPOLLIN armed, so a close by
@@ -31,13 +32,13 @@
 
 #include "buf.h"
 #include "error.h"
+#include "http1.h"
 #include "sample.h"
 #include "banned.h"
 
 #define FREE_XFERS_MAX 256 /* idle transfer objects kept for reuse */
 #define IDLE_CONNS_MAX 256 /* idle upstream connections kept */
-#define RBUF_MIN 16384 /* response bytes read at once */
-#define HEAD_MAX 65536 /* largest response head accepted */
+#define RBUF_SIZE 16384 /* response bytes read at once */
 #define SBUF_SIZE 65536 /* request body bytes staged for sending */
 #define CHUNK_HDR 10 /* room for "%zx\r\n" before staged body bytes */
 
@@ -60,18 +61,6 @@ struct conn {
 	bool idle;
 };
 
-enum parse_state {
-	P_STATUS,
-	P_HEADERS,
-	P_BODY_LEN, /* Content-Length bytes */
-	P_CHUNK_SIZE,
-	P_CHUNK_DATA,
-	P_CHUNK_END, /* CRLF after chunk data */
-	P_TRAILERS,
-	P_BODY_EOF, /* until the connection closes */
-	P_DONE,
-};
-
 struct e2e_upstream_xfer {
 	struct e2e_upstream *up;
 	void *ctx;
@@ -89,19 +78,12 @@ struct e2e_upstream_xfer {
 	char *sbuf; /* staged body bytes [s_rd, s_wr) */
 	size_t s_rd, s_wr;
 	/* response */
-	char *rbuf; /* received bytes [r_rd, r_wr) */
-	size_t r_rd, r_wr, r_cap;
-	enum parse_state ps;
-	uint64_t left; /* body bytes left (Content-Length or chunk) */
-	char *resp; /* "name\0value\0" pairs */
-	size_t resp_len, resp_cap;
-	uint32_t *roff;
-	size_t nresp, roff_cap;
-	size_t conn_off; /* Connection header value offset + 1 (0 = none) */
-	int64_t content_length;
-	int status;
-	bool is_head, chunked, close_after, got_bytes, retried;
-	bool running, head_seen, recv_paused, send_paused, resume_queued;
+	char *rbuf; /* received bytes [r_rd, r_wr), RBUF_SIZE */
+	size_t r_rd, r_wr;
+	size_t pend; /* body bytes at r_rd the proxy paused on */
+	struct e2e_http1 h1;
+	bool is_head, done, got_bytes, retried;
+	bool running, recv_paused, send_paused, resume_queued;
 	bool want_out; /* a send would block: wait for EPOLLOUT */
 	uint64_t t_start, t_first, t_end, last_activity;
 };
@@ -139,53 +121,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- HTTP helpers ---- */
-
-static bool token_eq(const char *a, size_t alen, const char *b, size_t blen)
-{
-	return alen == blen && strncasecmp(a, b, alen) == 0;
-}
-
-bool e2e_upstream_hop_by_hop(const char *name, size_t len)
-{
-	static const struct {
-		const char *s;
-		size_t len;
-	} hop[] = {
-		{ "connection", 10 },
-		{ "keep-alive", 10 },
-		{ "proxy-connection", 16 },
-		{ "proxy-authenticate", 18 },
-		{ "proxy-authorization", 19 },
-		{ "te", 2 },
-		{ "trailer", 7 },
-		{ "transfer-encoding", 17 },
-		{ "upgrade", 7 },
-	};
-
-	for (size_t i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
-		if (token_eq(name, len, hop[i].s, hop[i].len))
-			return true;
-	return false;
-}
-
-bool e2e_upstream_conn_listed(const char *v, const char *name, size_t len)
-{
-	while (v && *v) {
-		while (*v == ' ' || *v == '\t' || *v == ',')
-			v++;
-		const char *s = v;
-		while (*v && *v != ',')
-			v++;
-		const char *e = v;
-		while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
-			e--;
-		if (token_eq(s, (size_t)(e - s), name, len))
-			return true;
-	}
-	return false;
 }
 
 static int kind_of(CURLcode rc)
@@ -498,7 +433,7 @@ static void finish(struct e2e_upstream_xfer *x, int kind, bool silent)
 	x->t_end = now_ns();
 	x->c = NULL;
 	if (c) {
-		bool reuse = kind == E2E_EK_NONE && x->ps == P_DONE && !x->close_after &&
+		bool reuse = kind == E2E_EK_NONE && x->done && e2e_http1_keep_alive(&x->h1) &&
 			     x->r_rd == x->r_wr && x->req_sent == x->req_len &&
 			     (x->body_len == -1 || (x->body_eof && x->s_rd == x->s_wr));
 		c->x = NULL;
@@ -513,128 +448,6 @@ static void finish(struct e2e_upstream_xfer *x, int kind, bool silent)
 		x->up->cbs.on_done(x->ctx, kind);
 }
 
-static void resp_add(struct e2e_upstream_xfer *x, const char *s, size_t len)
-{
-	if (x->resp_len + len + 1 > x->resp_cap) {
-		size_t n = x->resp_cap ? x->resp_cap : 1024;
-		while (n < x->resp_len + len + 1)
-			n *= 2;
-		x->resp = e2e_xrealloc(x->resp, n);
-		x->resp_cap = n;
-	}
-	memcpy(x->resp + x->resp_len, s, len);
-	x->resp_len += len;
-	x->resp[x->resp_len++] = '\0';
-}
-
-static void head_reset(struct e2e_upstream_xfer *x)
-{
-	x->resp_len = 0;
-	x->nresp = 0;
-	x->conn_off = 0;
-	x->content_length = -1;
-	x->chunked = false;
-	x->close_after = false;
-}
-
-/* Drops the headers the Connection header named (hop-by-hop too). */
-static void head_filter(struct e2e_upstream_xfer *x)
-{
-	const char *conn = x->resp + x->conn_off - 1;
-	size_t j = 0;
-
-	for (size_t i = 0; i < x->nresp; i++) {
-		const char *name = x->resp + x->roff[2 * i];
-		if (e2e_upstream_conn_listed(conn, name, strlen(name)))
-			continue;
-		x->roff[2 * j] = x->roff[2 * i];
-		x->roff[2 * j + 1] = x->roff[2 * i + 1];
-		j++;
-	}
-	x->nresp = j;
-}
-
-/* One header line without its line end. false: malformed. */
-static bool head_line(struct e2e_upstream_xfer *x, const char *b, size_t n)
-{
-	const char *colon = memchr(b, ':', n);
-	const char *v, *e;
-	size_t nlen;
-
-	if (b[0] == ' ' || b[0] == '\t')
-		return true; /* obsolete line folding: dropped */
-	if (!colon || colon == b)
-		return false;
-	nlen = (size_t)(colon - b);
-	v = colon + 1;
-	e = b + n;
-	while (v < e && (*v == ' ' || *v == '\t'))
-		v++;
-	while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
-		e--;
-	if (token_eq(b, nlen, "content-length", 14)) {
-		int64_t cl = 0;
-		if (v == e)
-			return false;
-		for (const char *p = v; p < e; p++) {
-			if (*p < '0' || *p > '9' || cl > (INT64_MAX - 9) / 10)
-				return false;
-			cl = cl * 10 + (*p - '0');
-		}
-		if (x->content_length >= 0 && x->content_length != cl)
-			return false;
-		x->content_length = cl;
-		return true;
-	}
-	if (token_eq(b, nlen, "transfer-encoding", 17)) {
-		/* chunked must be the last coding; anything else: read to close */
-		size_t vl = (size_t)(e - v);
-		x->chunked = vl >= 7 && strncasecmp(e - 7, "chunked", 7) == 0;
-		if (!x->chunked)
-			x->close_after = true;
-		return true;
-	}
-	if (token_eq(b, nlen, "connection", 10)) {
-		x->conn_off = x->resp_len + 1;
-		resp_add(x, v, (size_t)(e - v));
-		if (e2e_upstream_conn_listed(x->resp + x->conn_off - 1, "close", 5))
-			x->close_after = true;
-		return true;
-	}
-	if (e2e_upstream_hop_by_hop(b, nlen))
-		return true;
-	if (x->nresp == x->roff_cap) {
-		x->roff_cap = x->roff_cap ? 2 * x->roff_cap : 16;
-		x->roff = e2e_xrealloc(x->roff, 2 * x->roff_cap * sizeof(*x->roff));
-	}
-	x->roff[2 * x->nresp] = (uint32_t)x->resp_len;
-	resp_add(x, b, nlen);
-	x->roff[2 * x->nresp + 1] = (uint32_t)x->resp_len;
-	resp_add(x, v, (size_t)(e - v));
-	x->nresp++;
-	return true;
-}
-
-/* The head is complete: choose how the body is framed. */
-static void head_done(struct e2e_upstream_xfer *x)
-{
-	if (x->conn_off)
-		head_filter(x);
-	x->head_seen = true;
-	if (x->is_head || x->status == 204 || x->status == 304) {
-		x->ps = P_DONE;
-	} else if (x->chunked) {
-		x->ps = P_CHUNK_SIZE;
-	} else if (x->content_length >= 0) {
-		x->left = (uint64_t)x->content_length;
-		x->ps = x->left ? P_BODY_LEN : P_DONE;
-	} else {
-		x->close_after = true;
-		x->ps = P_BODY_EOF;
-	}
-	x->up->cbs.on_head(x->ctx, x->status);
-}
-
 /* Events wanted on the transfer's connection now. */
 static void conn_update(struct e2e_upstream_xfer *x)
 {
@@ -642,111 +455,48 @@ static void conn_update(struct e2e_upstream_xfer *x)
 		conn_want(x->c, (uint8_t)((x->recv_paused ? 0 : EPOLLIN) | (x->want_out ? EPOLLOUT : 0)));
 }
 
-/* Hands body bytes to the proxy; false when it paused us. */
-static bool deliver(struct e2e_upstream_xfer *x, size_t n)
+/* Hands the pending body bytes to the proxy, unless it pauses us. */
+static void deliver(struct e2e_upstream_xfer *x)
 {
-	if (!x->up->cbs.on_body(x->ctx, x->rbuf + x->r_rd, n)) {
+	if (!x->up->cbs.on_body(x->ctx, x->rbuf + x->r_rd, x->pend)) {
 		x->recv_paused = true;
-		return false;
+		return;
 	}
-	x->r_rd += n;
-	return true;
+	x->r_rd += x->pend;
+	x->pend = 0;
 }
 
-/* Consumes what rbuf holds. Returns an error kind, or NONE (more needed,
- * paused, or done: see x->ps). */
+/* Runs what rbuf holds through the parser and hands heads and body bytes
+ * to the proxy. Returns an error kind, or NONE (all used, paused, or done:
+ * see x->done). */
 static int parse(struct e2e_upstream_xfer *x)
 {
-	while (x->ps != P_DONE && !x->recv_paused && x->running) {
-		char *b = x->rbuf + x->r_rd;
-		size_t avail = x->r_wr - x->r_rd;
-		char *nl;
+	while (!x->done && !x->recv_paused && x->running) {
+		size_t used = 0, n = 0;
+		const char *body;
 
-		switch (x->ps) {
-		case P_STATUS:
-		case P_HEADERS:
-		case P_CHUNK_SIZE:
-		case P_CHUNK_END:
-		case P_TRAILERS: {
-			size_t len;
-			nl = memchr(b, '\n', avail);
-			if (!nl)
-				return avail >= HEAD_MAX ? E2E_EK_PROTOCOL : E2E_EK_NONE;
-			len = (size_t)(nl - b);
-			if (len && b[len - 1] == '\r')
-				len--;
-			x->r_rd += (size_t)(nl - b) + 1;
-			if (x->ps == P_STATUS) {
-				if (len < 12 || memcmp(b, "HTTP/1.", 7) != 0 || b[8] != ' ' || b[9] < '1' ||
-				    b[9] > '9' || b[10] < '0' || b[10] > '9' || b[11] < '0' || b[11] > '9' ||
-				    (len > 12 && b[12] != ' '))
-					return E2E_EK_PROTOCOL;
-				head_reset(x);
-				x->status = (b[9] - '0') * 100 + (b[10] - '0') * 10 + (b[11] - '0');
-				x->close_after = b[7] == '0'; /* HTTP/1.0: unless keep-alive */
-				x->ps = P_HEADERS;
-			} else if (x->ps == P_HEADERS) {
-				if (len) {
-					if (!head_line(x, b, len))
-						return E2E_EK_PROTOCOL;
-					if (x->resp_len > HEAD_MAX)
-						return E2E_EK_PROTOCOL;
-					break;
-				}
-				if (x->status < 200) {
-					if (x->status == 101)
-						return E2E_EK_PROTOCOL; /* we never ask for an upgrade */
-					x->ps = P_STATUS; /* interim response: skipped */
-					break;
-				}
-				if (x->close_after && x->conn_off &&
-				    e2e_upstream_conn_listed(x->resp + x->conn_off - 1, "keep-alive", 10) &&
-				    !e2e_upstream_conn_listed(x->resp + x->conn_off - 1, "close", 5))
-					x->close_after = false;
-				head_done(x);
-			} else if (x->ps == P_CHUNK_SIZE) {
-				uint64_t sz = 0;
-				size_t i = 0;
-				for (; i < len && i < 16; i++) {
-					int d = b[i] >= '0' && b[i] <= '9'   ? b[i] - '0'
-						: b[i] >= 'a' && b[i] <= 'f' ? b[i] - 'a' + 10
-						: b[i] >= 'A' && b[i] <= 'F' ? b[i] - 'A' + 10
-									     : -1;
-					if (d < 0)
-						break;
-					sz = sz * 16 + (uint64_t)d;
-				}
-				if (!i || (i < len && b[i] != ';' && b[i] != ' ' && b[i] != '\t'))
-					return E2E_EK_PROTOCOL;
-				x->left = sz;
-				x->ps = sz ? P_CHUNK_DATA : P_TRAILERS;
-			} else if (x->ps == P_CHUNK_END) {
-				if (len)
-					return E2E_EK_PROTOCOL;
-				x->ps = P_CHUNK_SIZE;
-			} else if (!len) { /* P_TRAILERS: dropped up to the empty line */
-				x->ps = P_DONE;
-			}
-			break;
+		if (x->pend) {
+			deliver(x);
+			continue;
 		}
-		case P_BODY_LEN:
-		case P_CHUNK_DATA: {
-			size_t n = avail < x->left ? avail : (size_t)x->left;
-			if (!n)
-				return E2E_EK_NONE;
-			if (!deliver(x, n))
-				return E2E_EK_NONE;
-			x->left -= n;
-			if (!x->left)
-				x->ps = x->ps == P_BODY_LEN ? P_DONE : P_CHUNK_END;
+		switch (e2e_http1_parse(&x->h1, x->rbuf + x->r_rd, x->r_wr - x->r_rd, &used, &body, &n)) {
+		case E2E_HTTP1_NEED:
+			x->r_rd += used;
+			return E2E_EK_NONE;
+		case E2E_HTTP1_HEAD:
+			x->r_rd += used;
+			x->up->cbs.on_head(x->ctx, e2e_http1_status(&x->h1));
 			break;
-		}
-		case P_BODY_EOF:
-			if (!avail || !deliver(x, avail))
-				return E2E_EK_NONE;
+		case E2E_HTTP1_BODY:
+			x->r_rd += used - n;
+			x->pend = n;
 			break;
-		case P_DONE:
+		case E2E_HTTP1_DONE:
+			x->r_rd += used;
+			x->done = true;
 			break;
+		case E2E_HTTP1_ERROR:
+			return E2E_EK_PROTOCOL;
 		}
 	}
 	return E2E_EK_NONE;
@@ -768,6 +518,7 @@ static bool retry(struct e2e_upstream_xfer *x)
 	x->c->x = x;
 	x->req_sent = 0;
 	x->want_out = false;
+	e2e_http1_reset(&x->h1, x->is_head); /* the close was seen as a cut response */
 	return true;
 }
 
@@ -789,22 +540,12 @@ static void conn_read(struct e2e_upstream_xfer *x)
 		CURLcode rc;
 		int kind;
 
-		if (x->r_rd == x->r_wr) {
-			x->r_rd = x->r_wr = 0;
-		} else if (x->r_rd && x->r_cap - x->r_wr < RBUF_MIN / 2) {
-			memmove(x->rbuf, x->rbuf + x->r_rd, x->r_wr - x->r_rd);
-			x->r_wr -= x->r_rd;
-			x->r_rd = 0;
-		}
-		if (x->r_wr == x->r_cap) {
-			if (x->r_cap >= HEAD_MAX + RBUF_MIN) {
-				fail(x, E2E_EK_PROTOCOL);
-				return;
-			}
-			x->r_cap = x->r_cap ? 2 * x->r_cap : RBUF_MIN;
-			x->rbuf = e2e_xrealloc(x->rbuf, x->r_cap);
-		}
-		rc = io_recv(c, x->rbuf + x->r_wr, x->r_cap - x->r_wr, &n);
+		/* the parser used all it was given (else we would be paused
+		 * or done), so every read starts at the buffer's start */
+		x->r_rd = x->r_wr = 0;
+		if (!x->rbuf)
+			x->rbuf = e2e_xmalloc(RBUF_SIZE);
+		rc = io_recv(c, x->rbuf, RBUF_SIZE, &n);
 		if (rc == CURLE_AGAIN)
 			break;
 		if (rc != CURLE_OK) {
@@ -812,8 +553,8 @@ static void conn_read(struct e2e_upstream_xfer *x)
 			return;
 		}
 		if (n == 0) { /* closed by the upstream */
-			if (x->ps == P_BODY_EOF) {
-				x->ps = P_DONE;
+			if (e2e_http1_eof(&x->h1)) {
+				x->done = true;
 				finish(x, E2E_EK_NONE, false);
 			} else {
 				fail(x, E2E_EK_RESET);
@@ -825,13 +566,13 @@ static void conn_read(struct e2e_upstream_xfer *x)
 			x->t_first = now_ns();
 		}
 		x->last_activity = x->up->now;
-		x->r_wr += n;
+		x->r_wr = n;
 		kind = parse(x);
 		if (kind != E2E_EK_NONE) {
 			finish(x, kind, false);
 			return;
 		}
-		if (x->ps == P_DONE) {
+		if (x->done) {
 			finish(x, E2E_EK_NONE, false);
 			return;
 		}
@@ -1006,13 +747,13 @@ struct e2e_upstream_xfer *e2e_upstream_xfer(struct e2e_upstream *up, void *ctx)
 	} else {
 		x = e2e_xcalloc(1, sizeof(*x));
 		x->up = up;
+		e2e_http1_init(&x->h1);
 	}
 	x->ctx = ctx;
 	x->c = NULL;
 	x->hdrs_len = 0;
 	x->has_host = false;
-	head_reset(x);
-	x->status = 0;
+	e2e_http1_reset(&x->h1, false);
 	return x;
 }
 
@@ -1032,7 +773,7 @@ static void add_bytes(char **b, size_t *len, size_t *cap, const char *s, size_t 
 void e2e_upstream_add_header(struct e2e_upstream_xfer *x, const char *name, size_t name_len,
 			     const char *value, size_t value_len)
 {
-	if (token_eq(name, name_len, "host", 4))
+	if (name_len == 4 && strncasecmp(name, "host", 4) == 0)
 		x->has_host = true;
 	add_bytes(&x->hdrs, &x->hdrs_len, &x->hdrs_cap, name, name_len);
 	add_bytes(&x->hdrs, &x->hdrs_len, &x->hdrs_cap, ": ", 2);
@@ -1070,12 +811,11 @@ void e2e_upstream_start(struct e2e_upstream_xfer *x, const char *method, const c
 	x->body_len = body_len < -2 ? -1 : body_len;
 	x->body_eof = body_len == 0;
 	x->s_rd = x->s_wr = 0;
-	x->r_rd = x->r_wr = 0;
-	x->ps = P_STATUS;
-	x->left = 0;
+	x->r_rd = x->r_wr = x->pend = 0;
 	x->is_head = strcmp(method, "HEAD") == 0;
-	x->got_bytes = x->retried = false;
-	x->head_seen = x->recv_paused = x->send_paused = x->resume_queued = x->want_out = false;
+	e2e_http1_reset(&x->h1, x->is_head);
+	x->done = x->got_bytes = x->retried = false;
+	x->recv_paused = x->send_paused = x->resume_queued = x->want_out = false;
 	up->now = now_ns();
 	x->t_start = x->last_activity = up->now;
 	x->t_first = x->t_end = 0;
@@ -1110,16 +850,12 @@ void e2e_upstream_resume(struct e2e_upstream_xfer *x)
 
 bool e2e_upstream_header(const struct e2e_upstream_xfer *x, size_t i, const char **name, const char **value)
 {
-	if (i >= x->nresp)
-		return false;
-	*name = x->resp + x->roff[2 * i];
-	*value = x->resp + x->roff[2 * i + 1];
-	return true;
+	return e2e_http1_header(&x->h1, i, name, value);
 }
 
 int64_t e2e_upstream_content_length(const struct e2e_upstream_xfer *x)
 {
-	return x->chunked ? -1 : x->content_length;
+	return e2e_http1_content_length(&x->h1);
 }
 
 void e2e_upstream_times(const struct e2e_upstream_xfer *x, uint32_t *ttfb_us, uint32_t *total_us)
@@ -1134,8 +870,7 @@ static void xfer_free(struct e2e_upstream_xfer *x)
 	free(x->req);
 	free(x->sbuf);
 	free(x->rbuf);
-	free(x->resp);
-	free(x->roff);
+	e2e_http1_finish(&x->h1);
 	free(x);
 }
 
@@ -1159,11 +894,6 @@ void e2e_upstream_release(struct e2e_upstream_xfer *x)
 	if (up->nfree >= FREE_XFERS_MAX) {
 		xfer_free(x);
 		return;
-	}
-	if (x->r_cap > 4 * RBUF_MIN) { /* a big response head grew it */
-		free(x->rbuf);
-		x->rbuf = NULL;
-		x->r_cap = 0;
 	}
 	x->next = up->free_list;
 	up->free_list = x;
@@ -1231,7 +961,7 @@ void e2e_upstream_run(struct e2e_upstream *up, uint64_t now)
 			kind = parse(x);
 			if (kind != E2E_EK_NONE)
 				finish(x, kind, false);
-			else if (x->running && x->ps == P_DONE)
+			else if (x->running && x->done)
 				finish(x, E2E_EK_NONE, false);
 			else if (x->running && !x->recv_paused)
 				conn_read(x);

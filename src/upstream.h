@@ -1,9 +1,9 @@
 /* upstream.h - the proxy's HTTP/1.1 client to the target. libcurl makes
  * every upstream connection (DNS, TCP, TLS or not, --insecure) on a multi
  * handle driven from the proxy's own epoll loop and carries the bytes of
- * https ones; the connections are pooled (keep-alive) and the request and
- * response framing is done in upstream.c. Used only by proxy.c; the only
- * module that includes <curl/curl.h>.
+ * https ones; the connections are pooled (keep-alive), the request is
+ * framed in upstream.c and the response parsed by http1.c. Used only by
+ * proxy.c; the only module that includes <curl/curl.h>.
  *
  * Everything here runs on the proxy's event-loop thread. Callbacks are
  * called from inside e2e_upstream_start(), e2e_upstream_event() and
@@ -95,11 +95,5 @@ void e2e_upstream_times(const struct e2e_upstream_xfer *x, uint32_t *ttfb_us, ui
 /* Ends the transfer (aborting it if still running, without on_done) and
  * recycles it. Accepts NULL. */
 void e2e_upstream_release(struct e2e_upstream_xfer *x);
-
-/* HTTP helpers shared with the proxy: is this header hop-by-hop (never
- * forwarded)? Is name one of the comma-separated tokens of a Connection
- * header value (so also hop-by-hop)? Both case-insensitive. */
-bool e2e_upstream_hop_by_hop(const char *name, size_t len);
-bool e2e_upstream_conn_listed(const char *conn_value, const char *name, size_t len);
 
 #endif

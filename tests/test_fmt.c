@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fmt.h"
+#include "testutil.h"
 
 typedef void (*fmt_fn)(struct e2e_buf *b, double v);
 
@@ -270,13 +271,4 @@ static Suite *suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+E2E_TEST_MAIN(suite)

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "error.h"
 #include "json_stream.h"
+#include "testutil.h"
 
 #define NAME "doc.json"
 
@@ -607,12 +608,10 @@ START_TEST(test_long_key_path)
 }
 END_TEST
 
-int main(void)
+static Suite *make_suite(void)
 {
 	Suite *s = suite_create("json_stream");
 	TCase *tc = tcase_create("read");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_valid, 0, sizeof(valid) / sizeof(valid[0]));
 	tcase_add_loop_test(tc, test_malformed, 0, sizeof(malformed) / sizeof(malformed[0]));
@@ -629,9 +628,7 @@ int main(void)
 	tcase_add_test(tc, test_long_values);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return s;
 }
+
+E2E_TEST_MAIN(make_suite)

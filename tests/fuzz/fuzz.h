@@ -10,6 +10,7 @@
 #ifndef E2E_FUZZ_H
 #define E2E_FUZZ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,18 @@ int e2e_fuzz_routes(const uint8_t *data, size_t size);
 int e2e_fuzz_template(const uint8_t *data, size_t size);
 int e2e_fuzz_hist(const uint8_t *data, size_t size);
 int e2e_fuzz_json_stream(const uint8_t *data, size_t size);
+int e2e_fuzz_http1(const uint8_t *data, size_t size);
+
+/* fuzz_http1.c's driver, shared with test_http1: parses one response to a
+ * HEAD request or not from data fed in pieces of sizes[0], sizes[1], ...
+ * (nsizes of them, cycled; the last piece is cut at size), each in its own
+ * heap copy, then a close. Appends to out what the parser reported
+ * ("<status> cl=<Content-Length> keep|close", "<name>: <value>" lines,
+ * then "done", "done +<bytes after the response>" or "error: <why>") and
+ * the body bytes to body. Returns 0, or E2E_ERR_INPUT on an error. */
+struct e2e_buf;
+int e2e_fuzz_http1_run(const char *data, size_t size, bool head_request, const size_t *sizes, size_t nsizes,
+		       struct e2e_buf *out, struct e2e_buf *body);
 
 /* libFuzzer's entry point, one per executable: E2E_FUZZ_TARGET(e2e_fuzz_NAME)
  * at the end of fuzz_NAME.c defines it in the fuzz build. */
