@@ -488,20 +488,68 @@ static int create_file(const char *path)
 	return 0;
 }
 
-static int db_connect(struct e2e_store *st)
+/* immutable: read the file as it is, without the WAL index (see
+ * open_unwritable). */
+static int db_connect(struct e2e_store *st, bool immutable)
 {
 	int oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	struct e2e_buf uri = E2E_BUF_INIT;
+	int rc = 0;
 
-	if (sqlite3_open_v2(st->path, &st->db, oflags, NULL) != SQLITE_OK) {
-		int rc = e2e_error(E2E_ERR_RUNTIME, "cannot open database '%s': %s", st->path,
-				   st->db ? sqlite3_errmsg(st->db) : "out of memory");
-
+	if (immutable) {
+		/* a file: URI; an absolute path gets an empty authority */
+		e2e_buf_add(&uri, "file:", 5);
+		if (st->path[0] == '/')
+			e2e_buf_add(&uri, "//", 2);
+		for (const char *p = st->path; *p; p++) {
+			if (*p == '%' || *p == '?' || *p == '#')
+				e2e_buf_printf(&uri, "%%%02X", (unsigned)(unsigned char)*p);
+			else
+				e2e_buf_putc(&uri, *p);
+		}
+		e2e_buf_add(&uri, "?immutable=1", 12);
+		oflags |= SQLITE_OPEN_URI;
+	}
+	if (sqlite3_open_v2(immutable ? uri.data : st->path, &st->db, oflags, NULL) != SQLITE_OK) {
+		rc = e2e_error(E2E_ERR_RUNTIME, "cannot open database '%s': %s", st->path,
+			       st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		sqlite3_close(st->db);
 		st->db = NULL;
-		return rc;
+	} else {
+		sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	}
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	return 0;
+	e2e_buf_finish(&uri);
+	return rc;
+}
+
+/* A read-only open of a WAL file whose directory it may not write cannot
+ * create the WAL index. */
+static bool cannot_init_wal(struct e2e_store *st)
+{
+	int code = sqlite3_extended_errcode(st->db);
+
+	return code == SQLITE_READONLY_CANTINIT || code == SQLITE_READONLY_DIRECTORY;
+}
+
+/* When there is no WAL with content either, every commit is in the file
+ * itself and no writer is at work (a writer keeps the index next to the
+ * file): read it as immutable. */
+static int open_unwritable(struct e2e_store *st, enum schema_state *state, int64_t *version)
+{
+	struct e2e_buf wal = E2E_BUF_INIT;
+	struct stat sb;
+	bool empty_wal;
+	int rc;
+
+	e2e_buf_printf(&wal, "%s-wal", st->path);
+	empty_wal = stat(wal.data, &sb) != 0 ? errno == ENOENT : sb.st_size == 0;
+	e2e_buf_finish(&wal);
+	if (!empty_wal)
+		return E2E_ERR_RUNTIME; /* the caller's error stands */
+	sqlite3_close(st->db);
+	st->db = NULL;
+	rc = db_connect(st, true);
+	return rc ? rc : schema_check(st, state, version);
 }
 
 /* A read-only open of an older schema migrates through a short read-write
@@ -520,7 +568,7 @@ static int migrate_for_reader(struct e2e_store *st, int64_t version)
 	st->db = NULL;
 	rc = e2e_store_open(st->path, 0, &rw);
 	e2e_store_close(rw);
-	return rc ? rc : db_connect(st);
+	return rc ? rc : db_connect(st, false);
 }
 
 int e2e_store_open(const char *path, int flags, struct e2e_store **out)
@@ -547,9 +595,11 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out)
 	st = e2e_xcalloc(1, sizeof(*st));
 	st->path = e2e_xstrdup(path);
 	st->readonly = flags & E2E_STORE_READONLY;
-	rc = db_connect(st);
+	rc = db_connect(st, false);
 	if (rc == 0)
 		rc = schema_check(st, &state, &version);
+	if (rc && st->readonly && st->db && cannot_init_wal(st) && open_unwritable(st, &state, &version) == 0)
+		rc = 0;
 	if (rc == 0 && state != SCHEMA_CURRENT) {
 		if (!st->readonly)
 			rc = schema_migrate(st, state);
