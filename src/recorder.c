@@ -154,10 +154,11 @@ static int resolve(struct e2e_recorder *r, const struct e2e_capture *c, uint32_t
 	e2e_buf_add(&r->key, c->path, c->path_len);
 	if (strmap_get(&r->paths, r->key.data, r->key.len, id))
 		return 0;
-	e2e_buf_reset(&r->endpoint);
-	e2e_routes_key(r->routes, &r->endpoint, c->method, c->method_len, c->path, c->path_len);
 	set_buf(&r->method, c->method, c->method_len);
 	set_buf(&r->path, c->path_len ? c->path : "/", c->path_len ? c->path_len : 1);
+	/* the stored raw path: a run gives each one endpoint */
+	e2e_buf_reset(&r->endpoint);
+	e2e_routes_key(r->routes, &r->endpoint, c->method, c->method_len, r->path.data, r->path.len);
 	rc = e2e_store_path_intern(r->st, r->run_id, r->method.data, r->path.data, r->endpoint.data, id);
 	if (rc < 0)
 		return rc;

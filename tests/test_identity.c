@@ -272,6 +272,14 @@ START_TEST(test_recorder_per_run)
 		e2e_templating_finish(&t);
 	}
 	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM routes"), 1); /* once per digest */
+
+	/* a request without a path is stored as "/": one raw path, one endpoint */
+	{
+		struct e2e_capture root[] = { cap("GET", "", 1), cap("GET", "/", 2) };
+		int64_t e = record(st, "e", routes, root, 2);
+
+		ck_assert_str_eq(endpoint_of(st, e, "GET", "/"), "GET /");
+	}
 	e2e_templating_finish(NULL);
 	e2e_store_close(st);
 	e2e_routes_destroy(routes);
