@@ -72,19 +72,17 @@ struct loaded {
 	struct e2e_run *runs;
 	struct e2e_report_run *in;
 	size_t n;
-	struct e2e_path *paths;
-	size_t npaths;
 };
 
 static void loaded_finish(struct loaded *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
 		free((void *)l->in[i].samples);
+		e2e_store_paths_free((struct e2e_path *)l->in[i].paths, l->in[i].npaths);
 		e2e_run_finish(&l->runs[i]);
 	}
 	free(l->runs);
 	free(l->in);
-	e2e_store_paths_free(l->paths, l->npaths);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -99,7 +97,8 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 	for (size_t i = 0; i < n; i++) {
 		size_t k = n - 1 - i; /* run_ids are oldest first */
 		struct e2e_sample *s = NULL;
-		size_t ns = 0;
+		struct e2e_path *p = NULL;
+		size_t ns = 0, np = 0;
 
 		rc = e2e_store_run_get(st, run_ids[i], &l->runs[k]);
 		if (rc < 0)
@@ -110,8 +109,14 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 		l->in[k].run = &l->runs[k];
 		l->in[k].samples = s;
 		l->in[k].nsamples = ns;
+		/* each run's samples count under its own endpoints */
+		rc = e2e_store_run_paths_load(st, run_ids[i], &p, &np);
+		if (rc < 0)
+			return rc;
+		l->in[k].paths = p;
+		l->in[k].npaths = np;
 	}
-	return e2e_store_paths_load(st, &l->paths, &l->npaths);
+	return 0;
 }
 
 int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
@@ -139,7 +144,7 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 			goto out;
 		ropts.routes = routes;
 	}
-	rc = e2e_report_compute(l.in, l.n, l.paths, l.npaths, &ropts, &rep);
+	rc = e2e_report_compute(l.in, l.n, NULL, 0, &ropts, &rep);
 	loaded_finish(&l); /* the report holds its own copy of the samples */
 	if (rc < 0)
 		goto out;

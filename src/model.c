@@ -20,3 +20,13 @@ void e2e_run_finish(struct e2e_run *r)
 	free(r->target);
 	memset(r, 0, sizeof(*r));
 }
+
+void e2e_templating_finish(struct e2e_templating *t)
+{
+	if (!t)
+		return;
+	free(t->routes_name);
+	free(t->routes_sha256);
+	free(t->routes_text);
+	memset(t, 0, sizeof(*t));
+}

@@ -5,6 +5,7 @@
 #define E2E_MODEL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One run. Strings are owned by the struct (e2e_run_finish frees them);
@@ -35,12 +36,27 @@ struct e2e_run {
 void e2e_run_finish(struct e2e_run *r);
 
 /* One (method, path) the store has interned; endpoint is its template
- * key. Strings owned by the array's owner (e2e_store_paths_free). */
+ * key in one run's mapping (the endpoint belongs to the run). Strings
+ * owned by the array's owner (e2e_store_paths_free). */
 struct e2e_path {
 	uint32_t id;
 	char *method;
 	char *path;
 	char *endpoint;
 };
+
+/* How a run's raw paths became endpoints (SPEC section 10), so a later
+ * reader knows which rules and routes file it used. Strings are owned
+ * (e2e_templating_finish frees them). */
+struct e2e_templating {
+	int rules_version; /* E2E_TEMPLATE_RULES when recorded; 0 unknown (from before schema v3) */
+	char *routes_name; /* the --routes file as given; "" without one */
+	char *routes_sha256; /* hex SHA-256 of its bytes; "" without one */
+	char *routes_text; /* its bytes, NUL-terminated; NULL without a routes file */
+	size_t routes_len;
+};
+
+/* Frees the strings and zeroes t; accepts NULL. */
+void e2e_templating_finish(struct e2e_templating *t);
 
 #endif

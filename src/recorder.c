@@ -9,6 +9,7 @@
 #include "hist.h"
 #include "routes.h"
 #include "store.h"
+#include "template.h"
 #include "banned.h"
 
 /* An open-addressing set of strings with a 32-bit value: (method SP path)
@@ -97,6 +98,7 @@ struct e2e_recorder {
 	size_t samples_cap;
 	struct e2e_buf key, method, path, endpoint;
 	uint64_t recorded, lost;
+	bool templating_stored; /* the run's templating is in the store */
 
 	pthread_mutex_t lock; /* guards the progress figures below */
 	struct e2e_hist *latency;
@@ -172,11 +174,12 @@ static int resolve(struct e2e_recorder *r, const struct e2e_capture *c, uint32_t
 	e2e_buf_add(&r->key, c->path, c->path_len);
 	if (strmap_get(&r->paths, r->key.data, r->key.len, id))
 		return 0;
-	e2e_buf_reset(&r->endpoint);
-	e2e_routes_key(r->routes, &r->endpoint, c->method, c->method_len, c->path, c->path_len);
 	set_buf(&r->method, c->method, c->method_len);
 	set_buf(&r->path, c->path_len ? c->path : "/", c->path_len ? c->path_len : 1);
-	rc = e2e_store_path_intern(r->st, r->method.data, r->path.data, r->endpoint.data, id);
+	/* the stored raw path: a run gives each one endpoint */
+	e2e_buf_reset(&r->endpoint);
+	e2e_routes_key(r->routes, &r->endpoint, c->method, c->method_len, r->path.data, r->path.len);
+	rc = e2e_store_path_intern(r->st, r->run_id, r->method.data, r->path.data, r->endpoint.data, id);
 	if (rc < 0)
 		return rc;
 	strmap_put(&r->paths, r->key.data, r->key.len, *id);
@@ -184,6 +187,23 @@ static int resolve(struct e2e_recorder *r, const struct e2e_capture *c, uint32_t
 	if (!strmap_get(&r->endpoints, r->endpoint.data, r->endpoint.len, &(uint32_t){ 0 }))
 		strmap_put(&r->endpoints, r->endpoint.data, r->endpoint.len, 0);
 	return 0;
+}
+
+/* The run's templating (automatic rules version, routes file), stored
+ * with its first batch so that a reader knows how its endpoints came. */
+static int store_templating(struct e2e_recorder *r)
+{
+	struct e2e_templating t = { .rules_version = E2E_TEMPLATE_RULES };
+	struct e2e_routes_source src;
+
+	if (r->routes) {
+		e2e_routes_source(r->routes, &src);
+		t.routes_name = (char *)src.name;
+		t.routes_sha256 = (char *)src.sha256;
+		t.routes_text = (char *)src.text;
+		t.routes_len = src.len;
+	}
+	return e2e_store_run_templating_set(r->st, r->run_id, &t);
 }
 
 int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n, uint64_t dropped,
@@ -198,6 +218,8 @@ int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, siz
 		r->samples = e2e_xrealloc(r->samples, n * sizeof(*r->samples));
 	}
 	rc = e2e_store_begin(r->st);
+	if (rc >= 0 && !r->templating_stored)
+		rc = store_templating(r);
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -227,6 +249,7 @@ out:
 		return rc;
 	}
 	r->recorded += n;
+	r->templating_stored = true;
 	pthread_mutex_lock(&r->lock);
 	for (size_t i = 0; i < n; i++)
 		e2e_hist_add(r->latency, caps[i].s.total_us);

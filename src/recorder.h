@@ -1,8 +1,9 @@
 /* recorder.h - turns captures into stored samples: templates each request
- * (explicit routes first, automatic otherwise), interns (method, path,
- * endpoint) in the store, appends the samples and the run's progress in one
- * transaction per call. Used by the capture writer thread and by the HAR
- * importer; it owns no thread itself.
+ * (explicit routes first, automatic otherwise), interns (method, path) in
+ * the store with this run's endpoint for it, appends the samples and the
+ * run's progress in one transaction per call; the first call also stores
+ * the run's templating (rules version, routes file). Used by the capture
+ * writer thread and by the HAR importer; it owns no thread itself.
  *
  * It also holds the life cycle of a recorded run, the same for a proxied
  * capture and an import: e2e_recorder_begin() inserts the run and creates

@@ -74,9 +74,10 @@ static void keymap_finish(struct keymap *m)
 	free(m->table);
 }
 
-/* Maps a sample's path id to an index into the caller's path table: a
- * direct table when ids are dense (they are SQLite row ids), a binary
- * search over a sorted copy otherwise. */
+/* Maps a sample's path id to an index into a path table: a direct table
+ * when ids are dense (they are SQLite row ids), a binary search over a
+ * sorted copy otherwise (a run's table holds only the paths it used, and
+ * a report may cover many runs: the direct table stays small). */
 struct idmap {
 	uint32_t *direct; /* index + 1 by id; 0 = unknown */
 	size_t ndirect;
@@ -99,7 +100,7 @@ static void idmap_init(struct idmap *m, const struct e2e_path *paths, size_t npa
 	for (size_t i = 0; i < npaths; i++)
 		if (paths[i].id > max)
 			max = paths[i].id;
-	if ((size_t)max <= 8 * npaths + 65536) {
+	if ((size_t)max <= 8 * npaths + 4096) {
 		m->ndirect = (size_t)max + 1;
 		m->direct = e2e_xcalloc(m->ndirect, sizeof(*m->direct));
 		for (size_t i = 0; i < npaths; i++)
@@ -383,54 +384,118 @@ const struct e2e_endpoint_report *e2e_report_find(const struct e2e_report *r, co
 	return NULL;
 }
 
-/* Endpoint slot of every path-table entry (after --routes re-templating). */
-static uint32_t *map_paths(const struct e2e_path *paths, size_t npaths, const struct e2e_routes *routes,
-			   struct keymap *keys)
+/* A path table and what the report derives from it. Runs carry their own
+ * (the endpoint is the run's); runs without one share the caller's. */
+struct table {
+	const struct e2e_path *paths;
+	size_t npaths;
+	struct idmap ids;
+	uint32_t *slot; /* endpoint slot by table index (after --routes re-templating) */
+	uint64_t *count; /* samples by table index */
+};
+
+struct tables {
+	struct table *v;
+	size_t n;
+	uint32_t *of_run; /* table of runs[k] */
+	size_t total_paths; /* over all tables: bounds the number of endpoints */
+};
+
+static void tables_init(struct tables *t, const struct e2e_report_run *runs, size_t nruns,
+			const struct e2e_path *paths, size_t npaths)
 {
-	uint32_t *slot = e2e_xmalloc((npaths ? npaths : 1) * sizeof(*slot));
+	memset(t, 0, sizeof(*t));
+	t->v = e2e_xcalloc(nruns ? nruns : 1, sizeof(*t->v));
+	t->of_run = e2e_xcalloc(nruns ? nruns : 1, sizeof(*t->of_run));
+	for (size_t k = 0; k < nruns; k++) {
+		const struct e2e_path *p = runs[k].paths ? runs[k].paths : paths;
+		size_t np = runs[k].paths ? runs[k].npaths : npaths, i = 0;
+
+		while (i < t->n && !(t->v[i].paths == p && t->v[i].npaths == np))
+			i++;
+		if (i == t->n) {
+			t->v[i].paths = p;
+			t->v[i].npaths = np;
+			idmap_init(&t->v[i].ids, p, np);
+			t->v[i].count = e2e_xcalloc(np ? np : 1, sizeof(*t->v[i].count));
+			t->total_paths += np;
+			t->n++;
+		}
+		t->of_run[k] = (uint32_t)i;
+	}
+}
+
+static void tables_finish(struct tables *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		idmap_finish(&t->v[i].ids);
+		free(t->v[i].slot);
+		free(t->v[i].count);
+	}
+	free(t->v);
+	free(t->of_run);
+}
+
+/* Endpoint slot of every entry of every table. */
+static void map_paths(struct tables *t, const struct e2e_routes *routes, struct keymap *keys)
+{
 	struct e2e_buf b = E2E_BUF_INIT;
 
-	keymap_init(keys, npaths);
-	for (size_t i = 0; i < npaths; i++) {
-		const char *key = paths[i].endpoint;
+	keymap_init(keys, t->total_paths);
+	for (size_t k = 0; k < t->n; k++) {
+		struct table *tb = &t->v[k];
 
-		if (routes) {
-			e2e_buf_reset(&b);
-			e2e_routes_key(routes, &b, paths[i].method, strlen(paths[i].method), paths[i].path,
-				       strlen(paths[i].path));
-			key = b.data ? b.data : "";
+		tb->slot = e2e_xmalloc((tb->npaths ? tb->npaths : 1) * sizeof(*tb->slot));
+		for (size_t i = 0; i < tb->npaths; i++) {
+			const struct e2e_path *p = &tb->paths[i];
+			const char *key = p->endpoint;
+
+			if (routes) {
+				e2e_buf_reset(&b);
+				e2e_routes_key(routes, &b, p->method, strlen(p->method), p->path,
+					       strlen(p->path));
+				key = b.data ? b.data : "";
+			}
+			tb->slot[i] = keymap_slot(keys, key);
 		}
-		slot[i] = keymap_slot(keys, key);
 	}
 	e2e_buf_finish(&b);
-	return slot;
+}
+
+/* The endpoint slot of a sample of runs[k]; -1 for an unknown path id. */
+static int64_t sample_slot(const struct tables *t, size_t k, uint32_t path_id, int64_t *index)
+{
+	const struct table *tb = &t->v[t->of_run[k]];
+	int64_t p = idmap_get(&tb->ids, path_id);
+
+	*index = p;
+	return p < 0 ? -1 : (int64_t)tb->slot[p];
 }
 
 struct work {
-	size_t nslots, nruns, npaths;
+	size_t nslots, nruns;
 	uint64_t *count; /* by slot */
 	uint64_t *run_count; /* [slot * nruns + run], run oldest first */
-	uint64_t *path_count; /* by path-table index */
 	size_t *offset; /* slot's first position in lat/samples */
 	double *lat; /* every latency, grouped by slot */
 };
 
-static int count_pass(struct work *w, const struct e2e_report_run *runs, size_t nruns,
-		      const struct idmap *ids, const uint32_t *slot)
+static int count_pass(struct work *w, const struct e2e_report_run *runs, size_t nruns, struct tables *t)
 {
 	for (size_t k = 0; k < nruns; k++) {
 		const struct e2e_report_run *in = &runs[nruns - 1 - k];
+		struct table *tb = &t->v[t->of_run[nruns - 1 - k]];
 
 		for (size_t i = 0; i < in->nsamples; i++) {
-			int64_t p = idmap_get(ids, in->samples[i].path_id);
+			int64_t p, slot = sample_slot(t, nruns - 1 - k, in->samples[i].path_id, &p);
 
-			if (p < 0)
+			if (slot < 0)
 				return e2e_error(E2E_ERR_INPUT,
 						 "run %lld: a sample refers to unknown path id %u",
 						 (long long)in->run->id, (unsigned)in->samples[i].path_id);
-			w->count[slot[p]]++;
-			w->run_count[(size_t)slot[p] * nruns + k]++;
-			w->path_count[p]++;
+			w->count[slot]++;
+			w->run_count[(size_t)slot * nruns + k]++;
+			tb->count[p]++;
 		}
 	}
 	return 0;
@@ -467,31 +532,62 @@ static void per_run_points(struct e2e_endpoint_report *e, const struct work *w, 
 	}
 }
 
-static void collect_paths(struct e2e_report *r, const uint32_t *ep_of_slot, const uint32_t *slot,
-			  const struct e2e_path *paths, size_t npaths, const uint64_t *path_count)
+/* One raw path under one endpoint, from one table. */
+struct path_use {
+	uint32_t slot, id;
+	uint64_t count;
+	const char *path;
+};
+
+static int cmp_path_use(const void *a, const void *b)
 {
-	for (size_t i = 0; i < npaths; i++) {
-		if (path_count[i])
-			r->endpoints[ep_of_slot[slot[i]]].npaths++;
+	const struct path_use *x = a, *y = b;
+
+	if (x->slot != y->slot)
+		return x->slot < y->slot ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Every endpoint's raw paths with their counts, a path that several runs
+ * counted under the same endpoint once. */
+static void collect_paths(struct e2e_report *r, const uint32_t *ep_of_slot, const struct tables *t)
+{
+	struct path_use *u = e2e_xmalloc((t->total_paths ? t->total_paths : 1) * sizeof(*u));
+	size_t n = 0, m = 0;
+
+	for (size_t k = 0; k < t->n; k++) {
+		const struct table *tb = &t->v[k];
+
+		for (size_t i = 0; i < tb->npaths; i++)
+			if (tb->count[i])
+				u[n++] = (struct path_use){ tb->slot[i], tb->paths[i].id, tb->count[i],
+							    tb->paths[i].path };
 	}
+	qsort(u, n, sizeof(*u), cmp_path_use);
+	for (size_t i = 0; i < n; i++) {
+		if (m && u[m - 1].slot == u[i].slot && u[m - 1].id == u[i].id)
+			u[m - 1].count += u[i].count;
+		else
+			u[m++] = u[i];
+	}
+	for (size_t i = 0; i < m; i++)
+		r->endpoints[ep_of_slot[u[i].slot]].npaths++;
 	for (size_t e = 0; e < r->nendpoints; e++) {
 		r->endpoints[e].paths = e2e_xmalloc((r->endpoints[e].npaths ? r->endpoints[e].npaths : 1) *
 						    sizeof(struct e2e_path_count));
 		r->distinct_paths += r->endpoints[e].npaths;
 		r->endpoints[e].npaths = 0;
 	}
-	for (size_t i = 0; i < npaths; i++) {
-		struct e2e_endpoint_report *e;
+	for (size_t i = 0; i < m; i++) {
+		struct e2e_endpoint_report *e = &r->endpoints[ep_of_slot[u[i].slot]];
 
-		if (!path_count[i])
-			continue;
-		e = &r->endpoints[ep_of_slot[slot[i]]];
-		e->paths[e->npaths].path = e2e_xstrdup(paths[i].path);
-		e->paths[e->npaths++].count = path_count[i];
+		e->paths[e->npaths].path = e2e_xstrdup(u[i].path);
+		e->paths[e->npaths++].count = u[i].count;
 	}
 	for (size_t e = 0; e < r->nendpoints; e++)
 		qsort(r->endpoints[e].paths, r->endpoints[e].npaths, sizeof(struct e2e_path_count),
 		      cmp_path_count);
+	free(u);
 }
 
 static void fill_report_header(struct e2e_report *r, const struct e2e_report_run *runs, size_t nruns,
@@ -525,9 +621,9 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 	bool count_4xx = opts && opts->count_4xx;
 	struct e2e_report *r = e2e_xcalloc(1, sizeof(*r));
 	struct keymap keys;
-	struct idmap ids;
+	struct tables t;
 	struct work w = { 0 };
-	uint32_t *slot, *ep_of_slot = NULL;
+	uint32_t *ep_of_slot = NULL;
 	struct e2e_endpoint_report *o = &r->overall;
 	struct e2e_summary sum, esum;
 	struct tally tally;
@@ -539,16 +635,14 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 
 	fill_report_header(r, runs, nruns, opts);
 	tally_init(&tally);
-	idmap_init(&ids, paths, npaths);
-	slot = map_paths(paths, npaths, opts ? opts->routes : NULL, &keys);
+	tables_init(&t, runs, nruns, paths, npaths);
+	map_paths(&t, opts ? opts->routes : NULL, &keys);
 	w.nslots = keys.nkeys;
 	w.nruns = nruns;
-	w.npaths = npaths;
 	w.count = e2e_xcalloc(w.nslots, sizeof(*w.count));
 	w.run_count = e2e_xcalloc(w.nslots * (nruns ? nruns : 1), sizeof(*w.run_count));
-	w.path_count = e2e_xcalloc(npaths, sizeof(*w.path_count));
 	w.offset = e2e_xcalloc(w.nslots + 1, sizeof(*w.offset));
-	rc = count_pass(&w, runs, nruns, &ids, slot);
+	rc = count_pass(&w, runs, nruns, &t);
 	if (rc < 0)
 		goto out;
 
@@ -589,7 +683,8 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 
 		for (size_t i = 0; i < in->nsamples; i++) {
 			const struct e2e_sample *smp = &in->samples[i];
-			size_t at = fill[slot[idmap_get(&ids, smp->path_id)]]++;
+			int64_t p;
+			size_t at = fill[sample_slot(&t, nruns - 1 - k, smp->path_id, &p)]++;
 
 			all[at] = *smp;
 			run_of[at] = (uint32_t)(nruns - 1 - k);
@@ -633,7 +728,7 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 	r->overall_p95_ms = o->p95_ms;
 	r->overall_p99_ms = o->p99_ms;
 
-	collect_paths(r, ep_of_slot, slot, paths, npaths, w.path_count);
+	collect_paths(r, ep_of_slot, &t);
 	qsort(r->endpoints, r->nendpoints, sizeof(*r->endpoints), cmp_endpoint);
 	rc = 0;
 out:
@@ -642,12 +737,10 @@ out:
 	free(ep_of_slot);
 	free(w.count);
 	free(w.run_count);
-	free(w.path_count);
 	free(w.offset);
 	free(w.lat);
-	free(slot);
 	keymap_finish(&keys);
-	idmap_finish(&ids);
+	tables_finish(&t);
 	if (rc < 0) {
 		e2e_report_destroy(r);
 		return rc;

@@ -86,6 +86,11 @@ struct e2e_report_run {
 	const struct e2e_run *run;
 	const struct e2e_sample *samples;
 	size_t nsamples;
+	/* The run's own mapping of path ids to raw paths and endpoints
+	 * (e2e_store_run_paths_load); NULL: the table given to
+	 * e2e_report_compute. Path ids name the same raw path in every run. */
+	const struct e2e_path *paths;
+	size_t npaths;
 };
 
 struct e2e_report_opts {
@@ -93,9 +98,12 @@ struct e2e_report_opts {
 	const struct e2e_routes *routes; /* --routes: re-template raw paths; NULL keeps stored keys */
 };
 
-/* Computes the report over one or more runs (runs[0] newest). paths is the
- * store's path table (any order). Percentiles of merged runs come from the
- * pooled samples, never from averaged percentiles. Caller destroys. */
+/* Computes the report over one or more runs (runs[0] newest). Each run's
+ * samples count under that run's own endpoints (SPEC section 10), or with
+ * opts->routes under the endpoints those routes give the raw paths; paths
+ * (any order) serves the runs that carry no table of their own. Percentiles
+ * of merged runs come from the pooled samples, never from averaged
+ * percentiles. Caller destroys. */
 int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const struct e2e_path *paths,
 		       size_t npaths, const struct e2e_report_opts *opts, struct e2e_report **out);
 void e2e_report_destroy(struct e2e_report *r);

@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 
 #include "error.h"
+#include "sha256.h"
 #include "template.h"
 
 #include "banned.h"
@@ -76,6 +77,9 @@ struct e2e_routes {
 	size_t n, cap;
 	struct route **sorted; /* trie order; nodes point into it */
 	struct node root;
+	char *name, *text; /* the source (e2e_routes_source) */
+	size_t len;
+	char sha256[E2E_SHA256_HEX_LEN + 1];
 };
 
 static void node_finish(struct node *nd)
@@ -109,12 +113,39 @@ void e2e_routes_destroy(struct e2e_routes *r)
 	node_finish(&r->root);
 	free(r->sorted);
 	free(r->v);
+	free(r->name);
+	free(r->text);
 	free(r);
 }
 
 size_t e2e_routes_count(const struct e2e_routes *r)
 {
 	return r ? r->n : 0;
+}
+
+void e2e_routes_source(const struct e2e_routes *r, struct e2e_routes_source *out)
+{
+	out->name = r->name;
+	out->text = r->text;
+	out->len = r->len;
+	out->sha256 = r->sha256;
+}
+
+static void keep_source(struct e2e_routes *r, const char *name, const char *data, size_t len)
+{
+	struct e2e_sha256 h;
+	uint8_t digest[E2E_SHA256_LEN];
+
+	r->name = e2e_xstrdup(name);
+	r->text = e2e_xmalloc(len + 1);
+	if (len)
+		memcpy(r->text, data, len);
+	r->text[len] = '\0';
+	r->len = len;
+	e2e_sha256_init(&h);
+	e2e_sha256_update(&h, data, len);
+	e2e_sha256_final(&h, digest);
+	e2e_sha256_hex(digest, r->sha256);
 }
 
 /* Checks a template path; returns NULL or what is wrong with it. */
@@ -572,6 +603,7 @@ int e2e_routes_parse(const char *name, const char *data, size_t len, struct e2e_
 		e2e_routes_destroy(rs);
 		return rc;
 	}
+	keep_source(rs, name, data, len);
 	*out = rs;
 	return 0;
 }

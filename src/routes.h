@@ -21,6 +21,17 @@ int e2e_routes_parse(const char *name, const char *data, size_t len, struct e2e_
 void e2e_routes_destroy(struct e2e_routes *r);
 size_t e2e_routes_count(const struct e2e_routes *r);
 
+/* What the routes were read from, so a run can store its templating: the
+ * name given to load/parse, the bytes (NUL-terminated, *len bytes) and their
+ * SHA-256 in hex. Owned by r. */
+struct e2e_routes_source {
+	const char *name;
+	const char *text;
+	size_t len;
+	const char *sha256;
+};
+void e2e_routes_source(const struct e2e_routes *r, struct e2e_routes_source *out);
+
 /* Appends the endpoint key ("METHOD /template") for a request to out:
  * the best explicit match when routes is non-NULL and one matches, the
  * automatic template otherwise (e2e_template_key). */

@@ -58,8 +58,8 @@ enum chunk_column {
 static const uint8_t column_max_width[COLS] = { 8, 4, 2, 1, 4, 5, 4, 8, 8 };
 #define CHUNK_HEADER (3 + COLS)
 
-/* Migrations: migrations[v] turns schema v-1 into v and ends by setting
- * user_version = v. A fresh file runs all of them in one transaction. */
+/* Migrations (see migrations[] below) each end by setting user_version;
+ * a fresh or old file runs all it needs in one transaction. */
 static const char *const schema_v1[] = {
 	"PRAGMA application_id = 1697801552",
 	"CREATE TABLE runs ("
@@ -106,8 +106,61 @@ static const char *const schema_v2[] = {
 	NULL,
 };
 
-static const char *const *const migrations[] = { NULL, schema_v1, schema_v2 };
+/* v3: the endpoint a raw path counts under belongs to the run (SPEC
+ * section 10). Raw paths stay shared, (method, path) -> id; each run keeps
+ * the endpoint it gave every path it used (run_paths, endpoint keys stored
+ * once in endpoints) and how it templated: the automatic rules' version
+ * (0: unknown, a run carried over from v2) and its routes file (name in
+ * the run, text once per SHA-256 in routes). carry_endpoints() gives every
+ * v2 run the endpoints its samples were recorded under; then paths loses
+ * its endpoint column (rebuilt: DROP COLUMN needs SQLite 3.35). */
+static const char *const schema_v3[] = {
+	"CREATE TABLE endpoints (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE)",
+	"CREATE TABLE run_paths ("
+	" run_id INTEGER NOT NULL,"
+	" path_id INTEGER NOT NULL,"
+	" endpoint_id INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, path_id)) WITHOUT ROWID",
+	"CREATE TABLE routes (id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, text BLOB NOT NULL)",
+	"ALTER TABLE runs ADD COLUMN rules_version INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE runs ADD COLUMN routes_id INTEGER",
+	"ALTER TABLE runs ADD COLUMN routes_name TEXT NOT NULL DEFAULT ''",
+	"INSERT INTO endpoints (key) SELECT endpoint FROM paths GROUP BY endpoint ORDER BY min(id)",
+	NULL,
+};
+
+static const char *const schema_v3_end[] = {
+	"DELETE FROM endpoints WHERE id NOT IN (SELECT endpoint_id FROM run_paths)",
+	"CREATE TABLE paths_v3 ("
+	" id INTEGER PRIMARY KEY,"
+	" method TEXT NOT NULL,"
+	" path TEXT NOT NULL,"
+	" UNIQUE (method, path))",
+	"INSERT INTO paths_v3 (id, method, path) SELECT id, method, path FROM paths",
+	"DROP TABLE paths",
+	"ALTER TABLE paths_v3 RENAME TO paths",
+	"PRAGMA user_version = 3",
+	NULL,
+};
+
+static int carry_endpoints(struct e2e_store *st);
+
+/* migrations[v] turns schema v-1 into v: its statements, then its carry
+ * step (data the statements cannot move), then its closing statements. */
+static const struct migration {
+	const char *const *sql;
+	int (*carry)(struct e2e_store *st);
+	const char *const *sql_end;
+} migrations[] = {
+	{ NULL, NULL, NULL },
+	{ schema_v1, NULL, NULL },
+	{ schema_v2, NULL, NULL },
+	{ schema_v3, carry_endpoints, schema_v3_end },
+};
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
+/* The oldest schema a read-only open can read as it is (see
+ * migrate_for_reader). */
+#define STORE_READABLE_VERSION 2
 
 #define RUN_COLUMNS                                                                                          \
 	"id, service, started_ms, ended_ms, duration_ns, command, exit_status, git_commit, git_branch,"      \
@@ -134,15 +187,27 @@ enum stmt_id {
 	S_RUNS_LIST,
 	S_PATH_INSERT,
 	S_PATH_SELECT,
-	S_PATHS_LOAD,
+	S_ENDPOINT_INSERT,
+	S_ENDPOINT_SELECT,
+	S_RUN_PATH_INSERT,
+	S_RUN_PATH_SELECT,
+	S_RUN_PATHS_LOAD,
+	S_RUN_PATHS_LOAD_V2,
+	S_ROUTES_INSERT,
+	S_ROUTES_SELECT,
+	S_TEMPLATING_SET,
+	S_TEMPLATING_GET,
 	S_CHUNK_NEXT_SEQ,
 	S_CHUNK_INSERT,
 	S_CHUNK_TOTAL,
 	S_CHUNKS_LOAD,
 	S_PRUNE_KEEP_CHUNKS,
+	S_PRUNE_KEEP_RUN_PATHS,
 	S_PRUNE_KEEP_RUNS,
 	S_PRUNE_OLDER_CHUNKS,
+	S_PRUNE_OLDER_RUN_PATHS,
 	S_PRUNE_OLDER_RUNS,
+	S_PRUNE_ROUTES,
 	S_INCREMENTAL_VACUUM,
 	S__COUNT
 };
@@ -164,17 +229,35 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?",
 	[S_RUNS_LIST] = "SELECT " RUN_COLUMNS " FROM runs WHERE ?1 IS NULL OR service = ?1"
 			" ORDER BY started_ms DESC, id DESC",
-	[S_PATH_INSERT] = "INSERT OR IGNORE INTO paths (method, path, endpoint) VALUES (?, ?, ?)",
+	[S_PATH_INSERT] = "INSERT OR IGNORE INTO paths (method, path) VALUES (?, ?)",
 	[S_PATH_SELECT] = "SELECT id FROM paths WHERE method = ? AND path = ?",
-	[S_PATHS_LOAD] = "SELECT id, method, path, endpoint FROM paths ORDER BY id",
+	[S_ENDPOINT_INSERT] = "INSERT OR IGNORE INTO endpoints (key) VALUES (?)",
+	[S_ENDPOINT_SELECT] = "SELECT id FROM endpoints WHERE key = ?",
+	[S_RUN_PATH_INSERT] =
+		"INSERT OR IGNORE INTO run_paths (run_id, path_id, endpoint_id) VALUES (?, ?, ?)",
+	[S_RUN_PATH_SELECT] = "SELECT endpoint_id FROM run_paths WHERE run_id = ? AND path_id = ?",
+	[S_RUN_PATHS_LOAD] = "SELECT p.id, p.method, p.path, e.key FROM run_paths r"
+			     " JOIN paths p ON p.id = r.path_id JOIN endpoints e ON e.id = r.endpoint_id"
+			     " WHERE r.run_id = ? ORDER BY r.path_id",
+	[S_RUN_PATHS_LOAD_V2] = "SELECT id, method, path, endpoint FROM paths ORDER BY id",
+	[S_ROUTES_INSERT] = "INSERT OR IGNORE INTO routes (sha256, text) VALUES (?, ?)",
+	[S_ROUTES_SELECT] = "SELECT id FROM routes WHERE sha256 = ?",
+	[S_TEMPLATING_SET] =
+		"UPDATE runs SET rules_version = ?2, routes_id = ?3, routes_name = ?4 WHERE id = ?1",
+	[S_TEMPLATING_GET] = "SELECT r.rules_version, r.routes_name, t.sha256, t.text FROM runs r"
+			     " LEFT JOIN routes t ON t.id = r.routes_id WHERE r.id = ?",
 	[S_CHUNK_NEXT_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM chunks WHERE run_id = ?",
 	[S_CHUNK_INSERT] = "INSERT INTO chunks (run_id, seq, n, data) VALUES (?, ?, ?, ?)",
 	[S_CHUNK_TOTAL] = "SELECT coalesce(sum(n), 0) FROM chunks WHERE run_id = ?1 AND n BETWEEN 1 AND ?2",
 	[S_CHUNKS_LOAD] = "SELECT seq, n, data FROM chunks WHERE run_id = ? ORDER BY seq",
 	[S_PRUNE_KEEP_CHUNKS] = "DELETE FROM chunks WHERE run_id IN (" PRUNE_KEEP_IDS ")",
+	[S_PRUNE_KEEP_RUN_PATHS] = "DELETE FROM run_paths WHERE run_id IN (" PRUNE_KEEP_IDS ")",
 	[S_PRUNE_KEEP_RUNS] = "DELETE FROM runs WHERE id IN (" PRUNE_KEEP_IDS ")",
 	[S_PRUNE_OLDER_CHUNKS] = "DELETE FROM chunks WHERE run_id IN (" PRUNE_OLDER_IDS ")",
+	[S_PRUNE_OLDER_RUN_PATHS] = "DELETE FROM run_paths WHERE run_id IN (" PRUNE_OLDER_IDS ")",
 	[S_PRUNE_OLDER_RUNS] = "DELETE FROM runs WHERE id IN (" PRUNE_OLDER_IDS ")",
+	[S_PRUNE_ROUTES] = "DELETE FROM routes WHERE id NOT IN"
+			   " (SELECT routes_id FROM runs WHERE routes_id IS NOT NULL)",
 	[S_INCREMENTAL_VACUUM] = "PRAGMA incremental_vacuum",
 };
 
@@ -182,6 +265,7 @@ struct e2e_store {
 	sqlite3 *db;
 	char *path;
 	bool readonly;
+	int version; /* the schema read: STORE_VERSION, or an older one read-only */
 	bool in_txn;
 	sqlite3_stmt *stmt[S__COUNT];
 	uint64_t *columns; /* chunk encoding: COLS x CHUNK_MAX values */
@@ -449,6 +533,15 @@ static int set_wal(struct e2e_store *st)
 	}
 }
 
+static int exec_all(struct e2e_store *st, const char *const *sql)
+{
+	int rc = 0;
+
+	for (; rc == 0 && sql && *sql; sql++)
+		rc = exec_once(st, *sql, "cannot migrate the schema");
+	return rc;
+}
+
 static int schema_migrate(struct e2e_store *st, enum schema_state state)
 {
 	enum schema_state now = SCHEMA_FRESH;
@@ -468,9 +561,15 @@ static int schema_migrate(struct e2e_store *st, enum schema_state state)
 		return rc;
 	/* Another process may have migrated it while we waited. */
 	rc = schema_check(st, &now, &ver);
-	for (int64_t v = now == SCHEMA_FRESH ? 0 : ver; rc == 0 && v < STORE_VERSION; v++)
-		for (const char *const *sql = migrations[v + 1]; rc == 0 && *sql; sql++)
-			rc = exec_once(st, *sql, "cannot migrate the schema");
+	for (int64_t v = now == SCHEMA_FRESH ? 0 : ver; rc == 0 && v < STORE_VERSION; v++) {
+		const struct migration *m = &migrations[v + 1];
+
+		rc = exec_all(st, m->sql);
+		if (rc == 0 && m->carry)
+			rc = m->carry(st);
+		if (rc == 0)
+			rc = exec_all(st, m->sql_end);
+	}
 	return write_leave(st, true, rc);
 }
 
@@ -488,39 +587,95 @@ static int create_file(const char *path)
 	return 0;
 }
 
-static int db_connect(struct e2e_store *st)
+/* immutable: read the file as it is, without the WAL index (see
+ * open_unwritable). */
+static int db_connect(struct e2e_store *st, bool immutable)
 {
 	int oflags = st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	struct e2e_buf uri = E2E_BUF_INIT;
+	int rc = 0;
 
-	if (sqlite3_open_v2(st->path, &st->db, oflags, NULL) != SQLITE_OK) {
-		int rc = e2e_error(E2E_ERR_RUNTIME, "cannot open database '%s': %s", st->path,
-				   st->db ? sqlite3_errmsg(st->db) : "out of memory");
-
+	if (immutable) {
+		/* a file: URI; an absolute path gets an empty authority */
+		e2e_buf_add(&uri, "file:", 5);
+		if (st->path[0] == '/')
+			e2e_buf_add(&uri, "//", 2);
+		for (const char *p = st->path; *p; p++) {
+			if (*p == '%' || *p == '?' || *p == '#')
+				e2e_buf_printf(&uri, "%%%02X", (unsigned)(unsigned char)*p);
+			else
+				e2e_buf_putc(&uri, *p);
+		}
+		e2e_buf_add(&uri, "?immutable=1", 12);
+		oflags |= SQLITE_OPEN_URI;
+	}
+	if (sqlite3_open_v2(immutable ? uri.data : st->path, &st->db, oflags, NULL) != SQLITE_OK) {
+		rc = e2e_error(E2E_ERR_RUNTIME, "cannot open database '%s': %s", st->path,
+			       st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		sqlite3_close(st->db);
 		st->db = NULL;
-		return rc;
+	} else {
+		sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	}
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	return 0;
+	e2e_buf_finish(&uri);
+	return rc;
+}
+
+/* A read-only open of a WAL file whose directory it may not write cannot
+ * create the WAL index. */
+static bool cannot_init_wal(struct e2e_store *st)
+{
+	int code = sqlite3_extended_errcode(st->db);
+
+	return code == SQLITE_READONLY_CANTINIT || code == SQLITE_READONLY_DIRECTORY;
+}
+
+/* When there is no WAL with content either, every commit is in the file
+ * itself and no writer is at work (a writer keeps the index next to the
+ * file): read it as immutable. */
+static int open_unwritable(struct e2e_store *st, enum schema_state *state, int64_t *version)
+{
+	struct e2e_buf wal = E2E_BUF_INIT;
+	struct stat sb;
+	bool empty_wal;
+	int rc;
+
+	e2e_buf_printf(&wal, "%s-wal", st->path);
+	empty_wal = stat(wal.data, &sb) != 0 ? errno == ENOENT : sb.st_size == 0;
+	e2e_buf_finish(&wal);
+	if (!empty_wal)
+		return E2E_ERR_RUNTIME; /* the caller's error stands */
+	sqlite3_close(st->db);
+	st->db = NULL;
+	rc = db_connect(st, true);
+	return rc ? rc : schema_check(st, state, version);
 }
 
 /* A read-only open of an older schema migrates through a short read-write
- * open when the file is writable; reports never see an old layout. */
+ * open when the file is writable. One it may not write is read as it is
+ * from STORE_READABLE_VERSION on (a v2 file: every run through the one
+ * endpoint per path the file holds, which is what the e2e that wrote it
+ * reported); older ones cannot be read. */
 static int migrate_for_reader(struct e2e_store *st, int64_t version)
 {
 	struct e2e_store *rw = NULL;
 	int rc;
 
-	if (access(st->path, W_OK) != 0)
+	if (access(st->path, W_OK) != 0) {
+		if (version >= STORE_READABLE_VERSION) {
+			st->version = (int)version;
+			return 0;
+		}
 		return e2e_error(
 			E2E_ERR_RUNTIME,
 			"'%s': schema version %lld must be upgraded to %d but the file is not writable",
 			st->path, (long long)version, STORE_VERSION);
+	}
 	sqlite3_close(st->db);
 	st->db = NULL;
 	rc = e2e_store_open(st->path, 0, &rw);
 	e2e_store_close(rw);
-	return rc ? rc : db_connect(st);
+	return rc ? rc : db_connect(st, false);
 }
 
 int e2e_store_open(const char *path, int flags, struct e2e_store **out)
@@ -547,9 +702,12 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out)
 	st = e2e_xcalloc(1, sizeof(*st));
 	st->path = e2e_xstrdup(path);
 	st->readonly = flags & E2E_STORE_READONLY;
-	rc = db_connect(st);
+	st->version = STORE_VERSION;
+	rc = db_connect(st, false);
 	if (rc == 0)
 		rc = schema_check(st, &state, &version);
+	if (rc && st->readonly && st->db && cannot_init_wal(st) && open_unwritable(st, &state, &version) == 0)
+		rc = 0;
 	if (rc == 0 && state != SCHEMA_CURRENT) {
 		if (!st->readonly)
 			rc = schema_migrate(st, state);
@@ -591,9 +749,38 @@ const char *e2e_store_path(const struct e2e_store *st)
 
 /* ---- runs ---- */
 
-/* Reads a row of RUN_COLUMNS. */
-static void run_from_row(sqlite3_stmt *s, struct e2e_run *r)
+/* Runs which, a statement selecting the row of run ?1, for run id:
+ * fill(s, out) reads the row (NULL: only whether it exists); "no run N"
+ * when there is none. */
+static int run_row(struct e2e_store *st, enum stmt_id which, int64_t id, void (*fill)(sqlite3_stmt *, void *),
+		   void *out)
 {
+	sqlite3_stmt *s;
+	int rc = stmt(st, which, &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, id);
+	switch (sqlite3_step(s)) {
+	case SQLITE_ROW:
+		if (fill)
+			fill(s, out);
+		break;
+	case SQLITE_DONE:
+		rc = no_run(st, id);
+		break;
+	default:
+		rc = db_error(st, "cannot read the run");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* Reads a row of RUN_COLUMNS into out (a struct e2e_run). */
+static void run_from_row(sqlite3_stmt *s, void *out)
+{
+	struct e2e_run *r = out;
+
 	r->id = sqlite3_column_int64(s, 0);
 	r->service = e2e_xstrdup(col_text(s, 1));
 	r->started_ms = sqlite3_column_int64(s, 2);
@@ -699,24 +886,7 @@ int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r)
 
 int e2e_store_run_get(struct e2e_store *st, int64_t id, struct e2e_run *out)
 {
-	sqlite3_stmt *s;
-	int rc = stmt(st, S_RUN_GET, &s);
-
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, id);
-	switch (sqlite3_step(s)) {
-	case SQLITE_ROW:
-		run_from_row(s, out);
-		break;
-	case SQLITE_DONE:
-		rc = no_run(st, id);
-		break;
-	default:
-		rc = db_error(st, "cannot read the run");
-	}
-	sqlite3_reset(s);
-	return rc;
+	return run_row(st, S_RUN_GET, id, run_from_row, out);
 }
 
 int e2e_store_runs_list(struct e2e_store *st, const char *service, struct e2e_run **out, size_t *n)
@@ -755,53 +925,113 @@ void e2e_store_runs_free(struct e2e_run *runs, size_t n)
 	free(runs);
 }
 
-/* ---- paths ---- */
+static int run_exists(struct e2e_store *st, int64_t run_id)
+{
+	return run_row(st, S_RUN_EXISTS, run_id, NULL, NULL);
+}
 
-int e2e_store_path_intern(struct e2e_store *st, const char *method, const char *path, const char *endpoint,
-			  uint32_t *out_id)
+/* ---- paths and templating ---- */
+
+/* Steps a SELECT of one integer (a row id); E2E_ERR_RUNTIME when no row. */
+static int select_id(struct e2e_store *st, sqlite3_stmt *s, const char *what, int64_t *id)
+{
+	int rc = 0;
+
+	if (sqlite3_step(s) == SQLITE_ROW)
+		*id = sqlite3_column_int64(s, 0);
+	else
+		rc = db_error(st, what);
+	sqlite3_reset(s);
+	return rc;
+}
+
+/* The id of a row made unique by one or two text columns, inserting it
+ * when new: ins and sel bind the same texts. */
+static int intern_text(struct e2e_store *st, enum stmt_id ins, enum stmt_id sel, const char *a, const char *b,
+		       const char *what, int64_t *id)
+{
+	enum stmt_id ids[2] = { ins, sel };
+	sqlite3_stmt *s;
+	int rc = 0;
+
+	for (int i = 0; rc == 0 && i < 2; i++) {
+		rc = stmt(st, ids[i], &s);
+		if (rc)
+			break;
+		bind_text(s, 1, a);
+		if (b)
+			bind_text(s, 2, b);
+		rc = i == 0 ? step_done(st, s, what) : select_id(st, s, what, id);
+	}
+	return rc;
+}
+
+/* Records that run_id maps path_id to endpoint_id; a run maps a path once. */
+static int map_run_path(struct e2e_store *st, int64_t run_id, int64_t path_id, int64_t endpoint_id,
+			const char *method, const char *path, const char *endpoint)
 {
 	sqlite3_stmt *s;
-	int64_t id = 0;
+	int64_t had = 0;
+	int rc = run_exists(st, run_id);
+
+	if (rc == 0)
+		rc = stmt(st, S_RUN_PATH_INSERT, &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, path_id);
+	sqlite3_bind_int64(s, 3, endpoint_id);
+	rc = step_done(st, s, "cannot record a path");
+	if (rc || sqlite3_changes(st->db) == 1)
+		return rc;
+	rc = stmt(st, S_RUN_PATH_SELECT, &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, path_id);
+	rc = select_id(st, s, "cannot read a path", &had);
+	if (rc == 0 && had != endpoint_id)
+		rc = e2e_error(E2E_ERR_INPUT,
+			       "'%s': run %lld already counts %s %s under another endpoint than '%s'",
+			       st->path, (long long)run_id, method, path, endpoint);
+	return rc;
+}
+
+int e2e_store_path_intern(struct e2e_store *st, int64_t run_id, const char *method, const char *path,
+			  const char *endpoint, uint32_t *out_id)
+{
+	int64_t id = 0, endpoint_id = 0;
 	bool own;
 	int rc = write_enter(st, &own);
 
 	if (rc == 0)
-		rc = stmt(st, S_PATH_INSERT, &s);
-	if (rc == 0) {
-		bind_text(s, 1, method);
-		bind_text(s, 2, path);
-		bind_text(s, 3, endpoint);
-		rc = step_done(st, s, "cannot record a path");
-	}
-	if (rc == 0)
-		rc = stmt(st, S_PATH_SELECT, &s);
-	if (rc == 0) {
-		bind_text(s, 1, method);
-		bind_text(s, 2, path);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			id = sqlite3_column_int64(s, 0);
-		else
-			rc = db_error(st, "cannot read a path");
-		sqlite3_reset(s);
-	}
+		rc = intern_text(st, S_PATH_INSERT, S_PATH_SELECT, method, path, "cannot record a path", &id);
 	if (rc == 0 && (id < 1 || id > UINT32_MAX))
 		rc = e2e_error(E2E_ERR_INPUT, "'%s': path id %lld out of range", st->path, (long long)id);
+	if (rc == 0)
+		rc = intern_text(st, S_ENDPOINT_INSERT, S_ENDPOINT_SELECT, endpoint, NULL,
+				 "cannot record an endpoint", &endpoint_id);
+	if (rc == 0)
+		rc = map_run_path(st, run_id, id, endpoint_id, method, path, endpoint);
 	rc = write_leave(st, own, rc);
 	if (rc == 0)
 		*out_id = (uint32_t)id;
 	return rc;
 }
 
-int e2e_store_paths_load(struct e2e_store *st, struct e2e_path **out, size_t *n)
+int e2e_store_run_paths_load(struct e2e_store *st, int64_t run_id, struct e2e_path **out, size_t *n)
 {
 	struct e2e_path *paths = NULL;
 	size_t len = 0, cap = 0;
 	sqlite3_stmt *s;
-	int rc = stmt(st, S_PATHS_LOAD, &s);
+	bool v2 = st->version < 3;
+	int rc = stmt(st, v2 ? S_RUN_PATHS_LOAD_V2 : S_RUN_PATHS_LOAD, &s);
 	int step;
 
 	if (rc)
 		return rc;
+	if (!v2)
+		sqlite3_bind_int64(s, 1, run_id);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
 		if (len == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -832,6 +1062,74 @@ void e2e_store_paths_free(struct e2e_path *paths, size_t n)
 		free(paths[i].endpoint);
 	}
 	free(paths);
+}
+
+int e2e_store_run_templating_set(struct e2e_store *st, int64_t run_id, const struct e2e_templating *t)
+{
+	sqlite3_stmt *s;
+	int64_t routes_id = 0;
+	bool own, routes = t->routes_text != NULL;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0 && routes)
+		rc = stmt(st, S_ROUTES_INSERT, &s);
+	if (rc == 0 && routes) {
+		bind_text(s, 1, t->routes_sha256);
+		sqlite3_bind_blob64(s, 2, t->routes_len ? t->routes_text : "", t->routes_len, SQLITE_STATIC);
+		rc = step_done(st, s, "cannot record the routes file");
+		if (rc == 0)
+			rc = stmt(st, S_ROUTES_SELECT, &s);
+		if (rc == 0) {
+			bind_text(s, 1, t->routes_sha256);
+			rc = select_id(st, s, "cannot read the routes file", &routes_id);
+		}
+	}
+	if (rc == 0)
+		rc = stmt(st, S_TEMPLATING_SET, &s);
+	if (rc)
+		return write_leave(st, own, rc);
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int(s, 2, t->rules_version);
+	if (routes)
+		sqlite3_bind_int64(s, 3, routes_id);
+	else
+		sqlite3_bind_null(s, 3);
+	bind_text(s, 4, routes ? t->routes_name : "");
+	return run_update(st, s, run_id, own);
+}
+
+/* Reads a row of S_TEMPLATING_GET into out (a struct e2e_templating). */
+static void templating_from_row(sqlite3_stmt *s, void *out)
+{
+	struct e2e_templating *t = out;
+	const void *text = sqlite3_column_blob(s, 3);
+	size_t len = (size_t)sqlite3_column_bytes(s, 3);
+
+	t->rules_version = sqlite3_column_int(s, 0);
+	t->routes_name = e2e_xstrdup(col_text(s, 1));
+	t->routes_sha256 = e2e_xstrdup(col_text(s, 2));
+	t->routes_text = NULL;
+	t->routes_len = 0;
+	if (sqlite3_column_type(s, 3) != SQLITE_NULL) {
+		t->routes_text = e2e_xmalloc(len + 1);
+		if (len)
+			memcpy(t->routes_text, text, len);
+		t->routes_text[len] = '\0';
+		t->routes_len = len;
+	}
+}
+
+int e2e_store_run_templating_get(struct e2e_store *st, int64_t run_id, struct e2e_templating *out)
+{
+	int rc;
+
+	if (st->version < 3) { /* before v3 a run kept no templating of its own */
+		rc = run_exists(st, run_id);
+		if (rc == 0)
+			*out = (struct e2e_templating){ 0, e2e_xstrdup(""), e2e_xstrdup(""), NULL, 0 };
+		return rc;
+	}
+	return run_row(st, S_TEMPLATING_GET, run_id, templating_from_row, out);
 }
 
 /* ---- sample chunks ---- */
@@ -940,12 +1238,11 @@ static void column_read(const uint8_t *col, const uint8_t *end, unsigned w, size
 /* Decodes one chunk of exactly n samples into out, using vals
  * (CHUNK_MAX values) as scratch; false if the blob is malformed in any way
  * (it never reads outside [data, data + len)). */
-static bool chunk_decode(const uint8_t *data, size_t len, size_t n, struct e2e_sample *out, uint64_t *vals)
+/* Reads the column widths of a chunk of n samples into w; false if its
+ * header or length is not that of such a chunk. */
+static bool chunk_layout(const uint8_t *data, size_t len, size_t n, unsigned w[COLS])
 {
-	const uint8_t *col = data + CHUNK_HEADER, *end = data + len;
-	unsigned w[COLS];
 	size_t row = 0;
-	uint64_t start = 0;
 
 	if (len < CHUNK_HEADER || data[0] != CHUNK_FORMAT || (data[1] | (size_t)data[2] << 8) != n)
 		return false;
@@ -955,7 +1252,16 @@ static bool chunk_decode(const uint8_t *data, size_t len, size_t n, struct e2e_s
 			return false;
 		row += w[c];
 	}
-	if (len != CHUNK_HEADER + n * row)
+	return len == CHUNK_HEADER + n * row;
+}
+
+static bool chunk_decode(const uint8_t *data, size_t len, size_t n, struct e2e_sample *out, uint64_t *vals)
+{
+	const uint8_t *col = data + CHUNK_HEADER, *end = data + len;
+	unsigned w[COLS];
+	uint64_t start = 0;
+
+	if (!chunk_layout(data, len, n, w))
 		return false;
 #define NEXT_COLUMN(c) (column_read(col, end, w[c], n, vals), col += n * w[c])
 	NEXT_COLUMN(COL_START);
@@ -996,24 +1302,79 @@ static bool chunk_decode(const uint8_t *data, size_t len, size_t n, struct e2e_s
 	return true;
 }
 
-static int run_exists(struct e2e_store *st, int64_t run_id)
+/* The path ids of a chunk of n samples into vals; false if malformed. */
+static bool chunk_paths(const uint8_t *data, size_t len, size_t n, uint64_t *vals)
 {
-	sqlite3_stmt *s;
-	int rc = stmt(st, S_RUN_EXISTS, &s);
+	unsigned w[COLS];
 
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, run_id);
-	switch (sqlite3_step(s)) {
-	case SQLITE_ROW:
-		break;
-	case SQLITE_DONE:
-		rc = no_run(st, run_id);
-		break;
-	default:
-		rc = db_error(st, "cannot read the run");
+	if (!chunk_layout(data, len, n, w))
+		return false;
+	column_read(data + CHUNK_HEADER + n * w[COL_START], data + len, w[COL_PATH], n, vals);
+	return true;
+}
+
+/* Migration to v3: every run gets, for each path id its samples use, the
+ * endpoint the v2 file holds for that path (what its reports showed). A
+ * chunk that does not decode is left out here and still reported as
+ * corrupt when its run is read. */
+static int carry_endpoints(struct e2e_store *st)
+{
+	sqlite3_stmt *chunks = NULL, *map = NULL;
+	uint64_t *vals = e2e_xmalloc(CHUNK_MAX * sizeof(*vals));
+	int64_t *seen = NULL, run = 0, max_id = 0;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT coalesce(max(id), 0) FROM paths", -1, &chunks, NULL) !=
+		    SQLITE_OK ||
+	    sqlite3_step(chunks) != SQLITE_ROW) {
+		rc = db_error(st, "cannot migrate the schema");
+		goto out;
 	}
-	sqlite3_reset(s);
+	max_id = sqlite3_column_int64(chunks, 0);
+	sqlite3_finalize(chunks);
+	chunks = NULL;
+	if (max_id < 0 || max_id > UINT32_MAX) {
+		rc = e2e_error(E2E_ERR_INPUT, "'%s': path id %lld out of range", st->path, (long long)max_id);
+		goto out;
+	}
+	/* seen[id]: the last run that mapped path id */
+	seen = e2e_xcalloc((size_t)max_id + 1, sizeof(*seen));
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT c.run_id, c.n, c.data FROM chunks c JOIN runs r ON r.id = c.run_id"
+			       " ORDER BY c.run_id, c.seq",
+			       -1, &chunks, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db,
+			       "INSERT OR IGNORE INTO run_paths (run_id, path_id, endpoint_id)"
+			       " SELECT ?1, p.id, e.id FROM paths p JOIN endpoints e ON e.key = p.endpoint"
+			       " WHERE p.id = ?2",
+			       -1, &map, NULL) != SQLITE_OK) {
+		rc = db_error(st, "cannot migrate the schema");
+		goto out;
+	}
+	while (rc == 0 && (step = sqlite3_step(chunks)) == SQLITE_ROW) {
+		int64_t n = sqlite3_column_int64(chunks, 1);
+		const uint8_t *data = sqlite3_column_blob(chunks, 2);
+		size_t bytes = (size_t)sqlite3_column_bytes(chunks, 2);
+
+		run = sqlite3_column_int64(chunks, 0);
+		if (run < 1 || n < 1 || n > CHUNK_MAX || !data || !chunk_paths(data, bytes, (size_t)n, vals))
+			continue;
+		for (int64_t i = 0; rc == 0 && i < n; i++) {
+			if (vals[i] > (uint64_t)max_id || seen[vals[i]] == run)
+				continue;
+			seen[vals[i]] = run;
+			sqlite3_bind_int64(map, 1, run);
+			sqlite3_bind_int64(map, 2, (int64_t)vals[i]);
+			rc = step_done(st, map, "cannot migrate the schema");
+		}
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_error(st, "cannot migrate the schema");
+out:
+	sqlite3_finalize(chunks);
+	sqlite3_finalize(map);
+	free(seen);
+	free(vals);
 	return rc;
 }
 
@@ -1143,16 +1504,17 @@ int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_samp
 
 /* ---- pruning ---- */
 
-static int prune(struct e2e_store *st, enum stmt_id chunks, enum stmt_id runs, const char *service,
-		 int64_t arg, size_t *removed)
+/* ids: the run's chunks, its path mappings, then the runs themselves (the
+ * last one's count is the number of runs removed). */
+static int prune(struct e2e_store *st, const enum stmt_id ids[3], const char *service, int64_t arg,
+		 size_t *removed)
 {
-	enum stmt_id ids[2] = { chunks, runs };
 	size_t count = 0;
 	sqlite3_stmt *s;
 	bool own;
 	int rc = write_enter(st, &own);
 
-	for (int i = 0; rc == 0 && i < 2; i++) {
+	for (int i = 0; rc == 0 && i < 3; i++) {
 		rc = stmt(st, ids[i], &s);
 		if (rc)
 			break;
@@ -1161,6 +1523,9 @@ static int prune(struct e2e_store *st, enum stmt_id chunks, enum stmt_id runs, c
 		rc = step_done(st, s, "cannot prune runs");
 		count = (size_t)sqlite3_changes(st->db);
 	}
+	/* A routes file no run refers to any more goes with its last run. */
+	if (rc == 0 && count > 0)
+		rc = run_simple(st, S_PRUNE_ROUTES, "cannot prune runs");
 	/* Give the freed pages back to the file system (auto_vacuum). */
 	if (rc == 0 && count > 0)
 		rc = run_simple(st, S_INCREMENTAL_VACUUM, "cannot free space");
@@ -1174,10 +1539,15 @@ int e2e_store_prune_keep(struct e2e_store *st, const char *service, size_t keep,
 {
 	int64_t k = keep > INT64_MAX ? INT64_MAX : (int64_t)keep;
 
-	return prune(st, S_PRUNE_KEEP_CHUNKS, S_PRUNE_KEEP_RUNS, service, k, removed);
+	static const enum stmt_id ids[3] = { S_PRUNE_KEEP_CHUNKS, S_PRUNE_KEEP_RUN_PATHS, S_PRUNE_KEEP_RUNS };
+
+	return prune(st, ids, service, k, removed);
 }
 
 int e2e_store_prune_older(struct e2e_store *st, const char *service, int64_t before_ms, size_t *removed)
 {
-	return prune(st, S_PRUNE_OLDER_CHUNKS, S_PRUNE_OLDER_RUNS, service, before_ms, removed);
+	static const enum stmt_id ids[3] = { S_PRUNE_OLDER_CHUNKS, S_PRUNE_OLDER_RUN_PATHS,
+					     S_PRUNE_OLDER_RUNS };
+
+	return prune(st, ids, service, before_ms, removed);
 }

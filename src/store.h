@@ -24,8 +24,9 @@ enum e2e_store_flags {
  * not an e2e database, or has a newer schema version, is left untouched:
  * E2E_ERR_INPUT naming it. A missing file with READONLY (or without
  * CREATE): E2E_ERR_RUNTIME ("no database at '...'"). A READONLY open of an
- * older schema migrates it first when the file is writable, else
- * E2E_ERR_RUNTIME. Caller closes. */
+ * older schema migrates it first when the file is writable; one that is not
+ * is read as it is when it has schema version 2 (reports as that e2e made
+ * them), else E2E_ERR_RUNTIME. Caller closes. */
 int e2e_store_open(const char *path, int flags, struct e2e_store **out);
 /* Accepts NULL. */
 void e2e_store_close(struct e2e_store *st);
@@ -54,14 +55,28 @@ int e2e_store_commit(struct e2e_store *st);
 /* Accepts a store with no open transaction. */
 void e2e_store_rollback(struct e2e_store *st);
 
-/* Returns the id of (method, path), creating it with its endpoint key if
- * new. Ids are stable for the life of the database. */
-int e2e_store_path_intern(struct e2e_store *st, const char *method, const char *path, const char *endpoint,
-			  uint32_t *out_id);
+/* Returns the id of the raw path (method, path), creating it if new (ids
+ * are shared by all runs and stable for the life of the database), and
+ * records that run_id counts it under endpoint. The endpoint belongs to the
+ * run: another run may map the same path elsewhere, but a run maps a path
+ * once (E2E_ERR_INPUT when it already maps it to another endpoint).
+ * E2E_ERR_INPUT "no run N" when the run does not exist. */
+int e2e_store_path_intern(struct e2e_store *st, int64_t run_id, const char *method, const char *path,
+			  const char *endpoint, uint32_t *out_id);
 
-/* Every path, ascending id. Caller frees with e2e_store_paths_free(). */
-int e2e_store_paths_load(struct e2e_store *st, struct e2e_path **out, size_t *n);
+/* The mapping a run's samples were recorded under: every path it interned
+ * with the run's endpoint for it, ascending id (none for an unknown run).
+ * From a schema v2 file opened read-only (see e2e_store_open) every path
+ * with the one endpoint that file holds for it. Caller frees with
+ * e2e_store_paths_free(). */
+int e2e_store_run_paths_load(struct e2e_store *st, int64_t run_id, struct e2e_path **out, size_t *n);
 void e2e_store_paths_free(struct e2e_path *paths, size_t n);
+
+/* Stores t for run_id (the routes text once per SHA-256 in the file).
+ * E2E_ERR_INPUT "no run N" when absent. */
+int e2e_store_run_templating_set(struct e2e_store *st, int64_t run_id, const struct e2e_templating *t);
+/* Caller finishes *out. E2E_ERR_INPUT "no run N" when absent. */
+int e2e_store_run_templating_get(struct e2e_store *st, int64_t run_id, struct e2e_templating *out);
 
 /* Appends samples to a run (inside the caller's transaction if one is
  * open, else in its own). */

@@ -7,6 +7,11 @@
 
 #include "buf.h"
 
+/* The version of the automatic rules below. Bump it whenever
+ * e2e_template_path gives another result for some path: every run stores
+ * the version it was recorded with (SPEC section 10). */
+#define E2E_TEMPLATE_RULES 1
+
 /* Appends the automatically templated form of a raw path (query already
  * removed) to out: segments that are integers -> {id}, UUIDs -> {uuid},
  * ULIDs -> {ulid}, long hex -> {hex}, ISO dates -> {date}, e-mail

@@ -130,7 +130,7 @@ static inline void fx_lognormal(struct fx *f, const char *key, size_t n, double 
  * (the report wants the newest first). Caller destroys. */
 static inline struct e2e_report *fx_report(struct fx *f, size_t first, size_t n)
 {
-	struct e2e_report_run in[FX_MAX_RUNS];
+	struct e2e_report_run in[FX_MAX_RUNS] = { 0 };
 	struct e2e_report *r = NULL;
 
 	for (size_t i = 0; i < n; i++) {

@@ -815,7 +815,7 @@ static int64_t import_fixture(struct e2e_store *st, const struct fixture *f)
 	struct e2e_path *paths = NULL;
 	size_t np = 0;
 
-	ck_assert_msg(e2e_store_paths_load(st, &paths, &np) == 0, "%s", e2e_error_message());
+	ck_assert_msg(e2e_store_run_paths_load(st, id, &paths, &np) == 0, "%s", e2e_error_message());
 	for (size_t i = 0; i < n; i++) {
 		const struct e2e_path *p = find_path(paths, np, s[i].path_id);
 
@@ -837,22 +837,29 @@ static int64_t import_fixture(struct e2e_store *st, const struct fixture *f)
 	return id;
 }
 
-/* The endpoint key stored for (method, raw path). */
+/* The endpoint key every stored run gives (method, raw path). */
 static void check_endpoint(struct e2e_store *st, const char *method, const char *raw, const char *endpoint)
 {
-	struct e2e_path *paths = NULL;
-	size_t np = 0;
+	struct e2e_run *runs = NULL;
+	size_t nruns = 0;
 	bool found = false;
 
-	ck_assert_int_eq(e2e_store_paths_load(st, &paths, &np), 0);
-	for (size_t i = 0; i < np; i++) {
-		if (!strcmp(paths[i].method, method) && !strcmp(paths[i].path, raw)) {
-			ck_assert_str_eq(paths[i].endpoint, endpoint);
-			found = true;
+	ck_assert_int_eq(e2e_store_runs_list(st, NULL, &runs, &nruns), 0);
+	for (size_t r = 0; r < nruns; r++) {
+		struct e2e_path *paths = NULL;
+		size_t np = 0;
+
+		ck_assert_int_eq(e2e_store_run_paths_load(st, runs[r].id, &paths, &np), 0);
+		for (size_t i = 0; i < np; i++) {
+			if (!strcmp(paths[i].method, method) && !strcmp(paths[i].path, raw)) {
+				ck_assert_str_eq(paths[i].endpoint, endpoint);
+				found = true;
+			}
 		}
+		e2e_store_paths_free(paths, np);
 	}
+	e2e_store_runs_free(runs, nruns);
 	ck_assert_msg(found, "%s %s not stored", method, raw);
-	e2e_store_paths_free(paths, np);
 }
 
 START_TEST(test_import_fixtures)
@@ -995,7 +1002,7 @@ START_TEST(test_import_bad_writes_nothing)
 		e2e_run_finish(&run);
 		free(want);
 	}
-	ck_assert_int_eq(e2e_store_paths_load(st, &paths, &np), 0);
+	ck_assert_int_eq(e2e_store_run_paths_load(st, 1, &paths, &np), 0);
 	ck_assert_uint_eq(np, 0);
 	e2e_store_paths_free(paths, np);
 	e2e_store_close(st);

@@ -125,7 +125,7 @@ START_TEST(test_batches_and_templates)
 	size_t n, np;
 	struct e2e_path *paths;
 	ck_assert_int_eq(e2e_store_samples_load(st, run, &s, &n), 0);
-	ck_assert_int_eq(e2e_store_paths_load(st, &paths, &np), 0);
+	ck_assert_int_eq(e2e_store_run_paths_load(st, run, &paths, &np), 0);
 	ck_assert_uint_eq(n, 6);
 	ck_assert_uint_eq(np, 5); /* /users/17 is interned once */
 	static const char *const want[] = { "GET /users/{id}", "GET /users/{id}",

@@ -204,7 +204,7 @@ START_TEST(test_create)
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 0777, 0600);
 	ck_assert_int_eq(file_int(path, "PRAGMA application_id"), 0x65326550);
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 3);
 	ck_assert_int_eq(file_int(path, "PRAGMA auto_vacuum"), 2);
 	{
 		sqlite3 *db = raw_open(path);
@@ -249,7 +249,7 @@ START_TEST(test_empty_file)
 	st = open_ok(path, 0);
 	begin_run(st, "svc", 1);
 	e2e_store_close(st);
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 3);
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM runs"), 1);
 	free(path);
 }
@@ -273,7 +273,7 @@ START_TEST(test_foreign_untouched)
 		{ "appid.db", "PRAGMA application_id = 42", "not an e2e database" },
 		{ "notes.txt", NULL, "not an e2e database" },
 		{ "newer.db", "PRAGMA user_version = 9",
-		  "schema version 9 is newer than this e2e supports (2); upgrade e2e" },
+		  "schema version 9 is newer than this e2e supports (3); upgrade e2e" },
 	};
 	static const int flags[] = { 0, E2E_STORE_CREATE, E2E_STORE_READONLY };
 
@@ -407,7 +407,7 @@ static void assert_v1_data(struct e2e_store *st)
 	ck_assert_uint_eq(r.recorded, 2);
 	ck_assert(r.complete);
 	e2e_run_finish(&r);
-	ck_assert_int_eq(e2e_store_paths_load(st, &paths, &n), 0);
+	ck_assert_int_eq(e2e_store_run_paths_load(st, 1, &paths, &n), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(paths[1].endpoint, "POST /orders");
 	e2e_store_paths_free(paths, n);
@@ -428,14 +428,15 @@ START_TEST(test_migrate_v1)
 	make_v1(path);
 	st = open_ok(path, 0);
 	assert_v1_data(st);
-	ck_assert_int_eq(e2e_store_path_intern(st, "GET", "/users/42", "x", &pid), 0);
-	ck_assert_uint_eq(pid, 1);
-	ck_assert_int_eq(e2e_store_path_intern(st, "GET", "/users/43", "GET /users/{id}", &pid), 0);
-	ck_assert_uint_eq(pid, 3);
 	ck_assert_int_eq(e2e_store_run_begin(st, &r, &id), 0);
 	ck_assert_int_eq(id, 2);
+	/* the new run maps the old raw path its own way */
+	ck_assert_int_eq(e2e_store_path_intern(st, id, "GET", "/users/42", "x", &pid), 0);
+	ck_assert_uint_eq(pid, 1);
+	ck_assert_int_eq(e2e_store_path_intern(st, id, "GET", "/users/43", "GET /users/{id}", &pid), 0);
+	ck_assert_uint_eq(pid, 3);
 	e2e_store_close(st);
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 3);
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM runs WHERE source = 'proxy'"), 1);
 	assert_integrity(path);
 	free(path);
@@ -447,7 +448,7 @@ START_TEST(test_migrate_v1)
 	assert_v1_data(st);
 	ck_assert_int_eq(e2e_store_begin(st), E2E_ERR_RUNTIME);
 	e2e_store_close(st);
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 3);
 	free(path);
 }
 END_TEST
@@ -471,7 +472,7 @@ START_TEST(test_readonly)
 	assert_err(e2e_store_begin(st), E2E_ERR_RUNTIME, msg);
 	assert_err(e2e_store_append(st, id, &one, 1), E2E_ERR_RUNTIME, msg);
 	assert_err(e2e_store_run_begin(st, &r, &id), E2E_ERR_RUNTIME, msg);
-	assert_err(e2e_store_path_intern(st, "GET", "/", "GET /", &pid), E2E_ERR_RUNTIME, msg);
+	assert_err(e2e_store_path_intern(st, id, "GET", "/", "GET /", &pid), E2E_ERR_RUNTIME, msg);
 	assert_err(e2e_store_prune_keep(st, NULL, 0, &removed), E2E_ERR_RUNTIME, msg);
 	assert_samples(st, id, &one, 1);
 	e2e_store_close(st);
@@ -645,37 +646,47 @@ START_TEST(test_paths)
 		{ "GET", "/users/1", "GET /users/{id}", 1 },
 		{ "GET", "/users/2", "GET /users/{id}", 2 },
 		{ "POST", "/users/1", "POST /users/{id}", 3 },
-		{ "GET", "/users/1", "GET /something/else", 1 }, /* first endpoint stays */
+		{ "GET", "/users/1", "GET /users/{id}", 1 }, /* again: same id, same mapping */
 		{ "GET", "/users/1/", "GET /users/{id}/", 4 },
 		{ "GET", "", "GET ", 5 },
 		{ "DELETE", "/a'b\"c%20d", "DELETE /a'b\"c%20d", 6 },
 	};
 	char *path = tu_path(tmp, "paths.db");
 	struct e2e_store *st = open_ok(path, E2E_STORE_CREATE);
+	int64_t run = begin_run(st, "a", 1), other = begin_run(st, "b", 2);
 	struct e2e_path *paths;
+	char msg[512];
+	uint32_t id = 0;
 	size_t n;
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		uint32_t id = 0;
-
-		ck_assert_int_eq(
-			e2e_store_path_intern(st, cases[i].method, cases[i].path, cases[i].endpoint, &id), 0);
+		id = 0;
+		ck_assert_int_eq(e2e_store_path_intern(st, run, cases[i].method, cases[i].path,
+						       cases[i].endpoint, &id),
+				 0);
 		ck_assert_uint_eq(id, cases[i].want);
 	}
+	/* a run maps a path once; another run maps the same raw path its way */
+	snprintf(msg, sizeof(msg),
+		 "'%s': run %lld already counts GET /users/1 under another endpoint than 'GET "
+		 "/something/else'",
+		 path, (long long)run);
+	assert_err(e2e_store_path_intern(st, run, "GET", "/users/1", "GET /something/else", &id),
+		   E2E_ERR_INPUT, msg);
+	ck_assert_int_eq(e2e_store_path_intern(st, other, "GET", "/users/1", "GET /something/else", &id), 0);
+	ck_assert_uint_eq(id, 1);
+	snprintf(msg, sizeof(msg), "no run 99 in '%s'", path);
+	assert_err(e2e_store_path_intern(st, 99, "GET", "/x", "GET /x", &id), E2E_ERR_INPUT, msg);
 	/* inside the caller's transaction too */
 	ck_assert_int_eq(e2e_store_begin(st), 0);
-	{
-		uint32_t id = 0;
-
-		ck_assert_int_eq(e2e_store_path_intern(st, "PUT", "/x", "PUT /x", &id), 0);
-		ck_assert_uint_eq(id, 7);
-	}
+	ck_assert_int_eq(e2e_store_path_intern(st, run, "PUT", "/x", "PUT /x", &id), 0);
+	ck_assert_uint_eq(id, 7); /* the failed "/x" above stored nothing */
 	e2e_store_rollback(st);
 	e2e_store_rollback(st); /* no transaction: no-op */
 	e2e_store_close(st);
 
 	st = open_ok(path, E2E_STORE_READONLY);
-	ck_assert_int_eq(e2e_store_paths_load(st, &paths, &n), 0);
+	ck_assert_int_eq(e2e_store_run_paths_load(st, run, &paths, &n), 0);
 	ck_assert_uint_eq(n, 6);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_uint_eq(paths[i].id, i + 1);
@@ -685,6 +696,14 @@ START_TEST(test_paths)
 	ck_assert_str_eq(paths[2].method, "POST");
 	ck_assert_str_eq(paths[4].path, "");
 	ck_assert_str_eq(paths[5].path, "/a'b\"c%20d");
+	e2e_store_paths_free(paths, n);
+	ck_assert_int_eq(e2e_store_run_paths_load(st, other, &paths, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(paths[0].path, "/users/1");
+	ck_assert_str_eq(paths[0].endpoint, "GET /something/else");
+	e2e_store_paths_free(paths, n);
+	ck_assert_int_eq(e2e_store_run_paths_load(st, 99, &paths, &n), 0);
+	ck_assert_uint_eq(n, 0);
 	e2e_store_paths_free(paths, n);
 	e2e_store_paths_free(NULL, 0);
 	e2e_store_close(st);
@@ -1060,7 +1079,7 @@ static void writer_child(const char *path, int start_fd, uint64_t tag)
 
 		snprintf(p, sizeof(p), "/items/%zu", at / 500 % 10);
 		if (e2e_store_begin(st) != 0 ||
-		    e2e_store_path_intern(st, "GET", p, "GET /items/{id}", &pid) != 0)
+		    e2e_store_path_intern(st, id, "GET", p, "GET /items/{id}", &pid) != 0)
 			goto fail;
 		for (size_t i = 0; i < 500; i++) {
 			batch[i] = make_sample(tag, at + i);
@@ -1111,8 +1130,6 @@ START_TEST(test_two_processes)
 		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer %d failed", k + 1);
 	}
 	st = open_ok(path, E2E_STORE_READONLY);
-	ck_assert_int_eq(e2e_store_paths_load(st, &paths, &np), 0);
-	ck_assert_uint_eq(np, 10);
 	ck_assert_int_eq(e2e_store_runs_list(st, "svc", &list, &n), 0);
 	ck_assert_uint_eq(n, 2);
 	for (size_t i = 0; i < n; i++) {
@@ -1122,6 +1139,9 @@ START_TEST(test_two_processes)
 
 		ck_assert_uint_eq(list[i].recorded, 20000);
 		ck_assert(list[i].complete);
+		/* both runs share the 10 raw paths, each with its own mapping */
+		ck_assert_int_eq(e2e_store_run_paths_load(st, list[i].id, &paths, &np), 0);
+		ck_assert_uint_eq(np, 10);
 		ck_assert_int_eq(e2e_store_samples_load(st, list[i].id, &got, &len), 0);
 		ck_assert_uint_eq(len, 20000);
 		for (size_t j = 0; j < len; j++) {
@@ -1136,9 +1156,9 @@ START_TEST(test_two_processes)
 			ck_assert_str_eq(p, want_path);
 		}
 		free(got);
+		e2e_store_paths_free(paths, np);
 	}
 	e2e_store_runs_free(list, n);
-	e2e_store_paths_free(paths, np);
 	e2e_store_close(st);
 	assert_integrity(path);
 	free(path);

@@ -125,11 +125,12 @@ struct run_spec {
 	double slow_factor;
 };
 
-static uint32_t path_id(struct e2e_store *st, const char *method, const char *path, const char *endpoint)
+static uint32_t path_id(struct e2e_store *st, int64_t run_id, const char *method, const char *path,
+			const char *endpoint)
 {
 	uint32_t id;
 
-	if (e2e_store_path_intern(st, method, path, endpoint, &id) < 0)
+	if (e2e_store_path_intern(st, run_id, method, path, endpoint, &id) < 0)
 		die("path");
 	return id;
 }
@@ -215,7 +216,8 @@ static void fixed_run(struct e2e_store *st, const struct run_spec *rs)
 				npaths++;
 			x = &s[n];
 			x->start_ns = span_ns * n / total;
-			x->path_id = path_id(st, r->method, r->paths[(k * 7 + k / 5) % npaths], r->endpoint);
+			x->path_id =
+				path_id(st, id, r->method, r->paths[(k * 7 + k / 5) % npaths], r->endpoint);
 			x->status = 200;
 			for (size_t e = 0; e < 4 && r->status_every[e][0]; e++) {
 				if ((k + 1) % r->status_every[e][1] == 0) {
@@ -247,7 +249,7 @@ static void fixed_run(struct e2e_store *st, const struct run_spec *rs)
 		/* the route of a sample: the one whose raw paths hold its path id */
 		for (size_t q = 0; q < rs->nroutes && !r; q++)
 			for (size_t p = 0; p < 12 && rs->routes[q].paths[p] && !r; p++)
-				if (path_id(st, rs->routes[q].method, rs->routes[q].paths[p],
+				if (path_id(st, id, rs->routes[q].method, rs->routes[q].paths[p],
 					    rs->routes[q].endpoint) == s[i].path_id)
 					r = &rs->routes[q];
 		fprintf(dump, "%" PRId64 ",%s,%s,%u,%u,%u\n", id, rs->service, r ? r->endpoint : "?",
@@ -319,7 +321,7 @@ static void bench(struct e2e_store *st, uint64_t n, uint64_t e)
 		for (uint64_t p = 0; p < 10; p++) {
 			e2e_buf_reset(&path);
 			e2e_buf_printf(&path, "/api/e%" PRIu64 "/%" PRIu64, k, 1000 + p);
-			ids[k * 10 + p] = path_id(st, "GET", path.data, ep.data);
+			ids[k * 10 + p] = path_id(st, id, "GET", path.data, ep.data);
 		}
 	}
 	if (e2e_store_commit(st) < 0)

@@ -189,7 +189,7 @@ static int record(struct e2e_store *st, int64_t run_id, struct pending *p, size_
 			if (!ids[s->path_id]) {
 				const char *method = path_of(s->path_id, &path, &endpoint, eps);
 
-				rc = e2e_store_path_intern(st, method, path.data, endpoint.data,
+				rc = e2e_store_path_intern(st, run_id, method, path.data, endpoint.data,
 							   &ids[s->path_id]);
 			}
 			s->path_id = ids[s->path_id];

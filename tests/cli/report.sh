@@ -7,6 +7,7 @@
 # status. Regenerate the goldens with UPDATE_GOLDEN=1 after an intended
 # change, and review the diff.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/unwritable.sh"
 SRC=${E2E_SOURCE_ROOT:?}
 GOLD=$SRC/tests/golden/report
 MKFIXTURE=${E2E_MKFIXTURE:-$(dirname "$E2E_BIN")/tools/mkfixture}
@@ -54,6 +55,14 @@ golden trend.md --trend -f md
 golden list.txt --list
 golden list.json --list -f json
 golden list.csv --list -f csv
+
+# a file e2e may not write, in a directory it may not write either (so no
+# WAL index can be made next to it): the same report
+unwritable_copy "$DB" "$TMP/ro"
+run "${READER[@]}" "$E2E" perf-report --db "$TMP/ro/perf.db"
+expect_rc 0 "unwritable database"
+printf '%s\n' "$OUT" | cmp -s - "$GOLD/report.txt" || fail "unwritable database: differs from report.txt"
+unwritable_undo "$TMP/ro"
 
 # a comparison: a baseline from shop's runs 7-9, then run 6 (GET
 # /products/{id} twice as slow) gated against it in every format
