@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "error.h"
+#include "fmt.h"
 #include "exitcode.h"
 #include "hostinfo.h"
 #include "parse.h"
@@ -237,9 +238,20 @@ static void draw_progress(struct capture *c, bool final)
 	}
 	c->last_draw_ns = now;
 	c->last_requests = ps.requests;
-	fprintf(stderr, "\r\033[Ke2e: %llu requests  %.1f req/s  %llu errors  %zu endpoints  p95 %.1f ms",
-		(unsigned long long)ps.requests, c->rate, (unsigned long long)ps.errors, rp.endpoints,
-		rp.p95_ms);
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	e2e_buf_puts(&b, "\r\033[Ke2e: ");
+	e2e_fmt_count(&b, ps.requests);
+	e2e_buf_puts(&b, " requests  ");
+	e2e_fmt_rate(&b, c->rate);
+	e2e_buf_puts(&b, " req/s  ");
+	e2e_fmt_count(&b, ps.errors);
+	e2e_buf_puts(&b, " errors  ");
+	e2e_fmt_count(&b, rp.endpoints);
+	e2e_buf_puts(&b, " endpoints  p95 ");
+	e2e_fmt_ms(&b, rp.p95_ms);
+	fwrite(b.data, 1, b.len, stderr);
+	e2e_buf_finish(&b);
 	c->progress_drawn = true;
 }
 
