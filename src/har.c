@@ -35,6 +35,9 @@ struct e2e_har {
 	size_t n, cap;
 	char *arena;
 	size_t arena_len;
+	struct e2e_har_host *hosts; /* names point into host_names */
+	size_t nhosts;
+	char *host_names;
 	struct e2e_har_stats stats;
 	char *source;
 	int64_t started_ms, ended_ms;
@@ -51,12 +54,19 @@ static const char *const timing_names[T__COUNT] = {
 struct har_entry {
 	bool has_started, has_time, has_request, has_response, has_timings;
 	bool has_method, has_url, has_status, has_wait, has_post_text;
+	bool from_cache; /* DevTools' non-empty _fromCache */
 	int64_t started_ns;
-	double time_ms, status, req_body, resp_body, content_size;
+	double time_ms, status, req_body, resp_body, content_size, transfer_size;
 	double timings[T__COUNT];
 	uint64_t post_text_len;
 	int error;
 	struct e2e_buf method, url, text;
+};
+
+/* One authority seen among the imported entries while reading. */
+struct host_count {
+	size_t off, len; /* into har_reader.host_names */
+	uint64_t requests;
 };
 
 struct har_reader {
@@ -64,6 +74,11 @@ struct har_reader {
 	struct e2e_har *h;
 	struct har_entry e;
 	struct e2e_buf arena;
+	const char *const *only_hosts;
+	size_t n_only;
+	struct host_count *hosts;
+	size_t nhosts, hosts_cap;
+	struct e2e_buf host_names;
 	bool has_log, has_version, has_entries;
 };
 
@@ -270,6 +285,20 @@ static int missing(struct e2e_json_stream *js, const char *field)
 	return rc;
 }
 
+/* A producer extension (_error, _fromCache...) is read only when it has
+ * the expected type: 1 when it does, 0 (and *handled false: it is
+ * skipped) when not, or an error. */
+static int extension_is(struct e2e_json_stream *js, enum e2e_json_type want, bool *handled)
+{
+	enum e2e_json_type t;
+	int rc = e2e_json_stream_peek(js, &t);
+
+	if (rc < 0)
+		return rc;
+	*handled = t == want;
+	return t == want;
+}
+
 static int post_data_member(struct har_reader *hr, const char *key, bool *handled)
 {
 	if (strcmp(key, "text") != 0)
@@ -345,18 +374,16 @@ static int response_member(struct har_reader *hr, const char *key, bool *handled
 	}
 	if (!strcmp(key, "bodySize"))
 		return e2e_json_stream_number(js, &e->resp_body);
+	if (!strcmp(key, "_transferSize")) {
+		if ((rc = extension_is(js, E2E_JSON_NUMBER, handled)) <= 0)
+			return rc;
+		return e2e_json_stream_number(js, &e->transfer_size);
+	}
 	if (!strcmp(key, "content"))
 		return read_object(hr, content_member);
 	if (!strcmp(key, "_error") || !strcmp(key, "_failureText")) {
-		enum e2e_json_type t;
-
-		if ((rc = e2e_json_stream_peek(js, &t)) < 0)
-			return rc;
-		if (t != E2E_JSON_STRING) {
-			*handled = false;
-			return 0;
-		}
-		if ((rc = e2e_json_stream_string(js, &e->text, NULL)) < 0)
+		if ((rc = extension_is(js, E2E_JSON_STRING, handled)) <= 0 ||
+		    (rc = e2e_json_stream_string(js, &e->text, NULL)) < 0)
 			return rc;
 		if (e->text.len)
 			e->error = error_kind_from_text(e->text.data);
@@ -414,6 +441,13 @@ static int entry_member(struct har_reader *hr, const char *key, bool *handled)
 		e->has_timings = true;
 		return read_object(hr, timings_member);
 	}
+	if (!strcmp(key, "_fromCache")) {
+		if ((rc = extension_is(js, E2E_JSON_STRING, handled)) <= 0 ||
+		    (rc = e2e_json_stream_string(js, &e->text, NULL)) < 0)
+			return rc;
+		e->from_cache = e->text.len > 0;
+		return 0;
+	}
 	*handled = false;
 	return 0;
 }
@@ -428,16 +462,23 @@ static void entry_reset(struct har_entry *e)
 	e->text = text;
 	e2e_buf_reset(&e->method);
 	e2e_buf_reset(&e->url);
-	e->req_body = e->resp_body = e->content_size = -1;
+	e->req_body = e->resp_body = e->content_size = e->transfer_size = -1;
 	e->time_ms = -1;
 	for (int i = 0; i < T__COUNT; i++)
 		e->timings[i] = -1;
 }
 
-/* Splits an absolute URL: *path and *path_len get the path without query and
- * fragment. Returns 1 for http(s), 0 for another scheme, -1 when the URL
- * has no scheme or contains control characters. */
-static int url_path(const char *url, size_t len, const char **path, size_t *path_len)
+/* The parts of an http(s) URL the import keeps. */
+struct url_parts {
+	const char *path, *host; /* host: the authority without userinfo */
+	size_t path_len, host_len;
+	bool https;
+};
+
+/* Splits an absolute URL: u->path gets the path without query and
+ * fragment, u->host the authority. Returns 1 for http(s), 0 for another
+ * scheme, -1 when the URL has no scheme or contains control characters. */
+static int url_path(const char *url, size_t len, struct url_parts *u)
 {
 	size_t i = 0;
 
@@ -455,22 +496,101 @@ static int url_path(const char *url, size_t len, const char **path, size_t *path
 		return 0;
 	if (len < i + 3 || url[i + 1] != '/' || url[i + 2] != '/')
 		return -1;
+	u->https = i == 5;
 	size_t p = i + 3;
 
-	while (p < len && url[p] != '/' && url[p] != '?' && url[p] != '#')
-		p++;
+	u->host = url + p;
+	while (p < len && url[p] != '/' && url[p] != '?' && url[p] != '#') {
+		if (url[p++] == '@')
+			u->host = url + p;
+	}
+	u->host_len = (size_t)(url + p - u->host);
 	size_t q = p;
 
 	while (q < len && url[q] != '?' && url[q] != '#')
 		q++;
 	if (q == p) {
-		*path = "/";
-		*path_len = 1;
+		u->path = "/";
+		u->path_len = 1;
 	} else {
-		*path = url + p;
-		*path_len = q - p;
+		u->path = url + p;
+		u->path_len = q - p;
 	}
 	return 1;
+}
+
+/* The port of an authority ("" without one) and the length of its host. */
+static size_t split_port(const char *a, size_t len, const char **port)
+{
+	size_t colon = len;
+
+	for (size_t i = len; i-- > 0 && a[i] != ']';) {
+		if (a[i] == ':') {
+			colon = i;
+			break;
+		}
+	}
+	*port = colon < len ? a + colon + 1 : a + len;
+	return colon;
+}
+
+/* Whether --host WANT (HOST or HOST:PORT) names the authority of u: the
+ * host compared case-insensitively, the port when WANT has one (the
+ * scheme's default when the URL has none). */
+static bool host_matches(const char *want, const struct url_parts *u)
+{
+	const char *wport, *uport;
+	size_t wlen = split_port(want, strlen(want), &wport);
+	size_t ulen = split_port(u->host, u->host_len, &uport);
+	size_t uport_len = (size_t)(u->host + u->host_len - uport);
+
+	if (wlen != ulen || strncasecmp(want, u->host, ulen) != 0)
+		return false;
+	if (!*wport)
+		return true;
+	if (!uport_len) {
+		uport = u->https ? "443" : "80";
+		uport_len = strlen(uport);
+	}
+	return strlen(wport) == uport_len && !strncmp(wport, uport, uport_len);
+}
+
+/* Counts one imported request for authority (host, len), lower-cased. */
+static void count_host(struct har_reader *hr, const char *host, size_t len)
+{
+	for (size_t i = 0; i < hr->nhosts; i++) {
+		struct host_count *c = &hr->hosts[i];
+
+		if (c->len == len && !strncasecmp(hr->host_names.data + c->off, host, len)) {
+			c->requests++;
+			return;
+		}
+	}
+	if (hr->nhosts == hr->hosts_cap) {
+		hr->hosts_cap = hr->hosts_cap ? hr->hosts_cap * 2 : 8;
+		hr->hosts = e2e_xrealloc(hr->hosts, hr->hosts_cap * sizeof(*hr->hosts));
+	}
+	struct host_count *c = &hr->hosts[hr->nhosts++];
+
+	c->off = hr->host_names.len;
+	c->len = len;
+	c->requests = 1;
+	for (size_t i = 0; i < len; i++) {
+		char ch = host[i] >= 'A' && host[i] <= 'Z' ? (char)(host[i] + 32) : host[i];
+
+		e2e_buf_add(&hr->host_names, &ch, 1);
+	}
+	e2e_buf_add(&hr->host_names, "", 1);
+}
+
+/* A browser-cache hit: DevTools' _fromCache, or Playwright's form of one
+ * (nothing transferred, no body on the wire, no wait for a server). */
+static bool cache_hit(const struct har_entry *e)
+{
+	if (e->from_cache)
+		return true;
+	return e->transfer_size == 0 && e->resp_body <= 0 && e->timings[T_WAIT] <= 0 &&
+	       e->timings[T_SEND] <= 0;
 }
 
 static int entry_finish(struct har_reader *hr)
@@ -488,8 +608,7 @@ static int entry_finish(struct har_reader *hr)
 		{ "response", offsetof(struct har_entry, has_response) },
 		{ "timings", offsetof(struct har_entry, has_timings) },
 	};
-	const char *path = NULL;
-	size_t path_len = 0;
+	struct url_parts u = { 0 };
 	size_t mark;
 	int rc;
 
@@ -500,9 +619,9 @@ static int entry_finish(struct har_reader *hr)
 	mark = e2e_json_stream_push_key(js, "request");
 	rc = !e->has_method ? missing(js, "method") : !e->has_url ? missing(js, "url") : 0;
 	if (rc == 0) {
-		int kind = url_path(e->url.data, e->url.len, &path, &path_len);
+		int kind = url_path(e->url.data, e->url.len, &u);
 
-		if (kind > 0 && path_len > UINT32_MAX) {
+		if (kind > 0 && u.path_len > UINT32_MAX) {
 			rc = e2e_json_stream_fail(js, "url: longer than 4 GiB");
 		} else if (kind < 0) {
 			char q[80];
@@ -534,6 +653,21 @@ static int entry_finish(struct har_reader *hr)
 		h->stats.skipped++;
 		return 0;
 	}
+	if (hr->n_only) {
+		bool keep = false;
+
+		for (size_t i = 0; !keep && i < hr->n_only; i++)
+			keep = host_matches(hr->only_hosts[i], &u);
+		if (!keep) {
+			h->stats.other_host++;
+			return 0;
+		}
+	}
+	if (cache_hit(e)) {
+		h->stats.cached++;
+		return 0;
+	}
+	count_host(hr, u.host, u.host_len);
 
 	if (h->n == h->cap) {
 		h->cap = h->cap ? h->cap * 2 : 1024;
@@ -548,8 +682,8 @@ static int entry_finish(struct har_reader *hr)
 	rec->method_len = (uint16_t)e->method.len;
 	e2e_buf_add(&hr->arena, e->method.data, e->method.len);
 	rec->path_off = hr->arena.len;
-	rec->path_len = (uint32_t)path_len;
-	e2e_buf_add(&hr->arena, path, path_len);
+	rec->path_len = (uint32_t)u.path_len;
+	e2e_buf_add(&hr->arena, u.path, u.path_len);
 
 	struct e2e_sample *s = &rec->s;
 
@@ -576,7 +710,9 @@ static int entry_finish(struct har_reader *hr)
 	else if (e->content_size >= 0)
 		s->resp_bytes = to_bytes(e->content_size);
 	s->status = e->status > 0 ? (uint16_t)e->status : 0;
-	s->error = (uint8_t)e->error;
+	/* A real response is what the service answered, even when the page
+	 * later dropped it (_failureText "net::ERR_ABORTED"). */
+	s->error = e->status >= 100 ? E2E_EK_NONE : (uint8_t)e->error;
 	if (s->status == 0) {
 		h->stats.no_response++;
 		if (s->error == E2E_EK_NONE)
@@ -779,7 +915,34 @@ static int read_document(struct har_reader *hr, const char *path)
 	return 0;
 }
 
+static int cmp_host(const void *a, const void *b)
+{
+	const struct e2e_har_host *x = a, *y = b;
+
+	if (x->requests != y->requests)
+		return x->requests > y->requests ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Moves the reader's host counts into h, most requests first. */
+static void take_hosts(struct har_reader *hr, struct e2e_har *h)
+{
+	h->host_names = e2e_buf_detach(&hr->host_names, NULL);
+	h->nhosts = hr->nhosts;
+	h->hosts = e2e_xcalloc(hr->nhosts ? hr->nhosts : 1, sizeof(*h->hosts));
+	for (size_t i = 0; i < hr->nhosts; i++) {
+		h->hosts[i].name = h->host_names + hr->hosts[i].off;
+		h->hosts[i].requests = hr->hosts[i].requests;
+	}
+	qsort(h->hosts, h->nhosts, sizeof(*h->hosts), cmp_host);
+}
+
 int e2e_har_load(const char *path, struct e2e_har **out)
+{
+	return e2e_har_load_hosts(path, NULL, 0, out);
+}
+
+int e2e_har_load_hosts(const char *path, const char *const *hosts, size_t nhosts, struct e2e_har **out)
 {
 	struct har_reader hr;
 	struct har_file f = { .fd = -1 };
@@ -787,6 +950,8 @@ int e2e_har_load(const char *path, struct e2e_har **out)
 	int rc;
 
 	memset(&hr, 0, sizeof(hr));
+	hr.only_hosts = hosts;
+	hr.n_only = nhosts;
 	f.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (f.fd < 0)
 		return e2e_error(E2E_ERR_INPUT, "'%s': cannot open: %s", path, strerror(errno));
@@ -815,6 +980,7 @@ int e2e_har_load(const char *path, struct e2e_har **out)
 	e2e_buf_printf(&src, "har:%s sha256:%s", base ? base + 1 : path, hex);
 	hr.h->source = e2e_buf_detach(&src, NULL);
 	hr.h->arena = e2e_buf_detach(&hr.arena, &hr.h->arena_len);
+	take_hosts(&hr, hr.h);
 	har_finish(hr.h, (int64_t)sb.st_mtim.tv_sec * 1000 + sb.st_mtim.tv_nsec / 1000000);
 	*out = hr.h;
 	hr.h = NULL;
@@ -826,6 +992,8 @@ out:
 	e2e_buf_finish(&hr.e.url);
 	e2e_buf_finish(&hr.e.text);
 	e2e_buf_finish(&hr.arena);
+	e2e_buf_finish(&hr.host_names);
+	free(hr.hosts);
 	e2e_har_destroy(hr.h);
 	return rc;
 }
@@ -836,6 +1004,8 @@ void e2e_har_destroy(struct e2e_har *h)
 		return;
 	free(h->recs);
 	free(h->arena);
+	free(h->hosts);
+	free(h->host_names);
 	free(h->source);
 	free(h);
 }
@@ -859,6 +1029,12 @@ void e2e_har_capture(const struct e2e_har *h, size_t i, struct e2e_capture *out)
 const struct e2e_har_stats *e2e_har_stats(const struct e2e_har *h)
 {
 	return &h->stats;
+}
+
+size_t e2e_har_hosts(const struct e2e_har *h, const struct e2e_har_host **out)
+{
+	*out = h->hosts;
+	return h->nhosts;
 }
 
 const char *e2e_har_source(const struct e2e_har *h)

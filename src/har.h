@@ -27,15 +27,26 @@
  *                what the proxy counts), else response.content.size when
  *                >= 0 (decoded size), else 0
  *   status       response.status; 0 and -1 (Playwright) mean no response
- *   error        from response._error (Chrome, Firefox) or
- *                response._failureText (Playwright) when it is a non-empty
- *                string: "...CONNECTION_REFUSED" -> refused, "...TIMED_OUT"
- *                -> timeout, "...ABORTED" -> client_abort, ...; any
- *                other text, or no response without a text ->
- *                upstream_other
+ *   error        none when status >= 100: the service answered, even if
+ *                the page dropped the response later (Playwright's
+ *                _failureText "net::ERR_ABORTED" after a 200 is a 200,
+ *                as the proxy records it); otherwise from response._error
+ *                (Chrome, Firefox) or response._failureText (Playwright)
+ *                when it is a non-empty string: "...CONNECTION_REFUSED"
+ *                -> refused, "...TIMED_OUT" -> timeout, "...ABORTED" ->
+ *                client_abort, ...; any other text, or no response
+ *                without a text -> upstream_other
  * Entries whose URL is not http: or https: (data:, blob:, ws:, wss:,
  * chrome-extension: ...) are validated like the others, then skipped and
- * counted.
+ * counted. So are, since they never reached the service:
+ *   - with a host filter (e2e_har_load_hosts), entries for other hosts;
+ *   - browser-cache hits: a non-empty string _fromCache on the entry
+ *     (Chrome DevTools: "memory", "disk"), or Playwright's form of one,
+ *     response._transferSize 0 with response.bodySize <= 0 (or absent)
+ *     and neither timings.send nor timings.wait above 0 (a revalidated
+ *     304 transfers its headers, so it is kept).
+ * The imported entries' URL authorities (userinfo removed, lower-cased)
+ * are counted per host (e2e_har_hosts).
  *
  * Required, and type-checked (a missing or mistyped one is an error naming
  * its JSON path, e.g. log.entries[17].timings.wait): log (object),
@@ -70,11 +81,18 @@ struct e2e_har_stats {
 	uint64_t skipped; /* entries with a non-HTTP(S) URL */
 	uint64_t no_wait; /* imported entries whose timings.wait was negative */
 	uint64_t no_response; /* imported entries with status 0 or -1 */
+	uint64_t cached; /* browser-cache hits, not imported */
+	uint64_t other_host; /* entries the host filter left out */
 };
 
 /* Reads and validates the whole file. Returns 0 and *out (caller
  * destroys), or E2E_ERR_INPUT as above. */
 int e2e_har_load(const char *path, struct e2e_har **out);
+/* The same, importing only entries whose URL authority one of hosts[i]
+ * names: "HOST" (any port) or "HOST:PORT" (the scheme's default port when
+ * the URL has none), compared case-insensitively. nhosts 0: all. hosts
+ * is only read during the call. */
+int e2e_har_load_hosts(const char *path, const char *const *hosts, size_t nhosts, struct e2e_har **out);
 /* Accepts NULL. */
 void e2e_har_destroy(struct e2e_har *h);
 
@@ -83,6 +101,16 @@ void e2e_har_destroy(struct e2e_har *h);
 size_t e2e_har_count(const struct e2e_har *h);
 void e2e_har_capture(const struct e2e_har *h, size_t i, struct e2e_capture *out);
 const struct e2e_har_stats *e2e_har_stats(const struct e2e_har *h);
+
+/* One URL authority among the imported requests. */
+struct e2e_har_host {
+	const char *name; /* "host" or "host:port", lower-case; owned by the har */
+	uint64_t requests;
+};
+
+/* The imported requests' hosts, most requests first (ties by name);
+ * *out points into h. */
+size_t e2e_har_hosts(const struct e2e_har *h, const struct e2e_har_host **out);
 
 /* "har:BASENAME sha256:HEX" (SHA-256 of the file's bytes). */
 const char *e2e_har_source(const struct e2e_har *h);

@@ -108,8 +108,8 @@ static const struct want edge_want[] = {
 	{ 2750000000, "GET", "/api/files/a%20b/c%2Fd", 0, E2E_EK_RESET, 0, 5000, 0, 0 }, /* 6 */
 	{ 3500000000, "delete", "/api/v1/items/550e8400-e29b-41d4-a716-446655440000", 0,
 	  E2E_EK_UPSTREAM_OTHER, 6000, 7000, 0, 0 }, /* 7 */
-	{ 5000000000, "GET", "/api/reports/2024-05-01", 200, E2E_EK_CLIENT_ABORT, 20001, 30000, 0,
-	  1024 }, /* 8 */
+	/* 8: a 200 the page aborted is the 200 the service sent */
+	{ 5000000000, "GET", "/api/reports/2024-05-01", 200, 0, 20001, 30000, 0, 1024 },
 	{ 6500000000, "PUT", "/api/users/42/avatar", 503, 0, 1000, 2000, 1234, 0 }, /* 10 */
 	{ 5405500000000, "GET", "/api/slow", 0, E2E_EK_TIMEOUT, 0, 8000, 0, 0 }, /* 9: 13:30:06Z */
 };
@@ -130,7 +130,7 @@ static const struct fixture fixtures[] = {
 	{ "playwright-chromium.har",
 	  playwright_want,
 	  8,
-	  { 8, 0, 1, 1 },
+	  { 8, 0, 1, 1, 0, 0 },
 	  "har:playwright-chromium.har "
 	  "sha256:f15b7a2bf64e7b53fbe56804df2569c93939dd6aaaace6268d6a556f59f69b6f",
 	  1795313888416LL,
@@ -141,7 +141,7 @@ static const struct fixture fixtures[] = {
 	{ "mitmproxy.har",
 	  mitmproxy_want,
 	  8,
-	  { 8, 0, 0, 0 },
+	  { 8, 0, 0, 0, 0, 0 },
 	  "har:mitmproxy.har sha256:7481eadb2ce5379b8da27674401926f8d2dcc9c143e5f44fc56841ea54fba327",
 	  1795313912530LL,
 	  1795313912939LL,
@@ -151,7 +151,7 @@ static const struct fixture fixtures[] = {
 	{ "edge-cases.har",
 	  edge_want,
 	  8,
-	  { 8, 3, 3, 3 },
+	  { 8, 3, 3, 3, 0, 0 },
 	  "har:edge-cases.har sha256:1eb5cd36ce12ff53aff42dc8a53c01668845db65f59340fc535270e1ecb92755",
 	  1714564800500LL,
 	  1714570206008LL,
@@ -170,6 +170,8 @@ START_TEST(test_fixture)
 	ck_assert_uint_eq(st->skipped, f->stats.skipped);
 	ck_assert_uint_eq(st->no_wait, f->stats.no_wait);
 	ck_assert_uint_eq(st->no_response, f->stats.no_response);
+	ck_assert_uint_eq(st->cached, f->stats.cached);
+	ck_assert_uint_eq(st->other_host, f->stats.other_host);
 	ck_assert_str_eq(e2e_har_source(h), f->source);
 	ck_assert_int_eq(e2e_har_started_ms(h), f->started_ms);
 	ck_assert_int_eq(e2e_har_ended_ms(h), f->ended_ms);
@@ -580,6 +582,94 @@ START_TEST(test_json_details)
 	ck_assert_uint_eq(c.s.resp_bytes, 25);
 	/* bodySize -0.0 counts as 0, not as "unknown" (postData is ignored) */
 	ck_assert_uint_eq(c.s.req_bytes, 0);
+	e2e_har_destroy(h);
+	tu_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
+/* One entry of the served-or-not test: URL, status, extra entry and
+ * response members, timings. */
+#define SERVED_ENTRY(url, status, entry_x, resp_x, timings)                                                  \
+	"{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":3,\"request\":{\"method\":\"GET\","          \
+	"\"url\":\"" url "\"},\"response\":{\"status\":" #status resp_x "},\"timings\":" timings entry_x "}"
+#define SERVED_WAIT "{\"send\":0.1,\"wait\":2,\"receive\":0.5}"
+#define SERVED_NONE "{\"send\":0,\"wait\":0,\"receive\":0.2}"
+
+START_TEST(test_what_reached_the_service)
+{
+	/* Cache hits in both producers' forms are counted, not imported; a
+	 * revalidated 304 and a 200 the page aborted are real exchanges;
+	 * hosts are counted per authority, case-insensitively; the filter
+	 * keeps HOST (any port) or HOST:PORT (default port when absent). */
+	/* clang-format off */
+	static const char doc[] = "{\"log\":{\"version\":\"1.2\",\"entries\":["
+		SERVED_ENTRY("http://127.0.0.1:8000/api/a", 200, "", "", SERVED_WAIT) ","
+		SERVED_ENTRY("http://127.0.0.1:8000/api/a", 200, ",\"_fromCache\":\"memory\"", "", SERVED_NONE) ","
+		SERVED_ENTRY("http://127.0.0.1:8000/api/a", 200, ",\"_fromCache\":\"disk\"", "", SERVED_NONE) ","
+		SERVED_ENTRY("http://127.0.0.1:8000/api/a", 200, ",\"_fromCache\":\"\"", "", SERVED_WAIT) ","
+		SERVED_ENTRY("http://127.0.0.1:8000/api/a", 200, "", ",\"bodySize\":-1,\"_transferSize\":0",
+			     SERVED_NONE) ","
+		SERVED_ENTRY("http://127.0.0.1:8000/api/b", 304, "", ",\"bodySize\":0,\"_transferSize\":120",
+			     SERVED_WAIT) ","
+		SERVED_ENTRY("http://127.0.0.1:8000/api/c", 200, "",
+			     ",\"bodySize\":-1,\"_transferSize\":300,\"_failureText\":\"net::ERR_ABORTED\"",
+			     SERVED_WAIT) ","
+		SERVED_ENTRY("http://127.0.0.1:8000/api/d", 0, "", ",\"_failureText\":\"net::ERR_ABORTED\"",
+			     "{\"wait\":-1}") ","
+		SERVED_ENTRY("http://u:p@CDN.example/x.js", 200, "", "", SERVED_WAIT) ","
+		SERVED_ENTRY("https://cdn.example:443/y.js", 200, "", "", SERVED_WAIT) "]}}";
+	/* clang-format on */
+	static const struct {
+		const char *hosts[2];
+		size_t nhosts;
+		uint64_t imported, other_host, cached;
+	} cases[] = {
+		{ { NULL }, 0, 7, 0, 3 },
+		{ { "127.0.0.1" }, 1, 5, 2, 3 },
+		{ { "127.0.0.1:8000" }, 1, 5, 2, 3 },
+		{ { "127.0.0.1:80" }, 1, 0, 10, 0 },
+		{ { "cdn.EXAMPLE:80", "nope" }, 2, 1, 9, 0 },
+		{ { "Cdn.Example" }, 1, 2, 8, 0 },
+	};
+	char *dir = tu_mkdtemp();
+	char *path = tu_path(dir, "served.har");
+
+	tu_write_file(path, doc, sizeof(doc) - 1);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct e2e_har *h = NULL;
+
+		ck_assert_msg(e2e_har_load_hosts(path, cases[i].hosts, cases[i].nhosts, &h) == 0, "%s",
+			      e2e_error_message());
+		const struct e2e_har_stats *st = e2e_har_stats(h);
+
+		ck_assert_msg(st->imported == cases[i].imported, "case %zu: %llu imported", i,
+			      (unsigned long long)st->imported);
+		ck_assert_msg(st->other_host == cases[i].other_host, "case %zu", i);
+		ck_assert_msg(st->cached == cases[i].cached, "case %zu", i);
+		e2e_har_destroy(h);
+	}
+
+	struct e2e_har *h = NULL;
+	const struct e2e_har_host *hosts;
+	struct e2e_capture c;
+
+	ck_assert(e2e_har_load(path, &h) == 0);
+	ck_assert_uint_eq(e2e_har_hosts(h, &hosts), 3);
+	ck_assert_str_eq(hosts[0].name, "127.0.0.1:8000");
+	ck_assert_uint_eq(hosts[0].requests, 5);
+	ck_assert_str_eq(hosts[1].name, "cdn.example");
+	ck_assert_uint_eq(hosts[1].requests, 1);
+	ck_assert_str_eq(hosts[2].name, "cdn.example:443");
+	e2e_har_capture(h, 2, &c); /* the 304 */
+	ck_assert_uint_eq(c.s.status, 304);
+	e2e_har_capture(h, 3, &c); /* the aborted 200 */
+	ck_assert_uint_eq(c.s.status, 200);
+	ck_assert_uint_eq(c.s.error, E2E_EK_NONE);
+	e2e_har_capture(h, 4, &c); /* aborted before any response */
+	ck_assert_uint_eq(c.s.status, 0);
+	ck_assert_uint_eq(c.s.error, E2E_EK_CLIENT_ABORT);
 	e2e_har_destroy(h);
 	tu_rmtree(dir);
 	free(path);
@@ -1024,6 +1114,7 @@ static Suite *har_suite(void)
 	tcase_add_test(tload, test_empty_entries);
 	tcase_add_test(tload, test_datetimes);
 	tcase_add_test(tload, test_json_details);
+	tcase_add_test(tload, test_what_reached_the_service);
 	tcase_add_test(tload, test_post_text_length);
 	tcase_add_test(tload, test_streaming_large);
 	tcase_set_timeout(tload, 60);
