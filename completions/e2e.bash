@@ -38,7 +38,7 @@ _e2e()
 		done
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
-			--preserve-host --insecure --repeat --import --set-baseline -q --quiet
+			--preserve-host --insecure --repeat --import --host --set-baseline -q --quiet
 		"
 		;;
 	perf-report)
@@ -68,6 +68,10 @@ _e2e()
 		;;
 	--run)
 		COMPREPLY=($(compgen -W 'latest' -- "$cur"))
+		return
+		;;
+	--host)
+		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return
 		;;
 	--db | --out | --rules | --routes | --import | -b | --baseline)

@@ -18,6 +18,7 @@
 #include "hostinfo.h"
 #include "parse.h"
 #include "capture.h"
+#include "har.h"
 #include "import.h"
 #include "cmd_pipeline.h"
 #include "proxy.h"
@@ -45,6 +46,7 @@ struct profile_opts {
 	bool insecure;
 	uint64_t repeat;
 	const char *import;
+	struct e2e_cli_list hosts;
 	char **cmd;
 	int ncmd;
 };
@@ -63,6 +65,26 @@ static bool valid_env_name(const char *s)
 static bool valid_target(const char *s)
 {
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+/* HOST or HOST:PORT as a URL's authority writes it ([v6] in brackets). */
+static bool valid_har_host(const char *s)
+{
+	const char *colon = strrchr(s, ':');
+	const char *end = s[0] == '[' ? strchr(s, ']') : NULL;
+
+	if (!s[0] || strpbrk(s, "/?#@ \t") || (s[0] == '[' && !end))
+		return false;
+	if (end && end[1] && end[1] != ':')
+		return false;
+	if (colon && (!end || colon > end)) {
+		char *stop;
+		unsigned long port = strtoul(colon + 1, &stop, 10);
+
+		return colon > s && colon[1] >= '0' && colon[1] <= '9' && !*stop && port >= 1 &&
+		       port <= 65535;
+	}
+	return true;
 }
 
 static bool parse_listen(const char *s, void *target)
@@ -97,6 +119,9 @@ static const struct e2e_option options[] = {
 		       1000) },
 	{ E2E_OPT_STRING(0, "import", P, import, "FILE",
 			 "record a run from a HAR 1.2 file instead of proxying") },
+	{ E2E_OPT_LIST(0, "host", P, hosts, "HOST",
+		       "--import: only entries for HOST or HOST:PORT (repeatable)"),
+	  .valid = valid_har_host, .what = "HOST or HOST:PORT" },
 	{ E2E_OPT_REWORD("set-baseline", "write the baseline file from this run (all --repeat runs)") },
 	{ E2E_OPT_REWORD("quiet", "no live progress line") },
 	{ E2E_OPT_END() },
@@ -146,6 +171,9 @@ static int parse_args(int argc, char **argv, struct profile_opts *o)
 						"--listen, --duration or command");
 	if (!o->import && !o->target)
 		return e2e_error(E2E_ERR_INPUT, "missing '--target URL' (or '--import FILE')");
+	if (o->hosts.n && !o->import)
+		return e2e_error(E2E_ERR_INPUT,
+				 "'--host' chooses the entries of a HAR import: it needs '--import FILE'");
 	if (o->ncmd && o->duration_ns)
 		return e2e_error(
 			E2E_ERR_INPUT,
@@ -415,15 +443,46 @@ out:
 	return rc;
 }
 
+/* What the import left out, and the hosts it recorded when several. */
+static void import_notes(const struct e2e_har *h, const struct profile_opts *o)
+{
+	const struct e2e_har_stats *hs = e2e_har_stats(h);
+	const struct e2e_har_host *hosts;
+	size_t n = e2e_har_hosts(h, &hosts);
+
+	if (hs->cached)
+		e2e_cmd_fail(CMD, "note: %llu browser-cache %s skipped (never reached the service)",
+			     (unsigned long long)hs->cached, hs->cached == 1 ? "hit" : "hits");
+	if (hs->other_host)
+		e2e_cmd_fail(CMD, "note: %llu %s for other hosts than --host not imported",
+			     (unsigned long long)hs->other_host, hs->other_host == 1 ? "entry" : "entries");
+	if (n > 1 && !o->hosts.n) {
+		struct e2e_buf b = E2E_BUF_INIT;
+
+		for (size_t i = 0; i < n; i++)
+			e2e_buf_printf(&b, "%s %s (%llu)", i ? "," : "", hosts[i].name,
+				       (unsigned long long)hosts[i].requests);
+		e2e_cmd_fail(CMD, "note: requests to %zu hosts recorded:%s; --host HOST keeps one", n,
+			     b.data);
+		e2e_buf_finish(&b);
+	}
+}
+
 static int import_run(const struct profile_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
 		      int64_t *run_id)
 {
 	struct e2e_run run;
-	int rc;
+	struct e2e_har *h = NULL;
+	int rc = e2e_har_load_hosts(o->import, o->hosts.v, o->hosts.n, &h);
 
+	if (rc < 0)
+		return rc;
 	run_init(&run, o);
-	rc = e2e_import_har_file(o->import, st, &run, routes, run_id);
+	rc = e2e_import_har(h, st, &run, routes, run_id);
+	if (rc == 0 && !o->c.quiet)
+		import_notes(h, o);
 	e2e_run_finish(&run);
+	e2e_har_destroy(h);
 	return rc;
 }
 
