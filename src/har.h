@@ -42,9 +42,10 @@
  *   - with a host filter (e2e_har_load_hosts), entries for other hosts;
  *   - browser-cache hits: a non-empty string _fromCache on the entry
  *     (Chrome DevTools: "memory", "disk"), or Playwright's form of one,
- *     response._transferSize 0 with response.bodySize <= 0 (or absent)
- *     and neither timings.send nor timings.wait above 0 (a revalidated
- *     304 transfers its headers, so it is kept).
+ *     a response (status >= 100) with _transferSize 0 and bodySize <= 0
+ *     (Playwright writes a negative one, and the cache read's own
+ *     sub-millisecond wait; a revalidated 304 transfers its headers, so
+ *     it is kept).
  * The imported entries' URL authorities (userinfo removed, lower-cased)
  * are counted per host (e2e_har_hosts).
  *

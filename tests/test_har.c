@@ -595,7 +595,7 @@ END_TEST
 	"{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":3,\"request\":{\"method\":\"GET\","          \
 	"\"url\":\"" url "\"},\"response\":{\"status\":" #status resp_x "},\"timings\":" timings entry_x "}"
 #define SERVED_WAIT "{\"send\":0.1,\"wait\":2,\"receive\":0.5}"
-#define SERVED_NONE "{\"send\":0,\"wait\":0,\"receive\":0.2}"
+#define SERVED_NONE "{\"send\":0,\"wait\":0.104,\"receive\":0.2}"
 
 START_TEST(test_what_reached_the_service)
 {
