@@ -140,8 +140,8 @@ static void warn_unused_thresholds(const struct e2e_rules *rules, const char *cm
 
 /* GATE: compare: the report against the baseline and the rules, or
  * against the rules alone. */
-static int gate(const struct e2e_report *rep, const struct e2e_common_opts *o, const char *cmd,
-		struct e2e_gate_result **out)
+static int run_gate(const struct e2e_report *rep, const struct e2e_common_opts *o, const char *cmd,
+		    struct e2e_gate_result **out)
 {
 	struct e2e_gate_config cfg = { o->threshold_pct, o->min_delta_ms, o->fail_on, NULL };
 	struct e2e_baseline *b = NULL;
@@ -174,7 +174,7 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 	struct e2e_report_opts ropts = { o->count_4xx, NULL };
 	struct e2e_routes *routes = NULL;
 	struct e2e_report *rep = NULL;
-	struct e2e_gate_result *gate_result = NULL; /* set by the GATE: compare hook */
+	struct e2e_gate_result *gate = NULL; /* set by the GATE: compare hook */
 	struct e2e_render_input in;
 	struct e2e_buf out = E2E_BUF_INIT;
 	struct loaded l;
@@ -220,16 +220,16 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 			     o->compare_baseline ? "compare with the baseline" : "check the rules against");
 		exit_code = E2E_EXIT_EMPTY;
 	} else if (o->compare_baseline || rules_gate(o, x)) {
-		rc = gate(rep, o, cmd, &gate_result);
+		rc = run_gate(rep, o, cmd, &gate);
 		if (rc < 0)
 			goto out;
-		if (gate_result->failed)
+		if (gate->failed)
 			exit_code = E2E_EXIT_GATE;
 	}
 
 	memset(&in, 0, sizeof(in));
 	in.report = rep;
-	in.gate = gate_result;
+	in.gate = gate;
 	in.color = x->color && o->format == E2E_FORMAT_TEXT;
 	in.show_paths = x->show_paths;
 	in.trend = x->trend;
@@ -244,7 +244,7 @@ out:
 	if (rc < 0 && l.runs)
 		loaded_finish(&l);
 	e2e_buf_finish(&out);
-	e2e_gate_result_destroy(gate_result);
+	e2e_gate_result_destroy(gate);
 	e2e_report_destroy(rep);
 	e2e_routes_destroy(routes);
 	return rc;
