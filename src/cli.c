@@ -50,6 +50,8 @@ static size_t count(const struct e2e_option *opts)
  * missing on options that take a value. */
 static int check_table(const struct e2e_option *opts, size_t n)
 {
+	if (n > E2E_CLI_OPTIONS_MAX)
+		return e2e_error(E2E_ERR_RUNTIME, "more than %d options in a table", E2E_CLI_OPTIONS_MAX);
 	for (size_t i = 0; i < n; i++) {
 		if (takes_value(&opts[i]) != (opts[i].arg != NULL))
 			return e2e_error(E2E_ERR_RUNTIME, "option '--%s': %s", opts[i].long_name,
@@ -253,7 +255,19 @@ static int apply(const struct e2e_option *o, const char *v, char *base)
 	return 0;
 }
 
-static int parse_long(const struct e2e_option *opts, int argc, char **argv, int *i, char *base)
+/* The bit of o among the options of opts in e2e_cli_parse_given()'s mask. */
+static void mark(const struct e2e_option *opts, const struct e2e_option *o, uint64_t *given)
+{
+	size_t i = 0;
+
+	for (; opts != o; opts++)
+		i += is_option(opts);
+	if (i < E2E_CLI_OPTIONS_MAX)
+		*given |= UINT64_C(1) << i;
+}
+
+static int parse_long(const struct e2e_option *opts, int argc, char **argv, int *i, char *base,
+		      uint64_t *given)
 {
 	const char *name = argv[*i] + 2;
 	const char *eq = strchr(name, '=');
@@ -263,6 +277,7 @@ static int parse_long(const struct e2e_option *opts, int argc, char **argv, int 
 
 	if (!o)
 		return e2e_error(E2E_ERR_INPUT, "unknown option '--%.*s'", (int)len, name);
+	mark(opts, o, given);
 	if (takes_value(o)) {
 		if (eq)
 			value = eq + 1;
@@ -277,7 +292,8 @@ static int parse_long(const struct e2e_option *opts, int argc, char **argv, int 
 	return apply(o, value, base);
 }
 
-static int parse_short(const struct e2e_option *opts, int argc, char **argv, int *i, char *base)
+static int parse_short(const struct e2e_option *opts, int argc, char **argv, int *i, char *base,
+		       uint64_t *given)
 {
 	const char *p = argv[*i] + 1;
 
@@ -287,6 +303,7 @@ static int parse_short(const struct e2e_option *opts, int argc, char **argv, int
 
 		if (!o)
 			return e2e_error(E2E_ERR_INPUT, "unknown option '-%c'", *p);
+		mark(opts, o, given);
 		if (!takes_value(o)) {
 			rc = apply(o, NULL, base);
 			if (rc < 0)
@@ -304,7 +321,17 @@ static int parse_short(const struct e2e_option *opts, int argc, char **argv, int
 
 int e2e_cli_parse(const struct e2e_option *opts, int argc, char **argv, void *target, int *rest)
 {
+	uint64_t given = 0;
+
+	return e2e_cli_parse_given(opts, argc, argv, target, rest, &given);
+}
+
+int e2e_cli_parse_given(const struct e2e_option *opts, int argc, char **argv, void *target, int *rest,
+			uint64_t *given)
+{
 	int i, rc;
+
+	*given = 0;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -316,9 +343,9 @@ int e2e_cli_parse(const struct e2e_option *opts, int argc, char **argv, void *ta
 			return 0;
 		}
 		if (a[0] == '-' && a[1] == '-')
-			rc = parse_long(opts, argc, argv, &i, target);
+			rc = parse_long(opts, argc, argv, &i, target, given);
 		else if (a[0] == '-' && a[1])
-			rc = parse_short(opts, argc, argv, &i, target);
+			rc = parse_short(opts, argc, argv, &i, target, given);
 		else
 			rc = e2e_error(E2E_ERR_INPUT, "unexpected argument '%s'%s", a,
 				       rest ? " (put the command to run after '--')" : "");

@@ -68,6 +68,10 @@ struct e2e_option {
 	 * MAX", "a duration", "valid". */
 	const char *what;
 	size_t seen; /* 1 + offset of a bool set when given (E2E_OPT_SEEN); 0: none */
+	/* The modes the option has an effect in, as the command defines them
+	 * (cmd.h's E2E_WHEN_*): a given option none of whose modes is on is
+	 * warned about. 0: it always has an effect. */
+	unsigned applies;
 };
 
 /* Compile-time checks of a target's type (C11 _Generic: a field of another
@@ -103,6 +107,8 @@ struct e2e_option {
 #define E2E_OPT_CUSTOM(s, l, T, f, a, h, fn, w)                                                              \
 	.type = E2E_OPTION_CUSTOM, .short_name = (s), .long_name = (l), .arg = (a), .help = (h),             \
 	.offset = offsetof(T, f), .size = sizeof(((T *)0)->f), .parse = (fn), .what = (w)
+/* Optional field: the modes the option has an effect in. */
+#define E2E_OPT_APPLIES(m) .applies = (m)
 /* Optional field: a bool of T set to true when the option is given. */
 #define E2E_OPT_SEEN(T, f) .seen = 1 + E2E_OPT__AT(T, f, bool)
 /* In a shared table: the place of the command's own options. */
@@ -130,6 +136,13 @@ int e2e_cli_concat(const struct e2e_option *shared, size_t base, const struct e2
  * 0, or E2E_ERR_INPUT with a one-line message naming the option (by its
  * long name) and the value. */
 int e2e_cli_parse(const struct e2e_option *opts, int argc, char **argv, void *target, int *rest);
+
+/* A table holds at most this many options (so that *given below fits). */
+#define E2E_CLI_OPTIONS_MAX 64
+/* e2e_cli_parse(), and *given gets bit i set for each option given, i its
+ * index among the options of opts (markers not counted). */
+int e2e_cli_parse_given(const struct e2e_option *opts, int argc, char **argv, void *target, int *rest,
+			uint64_t *given);
 
 /* Appends "usage: ...\n\n" + summary + an aligned option list to out. */
 void e2e_cli_help(struct e2e_buf *out, const char *usage, const char *summary, const struct e2e_option *opts);

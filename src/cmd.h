@@ -34,6 +34,25 @@ struct e2e_common_opts {
 	const char *rules; /* --rules FILE */
 	bool quiet; /* -q */
 	bool help; /* -h */
+	uint64_t given; /* the options given, by index in the joined table */
+};
+
+/* The modes an option can have an effect in (struct e2e_option's
+ * applies). The first ones are turned on by an option or operand, and an
+ * option that needs one of them is "without" it; the others are the mode
+ * the command runs in, and an option that needs another is "with" the
+ * mode's name. */
+enum e2e_when {
+	E2E_WHEN_COMPARE = 1u << 0, /* --compare-baseline */
+	E2E_WHEN_RULES = 1u << 1, /* --rules, where a gate runs */
+	E2E_WHEN_SET = 1u << 2, /* --set-baseline */
+	E2E_WHEN_COMMAND = 1u << 3, /* a command after '--' */
+	E2E_WHEN__NAMED = 0xffu, /* the bits above */
+	E2E_WHEN_REPORT = 1u << 8, /* one report of the selected runs (not --trend) */
+	E2E_WHEN_TREND = 1u << 9, /* perf-report --trend */
+	E2E_WHEN_LIST = 1u << 10, /* perf-report --list */
+	E2E_WHEN_PROXY = 1u << 11, /* perf-profile through the proxy (not --import) */
+	E2E_WHEN_IMPORT = 1u << 12, /* perf-profile --import */
 };
 
 /* The table of the shared options (targets in struct e2e_common_opts); a
@@ -61,6 +80,13 @@ int e2e_cmd_parse(const struct e2e_cmd_spec *spec, int argc, char **argv, void *
  * hint on stderr, or (rc == 0, --help) the help on stdout. Returns the exit
  * status. */
 int e2e_cmd_stop(const struct e2e_cmd_spec *spec, int rc);
+
+/* Warns on stderr, one line each, about every option given (o->given)
+ * that has no effect in the modes on (active, E2E_WHEN_* bits); mode names
+ * the command's mode for options that need another ("--list"; NULL:
+ * none). */
+void e2e_cmd_warn_unused(const struct e2e_cmd_spec *spec, const struct e2e_common_opts *o, unsigned active,
+			 const char *mode);
 
 /* Prints "e2e: CMD: MESSAGE" on stderr. */
 void e2e_cmd_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -105,18 +105,21 @@ static const struct e2e_option options[] = {
 			 "ADDR:PORT") },
 	{ E2E_OPT_LIST(0, "env", P, env, "NAME",
 		       "also set NAME to the proxy URL for the command (repeatable)"),
-	  .valid = valid_env_name, .what = "a variable name" },
+	  .valid = valid_env_name, .what = "a variable name", E2E_OPT_APPLIES(E2E_WHEN_COMMAND) },
 	{ E2E_OPT_DURATION(0, "duration", P, duration_ns, "DUR",
 			   "session mode: stop after DUR (e.g. 30s, 5m)", 1, UINT64_MAX),
 	  .what = "a duration (e.g. 30s, 5m)" },
 	{ E2E_OPT_DURATION(0, "upstream-timeout", P, upstream_timeout_ns, "DUR",
 			   "answer 504 when the upstream takes longer (default: 30s)", 1000000, UINT64_MAX),
-	  .what = "a duration of at least 1ms" },
+	  .what = "a duration of at least 1ms", E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
 	{ E2E_OPT_FLAG(0, "preserve-host", P, preserve_host,
-		       "forward the client's Host header instead of the target's") },
-	{ E2E_OPT_FLAG(0, "insecure", P, insecure, "do not verify the upstream's TLS certificate") },
+		       "forward the client's Host header instead of the target's"),
+	  E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
+	{ E2E_OPT_FLAG(0, "insecure", P, insecure, "do not verify the upstream's TLS certificate"),
+	  E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
 	{ E2E_OPT_UINT(0, "repeat", P, repeat, "N", "run the command N times, one run each (default: 1)", 1,
-		       1000) },
+		       1000),
+	  E2E_OPT_APPLIES(E2E_WHEN_COMMAND) },
 	{ E2E_OPT_STRING(0, "import", P, import, "FILE",
 			 "record a run from a HAR 1.2 file instead of proxying") },
 	{ E2E_OPT_LIST(0, "host", P, hosts, "HOST",
@@ -486,6 +489,22 @@ static int import_run(const struct profile_opts *o, struct e2e_store *st, const 
 	return rc;
 }
 
+/* The modes of this invocation, for the options that have no effect. */
+static void warn_unused(const struct profile_opts *o)
+{
+	unsigned active = E2E_WHEN_REPORT | (o->import ? E2E_WHEN_IMPORT : E2E_WHEN_PROXY);
+
+	if (o->ncmd)
+		active |= E2E_WHEN_COMMAND;
+	if (o->c.compare_baseline)
+		active |= E2E_WHEN_COMPARE;
+	if (o->c.set_baseline)
+		active |= E2E_WHEN_SET;
+	if (o->c.rules)
+		active |= E2E_WHEN_RULES;
+	e2e_cmd_warn_unused(&spec, &o->c, active, o->import ? "--import" : "--target");
+}
+
 int cmd_perf_profile(int argc, char **argv)
 {
 	struct profile_opts o;
@@ -499,6 +518,7 @@ int cmd_perf_profile(int argc, char **argv)
 
 	if (rc < 0 || o.c.help)
 		return e2e_cmd_stop(&spec, rc);
+	warn_unused(&o);
 	if (o.listen.host[0] && !is_loopback(o.listen.host))
 		e2e_cmd_fail(
 			CMD,
@@ -536,7 +556,7 @@ int cmd_perf_profile(int argc, char **argv)
 	}
 	if (!nruns) {
 		e2e_cmd_fail(CMD, "warning: nothing was recorded, so there is no report");
-		exit_code = o.c.compare_baseline ? E2E_EXIT_EMPTY : E2E_EXIT_OK;
+		exit_code = o.c.compare_baseline || o.c.rules ? E2E_EXIT_EMPTY : E2E_EXIT_OK;
 		goto out;
 	}
 	rc = e2e_pipeline_run(st, run_ids, nruns, &o.c, CMD, &gate_exit);

@@ -48,12 +48,14 @@ static bool parse_run_id(const char *s, void *target)
 static const struct e2e_option options[] = {
 	{ E2E_OPT_CUSTOM(0, "run", R, run_id, "ID", "run id to report, or 'latest' (default)", parse_run_id,
 			 "a run id or 'latest'") },
-	{ E2E_OPT_UINT(0, "runs", R, runs, "N", "merge the service's last N runs", 1, 100000) },
+	{ E2E_OPT_UINT(0, "runs", R, runs, "N", "merge the service's last N runs", 1, 100000),
+	  E2E_OPT_APPLIES(E2E_WHEN_REPORT | E2E_WHEN_TREND) },
 	{ E2E_OPT_FLAG(0, "list", R, list, "list stored runs") },
 	{ E2E_OPT_FLAG(0, "trend", R, trend, "per-endpoint p50/p95/p99 across stored runs") },
 	{ E2E_OPT_UINT(0, "days", R, days, "N", "with --trend: only runs of the last N days", 1, 36500),
 	  .what = "a number of days" },
-	{ E2E_OPT_FLAG(0, "show-paths", R, show_paths, "list the raw paths behind every endpoint template") },
+	{ E2E_OPT_FLAG(0, "show-paths", R, show_paths, "list the raw paths behind every endpoint template"),
+	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
 	{ E2E_OPT_FLAG(0, "prune", R, prune, "remove old runs (with --keep or --older-than)") },
 	{ E2E_OPT_UINT(0, "keep", R, keep, "N", "with --prune: keep the newest N runs", 0, 1000000),
 	  .what = "a number of runs", E2E_OPT_SEEN(R, keep_given) },
@@ -284,6 +286,24 @@ static int check_modes(const struct report_opts *o)
 	return 0;
 }
 
+/* The modes of this invocation, for the options that have no effect. */
+static void warn_unused(const struct report_opts *o)
+{
+	unsigned active = o->list    ? E2E_WHEN_LIST
+			  : o->trend ? E2E_WHEN_TREND
+			  : o->prune ? 0
+				     : E2E_WHEN_REPORT;
+	const char *mode = o->list ? "--list" : o->trend ? "--trend" : o->prune ? "--prune" : NULL;
+
+	if (o->c.compare_baseline)
+		active |= E2E_WHEN_COMPARE;
+	if (o->c.set_baseline)
+		active |= E2E_WHEN_SET;
+	if (o->c.rules && (active & E2E_WHEN_REPORT))
+		active |= E2E_WHEN_RULES;
+	e2e_cmd_warn_unused(&spec, &o->c, active, mode);
+}
+
 int cmd_perf_report(int argc, char **argv)
 {
 	struct report_opts o;
@@ -298,6 +318,7 @@ int cmd_perf_report(int argc, char **argv)
 		rc = check_modes(&o);
 	if (rc < 0 || o.c.help)
 		return e2e_cmd_stop(&spec, rc);
+	warn_unused(&o);
 	if (o.list && o.c.format != E2E_FORMAT_TEXT && o.c.format != E2E_FORMAT_JSON &&
 	    o.c.format != E2E_FORMAT_CSV) {
 		rc = e2e_render_runs(o.c.format, NULL, 0, NULL);

@@ -5,6 +5,7 @@
 #include "cmd_pipeline.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,52 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 	return 0;
 }
 
+/* --rules without --compare-baseline: the rules' absolute limits are the
+ * gate (a trend has no one report to check). */
+static bool rules_gate(const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x)
+{
+	return o->rules && !o->compare_baseline && !x->trend;
+}
+
+/* Rules that set regression_pct, which needs a baseline to compare with. */
+static void warn_unused_thresholds(const struct e2e_rules *rules, const char *cmd)
+{
+	for (size_t i = 0; i < rules->nrules; i++)
+		if (!isnan(rules->rules[i].regression_pct))
+			e2e_cmd_fail(cmd,
+				     "warning: '%s': rules[%zu].regression_pct has no effect without "
+				     "--compare-baseline",
+				     rules->name, rules->rules[i].index - 1);
+}
+
+/* GATE: compare: the report against the baseline and the rules, or
+ * against the rules alone. */
+static int run_gate(const struct e2e_report *rep, const struct e2e_common_opts *o, const char *cmd,
+		    struct e2e_gate_result **out)
+{
+	struct e2e_gate_config cfg = { o->threshold_pct, o->min_delta_ms, o->fail_on, NULL };
+	struct e2e_baseline *b = NULL;
+	struct e2e_rules *rules = NULL;
+	char *path = NULL;
+	int rc = 0;
+
+	if (o->compare_baseline) {
+		path = e2e_baseline_path(o->baseline, o->baseline_dir, rep->service);
+		rc = e2e_baseline_read(path, &b);
+	}
+	if (rc == 0 && o->rules)
+		rc = e2e_rules_read(o->rules, &rules);
+	if (rc == 0 && rules && !b)
+		warn_unused_thresholds(rules, cmd);
+	cfg.rules = rules;
+	if (rc == 0)
+		rc = e2e_gate_compare(rep, b, &cfg, out);
+	e2e_rules_destroy(rules);
+	e2e_baseline_destroy(b);
+	free(path);
+	return rc;
+}
+
 int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 			const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x, const char *cmd,
 			int *gate_exit)
@@ -168,25 +215,12 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		if (rc < 0)
 			goto out;
 	}
-	if (o->compare_baseline && rep->total_requests == 0) {
-		e2e_cmd_fail(cmd, "nothing was captured: no request to compare with the baseline");
+	if ((o->compare_baseline || rules_gate(o, x)) && rep->total_requests == 0) {
+		e2e_cmd_fail(cmd, "nothing was captured: no request to %s",
+			     o->compare_baseline ? "compare with the baseline" : "check the rules against");
 		exit_code = E2E_EXIT_EMPTY;
-	} else if (o->compare_baseline) {
-		/* GATE: compare */
-		char *path = e2e_baseline_path(o->baseline, o->baseline_dir, rep->service);
-		struct e2e_gate_config cfg = { o->threshold_pct, o->min_delta_ms, o->fail_on, NULL };
-		struct e2e_baseline *b = NULL;
-		struct e2e_rules *rules = NULL;
-
-		rc = e2e_baseline_read(path, &b);
-		if (rc == 0 && o->rules)
-			rc = e2e_rules_read(o->rules, &rules);
-		cfg.rules = rules;
-		if (rc == 0)
-			rc = e2e_gate_compare(rep, b, &cfg, &gate);
-		e2e_rules_destroy(rules);
-		e2e_baseline_destroy(b);
-		free(path);
+	} else if (o->compare_baseline || rules_gate(o, x)) {
+		rc = run_gate(rep, o, cmd, &gate);
 		if (rc < 0)
 			goto out;
 		if (gate->failed)

@@ -22,7 +22,8 @@ int e2e_pipeline_check(const struct e2e_common_opts *o);
 
 /* Reports runs run_ids[0..n-1] (oldest first; merged when n > 1) with the
  * options in o: --set-baseline writes the baseline, --compare-baseline
- * runs the gate; the report in o->format goes to stdout or o->out.
+ * runs the gate, --rules without it a gate of the rules' limits alone; the
+ * report in o->format goes to stdout or o->out.
  * cmd is the command name for diagnostics ("perf-profile"). *gate_exit
  * gets E2E_EXIT_OK, E2E_EXIT_GATE, or E2E_EXIT_EMPTY (a comparison was
  * asked but the runs hold no request). Returns 0 or a negative code. */

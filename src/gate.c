@@ -89,6 +89,7 @@ void e2e_gate_result_destroy(struct e2e_gate_result *g)
 	}
 	free(g->advice);
 	free(g->baseline_name);
+	free(g->rules_name);
 	free(g);
 }
 
@@ -369,6 +370,8 @@ static struct e2e_gate_result *result_create(const struct e2e_report *cur, const
 
 	g->threshold_pct = cfg->threshold_pct;
 	g->environment_factor = 1;
+	if (cfg->rules)
+		g->rules_name = e2e_xstrdup(cfg->rules->name ? cfg->rules->name : "");
 	if (b) {
 		g->baseline_name = e2e_xstrdup(b->name ? b->name : "");
 		g->baseline_runs = b->nsources;

@@ -100,6 +100,11 @@ void e2e_render_headline(struct e2e_buf *b, const struct e2e_report *r)
 	e2e_buf_putc(b, ')');
 }
 
+const struct e2e_gate_result *e2e_render_comparison(const struct e2e_render_input *in)
+{
+	return in->gate && in->gate->baseline_name ? in->gate : NULL;
+}
+
 const struct e2e_endpoint_cmp *e2e_render_cmp(const struct e2e_gate_result *g, const char *key)
 {
 	if (!g)

@@ -243,7 +243,7 @@ static void trend_chart(const struct e2e_report *r, const struct e2e_endpoint_re
 static void endpoint_table(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
-	const struct e2e_gate_result *g = in->gate;
+	const struct e2e_gate_result *g = e2e_render_comparison(in);
 
 	e2e_buf_puts(b,
 		     "<table class=\"endpoints\">\n<thead><tr><th>Endpoint</th><th>n</th><th>errors</th>"
@@ -341,13 +341,21 @@ static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 {
 	struct lines_ctx lc = { b, -1 };
 
-	e2e_buf_puts(b, "<h2>Comparison</h2>\n<p>Baseline <code>");
-	text(b, g->baseline_name ? g->baseline_name : "-");
-	e2e_buf_printf(b, "</code> from %zu run%s, threshold ", g->baseline_runs,
-		       g->baseline_runs == 1 ? "" : "s");
-	e2e_fmt_pct_setting(b, g->threshold_pct);
-	e2e_buf_printf(b, "%s.</p>\n",
-		       g->single_run_baseline ? "; single-run baseline: default noise floors were used" : "");
+	if (g->baseline_name) {
+		e2e_buf_puts(b, "<h2>Comparison</h2>\n<p>Baseline <code>");
+		text(b, g->baseline_name);
+		e2e_buf_printf(b, "</code> from %zu run%s, threshold ", g->baseline_runs,
+			       g->baseline_runs == 1 ? "" : "s");
+		e2e_fmt_pct_setting(b, g->threshold_pct);
+		e2e_buf_printf(b, "%s.</p>\n",
+			       g->single_run_baseline
+				       ? "; single-run baseline: default noise floors were used"
+				       : "");
+	} else {
+		e2e_buf_puts(b, "<h2>Rules</h2>\n<p>Rules <code>");
+		text(b, g->rules_name ? g->rules_name : "-");
+		e2e_buf_puts(b, "</code> alone: no baseline to compare with.</p>\n");
+	}
 	e2e_render_gate_lines(g, gate_line_html, &lc);
 	if (lc.last >= 0)
 		e2e_buf_puts(b, "</ul>\n");

@@ -37,6 +37,9 @@ void e2e_render_headline(struct e2e_buf *b, const struct e2e_report *r);
 void e2e_render_run_ids(struct e2e_buf *b, const struct e2e_report *r);
 /* The gate's comparison for key, or NULL. */
 const struct e2e_endpoint_cmp *e2e_render_cmp(const struct e2e_gate_result *g, const char *key);
+/* The gate's result when it compared with a baseline (the comparison
+ * columns); NULL when there is no gate or it checked the rules alone. */
+const struct e2e_gate_result *e2e_render_comparison(const struct e2e_render_input *in);
 /* Does the endpoint stand for several raw paths (or one that differs from
  * its template)? The route view shows these. */
 bool e2e_render_templated(const struct e2e_endpoint_report *e);

@@ -74,8 +74,9 @@
  *                   distinct_paths, dropped_requests, complete (every run
  *                   finished normally), error_definition ("5xx" or
  *                   "4xx+5xx")}
- *   comparison      null without one; else {baseline (file name),
- *                   baseline_runs, threshold_pct, tests (metric tests
+ *   comparison      null without a gate; else {baseline (file name;
+ *                   null when --rules alone were checked), rules (the
+ *                   rules file or null), baseline_runs, threshold_pct, tests (metric tests
  *                   judged), test_level_pct (the one-sided level of each,
  *                   in %), single_run_baseline,
  *                   environment_shift, environment_factor, verdict,
@@ -449,7 +450,8 @@ static json_t *comparison_json(const struct e2e_gate_result *g)
 		return json_null();
 	o = json_object();
 	eps = json_object();
-	set(o, "baseline", jstr(g->baseline_name));
+	set(o, "baseline", g->baseline_name ? jstr(g->baseline_name) : json_null());
+	set(o, "rules", g->rules_name ? jstr(g->rules_name) : json_null());
 	set(o, "baseline_runs", jint(g->baseline_runs));
 	set(o, "threshold_pct", jms(g->threshold_pct));
 	set(o, "tests", jint(g->comparisons));

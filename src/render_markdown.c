@@ -152,7 +152,7 @@ static void cmp_row(struct e2e_buf *b, const char *key, const struct e2e_endpoin
 static void table(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
-	const struct e2e_gate_result *g = in->gate;
+	const struct e2e_gate_result *g = e2e_render_comparison(in);
 
 	if (g) {
 		e2e_buf_puts(
@@ -309,9 +309,17 @@ static void gate_details(const struct e2e_gate_result *g, struct e2e_buf *b)
 		}
 		details_close(b);
 	}
+	if (!g->baseline_name) {
+		details_open(b, "Rules");
+		e2e_buf_puts(b, "Rules ");
+		code(b, g->rules_name ? g->rules_name : "-");
+		e2e_buf_puts(b, " alone: no baseline to compare with.\n");
+		details_close(b);
+		return;
+	}
 	details_open(b, "Baseline");
 	e2e_buf_puts(b, "Baseline ");
-	code(b, g->baseline_name ? g->baseline_name : "-");
+	code(b, g->baseline_name);
 	e2e_buf_printf(b, " from %zu run%s, threshold ", g->baseline_runs, g->baseline_runs == 1 ? "" : "s");
 	e2e_fmt_pct_setting(b, g->threshold_pct);
 	e2e_buf_printf(b, "%s.\n",

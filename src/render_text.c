@@ -185,7 +185,7 @@ static void cmp_cells(struct table *t, const struct e2e_endpoint_cmp *c)
 static void main_table(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
-	const struct e2e_gate_result *g = in->gate;
+	const struct e2e_gate_result *g = e2e_render_comparison(in);
 	struct table t;
 
 	table_init(&t, g ? "lrrrrrrrrrrl" : "lrrrrrrrr");
@@ -342,8 +342,14 @@ static void gate_line(const struct e2e_render_input *in, struct e2e_buf *b)
 	e2e_render_verdict(b, g);
 	if (in->color)
 		e2e_buf_puts(b, RESET);
+	if (!g->baseline_name) {
+		e2e_buf_puts(b, " (rules ");
+		e2e_fmt_utf8(b, g->rules_name ? g->rules_name : "-", true);
+		e2e_buf_puts(b, ", no baseline)\n");
+		return;
+	}
 	e2e_buf_puts(b, " (baseline ");
-	e2e_fmt_utf8(b, g->baseline_name ? g->baseline_name : "-", true);
+	e2e_fmt_utf8(b, g->baseline_name, true);
 	e2e_buf_printf(b, ", %zu run%s, threshold ", g->baseline_runs, g->baseline_runs == 1 ? "" : "s");
 	e2e_fmt_pct_setting(b, g->threshold_pct);
 	if (g->single_run_baseline)

@@ -93,7 +93,8 @@ struct e2e_gate_result {
 	bool single_run_baseline; /* default noise floors were used */
 	size_t baseline_runs;
 	double threshold_pct;
-	char *baseline_name; /* file name for display */
+	char *baseline_name; /* file name for display; NULL: the rules alone were checked */
+	char *rules_name; /* the rules file, NULL when none */
 	/* Added by the gate. */
 	size_t env_endpoints; /* endpoints the environment factor was estimated on */
 	size_t env_agree; /* of those, how many moved with it */
