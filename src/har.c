@@ -491,6 +491,7 @@ static int entry_finish(struct har_reader *hr)
 	const char *path = NULL;
 	size_t path_len = 0;
 	size_t mark;
+	bool cut;
 	int rc;
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
@@ -502,9 +503,7 @@ static int entry_finish(struct har_reader *hr)
 	if (rc == 0) {
 		int kind = url_path(e->url.data, e->url.len, &path, &path_len);
 
-		if (kind > 0 && path_len > UINT32_MAX) {
-			rc = e2e_json_stream_fail(js, "url: longer than 4 GiB");
-		} else if (kind < 0) {
+		if (kind < 0) {
 			char q[80];
 			size_t m2 = e2e_json_stream_push_key(js, "url");
 
@@ -548,8 +547,12 @@ static int entry_finish(struct har_reader *hr)
 	rec->method_len = (uint16_t)e->method.len;
 	e2e_buf_add(&hr->arena, e->method.data, e->method.len);
 	rec->path_off = hr->arena.len;
-	rec->path_len = (uint32_t)path_len;
-	e2e_buf_add(&hr->arena, path, path_len);
+	e2e_buf_add(&hr->arena, path, e2e_sample_path_keep(path, path_len, &cut));
+	if (cut) {
+		e2e_buf_add(&hr->arena, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN);
+		h->stats.cut_paths++;
+	}
+	rec->path_len = (uint32_t)(hr->arena.len - rec->path_off);
 
 	struct e2e_sample *s = &rec->s;
 

@@ -10,7 +10,8 @@
  * What each entry (log.entries[i]) becomes:
  *   method       request.method (a non-empty HTTP token, at most 64 bytes)
  *   path         request.url without scheme, authority, query and fragment,
- *                percent-encoding kept as is ("/" when the URL has no path);
+ *                percent-encoding kept as is ("/" when the URL has no path),
+ *                cut at E2E_PATH_MAX bytes like proxied traffic (sample.h);
  *                templated by the recorder exactly like proxied traffic
  *   start_ns     startedDateTime minus the earliest startedDateTime of the
  *                imported entries; entries are sorted by it (ties keep file
@@ -70,6 +71,7 @@ struct e2e_har_stats {
 	uint64_t skipped; /* entries with a non-HTTP(S) URL */
 	uint64_t no_wait; /* imported entries whose timings.wait was negative */
 	uint64_t no_response; /* imported entries with status 0 or -1 */
+	uint64_t cut_paths; /* imported entries whose path was cut (sample.h) */
 };
 
 /* Reads and validates the whole file. Returns 0 and *out (caller

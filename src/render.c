@@ -254,4 +254,11 @@ void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char 
 		e2e_buf_puts(b, r->dropped == 1 ? " request was" : " requests were");
 		e2e_buf_puts(b, " dropped (capture queue full) and are not in these figures\n");
 	}
+	if (r->cut_paths) {
+		e2e_buf_puts(b, prefix);
+		e2e_fmt_count(b, r->cut_paths);
+		e2e_buf_puts(b, r->cut_paths == 1 ? " request had" : " requests had");
+		e2e_buf_printf(b, " a raw path longer than %d KiB: stored cut short, ending in \"%s\"\n",
+			       E2E_PATH_MAX / 1024, E2E_PATH_CUT_MARK);
+	}
 }

@@ -57,7 +57,8 @@ void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g);
 const char *e2e_render_gate_heading(enum e2e_verdict v); /* "regressions", "new endpoints", ... */
 void e2e_render_gate_lines(const struct e2e_gate_result *g,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx);
-/* One line per data-quality note (incomplete run, dropped requests), each
+/* One line per data-quality note (incomplete run, dropped requests, raw
+ * paths cut short), each
  * starting with prefix and ending with a newline. */
 void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix);
 

@@ -130,7 +130,7 @@ static const struct fixture fixtures[] = {
 	{ "playwright-chromium.har",
 	  playwright_want,
 	  8,
-	  { 8, 0, 1, 1 },
+	  { 8, 0, 1, 1, 0 },
 	  "har:playwright-chromium.har "
 	  "sha256:f15b7a2bf64e7b53fbe56804df2569c93939dd6aaaace6268d6a556f59f69b6f",
 	  1795313888416LL,
@@ -141,7 +141,7 @@ static const struct fixture fixtures[] = {
 	{ "mitmproxy.har",
 	  mitmproxy_want,
 	  8,
-	  { 8, 0, 0, 0 },
+	  { 8, 0, 0, 0, 0 },
 	  "har:mitmproxy.har sha256:7481eadb2ce5379b8da27674401926f8d2dcc9c143e5f44fc56841ea54fba327",
 	  1795313912530LL,
 	  1795313912939LL,
@@ -151,7 +151,7 @@ static const struct fixture fixtures[] = {
 	{ "edge-cases.har",
 	  edge_want,
 	  8,
-	  { 8, 3, 3, 3 },
+	  { 8, 3, 3, 3, 0 },
 	  "har:edge-cases.har sha256:1eb5cd36ce12ff53aff42dc8a53c01668845db65f59340fc535270e1ecb92755",
 	  1714564800500LL,
 	  1714570206008LL,
@@ -978,6 +978,62 @@ START_TEST(test_import_empty_and_batches)
 }
 END_TEST
 
+/* A 4 MiB URL (the report was 50 MB) is stored cut at E2E_PATH_MAX with
+ * the mark, never inside a UTF-8 sequence, and counted; the database
+ * stays small. */
+START_TEST(test_import_long_path)
+{
+	const size_t big = 4u << 20;
+	char *dir = tu_mkdtemp();
+	char *db = tu_path(dir, "e2e.db"), *har = tu_path(dir, "long.har");
+	struct e2e_buf b = E2E_BUF_INIT;
+	struct e2e_store *st = NULL;
+	struct e2e_har *h = NULL;
+	struct e2e_run run;
+	struct e2e_capture c;
+	struct stat sb;
+	int64_t id = 0;
+
+	e2e_buf_puts(&b, "{\"log\":{\"version\":\"1.2\",\"entries\":[" GOOD_ENTRY ",");
+	for (int k = 0; k < 2; k++) {
+		e2e_buf_puts(&b, "{\"startedDateTime\":\"2024-05-01T12:00:01Z\",\"time\":1,\"request\":"
+				 "{\"method\":\"GET\",\"url\":\"http://h/");
+		/* k = 1: U+2026 spans bytes 8191..8193 of the path */
+		for (size_t i = 1; i < (k ? E2E_PATH_MAX - 1 : big); i++)
+			e2e_buf_putc(&b, 'x');
+		if (k)
+			e2e_buf_puts(&b, "\xe2\x80\xa6yyy");
+		e2e_buf_puts(&b, "?token=1\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}");
+		e2e_buf_puts(&b, k ? "]}}" : ",");
+	}
+	tu_write_file(har, b.data, b.len);
+	ck_assert_msg(e2e_har_load(har, &h) == 0, "%s", e2e_error_message());
+	ck_assert_uint_eq(e2e_har_count(h), 3);
+	ck_assert_uint_eq(e2e_har_stats(h)->cut_paths, 2);
+	e2e_har_capture(h, 1, &c);
+	ck_assert_uint_eq(c.path_len, E2E_PATH_MAX + E2E_PATH_CUT_MARK_LEN);
+	ck_assert(memcmp(c.path + E2E_PATH_MAX, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN) == 0);
+	e2e_har_capture(h, 2, &c);
+	ck_assert_uint_eq(c.path_len, E2E_PATH_MAX - 1 + E2E_PATH_CUT_MARK_LEN);
+	ck_assert(c.path[E2E_PATH_MAX - 2] == 'x');
+	ck_assert(e2e_sample_path_was_cut(c.path, c.path_len));
+	e2e_har_destroy(h);
+
+	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_CREATE, &st), 0);
+	run_init(&run, "web");
+	ck_assert_msg(e2e_import_har_file(har, st, &run, NULL, &id) == 0, "%s", e2e_error_message());
+	e2e_store_close(st);
+	ck_assert_int_eq(stat(db, &sb), 0);
+	ck_assert_int_lt(sb.st_size, 256 * 1024);
+	e2e_run_finish(&run);
+	e2e_buf_finish(&b);
+	tu_rmtree(dir);
+	free(har);
+	free(db);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_import_bad_writes_nothing)
 {
 	char *dir = tu_mkdtemp();
@@ -1035,6 +1091,7 @@ static Suite *har_suite(void)
 	tcase_add_test(timport, test_import_with_routes);
 	tcase_add_test(timport, test_import_empty_and_batches);
 	tcase_add_test(timport, test_import_bad_writes_nothing);
+	tcase_add_test(timport, test_import_long_path);
 	tcase_set_timeout(timport, 60);
 	suite_add_tcase(s, tload);
 	suite_add_tcase(s, tbad);
