@@ -50,7 +50,11 @@
  * response.content (object) and its size, timings.blocked/dns/connect/
  * send/receive/ssl (numbers). Everything else is only checked to be valid
  * JSON; producer extensions (_error, _failureText) of another type are
- * ignored. Array indexes in messages count from 0.
+ * ignored. Array indexes in messages count from 0. A number a sample
+ * cannot hold is an error, never clamped: time and timings.* must be -1
+ * to 4294967 ms (about 71 minutes), the sizes -1 to 2^53 bytes, status
+ * an integer -1..999; startedDateTime must lie in the years 1678 to 2261
+ * (another valid date-time gets a message saying so).
  *
  * The file must be UTF-8 JSON (a leading byte order mark is allowed).
  * All errors about the file - unreadable, empty, not JSON (with line and

@@ -367,6 +367,46 @@ static const struct bad_case bad_cases[] = {
 	  true,
 	  "'%s': log.entries[17].startedDateTime: not an ISO 8601 date-time with a time zone: "
 	  "\"2024-13-01T12:00:00Z\"" },
+	/* numbers a sample cannot hold are refused, never clamped */
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1e300,\"request\":{\"method\":\"GET\","
+	  "\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: 1e+300 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":-1e300,\"request\":{\"method\":\"GET\","
+	  "\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: -1e+300 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1e999,\"request\":{\"method\":\"GET\","
+	  "\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: inf is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":-2,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: -2 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":4294968,\"request\":{\"method\":\"GET\","
+	  "\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: 4294968 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1e300}}",
+	  true, "'%s': log.entries[17].timings.wait: 1e+300 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\",\"bodySize\":1e300},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true,
+	  "'%s': log.entries[17].request.bodySize: 1e+300 is out of range (-1 to 9007199254740992 bytes)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200,\"bodySize\":-5},\"timings\":{\"wait\":1}}",
+	  true,
+	  "'%s': log.entries[17].response.bodySize: -5 is out of range (-1 to 9007199254740992 bytes)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/"
+	  "a\"},\"response\":{\"status\":200,\"content\":{\"size\":1e20}},\"timings\":{\"wait\":1}}",
+	  true,
+	  "'%s': log.entries[17].response.content.size: 1e+20 is out of range (-1 to 9007199254740992 "
+	  "bytes)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":1e300},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].response.status: not an HTTP status: 1e+300" },
 	{ "{\"startedDateTime\":1714564800,\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
 	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
 	  true, "'%s': log.entries[17].startedDateTime: expected a string, got a number" },
@@ -499,39 +539,48 @@ static int load_date(const char *dir, const char *date, int64_t *ns)
 
 START_TEST(test_datetimes)
 {
+#define SYNTAX "log.entries[1].startedDateTime: not an ISO 8601 date-time with a time zone"
+#define RANGE "is outside the supported range (years 1678 to 2261)"
 	static const struct {
 		const char *in;
-		bool ok;
+		const char *err; /* NULL: valid */
 		int64_t ns;
 	} cases[] = {
-		{ "2024-05-01T12:00:00Z", true, 1714564800000000000LL },
-		{ "2024-05-01T14:00:00.5+02:00", true, 1714564800500000000LL },
-		{ "2024-05-01T12:00:00.123456789Z", true, 1714564800123456789LL },
-		{ "2024-05-01T12:00:00.1234567891234z", true, 1714564800123456789LL },
-		{ "2024-05-01 12:00:00-0130", true, 1714570200000000000LL },
-		{ "2024-05-01t12:00:00+05", true, 1714546800000000000LL },
-		{ "2024-05-01T12:00:00.000000+00:00", true, 1714564800000000000LL },
-		{ "2024-05-01T12:00:00,25Z", true, 1714564800250000000LL },
-		{ "2024-02-29T00:00:00Z", true, 1709164800000000000LL },
-		{ "2000-02-29T00:00:00Z", true, 951782400000000000LL },
-		{ "2016-12-31T23:59:60Z", true, 1483228800000000000LL },
-		{ "1969-12-31T23:59:59.999Z", true, -1000000LL },
-		{ "2023-02-29T00:00:00Z", false, 0 },
-		{ "1900-02-29T00:00:00Z", false, 0 },
-		{ "2024-04-31T00:00:00Z", false, 0 },
-		{ "2024-05-01T12:00:00", false, 0 },
-		{ "2024-05-01T12:00Z", false, 0 },
-		{ "2024-05-01T24:00:00Z", false, 0 },
-		{ "2024-05-01T12:60:00Z", false, 0 },
-		{ "2024-5-01T12:00:00Z", false, 0 },
-		{ "2024-05-01T12:00:00.Z", false, 0 },
-		{ "2024-05-01T12:00:00+24:00", false, 0 },
-		{ "2024-05-01T12:00:00+02:0", false, 0 },
-		{ "2024-05-01T12:00:00Z ", false, 0 },
-		{ "2024-05-01", false, 0 },
-		{ "", false, 0 },
-		{ "3000-01-01T00:00:00Z", false, 0 },
-		{ "1600-01-01T00:00:00Z", false, 0 },
+		{ "2024-05-01T12:00:00Z", NULL, 1714564800000000000LL },
+		{ "2024-05-01T14:00:00.5+02:00", NULL, 1714564800500000000LL },
+		{ "2024-05-01T12:00:00.123456789Z", NULL, 1714564800123456789LL },
+		{ "2024-05-01T12:00:00.1234567891234z", NULL, 1714564800123456789LL },
+		{ "2024-05-01 12:00:00-0130", NULL, 1714570200000000000LL },
+		{ "2024-05-01t12:00:00+05", NULL, 1714546800000000000LL },
+		{ "2024-05-01T12:00:00.000000+00:00", NULL, 1714564800000000000LL },
+		{ "2024-05-01T12:00:00,25Z", NULL, 1714564800250000000LL },
+		{ "2024-02-29T00:00:00Z", NULL, 1709164800000000000LL },
+		{ "2000-02-29T00:00:00Z", NULL, 951782400000000000LL },
+		{ "2016-12-31T23:59:60Z", NULL, 1483228800000000000LL },
+		{ "1969-12-31T23:59:59.999Z", NULL, -1000000LL },
+		{ "2023-02-29T00:00:00Z", SYNTAX, 0 },
+		{ "1900-02-29T00:00:00Z", SYNTAX, 0 },
+		{ "2024-04-31T00:00:00Z", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00", SYNTAX, 0 },
+		{ "2024-05-01T12:00Z", SYNTAX, 0 },
+		{ "2024-05-01T24:00:00Z", SYNTAX, 0 },
+		{ "2024-05-01T12:60:00Z", SYNTAX, 0 },
+		{ "2024-5-01T12:00:00Z", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00.Z", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00+24:00", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00+02:0", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00Z ", SYNTAX, 0 },
+		{ "2024-05-01", SYNTAX, 0 },
+		{ "", SYNTAX, 0 },
+		/* valid, but outside what int64 ns hold whatever the zone */
+		{ "1678-01-01T00:00:00+23:59", NULL, -9214646340000000000LL },
+		{ "2261-12-31T23:59:59.999999999-23:59", NULL, 9214732739999999999LL },
+		{ "3000-01-01T00:00:00Z", RANGE, 0 },
+		{ "1600-01-01T00:00:00Z", RANGE, 0 },
+		{ "1677-12-31T23:59:59Z", RANGE, 0 },
+		{ "2262-01-01T00:00:00Z", RANGE, 0 },
+		{ "0000-01-01T00:00:00Z", RANGE, 0 },
+		{ "9999-12-31T23:59:59Z", RANGE, 0 },
 	};
 	char *dir = tu_mkdtemp();
 
@@ -539,13 +588,12 @@ START_TEST(test_datetimes)
 		int64_t ns = 0;
 		int rc = load_date(dir, cases[i].in, &ns);
 
-		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': %s", cases[i].in, e2e_error_message());
-		if (cases[i].ok)
+		ck_assert_msg((rc == 0) == !cases[i].err, "'%s': %s", cases[i].in, e2e_error_message());
+		if (!cases[i].err)
 			ck_assert_msg(ns == cases[i].ns, "'%s': %lld", cases[i].in, (long long)ns);
-		else
-			ck_assert_msg(strstr(e2e_error_message(),
-					     "log.entries[1].startedDateTime: not an ISO 8601 date-time"),
-				      "'%s': %s", cases[i].in, e2e_error_message());
+		else if (cases[i].err)
+			ck_assert_msg(strstr(e2e_error_message(), cases[i].err), "'%s': %s", cases[i].in,
+				      e2e_error_message());
 	}
 	tu_rmtree(dir);
 	free(dir);
