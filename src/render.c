@@ -3,6 +3,7 @@
 #include "render.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -66,10 +67,16 @@ void e2e_render_run_ids(struct e2e_buf *b, const struct e2e_report *r)
 
 static void commit_label(struct e2e_buf *b, const struct e2e_run *run)
 {
+	char c[8];
+
 	if (run->git_commit[0]) {
-		e2e_buf_printf(b, ", commit %.7s", run->git_commit);
-		if (run->git_branch[0])
-			e2e_buf_printf(b, " %s", run->git_branch);
+		snprintf(c, sizeof(c), "%s", run->git_commit);
+		e2e_buf_puts(b, ", commit ");
+		e2e_fmt_utf8(b, c, true);
+		if (run->git_branch[0]) {
+			e2e_buf_putc(b, ' ');
+			e2e_fmt_utf8(b, run->git_branch, true);
+		}
 	}
 }
 

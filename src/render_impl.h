@@ -31,7 +31,8 @@ int e2e_render_csv_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *ou
 
 /* The model, as renderers need it. */
 /* "service users-api, run 12 (2026-11-20 14:02:11 UTC, 1,204 requests in
- * 38.2 s, commit abc1234 main)" without a newline. */
+ * 38.2 s, commit abc1234 main)" without a newline; control characters in
+ * the values are '?' (a format with its own escaping escapes the line). */
 void e2e_render_headline(struct e2e_buf *b, const struct e2e_report *r);
 /* "12" or "10, 11, 12" (oldest first). */
 void e2e_render_run_ids(struct e2e_buf *b, const struct e2e_report *r);
