@@ -38,7 +38,7 @@ _e2e()
 		done
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
-			--preserve-host --insecure --repeat --import --host --set-baseline -q --quiet
+			--preserve-host --insecure --repeat --import --host --redact-command --set-baseline -q --quiet
 		"
 		;;
 	perf-report)

@@ -79,6 +79,7 @@ complete -c e2e -n '__e2e_using perf-profile' -l insecure -d 'do not verify the 
 complete -c e2e -n '__e2e_using perf-profile' -l repeat -x -d 'run the command N times, one run each'
 complete -c e2e -n '__e2e_using perf-profile' -l import -r -F -d 'record a run from a HAR 1.2 file'
 complete -c e2e -n '__e2e_using perf-profile' -l host -x -a '(__fish_print_hostnames)' -d '--import: only entries for HOST or HOST:PORT'
+complete -c e2e -n '__e2e_using perf-profile' -l redact-command -d 'store only the command name, none of its arguments'
 complete -c e2e -n '__e2e_using perf-profile' -l set-baseline -d 'write the baseline file from this run'
 complete -c e2e -n '__e2e_using perf-profile' -s q -l quiet -d 'no live progress line'
 complete -c e2e -n __e2e_wrapping -a '(__e2e_wrapped)'

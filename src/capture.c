@@ -31,12 +31,13 @@ bool e2e_capture_batch_add(struct e2e_capture_batch *b, const struct e2e_sample 
 			   size_t method_len, const char *path, size_t path_len)
 {
 	struct e2e_capture *c;
+	bool cut;
+	size_t keep = e2e_sample_path_keep(path, path_len, &cut);
+	size_t stored = keep + (cut ? E2E_PATH_CUT_MARK_LEN : 0);
 
-	if (path_len > E2E_CAPTURE_PATH_MAX)
-		path_len = E2E_CAPTURE_PATH_MAX;
 	if (method_len > 32)
 		method_len = 32;
-	if (b->n == E2E_CAPTURE_BATCH_MAX || b->arena_used + method_len + path_len > E2E_CAPTURE_ARENA)
+	if (b->n == E2E_CAPTURE_BATCH_MAX || b->arena_used + method_len + stored > E2E_CAPTURE_ARENA)
 		return false;
 	c = &b->caps[b->n++];
 	c->s = *s;
@@ -45,9 +46,11 @@ bool e2e_capture_batch_add(struct e2e_capture_batch *b, const struct e2e_sample 
 	memcpy(b->arena + b->arena_used, method, method_len);
 	b->arena_used += method_len;
 	c->path = b->arena + b->arena_used;
-	c->path_len = (uint32_t)path_len;
-	memcpy(b->arena + b->arena_used, path, path_len);
-	b->arena_used += path_len;
+	c->path_len = (uint32_t)stored;
+	memcpy(b->arena + b->arena_used, path, keep);
+	if (cut)
+		memcpy(b->arena + b->arena_used + keep, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN);
+	b->arena_used += stored;
 	return true;
 }
 

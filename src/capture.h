@@ -18,7 +18,6 @@
 
 #define E2E_CAPTURE_BATCH_MAX 1024 /* captures per batch */
 #define E2E_CAPTURE_ARENA (256 * 1024) /* method + path bytes per batch */
-#define E2E_CAPTURE_PATH_MAX 8192 /* longer raw paths are cut here */
 
 struct e2e_capture_batch {
 	struct e2e_capture caps[E2E_CAPTURE_BATCH_MAX];
@@ -27,7 +26,8 @@ struct e2e_capture_batch {
 	char arena[E2E_CAPTURE_ARENA];
 };
 
-/* Copies method and path (query removed by the caller) into the batch.
+/* Copies method and path (query removed by the caller; a long one cut as
+ * e2e_sample_path_keep() says, with the mark) into the batch.
  * Returns false when the batch is full (submit it and take another). */
 bool e2e_capture_batch_add(struct e2e_capture_batch *b, const struct e2e_sample *s, const char *method,
 			   size_t method_len, const char *path, size_t path_len);

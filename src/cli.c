@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "parse.h"
+#include "redact.h"
 #include "banned.h"
 
 /* Entries that are options (not OWN or REWORD markers). */
@@ -120,9 +121,14 @@ int e2e_cli_concat(const struct e2e_option *shared, size_t base, const struct e2
 	return 0;
 }
 
+/* (a bad URL's password is not repeated on stderr) */
 static int bad_value(const struct e2e_option *o, const char *v, const char *what)
 {
-	return e2e_error(E2E_ERR_INPUT, "option '--%s': '%s' is not %s", o->long_name, v, what);
+	char *shown = e2e_redact_url(v);
+	int rc = e2e_error(E2E_ERR_INPUT, "option '--%s': '%s' is not %s", o->long_name, shown, what);
+
+	free(shown);
+	return rc;
 }
 
 static int bad_name(const struct e2e_option *o, const char *v)

@@ -23,6 +23,7 @@
 #include "cmd_pipeline.h"
 #include "proxy.h"
 #include "recorder.h"
+#include "redact.h"
 #include "routes.h"
 #include "runner.h"
 #include "store.h"
@@ -44,6 +45,7 @@ struct profile_opts {
 	uint64_t upstream_timeout_ns;
 	bool preserve_host;
 	bool insecure;
+	bool redact_command;
 	uint64_t repeat;
 	const char *import;
 	struct e2e_cli_list hosts;
@@ -125,6 +127,8 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_LIST(0, "host", P, hosts, "HOST",
 		       "--import: only entries for HOST or HOST:PORT (repeatable)"),
 	  .valid = valid_har_host, .what = "HOST or HOST:PORT" },
+	{ E2E_OPT_FLAG(0, "redact-command", P, redact_command,
+		       "store only the command's name, none of its arguments") },
 	{ E2E_OPT_REWORD("set-baseline", "write the baseline file from this run (all --repeat runs)") },
 	{ E2E_OPT_REWORD("quiet", "no live progress line") },
 	{ E2E_OPT_END() },
@@ -349,11 +353,26 @@ static int wait_for_end(struct capture *c, const char *url, int *status)
 	return 0;
 }
 
+/* The command line as stored: secrets redacted (redact.h), or only the
+ * command's name with --redact-command. */
+static char *stored_command(const struct profile_opts *o)
+{
+	char **v;
+	char *s;
+
+	if (!o->ncmd)
+		return e2e_xstrdup("");
+	v = e2e_redact_argv(o->cmd, o->ncmd);
+	s = e2e_hostinfo_cmdline(v, o->redact_command ? 1 : o->ncmd);
+	e2e_redact_argv_free(v, o->ncmd);
+	return s;
+}
+
 static void run_init(struct e2e_run *r, const struct profile_opts *o)
 {
 	memset(r, 0, sizeof(*r));
 	r->service = e2e_xstrdup(o->c.service);
-	r->command = o->ncmd ? e2e_hostinfo_cmdline(o->cmd, o->ncmd) : e2e_xstrdup("");
+	r->command = stored_command(o);
 	r->source = e2e_xstrdup(o->import ? "" : "proxy");
 	r->target = e2e_xstrdup(o->target ? o->target : "");
 	r->exit_status = -1;
@@ -512,13 +531,17 @@ int cmd_perf_profile(int argc, char **argv)
 	struct e2e_routes *routes = NULL;
 	int64_t *run_ids = NULL;
 	size_t nruns = 0;
-	char *db = NULL;
+	char *db = NULL, *target = NULL;
 	int status = 0, exit_code = E2E_EXIT_OK, gate_exit = E2E_EXIT_OK;
 	int rc = parse_args(argc, argv, &o);
 
 	if (rc < 0 || o.c.help)
 		return e2e_cmd_stop(&spec, rc);
 	warn_unused(&o);
+	/* The proxy never uses the target's userinfo: nothing after this point
+	 * (database, reports, stderr) sees its password. */
+	if (o.target)
+		o.target = target = e2e_redact_url(o.target);
 	if (o.listen.host[0] && !is_loopback(o.listen.host))
 		e2e_cmd_fail(
 			CMD,
@@ -574,5 +597,6 @@ out:
 	e2e_routes_destroy(routes);
 	free(run_ids);
 	free(db);
+	free(target);
 	return exit_code;
 }

@@ -310,9 +310,14 @@ void e2e_fmt_escaped(struct e2e_buf *b, const char *s, const char *(*esc)(uint32
 	}
 }
 
+bool e2e_fmt_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f);
+}
+
 static const char *esc_ctl(uint32_t cp)
 {
-	return cp < 0x20 || cp == 0x7f ? "?" : NULL;
+	return e2e_fmt_is_control(cp) ? "?" : NULL;
 }
 
 void e2e_fmt_utf8(struct e2e_buf *b, const char *s, bool no_ctl)
@@ -337,8 +342,8 @@ static const char *esc_xml(uint32_t cp)
 	case '\n':
 	case '\r':
 		return NULL;
-	default: /* characters XML 1.0 does not allow */
-		return cp < 0x20 || cp == 0xfffe || cp == 0xffff ? "?" : NULL;
+	default: /* characters XML 1.0 does not allow, and C1 it discourages */
+		return e2e_fmt_is_control(cp) || cp == 0xfffe || cp == 0xffff ? "?" : NULL;
 	}
 }
 

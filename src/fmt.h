@@ -64,14 +64,17 @@ void e2e_fmt_fixed(struct e2e_buf *b, double v, int decimals);
 double e2e_fmt_round(double v, int decimals);
 
 /* Text. */
+/* C0 and C1 control characters and DEL: what a terminal may act on
+ * (ESC, BEL, BS, CSI U+009B ...), never printed raw in a text format. */
+bool e2e_fmt_is_control(uint32_t cp);
 /* Appends s with invalid UTF-8 replaced by U+FFFD and, when no_ctl is set,
- * control characters by '?'. */
+ * control characters (e2e_fmt_is_control) by '?'. */
 void e2e_fmt_utf8(struct e2e_buf *b, const char *s, bool no_ctl);
 /* Appends s as valid UTF-8 (invalid bytes become U+FFFD), each code point
  * for which esc returns a string replaced by it (esc may be NULL). */
 void e2e_fmt_escaped(struct e2e_buf *b, const char *s, const char *(*esc)(uint32_t cp));
 /* XML/HTML text and attribute escaping (&<>"'), valid UTF-8, no control
- * characters XML forbids. */
+ * characters but tab, CR and LF. */
 void e2e_fmt_xml(struct e2e_buf *b, const char *s);
 
 #endif

@@ -106,9 +106,16 @@ static bool digits(const char *s, int n, int *out)
 	return true;
 }
 
+/* Years whose instants int64 nanoseconds hold (1677-09-21 to 2262-04-11)
+ * whatever the zone offset. */
+#define YEAR_MIN 1678
+#define YEAR_MAX 2261
+
 /* ISO 8601 / RFC 3339 date-time with seconds and a zone offset:
- * YYYY-MM-DD{T|t| }hh:mm:ss[.frac]{Z|z|+hh:mm|+hhmm|+hh} -> Unix ns. */
-static bool parse_datetime(const char *s, size_t len, int64_t *out_ns)
+ * YYYY-MM-DD{T|t| }hh:mm:ss[.frac]{Z|z|+hh:mm|+hhmm|+hh} -> Unix ns.
+ * Returns 1, 0 when s is no such date-time, -1 when it is one outside
+ * YEAR_MIN..YEAR_MAX. */
+static int parse_datetime(const char *s, size_t len, int64_t *out_ns)
 {
 	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	int y, mo, d, hh, mi, ss, oh = 0, om = 0, sign = 0;
@@ -116,16 +123,16 @@ static bool parse_datetime(const char *s, size_t len, int64_t *out_ns)
 	size_t i = 19;
 
 	if (len < 20 || strlen(s) != len)
-		return false;
+		return 0;
 	if (!digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
 	    !digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
 	    !digits(s + 11, 2, &hh) || s[13] != ':' || !digits(s + 14, 2, &mi) || s[16] != ':' ||
 	    !digits(s + 17, 2, &ss))
-		return false;
+		return 0;
 	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || hh > 23 || mi > 59 || ss > 60)
-		return false;
+		return 0;
 	if (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
-		return false;
+		return 0;
 	if (s[i] == '.' || s[i] == ',') {
 		int nd = 0;
 
@@ -134,12 +141,12 @@ static bool parse_datetime(const char *s, size_t len, int64_t *out_ns)
 				frac = frac * 10 + (s[i] - '0');
 		}
 		if (nd == 0)
-			return false;
+			return 0;
 		for (; nd < 9; nd++)
 			frac *= 10;
 	}
 	if (i == len)
-		return false; /* no zone: the instant would be a guess */
+		return 0; /* no zone: the instant would be a guess */
 	if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == len) {
 		sign = 0;
 	} else if (s[i] == '+' || s[i] == '-') {
@@ -150,20 +157,19 @@ static bool parse_datetime(const char *s, size_t len, int64_t *out_ns)
 		if (!(rest == 2 && digits(z, 2, &oh)) &&
 		    !(rest == 4 && digits(z, 2, &oh) && digits(z + 2, 2, &om)) &&
 		    !(rest == 5 && digits(z, 2, &oh) && z[2] == ':' && digits(z + 3, 2, &om)))
-			return false;
+			return 0;
 		if (oh > 23 || om > 59)
-			return false;
+			return 0;
 	} else {
-		return false;
+		return 0;
 	}
+	if (y < YEAR_MIN || y > YEAR_MAX)
+		return -1;
 	int64_t secs =
 		days_from_civil(y, mo, d) * 86400 + hh * 3600 + mi * 60 + ss - sign * (oh * 3600 + om * 60);
 
-	/* int64 ns covers 1677..2262. */
-	if (secs < -9000000000LL || secs > 9000000000LL)
-		return false;
 	*out_ns = secs * 1000000000LL + frac;
-	return true;
+	return 1;
 }
 
 /* Chrome/Firefox/Playwright error texts -> error kinds. */
@@ -231,6 +237,26 @@ static const char *quoted(char *out, size_t size, const char *s)
 	return out;
 }
 
+/* Times (ms) and sizes (bytes) of an entry: -1 means "not applicable",
+ * anything beyond what a sample holds (sample.h: microseconds in 32 bits,
+ * bytes exactly in a double) is refused rather than silently clamped. */
+#define MS_MAX 4294967.0
+#define BYTES_MAX 9007199254740992.0
+
+static int number_in_range(struct e2e_json_stream *js, double *out, double hi, const char *unit)
+{
+	double v;
+	int rc = e2e_json_stream_number(js, &v);
+
+	if (rc < 0)
+		return rc;
+	if (!(v >= -1 && v <= hi))
+		return e2e_json_stream_fail(js, "%.10g is out of range (-1 to %.16g %s)", v, hi, unit);
+	*out = v;
+	return 0;
+}
+
+/* A value read is at most MS_MAX; the sum of the timings may be more. */
 static uint32_t ms_to_us(double ms)
 {
 	double us = ms * 1000.0;
@@ -244,11 +270,7 @@ static uint32_t ms_to_us(double ms)
 
 static uint64_t to_bytes(double v)
 {
-	if (!(v > 0))
-		return 0;
-	if (v >= 18446744073709549568.0)
-		return UINT64_MAX;
-	return (uint64_t)v;
+	return v > 0 ? (uint64_t)v : 0; /* at most BYTES_MAX */
 }
 
 /* Object members: each handler reads the value of one key. */
@@ -342,7 +364,7 @@ static int request_member(struct har_reader *hr, const char *key, bool *handled)
 		return e2e_json_stream_string(js, &e->url, NULL);
 	}
 	if (!strcmp(key, "bodySize"))
-		return e2e_json_stream_number(js, &e->req_body);
+		return number_in_range(js, &e->req_body, BYTES_MAX, "bytes");
 	if (!strcmp(key, "postData"))
 		return read_object(hr, post_data_member);
 	*handled = false;
@@ -354,7 +376,7 @@ static int content_member(struct har_reader *hr, const char *key, bool *handled)
 	if (strcmp(key, "size") != 0)
 		return 0;
 	*handled = true;
-	return e2e_json_stream_number(hr->js, &hr->e.content_size);
+	return number_in_range(hr->js, &hr->e.content_size, BYTES_MAX, "bytes");
 }
 
 static int response_member(struct har_reader *hr, const char *key, bool *handled)
@@ -373,7 +395,7 @@ static int response_member(struct har_reader *hr, const char *key, bool *handled
 		return 0;
 	}
 	if (!strcmp(key, "bodySize"))
-		return e2e_json_stream_number(js, &e->resp_body);
+		return number_in_range(js, &e->resp_body, BYTES_MAX, "bytes");
 	if (!strcmp(key, "_transferSize")) {
 		if ((rc = extension_is(js, E2E_JSON_NUMBER, handled)) <= 0)
 			return rc;
@@ -400,7 +422,7 @@ static int timings_member(struct har_reader *hr, const char *key, bool *handled)
 			*handled = true;
 			if (i == T_WAIT)
 				hr->e.has_wait = true;
-			return e2e_json_stream_number(hr->js, &hr->e.timings[i]);
+			return number_in_range(hr->js, &hr->e.timings[i], MS_MAX, "ms");
 		}
 	}
 	return 0;
@@ -416,18 +438,21 @@ static int entry_member(struct har_reader *hr, const char *key, bool *handled)
 	if (!strcmp(key, "startedDateTime")) {
 		if ((rc = e2e_json_stream_string(js, &e->text, NULL)) < 0)
 			return rc;
-		if (!parse_datetime(e->text.data, e->text.len, &e->started_ns)) {
-			char q[80];
+		int ok = parse_datetime(e->text.data, e->text.len, &e->started_ns);
+		char q[80];
 
+		if (ok == 0)
 			return e2e_json_stream_fail(js, "not an ISO 8601 date-time with a time zone: %s",
 						    quoted(q, sizeof(q), e->text.data));
-		}
+		if (ok < 0)
+			return e2e_json_stream_fail(js, "%s is outside the supported range (years %d to %d)",
+						    quoted(q, sizeof(q), e->text.data), YEAR_MIN, YEAR_MAX);
 		e->has_started = true;
 		return 0;
 	}
 	if (!strcmp(key, "time")) {
 		e->has_time = true;
-		return e2e_json_stream_number(js, &e->time_ms);
+		return number_in_range(js, &e->time_ms, MS_MAX, "ms");
 	}
 	if (!strcmp(key, "request")) {
 		e->has_request = true;
@@ -610,6 +635,7 @@ static int entry_finish(struct har_reader *hr)
 	};
 	struct url_parts u = { 0 };
 	size_t mark;
+	bool cut;
 	int rc;
 
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
@@ -682,8 +708,12 @@ static int entry_finish(struct har_reader *hr)
 	rec->method_len = (uint16_t)e->method.len;
 	e2e_buf_add(&hr->arena, e->method.data, e->method.len);
 	rec->path_off = hr->arena.len;
-	rec->path_len = (uint32_t)u.path_len;
-	e2e_buf_add(&hr->arena, u.path, u.path_len);
+	e2e_buf_add(&hr->arena, u.path, e2e_sample_path_keep(u.path, u.path_len, &cut));
+	if (cut) {
+		e2e_buf_add(&hr->arena, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN);
+		h->stats.cut_paths++;
+	}
+	rec->path_len = (uint32_t)(hr->arena.len - rec->path_off);
 
 	struct e2e_sample *s = &rec->s;
 

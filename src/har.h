@@ -10,7 +10,8 @@
  * What each entry (log.entries[i]) becomes:
  *   method       request.method (a non-empty HTTP token, at most 64 bytes)
  *   path         request.url without scheme, authority, query and fragment,
- *                percent-encoding kept as is ("/" when the URL has no path);
+ *                percent-encoding kept as is ("/" when the URL has no path),
+ *                cut at E2E_PATH_MAX bytes like proxied traffic (sample.h);
  *                templated by the recorder exactly like proxied traffic
  *   start_ns     startedDateTime minus the earliest startedDateTime of the
  *                imported entries; entries are sorted by it (ties keep file
@@ -61,7 +62,11 @@
  * response.content (object) and its size, timings.blocked/dns/connect/
  * send/receive/ssl (numbers). Everything else is only checked to be valid
  * JSON; producer extensions (_error, _failureText) of another type are
- * ignored. Array indexes in messages count from 0.
+ * ignored. Array indexes in messages count from 0. A number a sample
+ * cannot hold is an error, never clamped: time and timings.* must be -1
+ * to 4294967 ms (about 71 minutes), the sizes -1 to 2^53 bytes, status
+ * an integer -1..999; startedDateTime must lie in the years 1678 to 2261
+ * (another valid date-time gets a message saying so).
  *
  * The file must be UTF-8 JSON (a leading byte order mark is allowed).
  * All errors about the file - unreadable, empty, not JSON (with line and
@@ -84,6 +89,7 @@ struct e2e_har_stats {
 	uint64_t no_response; /* imported entries with status 0 or -1 */
 	uint64_t cached; /* browser-cache hits, not imported */
 	uint64_t other_host; /* entries the host filter left out */
+	uint64_t cut_paths; /* imported entries whose path was cut (sample.h) */
 };
 
 /* Reads and validates the whole file. Returns 0 and *out (caller

@@ -3,6 +3,7 @@
 #include "render.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -66,10 +67,16 @@ void e2e_render_run_ids(struct e2e_buf *b, const struct e2e_report *r)
 
 static void commit_label(struct e2e_buf *b, const struct e2e_run *run)
 {
+	char c[8];
+
 	if (run->git_commit[0]) {
-		e2e_buf_printf(b, ", commit %.7s", run->git_commit);
-		if (run->git_branch[0])
-			e2e_buf_printf(b, " %s", run->git_branch);
+		snprintf(c, sizeof(c), "%s", run->git_commit);
+		e2e_buf_puts(b, ", commit ");
+		e2e_fmt_utf8(b, c, true);
+		if (run->git_branch[0]) {
+			e2e_buf_putc(b, ' ');
+			e2e_fmt_utf8(b, run->git_branch, true);
+		}
 	}
 }
 
@@ -258,5 +265,12 @@ void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char 
 		e2e_fmt_count(b, r->dropped);
 		e2e_buf_puts(b, r->dropped == 1 ? " request was" : " requests were");
 		e2e_buf_puts(b, " dropped (capture queue full) and are not in these figures\n");
+	}
+	if (r->cut_paths) {
+		e2e_buf_puts(b, prefix);
+		e2e_fmt_count(b, r->cut_paths);
+		e2e_buf_puts(b, r->cut_paths == 1 ? " request had" : " requests had");
+		e2e_buf_printf(b, " a raw path longer than %d KiB: stored cut short, ending in \"%s\"\n",
+			       E2E_PATH_MAX / 1024, E2E_PATH_CUT_MARK);
 	}
 }

@@ -1,8 +1,9 @@
 /* render_csv.c - CSV (RFC 4180 quoting, "\n" line ends, UTF-8): a header
  * row, then one row per endpoint (the report), per endpoint and run (the
- * trend) or per run (the list). Latencies in ms with 3 decimals, fractions
- * with 6, rates and bytes with 3; an empty field is a value that does not
- * exist. The columns stay the same with and without a comparison (the
+ * trend) or per run (the list). Text fields are safe to open in a
+ * spreadsheet: no formulas, no control characters. Latencies in ms with 3
+ * decimals, fractions with 6, rates and bytes with 3; an empty field is a
+ * value that does not exist. The columns stay the same with and without a comparison (the
  * comparison's are empty without one); endpoints of the baseline missing
  * from the report get a row with count 0 and verdict "missing". */
 #include <inttypes.h>
@@ -12,15 +13,29 @@
 #include "render_impl.h"
 #include "banned.h"
 
+/* Tab, CR and LF may stand in a quoted field; other control characters
+ * never reach the file. */
+static const char *esc_csv(uint32_t cp)
+{
+	return cp != '\t' && cp != '\r' && cp != '\n' && e2e_fmt_is_control(cp) ? "?" : NULL;
+}
+
+/* A text field. One that a spreadsheet would take for a formula (starting
+ * with '=', '+', '-', '@', tab or CR: OWASP's CSV injection rule) gets a
+ * single quote in front and is quoted; numbers never come here. */
 static void field(struct e2e_buf *b, const char *s, bool last)
 {
 	struct e2e_buf clean = E2E_BUF_INIT;
 	const char *v;
+	bool formula;
 
-	e2e_fmt_utf8(&clean, s ? s : "", false);
+	e2e_fmt_escaped(&clean, s ? s : "", esc_csv);
 	v = clean.data ? clean.data : "";
-	if (strpbrk(v, ",\"\r\n") || (v[0] == ' ') || (v[0] && v[strlen(v) - 1] == ' ')) {
+	formula = v[0] && strchr("=+-@\t\r", v[0]);
+	if (formula || strpbrk(v, ",\"\r\n") || (v[0] == ' ') || (v[0] && v[strlen(v) - 1] == ' ')) {
 		e2e_buf_putc(b, '"');
+		if (formula)
+			e2e_buf_putc(b, '\'');
 		for (; *v; v++) {
 			if (*v == '"')
 				e2e_buf_putc(b, '"');

@@ -31,7 +31,8 @@ int e2e_render_csv_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *ou
 
 /* The model, as renderers need it. */
 /* "service users-api, run 12 (2026-11-20 14:02:11 UTC, 1,204 requests in
- * 38.2 s, commit abc1234 main)" without a newline. */
+ * 38.2 s, commit abc1234 main)" without a newline; control characters in
+ * the values are '?' (a format with its own escaping escapes the line). */
 void e2e_render_headline(struct e2e_buf *b, const struct e2e_report *r);
 /* "12" or "10, 11, 12" (oldest first). */
 void e2e_render_run_ids(struct e2e_buf *b, const struct e2e_report *r);
@@ -60,7 +61,8 @@ void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g);
 const char *e2e_render_gate_heading(enum e2e_verdict v); /* "regressions", "new endpoints", ... */
 void e2e_render_gate_lines(const struct e2e_gate_result *g,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx);
-/* One line per data-quality note (incomplete run, dropped requests), each
+/* One line per data-quality note (incomplete run, dropped requests, raw
+ * paths cut short), each
  * starting with prefix and ending with a newline. */
 void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix);
 

@@ -61,8 +61,9 @@
  *   alerts          [{kind, severity, endpoint, message}]: the gate's
  *                   findings ("rule", "environment_shift",
  *                   "host_mismatch", ...) and data notes
- *                   ("incomplete_run", "dropped_requests"); severity ""
- *                   when informational, endpoint null when global
+ *                   ("incomplete_run", "dropped_requests", "cut_paths");
+ *                   severity "" when informational, endpoint null when
+ *                   global
  *   recommendations [{endpoint, kind, message}] from the gate's evidence
  *   summary         {verdict ("none" without a comparison, else "pass",
  *                   "improved", "inconclusive", "new", "missing",
@@ -396,6 +397,14 @@ static json_t *alerts_json(const struct e2e_report *r, const struct e2e_gate_res
 		e2e_fmt_count(&b, r->dropped);
 		e2e_buf_puts(&b, " requests were dropped (capture queue full) and are not counted");
 		alert(a, "dropped_requests", "warning", NULL, b.data);
+	}
+	if (r->cut_paths) {
+		e2e_buf_reset(&b);
+		e2e_buf_printf(&b,
+			       "%" PRIu64 " requests had a raw path longer than %d KiB, stored cut short "
+			       "(ending in \"%s\")",
+			       r->cut_paths, E2E_PATH_MAX / 1024, E2E_PATH_CUT_MARK);
+		alert(a, "cut_paths", "warning", NULL, b.data);
 	}
 	e2e_buf_finish(&b);
 	return a;

@@ -40,7 +40,7 @@ static const char *esc_md(uint32_t cp)
 	case '\\':
 		return "\\\\";
 	default:
-		return cp < 0x20 || cp == 0x7f ? "?" : NULL;
+		return e2e_fmt_is_control(cp) ? "?" : NULL;
 	}
 }
 
@@ -57,7 +57,7 @@ static const char *esc_code(uint32_t cp)
 		return "'";
 	if (cp == '|')
 		return "\\|";
-	return cp < 0x20 || cp == 0x7f ? "?" : NULL;
+	return e2e_fmt_is_control(cp) ? "?" : NULL;
 }
 
 /* An endpoint key or raw path as code. */
@@ -66,6 +66,19 @@ static void code(struct e2e_buf *b, const char *s)
 	e2e_buf_putc(b, '`');
 	e2e_fmt_escaped(b, s, esc_code);
 	e2e_buf_putc(b, '`');
+}
+
+/* The first n bytes of a commit id, as code or as text. */
+static void short_commit(struct e2e_buf *b, const char *commit, int n, bool as_code)
+{
+	struct e2e_buf c = E2E_BUF_INIT;
+
+	e2e_buf_printf(&c, "%.*s", n, commit);
+	if (as_code)
+		code(b, c.data);
+	else
+		md(b, c.data);
+	e2e_buf_finish(&c);
 }
 
 static void verdict_line(const struct e2e_render_input *in, struct e2e_buf *b)
@@ -205,6 +218,8 @@ static void details_close(struct e2e_buf *b)
 
 static void runs_details(const struct e2e_report *r, struct e2e_buf *b)
 {
+	struct e2e_buf line = E2E_BUF_INIT;
+
 	details_open(b, r->nruns == 1 ? "Run" : "Runs");
 	e2e_buf_puts(b, "| Run | Started | Commit | Requests | Duration | Host | Status |\n"
 			"|--:|---|---|--:|--:|---|---|\n");
@@ -215,11 +230,7 @@ static void runs_details(const struct e2e_report *r, struct e2e_buf *b)
 		e2e_fmt_time(b, run->started_ms, false);
 		e2e_buf_puts(b, " | ");
 		if (run->git_commit[0]) {
-			struct e2e_buf c = E2E_BUF_INIT;
-
-			e2e_buf_printf(&c, "%.12s", run->git_commit);
-			code(b, c.data);
-			e2e_buf_finish(&c);
+			short_commit(b, run->git_commit, 12, true);
 			if (run->git_branch[0]) {
 				e2e_buf_putc(b, ' ');
 				md(b, run->git_branch);
@@ -240,7 +251,9 @@ static void runs_details(const struct e2e_report *r, struct e2e_buf *b)
 		e2e_buf_printf(b, " | %s |\n", run->complete ? "complete" : "incomplete");
 	}
 	e2e_buf_puts(b, "\n");
-	e2e_render_headline(b, r);
+	e2e_render_headline(&line, r);
+	md(b, line.data);
+	e2e_buf_finish(&line);
 	e2e_buf_puts(b, r->count_4xx ? "; errors: transport errors, 5xx and 4xx.\n"
 				     : "; errors: transport errors and 5xx.\n");
 	details_close(b);
@@ -385,7 +398,10 @@ static void trend(const struct e2e_render_input *in, struct e2e_buf *b)
 			code(b, e->key);
 			e2e_buf_printf(b, " | %" PRId64 " | ", r->runs[k].id);
 			e2e_fmt_time(b, r->runs[k].started_ms, false);
-			e2e_buf_printf(b, " | %.7s | ", r->runs[k].git_commit);
+			e2e_buf_puts(b, " | ");
+			if (r->runs[k].git_commit[0])
+				short_commit(b, r->runs[k].git_commit, 7, false);
+			e2e_buf_puts(b, " | ");
 			e2e_fmt_count(b, p->count);
 			e2e_buf_puts(b, " | ");
 			e2e_fmt_pct(b, p->count ? (double)p->errors / (double)p->count : NAN);

@@ -3,6 +3,7 @@
  * verdict and evidence, the trend view and the run list. */
 #include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,15 @@ static void cell_str(struct table *t, const char *s, const char *color)
 {
 	e2e_fmt_utf8(&t->tmp, s, true);
 	cell_end(t, color);
+}
+
+/* A commit id, abbreviated ("-" when unknown). */
+static void cell_commit(struct table *t, const char *commit)
+{
+	char c[8];
+
+	snprintf(c, sizeof(c), "%s", commit[0] ? commit : "-");
+	cell_str(t, c, NULL);
 }
 
 static void cell_ms(struct table *t, double ms)
@@ -399,8 +409,7 @@ static void trend(const struct e2e_render_input *in, struct e2e_buf *b)
 			cell_end(&t, NULL);
 			e2e_fmt_time(&t.tmp, run->started_ms, false);
 			cell_end(&t, NULL);
-			e2e_buf_printf(&t.tmp, "%.7s", run->git_commit[0] ? run->git_commit : "-");
-			cell_end(&t, NULL);
+			cell_commit(&t, run->git_commit);
 			cell_count(&t, p->count);
 			e2e_fmt_pct(&t.tmp, p->count ? (double)p->errors / (double)p->count : NAN);
 			cell_end(&t, p->errors ? YELLOW : NULL);
@@ -462,8 +471,7 @@ int e2e_render_text_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *b
 		cell_str(&t, run->service, NULL);
 		e2e_fmt_time(&t.tmp, run->started_ms, false);
 		cell_end(&t, NULL);
-		e2e_buf_printf(&t.tmp, "%.7s", run->git_commit[0] ? run->git_commit : "-");
-		cell_end(&t, NULL);
+		cell_commit(&t, run->git_commit);
 		cell_str(&t, run->git_branch[0] ? run->git_branch : "-", NULL);
 		cell_count(&t, run->recorded);
 		e2e_fmt_duration(&t.tmp, e2e_report_run_duration_s(run));

@@ -583,6 +583,8 @@ static void collect_paths(struct e2e_report *r, const uint32_t *ep_of_slot, cons
 
 		e->paths[e->npaths].path = e2e_xstrdup(u[i].path);
 		e->paths[e->npaths++].count = u[i].count;
+		if (e2e_sample_path_was_cut(u[i].path, strlen(u[i].path)))
+			r->cut_paths += u[i].count;
 	}
 	for (size_t e = 0; e < r->nendpoints; e++)
 		qsort(r->endpoints[e].paths, r->endpoints[e].npaths, sizeof(struct e2e_path_count),

@@ -75,6 +75,7 @@ struct e2e_report {
 	 * "*", method and path ""): no samples, paths or per-run points. */
 	struct e2e_endpoint_report overall;
 	uint64_t distinct_paths; /* raw paths seen over all endpoints */
+	uint64_t cut_paths; /* requests whose raw path was cut (sample.h) */
 	/* Private to report.c: the one allocation every endpoint's samples
 	 * and sample_run point into. */
 	void *sample_storage;

@@ -154,13 +154,17 @@ void e2e_rules_destroy(struct e2e_rules *r)
 }
 
 /* glibc's regcomp takes exponential time or memory on some short regexes,
- * so these are refused before it sees them: a repetition of something
+ * and its regexec exponential time on back-references (a GNU extension
+ * that POSIX extended regexes do not have: "^(.*)(.*)(.*)\3\2\1$" on a
+ * key of a few hundred characters runs for minutes), so these are refused
+ * before glibc sees them: a back-reference, a repetition of something
  * that can match the empty string ("(a?|b*)+" twenty times in a row takes
  * seconds, "((a?|b*)+){30}" minutes), a repetition of a repetition
  * ("a++++...", undefined in POSIX; each '+' doubles the compiled size),
  * and a regex larger than REGEX_MAX_SIZE items once regcomp has copied
  * each repeated part once per repetition ("((a{100}){100}){100}"). */
 #define REGEX_MAX_SIZE 10000
+#define COSTLY " (too costly to compile)"
 
 /* An interval "{n}", "{n,}", "{n,m}" or "{,m}" at p: its bounds (hi is
  * lo + 1 for "{n,}": n copies and a starred one) and *end, its '}'. */
@@ -208,7 +212,7 @@ static const char *regex_bracket_end(const char *p)
 	return *p ? p : NULL;
 }
 
-/* What makes the regex too costly for regcomp, or NULL. Per open group:
+/* What makes the regex too costly for glibc, or NULL. Per open group:
  * its size, whether an alternative already matched empty, whether the
  * items of the current alternative before the last all can; the last
  * item is pending until the next one starts. */
@@ -233,15 +237,15 @@ static const char *regex_problem(const char *re)
 			double copies = interval ? (hi > 1 ? hi : 1) : *p == '+' ? 2 : 1;
 
 			if (last_rep)
-				return "a repetition of a repetition";
+				return "a repetition of a repetition" COSTLY;
 			if (last_nullable && (*p == '*' || *p == '+' || (interval && hi > 1)))
-				return "a repetition of something that can match the empty string";
+				return "a repetition of something that can match the empty string" COSTLY;
 			lv[depth].size += last * (copies - 1);
 			last *= copies;
 			last_nullable = last_nullable || *p == '*' || *p == '?' || (interval && lo == 0);
 			last_rep = true;
 			if (lv[depth].size > REGEX_MAX_SIZE)
-				return "more than 10000 items once its repetitions are expanded";
+				return "more than 10000 items once its repetitions are expanded" COSTLY;
 			continue;
 		}
 		if (last > 0) /* the pending item is complete */
@@ -252,7 +256,7 @@ static const char *regex_problem(const char *re)
 			return NULL;
 		if (*p == '(') {
 			if (++depth == 64)
-				return "groups nested too deeply";
+				return "groups nested too deeply" COSTLY;
 			lv[depth].size = 0;
 			lv[depth].nullable = false;
 			lv[depth].alt_nullable = true;
@@ -265,11 +269,14 @@ static const char *regex_problem(const char *re)
 			depth--;
 			lv[depth].size += last;
 		} else {
-			/* an anchor, a back-reference or a word boundary matches empty */
+			/* an anchor or a word boundary matches empty */
 			last_nullable = *p == '^' || *p == '$';
-			if (*p == '\\' && p[1]) {
+			if (*p == '\\' && p[1] >= '1' && p[1] <= '9') {
+				return "a back-reference (POSIX extended regexes have none; matching one "
+				       "can take exponential time)";
+			} else if (*p == '\\' && p[1]) {
 				p++;
-				last_nullable = (*p >= '1' && *p <= '9') || strchr("bB<>`'", *p);
+				last_nullable = strchr("bB<>`'", *p) != NULL;
 			} else if (*p == '[' && (p = regex_bracket_end(p)) == NULL) {
 				return NULL; /* unterminated: regcomp says so */
 			}
@@ -277,7 +284,7 @@ static const char *regex_problem(const char *re)
 			lv[depth].size += 1;
 		}
 		if (lv[depth].size > REGEX_MAX_SIZE)
-			return "more than 10000 items once its repetitions are expanded";
+			return "more than 10000 items once its repetitions are expanded" COSTLY;
 	}
 }
 
@@ -292,9 +299,8 @@ static int pattern_init(struct e2e_pattern *p, const char *text, const char *nam
 		int rc;
 
 		if ((problem = regex_problem(text + 3)) != NULL)
-			return e2e_error(E2E_ERR_INPUT,
-					 "'%s': %s: bad regex '%s': %s (too costly to compile)", name, where,
-					 text + 3, problem);
+			return e2e_error(E2E_ERR_INPUT, "'%s': %s: bad regex '%s': %s", name, where, text + 3,
+					 problem);
 		rc = regcomp(&p->re, text + 3, REG_EXTENDED | REG_NOSUB);
 
 		if (rc != 0) {

@@ -40,3 +40,22 @@ bool e2e_sample_is_error(const struct e2e_sample *s, bool count_4xx)
 		return true;
 	return count_4xx && s->status >= 400 && s->status < 500;
 }
+
+size_t e2e_sample_path_keep(const char *path, size_t len, bool *cut)
+{
+	size_t keep = E2E_PATH_MAX;
+
+	*cut = len > E2E_PATH_MAX;
+	if (!*cut)
+		return len;
+	/* back off over the continuation bytes of a sequence the cut would split */
+	for (int i = 0; i < 3 && ((unsigned char)path[keep] & 0xc0) == 0x80; i++)
+		keep--;
+	return keep;
+}
+
+bool e2e_sample_path_was_cut(const char *path, size_t len)
+{
+	return len > E2E_PATH_MAX && len - E2E_PATH_CUT_MARK_LEN <= E2E_PATH_MAX &&
+	       memcmp(path + len - E2E_PATH_CUT_MARK_LEN, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN) == 0;
+}

@@ -52,6 +52,22 @@ static inline uint32_t e2e_sample_latency_us(const struct e2e_sample *s)
  * when count_4xx is set (perf-report --errors 4xx). */
 bool e2e_sample_is_error(const struct e2e_sample *s, bool count_4xx);
 
+/* Raw paths are stored at most E2E_PATH_MAX bytes long: a longer one
+ * (a 50 MB URL in a HAR file, a hostile client) is cut, never inside a
+ * UTF-8 sequence, and E2E_PATH_CUT_MARK appended. The mark is long enough
+ * that a stored path longer than E2E_PATH_MAX is exactly one that was cut,
+ * so reports can count them from the paths alone. */
+#define E2E_PATH_MAX 8192
+#define E2E_PATH_CUT_MARK "[\xe2\x80\xa6]" /* "[…]" */
+#define E2E_PATH_CUT_MARK_LEN 5
+
+/* The number of bytes of a raw path of len bytes to store: len when it
+ * fits; else the cut point, and *cut is set (the caller appends the mark:
+ * the stored path is then longer than E2E_PATH_MAX). */
+size_t e2e_sample_path_keep(const char *path, size_t len, bool *cut);
+/* Is this stored raw path one that was cut? */
+bool e2e_sample_path_was_cut(const char *path, size_t len);
+
 /* A captured request before it has a path id: what the proxy and the HAR
  * importer hand to the recorder. method and path point into memory owned
  * by the producer (a batch arena) and are not NUL-terminated. */

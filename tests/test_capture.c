@@ -111,21 +111,66 @@ END_TEST
 START_TEST(test_batch_limits)
 {
 	static struct e2e_capture_batch b;
-	static char longpath[E2E_CAPTURE_PATH_MAX + 100];
+	static char longpath[E2E_PATH_MAX + 100];
 	struct e2e_sample smp = { 0 };
 	size_t n = 0;
 
 	memset(longpath, 'a', sizeof(longpath));
 	while (e2e_capture_batch_add(&b, &smp, "GET", 3, longpath, sizeof(longpath)))
 		n++;
-	/* paths are cut at E2E_CAPTURE_PATH_MAX; the arena bounds the batch */
-	ck_assert_uint_eq(n, E2E_CAPTURE_ARENA / (E2E_CAPTURE_PATH_MAX + 3));
-	ck_assert_uint_eq(b.caps[0].path_len, E2E_CAPTURE_PATH_MAX);
+	/* paths are cut at E2E_PATH_MAX and marked; the arena bounds the batch */
+	ck_assert_uint_eq(n, E2E_CAPTURE_ARENA / (E2E_PATH_MAX + E2E_PATH_CUT_MARK_LEN + 3));
+	ck_assert_uint_eq(b.caps[0].path_len, E2E_PATH_MAX + E2E_PATH_CUT_MARK_LEN);
+	ck_assert(memcmp(b.caps[0].path + E2E_PATH_MAX, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN) == 0);
+	ck_assert(e2e_sample_path_was_cut(b.caps[0].path, b.caps[0].path_len));
 	memset(&b, 0, sizeof(b));
 	n = 0;
 	while (e2e_capture_batch_add(&b, &smp, "GET", 3, "/", 1))
 		n++;
 	ck_assert_uint_eq(n, E2E_CAPTURE_BATCH_MAX);
+}
+END_TEST
+
+/* The cut: nothing below the limit, the limit itself never inside a UTF-8
+ * sequence, the mark making every cut path longer than E2E_PATH_MAX. */
+START_TEST(test_path_cut)
+{
+	static char p[E2E_PATH_MAX + 16];
+	static const struct {
+		size_t len; /* of the path */
+		size_t seq_at; /* a 3-byte sequence (U+2026) starts here, or 0 */
+		size_t keep;
+		bool cut;
+	} cases[] = {
+		{ 1, 0, 1, false },
+		{ E2E_PATH_MAX, 0, E2E_PATH_MAX, false },
+		{ E2E_PATH_MAX + 1, 0, E2E_PATH_MAX, true },
+		{ E2E_PATH_MAX + 16, 0, E2E_PATH_MAX, true },
+		{ E2E_PATH_MAX + 16, E2E_PATH_MAX - 3, E2E_PATH_MAX, true }, /* ends before */
+		{ E2E_PATH_MAX + 16, E2E_PATH_MAX - 2, E2E_PATH_MAX - 2, true },
+		{ E2E_PATH_MAX + 16, E2E_PATH_MAX - 1, E2E_PATH_MAX - 1, true },
+		{ E2E_PATH_MAX + 16, E2E_PATH_MAX, E2E_PATH_MAX, true }, /* starts at the cut */
+		{ E2E_PATH_MAX, E2E_PATH_MAX - 3, E2E_PATH_MAX, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len, keep;
+		char stored[E2E_PATH_MAX + E2E_PATH_CUT_MARK_LEN];
+		bool cut = !cases[i].cut;
+
+		memset(p, 'a', sizeof(p));
+		if (cases[i].seq_at)
+			memcpy(p + cases[i].seq_at, "\xe2\x80\xa6", 3);
+		keep = e2e_sample_path_keep(p, len, &cut);
+		ck_assert_msg(keep == cases[i].keep && cut == cases[i].cut, "case %zu: keep %zu cut %d", i,
+			      keep, cut);
+		memcpy(stored, p, keep);
+		if (cut)
+			memcpy(stored + keep, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN);
+		ck_assert(e2e_sample_path_was_cut(stored, keep + (cut ? E2E_PATH_CUT_MARK_LEN : 0)) == cut);
+	}
+	/* a path that merely ends like the mark is no cut one */
+	ck_assert(!e2e_sample_path_was_cut("/a" E2E_PATH_CUT_MARK, 2 + E2E_PATH_CUT_MARK_LEN));
 }
 END_TEST
 
@@ -138,6 +183,7 @@ static Suite *capture_suite(void)
 	tcase_add_test(tc, test_order_and_content);
 	tcase_add_test(tc, test_bounded_and_drops_counted);
 	tcase_add_test(tc, test_batch_limits);
+	tcase_add_test(tc, test_path_cut);
 	suite_add_tcase(s, tc);
 	return s;
 }

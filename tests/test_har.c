@@ -130,7 +130,7 @@ static const struct fixture fixtures[] = {
 	{ "playwright-chromium.har",
 	  playwright_want,
 	  8,
-	  { 8, 0, 1, 1, 0, 0 },
+	  { 8, 0, 1, 1, 0, 0, 0 },
 	  "har:playwright-chromium.har "
 	  "sha256:f15b7a2bf64e7b53fbe56804df2569c93939dd6aaaace6268d6a556f59f69b6f",
 	  1795313888416LL,
@@ -141,7 +141,7 @@ static const struct fixture fixtures[] = {
 	{ "mitmproxy.har",
 	  mitmproxy_want,
 	  8,
-	  { 8, 0, 0, 0, 0, 0 },
+	  { 8, 0, 0, 0, 0, 0, 0 },
 	  "har:mitmproxy.har sha256:7481eadb2ce5379b8da27674401926f8d2dcc9c143e5f44fc56841ea54fba327",
 	  1795313912530LL,
 	  1795313912939LL,
@@ -151,7 +151,7 @@ static const struct fixture fixtures[] = {
 	{ "edge-cases.har",
 	  edge_want,
 	  8,
-	  { 8, 3, 3, 3, 0, 0 },
+	  { 8, 3, 3, 3, 0, 0, 0 },
 	  "har:edge-cases.har sha256:1eb5cd36ce12ff53aff42dc8a53c01668845db65f59340fc535270e1ecb92755",
 	  1714564800500LL,
 	  1714570206008LL,
@@ -172,6 +172,7 @@ START_TEST(test_fixture)
 	ck_assert_uint_eq(st->no_response, f->stats.no_response);
 	ck_assert_uint_eq(st->cached, f->stats.cached);
 	ck_assert_uint_eq(st->other_host, f->stats.other_host);
+	ck_assert_uint_eq(st->cut_paths, f->stats.cut_paths);
 	ck_assert_str_eq(e2e_har_source(h), f->source);
 	ck_assert_int_eq(e2e_har_started_ms(h), f->started_ms);
 	ck_assert_int_eq(e2e_har_ended_ms(h), f->ended_ms);
@@ -369,6 +370,46 @@ static const struct bad_case bad_cases[] = {
 	  true,
 	  "'%s': log.entries[17].startedDateTime: not an ISO 8601 date-time with a time zone: "
 	  "\"2024-13-01T12:00:00Z\"" },
+	/* numbers a sample cannot hold are refused, never clamped */
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1e300,\"request\":{\"method\":\"GET\","
+	  "\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: 1e+300 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":-1e300,\"request\":{\"method\":\"GET\","
+	  "\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: -1e+300 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1e999,\"request\":{\"method\":\"GET\","
+	  "\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: inf is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":-2,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: -2 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":4294968,\"request\":{\"method\":\"GET\","
+	  "\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].time: 4294968 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1e300}}",
+	  true, "'%s': log.entries[17].timings.wait: 1e+300 is out of range (-1 to 4294967 ms)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\",\"bodySize\":1e300},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
+	  true,
+	  "'%s': log.entries[17].request.bodySize: 1e+300 is out of range (-1 to 9007199254740992 bytes)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":200,\"bodySize\":-5},\"timings\":{\"wait\":1}}",
+	  true,
+	  "'%s': log.entries[17].response.bodySize: -5 is out of range (-1 to 9007199254740992 bytes)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/"
+	  "a\"},\"response\":{\"status\":200,\"content\":{\"size\":1e20}},\"timings\":{\"wait\":1}}",
+	  true,
+	  "'%s': log.entries[17].response.content.size: 1e+20 is out of range (-1 to 9007199254740992 "
+	  "bytes)" },
+	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
+	  "\"http://h/a\"},\"response\":{\"status\":1e300},\"timings\":{\"wait\":1}}",
+	  true, "'%s': log.entries[17].response.status: not an HTTP status: 1e+300" },
 	{ "{\"startedDateTime\":1714564800,\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
 	  "\"http://h/a\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
 	  true, "'%s': log.entries[17].startedDateTime: expected a string, got a number" },
@@ -501,39 +542,48 @@ static int load_date(const char *dir, const char *date, int64_t *ns)
 
 START_TEST(test_datetimes)
 {
+#define SYNTAX "log.entries[1].startedDateTime: not an ISO 8601 date-time with a time zone"
+#define RANGE "is outside the supported range (years 1678 to 2261)"
 	static const struct {
 		const char *in;
-		bool ok;
+		const char *err; /* NULL: valid */
 		int64_t ns;
 	} cases[] = {
-		{ "2024-05-01T12:00:00Z", true, 1714564800000000000LL },
-		{ "2024-05-01T14:00:00.5+02:00", true, 1714564800500000000LL },
-		{ "2024-05-01T12:00:00.123456789Z", true, 1714564800123456789LL },
-		{ "2024-05-01T12:00:00.1234567891234z", true, 1714564800123456789LL },
-		{ "2024-05-01 12:00:00-0130", true, 1714570200000000000LL },
-		{ "2024-05-01t12:00:00+05", true, 1714546800000000000LL },
-		{ "2024-05-01T12:00:00.000000+00:00", true, 1714564800000000000LL },
-		{ "2024-05-01T12:00:00,25Z", true, 1714564800250000000LL },
-		{ "2024-02-29T00:00:00Z", true, 1709164800000000000LL },
-		{ "2000-02-29T00:00:00Z", true, 951782400000000000LL },
-		{ "2016-12-31T23:59:60Z", true, 1483228800000000000LL },
-		{ "1969-12-31T23:59:59.999Z", true, -1000000LL },
-		{ "2023-02-29T00:00:00Z", false, 0 },
-		{ "1900-02-29T00:00:00Z", false, 0 },
-		{ "2024-04-31T00:00:00Z", false, 0 },
-		{ "2024-05-01T12:00:00", false, 0 },
-		{ "2024-05-01T12:00Z", false, 0 },
-		{ "2024-05-01T24:00:00Z", false, 0 },
-		{ "2024-05-01T12:60:00Z", false, 0 },
-		{ "2024-5-01T12:00:00Z", false, 0 },
-		{ "2024-05-01T12:00:00.Z", false, 0 },
-		{ "2024-05-01T12:00:00+24:00", false, 0 },
-		{ "2024-05-01T12:00:00+02:0", false, 0 },
-		{ "2024-05-01T12:00:00Z ", false, 0 },
-		{ "2024-05-01", false, 0 },
-		{ "", false, 0 },
-		{ "3000-01-01T00:00:00Z", false, 0 },
-		{ "1600-01-01T00:00:00Z", false, 0 },
+		{ "2024-05-01T12:00:00Z", NULL, 1714564800000000000LL },
+		{ "2024-05-01T14:00:00.5+02:00", NULL, 1714564800500000000LL },
+		{ "2024-05-01T12:00:00.123456789Z", NULL, 1714564800123456789LL },
+		{ "2024-05-01T12:00:00.1234567891234z", NULL, 1714564800123456789LL },
+		{ "2024-05-01 12:00:00-0130", NULL, 1714570200000000000LL },
+		{ "2024-05-01t12:00:00+05", NULL, 1714546800000000000LL },
+		{ "2024-05-01T12:00:00.000000+00:00", NULL, 1714564800000000000LL },
+		{ "2024-05-01T12:00:00,25Z", NULL, 1714564800250000000LL },
+		{ "2024-02-29T00:00:00Z", NULL, 1709164800000000000LL },
+		{ "2000-02-29T00:00:00Z", NULL, 951782400000000000LL },
+		{ "2016-12-31T23:59:60Z", NULL, 1483228800000000000LL },
+		{ "1969-12-31T23:59:59.999Z", NULL, -1000000LL },
+		{ "2023-02-29T00:00:00Z", SYNTAX, 0 },
+		{ "1900-02-29T00:00:00Z", SYNTAX, 0 },
+		{ "2024-04-31T00:00:00Z", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00", SYNTAX, 0 },
+		{ "2024-05-01T12:00Z", SYNTAX, 0 },
+		{ "2024-05-01T24:00:00Z", SYNTAX, 0 },
+		{ "2024-05-01T12:60:00Z", SYNTAX, 0 },
+		{ "2024-5-01T12:00:00Z", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00.Z", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00+24:00", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00+02:0", SYNTAX, 0 },
+		{ "2024-05-01T12:00:00Z ", SYNTAX, 0 },
+		{ "2024-05-01", SYNTAX, 0 },
+		{ "", SYNTAX, 0 },
+		/* valid, but outside what int64 ns hold whatever the zone */
+		{ "1678-01-01T00:00:00+23:59", NULL, -9214646340000000000LL },
+		{ "2261-12-31T23:59:59.999999999-23:59", NULL, 9214732739999999999LL },
+		{ "3000-01-01T00:00:00Z", RANGE, 0 },
+		{ "1600-01-01T00:00:00Z", RANGE, 0 },
+		{ "1677-12-31T23:59:59Z", RANGE, 0 },
+		{ "2262-01-01T00:00:00Z", RANGE, 0 },
+		{ "0000-01-01T00:00:00Z", RANGE, 0 },
+		{ "9999-12-31T23:59:59Z", RANGE, 0 },
 	};
 	char *dir = tu_mkdtemp();
 
@@ -541,13 +591,12 @@ START_TEST(test_datetimes)
 		int64_t ns = 0;
 		int rc = load_date(dir, cases[i].in, &ns);
 
-		ck_assert_msg((rc == 0) == cases[i].ok, "'%s': %s", cases[i].in, e2e_error_message());
-		if (cases[i].ok)
+		ck_assert_msg((rc == 0) == !cases[i].err, "'%s': %s", cases[i].in, e2e_error_message());
+		if (!cases[i].err)
 			ck_assert_msg(ns == cases[i].ns, "'%s': %lld", cases[i].in, (long long)ns);
-		else
-			ck_assert_msg(strstr(e2e_error_message(),
-					     "log.entries[1].startedDateTime: not an ISO 8601 date-time"),
-				      "'%s': %s", cases[i].in, e2e_error_message());
+		else if (cases[i].err)
+			ck_assert_msg(strstr(e2e_error_message(), cases[i].err), "'%s': %s", cases[i].in,
+				      e2e_error_message());
 	}
 	tu_rmtree(dir);
 	free(dir);
@@ -1068,6 +1117,62 @@ START_TEST(test_import_empty_and_batches)
 }
 END_TEST
 
+/* A 4 MiB URL (the report was 50 MB) is stored cut at E2E_PATH_MAX with
+ * the mark, never inside a UTF-8 sequence, and counted; the database
+ * stays small. */
+START_TEST(test_import_long_path)
+{
+	const size_t big = 4u << 20;
+	char *dir = tu_mkdtemp();
+	char *db = tu_path(dir, "e2e.db"), *har = tu_path(dir, "long.har");
+	struct e2e_buf b = E2E_BUF_INIT;
+	struct e2e_store *st = NULL;
+	struct e2e_har *h = NULL;
+	struct e2e_run run;
+	struct e2e_capture c;
+	struct stat sb;
+	int64_t id = 0;
+
+	e2e_buf_puts(&b, "{\"log\":{\"version\":\"1.2\",\"entries\":[" GOOD_ENTRY ",");
+	for (int k = 0; k < 2; k++) {
+		e2e_buf_puts(&b, "{\"startedDateTime\":\"2024-05-01T12:00:01Z\",\"time\":1,\"request\":"
+				 "{\"method\":\"GET\",\"url\":\"http://h/");
+		/* k = 1: U+2026 spans bytes 8191..8193 of the path */
+		for (size_t i = 1; i < (k ? E2E_PATH_MAX - 1 : big); i++)
+			e2e_buf_putc(&b, 'x');
+		if (k)
+			e2e_buf_puts(&b, "\xe2\x80\xa6yyy");
+		e2e_buf_puts(&b, "?token=1\"},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}");
+		e2e_buf_puts(&b, k ? "]}}" : ",");
+	}
+	tu_write_file(har, b.data, b.len);
+	ck_assert_msg(e2e_har_load(har, &h) == 0, "%s", e2e_error_message());
+	ck_assert_uint_eq(e2e_har_count(h), 3);
+	ck_assert_uint_eq(e2e_har_stats(h)->cut_paths, 2);
+	e2e_har_capture(h, 1, &c);
+	ck_assert_uint_eq(c.path_len, E2E_PATH_MAX + E2E_PATH_CUT_MARK_LEN);
+	ck_assert(memcmp(c.path + E2E_PATH_MAX, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN) == 0);
+	e2e_har_capture(h, 2, &c);
+	ck_assert_uint_eq(c.path_len, E2E_PATH_MAX - 1 + E2E_PATH_CUT_MARK_LEN);
+	ck_assert(c.path[E2E_PATH_MAX - 2] == 'x');
+	ck_assert(e2e_sample_path_was_cut(c.path, c.path_len));
+	e2e_har_destroy(h);
+
+	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_CREATE, &st), 0);
+	run_init(&run, "web");
+	ck_assert_msg(e2e_import_har_file(har, st, &run, NULL, &id) == 0, "%s", e2e_error_message());
+	e2e_store_close(st);
+	ck_assert_int_eq(stat(db, &sb), 0);
+	ck_assert_int_lt(sb.st_size, 256 * 1024);
+	e2e_run_finish(&run);
+	e2e_buf_finish(&b);
+	tu_rmtree(dir);
+	free(har);
+	free(db);
+	free(dir);
+}
+END_TEST
+
 START_TEST(test_import_bad_writes_nothing)
 {
 	char *dir = tu_mkdtemp();
@@ -1126,6 +1231,7 @@ static Suite *har_suite(void)
 	tcase_add_test(timport, test_import_with_routes);
 	tcase_add_test(timport, test_import_empty_and_batches);
 	tcase_add_test(timport, test_import_bad_writes_nothing);
+	tcase_add_test(timport, test_import_long_path);
 	tcase_set_timeout(timport, 60);
 	suite_add_tcase(s, tload);
 	suite_add_tcase(s, tbad);

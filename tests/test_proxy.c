@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "capture.h"
 #include "error.h"
 #include "proxy.h"
@@ -29,6 +30,8 @@
 struct rec {
 	char method[16];
 	char path[256];
+	size_t path_len;
+	bool path_cut; /* e2e_sample_path_was_cut() */
 	struct e2e_sample s;
 };
 
@@ -55,6 +58,8 @@ static void consume(void *ctx, const struct e2e_capture_batch *b)
 		struct rec *r = &c->v[c->n++];
 		snprintf(r->method, sizeof(r->method), "%.*s", (int)cap->method_len, cap->method);
 		snprintf(r->path, sizeof(r->path), "%.*s", (int)cap->path_len, cap->path);
+		r->path_len = cap->path_len;
+		r->path_cut = e2e_sample_path_was_cut(cap->path, cap->path_len);
 		r->s = cap->s;
 	}
 	pthread_mutex_unlock(&c->mu);
@@ -330,6 +335,35 @@ START_TEST(test_records_each_request)
 	ck_assert_uint_eq(st.errors, 0);
 	ck_assert_uint_eq(st.dropped, 0);
 	ck_assert_uint_eq(e2e_capture_queue_dropped(f.q), 0);
+	fx_finish(&f);
+}
+END_TEST
+
+/* A raw path over E2E_PATH_MAX is forwarded but recorded cut, with the
+ * mark, like an imported one. */
+START_TEST(test_long_path_recorded_cut)
+{
+	struct fx f;
+	CURL *e = curl_easy_init();
+	struct e2e_buf url = E2E_BUF_INIT;
+	struct resp r;
+
+	fx_start(&f, NULL, 0, false);
+	e2e_buf_printf(&url, "%s/", f.url);
+	for (int i = 0; i < 10000; i++)
+		e2e_buf_putc(&url, 'a');
+	e2e_buf_puts(&url, "?q=1");
+	fetch(e, "GET", url.data, NULL, 0, false, NULL, &r);
+	ck_assert_int_eq(r.rc, CURLE_OK);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.body, "ok\n");
+	resp_free(&r);
+	curl_easy_cleanup(e);
+	fx_stop_proxy(&f, 1000000000ull);
+	ck_assert_uint_eq(f.c.n, 1);
+	ck_assert_uint_eq(f.c.v[0].path_len, E2E_PATH_MAX + E2E_PATH_CUT_MARK_LEN);
+	ck_assert(f.c.v[0].path_cut);
+	e2e_buf_finish(&url);
 	fx_finish(&f);
 }
 END_TEST
@@ -1294,6 +1328,7 @@ static Suite *proxy_suite(void)
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_records_each_request);
+	tcase_add_test(tc, test_long_path_recorded_cut);
 	tcase_add_test(tc, test_keep_alive_both_sides);
 	tcase_add_test(tc, test_uploads);
 	tcase_add_test(tc, test_head_204_304_chunked);

@@ -349,6 +349,34 @@ START_TEST(sparse_path_ids)
 }
 END_TEST
 
+/* Requests whose raw path was cut (sample.h) are counted from the stored
+ * paths alone; a short path that merely ends like the mark is not. */
+START_TEST(cut_paths_counted)
+{
+	static char longp[E2E_PATH_MAX + E2E_PATH_CUT_MARK_LEN + 1];
+	struct e2e_path cp[3] = { { 1, "GET", longp, "GET /x" },
+				  { 2, "GET", "/x" E2E_PATH_CUT_MARK, "GET /x" },
+				  { 3, "GET", "/y", "GET /y" } };
+	struct e2e_run run = mkrun(6, 1000, 1000000000ull, true);
+	struct e2e_sample s[5] = { smp(1, 1000, 200, 0), smp(1, 1000, 200, 0), smp(1, 1000, 200, 0),
+				   smp(2, 1000, 200, 0), smp(3, 1000, 200, 0) };
+	struct e2e_report_run in = { &run, s, 5, NULL, 0 };
+	struct e2e_report *r = NULL;
+
+	memset(longp, 'x', E2E_PATH_MAX);
+	longp[0] = '/';
+	memcpy(longp + E2E_PATH_MAX, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN);
+	ck_assert_int_eq(e2e_report_compute(&in, 1, cp, 3, NULL, &r), 0);
+	ck_assert_uint_eq(r->cut_paths, 3);
+	e2e_report_destroy(r);
+	in.nsamples = 2; /* runs without a cut path say nothing */
+	in.samples = s + 3;
+	ck_assert_int_eq(e2e_report_compute(&in, 1, cp, 3, NULL, &r), 0);
+	ck_assert_uint_eq(r->cut_paths, 0);
+	e2e_report_destroy(r);
+}
+END_TEST
+
 START_TEST(histogram_bins)
 {
 	struct e2e_report *r = compute1(false);
@@ -398,6 +426,7 @@ static Suite *suite(void)
 	tcase_add_test(t, empty_run);
 	tcase_add_test(t, duration_of_a_killed_run);
 	tcase_add_test(t, sparse_path_ids);
+	tcase_add_test(t, cut_paths_counted);
 	tcase_add_test(t, histogram_bins);
 	suite_add_tcase(s, t);
 	return s;

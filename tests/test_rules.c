@@ -120,6 +120,17 @@ START_TEST(test_bad_files)
 		  "'rules.json': rules[0].severity: expected \"warning\" or \"critical\"" },
 		{ "{\"rules\": [{\"match\": \"re:(\", \"max_p95_ms\": 1}]}",
 		  "'rules.json': rules[0].match: bad regex '('" },
+		/* back-references: a GNU extension with exponential matching time */
+		{ "{\"rules\": [{\"match\": \"re:^(.*)(.*)(.*)(.*)(.*)(.*)\\\\6\\\\5\\\\4\\\\3\\\\2\\\\1$\", "
+		  "\"max_p95_ms\": 1}]}",
+		  "'rules.json': rules[0].match: bad regex '^(.*)(.*)(.*)(.*)(.*)(.*)\\6\\5\\4\\3\\2\\1$': "
+		  "a back-reference (POSIX extended regexes have none; matching one can take exponential "
+		  "time)" },
+		{ "{\"ignore\": [\"/a\", \"re:(a)\\\\1\"]}",
+		  "'rules.json': ignore[1]: bad regex '(a)\\1': a back-reference" },
+		{ "{\"rules\": [{\"match\": \"re:((a?|b*)+)\", \"max_p95_ms\": 1}]}",
+		  "'rules.json': rules[0].match: bad regex '((a?|b*)+)': a repetition of something that can "
+		  "match the empty string (too costly to compile)" },
 		{ "{\"rules\": [{\"match\": [], \"max_p95_ms\": 1}]}",
 		  "'rules.json': rules[0].match: expected at least one pattern" },
 		{ "{\"rules\": [{\"match\": [\"/a\", 3], \"max_p95_ms\": 1}]}",
@@ -139,6 +150,22 @@ START_TEST(test_bad_files)
 		ck_assert_msg(strncmp(e2e_error_message(), cases[i].msg, strlen(cases[i].msg)) == 0,
 			      "%s: got '%s'", cases[i].text, e2e_error_message());
 	}
+}
+END_TEST
+
+/* A backslash that escapes a backslash, or one inside a bracket
+ * expression, is no back-reference. */
+START_TEST(test_regex_not_backref)
+{
+	struct e2e_rules *r =
+		parse_ok("{\"rules\": [{\"match\": [\"re:^GET /a\\\\\\\\1$\", \"re:^GET /b[\\\\1]$\"],"
+			 " \"max_p95_ms\": 1}]}");
+
+	ck_assert(e2e_rule_matches(&r->rules[0], "GET /a\\1"));
+	ck_assert(!e2e_rule_matches(&r->rules[0], "GET /aa"));
+	ck_assert(e2e_rule_matches(&r->rules[0], "GET /b1"));
+	ck_assert(e2e_rule_matches(&r->rules[0], "GET /b\\"));
+	e2e_rules_destroy(r);
 }
 END_TEST
 
@@ -189,6 +216,7 @@ static Suite *rules_suite(void)
 	tcase_add_test(tc, test_glob);
 	tcase_add_test(tc, test_parse_and_match);
 	tcase_add_test(tc, test_bad_files);
+	tcase_add_test(tc, test_regex_not_backref);
 	tcase_add_test(tc, test_coverage);
 	tcase_add_test(tc, test_read_file);
 	suite_add_tcase(s, tc);

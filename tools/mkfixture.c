@@ -3,6 +3,13 @@
  *   mkfixture DB                      the fixed fixture of the golden tests
  *   mkfixture DB --aging              plus service "aging": runs 10 days and
  *                                     1 hour before now (for --days)
+ *   mkfixture DB --hostile            instead: the hostile-values fixture of the
+ *                                     export golden tests (service "hostile":
+ *                                     methods that are spreadsheet formulas, an
+ *                                     endpoint with terminal escapes, Markdown
+ *                                     and HTML specials, a branch with HTML;
+ *                                     service "long-paths": a raw path cut at
+ *                                     8 KiB)
  *   mkfixture DB --dump FILE          also write every sample of the fixture as
  *                                     CSV (run,service,endpoint,status,error,
  *                                     total_us) for independent checks
@@ -25,6 +32,7 @@
 #include "buf.h"
 #include "error.h"
 #include "parse.h"
+#include "sample.h"
 #include "store.h"
 #include "banned.h"
 
@@ -109,6 +117,43 @@ static const struct route billing[] = {
 	  1024,
 	  0 },
 	{ "POST", "POST /charges", { "/charges" }, 120.0, 20, { { 500, 7 } }, 128, 512 },
+};
+
+/* Values a report must never print raw: formulas for spreadsheets
+ * (OWASP's CSV injection), terminal escapes (ESC, BEL, BS, C1 CSI),
+ * Markdown and HTML specials. */
+static const struct route hostile_routes[] = {
+	{ "=cmd|'/Ccalc'!A0", "=cmd|'/Ccalc'!A0 /x", { "/x" }, 10.0, 20, { { 0 } }, 100, 0 },
+	{ "@SUM(1+1)", "@SUM(1+1) /sum/{id}", { "/sum/1", "/sum/2" }, 12.0, 20, { { 500, 5 } }, 100, 0 },
+	{ "GET",
+	  "GET /a\x1b[2Jb\x07"
+	  "c\bd",
+	  { "/a\x1b[2Jb\x07"
+	    "c\bd" },
+	  8.0,
+	  20,
+	  { { 0 } },
+	  100,
+	  0 },
+	{ "GET",
+	  "GET /c1\xc2\x9b"
+	  "31m/{id}",
+	  { "/c1\xc2\x9b"
+	    "31m/1",
+	    "/c1\xc2\x9b"
+	    "31m/\x0b\x0c" },
+	  9.0,
+	  20,
+	  { { 0 } },
+	  100,
+	  0 },
+	{ "GET", "GET /md|*_`[x](y)<b>&amp;", { "/md|*_`[x](y)<b>&amp;" }, 7.0, 20, { { 0 } }, 100, 0 },
+	{ "-2+3", "-2+3 /minus", { "/minus" }, 6.0, 20, { { 0 } }, 100, 0 },
+};
+
+static char long_path[8192 + 64]; /* filled by hostile() */
+static struct route long_routes[] = {
+	{ "GET", "GET /long/{token}", { long_path, "/long/short" }, 5.0, 10, { { 0 } }, 10, 0 },
 };
 
 struct run_spec {
@@ -300,6 +345,28 @@ static void fixture(struct e2e_store *st, bool aging)
 	}
 }
 
+static void hostile(struct e2e_store *st)
+{
+	const struct run_spec runs[] = {
+		{ "hostile", 1795183331000, 10000000000ull, "abc1234def5678900000000000000000000000ff",
+		  "<svg/onload=alert(1)>", 1.0, 1.0, 0, hostile_routes,
+		  sizeof(hostile_routes) / sizeof(hostile_routes[0]), 0, 0 },
+		{ "long-paths", 1795183400000, 5000000000ull, "abc1234def5678900000000000000000000000ff",
+		  "main", 1.0, 1.0, 0, long_routes, 1, 0, 0 },
+	};
+	bool cut;
+	size_t n = 6;
+
+	/* "/long/xxx...", stored as the proxy and the importer store it: cut */
+	memcpy(long_path, "/long/", n);
+	while (n < sizeof(long_path) - 1)
+		long_path[n++] = 'x';
+	n = e2e_sample_path_keep(long_path, n, &cut);
+	memcpy(long_path + n, E2E_PATH_CUT_MARK, E2E_PATH_CUT_MARK_LEN + 1);
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++)
+		fixed_run(st, &runs[i]);
+}
+
 /* One run of n requests over e endpoints, 10 raw paths each, latencies
  * log-uniform-ish around a per-endpoint base, 1 % 5xx. */
 static void bench(struct e2e_store *st, uint64_t n, uint64_t e)
@@ -357,17 +424,19 @@ int main(int argc, char **argv)
 	struct e2e_store *st = NULL;
 	struct stat sb;
 	uint64_t requests = 0, endpoints = 50;
-	bool aging = false;
+	bool aging = false, hostile_values = false;
 	const char *dump_path = NULL;
 
 	if (argc < 2 || argv[1][0] == '-') {
-		fprintf(stderr,
-			"usage: mkfixture DB [--aging] [--dump FILE] [--requests N [--endpoints E]]\n");
+		fprintf(stderr, "usage: mkfixture DB [--aging | --hostile] [--dump FILE] [--requests N "
+				"[--endpoints E]]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--aging") == 0) {
 			aging = true;
+		} else if (strcmp(argv[i], "--hostile") == 0) {
+			hostile_values = true;
 		} else if (strcmp(argv[i], "--dump") == 0 && i + 1 < argc) {
 			dump_path = argv[++i];
 		} else if (strcmp(argv[i], "--requests") == 0 && i + 1 < argc &&
@@ -393,6 +462,8 @@ int main(int argc, char **argv)
 	}
 	if (requests)
 		bench(st, requests, endpoints);
+	else if (hostile_values)
+		hostile(st);
 	else
 		fixture(st, aging);
 	e2e_store_close(st);

@@ -64,6 +64,51 @@ expect_rc 0 "unwritable database"
 printf '%s\n' "$OUT" | cmp -s - "$GOLD/report.txt" || fail "unwritable database: differs from report.txt"
 unwritable_undo "$TMP/ro"
 
+# hostile values (mkfixture --hostile): methods that are spreadsheet
+# formulas, an endpoint with terminal escapes (ESC, BEL, BS, VT, FF, C1
+# CSI), Markdown and HTML specials, a branch with HTML; a raw path cut at
+# 8 KiB. Every export in a golden file, then the properties themselves.
+HDB=$TMP/hostile.db
+"$MKFIXTURE" "$HDB" --hostile || { echo "mkfixture --hostile failed" >&2; exit 1; }
+for f in txt:text json:json md:markdown html:html csv:csv xml:junit; do
+  DB=$HDB golden "hostile.${f%%:*}" -s hostile -f "${f#*:}"
+  "$E2E" perf-report --db "$HDB" -s hostile -f "${f#*:}" >"$TMP/hostile.${f%%:*}"
+done
+DB=$HDB golden hostile-list.txt --list
+DB=$HDB golden hostile-list.csv --list -f csv
+DB=$HDB golden long-paths.txt -s long-paths
+DB=$HDB golden long-paths.json -s long-paths -f json
+"$E2E" perf-report --db "$HDB" --list -f csv >"$TMP/hostile-list.csv"
+NTESTS=$((NTESTS + 1))
+python3 - "$TMP" <<'PY' || fail "hostile values reached an export raw"
+import csv, re, sys
+d = sys.argv[1]
+bad = 0
+ctl = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+for ext in ("txt", "md", "html", "csv", "xml"):
+    text = open(f"{d}/hostile.{ext}", encoding="utf-8").read()
+    if ctl.search(text):
+        print(f"hostile.{ext}: a control character"); bad += 1
+for ext in ("md", "html"):
+    # (a Markdown code span shows its text as is)
+    text = re.sub(r"`[^`\n]*`", "", open(f"{d}/hostile.{ext}", encoding="utf-8").read())
+    if "<svg/onload" in text or "<b>" in text:
+        print(f"hostile.{ext}: raw HTML from the data"); bad += 1
+numeric = ("count", "errors", "error_rate", "throughput_rps", "min_ms", "mean_ms", "p50_ms", "p90_ms",
+           "p95_ms", "p99_ms", "max_ms", "stddev_ms", "mean_req_bytes", "mean_resp_bytes", "distinct_paths")
+for name in ("hostile.csv", "hostile-list.csv"):
+    for rec in csv.DictReader(open(f"{d}/{name}", newline="", encoding="utf-8")):
+        for col, v in rec.items():
+            if col in numeric:
+                float(v)  # numbers stay numbers
+            elif v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                print(f"{name}: {col} = {v!r} starts a formula"); bad += 1
+rows = list(csv.DictReader(open(f"{d}/hostile.csv", newline="", encoding="utf-8")))
+if "'=cmd|'/Ccalc'!A0" not in [r["method"] for r in rows]:
+    print("hostile.csv: the formula method is not neutralised as \"'=...\""); bad += 1
+sys.exit(1 if bad else 0)
+PY
+
 # a comparison: a baseline from shop's runs 7-9, then run 6 (GET
 # /products/{id} twice as slow) gated against it in every format
 run "$E2E" perf-report --db "$DB" -s shop --runs 3 --set-baseline --baseline-dir "$TMP/bl" -q
