@@ -137,6 +137,12 @@ bool e2e_http1_req_field(struct e2e_http1_req *q, const char *name, size_t nlen,
 	return true;
 }
 
+void e2e_http1_req_folded(struct e2e_http1_req *q)
+{
+	if (!q->v.status)
+		fail(q, 400, "400 bad request: obsolete line folding\n");
+}
+
 int e2e_http1_req_end(struct e2e_http1_req *q, int64_t *body_len)
 {
 	*body_len = -1;

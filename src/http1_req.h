@@ -15,6 +15,7 @@
  *   another control byte or DEL -> 400 (bytes >= 0x80 pass);
  * - a field name that is not a token (whitespace in or before it:
  *   "Content-Length : 40") -> 400;
+ * - obsolete line folding, as the caller detects it -> 400;
  * - a field value holding CR, LF, NUL or another control byte other than
  *   tab -> 400;
  * - Content-Length that is not digits within int64, or repeated with a
@@ -58,6 +59,9 @@ void e2e_http1_req_init(struct e2e_http1_req *q);
  * is refused (q->v says why; later calls change nothing). */
 bool e2e_http1_req_field(struct e2e_http1_req *q, const char *name, size_t nlen, const char *value,
 			 size_t vlen);
+/* The caller's HTTP server found an obsolete line folding (RFC 9112 5.2)
+ * in the head: refuses the request with 400. */
+void e2e_http1_req_folded(struct e2e_http1_req *q);
 /* After the last field: the status (0 = accept) with q->v set, and the
  * body length: -1 none declared, -2 chunked, else the Content-Length. */
 int e2e_http1_req_end(struct e2e_http1_req *q, int64_t *body_len);
