@@ -8,11 +8,7 @@ for t in jq python3; do command -v $t >/dev/null || { echo "$t missing" >&2; exi
 SRC=${E2E_SOURCE_ROOT:?}
 start_service python3 "$SRC/tests/cli/log_upstream.py" "$TMP/up.log"
 
-"$E2E" perf-profile -s framing --target "http://127.0.0.1:$PORT" --db "$TMP/p.db" >"$TMP/sess.out" 2>"$TMP/sess.err" &
-PID=$!
-URL=$(session_url "$TMP/sess.err")
-URL=${URL#http://}
-[ -n "$URL" ] || { cat "$TMP/sess.err" >&2; kill $PID; fail "session did not print its URL"; finish; }
+start_session framing
 
 NTESTS=$((NTESTS + 1))
 timeout 120 python3 "$SRC/tests/cli/framing.py" "$URL" "$TMP/up.log" || fail "framing cases (see above)"

@@ -7,11 +7,7 @@ SRC=${E2E_SOURCE_ROOT:?}
 start_service python3 "$SRC/demo/service.py" --port 0
 ulimit -n 8192 2>/dev/null || true
 
-"$E2E" perf-profile -s slowloris --target "http://127.0.0.1:$PORT" --db "$TMP/p.db" >"$TMP/sess.out" 2>"$TMP/sess.err" &
-PID=$!
-URL=$(session_url "$TMP/sess.err")
-URL=${URL#http://}
-[ -n "$URL" ] || { cat "$TMP/sess.err" >&2; kill $PID; fail "session did not print its URL"; finish; }
+start_session slowloris
 
 NTESTS=$((NTESTS + 1))
 timeout 120 python3 "$SRC/tests/cli/slowloris.py" "$URL" || fail "slowloris (see above)"
