@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -51,6 +52,7 @@
 #define CLIENT_IDLE_S 75u
 #define HEAD_NS 10000000000u /* a request head must be complete within this */
 #define PARTIAL_PER_PEER 256 /* connections in a request head per client address */
+#define STALL_NS 1000000000u /* request body bytes waiting unread this long: stuck */
 #define FD_RESERVE 64 /* descriptors kept for the store, curl, the loop */
 /* MHD's per-connection pool (request head, response head, read buffer).
  * MHD zeroes all of it after every request, so it is kept modest: 16 KiB
@@ -84,6 +86,8 @@ struct req {
 	uint8_t state;
 	bool suspended, up_head, up_done, up_paused, send_paused, client_eof, queued, aborting, is_head;
 	bool qb_wait; /* suspended until the upstream takes request body bytes */
+	bool chunked; /* the request body is chunked */
+	uint64_t rx_at; /* when the head or request body bytes last came */
 	size_t pause_want;
 	size_t method_len;
 	char method[METHOD_MAX];
@@ -114,6 +118,7 @@ struct e2e_proxy {
 	struct req *inflight;
 	size_t ninflight;
 	struct client *partial, *partial_tail; /* connections in a request head */
+	uint64_t stall_at; /* next look for stuck chunked request bodies */
 	struct req *free_reqs;
 	size_t nfree;
 	struct e2e_capture_batch *batch;
@@ -585,6 +590,7 @@ static void forward(struct req *r)
 		e2e_upstream_add_header(r->x, "X-Forwarded-For", 15, xff, n);
 	e2e_upstream_add_header(r->x, "X-Forwarded-Proto", 17, "http", 4);
 	target = origin_form(r, &tlen);
+	r->chunked = f.body_len == -2;
 	e2e_upstream_start(r->x, r->method, target, tlen, f.body_len);
 }
 
@@ -782,6 +788,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		memcpy(r->method, method, r->method_len);
 		r->method[r->method_len] = '\0';
 		r->is_head = strcmp(method, "HEAD") == 0;
+		r->rx_at = r->t_start;
 		if (st)
 			return reject(r, &v);
 		forward(r);
@@ -791,6 +798,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_NO;
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
+		r->rx_at = now_ns();
 		if (r->up_done) {
 			r->req_bytes += n;
 			*upload_data_size = 0;
@@ -912,6 +920,8 @@ static int wait_ms(struct e2e_proxy *p, uint64_t now, bool stopping, uint64_t st
 		if (w < 0 || hw < w)
 			w = hw;
 	}
+	if (p->ninflight && (w < 0 || w > 250)) /* unstick() */
+		w = 250;
 	uw = e2e_upstream_wait_ms(p->up, now);
 	if (uw >= 0 && (w < 0 || uw < w))
 		w = uw;
@@ -929,6 +939,56 @@ static int wait_ms(struct e2e_proxy *p, uint64_t now, bool stopping, uint64_t st
 	return w;
 }
 
+/* Gives up the request's upstream transfer, keeping its times. */
+static void abandon(struct req *r)
+{
+	if (r->x && !r->up_done) {
+		e2e_upstream_times(r->x, &r->ttfb_us, &r->total_us);
+		e2e_upstream_release(r->x);
+		r->x = NULL;
+		r->up_done = true;
+	}
+}
+
+/* libmicrohttpd 0.9.75 stops reading a chunked request body whose
+ * chunk-size line (with its extensions) outgrows its buffer, and waits for
+ * the idle timeout. Such a request, not held back by the proxy, with bytes
+ * waiting in the socket that MHD has not read for STALL_NS, gets a 400
+ * written straight to the socket (nothing of its response was sent yet:
+ * MHD only answers once the body is in) and the connection is closed;
+ * the upstream transfer is abandoned and the request recorded as
+ * rejected. */
+static void unstick(struct e2e_proxy *p, uint64_t now)
+{
+	static const char msg[] = "HTTP/1.1 400 Bad Request\r\n"
+				  "Content-Type: text/plain; charset=utf-8\r\n"
+				  "Content-Length: 42\r\n"
+				  "Connection: close\r\n\r\n"
+				  "400 bad request: chunk-size line too long\n";
+
+	if (now < p->stall_at)
+		return;
+	p->stall_at = now + STALL_NS / 4;
+	for (struct req *r = p->inflight; r; r = r->next) {
+		const union MHD_ConnectionInfo *ci;
+		int pending = 0;
+		if (r->state == R_NEW || !r->chunked || r->client_eof || r->suspended || r->aborting ||
+		    r->kind != E2E_EK_NONE || now - r->rx_at < STALL_NS)
+			continue;
+		ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci || ioctl(ci->connect_fd, FIONREAD, &pending) < 0 || pending <= 0)
+			continue;
+		if (send(ci->connect_fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+		    (ssize_t)sizeof(msg) - 1)
+			r->status = 400;
+		shutdown(ci->connect_fd, SHUT_RDWR);
+		r->kind = E2E_EK_REJECTED;
+		r->aborting = true;
+		abandon(r);
+		p->need_mhd = true;
+	}
+}
+
 /* Grace is over: every request still in flight ends as client_abort. */
 static void abort_inflight(struct e2e_proxy *p)
 {
@@ -938,12 +998,7 @@ static void abort_inflight(struct e2e_proxy *p)
 		r->aborting = true;
 		if (r->kind == E2E_EK_NONE)
 			r->kind = E2E_EK_CLIENT_ABORT;
-		if (r->x && !r->up_done) {
-			e2e_upstream_times(r->x, &r->ttfb_us, &r->total_us);
-			e2e_upstream_release(r->x);
-			r->x = NULL;
-			r->up_done = true;
-		}
+		abandon(r);
 		resume(r);
 	}
 }
@@ -979,6 +1034,7 @@ static void *loop_main(void *arg)
 		}
 		now = now_ns();
 		partial_sweep(p, now);
+		unstick(p, now);
 		e2e_upstream_run(p->up, now);
 		if (p->batch && p->batch->n && now - p->batch_t0 >= FLUSH_NS)
 			flush_batch(p);

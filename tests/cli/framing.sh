@@ -20,7 +20,7 @@ run "$E2E" perf-report --db "$TMP/p.db" -f json
 expect_rc 0 "report"
 NTESTS=$((NTESTS + 1))
 N=$(printf '%s' "$OUT" | jq '[.endpoints[].error_kinds.rejected // 0] | add')
-[ "$N" = 17 ] || fail "rejected requests recorded: $N, want 17"
+[ "$N" = 18 ] || fail "rejected requests recorded: $N, want 18"
 NTESTS=$((NTESTS + 1))
 N=$(printf '%s' "$OUT" | jq '[.endpoints[].error_kinds | to_entries[] | select(.key != "rejected") | .value] | add // 0')
 [ "$N" = 0 ] || fail "other error kinds recorded: $N"
