@@ -26,7 +26,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +37,7 @@
 #include "capture.h"
 #include "error.h"
 #include "http1.h"
+#include "http1_req.h"
 #include "sample.h"
 #include "upstream.h"
 #include "banned.h"
@@ -45,16 +48,25 @@
 #define REQ_BUF_MAX (64 * 1024) /* request body bytes held per request */
 #define FLUSH_NS 150000000u /* a partial batch is submitted after this */
 #define FREE_REQS_MAX 256
-#define METHOD_MAX 32
+#define METHOD_MAX (E2E_HTTP1_METHOD_MAX + 1)
 #define CLIENT_IDLE_S 75u
+#define HEAD_NS 10000000000u /* a request head must be complete within this */
+#define PARTIAL_PER_PEER 256 /* connections in a request head per client address */
+#define STALL_NS 1000000000u /* request body bytes waiting unread this long: stuck */
+#define FD_RESERVE 64 /* descriptors kept for the store, curl, the loop */
 /* MHD's per-connection pool (request head, response head, read buffer).
  * MHD zeroes all of it after every request, so it is kept modest: 16 KiB
  * allows request heads up to about 12 KiB (larger ones get 431). */
 #define CONN_MEMORY (16u * 1024u)
 
 /* Per client connection, made when it opens: its address as text for
- * X-Forwarded-For, formatted once instead of per request. */
+ * X-Forwarded-For, formatted once instead of per request. While the
+ * connection is in a request head (from its opening or its request line
+ * to the complete head) it is on the proxy's partial list, oldest first. */
 struct client {
+	struct MHD_Connection *conn;
+	struct client *prev, *next; /* partial list */
+	uint64_t head_t0; /* when the current head began; 0 = not in a head */
 	uint8_t ip_len;
 	char ip[INET6_ADDRSTRLEN];
 };
@@ -74,6 +86,8 @@ struct req {
 	uint8_t state;
 	bool suspended, up_head, up_done, up_paused, send_paused, client_eof, queued, aborting, is_head;
 	bool qb_wait; /* suspended until the upstream takes request body bytes */
+	bool chunked; /* the request body is chunked */
+	uint64_t rx_at; /* when the head or request body bytes last came */
 	size_t pause_want;
 	size_t method_len;
 	char method[METHOD_MAX];
@@ -103,6 +117,8 @@ struct e2e_proxy {
 	uint64_t mhd_at; /* MHD wants a run by then (UINT64_MAX = no) */
 	struct req *inflight;
 	size_t ninflight;
+	struct client *partial, *partial_tail; /* connections in a request head */
+	uint64_t stall_at; /* next look for stuck chunked request bodies */
 	struct req *free_reqs;
 	size_t nfree;
 	struct e2e_capture_batch *batch;
@@ -574,7 +590,83 @@ static void forward(struct req *r)
 		e2e_upstream_add_header(r->x, "X-Forwarded-For", 15, xff, n);
 	e2e_upstream_add_header(r->x, "X-Forwarded-Proto", 17, "http", 4);
 	target = origin_form(r, &tlen);
+	r->chunked = f.body_len == -2;
 	e2e_upstream_start(r->x, r->method, target, tlen, f.body_len);
+}
+
+/* ---- connections in a request head ---- */
+
+static void partial_del(struct e2e_proxy *p, struct client *cl)
+{
+	if (!cl->head_t0)
+		return;
+	if (cl->prev)
+		cl->prev->next = cl->next;
+	else
+		p->partial = cl->next;
+	if (cl->next)
+		cl->next->prev = cl->prev;
+	else
+		p->partial_tail = cl->prev;
+	cl->prev = cl->next = NULL;
+	cl->head_t0 = 0;
+}
+
+static void partial_add(struct e2e_proxy *p, struct client *cl, uint64_t now)
+{
+	partial_del(p, cl);
+	cl->head_t0 = now ? now : 1;
+	cl->prev = p->partial_tail;
+	if (p->partial_tail)
+		p->partial_tail->next = cl;
+	else
+		p->partial = cl;
+	p->partial_tail = cl;
+}
+
+/* Ends a connection from outside MHD: it sees the socket closed. */
+static void partial_close(struct e2e_proxy *p, struct client *cl)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(cl->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	partial_del(p, cl);
+	if (ci)
+		shutdown(ci->connect_fd, SHUT_RDWR);
+	p->need_mhd = true;
+}
+
+/* Closes the connections whose head is not complete in HEAD_NS. */
+static void partial_sweep(struct e2e_proxy *p, uint64_t now)
+{
+	while (p->partial && now - p->partial->head_t0 >= HEAD_NS)
+		partial_close(p, p->partial);
+}
+
+/* A new connection from cl's address: past PARTIAL_PER_PEER of them in a
+ * head, the oldest of those is closed (a slow client must not crowd out
+ * the quick ones from the same address). */
+static void partial_cap(struct e2e_proxy *p, struct client *cl)
+{
+	struct client *oldest = NULL;
+	size_t n = 0;
+
+	for (struct client *c = p->partial_tail; c; c = c->prev) {
+		if (c->ip_len == cl->ip_len && memcmp(c->ip, cl->ip, cl->ip_len) == 0) {
+			n++;
+			oldest = c;
+		}
+	}
+	if (n > PARTIAL_PER_PEER && oldest != cl)
+		partial_close(p, oldest);
+}
+
+static struct client *client_of(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci ? ci->socket_context : NULL;
 }
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
@@ -582,8 +674,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	struct e2e_proxy *p = cls;
 	struct req *r = req_get(p);
 	size_t len = strlen(uri);
+	struct client *cl = client_of(conn);
 
-	(void)conn;
+	if (cl && !cl->head_t0) /* a later request on the connection */
+		partial_add(p, cl, now_ns());
 	if (len + 1 > r->uri_cap) {
 		r->uri_cap = len + 1 > 256 ? len + 1 : 256;
 		free(r->uri);
@@ -594,28 +688,99 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	return r;
 }
 
+/* libmicrohttpd 0.9.75 leaves a field where it lay in the head (the value
+ * after the name, its colon, now a NUL, and optional whitespace) but
+ * rebuilds a folded one (obs-fold) elsewhere in its memory pool, the
+ * continuation line joined to the name ("X-A: a" CRLF " b" becomes
+ * "X-Ab: a"): a field not in place was folded. */
+static bool in_place(const char *key, size_t klen, const char *value)
+{
+	uintptr_t k = (uintptr_t)key, v = (uintptr_t)value;
+
+	if (v <= k + klen || v - k - klen > 256)
+		return false;
+	for (const char *c = key + klen + 1; c < value; c++)
+		if (*c != ' ' && *c != '\t')
+			return false;
+	return true;
+}
+
+static enum MHD_Result check_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen,
+				   const char *value, size_t vlen)
+{
+	(void)kind;
+	if (!in_place(key, klen, value)) {
+		e2e_http1_req_folded(cls);
+		return MHD_NO;
+	}
+	return e2e_http1_req_field(cls, key, klen, value, vlen) ? MHD_YES : MHD_NO;
+}
+
+/* The request head as a strict server judges it (http1_req.h): 0, or the
+ * status to refuse it with and why. */
+static int check_head(struct req *r, struct MHD_Connection *conn, const char *method,
+		      struct e2e_http1_verdict *v)
+{
+	struct e2e_http1_req q;
+	int64_t body_len;
+	int st = e2e_http1_req_line(method, strlen(method), r->uri, r->uri_len, v);
+
+	if (st)
+		return st;
+	e2e_http1_req_init(&q);
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, check_field, &q);
+	st = e2e_http1_req_end(&q, &body_len);
+	*v = q.v;
+	return st;
+}
+
+/* Answers a refused request with its status and a short plain-text body
+ * and closes the connection (its framing is not to be trusted); nothing
+ * goes upstream. Recorded as rejected. */
+static enum MHD_Result reject(struct req *r, const struct e2e_http1_verdict *v)
+{
+	size_t len = strlen(v->why);
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)v->why, MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	r->kind = E2E_EK_REJECTED;
+	r->up_done = true;
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Type", "text/plain; charset=utf-8");
+	MHD_add_response_header(resp, "Connection", "close");
+	ret = MHD_queue_response(r->conn, (unsigned)v->status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES) {
+		r->queued = true;
+		r->status = (uint16_t)v->status;
+		r->resp_bytes = r->is_head ? 0 : len;
+	}
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **req_cls)
 {
 	struct req *r = *req_cls;
+	struct e2e_http1_verdict v;
 
-	(void)cls;
 	if (!r)
 		return MHD_NO;
 	if (r->state == R_NEW) {
 		size_t ml = strlen(method);
+		struct client *cl = client_of(conn);
+		if (cl)
+			partial_del(cls, cl);
 		/* MHD hands over C strings: a NUL byte inside the request target
 		 * would silently cut the path we forward. The target spans from
 		 * url to the NUL MHD wrote before the version; anything shorter
 		 * in the raw copy means an embedded NUL: close the connection. */
 		if (version > url && (size_t)(version - url) - 1 != r->uri_len)
 			return MHD_NO;
-		/* Both framings at once is how requests are smuggled past a
-		 * proxy (RFC 9112 6.3): refuse rather than pick one. */
-		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Transfer-Encoding") &&
-		    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length"))
-			return MHD_NO;
+		int st = check_head(r, conn, method, &v);
 		r->state = R_FORWARDED;
 		r->conn = conn;
 		r->t_start = now_ns();
@@ -623,13 +788,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		memcpy(r->method, method, r->method_len);
 		r->method[r->method_len] = '\0';
 		r->is_head = strcmp(method, "HEAD") == 0;
+		r->rx_at = r->t_start;
+		if (st)
+			return reject(r, &v);
 		forward(r);
 		return MHD_YES;
 	}
-	if (r->aborting)
+	if (r->aborting || r->kind == E2E_EK_REJECTED)
 		return MHD_NO;
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
+		r->rx_at = now_ns();
 		if (r->up_done) {
 			r->req_bytes += n;
 			*upload_data_size = 0;
@@ -705,12 +874,18 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
 				  cl->ip, sizeof(cl->ip));
 		cl->ip_len = (uint8_t)strlen(cl->ip);
+		cl->conn = conn;
 		*socket_context = cl;
+		partial_add(p, cl, now_ns());
+		partial_cap(p, cl);
 		a++;
 		if (a > atomic_load_explicit(&p->peak, memory_order_relaxed))
 			atomic_store_explicit(&p->peak, a, memory_order_relaxed);
 	} else {
-		free(*socket_context);
+		struct client *cl = *socket_context;
+		if (cl)
+			partial_del(p, cl);
+		free(cl);
 		*socket_context = NULL;
 		if (a)
 			a--;
@@ -739,6 +914,14 @@ static int wait_ms(struct e2e_proxy *p, uint64_t now, bool stopping, uint64_t st
 		w = to > INT_MAX ? INT_MAX : (int)to;
 		p->mhd_at = now + (uint64_t)w * 1000000u;
 	}
+	if (p->partial) {
+		uint64_t at = p->partial->head_t0 + HEAD_NS;
+		int hw = at > now ? (int)((at - now + 999999) / 1000000) : 0;
+		if (w < 0 || hw < w)
+			w = hw;
+	}
+	if (p->ninflight && (w < 0 || w > 250)) /* unstick() */
+		w = 250;
 	uw = e2e_upstream_wait_ms(p->up, now);
 	if (uw >= 0 && (w < 0 || uw < w))
 		w = uw;
@@ -756,6 +939,56 @@ static int wait_ms(struct e2e_proxy *p, uint64_t now, bool stopping, uint64_t st
 	return w;
 }
 
+/* Gives up the request's upstream transfer, keeping its times. */
+static void abandon(struct req *r)
+{
+	if (r->x && !r->up_done) {
+		e2e_upstream_times(r->x, &r->ttfb_us, &r->total_us);
+		e2e_upstream_release(r->x);
+		r->x = NULL;
+		r->up_done = true;
+	}
+}
+
+/* libmicrohttpd 0.9.75 stops reading a chunked request body whose
+ * chunk-size line (with its extensions) outgrows its buffer, and waits for
+ * the idle timeout. Such a request, not held back by the proxy, with bytes
+ * waiting in the socket that MHD has not read for STALL_NS, gets a 400
+ * written straight to the socket (nothing of its response was sent yet:
+ * MHD only answers once the body is in) and the connection is closed;
+ * the upstream transfer is abandoned and the request recorded as
+ * rejected. */
+static void unstick(struct e2e_proxy *p, uint64_t now)
+{
+	static const char msg[] = "HTTP/1.1 400 Bad Request\r\n"
+				  "Content-Type: text/plain; charset=utf-8\r\n"
+				  "Content-Length: 42\r\n"
+				  "Connection: close\r\n\r\n"
+				  "400 bad request: chunk-size line too long\n";
+
+	if (now < p->stall_at)
+		return;
+	p->stall_at = now + STALL_NS / 4;
+	for (struct req *r = p->inflight; r; r = r->next) {
+		const union MHD_ConnectionInfo *ci;
+		int pending = 0;
+		if (r->state == R_NEW || !r->chunked || r->client_eof || r->suspended || r->aborting ||
+		    r->kind != E2E_EK_NONE || now - r->rx_at < STALL_NS)
+			continue;
+		ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci || ioctl(ci->connect_fd, FIONREAD, &pending) < 0 || pending <= 0)
+			continue;
+		if (send(ci->connect_fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) ==
+		    (ssize_t)sizeof(msg) - 1)
+			r->status = 400;
+		shutdown(ci->connect_fd, SHUT_RDWR);
+		r->kind = E2E_EK_REJECTED;
+		r->aborting = true;
+		abandon(r);
+		p->need_mhd = true;
+	}
+}
+
 /* Grace is over: every request still in flight ends as client_abort. */
 static void abort_inflight(struct e2e_proxy *p)
 {
@@ -765,12 +998,7 @@ static void abort_inflight(struct e2e_proxy *p)
 		r->aborting = true;
 		if (r->kind == E2E_EK_NONE)
 			r->kind = E2E_EK_CLIENT_ABORT;
-		if (r->x && !r->up_done) {
-			e2e_upstream_times(r->x, &r->ttfb_us, &r->total_us);
-			e2e_upstream_release(r->x);
-			r->x = NULL;
-			r->up_done = true;
-		}
+		abandon(r);
 		resume(r);
 	}
 }
@@ -805,6 +1033,8 @@ static void *loop_main(void *arg)
 			MHD_run(p->d);
 		}
 		now = now_ns();
+		partial_sweep(p, now);
+		unstick(p, now);
 		e2e_upstream_run(p->up, now);
 		if (p->batch && p->batch->n && now - p->batch_t0 >= FLUSH_NS)
 			flush_batch(p);
@@ -876,6 +1106,24 @@ static int listen_socket(struct e2e_proxy *p, uint16_t port)
 	return ss.ss_family == AF_INET6 ? 1 : 0;
 }
 
+/* Raises the soft descriptor limit to the hard one (idle clients must not
+ * exhaust it) and returns how many client connections fit under it. */
+static unsigned connection_limit(void)
+{
+	struct rlimit rl;
+	rlim_t cur;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1000;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit want = { rl.rlim_max, rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
+			rl = want;
+	}
+	cur = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576 ? 1048576 : rl.rlim_cur;
+	return cur > 2 * FD_RESERVE ? (unsigned)(cur - FD_RESERVE) : FD_RESERVE;
+}
+
 int e2e_proxy_start(const struct e2e_proxy_config *cfg, struct e2e_proxy **out)
 {
 	struct e2e_proxy *p = e2e_xcalloc(1, sizeof(*p));
@@ -911,12 +1159,12 @@ int e2e_proxy_start(const struct e2e_proxy_config *cfg, struct e2e_proxy **out)
 		goto out;
 	if (rc == 1)
 		flags |= MHD_USE_IPv6;
-	p->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, p, MHD_OPTION_LISTEN_SOCKET, p->listen_fd,
-				MHD_OPTION_URI_LOG_CALLBACK, on_uri, p, MHD_OPTION_NOTIFY_COMPLETED,
-				on_completed, p, MHD_OPTION_NOTIFY_CONNECTION, on_connection, p,
-				MHD_OPTION_UNESCAPE_CALLBACK, unescape_none, NULL,
-				MHD_OPTION_CONNECTION_TIMEOUT, CLIENT_IDLE_S,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_END);
+	p->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, p, MHD_OPTION_LISTEN_SOCKET, p->listen_fd,
+		MHD_OPTION_URI_LOG_CALLBACK, on_uri, p, MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, p, MHD_OPTION_UNESCAPE_CALLBACK, unescape_none,
+		NULL, MHD_OPTION_CONNECTION_TIMEOUT, CLIENT_IDLE_S, MHD_OPTION_CONNECTION_LIMIT,
+		connection_limit(), MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_END);
 	if (!p->d) {
 		rc = e2e_error(E2E_ERR_RUNTIME, "cannot listen on '%s:%u': cannot start the HTTP server",
 			       p->listen_host, (unsigned)p->port);

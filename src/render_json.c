@@ -38,7 +38,8 @@
  *     status_codes          {"200": 590, "500": 10}; "0" = no response
  *     error_kinds           {"timeout": 2}: transport failures by kind
  *                           (refused, reset, timeout, protocol, tls,
- *                           resolve, client_abort, internal, upstream)
+ *                           resolve, client_abort, internal, upstream,
+ *                           rejected)
  *     distinct_paths        raw paths (no query) behind this key
  *     paths                 [{"path", "count"}], most frequent first; the
  *                           10 most frequent, every one with --show-paths

@@ -15,6 +15,7 @@ static const char *const kind_names[E2E_EK__COUNT] = {
 	[E2E_EK_CLIENT_ABORT] = "client_abort",
 	[E2E_EK_INTERNAL] = "internal",
 	[E2E_EK_UPSTREAM_OTHER] = "upstream",
+	[E2E_EK_REJECTED] = "rejected",
 };
 
 const char *e2e_error_kind_name(int kind)

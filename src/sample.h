@@ -20,6 +20,7 @@ enum e2e_error_kind {
 	E2E_EK_CLIENT_ABORT = 7, /* the client went away before the response ended */
 	E2E_EK_INTERNAL = 8, /* the proxy itself failed (out of memory...) */
 	E2E_EK_UPSTREAM_OTHER = 9, /* any other upstream transfer failure -> 502 */
+	E2E_EK_REJECTED = 10, /* the proxy refused the client's request (400/501), sent nothing upstream */
 	E2E_EK__COUNT
 };
 

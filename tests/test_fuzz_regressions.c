@@ -31,6 +31,7 @@ static const struct harness {
 	{ "hist", e2e_fuzz_hist, 4 },
 	{ "json_stream", e2e_fuzz_json_stream, 10 },
 	{ "http1", e2e_fuzz_http1, 10 },
+	{ "http1_req", e2e_fuzz_http1_req, 10 },
 };
 
 static int no_dots(const struct dirent *d)

@@ -68,3 +68,15 @@ finish() {
   if [ "$FAILS" -ne 0 ]; then echo "$FAILS of $NTESTS checks failed" >&2; exit 1; fi
   echo "$NTESTS checks passed"
 }
+
+# start_session NAME: a perf-profile session NAME in front of the service on
+# $PORT, into $TMP/p.db, in the background (report in $TMP/sess.out,
+# stderr in $TMP/sess.err); sets PID and URL (host:port of its proxy), or
+# ends the script when it prints no URL.
+start_session() {
+  "$E2E" perf-profile -s "$1" --target "http://127.0.0.1:$PORT" --db "$TMP/p.db" >"$TMP/sess.out" 2>"$TMP/sess.err" &
+  PID=$!
+  URL=$(session_url "$TMP/sess.err")
+  URL=${URL#http://}
+  [ -n "$URL" ] || { cat "$TMP/sess.err" >&2; kill $PID; fail "session did not print its URL"; finish; exit 1; }
+}

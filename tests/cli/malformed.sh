@@ -7,11 +7,7 @@
 SRC=${E2E_SOURCE_ROOT:?}
 start_service python3 "$SRC/demo/service.py" --port 0
 
-"$E2E" perf-profile -s hostile --target "http://127.0.0.1:$PORT" --db "$TMP/p.db" >"$TMP/sess.out" 2>"$TMP/sess.err" &
-PID=$!
-URL=$(session_url "$TMP/sess.err")
-URL=${URL#http://}
-[ -n "$URL" ] || { cat "$TMP/sess.err" >&2; kill $PID; fail "session did not print its URL"; finish; }
+start_session hostile
 
 NTESTS=$((NTESTS + 1))
 timeout 120 python3 "$SRC/tests/cli/malformed.py" "$URL" || fail "malformed clients (see above)"

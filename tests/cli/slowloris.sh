@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Slowloris (issue 14, tests/cli/slowloris.py): 2,000 partial connections
+# do not stop legitimate requests, and each is closed when its head has
+# taken 10 s; the session then ends cleanly.
+. "$(dirname "$0")/lib.sh"
+SRC=${E2E_SOURCE_ROOT:?}
+start_service python3 "$SRC/demo/service.py" --port 0
+ulimit -n 8192 2>/dev/null || true
+
+start_session slowloris
+
+NTESTS=$((NTESTS + 1))
+timeout 120 python3 "$SRC/tests/cli/slowloris.py" "$URL" || fail "slowloris (see above)"
+kill -0 $PID 2>/dev/null || fail "the proxy died"
+kill -INT $PID
+wait $PID; RC=$?
+expect_rc 0 "session ends cleanly after slowloris"
+grep -q "GET /health" "$TMP/sess.out" || fail "no report after slowloris: $(cat "$TMP/sess.out")"
+finish
