@@ -256,6 +256,23 @@ static int number_in_range(struct e2e_json_stream *js, double *out, double hi, c
 	return 0;
 }
 
+/* A size in bytes. HAR says -1 for "unknown", but Playwright writes other
+ * negative sizes (bodySize -172 for a cache hit): any negative size a
+ * sample could hold is read as -1; beyond that it is refused. */
+static int size_in_range(struct e2e_json_stream *js, double *out)
+{
+	double v;
+	int rc = e2e_json_stream_number(js, &v);
+
+	if (rc < 0)
+		return rc;
+	if (!(v >= -BYTES_MAX && v <= BYTES_MAX))
+		return e2e_json_stream_fail(js, "%.10g is out of range (-%.16g to %.16g bytes)", v, BYTES_MAX,
+					    BYTES_MAX);
+	*out = v < 0 ? -1 : v;
+	return 0;
+}
+
 /* A value read is at most MS_MAX; the sum of the timings may be more. */
 static uint32_t ms_to_us(double ms)
 {
@@ -364,7 +381,7 @@ static int request_member(struct har_reader *hr, const char *key, bool *handled)
 		return e2e_json_stream_string(js, &e->url, NULL);
 	}
 	if (!strcmp(key, "bodySize"))
-		return number_in_range(js, &e->req_body, BYTES_MAX, "bytes");
+		return size_in_range(js, &e->req_body);
 	if (!strcmp(key, "postData"))
 		return read_object(hr, post_data_member);
 	*handled = false;
@@ -376,7 +393,7 @@ static int content_member(struct har_reader *hr, const char *key, bool *handled)
 	if (strcmp(key, "size") != 0)
 		return 0;
 	*handled = true;
-	return number_in_range(hr->js, &hr->e.content_size, BYTES_MAX, "bytes");
+	return size_in_range(hr->js, &hr->e.content_size);
 }
 
 static int response_member(struct har_reader *hr, const char *key, bool *handled)
@@ -395,7 +412,7 @@ static int response_member(struct har_reader *hr, const char *key, bool *handled
 		return 0;
 	}
 	if (!strcmp(key, "bodySize"))
-		return number_in_range(js, &e->resp_body, BYTES_MAX, "bytes");
+		return size_in_range(js, &e->resp_body);
 	if (!strcmp(key, "_transferSize")) {
 		if ((rc = extension_is(js, E2E_JSON_NUMBER, handled)) <= 0)
 			return rc;

@@ -396,17 +396,19 @@ static const struct bad_case bad_cases[] = {
 	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
 	  "\"http://h/a\",\"bodySize\":1e300},\"response\":{\"status\":200},\"timings\":{\"wait\":1}}",
 	  true,
-	  "'%s': log.entries[17].request.bodySize: 1e+300 is out of range (-1 to 9007199254740992 bytes)" },
+	  "'%s': log.entries[17].request.bodySize: 1e+300 is out of range (-9007199254740992 to "
+	  "9007199254740992 bytes)" },
 	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
-	  "\"http://h/a\"},\"response\":{\"status\":200,\"bodySize\":-5},\"timings\":{\"wait\":1}}",
+	  "\"http://h/a\"},\"response\":{\"status\":200,\"bodySize\":-1e300},\"timings\":{\"wait\":1}}",
 	  true,
-	  "'%s': log.entries[17].response.bodySize: -5 is out of range (-1 to 9007199254740992 bytes)" },
+	  "'%s': log.entries[17].response.bodySize: -1e+300 is out of range (-9007199254740992 to "
+	  "9007199254740992 bytes)" },
 	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
 	  "\"http://h/"
 	  "a\"},\"response\":{\"status\":200,\"content\":{\"size\":1e20}},\"timings\":{\"wait\":1}}",
 	  true,
-	  "'%s': log.entries[17].response.content.size: 1e+20 is out of range (-1 to 9007199254740992 "
-	  "bytes)" },
+	  "'%s': log.entries[17].response.content.size: 1e+20 is out of range (-9007199254740992 to "
+	  "9007199254740992 bytes)" },
 	{ "{\"startedDateTime\":\"2024-05-01T12:00:00Z\",\"time\":1,\"request\":{\"method\":\"GET\",\"url\":"
 	  "\"http://h/a\"},\"response\":{\"status\":1e300},\"timings\":{\"wait\":1}}",
 	  true, "'%s': log.entries[17].response.status: not an HTTP status: 1e+300" },
