@@ -177,7 +177,7 @@ expect_err "e2e: perf-profile: warning: '--upstream-timeout' has no effect with 
 # --rules alone is a budget gate, in every format and in both commands
 printf '{"schema_version": 1, "rules": [{"match": "GET /users/*", "max_p95_ms": 0.001, "regression_pct": 10}]}\n' >"$TMP/tight.json"
 for f in text json markdown html csv junit; do
-  run "$E2E" perf-report --db "$DB" -s svc --rules "$TMP/tight.json" -f "$f"
+  run "$E2E" perf-report --db "$TMP/r.db" -s svc --rules "$TMP/tight.json" -f "$f"
   expect_rc 1 "rules-only breach, -f $f"
   # csv has no findings column, with a baseline or without
   case $f in
@@ -187,13 +187,13 @@ for f in text json markdown html csv junit; do
   esac
   expect_err "e2e: perf-report: warning: '$TMP/tight.json': rules[0].regression_pct has no effect without --compare-baseline" "regression_pct noted, -f $f"
 done
-run "$E2E" perf-report --db "$DB" -s svc --rules "$TMP/tight.json" -f text
+run "$E2E" perf-report --db "$TMP/r.db" -s svc --rules "$TMP/tight.json" -f text
 expect_out_has "(rules $TMP/tight.json, no baseline)" "the gate line names the rules"
-run "$E2E" perf-report --db "$DB" -s svc --rules "$TMP/tight.json" --fail-on never
+run "$E2E" perf-report --db "$TMP/r.db" -s svc --rules "$TMP/tight.json" --fail-on never
 expect_rc 0 "rules-only breach with --fail-on never"
 run "$E2E" perf-profile -s svc --db "$DB" -q --import "$HAR" --rules "$TMP/tight.json" -f json
 expect_rc 1 "perf-profile rules-only breach"
 printf '{"schema_version": 1, "rules": [{"match": "GET /nothing", "max_p95_ms": 5}]}\n' >"$TMP/none.json"
-run "$E2E" perf-report --db "$DB" -s svc --rules "$TMP/none.json"
+run "$E2E" perf-report --db "$TMP/r.db" -s svc --rules "$TMP/none.json"
 expect_rc 2 "a rule matching no endpoint"
 finish
