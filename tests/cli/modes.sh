@@ -109,6 +109,8 @@ PROFILE_TABLE="
 --insecure      | --insecure                 | w   ok  ok  w   w
 --repeat        | --repeat 1                 | w   ok  w   w   w
 --import        | --import $HAR              | ok  err err ok  ok
+--host          | --host api.test            | ok  err err ok  ok
+--redact-command | --redact-command          | w   ok  w   w   w
 --routes        | --routes $ROUTES           | ok  ok  ok  ok  ok
 --output        | -o $TMP/out                | ok  ok  ok  ok  ok
 --db            | --db $TMP/p.db             | ok  ok  ok  ok  ok
