@@ -14,7 +14,20 @@
  * One connection = one easy handle kept in the multi for its whole life.
  * Idle connections wait in a LIFO pool with EPOLLIN armed, so a close by
  * the upstream is seen at once. Registrations are changed only when the
- * wanted events change (none per request in the steady state). */
+ * wanted events change (none per request in the steady state).
+ *
+ * A reused connection can still be closed by the upstream just as a
+ * request goes out (its keep-alive timeout fires). Only a retryable
+ * request is sent again then: a safe method (GET, HEAD, OPTIONS, TRACE;
+ * RFC 9110 9.2.1) without a body, on a reused connection, before any
+ * response byte arrived, once. PUT and DELETE are idempotent, but the
+ * upstream may have acted on them, so they are not re-sent; everything
+ * else ends as 502 `reset`. So that this stays rare, a request that
+ * cannot be retried takes a pooled connection only when a peek finds it
+ * still open with nothing to read and it has been idle for less than half
+ * the shortest idle time after which the upstream was seen to close one,
+ * or to drop such a request on one (at most REUSE_IDLE_MAX); else it
+ * opens a fresh connection. */
 #include "upstream.h"
 
 #include <arpa/inet.h>
@@ -41,6 +54,10 @@
 #define RBUF_SIZE 16384 /* response bytes read at once */
 #define SBUF_SIZE 65536 /* request body bytes staged for sending */
 #define CHUNK_HDR 10 /* room for "%zx\r\n" before staged body bytes */
+#define REUSE_IDLE_MAX 1000000000u /* idle bound before any close is seen */
+/* An idle connection closed sooner than this was closed after its last
+ * response (the peek catches those), not by a keep-alive timeout. */
+#define CLOSE_AFTER_RESPONSE_NS 10000000u
 
 struct conn;
 
@@ -58,6 +75,7 @@ struct conn {
 	struct conn *next, *prev; /* idle pool */
 	struct e2e_upstream_xfer *x; /* transfer using it (NULL when idle) */
 	unsigned served; /* requests completed on it */
+	uint64_t parked_at; /* when it last went idle */
 	bool idle;
 };
 
@@ -83,6 +101,7 @@ struct e2e_upstream_xfer {
 	size_t pend; /* body bytes at r_rd the proxy paused on */
 	struct e2e_http1 h1;
 	bool is_head, done, got_bytes, retried;
+	bool retryable; /* safe method, no body: may be sent again */
 	bool running, recv_paused, send_paused, resume_queued;
 	bool want_out; /* a send would block: wait for EPOLLOUT */
 	uint64_t t_start, t_first, t_end, last_activity;
@@ -113,6 +132,7 @@ struct e2e_upstream {
 	struct e2e_upstream_xfer *resume_head;
 	struct conn *idle; /* most recently used first */
 	size_t nidle;
+	uint64_t reuse_idle_ns; /* non-retryable requests reuse younger idle ones */
 };
 
 static uint64_t now_ns(void)
@@ -340,6 +360,7 @@ static void conn_park(struct conn *c)
 		return;
 	}
 	conn_want(c, EPOLLIN); /* notice a close while idle */
+	c->parked_at = up->now;
 	c->idle = true;
 	c->prev = NULL;
 	c->next = up->idle;
@@ -349,10 +370,43 @@ static void conn_park(struct conn *c)
 	up->nidle++;
 }
 
-static struct conn *conn_take_idle(struct e2e_upstream *up)
+/* The upstream closed a connection idle for idle_ns: from now on a
+ * request that cannot be retried reuses only younger ones. */
+static void learn_idle_close(struct e2e_upstream *up, uint64_t idle_ns)
 {
-	struct conn *c = up->idle;
+	if (idle_ns / 2 < up->reuse_idle_ns)
+		up->reuse_idle_ns = idle_ns / 2;
+}
 
+/* Nothing to read on an idle connection (no close, no stray bytes): one
+ * recv(MSG_PEEK) on the socket, TLS or not. */
+static bool conn_quiet(const struct conn *c)
+{
+	char b;
+	ssize_t r;
+
+	if (c->fd < 0)
+		return false;
+	do
+		r = recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (r < 0 && errno == EINTR);
+	return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/* The most recently used idle connection, or NULL. For a request that
+ * cannot be retried, only one idle for less than reuse_idle_ns that the
+ * peek finds quiet (closed ones are dropped on the way). */
+static struct conn *conn_take_idle(struct e2e_upstream *up, bool retryable)
+{
+	struct conn *c;
+
+	while ((c = up->idle) && !retryable) {
+		if (up->now - c->parked_at >= up->reuse_idle_ns)
+			return NULL; /* the ones after it are older still */
+		if (conn_quiet(c))
+			break;
+		conn_close(c);
+	}
 	if (!c)
 		return NULL;
 	up->idle = c->next;
@@ -502,14 +556,14 @@ static int parse(struct e2e_upstream_xfer *x)
 	return E2E_EK_NONE;
 }
 
-/* The connection died before any response byte: a request without a body
- * on a reused connection is sent again on a fresh one (the upstream may
- * have closed it just as we sent), once. */
+/* The connection died before any response byte: a retryable request on a
+ * reused connection is sent again on a fresh one (the upstream may have
+ * closed it just as we sent), once. */
 static bool retry(struct e2e_upstream_xfer *x)
 {
 	struct conn *c = x->c;
 
-	if (x->got_bytes || x->retried || x->body_len != -1 || !c || !c->served)
+	if (x->got_bytes || x->retried || !x->retryable || !c || !c->served)
 		return false;
 	x->retried = true;
 	c->x = NULL;
@@ -526,6 +580,8 @@ static void fail(struct e2e_upstream_xfer *x, int kind)
 {
 	if (kind == E2E_EK_RESET && retry(x))
 		return;
+	if (kind == E2E_EK_RESET && !x->got_bytes && x->c && x->c->served)
+		learn_idle_close(x->up, x->t_start - x->c->parked_at);
 	finish(x, kind, false);
 }
 
@@ -670,6 +726,8 @@ static void conn_event(struct conn *c, uint32_t events)
 
 	if (!x) {
 		/* idle: data or a close from the upstream ends it */
+		if (c->up->now - c->parked_at >= CLOSE_AFTER_RESPONSE_NS)
+			learn_idle_close(c->up, c->up->now - c->parked_at);
 		conn_close(c);
 		return;
 	}
@@ -813,6 +871,8 @@ void e2e_upstream_start(struct e2e_upstream_xfer *x, const char *method, const c
 	x->s_rd = x->s_wr = 0;
 	x->r_rd = x->r_wr = x->pend = 0;
 	x->is_head = strcmp(method, "HEAD") == 0;
+	x->retryable = x->body_len == -1 && (x->is_head || strcmp(method, "GET") == 0 ||
+					     strcmp(method, "OPTIONS") == 0 || strcmp(method, "TRACE") == 0);
 	e2e_http1_reset(&x->h1, x->is_head);
 	x->done = x->got_bytes = x->retried = false;
 	x->recv_paused = x->send_paused = x->resume_queued = x->want_out = false;
@@ -827,7 +887,7 @@ void e2e_upstream_start(struct e2e_upstream_xfer *x, const char *method, const c
 	up->active = x;
 	up->nactive++;
 
-	x->c = conn_take_idle(up);
+	x->c = conn_take_idle(up, x->retryable);
 	if (x->c) {
 		x->c->x = x;
 		begin_send(x);
@@ -1115,6 +1175,7 @@ int e2e_upstream_create(const struct e2e_upstream_config *cfg, const struct e2e_
 	up->timeout_ns = cfg->timeout_ns;
 	up->insecure = cfg->insecure;
 	up->timer_at = UINT64_MAX;
+	up->reuse_idle_ns = REUSE_IDLE_MAX;
 	rc = parse_target(up, cfg->target ? cfg->target : "");
 	if (rc < 0)
 		goto out;
