@@ -58,6 +58,13 @@
  * MHD zeroes all of it after every request, so it is kept modest: 16 KiB
  * allows request heads up to about 12 KiB (larger ones get 431). */
 #define CONN_MEMORY (16u * 1024u)
+/* The response head MHD writes must fit in that pool beside the request
+ * head, which MHD keeps there (its bytes and about HDR_POOL_COST per
+ * field): an upstream head larger than what is left, less POOL_SLACK, gets
+ * 502, recorded as head_too_large. With a short request head that is
+ * about 15 KiB. */
+#define HDR_POOL_COST 48u
+#define POOL_SLACK 1024u
 
 /* Per client connection, made when it opens: its address as text for
  * X-Forwarded-For, formatted once instead of per request. While the
@@ -80,6 +87,7 @@ struct req {
 	struct req *prev, *next; /* in-flight list / free list */
 	uint64_t t_start;
 	uint64_t req_bytes, resp_bytes;
+	size_t req_head; /* pool bytes the request head takes (estimate) */
 	uint32_t ttfb_us, total_us;
 	uint16_t status;
 	uint8_t kind;
@@ -152,6 +160,7 @@ static struct req *req_get(struct e2e_proxy *p)
 	r->x = NULL;
 	r->t_start = 0;
 	r->req_bytes = r->resp_bytes = 0;
+	r->req_head = 0;
 	r->ttfb_us = r->total_us = 0;
 	r->status = 0;
 	r->kind = E2E_EK_NONE;
@@ -451,6 +460,8 @@ static const char *error_body(int kind, unsigned *status)
 		return "504 gateway timeout: no answer from the upstream in time\n";
 	case E2E_EK_PROTOCOL:
 		return "502 bad gateway: invalid response from the upstream\n";
+	case E2E_EK_HEAD_TOO_LARGE:
+		return "502 bad gateway: the upstream's response head is too large\n";
 	case E2E_EK_TLS:
 		return "502 bad gateway: TLS failure with the upstream\n";
 	case E2E_EK_RESOLVE:
@@ -463,12 +474,33 @@ static const char *error_body(int kind, unsigned *status)
 	}
 }
 
+/* Does the response head MHD would write fit beside the request head? */
+static bool resp_head_fits(const struct req *r)
+{
+	const char *name, *value;
+	size_t n = 128; /* status line, Date, Content-Length or Transfer-Encoding, Connection */
+
+	if (r->req_head + POOL_SLACK >= CONN_MEMORY)
+		return false;
+	for (size_t i = 0; e2e_upstream_header(r->x, i, &name, &value); i++)
+		n += strlen(name) + strlen(value) + 4;
+	return n <= CONN_MEMORY - POOL_SLACK - r->req_head;
+}
+
 static enum MHD_Result respond(struct req *r)
 {
 	struct MHD_Response *resp;
 	unsigned status;
 	enum MHD_Result ret;
 
+	/* Nothing has gone to the client yet: a response already known to
+	 * be broken, or too large a head, is answered as an error, at once. */
+	if (r->up_head && r->up_done && r->kind != E2E_EK_NONE)
+		r->up_head = false;
+	else if (r->up_head && !resp_head_fits(r)) {
+		r->kind = E2E_EK_HEAD_TOO_LARGE;
+		r->up_head = false;
+	}
 	if (!r->up_head) {
 		if (r->kind == E2E_EK_NONE)
 			r->kind = E2E_EK_PROTOCOL; /* finished without a response head */
@@ -532,6 +564,7 @@ static enum MHD_Result fwd_header(void *cls, enum MHD_ValueKind kind, const char
 	struct fwd *f = cls;
 
 	(void)kind;
+	f->r->req_head += klen + vlen + 4 + HDR_POOL_COST;
 	if (klen == 14 && strncasecmp(key, "content-length", 14) == 0) {
 		if (f->body_len == -1)
 			f->body_len = strtoll(value, NULL, 10);
@@ -685,6 +718,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 	}
 	memcpy(r->uri, uri, len + 1);
 	r->uri_len = len;
+	r->req_head = len + 48; /* with the method and version */
 	return r;
 }
 

@@ -39,7 +39,7 @@
  *     error_kinds           {"timeout": 2}: transport failures by kind
  *                           (refused, reset, timeout, protocol, tls,
  *                           resolve, client_abort, internal, upstream,
- *                           rejected)
+ *                           rejected, head_too_large)
  *     distinct_paths        raw paths (no query) behind this key
  *     paths                 [{"path", "count"}], most frequent first; the
  *                           10 most frequent, every one with --show-paths

@@ -16,6 +16,7 @@ static const char *const kind_names[E2E_EK__COUNT] = {
 	[E2E_EK_INTERNAL] = "internal",
 	[E2E_EK_UPSTREAM_OTHER] = "upstream",
 	[E2E_EK_REJECTED] = "rejected",
+	[E2E_EK_HEAD_TOO_LARGE] = "head_too_large",
 };
 
 const char *e2e_error_kind_name(int kind)

@@ -21,6 +21,7 @@ enum e2e_error_kind {
 	E2E_EK_INTERNAL = 8, /* the proxy itself failed (out of memory...) */
 	E2E_EK_UPSTREAM_OTHER = 9, /* any other upstream transfer failure -> 502 */
 	E2E_EK_REJECTED = 10, /* the proxy refused the client's request (400/501), sent nothing upstream */
+	E2E_EK_HEAD_TOO_LARGE = 11, /* upstream response head over the proxy's limit -> 502 */
 	E2E_EK__COUNT
 };
 
