@@ -5,10 +5,9 @@ Listens on 127.0.0.1 (free port, printed as "PORT n"), reads each request
 head, then writes a fixed keep-alive response byte by byte with a short
 pause between bytes. Serves until killed; each connection in a thread.
 """
-import socket
-import sys
-import threading
 import time
+
+from pyserve import serve_forever
 
 BODY = b'{"slow": "but complete", "n": 1234567890}'
 RESP = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(BODY)) + BODY
@@ -34,12 +33,4 @@ def serve(conn):
         conn.close()
 
 
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", 0))
-srv.listen(16)
-print("PORT %d" % srv.getsockname()[1], flush=True)
-while True:
-    c, _ = srv.accept()
-    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
+serve_forever(serve)
