@@ -254,10 +254,15 @@ static int prune(struct e2e_store *st, const struct report_opts *o)
 		rc = e2e_store_runs_list(st, o->c.service, &after, &na);
 	if (rc == 0 && !o->c.quiet) {
 		for (size_t i = 0; i < nb; i++) {
-			bool kept = false;
+			bool kept = false, live = false;
 
 			for (size_t j = 0; j < na && !kept; j++)
 				kept = after[j].id == before[i].id;
+			if (kept && !before[i].complete && e2e_store_run_live(st, before[i].id, &live) == 0 &&
+			    live)
+				e2e_cmd_fail(CMD, "kept run %lld (%s, started %s): it is being recorded",
+					     (long long)before[i].id, before[i].service,
+					     utc(before[i].started_ms).s);
 			if (!kept)
 				e2e_cmd_fail(CMD, "removed run %lld (%s, started %s, %llu requests)",
 					     (long long)before[i].id, before[i].service,

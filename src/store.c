@@ -167,12 +167,16 @@ static const struct migration {
 	" host_cpu, host_cores, host_os, tool_version, source, target, max_concurrency, recorded,"           \
 	" dropped, complete"
 
+/* A run in progress is never pruned: e2e_run_live() (see leases below)
+ * keeps every incomplete run whose recorder is still at work. */
+#define PRUNE_NOT_LIVE "CASE WHEN complete THEN 1 ELSE NOT e2e_run_live(id) END"
 /* Runs of ?1 (all when NULL) beyond the newest ?2 of their service. */
 #define PRUNE_KEEP_IDS                                                                                       \
-	"SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY service"                                 \
+	"SELECT id FROM (SELECT id, complete, row_number() OVER (PARTITION BY service"                       \
 	" ORDER BY started_ms DESC, id DESC) AS rn FROM runs WHERE ?1 IS NULL OR service = ?1)"              \
-	" WHERE rn > ?2"
-#define PRUNE_OLDER_IDS "SELECT id FROM runs WHERE (?1 IS NULL OR service = ?1) AND started_ms < ?2"
+	" WHERE rn > ?2 AND " PRUNE_NOT_LIVE
+#define PRUNE_OLDER_IDS                                                                                      \
+	"SELECT id FROM runs WHERE (?1 IS NULL OR service = ?1) AND started_ms < ?2 AND " PRUNE_NOT_LIVE
 
 enum stmt_id {
 	S_BEGIN,
@@ -270,6 +274,13 @@ struct e2e_store {
 	sqlite3_stmt *stmt[S__COUNT];
 	uint64_t *columns; /* chunk encoding: COLS x CHUNK_MAX values */
 	uint8_t *scratch; /* chunk encoding: the blob */
+	char *lease_path; /* see leases below; NULL until first needed */
+	int lease_fd; /* the leases of runs begun here; -1 when none taken yet */
+	int probe_fd; /* prune's view of others' leases; -1: no lease file */
+	bool probe_unknown; /* a lease file prune cannot read: assume live */
+	struct probed *probed; /* what this prune found, run by run */
+	size_t nprobed, probed_cap;
+	bool live_fn; /* e2e_run_live() is registered on db */
 };
 
 /* ---- errors and statements ---- */
@@ -703,6 +714,7 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out)
 	st->path = e2e_xstrdup(path);
 	st->readonly = flags & E2E_STORE_READONLY;
 	st->version = STORE_VERSION;
+	st->lease_fd = st->probe_fd = -1;
 	rc = db_connect(st, false);
 	if (rc == 0)
 		rc = schema_check(st, &state, &version);
@@ -736,6 +748,9 @@ void e2e_store_close(struct e2e_store *st)
 			sqlite3_finalize(st->stmt[i]);
 		sqlite3_close(st->db);
 	}
+	if (st->lease_fd >= 0)
+		close(st->lease_fd); /* releases every lease this handle holds */
+	free(st->lease_path);
 	free(st->columns);
 	free(st->scratch);
 	free(st->path);
@@ -745,6 +760,150 @@ void e2e_store_close(struct e2e_store *st)
 const char *e2e_store_path(const struct e2e_store *st)
 {
 	return st->path;
+}
+
+/* ---- leases: a run in progress is never pruned ----
+ *
+ * A run begun through a handle holds a lease until it ends: a lock on byte
+ * <run id> of the file DB-lease next to the database, taken inside the
+ * transaction that creates the run (so no prune ever sees the run without
+ * it). The lock belongs to the open file description (OFD lock), so the
+ * kernel drops it when the recording process ends, however it ends: an
+ * incomplete run whose lease is free was killed, and prune removes it like
+ * any other; one whose lease is held is being recorded, and prune keeps
+ * it. A bound on the age of the run's last progress would not do: an idle
+ * session writes no progress, and a stopped or suspended one outlives any
+ * bound. */
+
+static const char *lease_file(struct e2e_store *st)
+{
+	if (!st->lease_path) {
+		struct e2e_buf b = E2E_BUF_INIT;
+		char *real = realpath(st->path, NULL); /* the same file whichever way it is named */
+
+		e2e_buf_printf(&b, "%s-lease", real ? real : st->path);
+		free(real);
+		st->lease_path = e2e_buf_detach(&b, NULL);
+	}
+	return st->lease_path;
+}
+
+static int lease_lock(int fd, int cmd, short type, int64_t run_id, struct flock *fl)
+{
+	memset(fl, 0, sizeof(*fl));
+	fl->l_type = type;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = (off_t)run_id;
+	fl->l_len = 1;
+	return fcntl(fd, cmd, fl);
+}
+
+static int lease_take(struct e2e_store *st, int64_t run_id)
+{
+	struct flock fl;
+
+	if (st->lease_fd < 0)
+		st->lease_fd = open(lease_file(st), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lease_fd < 0 || lease_lock(st->lease_fd, F_OFD_SETLK, F_WRLCK, run_id, &fl) != 0)
+		return e2e_error(E2E_ERR_RUNTIME, "cannot take the lease of run %lld in '%s': %s",
+				 (long long)run_id, lease_file(st), strerror(errno));
+	return 0;
+}
+
+static void lease_release(struct e2e_store *st, int64_t run_id)
+{
+	struct flock fl;
+
+	if (st->lease_fd >= 0)
+		lease_lock(st->lease_fd, F_OFD_SETLK, F_UNLCK, run_id, &fl);
+}
+
+/* 1 when another open file description holds the lease of run_id (one
+ * of this process too: a handle sees its own runs as live), 0 when it is
+ * free, -1 with errno when that cannot be told. */
+static int lease_held(int fd, int64_t run_id)
+{
+	struct flock fl;
+
+	if (lease_lock(fd, F_OFD_GETLK, F_WRLCK, run_id, &fl) != 0)
+		return -1;
+	return fl.l_type != F_UNLCK;
+}
+
+struct probed {
+	int64_t run_id;
+	bool live;
+};
+
+/* e2e_run_live(id) for prune's statements: whatever cannot be told is
+ * live. Each run is probed once per prune, so that a recorder that ends
+ * between the statements (chunks, path mappings, runs) cannot leave half
+ * a run behind. */
+static void run_live_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct e2e_store *st = sqlite3_user_data(ctx);
+	int64_t id = sqlite3_value_int64(argv[0]);
+	bool live = true;
+
+	(void)argc;
+	for (size_t i = 0; i < st->nprobed; i++) {
+		if (st->probed[i].run_id == id) {
+			sqlite3_result_int(ctx, st->probed[i].live);
+			return;
+		}
+	}
+	if (!st->probe_unknown)
+		live = st->probe_fd < 0 ? false : lease_held(st->probe_fd, id) != 0;
+	if (st->nprobed == st->probed_cap) {
+		st->probed_cap = st->probed_cap ? 2 * st->probed_cap : 8;
+		st->probed = e2e_xrealloc(st->probed, st->probed_cap * sizeof(*st->probed));
+	}
+	st->probed[st->nprobed++] = (struct probed){ id, live };
+	sqlite3_result_int(ctx, live);
+}
+
+/* Opens prune's view of the leases (and registers e2e_run_live on the
+ * connection the first time); probe_close ends it. */
+static int probe_open(struct e2e_store *st)
+{
+	if (!st->live_fn) {
+		if (sqlite3_create_function_v2(st->db, "e2e_run_live", 1, SQLITE_UTF8 | SQLITE_DIRECTONLY, st,
+					       run_live_fn, NULL, NULL, NULL) != SQLITE_OK)
+			return db_error(st, "cannot prepare pruning");
+		st->live_fn = true;
+	}
+	st->probe_fd = open(lease_file(st), O_RDONLY | O_CLOEXEC);
+	st->probe_unknown = st->probe_fd < 0 && errno != ENOENT;
+	return 0;
+}
+
+static void probe_close(struct e2e_store *st)
+{
+	if (st->probe_fd >= 0)
+		close(st->probe_fd);
+	st->probe_fd = -1;
+	st->probe_unknown = false;
+	free(st->probed);
+	st->probed = NULL;
+	st->nprobed = st->probed_cap = 0;
+}
+
+int e2e_store_run_live(struct e2e_store *st, int64_t run_id, bool *live)
+{
+	int fd = open(lease_file(st), O_RDONLY | O_CLOEXEC);
+	int held = fd < 0 ? -1 : lease_held(fd, run_id);
+	int rc = 0;
+
+	if (fd < 0 && errno == ENOENT)
+		held = 0; /* no run ever took a lease here */
+	else if (held < 0)
+		rc = e2e_error(E2E_ERR_RUNTIME, "cannot read the leases in '%s': %s", lease_file(st),
+			       strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0)
+		*live = held;
+	return rc;
 }
 
 /* ---- runs ---- */
@@ -828,9 +987,13 @@ int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *
 		rc = step_done(st, s, "cannot record the run");
 		id = sqlite3_last_insert_rowid(st->db);
 	}
+	if (rc == 0)
+		rc = lease_take(st, id); /* before the run is visible to anyone */
 	rc = write_leave(st, own, rc);
 	if (rc == 0)
 		*out_id = id;
+	else if (id)
+		lease_release(st, id);
 	return rc;
 }
 
@@ -881,7 +1044,10 @@ int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r)
 	sqlite3_bind_int64(s, 6, (int64_t)r->recorded);
 	sqlite3_bind_int64(s, 7, (int64_t)r->dropped);
 	sqlite3_bind_int(s, 8, r->complete);
-	return run_update(st, s, r->id, own);
+	rc = run_update(st, s, r->id, own);
+	if (rc == 0 && r->complete)
+		lease_release(st, r->id);
+	return rc;
 }
 
 int e2e_store_run_get(struct e2e_store *st, int64_t id, struct e2e_run *out)
@@ -1514,6 +1680,8 @@ static int prune(struct e2e_store *st, const enum stmt_id ids[3], const char *se
 	bool own;
 	int rc = write_enter(st, &own);
 
+	if (rc == 0)
+		rc = probe_open(st);
 	for (int i = 0; rc == 0 && i < 3; i++) {
 		rc = stmt(st, ids[i], &s);
 		if (rc)
@@ -1529,6 +1697,7 @@ static int prune(struct e2e_store *st, const enum stmt_id ids[3], const char *se
 	/* Give the freed pages back to the file system (auto_vacuum). */
 	if (rc == 0 && count > 0)
 		rc = run_simple(st, S_INCREMENTAL_VACUUM, "cannot free space");
+	probe_close(st);
 	rc = write_leave(st, own, rc);
 	if (rc == 0)
 		*removed = count;

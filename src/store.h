@@ -33,7 +33,9 @@ void e2e_store_close(struct e2e_store *st);
 const char *e2e_store_path(const struct e2e_store *st);
 
 /* Inserts a run (id, ended_ms, counts and complete are ignored) and
- * returns its id. */
+ * returns its id. The handle holds the run's lease until
+ * e2e_store_run_end() marks it complete or the handle is closed (or the
+ * process ends): prune never removes a run whose lease is held. */
 int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *out_id);
 /* Progress written with every batch so that a killed run keeps counts. */
 int e2e_store_run_progress(struct e2e_store *st, int64_t run_id, uint64_t recorded, uint64_t dropped,
@@ -84,9 +86,15 @@ int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_samp
 /* All samples of a run in recording order. Caller frees *out. */
 int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_sample **out, size_t *n);
 
+/* Whether run_id's lease is held (by any handle, this one too): the run
+ * is being recorded. E2E_ERR_RUNTIME when that cannot be told. */
+int e2e_store_run_live(struct e2e_store *st, int64_t run_id, bool *live);
+
 /* Removes runs of service (all when NULL) and their samples in one
  * transaction: all but the newest keep runs of each service, or those
- * started before before_ms. *removed gets the number of runs removed. */
+ * started before before_ms. A run being recorded is never removed (see
+ * e2e_store_run_live(); when the leases cannot be read, no incomplete run
+ * is). *removed gets the number of runs removed. */
 int e2e_store_prune_keep(struct e2e_store *st, const char *service, size_t keep, size_t *removed);
 int e2e_store_prune_older(struct e2e_store *st, const char *service, int64_t before_ms, size_t *removed);
 

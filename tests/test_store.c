@@ -994,6 +994,9 @@ START_TEST(test_prune)
 
 		ck_assert_int_eq(e2e_store_append(st, id, s, 10), 0);
 	}
+	/* runs of a recorder that is gone (test_prune_live has live ones) */
+	e2e_store_close(st);
+	st = open_ok(path, 0);
 	/* keep the newest 2 of service a: run 1 goes */
 	ck_assert_int_eq(e2e_store_prune_keep(st, "a", 2, &removed), 0);
 	ck_assert_uint_eq(removed, 1);
@@ -1024,6 +1027,75 @@ START_TEST(test_prune)
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM chunks"), 0);
 	/* paths survive: ids stay stable */
 	free(s);
+	free(path);
+}
+END_TEST
+
+/* A run being recorded (its lease held by another handle) survives every
+ * prune, and its recorder carries on; once the recorder is gone (its
+ * handle closed, as when its process ends, however it ends) the incomplete
+ * run goes like any other. */
+START_TEST(test_prune_live)
+{
+	char *path = tu_path(tmp, "live.db");
+	struct e2e_store *rec = open_ok(path, E2E_STORE_CREATE), *st;
+	struct e2e_sample *s = make_samples(9, 20);
+	struct e2e_run done = { .service = "a", .started_ms = 500, .complete = true };
+	int64_t live = begin_run(rec, "a", 1000);
+	size_t removed = 99;
+	bool is_live = false;
+
+	ck_assert_int_eq(e2e_store_append(rec, live, s, 10), 0);
+	done.id = begin_run(rec, "a", 500);
+	ck_assert_int_eq(e2e_store_run_end(rec, &done), 0);
+	st = open_ok(path, 0);
+	ck_assert_int_eq(e2e_store_run_live(st, live, &is_live), 0);
+	ck_assert(is_live);
+	ck_assert_int_eq(e2e_store_run_live(st, done.id, &is_live), 0);
+	ck_assert(!is_live);
+	ck_assert_int_eq(e2e_store_prune_older(st, NULL, INT64_MAX, &removed), 0);
+	ck_assert_uint_eq(removed, 1);
+	ck_assert_int_eq(e2e_store_prune_keep(st, NULL, 0, &removed), 0);
+	ck_assert_uint_eq(removed, 0);
+	ck_assert_int_eq(e2e_store_append(rec, live, s + 10, 10), 0);
+	assert_samples(st, live, s, 20);
+	/* the recorder ends without finishing the run */
+	e2e_store_close(rec);
+	ck_assert_int_eq(e2e_store_run_live(st, live, &is_live), 0);
+	ck_assert(!is_live);
+	ck_assert_int_eq(e2e_store_prune_keep(st, NULL, 0, &removed), 0);
+	ck_assert_uint_eq(removed, 1);
+	e2e_store_close(st);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM runs"), 0);
+	free(s);
+	free(path);
+}
+END_TEST
+
+/* Leases that cannot be read (here a lease file that is a symbolic link
+ * to itself, which even root cannot open): no incomplete run is pruned,
+ * complete ones are. */
+START_TEST(test_prune_leases_unreadable)
+{
+	char *path = tu_path(tmp, "unreadable.db"), *lease = tu_path(tmp, "unreadable.db-lease");
+	struct e2e_store *st = open_ok(path, E2E_STORE_CREATE);
+	struct e2e_run done = { .service = "a", .started_ms = 500, .complete = true };
+	size_t removed = 99;
+	bool is_live;
+
+	begin_run(st, "a", 1000);
+	done.id = begin_run(st, "a", 500);
+	ck_assert_int_eq(e2e_store_run_end(st, &done), 0);
+	e2e_store_close(st);
+	ck_assert_int_eq(unlink(lease), 0);
+	ck_assert_int_eq(symlink("unreadable.db-lease", lease), 0);
+	st = open_ok(path, 0);
+	ck_assert_int_eq(e2e_store_run_live(st, 1, &is_live), E2E_ERR_RUNTIME);
+	ck_assert_int_eq(e2e_store_prune_older(st, NULL, INT64_MAX, &removed), 0);
+	ck_assert_uint_eq(removed, 1);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM runs"), 1);
+	e2e_store_close(st);
+	free(lease);
 	free(path);
 }
 END_TEST
@@ -1303,6 +1375,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tdata, test_chunk_format);
 	tcase_add_test(tdata, test_corrupt_chunks);
 	tcase_add_test(tdata, test_prune);
+	tcase_add_test(tdata, test_prune_live);
+	tcase_add_test(tdata, test_prune_leases_unreadable);
 	tcase_add_test(tdata, test_prune_frees_space);
 	tcase_add_test(tproc, test_two_processes);
 	tcase_add_test(tproc, test_waits_for_writer);

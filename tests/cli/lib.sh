@@ -80,3 +80,15 @@ start_session() {
   URL=${URL#http://}
   [ -n "$URL" ] || { cat "$TMP/sess.err" >&2; kill $PID; fail "session did not print its URL"; finish; exit 1; }
 }
+
+# demo_service: starts demo/service.py on a free port of 127.0.0.1 (stopped
+# by PID on exit), sets T to its URL; exits the test if it does not start.
+demo_service() {
+  python3 "${E2E_SOURCE_ROOT:?}/demo/service.py" --port 0 >"$TMP/svc.out" 2>&1 &
+  SVC=$!
+  trap 'kill $SVC 2>/dev/null; wait $SVC 2>/dev/null; rm -rf "$TMP"' EXIT
+  local port=""
+  for _ in $(seq 1 100); do port=$(awk '/^PORT/ {print $2}' "$TMP/svc.out"); [ -n "$port" ] && break; sleep 0.05; done
+  [ -n "$port" ] || { echo "service did not start" >&2; exit 1; }
+  T="http://127.0.0.1:$port"
+}
