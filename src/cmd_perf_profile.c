@@ -24,6 +24,7 @@
 #include "proxy.h"
 #include "recorder.h"
 #include "redact.h"
+#include "render.h"
 #include "routes.h"
 #include "runner.h"
 #include "store.h"
@@ -369,6 +370,25 @@ static char *stored_command(const struct profile_opts *o)
 	return s;
 }
 
+/* "warning: 3,000 of 3,312 requests were not recorded (capture queue
+ * full: 12, disk full: 2,988; stored: 312)" */
+static void warn_loss(const struct e2e_run *r, const char *cause)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	e2e_buf_puts(&b, "warning: ");
+	e2e_fmt_count(&b, r->dropped);
+	e2e_buf_puts(&b, " of ");
+	e2e_fmt_count(&b, r->dropped + r->recorded);
+	e2e_buf_puts(&b, " requests were not recorded (");
+	e2e_render_loss_causes(&b, r->dropped, r->lost, cause);
+	e2e_buf_puts(&b, "; stored: ");
+	e2e_fmt_count(&b, r->recorded);
+	e2e_buf_putc(&b, ')');
+	e2e_cmd_fail(CMD, "%s", b.data);
+	e2e_buf_finish(&b);
+}
+
 static void run_init(struct e2e_run *r, const struct profile_opts *o)
 {
 	memset(r, 0, sizeof(*r));
@@ -444,15 +464,14 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	run.exit_status = o->ncmd ? *status : -1;
 	run.max_concurrency = ps.peak;
 	dropped = e2e_capture_queue_dropped(c.queue);
-	if (c.rec)
+	if (c.rec) {
 		end_rc = e2e_recorder_end(c.rec, &run, dropped);
-	else
-		run.dropped = dropped + atomic_load(&c.unstored);
+	} else {
+		run.lost = atomic_load(&c.unstored);
+		run.dropped = dropped + run.lost;
+	}
 	if (run.dropped)
-		e2e_cmd_fail(CMD, "warning: %llu of %llu requests were not recorded (stored: %llu)",
-			     (unsigned long long)run.dropped,
-			     (unsigned long long)(run.dropped + run.recorded),
-			     (unsigned long long)run.recorded);
+		warn_loss(&run, c.rec ? e2e_loss_text(run.lost_cause) : "store unavailable");
 	if (end_rc < 0 && !c.store_warned)
 		e2e_cmd_fail(CMD, "warning: cannot finish run %lld: %s", (long long)run.id,
 			     e2e_error_message());

@@ -30,3 +30,34 @@ void e2e_templating_finish(struct e2e_templating *t)
 	free(t->routes_text);
 	memset(t, 0, sizeof(*t));
 }
+
+static const struct {
+	const char *key, *text;
+} losses[E2E_LOSS__COUNT] = {
+	[E2E_LOSS_NONE] = { "", "" },
+	[E2E_LOSS_DISK_FULL] = { "disk_full", "disk full" },
+	[E2E_LOSS_LOCKED] = { "locked", "database locked" },
+	[E2E_LOSS_IO] = { "io_error", "I/O error" },
+	[E2E_LOSS_READONLY] = { "read_only", "database read-only" },
+	[E2E_LOSS_DAMAGED] = { "damaged", "database damaged" },
+	[E2E_LOSS_GONE] = { "run_removed", "run removed from the database" },
+	[E2E_LOSS_OTHER] = { "error", "database error" },
+};
+
+const char *e2e_loss_key(enum e2e_loss l)
+{
+	return l < E2E_LOSS__COUNT ? losses[l].key : losses[E2E_LOSS_OTHER].key;
+}
+
+const char *e2e_loss_text(enum e2e_loss l)
+{
+	return l < E2E_LOSS__COUNT ? losses[l].text : losses[E2E_LOSS_OTHER].text;
+}
+
+enum e2e_loss e2e_loss_from_key(const char *key)
+{
+	for (int l = 0; l < E2E_LOSS__COUNT; l++)
+		if (strcmp(key, losses[l].key) == 0)
+			return (enum e2e_loss)l;
+	return E2E_LOSS_OTHER;
+}

@@ -8,6 +8,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Why requests of a run could not be stored: the store's failure. */
+enum e2e_loss {
+	E2E_LOSS_NONE,
+	E2E_LOSS_DISK_FULL, /* no space left on the device, or a file size limit */
+	E2E_LOSS_LOCKED, /* the database stayed locked past the busy timeout */
+	E2E_LOSS_IO, /* an I/O error */
+	E2E_LOSS_READONLY, /* the database became read-only */
+	E2E_LOSS_DAMAGED, /* a damaged database or schema */
+	E2E_LOSS_GONE, /* the run was removed from the database */
+	E2E_LOSS_OTHER, /* any other database error */
+	E2E_LOSS__COUNT
+};
+
+/* The key stored with a run ("disk_full"; "" for NONE), and back
+ * (E2E_LOSS_OTHER for a key this e2e does not know). */
+const char *e2e_loss_key(enum e2e_loss l);
+enum e2e_loss e2e_loss_from_key(const char *key);
+/* For people: "disk full", "database locked", ... ("" for NONE). */
+const char *e2e_loss_text(enum e2e_loss l);
+
 /* One run. Strings are owned by the struct (e2e_run_finish frees them);
  * "" rather than NULL for unknown text, -1 for an unknown exit status. */
 struct e2e_run {
@@ -28,7 +48,9 @@ struct e2e_run {
 	char *target; /* upstream URL, "" for imports */
 	uint32_t max_concurrency;
 	uint64_t recorded;
-	uint64_t dropped;
+	uint64_t dropped; /* requests not recorded, whatever the cause */
+	uint64_t lost; /* of dropped: those the store failed to write */
+	enum e2e_loss lost_cause; /* why (the first failure); NONE when lost is 0 */
 	bool complete; /* finished normally */
 };
 

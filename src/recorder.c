@@ -99,6 +99,8 @@ struct e2e_recorder {
 	struct e2e_buf key, method, path, endpoint;
 	uint64_t recorded, lost;
 	bool templating_stored; /* the run's templating is in the store */
+	enum e2e_loss cause; /* of the first loss */
+	bool loss_stored; /* lost and cause are in the run's record */
 
 	pthread_mutex_t lock; /* guards the progress figures below */
 	struct e2e_hist *latency;
@@ -152,6 +154,8 @@ int e2e_recorder_end(struct e2e_recorder *r, struct e2e_run *run, uint64_t dropp
 {
 	run->recorded = r->recorded;
 	run->dropped = dropped + r->lost;
+	run->lost = r->lost;
+	run->lost_cause = r->cause;
 	run->complete = true;
 	return e2e_store_run_end(r->st, run);
 }
@@ -206,6 +210,27 @@ static int store_templating(struct e2e_recorder *r)
 	return e2e_store_run_templating_set(r->st, r->run_id, &t);
 }
 
+/* A failed batch (why: cause): counted, and kept with the run right away
+ * if the store takes that much, so that a run killed later still says it;
+ * not after a lock timeout, which would block the writer as long again
+ * (the next batch or the run's end stores it). The caller's error message
+ * stays. */
+static void count_loss(struct e2e_recorder *r, size_t n, uint64_t dropped, int rc, enum e2e_loss cause)
+{
+	char *msg;
+
+	if (!r->cause)
+		r->cause = cause;
+	r->lost += n;
+	r->loss_stored = false;
+	if (cause == E2E_LOSS_LOCKED)
+		return;
+	msg = e2e_xstrdup(e2e_error_message());
+	r->loss_stored = e2e_store_run_loss(r->st, r->run_id, dropped + r->lost, r->lost, r->cause) == 0;
+	e2e_error(rc, "%s", msg);
+	free(msg);
+}
+
 int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n, uint64_t dropped,
 		     uint32_t max_concurrency)
 {
@@ -234,20 +259,26 @@ int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, siz
 	if (n)
 		rc = e2e_store_append(r->st, r->run_id, r->samples, n);
 	if (rc >= 0)
-		rc = e2e_store_run_progress(r->st, r->run_id, r->recorded + n, dropped, max_concurrency);
+		rc = e2e_store_run_progress(r->st, r->run_id, r->recorded + n, dropped + r->lost,
+					    max_concurrency);
+	if (rc >= 0 && r->lost && !r->loss_stored)
+		rc = e2e_store_run_loss(r->st, r->run_id, dropped + r->lost, r->lost, r->cause);
 	if (rc >= 0)
 		rc = e2e_store_commit(r->st);
 out:
 	if (rc < 0) {
+		enum e2e_loss cause = e2e_store_fault(r->st);
+
 		e2e_store_rollback(r->st);
 		/* ids interned by this transaction are gone with it */
 		if (fresh) {
 			strmap_finish(&r->paths);
 			strmap_finish(&r->endpoints);
 		}
-		r->lost += n;
+		count_loss(r, n, dropped, rc, cause);
 		return rc;
 	}
+	r->loss_stored = true;
 	r->recorded += n;
 	r->templating_stored = true;
 	pthread_mutex_lock(&r->lock);
@@ -277,4 +308,9 @@ uint64_t e2e_recorder_recorded(const struct e2e_recorder *r)
 uint64_t e2e_recorder_lost(const struct e2e_recorder *r)
 {
 	return r->lost;
+}
+
+enum e2e_loss e2e_recorder_loss_cause(const struct e2e_recorder *r)
+{
+	return r->cause;
 }

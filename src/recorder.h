@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
 #include "sample.h"
 
 struct e2e_store;
@@ -34,15 +35,19 @@ void e2e_recorder_destroy(struct e2e_recorder *r);
 int e2e_recorder_begin(struct e2e_store *st, struct e2e_run *run, const struct e2e_routes *routes,
 		       struct e2e_recorder **out);
 /* Sets run->recorded (what r stored), run->dropped (dropped, the requests
- * lost before they reached r, plus what r failed to store) and
- * run->complete, then writes the final row: those and ended_ms,
- * duration_ns, exit_status and max_concurrency as the caller set them
- * (e2e_store_run_end). The counts are set even when the write fails. */
+ * lost before they reached r, plus what r failed to store), run->lost and
+ * run->lost_cause (what r failed to store, and why) and run->complete,
+ * then writes the final row: those and ended_ms, duration_ns, exit_status
+ * and max_concurrency as the caller set them (e2e_store_run_end). The
+ * counts are set even when the write fails. */
 int e2e_recorder_end(struct e2e_recorder *r, struct e2e_run *run, uint64_t dropped);
 
 /* Stores n captures in one transaction together with the run's progress
- * (recorded count, dropped, peak concurrency). On failure nothing of this
- * call is stored and the captures are counted as lost. */
+ * (recorded count, dropped: the caller's count plus what the store lost,
+ * peak concurrency). On failure nothing of this call is stored, the
+ * captures are counted as lost, and the loss and its first cause (disk
+ * full, locked, ...) go into the run's record if the store still takes
+ * that; the error returned is the batch's. */
 int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n, uint64_t dropped,
 		     uint32_t max_concurrency);
 
@@ -58,5 +63,7 @@ void e2e_recorder_progress(struct e2e_recorder *r, struct e2e_recorder_progress 
 
 uint64_t e2e_recorder_recorded(const struct e2e_recorder *r); /* stored so far */
 uint64_t e2e_recorder_lost(const struct e2e_recorder *r); /* failed to store */
+/* Why the first of those failed; E2E_LOSS_NONE when none did. */
+enum e2e_loss e2e_recorder_loss_cause(const struct e2e_recorder *r);
 
 #endif

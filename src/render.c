@@ -262,9 +262,8 @@ void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char 
 	}
 	if (r->dropped) {
 		e2e_buf_puts(b, prefix);
-		e2e_fmt_count(b, r->dropped);
-		e2e_buf_puts(b, r->dropped == 1 ? " request was" : " requests were");
-		e2e_buf_puts(b, " dropped (capture queue full) and are not in these figures\n");
+		e2e_render_loss(b, r->dropped, r->lost, e2e_loss_text(r->lost_cause));
+		e2e_buf_puts(b, " and are not in these figures\n");
 	}
 	if (r->cut_paths) {
 		e2e_buf_puts(b, prefix);
@@ -273,4 +272,29 @@ void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char 
 		e2e_buf_printf(b, " a raw path longer than %d KiB: stored cut short, ending in \"%s\"\n",
 			       E2E_PATH_MAX / 1024, E2E_PATH_CUT_MARK);
 	}
+}
+
+void e2e_render_loss_causes(struct e2e_buf *b, uint64_t dropped, uint64_t lost, const char *cause)
+{
+	const char *queue = "capture queue full";
+
+	if (!lost) {
+		e2e_buf_puts(b, queue);
+	} else if (lost < dropped) {
+		e2e_buf_printf(b, "%s: ", queue);
+		e2e_fmt_count(b, dropped - lost);
+		e2e_buf_printf(b, ", %s: ", cause);
+		e2e_fmt_count(b, lost);
+	} else {
+		e2e_buf_puts(b, cause);
+	}
+}
+
+void e2e_render_loss(struct e2e_buf *b, uint64_t dropped, uint64_t lost, const char *cause)
+{
+	e2e_fmt_count(b, dropped);
+	e2e_buf_puts(b, dropped == 1 ? " request was" : " requests were");
+	e2e_buf_puts(b, lost ? " not recorded (" : " dropped (");
+	e2e_render_loss_causes(b, dropped, lost, cause);
+	e2e_buf_putc(b, ')');
 }

@@ -38,6 +38,17 @@ struct e2e_render_input {
 
 int e2e_render(enum e2e_format f, const struct e2e_render_input *in, struct e2e_buf *out);
 
+/* What requests were left out of a run and why, for a note: "N requests
+ * were dropped (capture queue full)" when the capture queue overflowed,
+ * "N requests were not recorded (disk full)" when the store failed (cause:
+ * e2e_loss_text() or the caller's words), "N requests were not recorded
+ * (capture queue full: Q, disk full: L)" for both. dropped counts both,
+ * lost the store's part. */
+void e2e_render_loss(struct e2e_buf *b, uint64_t dropped, uint64_t lost, const char *cause);
+/* Only the causes: "capture queue full", "disk full", "capture queue
+ * full: Q, disk full: L". */
+void e2e_render_loss_causes(struct e2e_buf *b, uint64_t dropped, uint64_t lost, const char *cause);
+
 /* The run list of --list (runs newest first): text, json or csv;
  * E2E_ERR_INPUT naming the formats otherwise. */
 int e2e_render_runs(enum e2e_format f, const struct e2e_run *runs, size_t n, struct e2e_buf *out);

@@ -395,8 +395,8 @@ static json_t *alerts_json(const struct e2e_report *r, const struct e2e_gate_res
 	}
 	if (r->dropped) {
 		e2e_buf_reset(&b);
-		e2e_fmt_count(&b, r->dropped);
-		e2e_buf_puts(&b, " requests were dropped (capture queue full) and are not counted");
+		e2e_render_loss(&b, r->dropped, r->lost, e2e_loss_text(r->lost_cause));
+		e2e_buf_puts(&b, " and are not counted");
 		alert(a, "dropped_requests", "warning", NULL, b.data);
 	}
 	if (r->cut_paths) {

@@ -609,6 +609,9 @@ static void fill_report_header(struct e2e_report *r, const struct e2e_report_run
 			r->ended_ms = run->ended_ms;
 		r->duration_s += run_duration_s(&runs[k]);
 		r->dropped += run->dropped;
+		r->lost += run->lost;
+		if (!r->lost_cause)
+			r->lost_cause = run->lost_cause;
 		if (!run->complete)
 			r->incomplete = true;
 	}

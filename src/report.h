@@ -65,6 +65,8 @@ struct e2e_report {
 	int64_t started_ms, ended_ms; /* earliest start, latest end */
 	double duration_s; /* summed capture durations */
 	uint64_t total_requests, total_errors, dropped;
+	uint64_t lost; /* of dropped: what the store failed to write */
+	enum e2e_loss lost_cause; /* why (of the newest run that lost any) */
 	double error_rate;
 	double overall_mean_ms, overall_p50_ms, overall_p95_ms, overall_p99_ms;
 	bool incomplete; /* any covered run incomplete */

@@ -26,7 +26,9 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +145,15 @@ static const char *const schema_v3_end[] = {
 	NULL,
 };
 
+/* v4: how many of a run's requests the store failed to write, and why
+ * (e2e_loss_key(); see e2e_store_run_loss). */
+static const char *const schema_v4[] = {
+	"ALTER TABLE runs ADD COLUMN lost INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE runs ADD COLUMN lost_cause TEXT NOT NULL DEFAULT ''",
+	"PRAGMA user_version = 4",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -152,20 +163,22 @@ static const struct migration {
 	int (*carry)(struct e2e_store *st);
 	const char *const *sql_end;
 } migrations[] = {
-	{ NULL, NULL, NULL },
-	{ schema_v1, NULL, NULL },
-	{ schema_v2, NULL, NULL },
-	{ schema_v3, carry_endpoints, schema_v3_end },
+	{ NULL, NULL, NULL },	   { schema_v1, NULL, NULL },
+	{ schema_v2, NULL, NULL }, { schema_v3, carry_endpoints, schema_v3_end },
+	{ schema_v4, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
  * migrate_for_reader). */
 #define STORE_READABLE_VERSION 2
 
-#define RUN_COLUMNS                                                                                          \
+#define RUN_COLUMNS_V3                                                                                       \
 	"id, service, started_ms, ended_ms, duration_ns, command, exit_status, git_commit, git_branch,"      \
 	" host_cpu, host_cores, host_os, tool_version, source, target, max_concurrency, recorded,"           \
 	" dropped, complete"
+#define RUN_COLUMNS RUN_COLUMNS_V3 ", lost, lost_cause"
+/* What a schema older than v4 (read as it is: migrate_for_reader) has. */
+#define RUN_COLUMNS_OLD RUN_COLUMNS_V3 ", 0, ''"
 
 /* A run in progress is never pruned: e2e_run_live() (see leases below)
  * keeps every incomplete run whose recorder is still at work. */
@@ -186,9 +199,12 @@ enum stmt_id {
 	S_RUN_INSERT,
 	S_RUN_PROGRESS,
 	S_RUN_END,
+	S_RUN_LOSS,
 	S_RUN_GET,
+	S_RUN_GET_OLD,
 	S_RUN_EXISTS,
 	S_RUNS_LIST,
+	S_RUNS_LIST_OLD,
 	S_PATH_INSERT,
 	S_PATH_SELECT,
 	S_ENDPOINT_INSERT,
@@ -228,9 +244,13 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_RUN_PROGRESS] = "UPDATE runs SET recorded = ?2, dropped = ?3, max_concurrency = ?4 WHERE id = ?1",
 	[S_RUN_END] =
 		"UPDATE runs SET ended_ms = ?2, duration_ns = ?3, exit_status = ?4, max_concurrency = ?5,"
-		" recorded = ?6, dropped = ?7, complete = ?8 WHERE id = ?1",
+		" recorded = ?6, dropped = ?7, complete = ?8, lost = ?9, lost_cause = ?10 WHERE id = ?1",
+	[S_RUN_LOSS] = "UPDATE runs SET dropped = ?2, lost = ?3, lost_cause = ?4 WHERE id = ?1",
 	[S_RUN_GET] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
+	[S_RUN_GET_OLD] = "SELECT " RUN_COLUMNS_OLD " FROM runs WHERE id = ?",
 	[S_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?",
+	[S_RUNS_LIST_OLD] = "SELECT " RUN_COLUMNS_OLD " FROM runs WHERE ?1 IS NULL OR service = ?1"
+			    " ORDER BY started_ms DESC, id DESC",
 	[S_RUNS_LIST] = "SELECT " RUN_COLUMNS " FROM runs WHERE ?1 IS NULL OR service = ?1"
 			" ORDER BY started_ms DESC, id DESC",
 	[S_PATH_INSERT] = "INSERT OR IGNORE INTO paths (method, path) VALUES (?, ?)",
@@ -271,6 +291,7 @@ struct e2e_store {
 	bool readonly;
 	int version; /* the schema read: STORE_VERSION, or an older one read-only */
 	bool in_txn;
+	enum e2e_loss fault; /* why the last call failed (e2e_store_fault) */
 	sqlite3_stmt *stmt[S__COUNT];
 	uint64_t *columns; /* chunk encoding: COLS x CHUNK_MAX values */
 	uint8_t *scratch; /* chunk encoding: the blob */
@@ -285,10 +306,70 @@ struct e2e_store {
 
 /* ---- errors and statements ---- */
 
+/* Whether path (or its WAL) is within 1 MiB of the file size limit, or
+ * its file system has less than 1 MiB left for us. */
+static bool no_room(const char *path)
+{
+	const off_t margin = 1 << 20;
+	struct rlimit rl;
+	struct statvfs vfs;
+	struct stat sb;
+	struct e2e_buf wal = E2E_BUF_INIT;
+	bool full = false;
+
+	e2e_buf_printf(&wal, "%s-wal", path);
+	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		const char *files[] = { path, wal.data };
+
+		for (int i = 0; i < 2 && !full; i++)
+			full = stat(files[i], &sb) == 0 && (rlim_t)(sb.st_size + margin) >= rl.rlim_cur;
+	}
+	if (!full && statvfs(path, &vfs) == 0)
+		full = (uint64_t)vfs.f_bavail * vfs.f_frsize < (uint64_t)margin;
+	e2e_buf_finish(&wal);
+	return full;
+}
+
+/* What a failing SQLite call means for the samples it was to store.
+ * SQLite keeps the errno of a failed write only as SQLITE_FULL (ENOSPC): one
+ * that failed for the file size limit (EFBIG) or a quota is a plain write
+ * error, told apart here by the room left. In this file an SQLITE_ERROR
+ * comes from statements of a fixed schema: a table or column that is not
+ * there (DROP TABLE) is a damaged schema. */
+static enum e2e_loss fault_of(struct e2e_store *st)
+{
+	int sys = sqlite3_system_errno(st->db);
+
+	switch (sqlite3_errcode(st->db)) {
+	case SQLITE_FULL:
+		return E2E_LOSS_DISK_FULL;
+	case SQLITE_IOERR:
+		if (sys == ENOSPC || sys == EFBIG || sys == EDQUOT ||
+		    (sqlite3_extended_errcode(st->db) == SQLITE_IOERR_WRITE && no_room(st->path)))
+			return E2E_LOSS_DISK_FULL;
+		return E2E_LOSS_IO;
+	case SQLITE_CANTOPEN:
+		return E2E_LOSS_IO;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return E2E_LOSS_LOCKED;
+	case SQLITE_READONLY:
+		return E2E_LOSS_READONLY;
+	case SQLITE_ERROR:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+	case SQLITE_SCHEMA:
+		return E2E_LOSS_DAMAGED;
+	default:
+		return E2E_LOSS_OTHER;
+	}
+}
+
 static int db_error(struct e2e_store *st, const char *what)
 {
 	int code = sqlite3_errcode(st->db);
 
+	st->fault = fault_of(st);
 	if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB)
 		return e2e_error(E2E_ERR_INPUT, "'%s': corrupt database: %s: %s", st->path, what,
 				 sqlite3_errmsg(st->db));
@@ -393,6 +474,7 @@ static void bind_service(sqlite3_stmt *s, int col, const char *service)
 
 static int no_run(struct e2e_store *st, int64_t id)
 {
+	st->fault = E2E_LOSS_GONE;
 	return e2e_error(E2E_ERR_INPUT, "no run %lld in '%s'", (long long)id, st->path);
 }
 
@@ -402,6 +484,7 @@ int e2e_store_begin(struct e2e_store *st)
 {
 	int rc;
 
+	st->fault = st->readonly ? E2E_LOSS_READONLY : E2E_LOSS_NONE;
 	if (st->readonly)
 		return e2e_error(E2E_ERR_RUNTIME, "'%s': database opened read-only", st->path);
 	if (st->in_txn)
@@ -959,6 +1042,8 @@ static void run_from_row(sqlite3_stmt *s, void *out)
 	r->recorded = (uint64_t)sqlite3_column_int64(s, 16);
 	r->dropped = (uint64_t)sqlite3_column_int64(s, 17);
 	r->complete = sqlite3_column_int(s, 18) != 0;
+	r->lost = (uint64_t)sqlite3_column_int64(s, 19);
+	r->lost_cause = e2e_loss_from_key(col_text(s, 20));
 }
 
 int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *out_id)
@@ -997,6 +1082,21 @@ int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *
 	return rc;
 }
 
+/* Starts an UPDATE of one run: a write transaction unless the caller has
+ * one (*own), the statement with run_id bound as ?1; the caller binds the
+ * rest and ends with run_update(). */
+static int update_enter(struct e2e_store *st, enum stmt_id which, int64_t run_id, sqlite3_stmt **s, bool *own)
+{
+	int rc = write_enter(st, own);
+
+	if (rc == 0)
+		rc = stmt(st, which, s);
+	if (rc)
+		return write_leave(st, *own, rc);
+	sqlite3_bind_int64(*s, 1, run_id);
+	return 0;
+}
+
 /* Runs an UPDATE of one run whose parameters are bound; "no run" if none
  * matched. */
 static int run_update(struct e2e_store *st, sqlite3_stmt *s, int64_t run_id, bool own)
@@ -1013,30 +1113,44 @@ int e2e_store_run_progress(struct e2e_store *st, int64_t run_id, uint64_t record
 {
 	sqlite3_stmt *s;
 	bool own;
-	int rc = write_enter(st, &own);
+	int rc = update_enter(st, S_RUN_PROGRESS, run_id, &s, &own);
 
-	if (rc == 0)
-		rc = stmt(st, S_RUN_PROGRESS, &s);
 	if (rc)
-		return write_leave(st, own, rc);
-	sqlite3_bind_int64(s, 1, run_id);
+		return rc;
 	sqlite3_bind_int64(s, 2, (int64_t)recorded);
 	sqlite3_bind_int64(s, 3, (int64_t)dropped);
 	sqlite3_bind_int64(s, 4, max_concurrency);
 	return run_update(st, s, run_id, own);
 }
 
+int e2e_store_run_loss(struct e2e_store *st, int64_t run_id, uint64_t dropped, uint64_t lost,
+		       enum e2e_loss cause)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc = update_enter(st, S_RUN_LOSS, run_id, &s, &own);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 2, (int64_t)dropped);
+	sqlite3_bind_int64(s, 3, (int64_t)lost);
+	bind_text(s, 4, e2e_loss_key(cause));
+	return run_update(st, s, run_id, own);
+}
+
+enum e2e_loss e2e_store_fault(const struct e2e_store *st)
+{
+	return st->fault ? st->fault : E2E_LOSS_OTHER;
+}
+
 int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r)
 {
 	sqlite3_stmt *s;
 	bool own;
-	int rc = write_enter(st, &own);
+	int rc = update_enter(st, S_RUN_END, r->id, &s, &own);
 
-	if (rc == 0)
-		rc = stmt(st, S_RUN_END, &s);
 	if (rc)
-		return write_leave(st, own, rc);
-	sqlite3_bind_int64(s, 1, r->id);
+		return rc;
 	sqlite3_bind_int64(s, 2, r->ended_ms);
 	sqlite3_bind_int64(s, 3, (int64_t)r->duration_ns);
 	sqlite3_bind_int(s, 4, r->exit_status);
@@ -1044,6 +1158,8 @@ int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r)
 	sqlite3_bind_int64(s, 6, (int64_t)r->recorded);
 	sqlite3_bind_int64(s, 7, (int64_t)r->dropped);
 	sqlite3_bind_int(s, 8, r->complete);
+	sqlite3_bind_int64(s, 9, (int64_t)r->lost);
+	bind_text(s, 10, e2e_loss_key(r->lost_cause));
 	rc = run_update(st, s, r->id, own);
 	if (rc == 0 && r->complete)
 		lease_release(st, r->id);
@@ -1052,7 +1168,7 @@ int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r)
 
 int e2e_store_run_get(struct e2e_store *st, int64_t id, struct e2e_run *out)
 {
-	return run_row(st, S_RUN_GET, id, run_from_row, out);
+	return run_row(st, st->version < 4 ? S_RUN_GET_OLD : S_RUN_GET, id, run_from_row, out);
 }
 
 int e2e_store_runs_list(struct e2e_store *st, const char *service, struct e2e_run **out, size_t *n)
@@ -1060,7 +1176,7 @@ int e2e_store_runs_list(struct e2e_store *st, const char *service, struct e2e_ru
 	struct e2e_run *runs = NULL;
 	size_t len = 0, cap = 0;
 	sqlite3_stmt *s;
-	int rc = stmt(st, S_RUNS_LIST, &s);
+	int rc = stmt(st, st->version < 4 ? S_RUNS_LIST_OLD : S_RUNS_LIST, &s);
 	int step;
 
 	if (rc)

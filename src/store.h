@@ -40,8 +40,18 @@ int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *
 /* Progress written with every batch so that a killed run keeps counts. */
 int e2e_store_run_progress(struct e2e_store *st, int64_t run_id, uint64_t recorded, uint64_t dropped,
 			   uint32_t max_concurrency);
+/* Records that lost of the run's dropped requests (all causes) could not
+ * be stored, and the first cause; written when a batch fails (in its own
+ * transaction, the failed one being rolled back) so that a run that is
+ * killed later keeps it. */
+int e2e_store_run_loss(struct e2e_store *st, int64_t run_id, uint64_t dropped, uint64_t lost,
+		       enum e2e_loss cause);
+/* Why the last failing call since e2e_store_begin() failed, for the
+ * caller that counts what it could not store: disk full, locked, I/O
+ * error...; E2E_LOSS_OTHER when nothing more precise is known. */
+enum e2e_loss e2e_store_fault(const struct e2e_store *st);
 /* Final update: ended_ms, duration_ns, exit_status, max_concurrency,
- * recorded, dropped, complete, taken from r (by r->id). */
+ * recorded, dropped, lost, lost_cause, complete, taken from r (by r->id). */
 int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r);
 /* E2E_ERR_INPUT "no run N" when absent. */
 int e2e_store_run_get(struct e2e_store *st, int64_t id, struct e2e_run *out);

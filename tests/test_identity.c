@@ -1,9 +1,9 @@
 /* Endpoint identity belongs to the run (SPEC section 10): the report maps
  * each run through its own table, the recorder stores each run's mapping
  * and templating, the store keeps them apart and carries a schema v2 file
- * (tests/fixtures/store-v2, made by the previous release) over to v3. On
- * real SQLite files; the fixture's reports are compared byte for byte in
- * tests/cli/migrate.sh. */
+ * (tests/fixtures/store-v2, made by the previous release) over to v3 (and
+ * on to v4). On real SQLite files; the fixture's reports are compared byte
+ * for byte in tests/cli/migrate.sh. */
 #include <check.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -441,7 +441,7 @@ START_TEST(test_migrate_v2_fixture)
 		e2e_templating_finish(&t);
 	}
 	e2e_store_close(st);
-	ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), 4); /* v3, then v4 */
 	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM run_paths WHERE run_id = 3"), 0); /* pruned */
 	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM paths"), 106); /* ids kept */
 	free(src);

@@ -2,10 +2,12 @@
  * interning, one transaction per batch with the run's progress, the run's
  * life cycle from begin to end. */
 #include <check.h>
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "error.h"
 #include "recorder.h"
 #include "routes.h"
 #include "store.h"
@@ -170,8 +172,48 @@ START_TEST(test_store_failure_counts_loss)
 	ck_assert_int_lt(e2e_recorder_end(rec, &r, 3), 0);
 	ck_assert_uint_eq(r.recorded, 0);
 	ck_assert_uint_eq(r.dropped, 5);
+	ck_assert_uint_eq(r.lost, 2);
+	ck_assert_int_eq(r.lost_cause, E2E_LOSS_READONLY);
+	ck_assert_int_eq(e2e_recorder_loss_cause(rec), E2E_LOSS_READONLY);
 	e2e_recorder_destroy(rec);
 	e2e_store_close(ro);
+	tu_rmtree(dir);
+	free(db);
+	free(dir);
+}
+END_TEST
+
+/* A damaged schema (DROP TABLE paths) under a recorder at work: the batch
+ * fails with the store's own message, and the run's record says how many
+ * requests were lost and why, at once (a run killed now keeps that). */
+START_TEST(test_store_failure_cause_recorded)
+{
+	char *dir = tu_mkdtemp(), *db = tu_path(dir, "damaged.db");
+	struct e2e_store *st;
+	struct e2e_recorder *rec;
+	struct e2e_capture b[] = { cap("GET", "/a/1", 1, 200, 10), cap("GET", "/b", 2, 200, 10) };
+	struct e2e_run r;
+	sqlite3 *raw;
+
+	ck_assert_int_eq(e2e_store_open(db, E2E_STORE_CREATE, &st), 0);
+	int64_t run = new_run(st);
+	ck_assert_int_eq(e2e_recorder_create(st, run, NULL, &rec), 0);
+	ck_assert_int_eq(e2e_recorder_add(rec, b, 1, 0, 1), 0);
+	ck_assert_int_eq(sqlite3_open(db, &raw), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(raw, "DROP TABLE paths", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(raw);
+	ck_assert_int_lt(e2e_recorder_add(rec, b + 1, 1, 3, 1), 0);
+	ck_assert_ptr_nonnull(strstr(e2e_error_message(), "no such table: paths"));
+	ck_assert_uint_eq(e2e_recorder_lost(rec), 1);
+	ck_assert_int_eq(e2e_recorder_loss_cause(rec), E2E_LOSS_DAMAGED);
+	ck_assert_int_eq(e2e_store_run_get(st, run, &r), 0);
+	ck_assert_uint_eq(r.recorded, 1);
+	ck_assert_uint_eq(r.dropped, 4);
+	ck_assert_uint_eq(r.lost, 1);
+	ck_assert_int_eq(r.lost_cause, E2E_LOSS_DAMAGED);
+	e2e_run_finish(&r);
+	e2e_recorder_destroy(rec);
+	e2e_store_close(st);
 	tu_rmtree(dir);
 	free(db);
 	free(dir);
@@ -186,6 +228,7 @@ static Suite *recorder_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_batches_and_templates);
 	tcase_add_test(tc, test_store_failure_counts_loss);
+	tcase_add_test(tc, test_store_failure_cause_recorded);
 	suite_add_tcase(s, tc);
 	return s;
 }

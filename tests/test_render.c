@@ -719,11 +719,39 @@ START_TEST(empty_report_every_format)
 }
 END_TEST
 
+/* The note on requests left out names each cause with its count. */
+START_TEST(loss_notes)
+{
+	static const struct {
+		uint64_t dropped, lost;
+		const char *cause;
+		const char *want;
+	} cases[] = {
+		{ 1, 0, "", "1 request was dropped (capture queue full)" },
+		{ 3, 0, "", "3 requests were dropped (capture queue full)" },
+		{ 2988, 2988, "disk full", "2,988 requests were not recorded (disk full)" },
+		{ 1, 1, "database locked", "1 request was not recorded (database locked)" },
+		{ 3000, 2988, "disk full",
+		  "3,000 requests were not recorded (capture queue full: 12, disk full: 2,988)" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct e2e_buf b = E2E_BUF_INIT;
+
+		e2e_render_loss(&b, cases[i].dropped, cases[i].lost, cases[i].cause);
+		ck_assert_msg(strcmp(b.data, cases[i].want) == 0, "case %zu: got '%s', want '%s'", i, b.data,
+			      cases[i].want);
+		e2e_buf_finish(&b);
+	}
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("render");
 	TCase *t = tcase_create("formats");
 
+	tcase_add_test(t, loss_notes);
 	tcase_add_test(t, text_report_exact);
 	tcase_add_test(t, text_report_gate);
 	tcase_add_test(t, json_fields);

@@ -14,6 +14,10 @@
 #include "store.h"
 #include "testutil.h"
 
+/* The schema this e2e writes (store.c's migrations). */
+#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION_TEXT "4"
+
 static char *tmp;
 
 static void setup(void)
@@ -204,7 +208,7 @@ START_TEST(test_create)
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_uint_eq(sb.st_mode & 0777, 0600);
 	ck_assert_int_eq(file_int(path, "PRAGMA application_id"), 0x65326550);
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), SCHEMA_VERSION);
 	ck_assert_int_eq(file_int(path, "PRAGMA auto_vacuum"), 2);
 	{
 		sqlite3 *db = raw_open(path);
@@ -249,7 +253,7 @@ START_TEST(test_empty_file)
 	st = open_ok(path, 0);
 	begin_run(st, "svc", 1);
 	e2e_store_close(st);
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), SCHEMA_VERSION);
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM runs"), 1);
 	free(path);
 }
@@ -273,7 +277,7 @@ START_TEST(test_foreign_untouched)
 		{ "appid.db", "PRAGMA application_id = 42", "not an e2e database" },
 		{ "notes.txt", NULL, "not an e2e database" },
 		{ "newer.db", "PRAGMA user_version = 9",
-		  "schema version 9 is newer than this e2e supports (3); upgrade e2e" },
+		  "schema version 9 is newer than this e2e supports (" SCHEMA_VERSION_TEXT "); upgrade e2e" },
 	};
 	static const int flags[] = { 0, E2E_STORE_CREATE, E2E_STORE_READONLY };
 
@@ -436,7 +440,7 @@ START_TEST(test_migrate_v1)
 	ck_assert_int_eq(e2e_store_path_intern(st, id, "GET", "/users/43", "GET /users/{id}", &pid), 0);
 	ck_assert_uint_eq(pid, 3);
 	e2e_store_close(st);
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), SCHEMA_VERSION);
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM runs WHERE source = 'proxy'"), 1);
 	assert_integrity(path);
 	free(path);
@@ -448,7 +452,7 @@ START_TEST(test_migrate_v1)
 	assert_v1_data(st);
 	ck_assert_int_eq(e2e_store_begin(st), E2E_ERR_RUNTIME);
 	e2e_store_close(st);
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), SCHEMA_VERSION);
 	free(path);
 }
 END_TEST
@@ -541,7 +545,19 @@ START_TEST(test_runs_roundtrip)
 	ck_assert_uint_eq(out.recorded, 1234);
 	ck_assert_uint_eq(out.dropped, 5);
 	ck_assert_uint_eq(out.max_concurrency, 17);
+	ck_assert_uint_eq(out.lost, 0);
+	ck_assert_int_eq(out.lost_cause, E2E_LOSS_NONE);
 	ck_assert(!out.complete);
+	e2e_run_finish(&out);
+
+	/* a failed batch: its loss and cause, kept with the counts */
+	ck_assert_int_eq(e2e_store_run_loss(st, id, 9, 4, E2E_LOSS_DISK_FULL), 0);
+	ck_assert_int_eq(e2e_store_run_get(st, id, &out), 0);
+	ck_assert_uint_eq(out.recorded, 1234);
+	ck_assert_uint_eq(out.dropped, 9);
+	ck_assert_uint_eq(out.lost, 4);
+	ck_assert_int_eq(out.lost_cause, E2E_LOSS_DISK_FULL);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM runs WHERE lost_cause = 'disk_full'"), 1);
 	e2e_run_finish(&out);
 
 	in.id = id;
@@ -551,6 +567,8 @@ START_TEST(test_runs_roundtrip)
 	in.max_concurrency = UINT32_MAX;
 	in.recorded = UINT64_MAX;
 	in.dropped = (uint64_t)1 << 40;
+	in.lost = (uint64_t)1 << 39;
+	in.lost_cause = E2E_LOSS_LOCKED;
 	in.complete = true;
 	ck_assert_int_eq(e2e_store_run_end(st, &in), 0);
 	ck_assert_int_eq(e2e_store_run_get(st, id, &out), 0);
@@ -560,6 +578,8 @@ START_TEST(test_runs_roundtrip)
 	ck_assert_uint_eq(out.max_concurrency, UINT32_MAX);
 	ck_assert_uint_eq(out.recorded, UINT64_MAX);
 	ck_assert_uint_eq(out.dropped, (uint64_t)1 << 40);
+	ck_assert_uint_eq(out.lost, (uint64_t)1 << 39);
+	ck_assert_int_eq(out.lost_cause, E2E_LOSS_LOCKED);
 	ck_assert(out.complete);
 	ck_assert_str_eq(out.service, "users-api");
 	e2e_run_finish(&out);
@@ -576,6 +596,8 @@ START_TEST(test_runs_roundtrip)
 	snprintf(msg, sizeof(msg), "no run 777 in '%s'", path);
 	assert_err(e2e_store_run_get(st, 777, &out), E2E_ERR_INPUT, msg);
 	assert_err(e2e_store_run_progress(st, 777, 1, 0, 0), E2E_ERR_INPUT, msg);
+	ck_assert_int_eq(e2e_store_fault(st), E2E_LOSS_GONE);
+	assert_err(e2e_store_run_loss(st, 777, 1, 1, E2E_LOSS_IO), E2E_ERR_INPUT, msg);
 	in.id = 777;
 	assert_err(e2e_store_run_end(st, &in), E2E_ERR_INPUT, msg);
 	{

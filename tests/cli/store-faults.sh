@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Nothing the store does after a capture may fail a passing suite, end to
 # end with real processes: a prune run by the suite while its own run is
-# being recorded, a killed run that prune does remove.
+# being recorded, a killed run that prune does remove; a database that
+# cannot grow, whose loss is named by its cause.
 . "$(dirname "$0")/lib.sh"
 for t in jq sqlite3 curl; do command -v $t >/dev/null || { echo "$t missing" >&2; exit 1; }; done
 
@@ -43,5 +44,18 @@ expect_err_has "removed run 2 (killed," "live prune: the killed run goes"
 expect_err_has "kept run 3 (live," "live prune: says which run it kept"
 expect_err_has "removed 2 runs, kept 1" "live prune: the count"
 [ "$(sqlite3 "$DB" "PRAGMA integrity_check")" = ok ] || fail "live prune: integrity_check"
+
+# 2. a database that cannot grow (file size limit): the loss is named by
+#    its real cause on stderr, in the report and in the run's record
+FULL="$TMP/full.db"
+run bash -c "trap '' XFSZ; ulimit -f 120; exec \"\$0\" perf-profile -s full --target '$T' --db '$FULL' -q -f json -- '$TMP/load.sh' 3000" "$E2E"
+expect_rc 0 "full database: the suite's 0 stands"
+expect_err_has "requests were not recorded (disk full; stored: " "full database: stderr names the cause"
+printf '%s' "$OUT" | jq -e '.alerts[] | select(.kind == "dropped_requests") | .message | test("^[0-9,]+ requests were not recorded \\(disk full\\) and are not counted$")' >/dev/null \
+  || fail "full database: the report's note: $(printf '%s' "$OUT" | jq -c .alerts)"
+[ "$(sqlite3 "$FULL" "SELECT lost_cause FROM runs WHERE id = 1")" = disk_full ] || fail "full database: cause not in the run's record"
+run "$E2E" perf-report --db "$FULL"
+expect_rc 0 "full database: a later report"
+expect_out_has "requests were not recorded (disk full) and are not in these figures" "full database: a later report names the cause"
 
 finish
