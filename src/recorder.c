@@ -226,6 +226,8 @@ static void count_loss(struct e2e_recorder *r, size_t n, uint64_t dropped, int r
 	if (cause == E2E_LOSS_LOCKED)
 		return;
 	msg = e2e_xstrdup(e2e_error_message());
+	if (cause == E2E_LOSS_DISK_FULL)
+		e2e_store_make_room(r->st);
 	r->loss_stored = e2e_store_run_loss(r->st, r->run_id, dropped + r->lost, r->lost, r->cause) == 0;
 	e2e_error(rc, "%s", msg);
 	free(msg);

@@ -229,6 +229,7 @@ enum stmt_id {
 	S_PRUNE_OLDER_RUNS,
 	S_PRUNE_ROUTES,
 	S_INCREMENTAL_VACUUM,
+	S_CHECKPOINT,
 	S__COUNT
 };
 
@@ -283,6 +284,7 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_PRUNE_ROUTES] = "DELETE FROM routes WHERE id NOT IN"
 			   " (SELECT routes_id FROM runs WHERE routes_id IS NOT NULL)",
 	[S_INCREMENTAL_VACUUM] = "PRAGMA incremental_vacuum",
+	[S_CHECKPOINT] = "PRAGMA wal_checkpoint(PASSIVE)",
 };
 
 struct e2e_store {
@@ -1136,6 +1138,13 @@ int e2e_store_run_loss(struct e2e_store *st, int64_t run_id, uint64_t dropped, u
 	sqlite3_bind_int64(s, 3, (int64_t)lost);
 	bind_text(s, 4, e2e_loss_key(cause));
 	return run_update(st, s, run_id, own);
+}
+
+int e2e_store_make_room(struct e2e_store *st)
+{
+	if (st->in_txn)
+		return e2e_error(E2E_ERR_RUNTIME, "'%s': a transaction is open", st->path);
+	return run_simple(st, S_CHECKPOINT, "cannot checkpoint");
 }
 
 enum e2e_loss e2e_store_fault(const struct e2e_store *st)

@@ -46,6 +46,11 @@ int e2e_store_run_progress(struct e2e_store *st, int64_t run_id, uint64_t record
  * killed later keeps it. */
 int e2e_store_run_loss(struct e2e_store *st, int64_t run_id, uint64_t dropped, uint64_t lost,
 		       enum e2e_loss cause);
+/* After a write failed for lack of room: moves what the WAL holds into the
+ * database where it can (a passive checkpoint, waiting for no one), so
+ * that the next write starts the WAL over and a small one (the run's
+ * loss) may still fit. Outside a transaction. */
+int e2e_store_make_room(struct e2e_store *st);
 /* Why the last failing call since e2e_store_begin() failed, for the
  * caller that counts what it could not store: disk full, locked, I/O
  * error...; E2E_LOSS_OTHER when nothing more precise is known. */
