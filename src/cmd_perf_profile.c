@@ -401,13 +401,19 @@ static void run_init(struct e2e_run *r, const struct profile_opts *o)
 	e2e_hostinfo_fill(r);
 }
 
-/* One proxied run. Returns 0 (with *run_id and the command's *status) or
- * a negative code. A store that fails (or st == NULL: it could not be
- * opened) is a warning, not an error: profiling never breaks the suite it
- * watches, so the command still runs through the proxy, the loss is
- * counted, and *run_id is 0 when nothing could be recorded. */
+/* What the runs captured: requests the proxy saw, and of those stored. */
+struct tally {
+	uint64_t seen, stored;
+};
+
+/* One proxied run. Returns 0 (with *run_id and the command's *status,
+ * its counts added to *t) or a negative code. A store that fails (or
+ * st == NULL: it could not be opened) is a warning, not an error:
+ * profiling never breaks the suite it watches, so the command still runs
+ * through the proxy, the loss is counted, and *run_id is 0 when nothing
+ * could be recorded. */
 static int capture_run(const struct profile_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
-		       int64_t *run_id, int *status)
+		       int64_t *run_id, int *status, struct tally *t)
 {
 	struct capture c = { .o = o, .st = st };
 	struct e2e_run run;
@@ -476,6 +482,8 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		e2e_cmd_fail(CMD, "warning: cannot finish run %lld: %s", (long long)run.id,
 			     e2e_error_message());
 	*run_id = st ? run.id : 0;
+	t->seen += run.recorded + run.dropped;
+	t->stored += run.recorded;
 out:
 	e2e_proxy_destroy(proxy);
 	e2e_capture_queue_destroy(c.queue);
@@ -544,6 +552,50 @@ static void warn_unused(const struct profile_opts *o)
 	e2e_cmd_warn_unused(&spec, &o->c, active, o->import ? "--import" : "--target");
 }
 
+/* A gate was asked for: a comparison, or the rules' limits alone. */
+static bool gate_asked(const struct e2e_common_opts *c)
+{
+	return c->compare_baseline || c->rules;
+}
+
+/* Whether the gate can judge the stored runs; "gate not run" when the
+ * suite's requests were seen but none could be stored (not "nothing was
+ * captured": exit 4 is for a suite that sent no request at all). */
+static bool gate_can_run(const struct profile_opts *o, const struct tally *t)
+{
+	if (!gate_asked(&o->c) || t->stored || !t->seen)
+		return true;
+	e2e_cmd_fail(CMD,
+		     "warning: gate not run: none of the %llu requests could be stored; the exit "
+		     "status is the command's",
+		     (unsigned long long)t->seen);
+	return false;
+}
+
+/* A failure rc after the capture (reading the run back, the report, the
+ * baseline, --out) while a command was wrapped: a warning, and the exit
+ * status stays the gate's if it judged, else the command's; but 4 when the
+ * command sent no request at all and a gate or a baseline wanted some
+ * (nothing was captured: not the store's doing). */
+static int report_failed(const struct e2e_common_opts *c, int rc, int gate_exit, const struct tally *t)
+{
+	if (rc == E2E_ERR_EMPTY && !t->seen) {
+		e2e_cmd_fail(CMD, "%s", e2e_error_message());
+		return E2E_EXIT_EMPTY;
+	}
+	e2e_cmd_fail(CMD, "warning: the run was captured but its report failed: %s", e2e_error_message());
+	if (gate_exit >= 0)
+		return gate_exit;
+	if (gate_asked(c) && !t->seen) {
+		e2e_cmd_fail(CMD, "nothing was captured: no request to %s",
+			     c->compare_baseline ? "compare with the baseline" : "check the rules against");
+		return E2E_EXIT_EMPTY;
+	}
+	if (gate_asked(c))
+		e2e_cmd_fail(CMD, "warning: gate not run: the exit status is the command's");
+	return E2E_EXIT_OK;
+}
+
 int cmd_perf_profile(int argc, char **argv)
 {
 	struct profile_opts o;
@@ -552,7 +604,9 @@ int cmd_perf_profile(int argc, char **argv)
 	int64_t *run_ids = NULL;
 	size_t nruns = 0;
 	char *db = NULL, *target = NULL;
-	int status = 0, exit_code = E2E_EXIT_OK, gate_exit = E2E_EXIT_OK;
+	struct tally tally = { 0 };
+	struct e2e_common_opts report;
+	int status = 0, exit_code = E2E_EXIT_OK, gate_exit = -1; /* -1: the gate did not judge */
 	int rc = parse_args(argc, argv, &o);
 
 	if (rc < 0 || o.c.help)
@@ -589,7 +643,8 @@ int cmd_perf_profile(int argc, char **argv)
 	run_ids = e2e_xcalloc(o.repeat, sizeof(*run_ids));
 	for (uint64_t i = 0; i < o.repeat; i++) {
 		int64_t id = 0;
-		rc = o.import ? import_run(&o, st, routes, &id) : capture_run(&o, st, routes, &id, &status);
+		rc = o.import ? import_run(&o, st, routes, &id)
+			      : capture_run(&o, st, routes, &id, &status, &tally);
 		if (rc < 0)
 			goto fail;
 		if (id)
@@ -599,10 +654,20 @@ int cmd_perf_profile(int argc, char **argv)
 	}
 	if (!nruns) {
 		e2e_cmd_fail(CMD, "warning: nothing was recorded, so there is no report");
-		exit_code = o.c.compare_baseline || o.c.rules ? E2E_EXIT_EMPTY : E2E_EXIT_OK;
+		if (gate_asked(&o.c) && (!o.ncmd || gate_can_run(&o, &tally)))
+			exit_code = E2E_EXIT_EMPTY;
 		goto out;
 	}
-	rc = e2e_pipeline_run(st, run_ids, nruns, &o.c, CMD, &gate_exit);
+	report = o.c;
+	if (o.ncmd && !gate_can_run(&o, &tally)) { /* the report without a verdict */
+		report.compare_baseline = false;
+		report.rules = NULL;
+	}
+	rc = e2e_pipeline_run(st, run_ids, nruns, &report, CMD, &gate_exit);
+	if (rc < 0 && o.ncmd) {
+		exit_code = report_failed(&report, rc, gate_exit, &tally);
+		goto out;
+	}
 	if (rc < 0)
 		goto fail;
 	exit_code = gate_exit;

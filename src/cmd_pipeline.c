@@ -226,6 +226,7 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		if (gate->failed)
 			exit_code = E2E_EXIT_GATE;
 	}
+	*gate_exit = exit_code; /* the verdict stands whatever happens to the report now */
 
 	memset(&in, 0, sizeof(in));
 	in.report = rep;
@@ -239,8 +240,6 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		goto out;
 	rc = e2e_pipeline_emit(o, &out);
 out:
-	if (rc == 0)
-		*gate_exit = exit_code;
 	if (rc < 0 && l.runs)
 		loaded_finish(&l);
 	e2e_buf_finish(&out);

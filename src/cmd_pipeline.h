@@ -26,7 +26,11 @@ int e2e_pipeline_check(const struct e2e_common_opts *o);
  * report in o->format goes to stdout or o->out.
  * cmd is the command name for diagnostics ("perf-profile"). *gate_exit
  * gets E2E_EXIT_OK, E2E_EXIT_GATE, or E2E_EXIT_EMPTY (a comparison was
- * asked but the runs hold no request). Returns 0 or a negative code. */
+ * asked but the runs hold no request). Returns 0 or a negative code.
+ * Unlike other out-parameters, *gate_exit is written as soon as the gate
+ * has judged (or none was asked), before the report is rendered and
+ * written: a caller that keeps the verdict when a later step fails
+ * (perf-profile) needs it; it stays untouched when a failure came first. */
 int e2e_pipeline_run(struct e2e_store *st, const int64_t *run_ids, size_t n, const struct e2e_common_opts *o,
 		     const char *cmd, int *gate_exit);
 

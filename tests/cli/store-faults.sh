@@ -2,7 +2,9 @@
 # Nothing the store does after a capture may fail a passing suite, end to
 # end with real processes: a prune run by the suite while its own run is
 # being recorded, a killed run that prune does remove; a database that
-# cannot grow, whose loss is named by its cause.
+# cannot grow, whose loss is named by its cause; a damaged schema and a
+# report that cannot be written after a capture (warnings: the exit status
+# is the gate's if it judged, else the suite's).
 . "$(dirname "$0")/lib.sh"
 for t in jq sqlite3 curl; do command -v $t >/dev/null || { echo "$t missing" >&2; exit 1; }; done
 
@@ -57,5 +59,72 @@ printf '%s' "$OUT" | jq -e '.alerts[] | select(.kind == "dropped_requests") | .m
 run "$E2E" perf-report --db "$FULL"
 expect_rc 0 "full database: a later report"
 expect_out_has "requests were not recorded (disk full) and are not in these figures" "full database: a later report names the cause"
+
+# 3. a damaged schema (DROP TABLE paths) before the run, or no database at
+#    all: nothing can be stored, the report fails; warnings, and the
+#    suite's status
+: >"$TMP/afile"
+D="$TMP/damaged.db"
+run "$E2E" perf-profile -s dmg --target "$T" --db "$D" -q -- "$TMP/load.sh" 20
+expect_rc 0 "damaged schema: the run before"
+run "$E2E" perf-report --db "$D" -s dmg --set-baseline --baseline-dir "$TMP/bl" -q
+expect_rc 0 "damaged schema: the baseline"
+sqlite3 "$D" "DROP TABLE paths"
+run "$E2E" perf-profile -s dmg --target "$T" --db "$D" -q -- "$TMP/load.sh" 20
+expect_rc 0 "damaged schema: a passing suite exits 0"
+expect_err_has "warning: 20 of 20 requests were not recorded (database damaged; stored: 0)" "damaged schema: the loss and its cause"
+expect_err_has "warning: the run was captured but its report failed: " "damaged schema: the report's failure is a warning"
+expect_err_has "no such table: paths" "damaged schema: the store's own words"
+run "$E2E" perf-profile -s dmg --target "$T" --db "$D" -q --compare-baseline --baseline-dir "$TMP/bl" -- "$TMP/load.sh" 20
+expect_rc 0 "damaged schema: a gate that cannot judge, a passing suite"
+expect_err_has "warning: gate not run: none of the 20 requests could be stored; the exit status is the command's" "damaged schema: gate not run"
+printf '{"rules": [{"match": "**", "max_p95_ms": 0}]}' >"$TMP/strict.json"
+run "$E2E" perf-profile -s dmg --target "$T" --db "$D" -q --rules "$TMP/strict.json" -- "$TMP/load.sh" 20
+expect_rc 0 "damaged schema: a rules-only gate that cannot judge, a passing suite"
+expect_err_has "warning: gate not run: none of the 20 requests could be stored" "damaged schema: rules-only gate not run"
+run "$E2E" perf-profile -s dmg --target "$T" --db "$D" -q --compare-baseline --baseline-dir "$TMP/bl" -- bash -c '"$0" 20; exit 5' "$TMP/load.sh"
+expect_rc 5 "damaged schema: a failing suite's own status"
+run "$E2E" perf-profile -s dmg --target "$T" --db "$D" -q --compare-baseline --baseline-dir "$TMP/bl" -- true
+expect_rc 4 "damaged schema: a suite that sent nothing is still exit 4"
+run "$E2E" perf-report --db "$D" -s dmg
+expect_rc 3 "damaged schema: perf-report on its own is a runtime error"
+run "$E2E" perf-profile -s dmg --target "$T" --db "$TMP/afile/p.db" -q --compare-baseline --baseline-dir "$TMP/bl" -- "$TMP/load.sh" 20
+expect_rc 0 "no database at all: a gate that cannot judge, a passing suite"
+expect_err_has "warning: 20 of 20 requests were not recorded (store unavailable; stored: 0)" "no database: the loss"
+expect_err_has "warning: gate not run: none of the 20 requests could be stored; the exit status is the command's" "no database: gate not run"
+
+# 4. damaged during the run, after requests were stored: the report fails
+#    before the gate can judge
+D2="$TMP/damaged2.db"
+cp "$TMP/bl/dmg.json" "$TMP/bl/dmg2.json"
+sed -i 's/"dmg"/"dmg2"/' "$TMP/bl/dmg2.json"
+cat >"$TMP/damage.sh" <<SH
+#!/usr/bin/env bash
+"$TMP/load.sh" 20
+for _ in \$(seq 1 200); do # until the 20 are stored
+  [ "\$(sqlite3 -cmd ".timeout 10000" "$D2" "SELECT recorded FROM runs")" = 20 ] && break; sleep 0.05
+done
+sqlite3 -cmd ".timeout 10000" "$D2" "DROP TABLE paths" && "$TMP/load.sh" 20
+SH
+chmod +x "$TMP/damage.sh"
+run "$E2E" perf-profile -s dmg2 --target "$T" --db "$D2" -q --compare-baseline --baseline-dir "$TMP/bl" -- "$TMP/damage.sh"
+expect_rc 0 "damaged mid-run: a passing suite exits 0"
+expect_err_has "warning: the run was captured but its report failed: " "damaged mid-run: the report's failure is a warning"
+expect_err_has "warning: gate not run: the exit status is the command's" "damaged mid-run: gate not run"
+
+# 5. the gate judged, then --out cannot be written: the verdict stands
+run "$E2E" perf-profile -s live --target "$T" --db "$DB" -q --compare-baseline --baseline-dir "$TMP/bl2" \
+  --out "$TMP/afile/r.json" -- "$TMP/load.sh" 20
+expect_rc 2 "no baseline yet: a configuration error before the suite runs"
+run "$E2E" perf-report --db "$DB" -s live --set-baseline --baseline-dir "$TMP/bl2" -q
+expect_rc 0 "a baseline for the --out cases"
+run "$E2E" perf-profile -s live --target "$T" --db "$DB" -q --compare-baseline --baseline-dir "$TMP/bl2" \
+  --rules "$TMP/strict.json" --out "$TMP/afile/r.json" -- "$TMP/load.sh" 20
+expect_rc 1 "gate failed, --out unwritable: the gate's 1 stands"
+expect_err_has "warning: the run was captured but its report failed: " "--out unwritable: a warning"
+case "$ERR" in *"gate not run"*) fail "--out unwritable: the gate did run: $ERR";; esac
+run "$E2E" perf-profile -s live --target "$T" --db "$DB" -q --out "$TMP/afile/r.json" -- "$TMP/load.sh" 20
+expect_rc 0 "no gate, --out unwritable: the suite's 0"
+expect_err_has "warning: the run was captured but its report failed: " "--out unwritable without a gate: a warning"
 
 finish
