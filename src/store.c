@@ -717,18 +717,24 @@ static int db_connect(struct e2e_store *st, bool immutable)
 	return rc;
 }
 
-/* A read-only open of a WAL file whose directory it may not write cannot
- * create the WAL index. */
-static bool cannot_init_wal(struct e2e_store *st)
+/* A read-only open of a WAL file needs its WAL index (the -shm file next
+ * to it); one that cannot create it (a directory it may not write) fails
+ * with READONLY_CANTINIT or _DIRECTORY, and on a read-only file system, or
+ * when the index is there but not readable, with CANTOPEN. */
+static bool no_wal_index(struct e2e_store *st)
 {
 	int code = sqlite3_extended_errcode(st->db);
 
-	return code == SQLITE_READONLY_CANTINIT || code == SQLITE_READONLY_DIRECTORY;
+	return code == SQLITE_READONLY_CANTINIT || code == SQLITE_READONLY_DIRECTORY ||
+	       (code & 0xff) == SQLITE_CANTOPEN;
 }
 
-/* When there is no WAL with content either, every commit is in the file
- * itself and no writer is at work (a writer keeps the index next to the
- * file): read it as immutable. */
+/* A file to read without its WAL index: when there is no WAL with content
+ * either, every commit is in the file itself and no writer is at work (a
+ * writer keeps the index next to the file), so it is read as immutable
+ * (no lock, no side file). A WAL with content cannot be read without the
+ * index, and reading the file alone would silently miss its newest runs:
+ * one clear error instead. */
 static int open_unwritable(struct e2e_store *st, enum schema_state *state, int64_t *version)
 {
 	struct e2e_buf wal = E2E_BUF_INIT;
@@ -740,7 +746,13 @@ static int open_unwritable(struct e2e_store *st, enum schema_state *state, int64
 	empty_wal = stat(wal.data, &sb) != 0 ? errno == ENOENT : sb.st_size == 0;
 	e2e_buf_finish(&wal);
 	if (!empty_wal)
-		return E2E_ERR_RUNTIME; /* the caller's error stands */
+		return e2e_error(
+			E2E_ERR_RUNTIME,
+			"cannot read '%s' in place: its write-ahead log '%s-wal' holds changes not "
+			"yet in the file, and their index ('-shm') cannot be created or opened there "
+			"(a read-only file system or directory); run e2e once with write access "
+			"there, or copy both files to a writable directory",
+			st->path, st->path);
 	sqlite3_close(st->db);
 	st->db = NULL;
 	rc = db_connect(st, true);
@@ -793,6 +805,8 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out)
 			return rc;
 	} else if (S_ISDIR(sb.st_mode)) {
 		return e2e_error(E2E_ERR_RUNTIME, "cannot open database '%s': is a directory", path);
+	} else if (access(path, R_OK) != 0) { /* SQLite would only say "unable to open" */
+		return e2e_error(E2E_ERR_RUNTIME, "cannot open database '%s': %s", path, strerror(errno));
 	}
 
 	st = e2e_xcalloc(1, sizeof(*st));
@@ -803,8 +817,8 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out)
 	rc = db_connect(st, false);
 	if (rc == 0)
 		rc = schema_check(st, &state, &version);
-	if (rc && st->readonly && st->db && cannot_init_wal(st) && open_unwritable(st, &state, &version) == 0)
-		rc = 0;
+	if (rc && st->readonly && st->db && no_wal_index(st))
+		rc = open_unwritable(st, &state, &version);
 	if (rc == 0 && state != SCHEMA_CURRENT) {
 		if (!st->readonly)
 			rc = schema_migrate(st, state);

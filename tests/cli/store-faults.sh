@@ -4,8 +4,10 @@
 # being recorded, a killed run that prune does remove; a database that
 # cannot grow, whose loss is named by its cause; a damaged schema and a
 # report that cannot be written after a capture (warnings: the exit status
-# is the gate's if it judged, else the suite's).
+# is the gate's if it judged, else the suite's); perf-report on a database
+# it may not write (a directory of another user, a read-only mount).
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/unwritable.sh"
 for t in jq sqlite3 curl; do command -v $t >/dev/null || { echo "$t missing" >&2; exit 1; }; done
 
 demo_service
@@ -126,5 +128,67 @@ case "$ERR" in *"gate not run"*) fail "--out unwritable: the gate did run: $ERR"
 run "$E2E" perf-profile -s live --target "$T" --db "$DB" -q --out "$TMP/afile/r.json" -- "$TMP/load.sh" 20
 expect_rc 0 "no gate, --out unwritable: the suite's 0"
 expect_err_has "warning: the run was captured but its report failed: " "--out unwritable without a gate: a warning"
+
+# 6. perf-report on a database it may not write: read in place, no side
+#    file needed (the WAL index cannot be made: read as immutable) ...
+RO="$TMP/ro"
+unwritable_copy "$DB" "$RO"
+run "${READER[@]}" "$E2E" perf-report --db "$RO/perf.db" --run 3 -f json
+expect_rc 0 "unwritable: no WAL"
+[ "$(printf '%s' "$OUT" | jq -r .total_requests)" = 3000 ] || fail "unwritable: the report"
+[ "$(ls "$RO")" = perf.db ] || fail "unwritable: files made: $(ls "$RO")"
+unwritable_undo "$RO"
+# ... with a WAL holding a change and its index, both readable: read
+W="$TMP/walro"
+mkdir -p "$W"
+cp "$DB" "$W/perf.db"
+sqlite3 "$W/perf.db" ".dbconfig no_ckpt_on_close on" "UPDATE runs SET service = 'in-wal'" >/dev/null
+[ -s "$W/perf.db-wal" ] && [ -e "$W/perf.db-shm" ] || fail "unwritable: no WAL to test with"
+unwritable_dir "$W"
+run "${READER[@]}" "$E2E" perf-report --db "$W/perf.db" --list -f json
+expect_rc 0 "unwritable: a WAL with its index"
+expect_out_has '"service": "in-wal"' "unwritable: the change in the WAL is seen"
+# ... with a WAL but no index: one clear message, never a report without
+#     the WAL's changes
+unwritable_undo "$W"
+rm "$W/perf.db-shm"
+unwritable_dir "$W"
+run "${READER[@]}" "$E2E" perf-report --db "$W/perf.db" --list
+expect_rc 3 "unwritable: a WAL without its index"
+expect_err "e2e: perf-report: cannot read '$W/perf.db' in place: its write-ahead log '$W/perf.db-wal' holds changes not yet in the file, and their index ('-shm') cannot be created or opened there (a read-only file system or directory); run e2e once with write access there, or copy both files to a writable directory" "unwritable: a WAL without its index"
+expect_no_out "unwritable: a WAL without its index"
+unwritable_undo "$W"
+# ... a file it may not read at all
+cp "$DB" "$TMP/noread.db"
+chmod 600 "$TMP/noread.db"
+if [ "$(id -u)" = 0 ]; then NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups); chmod 755 "$TMP"; else NOBODY=(); chmod 000 "$TMP/noread.db"; fi
+run "${NOBODY[@]}" "$E2E" perf-report --db "$TMP/noread.db"
+expect_rc 3 "unreadable database"
+expect_err "e2e: perf-report: cannot open database '$TMP/noread.db': Permission denied" "unreadable database"
+chmod 700 "$TMP"
+
+# 7. a read-only mount (a user and mount namespace, where the kernel
+#    allows them): no WAL: the report; a WAL without its index: the message
+if unshare --user --map-root-user --mount true 2>/dev/null; then
+  mkdir -p "$TMP/mnt"
+  cat >"$TMP/romount.sh" <<SH
+mount -t tmpfs none "$TMP/mnt" || exit 90
+mkdir "$TMP/mnt/a" "$TMP/mnt/b"
+cp "$DB" "$TMP/mnt/a/perf.db"
+cp "$W/perf.db" "$W/perf.db-wal" "$TMP/mnt/b/"
+mount -o remount,ro,bind "$TMP/mnt" || exit 91
+"$E2E" perf-report --db "$TMP/mnt/a/perf.db" --run 3 -f json >"$TMP/ro-a.out" 2>"$TMP/ro-a.err"; echo \$? >"$TMP/ro-a.rc"
+"$E2E" perf-report --db "$TMP/mnt/b/perf.db" --list >"$TMP/ro-b.out" 2>"$TMP/ro-b.err"; echo \$? >"$TMP/ro-b.rc"
+SH
+  unshare --user --map-root-user --mount bash "$TMP/romount.sh" || fail "read-only mount: setup exit $?"
+  NTESTS=$((NTESTS + 1))
+  [ "$(cat "$TMP/ro-a.rc")" = 0 ] && [ "$(jq -r .total_requests "$TMP/ro-a.out")" = 3000 ] \
+    || fail "read-only mount, no WAL: exit $(cat "$TMP/ro-a.rc"): $(cat "$TMP/ro-a.err")"
+  NTESTS=$((NTESTS + 1))
+  [ "$(cat "$TMP/ro-b.rc")" = 3 ] && grep -q "^e2e: perf-report: cannot read '$TMP/mnt/b/perf.db' in place: its write-ahead log" "$TMP/ro-b.err" \
+    || fail "read-only mount, a WAL without its index: exit $(cat "$TMP/ro-b.rc"): $(cat "$TMP/ro-b.err")"
+else
+  echo "note: no user namespaces here: the read-only mount case is not run" >&2
+fi
 
 finish
