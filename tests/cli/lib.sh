@@ -81,6 +81,20 @@ start_session() {
   [ -n "$URL" ] || { cat "$TMP/sess.err" >&2; kill $PID; fail "session did not print its URL"; finish; exit 1; }
 }
 
+# session_survives CLIENT.py WHAT: runs the raw-socket client against the
+# session of start_session, then checks the proxy is still up, ends cleanly
+# on SIGINT and still reports the service's own traffic (GET /health).
+session_survives() {
+  NTESTS=$((NTESTS + 1))
+  timeout 120 python3 "${E2E_SOURCE_ROOT:?}/tests/cli/$1" "$URL" || fail "$2 (see above)"
+  kill -0 $PID 2>/dev/null || fail "the proxy died"
+  kill -INT $PID
+  wait $PID
+  RC=$?
+  expect_rc 0 "session ends cleanly after $2"
+  grep -q "GET /health" "$TMP/sess.out" || fail "no report after $2: $(cat "$TMP/sess.out")"
+}
+
 # demo_service: starts demo/service.py on a free port of 127.0.0.1 (stopped
 # by PID on exit), sets T to its URL; exits the test if it does not start.
 demo_service() {

@@ -9,11 +9,5 @@ ulimit -n 8192 2>/dev/null || true
 
 start_session slowloris
 
-NTESTS=$((NTESTS + 1))
-timeout 120 python3 "$SRC/tests/cli/slowloris.py" "$URL" || fail "slowloris (see above)"
-kill -0 $PID 2>/dev/null || fail "the proxy died"
-kill -INT $PID
-wait $PID; RC=$?
-expect_rc 0 "session ends cleanly after slowloris"
-grep -q "GET /health" "$TMP/sess.out" || fail "no report after slowloris: $(cat "$TMP/sess.out")"
+session_survives slowloris.py "slowloris"
 finish
