@@ -80,6 +80,7 @@ static void loaded_finish(struct loaded *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free((void *)l->in[i].samples);
 		e2e_store_paths_free((struct e2e_path *)l->in[i].paths, l->in[i].npaths);
+		e2e_run_notes_free((struct e2e_run_note *)l->in[i].notes, l->in[i].nnotes);
 		e2e_run_finish(&l->runs[i]);
 	}
 	free(l->runs);
@@ -99,7 +100,8 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 		size_t k = n - 1 - i; /* run_ids are oldest first */
 		struct e2e_sample *s = NULL;
 		struct e2e_path *p = NULL;
-		size_t ns = 0, np = 0;
+		struct e2e_run_note *nt = NULL;
+		size_t ns = 0, np = 0, nn = 0;
 
 		rc = e2e_store_run_get(st, run_ids[i], &l->runs[k]);
 		if (rc < 0)
@@ -116,6 +118,11 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 			return rc;
 		l->in[k].paths = p;
 		l->in[k].npaths = np;
+		rc = e2e_store_run_notes_load(st, run_ids[i], &nt, &nn);
+		if (rc < 0)
+			return rc;
+		l->in[k].notes = nt;
+		l->in[k].nnotes = nn;
 	}
 	return 0;
 }

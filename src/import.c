@@ -7,7 +7,29 @@
 #include "har.h"
 #include "model.h"
 #include "recorder.h"
+#include "store.h"
 #include "banned.h"
+
+/* What the import counted but left out, and its hosts when several: the
+ * run keeps them (struct e2e_run_note) for every later report. */
+static int store_notes(const struct e2e_har *h, struct e2e_store *st, int64_t run_id)
+{
+	const struct e2e_har_stats *hs = e2e_har_stats(h);
+	const struct e2e_har_host *hosts;
+	size_t nhosts = e2e_har_hosts(h, &hosts), n = 0;
+	struct e2e_run_note *notes = e2e_xcalloc(nhosts + 2, sizeof(*notes));
+	int rc;
+
+	if (hs->cached)
+		notes[n++] = (struct e2e_run_note){ E2E_NOTE_CACHE_HITS, (char *)"", hs->cached };
+	if (hs->other_host)
+		notes[n++] = (struct e2e_run_note){ E2E_NOTE_OTHER_HOSTS, (char *)"", hs->other_host };
+	for (size_t i = 0; nhosts > 1 && i < nhosts; i++)
+		notes[n++] = (struct e2e_run_note){ E2E_NOTE_HOST, (char *)hosts[i].name, hosts[i].requests };
+	rc = n ? e2e_store_run_notes_add(st, run_id, notes, n) : 0;
+	free(notes); /* the names belong to h */
+	return rc;
+}
 
 int e2e_import_har(const struct e2e_har *h, struct e2e_store *st, struct e2e_run *run,
 		   const struct e2e_routes *routes, int64_t *out_run_id)
@@ -27,6 +49,8 @@ int e2e_import_har(const struct e2e_har *h, struct e2e_store *st, struct e2e_run
 	run->exit_status = -1;
 	if ((rc = e2e_recorder_begin(st, run, routes, &rec)) < 0)
 		return rc;
+	if ((rc = store_notes(h, st, run->id)) < 0)
+		goto out;
 	caps = e2e_xmalloc(E2E_CAPTURE_BATCH_MAX * sizeof(*caps));
 	for (size_t i = 0; i < total;) {
 		size_t n = 0;

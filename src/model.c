@@ -31,6 +31,34 @@ void e2e_templating_finish(struct e2e_templating *t)
 	memset(t, 0, sizeof(*t));
 }
 
+static const char *const note_keys[E2E_NOTE__COUNT] = {
+	[E2E_NOTE_CACHE_HITS] = "cache_hits",
+	[E2E_NOTE_OTHER_HOSTS] = "other_hosts",
+	[E2E_NOTE_HOST] = "host",
+};
+
+const char *e2e_note_key(enum e2e_note_kind k)
+{
+	return k < E2E_NOTE__COUNT ? note_keys[k] : "";
+}
+
+int e2e_note_parse(const char *key, enum e2e_note_kind *out)
+{
+	for (int k = 0; k < E2E_NOTE__COUNT; k++)
+		if (strcmp(key, note_keys[k]) == 0) {
+			*out = (enum e2e_note_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
+void e2e_run_notes_free(struct e2e_run_note *notes, size_t n)
+{
+	for (size_t i = 0; notes && i < n; i++)
+		free(notes[i].name);
+	free(notes);
+}
+
 static const struct {
 	const char *key, *text;
 } losses[E2E_LOSS__COUNT] = {

@@ -81,4 +81,28 @@ struct e2e_templating {
 /* Frees the strings and zeroes t; accepts NULL. */
 void e2e_templating_finish(struct e2e_templating *t);
 
+/* Something a run's capture counted but did not record as requests, kept
+ * with the run so every later report says it: a HAR import's browser-cache
+ * hits (they never reached the service), its entries for other hosts than
+ * --host, and, when it recorded several hosts, the requests per host. */
+enum e2e_note_kind {
+	E2E_NOTE_CACHE_HITS, /* name "" */
+	E2E_NOTE_OTHER_HOSTS, /* name "" */
+	E2E_NOTE_HOST, /* name: "host" or "host:port" */
+	E2E_NOTE__COUNT
+};
+
+struct e2e_run_note {
+	enum e2e_note_kind kind;
+	char *name; /* owned */
+	uint64_t count;
+};
+
+/* The stored key of a kind ("cache_hits", "other_hosts", "host"); parse
+ * returns -1 for a key this version does not know (a newer tool's). */
+const char *e2e_note_key(enum e2e_note_kind k);
+int e2e_note_parse(const char *key, enum e2e_note_kind *out);
+/* Frees the names and the array; accepts NULL. */
+void e2e_run_notes_free(struct e2e_run_note *notes, size_t n);
+
 #endif

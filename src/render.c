@@ -252,8 +252,57 @@ void e2e_render_gate_lines(const struct e2e_gate_result *g,
 	e2e_buf_finish(&line);
 }
 
+/* A HAR import's hosts: "requests to 2 hosts recorded: a (12), b (3)". */
+static bool host_note(struct e2e_buf *b, const struct e2e_report *r)
+{
+	size_t hosts = 0, k = 0;
+
+	for (size_t i = 0; i < r->nnotes; i++)
+		hosts += r->notes[i].kind == E2E_NOTE_HOST;
+	if (!hosts)
+		return false;
+	e2e_buf_printf(b, "requests to %zu hosts recorded:", hosts);
+	for (size_t i = 0; i < r->nnotes; i++) {
+		if (r->notes[i].kind != E2E_NOTE_HOST)
+			continue;
+		e2e_buf_puts(b, k++ ? ", " : " ");
+		e2e_fmt_utf8(b, r->notes[i].name, true);
+		e2e_buf_puts(b, " (");
+		e2e_fmt_count(b, r->notes[i].count);
+		e2e_buf_putc(b, ')');
+	}
+	e2e_buf_puts(b, "; perf-profile --import --host HOST keeps one");
+	return true;
+}
+
+bool e2e_render_run_note(struct e2e_buf *b, const struct e2e_report *r, enum e2e_note_kind kind)
+{
+	if (kind == E2E_NOTE_HOST)
+		return host_note(b, r);
+	for (size_t i = 0; i < r->nnotes; i++) {
+		const struct e2e_run_note *n = &r->notes[i];
+		bool one = n->count == 1;
+
+		if (n->kind != kind)
+			continue;
+		e2e_fmt_count(b, n->count);
+		if (kind == E2E_NOTE_CACHE_HITS)
+			e2e_buf_puts(b,
+				     one ? " browser-cache hit was not imported: it never reached the service"
+					 : " browser-cache hits were not imported: they never reached the "
+					   "service");
+		else
+			e2e_buf_puts(b, one ? " HAR entry for another host was not imported (--host)"
+					    : " HAR entries for other hosts were not imported (--host)");
+		return true;
+	}
+	return false;
+}
+
 void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix)
 {
+	struct e2e_buf note = E2E_BUF_INIT;
+
 	for (size_t i = r->nruns; i-- > 0;) {
 		if (!r->runs[i].complete)
 			e2e_buf_printf(
@@ -265,6 +314,11 @@ void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char 
 		e2e_render_loss(b, r->dropped, r->lost, e2e_loss_text(r->lost_cause));
 		e2e_buf_puts(b, " and are not in these figures\n");
 	}
+	for (int k = 0; k < E2E_NOTE__COUNT; k++) {
+		e2e_buf_reset(&note);
+		if (e2e_render_run_note(&note, r, (enum e2e_note_kind)k))
+			e2e_buf_printf(b, "%s%s\n", prefix, note.data);
+	}
 	if (r->cut_paths) {
 		e2e_buf_puts(b, prefix);
 		e2e_fmt_count(b, r->cut_paths);
@@ -272,6 +326,7 @@ void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char 
 		e2e_buf_printf(b, " a raw path longer than %d KiB: stored cut short, ending in \"%s\"\n",
 			       E2E_PATH_MAX / 1024, E2E_PATH_CUT_MARK);
 	}
+	e2e_buf_finish(&note);
 }
 
 void e2e_render_loss_causes(struct e2e_buf *b, uint64_t dropped, uint64_t lost, const char *cause)

@@ -64,6 +64,9 @@ void e2e_render_gate_lines(const struct e2e_gate_result *g,
 /* One line per data-quality note (incomplete run, dropped requests, raw
  * paths cut short), each
  * starting with prefix and ending with a newline. */
+/* One kind of the report's run notes as a sentence without a final
+ * newline (all hosts in one); false, writing nothing, when it has none. */
+bool e2e_render_run_note(struct e2e_buf *b, const struct e2e_report *r, enum e2e_note_kind kind);
 void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix);
 
 #endif

@@ -62,7 +62,8 @@
  *   alerts          [{kind, severity, endpoint, message}]: the gate's
  *                   findings ("rule", "environment_shift",
  *                   "host_mismatch", ...) and data notes
- *                   ("incomplete_run", "dropped_requests", "cut_paths");
+ *                   ("incomplete_run", "dropped_requests", "cut_paths",
+ *                   "cache_hits", "other_hosts", "hosts");
  *                   severity "" when informational, endpoint null when
  *                   global
  *   recommendations [{endpoint, kind, message}] from the gate's evidence
@@ -73,7 +74,9 @@
  *                   min/avg/p50/p90/p95/p99/max_latency_ms,
  *                   stddev_latency_ms, avg_request_bytes,
  *                   avg_response_bytes, status_codes, error_kinds,
- *                   distinct_paths, dropped_requests, complete (every run
+ *                   distinct_paths, dropped_requests,
+ *                   skipped_cache_hits, skipped_other_hosts, hosts
+ *                   ({host: requests} when several), complete (every run
  *                   finished normally), error_definition ("5xx" or
  *                   "4xx+5xx")}
  *   comparison      null without a gate; else {baseline (file name;
@@ -399,6 +402,13 @@ static json_t *alerts_json(const struct e2e_report *r, const struct e2e_gate_res
 		e2e_buf_puts(&b, " and are not counted");
 		alert(a, "dropped_requests", "warning", NULL, b.data);
 	}
+	for (int k = 0; k < E2E_NOTE__COUNT; k++) {
+		static const char *const kinds[E2E_NOTE__COUNT] = { "cache_hits", "other_hosts", "hosts" };
+
+		e2e_buf_reset(&b);
+		if (e2e_render_run_note(&b, r, (enum e2e_note_kind)k))
+			alert(a, kinds[k], "", NULL, b.data);
+	}
 	if (r->cut_paths) {
 		e2e_buf_reset(&b);
 		e2e_buf_printf(&b,
@@ -426,6 +436,22 @@ static json_t *advice_json(const struct e2e_gate_result *g)
 	return a;
 }
 
+/* What the runs counted but did not record (model.h: run notes). */
+static void notes_json(json_t *o, const struct e2e_report *r)
+{
+	json_t *hosts = json_object();
+	uint64_t n[E2E_NOTE__COUNT] = { 0 };
+
+	for (size_t i = 0; i < r->nnotes; i++) {
+		n[r->notes[i].kind] += r->notes[i].count;
+		if (r->notes[i].kind == E2E_NOTE_HOST)
+			set(hosts, r->notes[i].name, jint(r->notes[i].count));
+	}
+	set(o, "skipped_cache_hits", jint(n[E2E_NOTE_CACHE_HITS]));
+	set(o, "skipped_other_hosts", jint(n[E2E_NOTE_OTHER_HOSTS]));
+	set(o, "hosts", hosts);
+}
+
 static json_t *summary_json(const struct e2e_report *r, const struct e2e_gate_result *g)
 {
 	const struct e2e_endpoint_report *e = &r->overall;
@@ -447,6 +473,7 @@ static json_t *summary_json(const struct e2e_report *r, const struct e2e_gate_re
 	set(o, "error_kinds", error_kinds_json(e));
 	set(o, "distinct_paths", jint(r->distinct_paths));
 	set(o, "dropped_requests", jint(r->dropped));
+	notes_json(o, r);
 	set(o, "complete", json_boolean(!r->incomplete));
 	set(o, "error_definition", json_string(r->count_4xx ? "4xx+5xx" : "5xx"));
 	return o;

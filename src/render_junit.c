@@ -169,12 +169,13 @@ int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out)
 	}
 	e2e_buf_puts(out, "    </properties>\n");
 	e2e_buf_add(out, body.data ? body.data : "", body.len);
-	if (g && g->nfindings) {
+	{
 		struct e2e_buf t = E2E_BUF_INIT;
 
-		for (size_t i = 0; i < g->nfindings; i++)
+		for (size_t i = 0; g && i < g->nfindings; i++)
 			if (!g->findings[i].endpoint)
 				e2e_buf_printf(&t, "%s: %s\n", g->findings[i].kind, g->findings[i].message);
+		e2e_render_notes(&t, r, "note: ");
 		if (t.len) {
 			e2e_buf_puts(out, "    <system-out>");
 			e2e_fmt_xml(out, t.data);

@@ -416,6 +416,20 @@ static void trend(const struct e2e_render_input *in, struct e2e_buf *b)
 	}
 }
 
+/* The report's notes, each its own quoted paragraph, then a blank line. */
+static void notes(struct e2e_buf *b, const struct e2e_report *r)
+{
+	struct e2e_buf t = E2E_BUF_INIT;
+
+	e2e_render_notes(&t, r, "> **Note:** ");
+	for (const char *p = t.data, *nl; p && *p; p = nl + 1) {
+		nl = strchr(p, '\n');
+		e2e_buf_add(b, p, (size_t)(nl - p));
+		e2e_buf_puts(b, "\n\n");
+	}
+	e2e_buf_finish(&t);
+}
+
 int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
@@ -425,9 +439,7 @@ int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 		return 0;
 	}
 	verdict_line(in, b);
-	e2e_render_notes(b, r, "> **Note:** ");
-	if (r->incomplete || r->dropped)
-		e2e_buf_putc(b, '\n');
+	notes(b, r);
 	if (r->nendpoints == 0 && !(in->gate && in->gate->nendpoints))
 		e2e_buf_puts(b, "No requests recorded.\n");
 	else

@@ -334,6 +334,7 @@ void e2e_report_destroy(struct e2e_report *r)
 		endpoint_finish(&r->endpoints[i]);
 	free(r->endpoints);
 	endpoint_finish(&r->overall);
+	e2e_run_notes_free(r->notes, r->nnotes);
 	free(r->sample_storage);
 	free(r->run_storage);
 	free(r);
@@ -592,6 +593,40 @@ static void collect_paths(struct e2e_report *r, const uint32_t *ep_of_slot, cons
 	free(u);
 }
 
+static int cmp_note(const void *a, const void *b)
+{
+	const struct e2e_run_note *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* The runs' notes, one per kind and name with the counts summed. */
+static void merge_notes(struct e2e_report *r, const struct e2e_report_run *runs, size_t nruns)
+{
+	for (size_t k = 0; k < nruns; k++) {
+		for (size_t i = 0; i < runs[k].nnotes; i++) {
+			const struct e2e_run_note *n = &runs[k].notes[i];
+			size_t j = 0;
+
+			while (j < r->nnotes &&
+			       (r->notes[j].kind != n->kind || strcmp(r->notes[j].name, n->name)))
+				j++;
+			if (j == r->nnotes) {
+				r->notes = e2e_xrealloc(r->notes, (r->nnotes + 1) * sizeof(*r->notes));
+				r->notes[j] = (struct e2e_run_note){ n->kind, e2e_xstrdup(n->name), 0 };
+				r->nnotes++;
+			}
+			r->notes[j].count += n->count;
+		}
+	}
+	if (r->nnotes)
+		qsort(r->notes, r->nnotes, sizeof(*r->notes), cmp_note);
+}
+
 static void fill_report_header(struct e2e_report *r, const struct e2e_report_run *runs, size_t nruns,
 			       const struct e2e_report_opts *opts)
 {
@@ -615,6 +650,7 @@ static void fill_report_header(struct e2e_report *r, const struct e2e_report_run
 		if (!run->complete)
 			r->incomplete = true;
 	}
+	merge_notes(r, runs, nruns);
 	r->overall.key = e2e_xstrdup("*");
 	r->overall.method = e2e_xstrdup("");
 	r->overall.path = e2e_xstrdup("");

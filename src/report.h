@@ -78,6 +78,10 @@ struct e2e_report {
 	struct e2e_endpoint_report overall;
 	uint64_t distinct_paths; /* raw paths seen over all endpoints */
 	uint64_t cut_paths; /* requests whose raw path was cut (sample.h) */
+	/* The covered runs' notes summed by kind and name: cache hits, other
+	 * hosts, then hosts by requests descending (then name). */
+	struct e2e_run_note *notes;
+	size_t nnotes;
 	/* Private to report.c: the one allocation every endpoint's samples
 	 * and sample_run point into. */
 	void *sample_storage;
@@ -94,6 +98,10 @@ struct e2e_report_run {
 	 * e2e_report_compute. Path ids name the same raw path in every run. */
 	const struct e2e_path *paths;
 	size_t npaths;
+	/* What its capture counted but did not record (model.h); may be
+	 * NULL. */
+	const struct e2e_run_note *notes;
+	size_t nnotes;
 };
 
 struct e2e_report_opts {

@@ -154,6 +154,19 @@ static const char *const schema_v4[] = {
 	NULL,
 };
 
+/* v5: what a run's capture counted but did not record as requests
+ * (struct e2e_run_note: a HAR import's cache hits, other hosts, hosts). */
+static const char *const schema_v5[] = {
+	"CREATE TABLE run_notes ("
+	" run_id INTEGER NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" name TEXT NOT NULL DEFAULT '',"
+	" count INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, kind, name)) WITHOUT ROWID",
+	"PRAGMA user_version = 5",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -165,7 +178,7 @@ static const struct migration {
 } migrations[] = {
 	{ NULL, NULL, NULL },	   { schema_v1, NULL, NULL },
 	{ schema_v2, NULL, NULL }, { schema_v3, carry_endpoints, schema_v3_end },
-	{ schema_v4, NULL, NULL },
+	{ schema_v4, NULL, NULL }, { schema_v5, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -217,15 +230,19 @@ enum stmt_id {
 	S_ROUTES_SELECT,
 	S_TEMPLATING_SET,
 	S_TEMPLATING_GET,
+	S_NOTE_INSERT,
+	S_NOTES_LOAD,
 	S_CHUNK_NEXT_SEQ,
 	S_CHUNK_INSERT,
 	S_CHUNK_TOTAL,
 	S_CHUNKS_LOAD,
 	S_PRUNE_KEEP_CHUNKS,
 	S_PRUNE_KEEP_RUN_PATHS,
+	S_PRUNE_KEEP_NOTES,
 	S_PRUNE_KEEP_RUNS,
 	S_PRUNE_OLDER_CHUNKS,
 	S_PRUNE_OLDER_RUN_PATHS,
+	S_PRUNE_OLDER_NOTES,
 	S_PRUNE_OLDER_RUNS,
 	S_PRUNE_ROUTES,
 	S_INCREMENTAL_VACUUM,
@@ -271,15 +288,20 @@ static const char *const stmt_sql[S__COUNT] = {
 		"UPDATE runs SET rules_version = ?2, routes_id = ?3, routes_name = ?4 WHERE id = ?1",
 	[S_TEMPLATING_GET] = "SELECT r.rules_version, r.routes_name, t.sha256, t.text FROM runs r"
 			     " LEFT JOIN routes t ON t.id = r.routes_id WHERE r.id = ?",
+	[S_NOTE_INSERT] = "INSERT INTO run_notes (run_id, kind, name, count) VALUES (?, ?, ?, ?)"
+			  " ON CONFLICT (run_id, kind, name) DO UPDATE SET count = count + excluded.count",
+	[S_NOTES_LOAD] = "SELECT kind, name, count FROM run_notes WHERE run_id = ? ORDER BY kind, name",
 	[S_CHUNK_NEXT_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM chunks WHERE run_id = ?",
 	[S_CHUNK_INSERT] = "INSERT INTO chunks (run_id, seq, n, data) VALUES (?, ?, ?, ?)",
 	[S_CHUNK_TOTAL] = "SELECT coalesce(sum(n), 0) FROM chunks WHERE run_id = ?1 AND n BETWEEN 1 AND ?2",
 	[S_CHUNKS_LOAD] = "SELECT seq, n, data FROM chunks WHERE run_id = ? ORDER BY seq",
 	[S_PRUNE_KEEP_CHUNKS] = "DELETE FROM chunks WHERE run_id IN (" PRUNE_KEEP_IDS ")",
 	[S_PRUNE_KEEP_RUN_PATHS] = "DELETE FROM run_paths WHERE run_id IN (" PRUNE_KEEP_IDS ")",
+	[S_PRUNE_KEEP_NOTES] = "DELETE FROM run_notes WHERE run_id IN (" PRUNE_KEEP_IDS ")",
 	[S_PRUNE_KEEP_RUNS] = "DELETE FROM runs WHERE id IN (" PRUNE_KEEP_IDS ")",
 	[S_PRUNE_OLDER_CHUNKS] = "DELETE FROM chunks WHERE run_id IN (" PRUNE_OLDER_IDS ")",
 	[S_PRUNE_OLDER_RUN_PATHS] = "DELETE FROM run_paths WHERE run_id IN (" PRUNE_OLDER_IDS ")",
+	[S_PRUNE_OLDER_NOTES] = "DELETE FROM run_notes WHERE run_id IN (" PRUNE_OLDER_IDS ")",
 	[S_PRUNE_OLDER_RUNS] = "DELETE FROM runs WHERE id IN (" PRUNE_OLDER_IDS ")",
 	[S_PRUNE_ROUTES] = "DELETE FROM routes WHERE id NOT IN"
 			   " (SELECT routes_id FROM runs WHERE routes_id IS NOT NULL)",
@@ -1437,6 +1459,68 @@ int e2e_store_run_templating_get(struct e2e_store *st, int64_t run_id, struct e2
 	return run_row(st, S_TEMPLATING_GET, run_id, templating_from_row, out);
 }
 
+int e2e_store_run_notes_add(struct e2e_store *st, int64_t run_id, const struct e2e_run_note *notes, size_t n)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0)
+		rc = run_exists(st, run_id);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = stmt(st, S_NOTE_INSERT, &s);
+		if (rc)
+			break;
+		sqlite3_bind_int64(s, 1, run_id);
+		bind_text(s, 2, e2e_note_key(notes[i].kind));
+		bind_text(s, 3, notes[i].name ? notes[i].name : "");
+		sqlite3_bind_int64(s, 4, notes[i].count > INT64_MAX ? INT64_MAX : (int64_t)notes[i].count);
+		rc = step_done(st, s, "cannot record the run's notes");
+	}
+	return write_leave(st, own, rc);
+}
+
+int e2e_store_run_notes_load(struct e2e_store *st, int64_t run_id, struct e2e_run_note **out, size_t *n)
+{
+	struct e2e_run_note *notes = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc, step;
+
+	*out = NULL;
+	*n = 0;
+	if (st->version < 5) /* before v5 a run kept no notes */
+		return run_exists(st, run_id);
+	rc = stmt(st, S_NOTES_LOAD, &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		enum e2e_note_kind kind;
+		int64_t count = sqlite3_column_int64(s, 2);
+
+		if (e2e_note_parse(col_text(s, 0), &kind) < 0 || count <= 0)
+			continue; /* a newer tool's kind, or nothing to say */
+		if (len == cap) {
+			cap = cap ? 2 * cap : 8;
+			notes = e2e_xrealloc(notes, cap * sizeof(*notes));
+		}
+		notes[len].kind = kind;
+		notes[len].name = e2e_xstrdup(col_text(s, 1));
+		notes[len].count = (uint64_t)count;
+		len++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(st, "cannot read the run's notes");
+		e2e_run_notes_free(notes, len);
+	} else {
+		*out = notes;
+		*n = len;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
 /* ---- sample chunks ---- */
 
 static inline uint64_t zigzag(int64_t v)
@@ -1811,7 +1895,10 @@ int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_samp
 
 /* ids: the run's chunks, its path mappings, then the runs themselves (the
  * last one's count is the number of runs removed). */
-static int prune(struct e2e_store *st, const enum stmt_id ids[3], const char *service, int64_t arg,
+/* ids: the per-run tables' deletes, then the runs' own last (its count
+ * is the number removed); PRUNE_STEPS of them. */
+#define PRUNE_STEPS 4
+static int prune(struct e2e_store *st, const enum stmt_id ids[PRUNE_STEPS], const char *service, int64_t arg,
 		 size_t *removed)
 {
 	size_t count = 0;
@@ -1821,7 +1908,7 @@ static int prune(struct e2e_store *st, const enum stmt_id ids[3], const char *se
 
 	if (rc == 0)
 		rc = probe_open(st);
-	for (int i = 0; rc == 0 && i < 3; i++) {
+	for (int i = 0; rc == 0 && i < PRUNE_STEPS; i++) {
 		rc = stmt(st, ids[i], &s);
 		if (rc)
 			break;
@@ -1847,15 +1934,16 @@ int e2e_store_prune_keep(struct e2e_store *st, const char *service, size_t keep,
 {
 	int64_t k = keep > INT64_MAX ? INT64_MAX : (int64_t)keep;
 
-	static const enum stmt_id ids[3] = { S_PRUNE_KEEP_CHUNKS, S_PRUNE_KEEP_RUN_PATHS, S_PRUNE_KEEP_RUNS };
+	static const enum stmt_id ids[PRUNE_STEPS] = { S_PRUNE_KEEP_CHUNKS, S_PRUNE_KEEP_RUN_PATHS,
+						       S_PRUNE_KEEP_NOTES, S_PRUNE_KEEP_RUNS };
 
 	return prune(st, ids, service, k, removed);
 }
 
 int e2e_store_prune_older(struct e2e_store *st, const char *service, int64_t before_ms, size_t *removed)
 {
-	static const enum stmt_id ids[3] = { S_PRUNE_OLDER_CHUNKS, S_PRUNE_OLDER_RUN_PATHS,
-					     S_PRUNE_OLDER_RUNS };
+	static const enum stmt_id ids[PRUNE_STEPS] = { S_PRUNE_OLDER_CHUNKS, S_PRUNE_OLDER_RUN_PATHS,
+						       S_PRUNE_OLDER_NOTES, S_PRUNE_OLDER_RUNS };
 
 	return prune(st, ids, service, before_ms, removed);
 }

@@ -95,6 +95,14 @@ int e2e_store_run_templating_set(struct e2e_store *st, int64_t run_id, const str
 /* Caller finishes *out. E2E_ERR_INPUT "no run N" when absent. */
 int e2e_store_run_templating_get(struct e2e_store *st, int64_t run_id, struct e2e_templating *out);
 
+/* Adds notes to run_id (a note of the same kind and name adds its count).
+ * E2E_ERR_INPUT "no run N" when absent. */
+int e2e_store_run_notes_add(struct e2e_store *st, int64_t run_id, const struct e2e_run_note *notes, size_t n);
+/* The run's notes, by kind then name, kinds this version does not know
+ * left out; none from a schema older than v5. Caller frees with
+ * e2e_run_notes_free. E2E_ERR_INPUT "no run N" when absent. */
+int e2e_store_run_notes_load(struct e2e_store *st, int64_t run_id, struct e2e_run_note **out, size_t *n);
+
 /* Appends samples to a run (inside the caller's transaction if one is
  * open, else in its own). */
 int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_sample *s, size_t n);

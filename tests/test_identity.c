@@ -90,7 +90,8 @@ START_TEST(test_report_per_run)
 	struct e2e_run r1 = mkrun(1, 1000), r2 = mkrun(2, 2000);
 	struct e2e_sample s1[] = { smp(1, 1000), smp(1, 2000), smp(2, 3000), smp(3, 4000) };
 	struct e2e_sample s2[] = { smp(1, 5000), smp(2, 6000), smp(2, 7000), smp(3, 8000), smp(3, 9000) };
-	struct e2e_report_run in[2] = { { &r2, s2, 5, table2, 3 }, { &r1, s1, 4, table1, 3 } };
+	struct e2e_report_run in[2] = { { &r2, s2, 5, table2, 3, NULL, 0 },
+					{ &r1, s1, 4, table1, 3, NULL, 0 } };
 	const struct e2e_endpoint_report *e;
 	struct e2e_report *r = NULL;
 	struct e2e_routes *routes = NULL;
@@ -441,7 +442,7 @@ START_TEST(test_migrate_v2_fixture)
 		e2e_templating_finish(&t);
 	}
 	e2e_store_close(st);
-	ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), 4); /* v3, then v4 */
+	ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), 5); /* v3, v4, then v5 */
 	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM run_paths WHERE run_id = 3"), 0); /* pruned */
 	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM paths"), 106); /* ids kept */
 	free(src);

@@ -77,8 +77,8 @@ static struct e2e_report *model(bool two)
 	s12[6] = smp(4, 5000, 200);
 	s12[7] = smp(4, 7000, 500);
 	s11[0] = smp(2, 50000, 200);
-	in[0] = (struct e2e_report_run){ &runs[0], s12, 8, NULL, 0 };
-	in[1] = (struct e2e_report_run){ &runs[1], s11, 1, NULL, 0 };
+	in[0] = (struct e2e_report_run){ &runs[0], s12, 8, NULL, 0, NULL, 0 };
+	in[1] = (struct e2e_report_run){ &runs[1], s11, 1, NULL, 0, NULL, 0 };
 	ck_assert_int_eq(e2e_report_compute(in, two ? 2 : 1, paths, NPATHS, NULL, &r), 0);
 	return r;
 }
@@ -696,7 +696,7 @@ END_TEST
 START_TEST(empty_report_every_format)
 {
 	struct e2e_run run = mkrun(3, 1795183331000, 1000000000ull, true);
-	struct e2e_report_run in = { &run, NULL, 0, NULL, 0 };
+	struct e2e_report_run in = { &run, NULL, 0, NULL, 0, NULL, 0 };
 	struct e2e_report *r = NULL;
 	char *out;
 

@@ -206,8 +206,8 @@ START_TEST(merged_runs_pool_samples)
 		all[i] = s7[i] = smp(1, lat_us(i), i == 3 ? 500 : 200, 0);
 	for (int i = 0; i < 30; i++)
 		all[20 + i] = s8[i] = smp(2, lat_us(100 + i), 200, 0);
-	in[0] = (struct e2e_report_run){ &r8, s8, 30, NULL, 0 };
-	in[1] = (struct e2e_report_run){ &r7, s7, 20, NULL, 0 };
+	in[0] = (struct e2e_report_run){ &r8, s8, 30, NULL, 0, NULL, 0 };
+	in[1] = (struct e2e_report_run){ &r7, s7, 20, NULL, 0, NULL, 0 };
 	ck_assert_int_eq(e2e_report_compute(in, 2, paths, NPATHS, NULL, &m), 0);
 	a = e2e_report_find(m, "GET /users/{id}");
 	ck_assert_uint_eq(a->count, 50);
@@ -236,7 +236,7 @@ START_TEST(merged_runs_pool_samples)
 	assert_close(a->per_run[1].mean_ms, 7.2745999999999995, "run 7 mean");
 
 	/* the same samples as one run give the same figures */
-	in[0] = (struct e2e_report_run){ &r8, all, 50, NULL, 0 };
+	in[0] = (struct e2e_report_run){ &r8, all, 50, NULL, 0, NULL, 0 };
 	ck_assert_int_eq(e2e_report_compute(in, 1, paths, NPATHS, NULL, &pooled), 0);
 	p = e2e_report_find(pooled, "GET /users/{id}");
 	ck_assert(p->p50_ms == a->p50_ms && p->p90_ms == a->p90_ms && p->p95_ms == a->p95_ms &&
@@ -255,7 +255,7 @@ START_TEST(endpoint_missing_from_a_run)
 	struct e2e_run r1 = mkrun(1, 1000, 1000000000ull, true), r2 = mkrun(2, 2000, 1000000000ull, true);
 	struct e2e_sample a[2] = { smp(4, 1000, 200, 0), smp(5, 2000, 200, 0) },
 			  b[1] = { smp(4, 3000, 200, 0) };
-	struct e2e_report_run in[2] = { { &r2, b, 1, NULL, 0 }, { &r1, a, 2, NULL, 0 } };
+	struct e2e_report_run in[2] = { { &r2, b, 1, NULL, 0, NULL, 0 }, { &r1, a, 2, NULL, 0, NULL, 0 } };
 	struct e2e_report *r = NULL;
 	const struct e2e_endpoint_report *o;
 
@@ -273,7 +273,7 @@ START_TEST(unknown_path_id)
 {
 	struct e2e_run run = mkrun(3, 1000, 0, true);
 	struct e2e_sample s[2] = { smp(1, 1000, 200, 0), smp(77, 1000, 200, 0) };
-	struct e2e_report_run in = { &run, s, 2, NULL, 0 };
+	struct e2e_report_run in = { &run, s, 2, NULL, 0, NULL, 0 };
 	struct e2e_report *r = NULL;
 
 	ck_assert_int_eq(e2e_report_compute(&in, 1, paths, NPATHS, NULL, &r), E2E_ERR_INPUT);
@@ -285,7 +285,7 @@ END_TEST
 START_TEST(empty_run)
 {
 	struct e2e_run run = mkrun(4, 1000, 5000000000ull, true);
-	struct e2e_report_run in = { &run, NULL, 0, NULL, 0 };
+	struct e2e_report_run in = { &run, NULL, 0, NULL, 0, NULL, 0 };
 	struct e2e_report *r = NULL;
 
 	ck_assert_int_eq(e2e_report_compute(&in, 1, paths, NPATHS, NULL, &r), 0);
@@ -309,7 +309,7 @@ START_TEST(duration_of_a_killed_run)
 {
 	struct e2e_run run = mkrun(5, 1000, 0, false);
 	struct e2e_sample s[2] = { smp(4, 500000, 200, 0), smp(4, 250000, 200, 0) };
-	struct e2e_report_run in = { &run, s, 2, NULL, 0 };
+	struct e2e_report_run in = { &run, s, 2, NULL, 0, NULL, 0 };
 	struct e2e_report *r = NULL;
 
 	s[0].start_ns = 1000000000ull; /* ends at 1.5 s */
@@ -334,7 +334,7 @@ START_TEST(sparse_path_ids)
 	struct e2e_run run = mkrun(6, 1000, 1000000000ull, true);
 	struct e2e_sample s[4] = { smp(4000000000u, 1000, 200, 0), smp(7, 1000, 200, 0),
 				   smp(3000000000u, 3000, 200, 0), smp(3000000000u, 3000, 200, 0) };
-	struct e2e_report_run in = { &run, s, 4, NULL, 0 };
+	struct e2e_report_run in = { &run, s, 4, NULL, 0, NULL, 0 };
 	struct e2e_report *r = NULL;
 	const struct e2e_endpoint_report *b;
 
@@ -360,7 +360,7 @@ START_TEST(cut_paths_counted)
 	struct e2e_run run = mkrun(6, 1000, 1000000000ull, true);
 	struct e2e_sample s[5] = { smp(1, 1000, 200, 0), smp(1, 1000, 200, 0), smp(1, 1000, 200, 0),
 				   smp(2, 1000, 200, 0), smp(3, 1000, 200, 0) };
-	struct e2e_report_run in = { &run, s, 5, NULL, 0 };
+	struct e2e_report_run in = { &run, s, 5, NULL, 0, NULL, 0 };
 	struct e2e_report *r = NULL;
 
 	memset(longp, 'x', E2E_PATH_MAX);
@@ -399,7 +399,7 @@ START_TEST(histogram_bins)
 	struct e2e_run run = mkrun(1, 1000, 1000000000ull, true);
 	struct e2e_sample s[4] = { smp(4, 100, 200, 0), smp(4, 2000, 200, 0), smp(4, 20000, 200, 0),
 				   smp(4, 100000, 200, 0) };
-	struct e2e_report_run in = { &run, s, 4, NULL, 0 };
+	struct e2e_report_run in = { &run, s, 4, NULL, 0, NULL, 0 };
 
 	ck_assert_int_eq(e2e_report_compute(&in, 1, paths, NPATHS, NULL, &r), 0);
 	e2e_report_histogram(&r->endpoints[0], 3, bins, &lg);

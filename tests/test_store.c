@@ -15,8 +15,8 @@
 #include "testutil.h"
 
 /* The schema this e2e writes (store.c's migrations). */
-#define SCHEMA_VERSION 4
-#define SCHEMA_VERSION_TEXT "4"
+#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION_TEXT "5"
 
 static char *tmp;
 

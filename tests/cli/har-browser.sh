@@ -59,6 +59,29 @@ expect_err_has "2 entries for other hosts than --host not imported" "two hosts, 
 NTESTS=$((NTESTS + 1))
 [ "$(jq '.summary.total_requests' "$TMP/r.json")" = 9 ] || fail "two hosts, --host: $(jq '.summary.total_requests' "$TMP/r.json") requests"
 
+# the notes are the run's: every later report, in every format, says them
+report() { "$E2E" perf-report --db "$DB" "$@" 2>/dev/null; }
+note_in() { # NAME TEXT FORMAT...: the report of service NAME in FORMAT has TEXT
+  local name=$1 text=$2; shift 2
+  NTESTS=$((NTESTS + 1))
+  report -s "$name" "$@" | grep -qF -- "$text" || fail "$name $*: no '$text' in: $(report -s "$name" "$@" | head -n 20)"
+}
+cache="2 browser-cache hits were not imported: they never reached the service"
+note_in playwright "note: $cache"
+note_in playwright "> **Note:** $cache" -f markdown
+note_in playwright "<p class=\"note\">$cache" -f html
+note_in playwright "note: $cache" -f junit
+note_in hosts "note: 13 HAR entries for other hosts were not imported (--host)"
+hosts="requests to 2 hosts recorded: 127.0.0.1:$port (9), cdn.example.test (2); perf-profile --import --host HOST keeps one"
+note_in two "note: $hosts" --run "$(report -s two --list -f json | jq '.runs[-1].id')"
+NTESTS=$((NTESTS + 1))
+got=$(report -s two --runs 2 -f json | jq -c '[.summary.skipped_cache_hits, .summary.skipped_other_hosts, .summary.hosts, [.alerts[] | select(.severity == "") | .kind]]')
+[ "$got" = "[4,2,{\"127.0.0.1:$port\":9,\"cdn.example.test\":2},[\"cache_hits\",\"other_hosts\",\"hosts\"]]" ] ||
+  fail "two hosts, --runs 2: notes summed: $got"
+NTESTS=$((NTESTS + 1))
+got=$(report -s playwright -f json | jq -c '[.summary.skipped_cache_hits, .summary.skipped_other_hosts, .summary.hosts]')
+[ "$got" = '[2,0,{}]' ] || fail "playwright: JSON notes $got"
+
 # --host without --import, or not a host: usage errors
 run "$E2E" perf-profile --db "$DB" --target http://127.0.0.1:1 --host 127.0.0.1
 expect_rc 2 "--host without --import"
