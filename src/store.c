@@ -1489,8 +1489,9 @@ int e2e_store_run_notes_load(struct e2e_store *st, int64_t run_id, struct e2e_ru
 
 	*out = NULL;
 	*n = 0;
-	if (st->version < 5) /* before v5 a run kept no notes */
-		return run_exists(st, run_id);
+	rc = run_exists(st, run_id);
+	if (rc || st->version < 5) /* before v5 a run kept no notes */
+		return rc;
 	rc = stmt(st, S_NOTES_LOAD, &s);
 	if (rc)
 		return rc;

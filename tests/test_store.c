@@ -1053,6 +1053,61 @@ START_TEST(test_prune)
 }
 END_TEST
 
+/* A run's notes: added counts of the same kind and name add up, loaded
+ * by kind then name, a newer tool's kind left out, gone with the run. */
+START_TEST(test_run_notes)
+{
+	char *path = tu_path(tmp, "notes.db");
+	struct e2e_store *st = open_ok(path, E2E_STORE_CREATE);
+	const struct e2e_run_note add[] = {
+		{ E2E_NOTE_HOST, (char *)"b.test", 2 },
+		{ E2E_NOTE_CACHE_HITS, (char *)"", 3 },
+		{ E2E_NOTE_HOST, (char *)"a.test:8000", 9 },
+	};
+	const struct e2e_run_note again = { E2E_NOTE_CACHE_HITS, (char *)"", 4 };
+	struct e2e_run_note *got = NULL;
+	int64_t id = begin_run(st, "a", 1000), other = begin_run(st, "a", 2000);
+	size_t n = 99, removed = 0;
+	char msg[512];
+
+	ck_assert_int_eq(e2e_store_run_notes_load(st, id, &got, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(e2e_store_run_notes_add(st, id, add, 3), 0);
+	ck_assert_int_eq(e2e_store_run_notes_add(st, id, &again, 1), 0);
+	ck_assert_int_eq(e2e_store_run_notes_add(st, other, &again, 1), 0);
+	e2e_store_close(st);
+	{
+		sqlite3 *db = raw_open(path);
+
+		raw_exec(db, "INSERT INTO run_notes VALUES (1, 'from_the_future', '', 5)");
+		sqlite3_close(db);
+	}
+	st = open_ok(path, E2E_STORE_READONLY);
+	ck_assert_int_eq(e2e_store_run_notes_load(st, id, &got, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(got[0].kind, E2E_NOTE_CACHE_HITS);
+	ck_assert_str_eq(got[0].name, "");
+	ck_assert_uint_eq(got[0].count, 7);
+	ck_assert_int_eq(got[1].kind, E2E_NOTE_HOST);
+	ck_assert_str_eq(got[1].name, "a.test:8000");
+	ck_assert_uint_eq(got[1].count, 9);
+	ck_assert_str_eq(got[2].name, "b.test");
+	ck_assert_uint_eq(got[2].count, 2);
+	e2e_run_notes_free(got, n);
+	snprintf(msg, sizeof(msg), "no run 7 in '%s'", path);
+	assert_err(e2e_store_run_notes_load(st, 7, &got, &n), E2E_ERR_INPUT, msg);
+	e2e_store_close(st);
+	st = open_ok(path, 0);
+	assert_err(e2e_store_run_notes_add(st, 7, add, 1), E2E_ERR_INPUT, msg);
+	ck_assert_int_eq(e2e_store_prune_keep(st, "a", 1, &removed), 0);
+	ck_assert_uint_eq(removed, 1);
+	e2e_store_close(st);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM run_notes"), 1);
+	ck_assert_int_eq(file_int(path, "SELECT run_id FROM run_notes"), other);
+	free(path);
+}
+END_TEST
+
 /* A run being recorded (its lease held by another handle) survives every
  * prune, and its recorder carries on; once the recorder is gone (its
  * handle closed, as when its process ends, however it ends) the incomplete
@@ -1397,6 +1452,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tdata, test_chunk_format);
 	tcase_add_test(tdata, test_corrupt_chunks);
 	tcase_add_test(tdata, test_prune);
+	tcase_add_test(tdata, test_run_notes);
 	tcase_add_test(tdata, test_prune_live);
 	tcase_add_test(tdata, test_prune_leases_unreadable);
 	tcase_add_test(tdata, test_prune_frees_space);
