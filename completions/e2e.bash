@@ -55,7 +55,7 @@ _e2e()
 	# Values of the options that take one (shared by both commands).
 	case $prev in
 	-f | --format)
-		COMPREPLY=($(compgen -W 'text json markdown html csv junit' -- "$cur"))
+		COMPREPLY=($(compgen -W 'text json markdown html csv junit github' -- "$cur"))
 		return
 		;;
 	--fail-on)

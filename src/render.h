@@ -1,4 +1,5 @@
-/* render.h - report renderers: text, json, markdown, html, csv, junit.
+/* render.h - report renderers: text, json, markdown, html, csv, junit,
+ * github.
  * Renderers format the model (report.h, gate.h); they never compute
  * statistics and never do I/O: they append to a buffer. */
 #ifndef E2E_RENDER_H
@@ -21,9 +22,10 @@ enum e2e_format {
 	E2E_FORMAT_HTML,
 	E2E_FORMAT_CSV,
 	E2E_FORMAT_JUNIT,
+	E2E_FORMAT_GITHUB,
 };
 
-/* "text", "json", "markdown", "html", "csv" or "junit". */
+/* "text", "json", "markdown", "html", "csv", "junit" or "github". */
 const char *e2e_format_name(enum e2e_format f);
 
 struct e2e_render_input {

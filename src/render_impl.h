@@ -23,6 +23,7 @@ int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *out);
 int e2e_render_html(const struct e2e_render_input *in, struct e2e_buf *out);
 int e2e_render_csv(const struct e2e_render_input *in, struct e2e_buf *out);
 int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out);
+int e2e_render_github(const struct e2e_render_input *in, struct e2e_buf *out);
 
 /* Run lists (--list). */
 int e2e_render_text_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *out);

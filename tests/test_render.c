@@ -479,6 +479,37 @@ static size_t count(const char *s, const char *needle)
 	return n;
 }
 
+/* -f github: one command per regressed endpoint and per finding with a
+ * severity, then the notice; nothing from the data can end a command or
+ * start one of its own (%, CR, LF; and : , in the title). */
+START_TEST(github_commands)
+{
+	static const char want[] =
+		"::error title=e2e%3A POST /50%25%3Aoff%2Cnow%0D%0A%3A%3Aerror%3A%3Ax regressed::"
+		"POST /50%25:off,now%0D%0A::error::x: p95 12.5 ms -> 38.5 ms (+208%25, 95%25 CI "
+		"+150..+260%25) regression [critical]\n"
+		"::warning title=e2e%3A host_mismatch::baseline host 'a' differs from 'b'\n"
+		"::notice title=e2e perf-report users-api::service users-api, run ";
+	static const char notice[] = "::notice title=e2e perf-report users-api::service users-api, run ";
+	struct e2e_report *r = model(false);
+	const struct e2e_gate_result *g = mkgate();
+	char *out;
+
+	cmps[0].key = "POST /50%:off,now\r\n::error::x";
+	out = render(E2E_FORMAT_GITHUB, r, g, false, false);
+	ck_assert_msg(strncmp(out, want, strlen(want)) == 0, "got:\n%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "%0Agate: regression"));
+	ck_assert_int_eq(count(out, "\n"), 3); /* one line per command */
+	free(out);
+	out = render(E2E_FORMAT_GITHUB, r, NULL, false, false);
+	ck_assert_msg(strncmp(out, notice, strlen(notice)) == 0, "got:\n%s", out);
+	ck_assert_int_eq(count(out, "\n"), 1);
+	ck_assert_ptr_null(strstr(out, "gate:"));
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
 START_TEST(html_self_contained)
 {
 	struct e2e_report *r = model(true);
@@ -758,6 +789,7 @@ static Suite *suite(void)
 	tcase_add_test(t, json_gate_and_runs);
 	tcase_add_test(t, csv_structure);
 	tcase_add_test(t, junit_failures);
+	tcase_add_test(t, github_commands);
 	tcase_add_test(t, html_self_contained);
 	tcase_add_test(t, markdown_layout);
 	tcase_add_test(t, gate_sections);

@@ -68,7 +68,7 @@ CASES=(
   'e2e -|-h --help -V --version'
   'e2e help |perf-profile perf-report'
   'e2e perf-report --f|--fail-on --format'
-  'e2e perf-report -f |text json markdown html csv junit'
+  'e2e perf-report -f |text json markdown html csv junit github'
   'e2e perf-profile --format m|markdown'
   'e2e perf-report --fail-on c|critical'
   'e2e perf-report --errors |5xx 4xx'

@@ -70,7 +70,7 @@ unwritable_undo "$TMP/ro"
 # 8 KiB. Every export in a golden file, then the properties themselves.
 HDB=$TMP/hostile.db
 "$MKFIXTURE" "$HDB" --hostile || { echo "mkfixture --hostile failed" >&2; exit 1; }
-for f in txt:text json:json md:markdown html:html csv:csv xml:junit; do
+for f in txt:text json:json md:markdown html:html csv:csv xml:junit gh:github; do
   DB=$HDB golden "hostile.${f%%:*}" -s hostile -f "${f#*:}"
   "$E2E" perf-report --db "$HDB" -s hostile -f "${f#*:}" >"$TMP/hostile.${f%%:*}"
 done
@@ -85,7 +85,7 @@ import csv, re, sys
 d = sys.argv[1]
 bad = 0
 ctl = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-for ext in ("txt", "md", "html", "csv", "xml"):
+for ext in ("txt", "md", "html", "csv", "xml", "gh"):
     text = open(f"{d}/hostile.{ext}", encoding="utf-8").read()
     if ctl.search(text):
         print(f"hostile.{ext}: a control character"); bad += 1
@@ -115,7 +115,7 @@ run "$E2E" perf-report --db "$DB" -s shop --runs 3 --set-baseline --baseline-dir
 expect_rc 0 "--set-baseline from 3 runs"
 expect_no_out_err() { [ -z "$ERR" ] || fail "$1: stderr '$ERR'"; }
 expect_no_out_err "--set-baseline -q"
-for f in txt:text json:json md:markdown html:html csv:csv xml:junit; do
+for f in txt:text json:json md:markdown html:html csv:csv xml:junit gh:github; do
   IN_DIR=$TMP WANT_RC=1 golden "gate.${f%%:*}" -s shop --run 6 --compare-baseline -b bl/shop.json -f "${f#*:}"
 done
 
