@@ -11,7 +11,7 @@ _e2e()
 	local common='
 		--routes -o --output --db -f --format --out --errors --compare-baseline
 		--baseline-dir -b --baseline -t --threshold --min-delta-ms --fail-on
-		--rules -h --help
+		--rules --compact --always -h --help
 	'
 
 	if ((cword == 1)); then

@@ -64,6 +64,8 @@ for cmd in perf-profile perf-report
     complete -c e2e -n "__e2e_using $cmd" -l min-delta-ms -x -d 'smallest absolute change that counts (ms)'
     complete -c e2e -n "__e2e_using $cmd" -l fail-on -x -a 'warning critical never' -d 'fail the gate at this severity'
     complete -c e2e -n "__e2e_using $cmd" -l rules -r -F -d 'rules file: per-endpoint limits and ignores (JSON)'
+    complete -c e2e -n "__e2e_using $cmd" -l compact -d 'Markdown for a PR comment: only what did not pass'
+    complete -c e2e -n "__e2e_using $cmd" -l always -d 'with --compact: the verdict and table even when all pass'
     complete -c e2e -n "__e2e_using $cmd" -s h -l help -d 'show this help'
 end
 

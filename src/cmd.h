@@ -32,6 +32,8 @@ struct e2e_common_opts {
 	const char *baseline_dir; /* --baseline-dir, default "baselines" */
 	const char *baseline; /* -b FILE */
 	const char *rules; /* --rules FILE */
+	bool compact; /* --compact: Markdown for a PR comment */
+	bool always; /* --always: a compact report even when all pass */
 	bool quiet; /* -q */
 	bool help; /* -h */
 	uint64_t given; /* the options given, by index in the joined table */
@@ -47,6 +49,8 @@ enum e2e_when {
 	E2E_WHEN_RULES = 1u << 1, /* --rules, where a gate runs */
 	E2E_WHEN_SET = 1u << 2, /* --set-baseline */
 	E2E_WHEN_COMMAND = 1u << 3, /* a command after '--' */
+	E2E_WHEN_MARKDOWN = 1u << 4, /* one report (not --trend) in -f markdown */
+	E2E_WHEN_COMPACT = 1u << 5, /* --compact, where it applies */
 	E2E_WHEN__NAMED = 0xffu, /* the bits above */
 	E2E_WHEN_REPORT = 1u << 8, /* one report of the selected runs (not --trend) */
 	E2E_WHEN_TREND = 1u << 9, /* perf-report --trend */

@@ -24,11 +24,9 @@ void e2e_common_opts_init(struct e2e_common_opts *o)
 #define C struct e2e_common_opts
 
 static const struct e2e_option_name formats[] = {
-	{ "text", E2E_FORMAT_TEXT },	     { "json", E2E_FORMAT_JSON },
-	{ "markdown", E2E_FORMAT_MARKDOWN }, { "html", E2E_FORMAT_HTML },
-	{ "csv", E2E_FORMAT_CSV },	     { "junit", E2E_FORMAT_JUNIT },
-	{ "github", E2E_FORMAT_GITHUB },     { "md", E2E_FORMAT_MARKDOWN },
-	{ NULL, 0 },
+	{ "text", E2E_FORMAT_TEXT },	 { "json", E2E_FORMAT_JSON },	{ "markdown", E2E_FORMAT_MARKDOWN },
+	{ "html", E2E_FORMAT_HTML },	 { "csv", E2E_FORMAT_CSV },	{ "junit", E2E_FORMAT_JUNIT },
+	{ "github", E2E_FORMAT_GITHUB }, { "md", E2E_FORMAT_MARKDOWN }, { NULL, 0 },
 };
 
 static const struct e2e_option_name error_classes[] = {
@@ -80,6 +78,11 @@ const struct e2e_option e2e_common_options[] = {
 	  E2E_OPT_APPLIES(E2E_WHEN_COMPARE | E2E_WHEN_RULES) },
 	{ E2E_OPT_FILE(0, "rules", C, rules, "FILE", "rules file: per-endpoint limits and ignores (JSON)"),
 	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
+	{ E2E_OPT_FLAG(0, "compact", C, compact,
+		       "Markdown for a PR comment: only what did not pass; nothing when all pass"),
+	  E2E_OPT_APPLIES(E2E_WHEN_MARKDOWN) },
+	{ E2E_OPT_FLAG(0, "always", C, always, "with --compact: the verdict and table even when all pass"),
+	  E2E_OPT_APPLIES(E2E_WHEN_COMPACT) },
 	{ E2E_OPT_FLAG('q', "quiet", C, quiet, "no notes on stderr") },
 	{ E2E_OPT_FLAG('h', "help", C, help, "show this help") },
 	{ E2E_OPT_END() },
@@ -130,6 +133,8 @@ static const struct {
 	{ E2E_WHEN_RULES, "--rules" },
 	{ E2E_WHEN_SET, "--set-baseline" },
 	{ E2E_WHEN_COMMAND, "a command after '--'" },
+	{ E2E_WHEN_MARKDOWN, "a Markdown report (-f markdown)" },
+	{ E2E_WHEN_COMPACT, "--compact" },
 };
 
 /* "without --compare-baseline or --rules", or "with --list". */
@@ -156,6 +161,10 @@ void e2e_cmd_warn_unused(const struct e2e_cmd_spec *spec, const struct e2e_commo
 	struct e2e_option *all = NULL;
 	size_t i = 0;
 
+	if ((active & E2E_WHEN_REPORT) && o->format == E2E_FORMAT_MARKDOWN)
+		active |= E2E_WHEN_MARKDOWN;
+	if ((active & E2E_WHEN_MARKDOWN) && o->compact)
+		active |= E2E_WHEN_COMPACT;
 	if (e2e_cli_concat(e2e_common_options, spec->common_at, spec->options, &all) < 0)
 		return; /* a mistake in the tables: e2e_cmd_parse() reported it */
 	for (const struct e2e_option *opt = all; opt->type; opt++, i++) {

@@ -242,6 +242,8 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 	in.show_paths = x->show_paths;
 	in.trend = x->trend;
 	in.tool_version = E2E_VERSION;
+	in.compact = o->compact;
+	in.always = o->always;
 	rc = e2e_render(o->format, &in, &out);
 	if (rc < 0)
 		goto out;

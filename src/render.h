@@ -36,6 +36,8 @@ struct e2e_render_input {
 	bool trend; /* --trend: per-endpoint figures across the covered runs
 		       (text, json, markdown, html, csv; E2E_ERR_INPUT otherwise) */
 	const char *tool_version;
+	bool compact; /* --compact (markdown): only what did not pass */
+	bool always; /* --always: with compact, something even when all pass */
 };
 
 int e2e_render(enum e2e_format f, const struct e2e_render_input *in, struct e2e_buf *out);

@@ -162,6 +162,12 @@ static void cmp_row(struct e2e_buf *b, const char *key, const struct e2e_endpoin
 	e2e_buf_puts(b, " |\n");
 }
 
+/* --compact shows an endpoint whose verdict needs a look. */
+static bool shown(const struct e2e_render_input *in, const struct e2e_endpoint_cmp *c)
+{
+	return !in->compact || (c && c->verdict != E2E_VERDICT_PASS && c->verdict != E2E_VERDICT_IMPROVED);
+}
+
 static void table(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
@@ -171,9 +177,12 @@ static void table(const struct e2e_render_input *in, struct e2e_buf *b)
 		e2e_buf_puts(
 			b, "| Endpoint | n (baseline → now) | p50 | p95 | p99 | errors | Δ p95 | verdict |\n"
 			   "|---|--:|--:|--:|--:|--:|--:|---|\n");
-		for (size_t i = 0; i < r->nendpoints; i++)
-			cmp_row(b, r->endpoints[i].key, &r->endpoints[i],
-				e2e_render_cmp(g, r->endpoints[i].key));
+		for (size_t i = 0; i < r->nendpoints; i++) {
+			const struct e2e_endpoint_cmp *c = e2e_render_cmp(g, r->endpoints[i].key);
+
+			if (shown(in, c))
+				cmp_row(b, r->endpoints[i].key, &r->endpoints[i], c);
+		}
 		for (size_t i = 0; i < g->nendpoints; i++)
 			if (!e2e_report_find(r, g->endpoints[i].key))
 				cmp_row(b, g->endpoints[i].key, NULL, &g->endpoints[i]);
@@ -430,6 +439,27 @@ static void notes(struct e2e_buf *b, const struct e2e_report *r)
 	e2e_buf_finish(&t);
 }
 
+/* --compact, for a pull-request comment: nothing when every endpoint
+ * passed (or improved) and the gate did not fail, unless --always; else
+ * the verdict line, the notes, the endpoints that need a look and the
+ * gate's evidence. */
+static int compact(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_gate_result *g = in->gate;
+	bool quiet =
+		!g || (!g->failed && (g->overall == E2E_VERDICT_PASS || g->overall == E2E_VERDICT_IMPROVED));
+
+	if (quiet && !in->always)
+		return 0;
+	verdict_line(in, b);
+	notes(b, in->report);
+	if (!quiet || !g)
+		table(in, b);
+	if (g && !quiet)
+		gate_details(g, b);
+	return 0;
+}
+
 int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
@@ -438,6 +468,8 @@ int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 		trend(in, b);
 		return 0;
 	}
+	if (in->compact)
+		return compact(in, b);
 	verdict_line(in, b);
 	notes(b, r);
 	if (r->nendpoints == 0 && !(in->gate && in->gate->nendpoints))

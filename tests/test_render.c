@@ -154,7 +154,7 @@ static const struct e2e_gate_result *mkgate(void)
 static char *render(enum e2e_format f, const struct e2e_report *r, const struct e2e_gate_result *g,
 		    bool show_paths, bool trend)
 {
-	struct e2e_render_input in = { r, g, false, show_paths, trend, "test" };
+	struct e2e_render_input in = { r, g, false, show_paths, trend, "test", false, false };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_int_eq(e2e_render(f, &in, &b), 0);
@@ -213,7 +213,7 @@ START_TEST(text_report_gate)
 	ck_assert_ptr_null(strstr(out, "\033["));
 	free(out);
 	/* colour only when asked */
-	struct e2e_render_input in = { r, &gate, true, false, false, NULL };
+	struct e2e_render_input in = { r, &gate, true, false, false, NULL, false, false };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_int_eq(e2e_render(E2E_FORMAT_TEXT, &in, &b), 0);
@@ -479,6 +479,35 @@ static size_t count(const char *s, const char *needle)
 	return n;
 }
 
+/* --compact: only the endpoints that need a look; nothing when all pass
+ * unless --always, then the verdict line alone. */
+START_TEST(markdown_compact)
+{
+	struct e2e_report *r = model(false);
+	struct e2e_gate_result *g = (struct e2e_gate_result *)mkgate();
+	struct e2e_render_input in = { r, g, false, false, false, "test", true, false };
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	ck_assert_int_eq(e2e_render(E2E_FORMAT_MARKDOWN, &in, &b), 0);
+	ck_assert_ptr_nonnull(strstr(b.data, "| `GET /users/{id}` |"));
+	ck_assert_ptr_nonnull(strstr(b.data, "| `GET /gone` |"));
+	ck_assert_ptr_null(strstr(b.data, "| `GET /health` |"));
+	ck_assert_ptr_null(strstr(b.data, "<summary>Run</summary>"));
+	e2e_buf_reset(&b);
+	cmps[0].verdict = E2E_VERDICT_PASS;
+	cmps[2].verdict = E2E_VERDICT_PASS;
+	g->overall = E2E_VERDICT_PASS;
+	g->failed = false;
+	ck_assert_int_eq(e2e_render(E2E_FORMAT_MARKDOWN, &in, &b), 0);
+	ck_assert_uint_eq(b.len, 0);
+	in.always = true;
+	ck_assert_int_eq(e2e_render(E2E_FORMAT_MARKDOWN, &in, &b), 0);
+	ck_assert_str_eq(b.data, "### ✅ users-api: **pass: 3 pass; gate passed**\n\n");
+	e2e_buf_finish(&b);
+	e2e_report_destroy(r);
+}
+END_TEST
+
 /* -f github: one command per regressed endpoint and per finding with a
  * severity, then the notice; nothing from the data can end a command or
  * start one of its own (%, CR, LF; and : , in the title). */
@@ -653,7 +682,7 @@ START_TEST(trend_views)
 	struct e2e_report *r = model(true);
 	char *out = render(E2E_FORMAT_TEXT, r, NULL, false, true);
 	json_t *j, *e;
-	struct e2e_render_input in = { r, NULL, false, false, true, NULL };
+	struct e2e_render_input in = { r, NULL, false, false, true, NULL, false, false };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_ptr_nonnull(strstr(
@@ -790,6 +819,7 @@ static Suite *suite(void)
 	tcase_add_test(t, csv_structure);
 	tcase_add_test(t, junit_failures);
 	tcase_add_test(t, github_commands);
+	tcase_add_test(t, markdown_compact);
 	tcase_add_test(t, html_self_contained);
 	tcase_add_test(t, markdown_layout);
 	tcase_add_test(t, gate_sections);

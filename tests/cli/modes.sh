@@ -82,6 +82,8 @@ REPORT_TABLE="
 --min-delta-ms  | --min-delta-ms 2           | w   w   w   w   ok  w
 --fail-on       | --fail-on critical         | w   w   w   w   ok  ok
 --rules         | --rules $RULES             | ok  w   w   w   ok  ok
+--compact       | --compact                  | w   w   w   w   w   w
+--always        | --always                   | w   w   w   w   w   w
 --quiet         | -q                         | ok  ok  ok  ok  ok  ok
 --help          | -h                         | ok  ok  ok  ok  ok  ok
 "
@@ -125,6 +127,8 @@ PROFILE_TABLE="
 --min-delta-ms  | --min-delta-ms 2           | w   w   w   ok  w
 --fail-on       | --fail-on critical         | w   w   w   ok  ok
 --rules         | --rules $RULES             | ok  4   4   ok  ok
+--compact       | --compact                  | w   w   w   w   w
+--always        | --always                   | w   w   w   w   w
 --quiet         | -q                         | ok  ok  ok  ok  ok
 --help          | -h                         | ok  ok  ok  ok  ok
 "

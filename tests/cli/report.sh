@@ -119,6 +119,22 @@ for f in txt:text json:json md:markdown html:html csv:csv xml:junit gh:github; d
   IN_DIR=$TMP WANT_RC=1 golden "gate.${f%%:*}" -s shop --run 6 --compare-baseline -b bl/shop.json -f "${f#*:}"
 done
 
+# --compact (a PR comment): only the endpoints that need a look; nothing
+# when all pass (run 9 against the baseline of runs 7-9) unless --always;
+# every --compact or --always that cannot apply warns
+IN_DIR=$TMP WANT_RC=1 golden gate-compact.md -s shop --run 6 --compare-baseline -b bl/shop.json -f md --compact
+IN_DIR=$TMP golden inconclusive-compact.md -s shop --run 8 --compare-baseline -b bl/shop.json -f md --compact
+IN_DIR=$TMP golden pass-compact.md -s shop --run 9 --compare-baseline -b bl/shop.json -f md --compact
+IN_DIR=$TMP golden pass-always.md -s shop --run 9 --compare-baseline -b bl/shop.json -f md --compact --always
+run "$E2E" perf-report --db "$DB" -s shop --run 9 --compare-baseline -b "$TMP/bl/shop.json" -f md --compact --out "$TMP/c.md"
+expect_rc 0 "--compact --out, all pass"
+NTESTS=$((NTESTS + 1))
+[ -f "$TMP/c.md" ] && [ ! -s "$TMP/c.md" ] || fail "--compact --out, all pass: want an empty file"
+run "$E2E" perf-report --db "$DB" -s shop --compact
+expect_err "e2e: perf-report: warning: '--compact' has no effect without a Markdown report (-f markdown)" "--compact -f text"
+run "$E2E" perf-report --db "$DB" -s shop -f md --always
+expect_err "e2e: perf-report: warning: '--always' has no effect without --compact" "--always alone"
+
 # the default selection is the latest run of any service; -s, --run and
 # 'latest' name the same run here
 run "$E2E" perf-report --db "$DB"; base=$OUT
