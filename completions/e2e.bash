@@ -39,6 +39,7 @@ _e2e()
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --repeat --import --host --redact-command --set-baseline -q --quiet
+			--serve --serve-timeout --serve-grace
 		"
 		;;
 	perf-report)
@@ -92,6 +93,7 @@ _e2e()
 		return
 		;;
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | \
+		--serve | --serve-timeout | --serve-grace | \
 		--runs | --days | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer
 		return

@@ -130,6 +130,7 @@ static const struct {
 	{ E2E_WHEN_RULES, "--rules" },
 	{ E2E_WHEN_SET, "--set-baseline" },
 	{ E2E_WHEN_COMMAND, "a command after '--'" },
+	{ E2E_WHEN_SERVE, "--serve" },
 };
 
 /* "without --compare-baseline or --rules", or "with --list". */

@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "fmt.h"
+#include "fsutil.h"
 #include "exitcode.h"
 #include "hostinfo.h"
 #include "parse.h"
@@ -27,6 +28,7 @@
 #include "render.h"
 #include "routes.h"
 #include "runner.h"
+#include "serve.h"
 #include "store.h"
 #include "banned.h"
 
@@ -50,6 +52,9 @@ struct profile_opts {
 	uint64_t repeat;
 	const char *import;
 	struct e2e_cli_list hosts;
+	const char *serve;
+	uint64_t serve_timeout_ns;
+	uint64_t serve_grace_ns;
 	char **cmd;
 	int ncmd;
 };
@@ -97,6 +102,12 @@ static bool parse_listen(const char *s, void *target)
 	return e2e_parse_hostport(s, a->host, sizeof(a->host), &a->port);
 }
 
+/* A --serve command has more than blanks. */
+static bool valid_serve(const char *s)
+{
+	return s[strspn(s, " \t\n")] != 0;
+}
+
 #define P struct profile_opts
 
 static const struct e2e_option options[] = {
@@ -131,6 +142,17 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_FLAG(0, "redact-command", P, redact_command,
 		       "store only the command's name, none of its arguments"),
 	  E2E_OPT_APPLIES(E2E_WHEN_COMMAND) },
+	{ E2E_OPT_TEXT(0, "serve", P, serve, "CMD",
+		       "start the service under test (sh -c CMD), wait for --target, stop it at the end"),
+	  .valid = valid_serve, .what = "a command", E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
+	{ E2E_OPT_DURATION(0, "serve-timeout", P, serve_timeout_ns, "DUR",
+			   "--serve: how long the service may take to answer (default: 30s)", 1000000,
+			   UINT64_MAX),
+	  .what = "a duration of at least 1ms", E2E_OPT_APPLIES(E2E_WHEN_SERVE) },
+	{ E2E_OPT_DURATION(0, "serve-grace", P, serve_grace_ns, "DUR",
+			   "--serve: SIGKILL when SIGTERM has not stopped it after DUR (default: 5s)", 0,
+			   UINT64_MAX),
+	  .what = "a duration", E2E_OPT_APPLIES(E2E_WHEN_SERVE) },
 	{ E2E_OPT_REWORD("set-baseline", "write the baseline file from this run (all --repeat runs)") },
 	{ E2E_OPT_REWORD("quiet", "no live progress line") },
 	{ E2E_OPT_END() },
@@ -168,6 +190,8 @@ static int parse_args(int argc, char **argv, struct profile_opts *o)
 	e2e_common_opts_init(&o->c);
 	o->upstream_timeout_ns = 30ull * 1000000000ull;
 	o->repeat = 1;
+	o->serve_timeout_ns = 30ull * 1000000000ull;
+	o->serve_grace_ns = 5ull * 1000000000ull;
 	rc = e2e_cmd_parse(&spec, argc, argv, o, &rest);
 	if (rc < 0 || o->c.help)
 		return rc;
@@ -175,9 +199,9 @@ static int parse_args(int argc, char **argv, struct profile_opts *o)
 	o->ncmd = argc - rest;
 	if (!o->c.service)
 		o->c.service = "unknown";
-	if (o->import && (o->target || o->ncmd || o->listen.host[0] || o->duration_ns))
+	if (o->import && (o->target || o->ncmd || o->listen.host[0] || o->duration_ns || o->serve))
 		return e2e_error(E2E_ERR_INPUT, "'--import' records from a file: it takes no --target, "
-						"--listen, --duration or command");
+						"--listen, --duration, --serve or command");
 	if (!o->import && !o->target)
 		return e2e_error(E2E_ERR_INPUT, "missing '--target URL' (or '--import FILE')");
 	if (o->hosts.n && !o->import)
@@ -536,6 +560,83 @@ static int import_run(const struct profile_opts *o, struct e2e_store *st, const 
 	return rc;
 }
 
+/* --serve's log: "<service>.serve.log" beside the database (caller frees). */
+static char *serve_log_path(const char *db, const char *service)
+{
+	const char *slash = strrchr(db, '/');
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	if (slash)
+		e2e_buf_add(&b, db, (size_t)(slash - db + 1));
+	for (const char *p = service; *p; p++)
+		e2e_buf_putc(&b, (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+						 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
+					 ? *p
+					 : '_');
+	e2e_buf_puts(&b, ".serve.log");
+	return e2e_buf_detach(&b, NULL);
+}
+
+static void print_log_tail(const struct e2e_serve *s, const char *log)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	e2e_serve_log_tail(s, 10, &b);
+	if (b.len)
+		b.data[--b.len] = 0; /* e2e_cmd_fail() ends the line */
+	e2e_cmd_fail(CMD, "the service's log '%s'%s\n%s", log, b.len ? " ends:" : " is empty",
+		     b.len ? b.data : "");
+	e2e_buf_finish(&b);
+}
+
+/* Starts --serve and waits until the target answers; on failure the
+ * service is stopped and its last log lines are on stderr. */
+static int serve_begin(const struct profile_opts *o, const char *log, struct e2e_serve **out)
+{
+	struct e2e_serve *s = NULL;
+	struct e2e_buf how = E2E_BUF_INIT;
+	uint64_t t0 = mono_ns();
+	int rc = e2e_fsutil_mkdir_parents(log);
+
+	if (rc == 0)
+		rc = e2e_serve_start(o->serve, log, &s);
+	if (rc < 0) {
+		e2e_cmd_fail(CMD, "%s", e2e_error_message());
+		return rc;
+	}
+	rc = e2e_serve_wait_ready(s, o->target, o->serve_timeout_ns);
+	if (rc < 0) {
+		e2e_cmd_fail(CMD, "%s", e2e_error_message());
+		e2e_serve_stop(s, o->serve_grace_ns, &how);
+		print_log_tail(s, log);
+		e2e_buf_finish(&how);
+		e2e_serve_destroy(s);
+		return rc;
+	}
+	if (!o->c.quiet)
+		e2e_cmd_fail(CMD, "service (pid %ld) answers at %s after %.1fs; its log: %s",
+			     (long)e2e_serve_pid(s), o->target, (double)(mono_ns() - t0) / 1e9, log);
+	*out = s;
+	return 0;
+}
+
+/* Stops --serve and says how it ended: a note, or a warning with the
+ * log's last lines when it ended before the stop (it died mid-run). */
+static void serve_end(const struct profile_opts *o, struct e2e_serve *s, const char *log)
+{
+	struct e2e_buf how = E2E_BUF_INIT;
+	bool died = !e2e_serve_running(s);
+
+	e2e_serve_stop(s, o->serve_grace_ns, &how);
+	if (died) {
+		e2e_cmd_fail(CMD, "warning: the service %s", how.data);
+		print_log_tail(s, log);
+	} else if (!o->c.quiet) {
+		e2e_cmd_fail(CMD, "service (pid %ld) %s; its log: %s", (long)e2e_serve_pid(s), how.data, log);
+	}
+	e2e_buf_finish(&how);
+}
+
 /* The modes of this invocation, for the options that have no effect. */
 static void warn_unused(const struct profile_opts *o)
 {
@@ -549,6 +650,8 @@ static void warn_unused(const struct profile_opts *o)
 		active |= E2E_WHEN_SET;
 	if (o->c.rules)
 		active |= E2E_WHEN_RULES;
+	if (o->serve)
+		active |= E2E_WHEN_SERVE;
 	e2e_cmd_warn_unused(&spec, &o->c, active, o->import ? "--import" : "--target");
 }
 
@@ -601,6 +704,8 @@ int cmd_perf_profile(int argc, char **argv)
 	struct profile_opts o;
 	struct e2e_store *st = NULL;
 	struct e2e_routes *routes = NULL;
+	struct e2e_serve *serve = NULL;
+	char *serve_log = NULL;
 	int64_t *run_ids = NULL;
 	size_t nruns = 0;
 	char *db = NULL, *target = NULL;
@@ -640,6 +745,14 @@ int cmd_perf_profile(int argc, char **argv)
 		st = NULL;
 	}
 
+	if (o.serve) {
+		serve_log = serve_log_path(db, o.c.service);
+		rc = serve_begin(&o, serve_log, &serve);
+		if (rc < 0) { /* already said */
+			exit_code = e2e_error_exit(rc);
+			goto out;
+		}
+	}
 	run_ids = e2e_xcalloc(o.repeat, sizeof(*run_ids));
 	for (uint64_t i = 0; i < o.repeat; i++) {
 		int64_t id = 0;
@@ -652,6 +765,8 @@ int cmd_perf_profile(int argc, char **argv)
 		if (status != 0)
 			break; /* a failing suite ends the repetitions */
 	}
+	if (serve)
+		serve_end(&o, serve, serve_log);
 	if (!nruns) {
 		e2e_cmd_fail(CMD, "warning: nothing was recorded, so there is no report");
 		if (gate_asked(&o.c) && (!o.ncmd || gate_can_run(&o, &tally)))
@@ -678,6 +793,8 @@ fail:
 out:
 	if (status != 0)
 		exit_code = status; /* the suite's own failure wins */
+	e2e_serve_destroy(serve);
+	free(serve_log);
 	e2e_store_close(st);
 	e2e_routes_destroy(routes);
 	free(run_ids);
