@@ -48,6 +48,7 @@ enum e2e_when {
 	E2E_WHEN_SET = 1u << 2, /* --set-baseline */
 	E2E_WHEN_COMMAND = 1u << 3, /* a command after '--' */
 	E2E_WHEN_SERVE = 1u << 4, /* perf-profile --serve */
+	E2E_WHEN_SAMPLE = 1u << 5, /* perf-profile --serve, --watch-pid, --watch-cgroup */
 	E2E_WHEN__NAMED = 0xffu, /* the bits above */
 	E2E_WHEN_REPORT = 1u << 8, /* one report of the selected runs (not --trend) */
 	E2E_WHEN_TREND = 1u << 9, /* perf-report --trend */

@@ -131,6 +131,7 @@ static const struct {
 	{ E2E_WHEN_SET, "--set-baseline" },
 	{ E2E_WHEN_COMMAND, "a command after '--'" },
 	{ E2E_WHEN_SERVE, "--serve" },
+	{ E2E_WHEN_SAMPLE, "--serve, --watch-pid or --watch-cgroup" },
 };
 
 /* "without --compare-baseline or --rules", or "with --list". */

@@ -21,6 +21,11 @@ DB="$TMP/r.db"
 BL="$TMP/bl.json"
 RULES="$TMP/rules.json"
 ROUTES="$TMP/routes.txt"
+# a cgroup v2 directory to watch: this process's own; where there is no
+# cgroup v2 hierarchy the option is a usage error in every mode
+CGROUP=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)$(sed -n 's/^0:://p' /proc/self/cgroup)
+CGROUP_CELLS="w   ok  ok  w   w"
+[ -f "$CGROUP/cpu.stat" ] && [ -f "$CGROUP/cgroup.procs" ] || CGROUP_CELLS="err err err err err"
 python3 "$SRC/tests/cli/make_har.py" "$HAR" 3 GET:/users/+10:60 GET:/health:30 >/dev/null
 printf '{"schema_version": 1, "rules": [{"match": "GET /users/*", "max_p95_ms": 100000}]}\n' >"$RULES"
 printf 'GET /users/{user}\n' >"$ROUTES"
@@ -116,6 +121,9 @@ PROFILE_TABLE="
 --serve         | --serve false              | err 3   3   err err
 --serve-timeout | --serve-timeout 5s         | w   w   w   w   w
 --serve-grace   | --serve-grace 1s           | w   w   w   w   w
+--watch-pid     | --watch-pid $$             | w   ok  ok  w   w
+--watch-cgroup  | --watch-cgroup $CGROUP     | $CGROUP_CELLS
+--sample-hz     | --sample-hz 50             | w   w   w   w   w
 --routes        | --routes $ROUTES           | ok  ok  ok  ok  ok
 --output        | -o $TMP/out                | ok  ok  ok  ok  ok
 --db            | --db $TMP/p.db             | ok  ok  ok  ok  ok
