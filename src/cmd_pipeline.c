@@ -172,7 +172,8 @@ static int resources(const struct loaded *l, struct e2e_res_report **out)
 			const struct e2e_sample *s = &in->samples[k];
 			struct e2e_path key = { .id = s->path_id };
 			const struct e2e_path *p =
-				bsearch(&key, in->paths, in->npaths, sizeof(key), by_path_id);
+				in->npaths ? bsearch(&key, in->paths, in->npaths, sizeof(key), by_path_id)
+					   : NULL;
 
 			reqs[i][k].t0_ns = s->start_ns;
 			reqs[i][k].t1_ns = s->start_ns + ((uint64_t)s->total_us + s->proxy_us) * 1000;

@@ -268,6 +268,10 @@ static void read_cgroup(struct e2e_sampler *s, struct e2e_res_sample *out)
 		out->cpu_user_ns *= 1000;
 		out->cpu_sys_ns *= 1000;
 		s->have |= E2E_RES_CPU;
+	} else if (s->nsamples) { /* the counters never go back: the last ones */
+		s->errors++;
+		out->cpu_user_ns = s->samples[s->nsamples - 1].cpu_user_ns;
+		out->cpu_sys_ns = s->samples[s->nsamples - 1].cpu_sys_ns;
 	} else {
 		s->errors++;
 	}

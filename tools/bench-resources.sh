@@ -31,9 +31,13 @@ for i in $(seq 1 "$RUNS"); do
     for _ in $(seq 1 "$(nproc)"); do python3 -c 'while True: pass' & HOGS+=($!); done
   fi
   P=$(port)
-  "$E2E" perf-profile -s bench-res --db "$DIR/p.db" --target "http://127.0.0.1:$P" -q -f json --out "$DIR/r$i.json" \
-    --serve "exec python3 demo/service.py --port $P --burn /orders=5" -- \
-    sh -c "for i in \$(seq 1 $REQUESTS); do curl -s \"\$E2E_PROXY_URL/orders/\$i\" >/dev/null; done"
+  if ! "$E2E" perf-profile -s bench-res --db "$DIR/p.db" --target "http://127.0.0.1:$P" -q -f json --out "$DIR/r$i.json" \
+    --serve "exec python3 demo/service.py --port $P --burn /orders=5" --serve-timeout 180s -- \
+    sh -c "for i in \$(seq 1 $REQUESTS); do curl -s \"\$E2E_PROXY_URL/orders/\$i\" >/dev/null; done"; then
+    stop_hogs
+    printf '%-4s %-4s %12s %16s\n' "$i" "$hog" failed failed
+    continue
+  fi
   stop_hogs
   p50=$(json "$DIR/r$i.json" 'r["endpoints"]["GET /orders/{id}"]["p50_latency_ms"]')
   cpu=$(json "$DIR/r$i.json" '[e["cpu_ms_per_request"] for e in r["resources"]["endpoints"] if e["endpoint"] == "GET /orders/{id}"][0]')
