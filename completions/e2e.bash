@@ -39,6 +39,7 @@ _e2e()
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --repeat --import --host --redact-command --set-baseline -q --quiet
+			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz
 		"
 		;;
 	perf-report)
@@ -78,7 +79,7 @@ _e2e()
 		_filedir
 		return
 		;;
-	-o | --output | --baseline-dir)
+	-o | --output | --baseline-dir | --watch-cgroup)
 		_filedir -d
 		return
 		;;
@@ -92,6 +93,7 @@ _e2e()
 		return
 		;;
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | \
+		--serve | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
 		--runs | --days | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer
 		return

@@ -5,6 +5,9 @@ Listens on 127.0.0.1 (port 0 = any free port), prints "PORT <n>" on stdout
 once it accepts, serves HTTP/1.1 with keep-alive. Latency per route comes
 from --delay ROUTE=MS (repeatable; ROUTE is a prefix such as /users), with
 +-10 % jitter, so a test or the demo can make one route slower.
+--burn ROUTE=MS burns MS of CPU time per request (a busy loop measured
+with time.thread_time, not a sleep) and --leak ROUTE=KIB keeps KIB of
+memory per request, for the tests of the service's own cost.
 """
 import argparse
 import json
@@ -13,13 +16,19 @@ import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+LEAKED = []  # --leak keeps what it allocates here
+
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--delay", action="append", default=[], help="PREFIX=MS")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--burn", action="append", default=[], help="PREFIX=MS of CPU")
+    ap.add_argument("--leak", action="append", default=[], help="PREFIX=KIB kept")
     args = ap.parse_args()
+    burns = [(p, float(v)) for p, v in (b.split("=", 1) for b in args.burn)]
+    leaks = [(p, int(v)) for p, v in (b.split("=", 1) for b in args.leak)]
     delays = []
     for d in args.delay:
         prefix, ms = d.split("=", 1)
@@ -35,6 +44,14 @@ def main():
             pass
 
         def _delay(self, path):
+            for prefix, ms in burns:
+                if path.startswith(prefix):
+                    end = time.thread_time() + ms / 1000.0
+                    while time.thread_time() < end:
+                        pass
+            for prefix, kib in leaks:
+                if path.startswith(prefix):
+                    LEAKED.append(bytearray(b"x" * (kib * 1024)))
             for prefix, ms in delays:
                 if path.startswith(prefix):
                     time.sleep(ms * rnd.uniform(0.9, 1.1) / 1000.0)

@@ -49,14 +49,16 @@ enum e2e_when {
 	E2E_WHEN_RULES = 1u << 1, /* --rules, where a gate runs */
 	E2E_WHEN_SET = 1u << 2, /* --set-baseline */
 	E2E_WHEN_COMMAND = 1u << 3, /* a command after '--' */
-	E2E_WHEN_MARKDOWN = 1u << 4, /* one report (not --trend) in -f markdown */
-	E2E_WHEN_COMPACT = 1u << 5, /* --compact, where it applies */
-	E2E_WHEN__NAMED = 0xffu, /* the bits above */
-	E2E_WHEN_REPORT = 1u << 8, /* one report of the selected runs (not --trend) */
-	E2E_WHEN_TREND = 1u << 9, /* perf-report --trend */
-	E2E_WHEN_LIST = 1u << 10, /* perf-report --list */
-	E2E_WHEN_PROXY = 1u << 11, /* perf-profile through the proxy (not --import) */
-	E2E_WHEN_IMPORT = 1u << 12, /* perf-profile --import */
+	E2E_WHEN_SERVE = 1u << 4, /* perf-profile --serve */
+	E2E_WHEN_SAMPLE = 1u << 5, /* perf-profile --serve, --watch-pid, --watch-cgroup */
+	E2E_WHEN_MARKDOWN = 1u << 6, /* one report (not --trend) in -f markdown */
+	E2E_WHEN_COMPACT = 1u << 7, /* --compact, where it applies */
+	E2E_WHEN__NAMED = 0xffffu, /* the bits above (room for 16) */
+	E2E_WHEN_REPORT = 1u << 16, /* one report of the selected runs (not --trend) */
+	E2E_WHEN_TREND = 1u << 17, /* perf-report --trend */
+	E2E_WHEN_LIST = 1u << 18, /* perf-report --list */
+	E2E_WHEN_PROXY = 1u << 19, /* perf-profile through the proxy (not --import) */
+	E2E_WHEN_IMPORT = 1u << 20, /* perf-profile --import */
 };
 
 /* The table of the shared options (targets in struct e2e_common_opts); a

@@ -133,6 +133,8 @@ static const struct {
 	{ E2E_WHEN_RULES, "--rules" },
 	{ E2E_WHEN_SET, "--set-baseline" },
 	{ E2E_WHEN_COMMAND, "a command after '--'" },
+	{ E2E_WHEN_SERVE, "--serve" },
+	{ E2E_WHEN_SAMPLE, "--serve, --watch-pid or --watch-cgroup" },
 	{ E2E_WHEN_MARKDOWN, "a Markdown report (-f markdown)" },
 	{ E2E_WHEN_COMPACT, "--compact" },
 };

@@ -1,6 +1,7 @@
 /* cmd_perf_profile.c - `e2e perf-profile`: capture a run (proxy or HAR
  * import), store it, report it, and optionally set or gate a baseline. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "fmt.h"
+#include "fsutil.h"
 #include "exitcode.h"
 #include "hostinfo.h"
 #include "parse.h"
@@ -27,6 +29,8 @@
 #include "render.h"
 #include "routes.h"
 #include "runner.h"
+#include "sampler.h"
+#include "serve.h"
 #include "store.h"
 #include "banned.h"
 
@@ -50,6 +54,12 @@ struct profile_opts {
 	uint64_t repeat;
 	const char *import;
 	struct e2e_cli_list hosts;
+	const char *serve;
+	uint64_t serve_timeout_ns;
+	uint64_t serve_grace_ns;
+	struct e2e_cli_list watch_pids;
+	const char *watch_cgroup;
+	uint64_t sample_hz;
 	char **cmd;
 	int ncmd;
 };
@@ -97,6 +107,23 @@ static bool parse_listen(const char *s, void *target)
 	return e2e_parse_hostport(s, a->host, sizeof(a->host), &a->port);
 }
 
+/* A --serve command has more than blanks. */
+static bool valid_serve(const char *s)
+{
+	return s[strspn(s, " \t\n")] != 0;
+}
+
+static bool valid_watch_pid(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return s[0] >= '0' && s[0] <= '9' && !*end && !errno && v > 0 && v <= INT32_MAX &&
+	       e2e_sampler_pid_exists((pid_t)v);
+}
+
 #define P struct profile_opts
 
 static const struct e2e_option options[] = {
@@ -131,6 +158,26 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_FLAG(0, "redact-command", P, redact_command,
 		       "store only the command's name, none of its arguments"),
 	  E2E_OPT_APPLIES(E2E_WHEN_COMMAND) },
+	{ E2E_OPT_TEXT(0, "serve", P, serve, "CMD",
+		       "start the service under test (sh -c CMD), wait for --target, stop it at the end"),
+	  .valid = valid_serve, .what = "a command", E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
+	{ E2E_OPT_DURATION(0, "serve-timeout", P, serve_timeout_ns, "DUR",
+			   "--serve: how long the service may take to answer (default: 30s)", 1000000,
+			   UINT64_MAX),
+	  .what = "a duration of at least 1ms", E2E_OPT_APPLIES(E2E_WHEN_SERVE) },
+	{ E2E_OPT_DURATION(0, "serve-grace", P, serve_grace_ns, "DUR",
+			   "--serve: SIGKILL when SIGTERM has not stopped it after DUR (default: 5s)", 0,
+			   UINT64_MAX),
+	  .what = "a duration", E2E_OPT_APPLIES(E2E_WHEN_SERVE) },
+	{ E2E_OPT_LIST(0, "watch-pid", P, watch_pids, "PID",
+		       "sample the CPU and memory of PID and its descendants (repeatable)"),
+	  .valid = valid_watch_pid, .what = "the id of a running process", E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
+	{ E2E_OPT_FILE(0, "watch-cgroup", P, watch_cgroup, "DIR",
+		       "sample the CPU and memory of the cgroup v2 directory DIR"),
+	  .valid = e2e_sampler_is_cgroup, .what = "a cgroup v2 directory", E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
+	{ E2E_OPT_UINT(0, "sample-hz", P, sample_hz, "N",
+		       "samples per second of the service's CPU and memory (default: 100)", 1, 1000),
+	  E2E_OPT_APPLIES(E2E_WHEN_SAMPLE) },
 	{ E2E_OPT_REWORD("set-baseline", "write the baseline file from this run (all --repeat runs)") },
 	{ E2E_OPT_REWORD("quiet", "no live progress line") },
 	{ E2E_OPT_END() },
@@ -168,6 +215,9 @@ static int parse_args(int argc, char **argv, struct profile_opts *o)
 	e2e_common_opts_init(&o->c);
 	o->upstream_timeout_ns = 30ull * 1000000000ull;
 	o->repeat = 1;
+	o->serve_timeout_ns = 30ull * 1000000000ull;
+	o->serve_grace_ns = 5ull * 1000000000ull;
+	o->sample_hz = 100;
 	rc = e2e_cmd_parse(&spec, argc, argv, o, &rest);
 	if (rc < 0 || o->c.help)
 		return rc;
@@ -175,9 +225,9 @@ static int parse_args(int argc, char **argv, struct profile_opts *o)
 	o->ncmd = argc - rest;
 	if (!o->c.service)
 		o->c.service = "unknown";
-	if (o->import && (o->target || o->ncmd || o->listen.host[0] || o->duration_ns))
+	if (o->import && (o->target || o->ncmd || o->listen.host[0] || o->duration_ns || o->serve))
 		return e2e_error(E2E_ERR_INPUT, "'--import' records from a file: it takes no --target, "
-						"--listen, --duration or command");
+						"--listen, --duration, --serve or command");
 	if (!o->import && !o->target)
 		return e2e_error(E2E_ERR_INPUT, "missing '--target URL' (or '--import FILE')");
 	if (o->hosts.n && !o->import)
@@ -412,9 +462,61 @@ struct tally {
  * profiling never breaks the suite it watches, so the command still runs
  * through the proxy, the loss is counted, and *run_id is 0 when nothing
  * could be recorded. */
-static int capture_run(const struct profile_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
-		       int64_t *run_id, int *status, struct tally *t)
+/* Starts the sampler of the service's cost, if anything is watched; a
+ * failure is a warning (*out stays NULL). */
+static void sampler_begin(const struct profile_opts *o, pid_t serve_pid, uint64_t start_ns,
+			  struct e2e_sampler **out)
 {
+	pid_t pids[E2E_CLI_LIST_MAX + 1];
+	size_t n = 0;
+
+	if (serve_pid > 0)
+		pids[n++] = serve_pid;
+	for (size_t i = 0; i < o->watch_pids.n; i++)
+		pids[n++] = (pid_t)atol(o->watch_pids.v[i]);
+	if (!n && !o->watch_cgroup)
+		return;
+	struct e2e_sampler_config cfg = {
+		.pids = pids,
+		.npids = n,
+		.cgroup = o->watch_cgroup,
+		.hz = (unsigned)o->sample_hz,
+		.start_ns = start_ns,
+	};
+	if (e2e_sampler_start(&cfg, out) < 0)
+		e2e_cmd_fail(CMD, "warning: %s; the run goes on without the service's cost",
+			     e2e_error_message());
+}
+
+/* Stops the sampler and stores its samples with the run. */
+static void sampler_end(struct e2e_sampler *smp, struct e2e_store *st, int64_t run_id, const char *serve_log)
+{
+	const struct e2e_res_sample *r;
+	struct e2e_res_info info;
+	size_t n;
+
+	if (!smp)
+		return;
+	e2e_sampler_stop(smp);
+	n = e2e_sampler_samples(smp, &r);
+	e2e_sampler_info(smp, &info);
+	if (serve_log) {
+		free(info.serve_log);
+		info.serve_log = e2e_xstrdup(serve_log);
+	}
+	if (info.errors)
+		e2e_cmd_fail(CMD, "warning: %llu reads of the service's processes failed",
+			     (unsigned long long)info.errors);
+	if (st && run_id && e2e_store_resources_save(st, run_id, r, n, &info) < 0)
+		e2e_cmd_fail(CMD, "warning: cannot store the service's cost: %s", e2e_error_message());
+	e2e_res_info_finish(&info);
+}
+
+static int capture_run(const struct profile_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
+		       const struct e2e_serve *serve, const char *serve_log, int64_t *run_id, int *status,
+		       struct tally *t)
+{
+	struct e2e_sampler *smp = NULL;
 	struct capture c = { .o = o, .st = st };
 	struct e2e_run run;
 	struct e2e_proxy *proxy = NULL;
@@ -457,7 +559,9 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		fprintf(stderr, "e2e: %s: %s: proxy %s -> %s%s\n", CMD, label, url, o->target,
 			o->ncmd ? "" : " (Ctrl+C ends the session)");
 	}
+	sampler_begin(o, serve ? e2e_serve_pid(serve) : 0, start_ns, &smp);
 	rc = wait_for_end(&c, url, status);
+	e2e_sampler_stop(smp);
 	e2e_proxy_stop(proxy, 5ull * 1000000000ull);
 	e2e_proxy_stats(proxy, &ps);
 	e2e_capture_queue_drain(c.queue);
@@ -482,9 +586,11 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		e2e_cmd_fail(CMD, "warning: cannot finish run %lld: %s", (long long)run.id,
 			     e2e_error_message());
 	*run_id = st ? run.id : 0;
+	sampler_end(smp, c.rec ? st : NULL, *run_id, serve_log);
 	t->seen += run.recorded + run.dropped;
 	t->stored += run.recorded;
 out:
+	e2e_sampler_destroy(smp);
 	e2e_proxy_destroy(proxy);
 	e2e_capture_queue_destroy(c.queue);
 	e2e_recorder_destroy(c.rec);
@@ -536,6 +642,86 @@ static int import_run(const struct profile_opts *o, struct e2e_store *st, const 
 	return rc;
 }
 
+/* --serve's log: "<service>.serve.log" beside the database (caller frees). */
+static char *serve_log_path(const char *db, const char *service)
+{
+	const char *slash = strrchr(db, '/');
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	if (slash)
+		e2e_buf_add(&b, db, (size_t)(slash - db + 1));
+	for (const char *p = service; *p; p++)
+		e2e_buf_putc(&b, (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+						 (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'
+					 ? *p
+					 : '_');
+	e2e_buf_puts(&b, ".serve.log");
+	return e2e_buf_detach(&b, NULL);
+}
+
+static void print_log_tail(const struct e2e_serve *s, const char *log)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	e2e_serve_log_tail(s, 10, &b);
+	if (b.len)
+		b.data[--b.len] = 0; /* e2e_cmd_fail() ends the line */
+	e2e_cmd_fail(CMD, "the service's log '%s'%s\n%s", log, b.len ? " ends:" : " is empty",
+		     b.len ? b.data : "");
+	e2e_buf_finish(&b);
+}
+
+/* Starts --serve and waits until the target answers; on failure the
+ * service is stopped and its last log lines are on stderr. */
+static int serve_begin(const struct profile_opts *o, const char *log, struct e2e_serve **out)
+{
+	struct e2e_serve *s = NULL;
+	struct e2e_buf how = E2E_BUF_INIT;
+	uint64_t t0 = mono_ns();
+	int rc = e2e_fsutil_mkdir_parents(log);
+
+	if (rc == 0)
+		rc = e2e_serve_start(o->serve, log, &s);
+	if (rc < 0) {
+		e2e_cmd_fail(CMD, "%s", e2e_error_message());
+		return rc;
+	}
+	rc = e2e_serve_wait_ready(s, o->target, o->serve_timeout_ns);
+	if (rc < 0) {
+		e2e_cmd_fail(CMD, "%s", e2e_error_message());
+		e2e_serve_stop(s, o->serve_grace_ns, &how);
+		print_log_tail(s, log);
+		e2e_buf_finish(&how);
+		e2e_serve_destroy(s);
+		return rc;
+	}
+	if (!o->c.quiet)
+		e2e_cmd_fail(CMD, "service (pid %ld) answers at %s after %.1fs; its log: %s",
+			     (long)e2e_serve_pid(s), o->target, (double)(mono_ns() - t0) / 1e9, log);
+	*out = s;
+	return 0;
+}
+
+/* Stops --serve and says how it ended: a note, or a warning with the
+ * log's last lines when it ended before the stop (it died mid-run). */
+static void serve_end(const struct profile_opts *o, struct e2e_serve *s, const char *log,
+		      struct e2e_store *st, int64_t last_run)
+{
+	struct e2e_buf how = E2E_BUF_INIT;
+	bool died = !e2e_serve_running(s);
+
+	e2e_serve_stop(s, o->serve_grace_ns, &how);
+	if (died) {
+		e2e_cmd_fail(CMD, "warning: the service %s", how.data);
+		print_log_tail(s, log);
+	} else if (!o->c.quiet) {
+		e2e_cmd_fail(CMD, "service (pid %ld) %s; its log: %s", (long)e2e_serve_pid(s), how.data, log);
+	}
+	if (st && last_run && e2e_store_resources_serve_end(st, last_run, how.data) < 0)
+		e2e_cmd_fail(CMD, "warning: %s", e2e_error_message());
+	e2e_buf_finish(&how);
+}
+
 /* The modes of this invocation, for the options that have no effect. */
 static void warn_unused(const struct profile_opts *o)
 {
@@ -549,6 +735,10 @@ static void warn_unused(const struct profile_opts *o)
 		active |= E2E_WHEN_SET;
 	if (o->c.rules)
 		active |= E2E_WHEN_RULES;
+	if (o->serve)
+		active |= E2E_WHEN_SERVE;
+	if (o->serve || o->watch_pids.n || o->watch_cgroup)
+		active |= E2E_WHEN_SAMPLE;
 	e2e_cmd_warn_unused(&spec, &o->c, active, o->import ? "--import" : "--target");
 }
 
@@ -601,6 +791,8 @@ int cmd_perf_profile(int argc, char **argv)
 	struct profile_opts o;
 	struct e2e_store *st = NULL;
 	struct e2e_routes *routes = NULL;
+	struct e2e_serve *serve = NULL;
+	char *serve_log = NULL;
 	int64_t *run_ids = NULL;
 	size_t nruns = 0;
 	char *db = NULL, *target = NULL;
@@ -640,11 +832,19 @@ int cmd_perf_profile(int argc, char **argv)
 		st = NULL;
 	}
 
+	if (o.serve) {
+		serve_log = serve_log_path(db, o.c.service);
+		rc = serve_begin(&o, serve_log, &serve);
+		if (rc < 0) { /* already said */
+			exit_code = e2e_error_exit(rc);
+			goto out;
+		}
+	}
 	run_ids = e2e_xcalloc(o.repeat, sizeof(*run_ids));
 	for (uint64_t i = 0; i < o.repeat; i++) {
 		int64_t id = 0;
 		rc = o.import ? import_run(&o, st, routes, &id)
-			      : capture_run(&o, st, routes, &id, &status, &tally);
+			      : capture_run(&o, st, routes, serve, serve_log, &id, &status, &tally);
 		if (rc < 0)
 			goto fail;
 		if (id)
@@ -652,6 +852,8 @@ int cmd_perf_profile(int argc, char **argv)
 		if (status != 0)
 			break; /* a failing suite ends the repetitions */
 	}
+	if (serve)
+		serve_end(&o, serve, serve_log, st, nruns ? run_ids[nruns - 1] : 0);
 	if (!nruns) {
 		e2e_cmd_fail(CMD, "warning: nothing was recorded, so there is no report");
 		if (gate_asked(&o.c) && (!o.ncmd || gate_can_run(&o, &tally)))
@@ -678,6 +880,8 @@ fail:
 out:
 	if (status != 0)
 		exit_code = status; /* the suite's own failure wins */
+	e2e_serve_destroy(serve);
+	free(serve_log);
 	e2e_store_close(st);
 	e2e_routes_destroy(routes);
 	free(run_ids);

@@ -22,6 +22,7 @@
 #include "gate.h"
 #include "render.h"
 #include "report.h"
+#include "resources.h"
 #include "routes.h"
 #include "rules.h"
 #include "store.h"
@@ -73,11 +74,17 @@ struct loaded {
 	struct e2e_run *runs;
 	struct e2e_report_run *in;
 	size_t n;
+	/* the service's cost, per run (resources.h) */
+	struct e2e_res_sample **res;
+	size_t *nres;
+	struct e2e_res_info *res_info;
 };
 
 static void loaded_finish(struct loaded *l)
 {
 	for (size_t i = 0; i < l->n; i++) {
+		free(l->res[i]);
+		e2e_res_info_finish(&l->res_info[i]);
 		free((void *)l->in[i].samples);
 		e2e_store_paths_free((struct e2e_path *)l->in[i].paths, l->in[i].npaths);
 		e2e_run_notes_free((struct e2e_run_note *)l->in[i].notes, l->in[i].nnotes);
@@ -85,6 +92,9 @@ static void loaded_finish(struct loaded *l)
 	}
 	free(l->runs);
 	free(l->in);
+	free(l->res);
+	free(l->nres);
+	free(l->res_info);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -95,6 +105,9 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 	memset(l, 0, sizeof(*l));
 	l->runs = e2e_xcalloc(n, sizeof(*l->runs));
 	l->in = e2e_xcalloc(n, sizeof(*l->in));
+	l->res = e2e_xcalloc(n, sizeof(*l->res));
+	l->nres = e2e_xcalloc(n, sizeof(*l->nres));
+	l->res_info = e2e_xcalloc(n, sizeof(*l->res_info));
 	l->n = n; /* empty slots are safe to finish */
 	for (size_t i = 0; i < n; i++) {
 		size_t k = n - 1 - i; /* run_ids are oldest first */
@@ -123,8 +136,58 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 			return rc;
 		l->in[k].notes = nt;
 		l->in[k].nnotes = nn;
+		rc = e2e_store_resources_load(st, run_ids[i], &l->res[k], &l->nres[k], &l->res_info[k]);
+		if (rc < 0)
+			return rc;
 	}
 	return 0;
+}
+
+static int by_path_id(const void *a, const void *b)
+{
+	uint32_t x = ((const struct e2e_path *)a)->id, y = ((const struct e2e_path *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The resources section from the loaded runs (before their samples go):
+ * each request's upstream interval and stored endpoint. */
+static int resources(const struct loaded *l, struct e2e_res_report **out)
+{
+	struct e2e_res_run *runs = e2e_xcalloc(l->n ? l->n : 1, sizeof(*runs));
+	struct e2e_res_request **reqs = e2e_xcalloc(l->n ? l->n : 1, sizeof(*reqs));
+	int rc;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct e2e_report_run *in = &l->in[i];
+
+		runs[i].samples = l->res[i];
+		runs[i].nsamples = l->nres[i];
+		runs[i].info = &l->res_info[i];
+		runs[i].max_concurrency = l->runs[i].max_concurrency;
+		if (!l->nres[i])
+			continue;
+		reqs[i] = e2e_xcalloc(in->nsamples ? in->nsamples : 1, sizeof(**reqs));
+		for (size_t k = 0; k < in->nsamples; k++) {
+			const struct e2e_sample *s = &in->samples[k];
+			struct e2e_path key = { .id = s->path_id };
+			const struct e2e_path *p =
+				in->npaths ? bsearch(&key, in->paths, in->npaths, sizeof(key), by_path_id)
+					   : NULL;
+
+			reqs[i][k].t0_ns = s->start_ns;
+			reqs[i][k].t1_ns = s->start_ns + ((uint64_t)s->total_us + s->proxy_us) * 1000;
+			reqs[i][k].endpoint = p ? p->endpoint : "?";
+		}
+		runs[i].requests = reqs[i];
+		runs[i].nrequests = in->nsamples;
+	}
+	rc = e2e_res_compute(runs, l->n, out);
+	for (size_t i = 0; i < l->n; i++)
+		free(reqs[i]);
+	free(reqs);
+	free(runs);
+	return rc;
 }
 
 /* --rules without --compare-baseline: the rules' absolute limits are the
@@ -199,6 +262,8 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		ropts.routes = routes;
 	}
 	rc = e2e_report_compute(l.in, l.n, NULL, 0, &ropts, &rep);
+	if (rc == 0)
+		rc = resources(&l, &rep->resources);
 	loaded_finish(&l); /* the report holds its own copy of the samples */
 	if (rc < 0)
 		goto out;

@@ -70,4 +70,13 @@ void e2e_render_gate_lines(const struct e2e_gate_result *g,
 bool e2e_render_run_note(struct e2e_buf *b, const struct e2e_report *r, enum e2e_note_kind kind);
 void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix);
 
+/* The service's own cost (report.resources) as labelled lines of plain
+ * text, in order: "watched", "CPU", "CPU per endpoint" (when not
+ * attributable), "memory", "memory growth" (warn: a leak's sign),
+ * "threads", "sampler", "service". A renderer escapes them. The
+ * per-endpoint CPU table is the renderer's. */
+struct e2e_res_report;
+typedef void (*e2e_render_res_fn)(void *ctx, const char *label, const char *text, bool warn);
+void e2e_render_res_lines(const struct e2e_res_report *r, e2e_render_res_fn fn, void *ctx);
+
 #endif

@@ -115,6 +115,7 @@
 
 #include "error.h"
 #include "render_impl.h"
+#include "resources.h"
 #include "banned.h"
 
 #define SCHEMA_VERSION 1
@@ -533,6 +534,58 @@ static json_t *run_ids_json(const struct e2e_report *r)
 	return a;
 }
 
+/* ---- the service's own cost (resources.h); documented in
+ * e2e-perf-report(1), JSON SCHEMA ---- */
+
+static json_t *res_if(const struct e2e_res_report *r, unsigned have, json_t *v)
+{
+	if (r->have & have)
+		return v;
+	json_decref(v);
+	return json_null();
+}
+
+static json_t *resources_json(const struct e2e_res_report *r)
+{
+	json_t *o = json_object(), *eps = json_array();
+
+	set(o, "source", jstr(r->source));
+	set(o, "sample_hz", jint(r->hz));
+	set(o, "samples", jint(r->samples));
+	set(o, "sampler_errors", jint(r->errors));
+	set(o, "sampler_cpu_pct", jnum(r->sampler_cpu_pct, 3));
+	set(o, "duration_s", jnum(r->duration_s, 3));
+	set(o, "requests", jint(r->requests));
+	set(o, "cpu_user_ms", res_if(r, E2E_RES_CPU, jms(r->cpu_user_ms)));
+	set(o, "cpu_system_ms", res_if(r, E2E_RES_CPU, jms(r->cpu_sys_ms)));
+	set(o, "cpu_ms_per_request", res_if(r, E2E_RES_CPU, jms(r->cpu_ms_per_request)));
+	set(o, "cpu_attributable", json_boolean(r->attributable));
+	set(o, "max_concurrency", jint(r->concurrency));
+	for (size_t i = 0; i < r->nendpoints; i++) {
+		json_t *e = json_object();
+
+		set(e, "endpoint", jstr(r->endpoints[i].endpoint));
+		set(e, "requests", jint(r->endpoints[i].requests));
+		set(e, "cpu_ms_per_request", jms(r->endpoints[i].cpu_ms));
+		json_array_append_new(eps, e);
+	}
+	set(o, "endpoints", eps);
+	set(o, "rss_start_bytes", res_if(r, E2E_RES_RSS, jint(r->start_rss)));
+	set(o, "rss_peak_bytes", res_if(r, E2E_RES_RSS, jint(r->peak_rss)));
+	set(o, "rss_end_bytes", res_if(r, E2E_RES_RSS, jint(r->end_rss)));
+	set(o, "rss_slope_bytes_per_s", res_if(r, E2E_RES_RSS, jnum(r->rss_slope_bps, 1)));
+	set(o, "rss_growth_per_request_bytes", res_if(r, E2E_RES_RSS, jnum(r->rss_growth_per_request, 1)));
+	set(o, "rss_growing", json_boolean(r->rss_growing));
+	set(o, "threads_peak", res_if(r, E2E_RES_THREADS, jint(r->peak_threads)));
+	set(o, "fds_peak", res_if(r, E2E_RES_FDS, jint(r->peak_fds)));
+	set(o, "context_switches_voluntary", res_if(r, E2E_RES_CTX, jint(r->ctx_vol)));
+	set(o, "context_switches_involuntary", res_if(r, E2E_RES_CTX, jint(r->ctx_invol)));
+	set(o, "runq_wait_ms", res_if(r, E2E_RES_RUNQ, jms(r->runq_wait_ms)));
+	set(o, "serve_log", jstr(r->serve_log));
+	set(o, "serve_end", jstr(r->serve_end));
+	return o;
+}
+
 static json_t *report_json(const struct e2e_render_input *in)
 {
 	const struct e2e_report *r = in->report;
@@ -558,6 +611,8 @@ static json_t *report_json(const struct e2e_render_input *in)
 	set(o, "summary", summary_json(r, in->gate));
 	set(o, "comparison", comparison_json(in->gate));
 	set(o, "runs", runs_json(r->runs, r->nruns));
+	if (r->resources) /* only then: reports of unsampled runs stay as they were */
+		set(o, "resources", resources_json(r->resources));
 	e2e_buf_finish(&ids);
 	return o;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "render_impl.h"
+#include "resources.h"
 #include "banned.h"
 
 static void attr(struct e2e_buf *b, const char *name, const char *value)
@@ -107,6 +108,49 @@ static void testcase(struct e2e_buf *b, const struct e2e_report *r, const struct
 	e2e_buf_finish(&out);
 }
 
+/* ---- the service's own cost (resources.h): one property per line ---- */
+
+static void res_property(void *ctx, const char *label, const char *text, bool warn)
+{
+	struct e2e_buf *b = ctx, name = E2E_BUF_INIT;
+
+	e2e_buf_puts(&name, "service_cost.");
+	for (const char *p = label; *p; p++)
+		e2e_buf_putc(&name, *p == ' ' ? '_' : *p);
+	e2e_buf_puts(b, "      <property");
+	attr(b, "name", name.data);
+	if (warn) {
+		struct e2e_buf v = E2E_BUF_INIT;
+
+		e2e_buf_printf(&v, "warning: %s", text);
+		attr(b, "value", v.data);
+		e2e_buf_finish(&v);
+	} else {
+		attr(b, "value", text);
+	}
+	e2e_buf_puts(b, "/>\n");
+	e2e_buf_finish(&name);
+}
+
+static void resources_junit(const struct e2e_res_report *r, struct e2e_buf *b)
+{
+	if (!r)
+		return;
+	e2e_render_res_lines(r, res_property, b);
+	for (size_t i = 0; i < r->nendpoints; i++) {
+		struct e2e_buf n = E2E_BUF_INIT, v = E2E_BUF_INIT;
+
+		e2e_buf_printf(&n, "service_cost.cpu_per_request.%s", r->endpoints[i].endpoint);
+		e2e_fmt_ms(&v, r->endpoints[i].cpu_ms);
+		e2e_buf_puts(b, "      <property");
+		attr(b, "name", n.data);
+		attr(b, "value", v.data);
+		e2e_buf_puts(b, "/>\n");
+		e2e_buf_finish(&n);
+		e2e_buf_finish(&v);
+	}
+}
+
 int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out)
 {
 	const struct e2e_report *r = in->report;
@@ -167,6 +211,7 @@ int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out)
 		attr(out, "value", e2e_verdict_name(g->overall));
 		e2e_buf_puts(out, "/>\n");
 	}
+	resources_junit(r->resources, out);
 	e2e_buf_puts(out, "    </properties>\n");
 	e2e_buf_add(out, body.data ? body.data : "", body.len);
 	{

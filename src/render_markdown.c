@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "render_impl.h"
+#include "resources.h"
 #include "banned.h"
 
 #define EXAMPLES 5
@@ -460,6 +461,39 @@ static int compact(const struct e2e_render_input *in, struct e2e_buf *b)
 	return 0;
 }
 
+/* ---- the service's own cost (resources.h) ---- */
+
+static void res_line_md(void *ctx, const char *label, const char *text, bool warn)
+{
+	struct e2e_buf *b = ctx;
+
+	e2e_buf_puts(b, "- **");
+	md(b, label);
+	e2e_buf_puts(b, warn ? ":** :warning: " : ":** ");
+	md(b, text);
+	e2e_buf_putc(b, '\n');
+}
+
+static void resources_md(const struct e2e_res_report *r, struct e2e_buf *b)
+{
+	if (!r)
+		return;
+	e2e_buf_puts(b, "\n### Service cost\n\n");
+	e2e_render_res_lines(r, res_line_md, b);
+	if (!r->nendpoints)
+		return;
+	e2e_buf_puts(b, "\n| Endpoint | n | CPU per request |\n|---|---:|---:|\n");
+	for (size_t i = 0; i < r->nendpoints; i++) {
+		e2e_buf_puts(b, "| ");
+		code(b, r->endpoints[i].endpoint);
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_count(b, r->endpoints[i].requests);
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_ms(b, r->endpoints[i].cpu_ms);
+		e2e_buf_puts(b, " |\n");
+	}
+}
+
 int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
@@ -480,5 +514,6 @@ int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 		gate_details(in->gate, b);
 	paths_details(in, b);
 	runs_details(r, b);
+	resources_md(r->resources, b);
 	return 0;
 }

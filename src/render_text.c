@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "render_impl.h"
+#include "resources.h"
 #include "banned.h"
 
 #define BOLD "\033[1m"
@@ -423,6 +424,44 @@ static void trend(const struct e2e_render_input *in, struct e2e_buf *b)
 	}
 }
 
+/* ---- the service's own cost (resources.h) ---- */
+
+static void res_line_text(void *ctx, const char *label, const char *text, bool warn)
+{
+	struct e2e_buf *b = ctx;
+
+	e2e_buf_printf(b, "  %-17s", label);
+	if (warn)
+		e2e_buf_puts(b, "warning: ");
+	e2e_fmt_utf8(b, text, true);
+	e2e_buf_putc(b, '\n');
+}
+
+static void resources_section(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_res_report *r = in->report->resources;
+	struct table t;
+
+	if (!r)
+		return;
+	e2e_buf_puts(b, "\nservice cost\n");
+	e2e_render_res_lines(r, res_line_text, b);
+	if (!r->nendpoints)
+		return;
+	e2e_buf_putc(b, '\n');
+	table_init(&t, "lrr");
+	cell_str(&t, "ENDPOINT", NULL);
+	cell_str(&t, "N", NULL);
+	cell_str(&t, "CPU/REQ", NULL);
+	for (size_t i = 0; i < r->nendpoints; i++) {
+		cell_str(&t, r->endpoints[i].endpoint, NULL);
+		cell_count(&t, r->endpoints[i].requests);
+		cell_ms(&t, r->endpoints[i].cpu_ms);
+	}
+	table_emit(&t, b, "", false);
+	table_finish(&t);
+}
+
 int e2e_render_text(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
@@ -447,6 +486,7 @@ int e2e_render_text(const struct e2e_render_input *in, struct e2e_buf *b)
 	if (in->gate)
 		gate_details(in, b);
 	route_view(in, b);
+	resources_section(in, b);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "resources.h"
 #include "routes.h"
 #include "stats.h"
 #include "banned.h"
@@ -326,6 +327,7 @@ void e2e_report_destroy(struct e2e_report *r)
 {
 	if (!r)
 		return;
+	e2e_res_report_destroy(r->resources);
 	free(r->service);
 	for (size_t i = 0; i < r->nruns; i++)
 		e2e_run_finish(&r->runs[i]);

@@ -82,6 +82,9 @@ struct e2e_report {
 	 * hosts, then hosts by requests descending (then name). */
 	struct e2e_run_note *notes;
 	size_t nnotes;
+	/* The service's own cost (resources.h), set by the pipeline; NULL when
+	 * no covered run was sampled. Owned: e2e_report_destroy frees it. */
+	struct e2e_res_report *resources;
 	/* Private to report.c: the one allocation every endpoint's samples
 	 * and sample_run point into. */
 	void *sample_storage;

@@ -167,6 +167,30 @@ static const char *const schema_v5[] = {
 	NULL,
 };
 
+/* v6: the service's own cost (SPEC section 12): a run's resource samples
+ * and what they are of; removed with their run. */
+static const char *const schema_v6[] = {
+	"CREATE TABLE resource_samples ("
+	" run_id INTEGER NOT NULL,"
+	" t_ns INTEGER NOT NULL,"
+	" cpu_user_ns INTEGER NOT NULL, cpu_sys_ns INTEGER NOT NULL,"
+	" rss_bytes INTEGER NOT NULL, threads INTEGER NOT NULL, fds INTEGER NOT NULL,"
+	" procs INTEGER NOT NULL, ctx_vol INTEGER NOT NULL, ctx_invol INTEGER NOT NULL,"
+	" runq_wait_ns INTEGER NOT NULL,"
+	" PRIMARY KEY (run_id, t_ns)) WITHOUT ROWID",
+	"CREATE TABLE run_resources ("
+	" run_id INTEGER PRIMARY KEY,"
+	" source TEXT NOT NULL DEFAULT '', have INTEGER NOT NULL DEFAULT 0,"
+	" hz INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,"
+	" peak_rss_bytes INTEGER NOT NULL DEFAULT 0, sampler_cpu_ns INTEGER NOT NULL DEFAULT 0,"
+	" serve_log TEXT NOT NULL DEFAULT '', serve_end TEXT NOT NULL DEFAULT '')",
+	"CREATE TRIGGER runs_resources_gone AFTER DELETE ON runs BEGIN"
+	" DELETE FROM resource_samples WHERE run_id = old.id;"
+	" DELETE FROM run_resources WHERE run_id = old.id; END",
+	"PRAGMA user_version = 6",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -179,6 +203,7 @@ static const struct migration {
 	{ NULL, NULL, NULL },	   { schema_v1, NULL, NULL },
 	{ schema_v2, NULL, NULL }, { schema_v3, carry_endpoints, schema_v3_end },
 	{ schema_v4, NULL, NULL }, { schema_v5, NULL, NULL },
+	{ schema_v6, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -1947,4 +1972,163 @@ int e2e_store_prune_older(struct e2e_store *st, const char *service, int64_t bef
 						       S_PRUNE_OLDER_NOTES, S_PRUNE_OLDER_RUNS };
 
 	return prune(st, ids, service, before_ms, removed);
+}
+
+/* ---- resources (SPEC section 12): uncached statements, one per call ---- */
+
+static int res_prepare(struct e2e_store *st, const char *sql, sqlite3_stmt **out)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, out, NULL) != SQLITE_OK)
+		return db_error(st, "cannot prepare statement");
+	return 0;
+}
+
+int e2e_store_resources_save(struct e2e_store *st, int64_t run_id, const struct e2e_res_sample *r, size_t n,
+			     const struct e2e_res_info *info)
+{
+	sqlite3_stmt *s = NULL;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0)
+		rc = run_exists(st, run_id);
+	if (rc == 0)
+		rc = res_prepare(st,
+				 "INSERT OR REPLACE INTO run_resources (run_id, source, have, hz, errors,"
+				 " peak_rss_bytes, sampler_cpu_ns, serve_log, serve_end)"
+				 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				 &s);
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_text(s, 2, info->source ? info->source : "", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 3, info->have);
+		sqlite3_bind_int64(s, 4, info->hz);
+		sqlite3_bind_int64(s, 5, (int64_t)info->errors);
+		sqlite3_bind_int64(s, 6, (int64_t)info->peak_rss_bytes);
+		sqlite3_bind_int64(s, 7, (int64_t)info->sampler_cpu_ns);
+		sqlite3_bind_text(s, 8, info->serve_log ? info->serve_log : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 9, info->serve_end ? info->serve_end : "", -1, SQLITE_STATIC);
+		rc = step_done(st, s, "cannot store resources");
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if (rc == 0)
+		rc = res_prepare(
+			st,
+			"INSERT OR REPLACE INTO resource_samples (run_id, t_ns, cpu_user_ns, cpu_sys_ns,"
+			" rss_bytes, threads, fds, procs, ctx_vol, ctx_invol, runq_wait_ns)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			&s);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_int64(s, 2, (int64_t)r[i].t_ns);
+		sqlite3_bind_int64(s, 3, (int64_t)r[i].cpu_user_ns);
+		sqlite3_bind_int64(s, 4, (int64_t)r[i].cpu_sys_ns);
+		sqlite3_bind_int64(s, 5, (int64_t)r[i].rss_bytes);
+		sqlite3_bind_int64(s, 6, r[i].threads);
+		sqlite3_bind_int64(s, 7, r[i].fds);
+		sqlite3_bind_int64(s, 8, r[i].procs);
+		sqlite3_bind_int64(s, 9, (int64_t)r[i].ctx_vol);
+		sqlite3_bind_int64(s, 10, (int64_t)r[i].ctx_invol);
+		sqlite3_bind_int64(s, 11, (int64_t)r[i].runq_wait_ns);
+		rc = step_done(st, s, "cannot store resource samples");
+	}
+	sqlite3_finalize(s);
+	return write_leave(st, own, rc);
+}
+
+static char *column_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return e2e_xstrdup(t ? (const char *)t : "");
+}
+
+int e2e_store_resources_load(struct e2e_store *st, int64_t run_id, struct e2e_res_sample **out, size_t *n,
+			     struct e2e_res_info *info)
+{
+	struct e2e_res_sample *r = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	int rc, step;
+
+	memset(info, 0, sizeof(*info));
+	*out = NULL;
+	*n = 0;
+	if (st->version < 6)
+		return 0; /* an older file read as it is: no resources */
+	rc = res_prepare(st,
+			 "SELECT source, have, hz, errors, peak_rss_bytes, sampler_cpu_ns, serve_log,"
+			 " serve_end FROM run_resources WHERE run_id = ?",
+			 &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		info->source = column_text(s, 0);
+		info->have = (unsigned)sqlite3_column_int64(s, 1);
+		info->hz = (unsigned)sqlite3_column_int64(s, 2);
+		info->errors = (uint64_t)sqlite3_column_int64(s, 3);
+		info->peak_rss_bytes = (uint64_t)sqlite3_column_int64(s, 4);
+		info->sampler_cpu_ns = (uint64_t)sqlite3_column_int64(s, 5);
+		info->serve_log = column_text(s, 6);
+		info->serve_end = column_text(s, 7);
+	} else if (step != SQLITE_DONE) {
+		rc = db_error(st, "cannot read resources");
+	}
+	sqlite3_finalize(s);
+	if (rc || step != SQLITE_ROW)
+		return rc;
+	rc = res_prepare(st,
+			 "SELECT t_ns, cpu_user_ns, cpu_sys_ns, rss_bytes, threads, fds, procs, ctx_vol,"
+			 " ctx_invol, runq_wait_ns FROM resource_samples WHERE run_id = ? ORDER BY t_ns",
+			 &s);
+	if (rc) {
+		e2e_res_info_finish(info);
+		return rc;
+	}
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 256;
+			r = e2e_xrealloc(r, cap * sizeof(*r));
+		}
+		r[len].t_ns = (uint64_t)sqlite3_column_int64(s, 0);
+		r[len].cpu_user_ns = (uint64_t)sqlite3_column_int64(s, 1);
+		r[len].cpu_sys_ns = (uint64_t)sqlite3_column_int64(s, 2);
+		r[len].rss_bytes = (uint64_t)sqlite3_column_int64(s, 3);
+		r[len].threads = (uint32_t)sqlite3_column_int64(s, 4);
+		r[len].fds = (uint32_t)sqlite3_column_int64(s, 5);
+		r[len].procs = (uint32_t)sqlite3_column_int64(s, 6);
+		r[len].ctx_vol = (uint64_t)sqlite3_column_int64(s, 7);
+		r[len].ctx_invol = (uint64_t)sqlite3_column_int64(s, 8);
+		r[len].runq_wait_ns = (uint64_t)sqlite3_column_int64(s, 9);
+		len++;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_error(st, "cannot read resource samples");
+	sqlite3_finalize(s);
+	if (rc) {
+		free(r);
+		e2e_res_info_finish(info);
+		return rc;
+	}
+	*out = r;
+	*n = len;
+	return 0;
+}
+
+int e2e_store_resources_serve_end(struct e2e_store *st, int64_t run_id, const char *how)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = res_prepare(st, "UPDATE run_resources SET serve_end = ?2 WHERE run_id = ?1", &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_text(s, 2, how, -1, SQLITE_STATIC);
+	rc = step_done(st, s, "cannot store how the service ended");
+	sqlite3_finalize(s);
+	return rc;
 }

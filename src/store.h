@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "resources.h"
 #include "sample.h"
 
 struct e2e_store;
@@ -107,6 +108,18 @@ int e2e_store_run_notes_load(struct e2e_store *st, int64_t run_id, struct e2e_ru
  * open, else in its own). */
 int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_sample *s, size_t n);
 /* All samples of a run in recording order. Caller frees *out. */
+/* A run's resource samples and what they are of (resources.h), stored in
+ * one transaction (or the caller's); replaces any stored before. */
+int e2e_store_resources_save(struct e2e_store *st, int64_t run_id, const struct e2e_res_sample *r, size_t n,
+			     const struct e2e_res_info *info);
+/* Records how --serve's service ended with the run's resources (a run
+ * without any: nothing). */
+int e2e_store_resources_serve_end(struct e2e_store *st, int64_t run_id, const char *how);
+/* Loads them, oldest first (*out: caller frees; info: caller finishes).
+ * A run without any, or a database older than v6: 0, *n = 0 and an info
+ * with NULL strings. */
+int e2e_store_resources_load(struct e2e_store *st, int64_t run_id, struct e2e_res_sample **out, size_t *n,
+			     struct e2e_res_info *info);
 int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_sample **out, size_t *n);
 
 /* Whether run_id's lease is held (by any handle, this one too): the run

@@ -79,7 +79,7 @@ CASES=(
   'e2e perf-profile --pre|--preserve-host'
   'e2e perf-report --pre|'
   'e2e perf-report --days 3 --t|--threshold --trend'
-  'e2e perf-profile -q --s|--service --set-baseline'
+  'e2e perf-profile -q --s|--sample-hz --serve --serve-grace --serve-timeout --service --set-baseline'
   'e2e perf-profile --target http://127.0.0.1:1 --listen|--listen'
 )
 WRAPPED='e2e perf-profile --target http://127.0.0.1:1 --'

@@ -10,6 +10,7 @@
 #        w:O  exit 0, a warning naming option O (a mode the row's option sets)
 #        err  exit 2 (the combination is a usage error)
 #        4    exit 4 (nothing to report on or compare), no warning
+#        3    exit 3 (a runtime error: the row's service does not answer), no warning
 . "$(dirname "$0")/lib.sh"
 SRC=${E2E_SOURCE_ROOT:?}
 
@@ -20,6 +21,11 @@ DB="$TMP/r.db"
 BL="$TMP/bl.json"
 RULES="$TMP/rules.json"
 ROUTES="$TMP/routes.txt"
+# a cgroup v2 directory to watch: this process's own; where there is no
+# cgroup v2 hierarchy the option is a usage error in every mode
+CGROUP=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/mounts)$(sed -n 's/^0:://p' /proc/self/cgroup)
+CGROUP_CELLS="w   ok  ok  w   w"
+[ -f "$CGROUP/cpu.stat" ] && [ -f "$CGROUP/cgroup.procs" ] || CGROUP_CELLS="err err err err err"
 python3 "$SRC/tests/cli/make_har.py" "$HAR" 3 GET:/users/+10:60 GET:/health:30 >/dev/null
 printf '{"schema_version": 1, "rules": [{"match": "GET /users/*", "max_p95_ms": 100000}]}\n' >"$RULES"
 printf 'GET /users/{user}\n' >"$ROUTES"
@@ -35,10 +41,11 @@ check() {
   ok | w | w:*) expect_rc 0 "$cmd $*" ;;
   err) expect_rc 2 "$cmd $*"; return ;;
   4) expect_rc 4 "$cmd $*" ;;
+  3) expect_rc 3 "$cmd $*" ;;
   esac
   warned=$(printf '%s\n' "$ERR" | sed -n "s/^e2e: $cmd: warning: '\\(--[a-z-]*\\)' has no effect .*/\\1/p")
   case "$cell" in
-  ok | 4) [ -z "$warned" ] || fail "$cmd $*: unexpected warning: $ERR" ;;
+  ok | 4 | 3) [ -z "$warned" ] || fail "$cmd $*: unexpected warning: $ERR" ;;
   w) [ "$warned" = "$opt" ] || fail "$cmd $*: want one warning naming '$opt', stderr: $ERR" ;;
   w:*) [ "$warned" = "${cell#w:}" ] || fail "$cmd $*: want one warning naming '${cell#w:}', stderr: $ERR" ;;
   esac
@@ -113,6 +120,12 @@ PROFILE_TABLE="
 --import        | --import $HAR              | ok  err err ok  ok
 --host          | --host api.test            | ok  err err ok  ok
 --redact-command | --redact-command          | w   ok  w   w   w
+--serve         | --serve false              | err 3   3   err err
+--serve-timeout | --serve-timeout 5s         | w   w   w   w   w
+--serve-grace   | --serve-grace 1s           | w   w   w   w   w
+--watch-pid     | --watch-pid $$             | w   ok  ok  w   w
+--watch-cgroup  | --watch-cgroup $CGROUP     | $CGROUP_CELLS
+--sample-hz     | --sample-hz 50             | w   w   w   w   w
 --routes        | --routes $ROUTES           | ok  ok  ok  ok  ok
 --output        | -o $TMP/out                | ok  ok  ok  ok  ok
 --db            | --db $TMP/p.db             | ok  ok  ok  ok  ok

@@ -1,0 +1,227 @@
+#include "resources.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "banned.h"
+
+void e2e_res_info_finish(struct e2e_res_info *info)
+{
+	if (!info)
+		return;
+	free(info->source);
+	free(info->serve_log);
+	free(info->serve_end);
+	memset(info, 0, sizeof(*info));
+}
+
+static double cpu_at(const struct e2e_res_sample *s, size_t n, uint64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	if (t <= s[0].t_ns)
+		return (double)(s[0].cpu_user_ns + s[0].cpu_sys_ns);
+	if (t >= s[n - 1].t_ns)
+		return (double)(s[n - 1].cpu_user_ns + s[n - 1].cpu_sys_ns);
+	while (hi - lo > 1) { /* s[lo].t_ns <= t < s[hi].t_ns */
+		size_t mid = lo + (hi - lo) / 2;
+		if (s[mid].t_ns <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	double a = (double)(s[lo].cpu_user_ns + s[lo].cpu_sys_ns);
+	double b = (double)(s[hi].cpu_user_ns + s[hi].cpu_sys_ns);
+	double f = (double)(t - s[lo].t_ns) / (double)(s[hi].t_ns - s[lo].t_ns);
+
+	return a + (b - a) * f;
+}
+
+double e2e_res_cpu_between(const struct e2e_res_sample *s, size_t n, uint64_t t0, uint64_t t1)
+{
+	if (!n || t1 <= t0)
+		return 0;
+	return cpu_at(s, n, t1) - cpu_at(s, n, t0);
+}
+
+struct ep_sum {
+	const char *key;
+	uint64_t n;
+	double cpu_ns;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct ep_sum *)a)->key, ((const struct ep_sum *)b)->key);
+}
+
+static int by_cpu_desc(const void *a, const void *b)
+{
+	const struct e2e_res_endpoint *x = a, *y = b;
+
+	if (x->cpu_ms != y->cpu_ms)
+		return x->cpu_ms < y->cpu_ms ? 1 : -1;
+	return strcmp(x->endpoint, y->endpoint);
+}
+
+/* Per-endpoint CPU of one run's requests, added to sums (sorted by key). */
+static void attribute(const struct e2e_res_run *run, struct ep_sum **sums, size_t *nsums)
+{
+	for (size_t i = 0; i < run->nrequests; i++) {
+		const struct e2e_res_request *q = &run->requests[i];
+		struct ep_sum key = { .key = q->endpoint }, *hit;
+
+		hit = *nsums ? bsearch(&key, *sums, *nsums, sizeof(key), by_key) : NULL;
+		if (!hit) {
+			*sums = e2e_xrealloc(*sums, (*nsums + 1) * sizeof(**sums));
+			(*sums)[(*nsums)++] = key;
+			qsort(*sums, *nsums, sizeof(key), by_key);
+			hit = bsearch(&key, *sums, *nsums, sizeof(key), by_key);
+		}
+		hit->n++;
+		hit->cpu_ns += e2e_res_cpu_between(run->samples, run->nsamples, q->t0_ns, q->t1_ns);
+	}
+}
+
+/* RSS of the newest run: start, peak, end, least-squares slope and
+ * whether it grew steadily. */
+static void rss_trend(const struct e2e_res_run *run, struct e2e_res_report *r)
+{
+	const struct e2e_res_sample *s = run->samples;
+	size_t n = run->nsamples;
+	double mt = 0, mr = 0, sxy = 0, sxx = 0;
+
+	r->start_rss = s[0].rss_bytes;
+	r->end_rss = s[n - 1].rss_bytes;
+	r->peak_rss = run->info->peak_rss_bytes;
+	for (size_t i = 0; i < n; i++) {
+		mt += (double)s[i].t_ns / 1e9;
+		mr += (double)s[i].rss_bytes;
+		if (s[i].rss_bytes > r->peak_rss)
+			r->peak_rss = s[i].rss_bytes;
+	}
+	mt /= (double)n;
+	mr /= (double)n;
+	for (size_t i = 0; i < n; i++) {
+		double dt = (double)s[i].t_ns / 1e9 - mt;
+		sxy += dt * ((double)s[i].rss_bytes - mr);
+		sxx += dt * dt;
+	}
+	r->rss_slope_bps = sxx > 0 ? sxy / sxx : 0;
+	r->rss_growth_per_request =
+		run->nrequests ? ((double)r->end_rss - (double)r->start_rss) / (double)run->nrequests : 0;
+	/* steady growth: more than 4 MiB and 10 % of the start, and the fit
+	 * agrees (half of the growth or more is the trend's) */
+	double growth = (double)r->end_rss - (double)r->start_rss;
+	double span = (double)(s[n - 1].t_ns - s[0].t_ns) / 1e9;
+
+	r->rss_growing = growth > 4.0 * 1048576 && growth > 0.1 * (double)r->start_rss &&
+			 r->rss_slope_bps * span > 0.5 * growth;
+}
+
+static void timeline(const struct e2e_res_run *run, struct e2e_res_report *r)
+{
+	const struct e2e_res_sample *s = run->samples;
+	size_t n = run->nsamples, step = (n + E2E_RES_TIMELINE_MAX - 1) / E2E_RES_TIMELINE_MAX;
+
+	if (n < 2)
+		return;
+	r->timeline = e2e_xcalloc(n / step + 1, sizeof(*r->timeline));
+	for (size_t i = step; i < n; i += step) {
+		const struct e2e_res_sample *a = &s[i - step], *b = &s[i];
+		double dt = (double)(b->t_ns - a->t_ns);
+		struct e2e_res_point *p = &r->timeline[r->ntimeline++];
+
+		p->t_s = (double)b->t_ns / 1e9;
+		p->cpu_cores =
+			dt > 0 ? (double)(b->cpu_user_ns + b->cpu_sys_ns - a->cpu_user_ns - a->cpu_sys_ns) /
+					 dt
+			       : 0;
+		p->rss_bytes = b->rss_bytes;
+	}
+}
+
+int e2e_res_compute(const struct e2e_res_run *runs, size_t n, struct e2e_res_report **out)
+{
+	struct e2e_res_report *r = NULL;
+	struct ep_sum *sums = NULL;
+	size_t nsums = 0;
+	double sampler_ns = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct e2e_res_run *run = &runs[i];
+		const struct e2e_res_sample *s = run->samples, *last;
+
+		if (!run->nsamples || !run->info)
+			continue;
+		last = &s[run->nsamples - 1];
+		if (!r) {
+			r = e2e_xcalloc(1, sizeof(*r));
+			r->source = e2e_xstrdup(run->info->source ? run->info->source : "");
+			r->serve_log = e2e_xstrdup(run->info->serve_log ? run->info->serve_log : "");
+			r->serve_end = e2e_xstrdup(run->info->serve_end ? run->info->serve_end : "");
+			r->have = run->info->have;
+			r->hz = run->info->hz;
+			r->attributable = true;
+			rss_trend(run, r);
+			timeline(run, r);
+		}
+		r->have &= run->info->have;
+		r->runs++;
+		r->samples += run->nsamples;
+		r->errors += run->info->errors;
+		r->duration_s += (double)(last->t_ns - s[0].t_ns) / 1e9;
+		r->requests += run->nrequests;
+		r->cpu_user_ms += (double)(last->cpu_user_ns - s[0].cpu_user_ns) / 1e6;
+		r->cpu_sys_ms += (double)(last->cpu_sys_ns - s[0].cpu_sys_ns) / 1e6;
+		r->ctx_vol += last->ctx_vol - s[0].ctx_vol;
+		r->ctx_invol += last->ctx_invol - s[0].ctx_invol;
+		r->runq_wait_ms += (double)(last->runq_wait_ns - s[0].runq_wait_ns) / 1e6;
+		sampler_ns += (double)run->info->sampler_cpu_ns;
+		for (size_t k = 0; k < run->nsamples; k++) {
+			if (s[k].threads > r->peak_threads)
+				r->peak_threads = s[k].threads;
+			if (s[k].fds > r->peak_fds)
+				r->peak_fds = s[k].fds;
+		}
+		if (run->max_concurrency > r->concurrency)
+			r->concurrency = run->max_concurrency;
+		if (run->max_concurrency > 1)
+			r->attributable = false;
+		attribute(run, &sums, &nsums);
+	}
+	if (!r)
+		return 0;
+	r->cpu_ms_per_request = r->requests ? (r->cpu_user_ms + r->cpu_sys_ms) / (double)r->requests : NAN;
+	r->sampler_cpu_pct = r->duration_s > 0 ? sampler_ns / 1e9 / r->duration_s * 100 : 0;
+	if (r->attributable && (r->have & E2E_RES_CPU)) {
+		r->endpoints = e2e_xcalloc(nsums ? nsums : 1, sizeof(*r->endpoints));
+		for (size_t i = 0; i < nsums; i++) {
+			r->endpoints[i].endpoint = e2e_xstrdup(sums[i].key);
+			r->endpoints[i].requests = sums[i].n;
+			r->endpoints[i].cpu_ms = sums[i].cpu_ns / 1e6 / (double)sums[i].n;
+		}
+		r->nendpoints = nsums;
+		qsort(r->endpoints, nsums, sizeof(*r->endpoints), by_cpu_desc);
+	}
+	free(sums);
+	*out = r;
+	return 0;
+}
+
+void e2e_res_report_destroy(struct e2e_res_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->nendpoints; i++)
+		free(r->endpoints[i].endpoint);
+	free(r->endpoints);
+	free(r->timeline);
+	free(r->source);
+	free(r->serve_log);
+	free(r->serve_end);
+	free(r);
+}

@@ -1,0 +1,49 @@
+/* sampler.h - one thread that samples the service's processes (and their
+ * descendants, followed as they come and go) from /proc, or a cgroup v2
+ * directory, at a fixed rate: CPU user/system, RSS, threads, fds, context
+ * switches, run-queue wait. It shares nothing with the proxy's event loop;
+ * its samples stay in memory (bounded: past a limit the rate halves and
+ * every other sample goes) until the run ends and the command stores them
+ * in one batch. A read that fails is counted, never fatal. */
+#ifndef E2E_SAMPLER_H
+#define E2E_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "resources.h"
+
+struct e2e_sampler;
+
+struct e2e_sampler_config {
+	const pid_t *pids; /* roots: each with its descendants */
+	size_t npids;
+	const char *cgroup; /* a cgroup v2 directory, or NULL */
+	unsigned hz; /* samples per second, 1..1000 */
+	uint64_t start_ns; /* CLOCK_MONOTONIC of the run's start (t_ns = 0) */
+};
+
+/* Whether pid is a process that exists now. */
+bool e2e_sampler_pid_exists(pid_t pid);
+/* Whether dir is a cgroup v2 directory (has cgroup.procs and cpu.stat). */
+bool e2e_sampler_is_cgroup(const char *dir);
+
+/* Starts the thread; it takes a first sample before returning. Returns 0
+ * and the handle (caller destroys), or E2E_ERR_RUNTIME. */
+int e2e_sampler_start(const struct e2e_sampler_config *cfg, struct e2e_sampler **out);
+/* Takes a last sample and joins the thread. Idempotent. */
+void e2e_sampler_stop(struct e2e_sampler *s);
+/* After stop: the samples (owned by s) and what they are of (strings
+ * copied into info; caller finishes it). */
+size_t e2e_sampler_samples(const struct e2e_sampler *s, const struct e2e_res_sample **out);
+void e2e_sampler_info(const struct e2e_sampler *s, struct e2e_res_info *info);
+void e2e_sampler_destroy(struct e2e_sampler *s);
+
+/* The run-queue wait of pid's threads now (the sum of the second field of
+ * /proc/PID/task/TID/schedstat: ns runnable but not running). Returns 0,
+ * or E2E_ERR_RUNTIME when pid is gone or schedstat is missing. */
+int e2e_sampler_runq_wait(pid_t pid, uint64_t *ns);
+
+#endif
