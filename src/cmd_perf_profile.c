@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "disturb.h"
 #include "error.h"
 #include "fmt.h"
 #include "exitcode.h"
@@ -419,6 +420,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	struct e2e_run run;
 	struct e2e_proxy *proxy = NULL;
 	struct e2e_proxy_stats ps = { 0 };
+	struct e2e_disturb *probe = NULL;
 	char *url = NULL;
 	uint64_t start_ns = mono_ns(), dropped;
 	int rc, end_rc = 0;
@@ -434,6 +436,9 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	rc = e2e_capture_queue_create(64, consume, &c, &c.queue);
 	if (rc < 0)
 		goto out;
+	if (e2e_disturb_start(&probe) < 0) /* the run goes on unmeasured */
+		e2e_cmd_fail(CMD, "warning: %s; the run's runner disturbance is not measured",
+			     e2e_error_message());
 	struct e2e_proxy_config cfg = {
 		.listen_host = o->listen.host[0] ? o->listen.host : "127.0.0.1",
 		.listen_port = o->listen.port,
@@ -458,6 +463,8 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 			o->ncmd ? "" : " (Ctrl+C ends the session)");
 	}
 	rc = wait_for_end(&c, url, status);
+	e2e_disturb_stop(probe, &run);
+	probe = NULL;
 	e2e_proxy_stop(proxy, 5ull * 1000000000ull);
 	e2e_proxy_stats(proxy, &ps);
 	e2e_capture_queue_drain(c.queue);
@@ -485,6 +492,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	t->seen += run.recorded + run.dropped;
 	t->stored += run.recorded;
 out:
+	e2e_disturb_stop(probe, NULL);
 	e2e_proxy_destroy(proxy);
 	e2e_capture_queue_destroy(c.queue);
 	e2e_recorder_destroy(c.rec);
