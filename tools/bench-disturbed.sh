@@ -62,8 +62,8 @@ start_service() {
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
-profile() { # profile ARGS...: one perf-profile run of the demo suite, bounded
-  timeout 60 "$E2E" perf-profile --service demo-api --target "http://127.0.0.1:$PORT" -q \
+profile() { # profile ARGS...: perf-profile of the demo suite, 60 s per run
+  timeout "${BOUND:-60}" "$E2E" perf-profile --service demo-api --target "http://127.0.0.1:$PORT" -q \
     --db "$W/e2e.db" "$@" -- "$ROOT/demo/suite.sh"
 }
 
@@ -102,9 +102,10 @@ hogged_gate() {
   REGRESSED=$(python3 - "$W/g.json" <<'PY' 2>/dev/null
 import json, sys
 r = json.load(open(sys.argv[1]))
-g = r.get("gate", {})
-print(g.get("verdict"), ",".join(e["key"] for e in g.get("endpoints", []) if e.get("verdict") == "regression") or "-",
-      "disturbance=%s" % json.dumps(r.get("runner_disturbance")), "gate_disturbance=%s" % json.dumps(g.get("runner_disturbed")))
+g = r.get("comparison") or {}
+d = g.get("runner_disturbance") or {}
+print(g.get("verdict"), ",".join(k for k, e in g.get("endpoints", {}).items() if e.get("verdict") == "regression") or "-",
+      "disturbance=%s baseline=%s disturbed=%s set_aside=%s" % (d.get("current"), d.get("baseline_median"), d.get("disturbed"), d.get("set_aside")))
 PY
 )
 }
@@ -113,9 +114,9 @@ gate() {
   local n=${RUNS:-20} i fa=0 found=0
   start_service
   profile >/dev/null 2>&1 # warm-up
-  profile --repeat "$QUIET" --set-baseline --baseline-dir "$W/bl" >/dev/null 2>&1 ||
+  BOUND=$((60 * QUIET)) profile --repeat "$QUIET" --set-baseline --baseline-dir "$W/bl" >/dev/null 2>&1 ||
     { echo "bench-disturbed: baseline failed" >&2; exit 1; }
-  echo "baseline: $QUIET quiet runs, disturbance $(python3 -c 'import json,sys; print([s.get("runner_disturbance") for s in json.load(open(sys.argv[1]))["sources"]])' "$W"/bl/*.json)"
+  echo "baseline: $QUIET quiet runs, disturbance $(python3 -c 'import json,sys; print([s.get("runner_disturbance") for s in json.load(open(sys.argv[1]))["source_runs"]])' "$W"/bl/*.json)"
   for i in $(seq 1 "$n"); do
     hogged_gate
     echo "unchanged run $i: exit $RC $REGRESSED"
