@@ -108,6 +108,7 @@ int e2e_baseline_from_report(const struct e2e_report *r, int64_t created_ms, con
 					: 0;
 		s->commit = e2e_xstrdup(run->git_commit ? run->git_commit : "");
 		s->branch = e2e_xstrdup(run->git_branch ? run->git_branch : "");
+		s->disturbance = run->disturbance_probes ? run->disturbance : NAN;
 	}
 	b->endpoints = e2e_xcalloc(r->nendpoints, sizeof(*b->endpoints));
 	for (size_t i = 0; i < r->nendpoints; i++) {
@@ -330,6 +331,8 @@ char *e2e_baseline_encode(const struct e2e_baseline *b)
 		json_object_set_new(so, "requests", json_integer((json_int_t)s->requests));
 		json_object_set_new(so, "commit", json_string(s->commit));
 		json_object_set_new(so, "branch", json_string(s->branch));
+		if (!isnan(s->disturbance))
+			json_object_set_new(so, "runner_disturbance", real(s->disturbance, 3));
 		json_array_append_new(src, so);
 	}
 	json_object_set_new(root, "source_runs", src);
@@ -618,11 +621,13 @@ static int parse_root(struct reader *rd, json_t *root, struct e2e_baseline *b)
 	v = need(rd, root, "schema_version", JSON_INTEGER, &rc);
 	if (!v)
 		return rc;
-	if (json_integer_value(v) != E2E_BASELINE_SCHEMA_VERSION) {
+	if (json_integer_value(v) < E2E_BASELINE_SCHEMA_OLDEST ||
+	    json_integer_value(v) > E2E_BASELINE_SCHEMA_VERSION) {
 		char what[128];
 
-		snprintf(what, sizeof(what), "%lld is not supported (this e2e reads %d)",
-			 (long long)json_integer_value(v), E2E_BASELINE_SCHEMA_VERSION);
+		snprintf(what, sizeof(what), "%lld is not supported (this e2e reads %d to %d)",
+			 (long long)json_integer_value(v), E2E_BASELINE_SCHEMA_OLDEST,
+			 E2E_BASELINE_SCHEMA_VERSION);
 		return bad(rd, "schema_version", what);
 	}
 	b->schema_version = E2E_BASELINE_SCHEMA_VERSION;
@@ -665,6 +670,9 @@ static int parse_root(struct reader *rd, json_t *root, struct e2e_baseline *b)
 		s->requests = get_count(rd, so, "requests", &rc);
 		s->commit = get_str(rd, so, "commit", &rc);
 		s->branch = get_str(rd, so, "branch", &rc);
+		s->disturbance = json_object_get(so, "runner_disturbance")
+					 ? get_num(rd, so, "runner_disturbance", 1e9, &rc)
+					 : NAN;
 		if (rc < 0)
 			return rc;
 		rd->path[0] = '\0';

@@ -18,7 +18,10 @@
 
 struct e2e_hist;
 
-#define E2E_BASELINE_SCHEMA_VERSION 1
+/* The version written; files from E2E_BASELINE_SCHEMA_OLDEST on are read
+ * (version 1 has no runner disturbance per source run). */
+#define E2E_BASELINE_SCHEMA_VERSION 2
+#define E2E_BASELINE_SCHEMA_OLDEST 1
 
 /* One endpoint's figures in one source run. Latencies in ms over every
  * request of that run (errors included, as in the report). */
@@ -53,6 +56,7 @@ struct e2e_baseline_source {
 	uint64_t requests;
 	char *commit; /* "" when unknown */
 	char *branch;
+	double disturbance; /* runner disturbance (e2e_run.disturbance); NAN: not measured */
 };
 
 struct e2e_baseline {

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "cmd.h"
+#include "disturb.h"
 #include "error.h"
 #include "fmt.h"
 #include "fsutil.h"
@@ -521,6 +522,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	struct e2e_run run;
 	struct e2e_proxy *proxy = NULL;
 	struct e2e_proxy_stats ps = { 0 };
+	struct e2e_disturb *probe = NULL;
 	char *url = NULL;
 	uint64_t start_ns = mono_ns(), dropped;
 	int rc, end_rc = 0;
@@ -536,6 +538,9 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	rc = e2e_capture_queue_create(64, consume, &c, &c.queue);
 	if (rc < 0)
 		goto out;
+	if (e2e_disturb_start(&probe) < 0) /* the run goes on unmeasured */
+		e2e_cmd_fail(CMD, "warning: %s; the run's runner disturbance is not measured",
+			     e2e_error_message());
 	struct e2e_proxy_config cfg = {
 		.listen_host = o->listen.host[0] ? o->listen.host : "127.0.0.1",
 		.listen_port = o->listen.port,
@@ -562,6 +567,8 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	sampler_begin(o, serve ? e2e_serve_pid(serve) : 0, start_ns, &smp);
 	rc = wait_for_end(&c, url, status);
 	e2e_sampler_stop(smp);
+	e2e_disturb_stop(probe, &run);
+	probe = NULL;
 	e2e_proxy_stop(proxy, 5ull * 1000000000ull);
 	e2e_proxy_stats(proxy, &ps);
 	e2e_capture_queue_drain(c.queue);
@@ -591,6 +598,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	t->stored += run.recorded;
 out:
 	e2e_sampler_destroy(smp);
+	e2e_disturb_stop(probe, NULL);
 	e2e_proxy_destroy(proxy);
 	e2e_capture_queue_destroy(c.queue);
 	e2e_recorder_destroy(c.rec);

@@ -33,6 +33,11 @@
 /* The documented constants of the method (e2e-perf-report(1), THE GATE). */
 #define ALPHA_FAMILY 0.02 /* one-sided, shared by every test of a comparison */
 #define ENV_REPORT_PCT 15.0 /* a removed factor this large is a finding */
+/* The runner is disturbed when the current run's disturbance is at least
+ * DISTURB_FACTOR x the baseline's median + DISTURB_MARGIN and above every
+ * source run's. */
+#define DISTURB_FACTOR 2.0
+#define DISTURB_MARGIN 0.1
 
 const uint64_t e2e_gate_min_samples[E2E_METRIC__COUNT] = { 10, 40, 100, 20, 10 };
 
@@ -187,6 +192,60 @@ static void judge_errors(struct gate_pair *p, double zcrit)
 	}
 }
 
+/* ---- runner disturbance ----------------------------------------------- */
+
+/* Median of the measured values of n items (NAN when none); *max gets the
+ * largest. v has room for n. */
+static double disturbance_median(double *v, size_t n, double *max)
+{
+	size_t k = 0;
+
+	*max = NAN;
+	for (size_t i = 0; i < n; i++)
+		if (!isnan(v[i])) {
+			if (!(v[i] <= *max))
+				*max = v[i];
+			v[k++] = v[i];
+		}
+	return k ? e2e_stats_median(v, k) : NAN;
+}
+
+/* How disturbed the current run was against the baseline's source runs. */
+static void assess_disturbance(struct e2e_gate_result *g, const struct e2e_report *cur,
+			       const struct e2e_baseline *b)
+{
+	size_t n = cur->nruns > b->nsources ? cur->nruns : b->nsources;
+	double *v = e2e_xcalloc(n + 1, sizeof(*v)), max;
+
+	for (size_t i = 0; i < cur->nruns; i++)
+		v[i] = cur->runs[i].disturbance_probes ? cur->runs[i].disturbance : NAN;
+	g->disturbance_current = disturbance_median(v, cur->nruns, &max);
+	for (size_t i = 0; i < b->nsources; i++)
+		v[i] = b->sources[i].disturbance;
+	g->disturbance_baseline = disturbance_median(v, b->nsources, &g->disturbance_baseline_max);
+	g->runner_disturbed =
+		g->disturbance_current >= DISTURB_FACTOR * g->disturbance_baseline + DISTURB_MARGIN &&
+		g->disturbance_current > g->disturbance_baseline_max;
+	free(v);
+}
+
+/* On a disturbed runner scheduling delay the baseline never saw inflates
+ * latencies, tails most: a latency regression stands only on a p50 that
+ * moved at least twice the threshold; the others become inconclusive. */
+static void set_aside_disturbed(struct e2e_gate_result *g, const struct gate_pair *p, int m)
+{
+	struct e2e_metric_cmp *mc = &p->cmp->metrics[m];
+
+	if (mc->verdict != E2E_VERDICT_REGRESSION)
+		return;
+	if (m == E2E_METRIC_P50 && mc->judged_pct >= 2 * p->threshold)
+		return;
+	mc->verdict = E2E_VERDICT_INCONCLUSIVE;
+	mc->severity = E2E_SEVERITY_NONE;
+	mc->reason = E2E_GATE_REASON_DISTURBED;
+	g->disturbance_set_aside++;
+}
+
 /* ---- the shared level --------------------------------------------------- */
 
 /* The most one latency test can add to the chance of a false regression:
@@ -269,7 +328,8 @@ static void endpoint_verdict(struct e2e_endpoint_cmp *ec)
 				ec->severity = mc->severity;
 			break;
 		case E2E_VERDICT_INCONCLUSIVE:
-			if (mc->reason && strcmp(mc->reason, "change within noise") == 0)
+			if (mc->reason && (strcmp(mc->reason, "change within noise") == 0 ||
+					   strcmp(mc->reason, E2E_GATE_REASON_DISTURBED) == 0))
 				any_noise = true;
 			break;
 		case E2E_VERDICT_IMPROVED:
@@ -370,6 +430,7 @@ static struct e2e_gate_result *result_create(const struct e2e_report *cur, const
 
 	g->threshold_pct = cfg->threshold_pct;
 	g->environment_factor = 1;
+	g->disturbance_current = g->disturbance_baseline = g->disturbance_baseline_max = NAN;
 	if (cfg->rules)
 		g->rules_name = e2e_xstrdup(cfg->rules->name ? cfg->rules->name : "");
 	if (b) {
@@ -492,8 +553,11 @@ static void judge(struct compare *c, double alpha)
 
 		if (!p->cur || !p->base)
 			continue;
-		for (int m = 0; m < NLAT; m++)
+		for (int m = 0; m < NLAT; m++) {
 			judge_latency(p, m, c->env[m].factor, c->env[m].var_f, alpha, c->cfg->min_delta_ms);
+			if (g->runner_disturbed)
+				set_aside_disturbed(g, p, m);
+		}
 		judge_errors(p, e2e_stats_norm_quantile(1 - alpha));
 	}
 	for (size_t i = 0; i < c->np; i++)
@@ -562,6 +626,7 @@ int e2e_gate_compare(const struct e2e_report *cur, const struct e2e_baseline *b,
 	}
 	c.g = result_create(cur, b, cfg);
 	if (b) {
+		assess_disturbance(c.g, cur, b);
 		make_pairs(&c);
 		c.g->comparisons = model_noise(&c);
 		c.g->test_level = test_level(&c, c.g->comparisons);

@@ -23,6 +23,9 @@ enum e2e_fail_on {
 	E2E_FAIL_ON_NEVER,
 };
 
+/* The reason of a latency metric set aside on a disturbed runner. */
+#define E2E_GATE_REASON_DISTURBED "runner disturbed"
+
 const char *e2e_verdict_name(enum e2e_verdict v); /* "pass", "regression", ... */
 const char *e2e_severity_name(enum e2e_severity s); /* "", "warning", "critical" */
 const char *e2e_metric_name(enum e2e_metric m); /* "p50", ..., "error_rate" */

@@ -71,6 +71,18 @@ void e2e_gate_text_global(struct e2e_gate_result *g, const struct e2e_report *cu
 		e2e_buf_puts(&msg, "; each endpoint is judged after removing it");
 		e2e_gate_add_finding(g, "environment_shift", NULL, E2E_SEVERITY_NONE, msg.data);
 	}
+	if (g->runner_disturbed) {
+		e2e_buf_reset(&msg);
+		e2e_buf_printf(&msg,
+			       "runner disturbed: run-queue wait %.2f ms per CPU ms in this run, %.2f in the "
+			       "baseline's runs (median, at most %.2f); %zu latency %s it can explain %s "
+			       "inconclusive, a p50 still fails at 2x the threshold",
+			       g->disturbance_current, g->disturbance_baseline, g->disturbance_baseline_max,
+			       g->disturbance_set_aside,
+			       g->disturbance_set_aside == 1 ? "regression" : "regressions",
+			       g->disturbance_set_aside == 1 ? "is" : "are");
+		e2e_gate_add_finding(g, "runner_disturbed", NULL, E2E_SEVERITY_NONE, msg.data);
+	}
 	if (g->host_mismatch) {
 		const struct e2e_run *r = &cur->runs[0];
 

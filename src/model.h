@@ -52,6 +52,11 @@ struct e2e_run {
 	uint64_t lost; /* of dropped: those the store failed to write */
 	enum e2e_loss lost_cause; /* why (the first failure); NONE when lost is 0 */
 	bool complete; /* finished normally */
+	/* How disturbed the runner was (disturb.h): the probe's run-queue wait
+	 * per ms of its CPU time, over disturbance_probes bursts; 0 probes:
+	 * not measured (an older run, an import, no schedstat). */
+	double disturbance;
+	uint64_t disturbance_probes;
 };
 
 /* Frees the strings and zeroes r; accepts NULL. */

@@ -3,6 +3,8 @@
 #include "render.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,6 +13,7 @@
 #include "render_impl.h"
 #include "report.h"
 #include "model.h"
+#include "stats.h"
 #include "banned.h"
 
 static const char *const names[] = {
@@ -324,6 +327,9 @@ void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char 
 		if (e2e_render_run_note(&note, r, (enum e2e_note_kind)k))
 			e2e_buf_printf(b, "%s%s\n", prefix, note.data);
 	}
+	e2e_buf_reset(&note);
+	if (e2e_render_disturbance_line(&note, r))
+		e2e_buf_printf(b, "%s%s\n", prefix, note.data);
 	if (r->cut_paths) {
 		e2e_buf_puts(b, prefix);
 		e2e_fmt_count(b, r->cut_paths);
@@ -332,6 +338,40 @@ void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char 
 			       E2E_PATH_MAX / 1024, E2E_PATH_CUT_MARK);
 	}
 	e2e_buf_finish(&note);
+}
+
+size_t e2e_render_disturbance(const struct e2e_report *r, double *median, double *lo, double *hi)
+{
+	double *v = e2e_xcalloc(r->nruns + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nruns; i++)
+		if (r->runs[i].disturbance_probes)
+			v[n++] = r->runs[i].disturbance;
+	*median = *lo = *hi = NAN;
+	if (n) {
+		*median = e2e_stats_median(v, n);
+		e2e_stats_sort(v, n);
+		*lo = v[0];
+		*hi = v[n - 1];
+	}
+	free(v);
+	return n;
+}
+
+bool e2e_render_disturbance_line(struct e2e_buf *b, const struct e2e_report *r)
+{
+	double med, lo, hi;
+	size_t n = e2e_render_disturbance(r, &med, &lo, &hi);
+
+	if (!n)
+		return false;
+	if (n == 1)
+		e2e_buf_printf(b, "runner disturbance %.2f", med);
+	else
+		e2e_buf_printf(b, "runner disturbance median %.2f, %.2f..%.2f over %zu runs", med, lo, hi, n);
+	e2e_buf_puts(b, " (run-queue wait per CPU ms of e2e's probe)");
+	return true;
 }
 
 void e2e_render_loss_causes(struct e2e_buf *b, uint64_t dropped, uint64_t lost, const char *cause)

@@ -62,8 +62,8 @@ void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g);
 const char *e2e_render_gate_heading(enum e2e_verdict v); /* "regressions", "new endpoints", ... */
 void e2e_render_gate_lines(const struct e2e_gate_result *g,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx);
-/* One line per data-quality note (incomplete run, dropped requests, raw
- * paths cut short), each
+/* One line per data-quality note (incomplete run, dropped requests, the
+ * runner disturbance, raw paths cut short), each
  * starting with prefix and ending with a newline. */
 /* One kind of the report's run notes as a sentence without a final
  * newline (all hosts in one); false, writing nothing, when it has none. */
@@ -78,5 +78,13 @@ void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char 
 struct e2e_res_report;
 typedef void (*e2e_render_res_fn)(void *ctx, const char *label, const char *text, bool warn);
 void e2e_render_res_lines(const struct e2e_res_report *r, e2e_render_res_fn fn, void *ctx);
+/* The covered runs' runner disturbance (e2e_run.disturbance): how many
+ * runs measured it, and their median, lowest and highest (NAN when none). */
+size_t e2e_render_disturbance(const struct e2e_report *r, double *median, double *lo, double *hi);
+/* The one line every format shows when a covered run measured it, no
+ * newline: "runner disturbance 0.42 (run-queue wait per CPU ms of e2e's
+ * probe)"; over several runs "median 0.42, 0.31..0.60 over 5 runs". Says
+ * nothing (and returns false) when none did. */
+bool e2e_render_disturbance_line(struct e2e_buf *b, const struct e2e_report *r);
 
 #endif

@@ -78,13 +78,17 @@
  *                   skipped_cache_hits, skipped_other_hosts, hosts
  *                   ({host: requests} when several), complete (every run
  *                   finished normally), error_definition ("5xx" or
- *                   "4xx+5xx")}
+ *                   "4xx+5xx"), runner_disturbance {median, min, max,
+ *                   line} when a covered run measured it}
  *   comparison      null without a gate; else {baseline (file name;
  *                   null when --rules alone were checked), rules (the
  *                   rules file or null), baseline_runs, threshold_pct, tests (metric tests
  *                   judged), test_level_pct (the one-sided level of each,
  *                   in %), single_run_baseline,
- *                   environment_shift, environment_factor, verdict,
+ *                   environment_shift, environment_factor,
+ *                   runner_disturbance {current, baseline_median,
+ *                   baseline_max, disturbed, set_aside} when either side
+ *                   measured it, verdict,
  *                   failed, endpoints: {key: {verdict, severity,
  *                   baseline_count, current_count, metrics: {p50, p95,
  *                   p99, mean, error_rate: {baseline, current, delta,
@@ -99,7 +103,8 @@
  *   duration_s (null when unknown), complete, requests, dropped,
  *   exit_status (of the wrapped command, null when unknown), git_commit,
  *   git_branch, command, source ("proxy" or "har:NAME sha256:HEX"),
- *   target, host {cpu, cores, os}, tool_version, max_concurrency
+ *   target, host {cpu, cores, os}, tool_version, max_concurrency,
+ *   runner_disturbance (only when the run measured it)
  *
  * The trend (--trend -f json): {schema_version, kind: "trend",
  *   service_name, runs (newest first, as above), endpoints: {key: [one
@@ -206,6 +211,8 @@ static json_t *run_json(const struct e2e_run *r)
 	set(o, "host", host);
 	set(o, "tool_version", jstr(r->tool_version));
 	set(o, "max_concurrency", jint(r->max_concurrency));
+	if (r->disturbance_probes)
+		set(o, "runner_disturbance", jnum(r->disturbance, 3));
 	return o;
 }
 
@@ -453,10 +460,25 @@ static void notes_json(json_t *o, const struct e2e_report *r)
 	set(o, "hosts", hosts);
 }
 
+static json_t *run_disturbance_json(const struct e2e_report *r, double med, double lo, double hi)
+{
+	json_t *d = json_object();
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	e2e_render_disturbance_line(&line, r);
+	set(d, "median", jnum(med, 3));
+	set(d, "min", jnum(lo, 3));
+	set(d, "max", jnum(hi, 3));
+	set(d, "line", jstr(line.data));
+	e2e_buf_finish(&line);
+	return d;
+}
+
 static json_t *summary_json(const struct e2e_report *r, const struct e2e_gate_result *g)
 {
 	const struct e2e_endpoint_report *e = &r->overall;
 	json_t *o = json_object();
+	double med, lo, hi;
 
 	set(o, "verdict", json_string(g ? e2e_verdict_name(g->overall) : "none"));
 	set(o, "gate_failed", json_boolean(g && g->failed));
@@ -477,6 +499,23 @@ static json_t *summary_json(const struct e2e_report *r, const struct e2e_gate_re
 	notes_json(o, r);
 	set(o, "complete", json_boolean(!r->incomplete));
 	set(o, "error_definition", json_string(r->count_4xx ? "4xx+5xx" : "5xx"));
+	if (r->nruns && e2e_render_disturbance(r, &med, &lo, &hi))
+		set(o, "runner_disturbance", run_disturbance_json(r, med, lo, hi));
+	return o;
+}
+
+/* null for a side that did not measure it */
+static json_t *disturbance_json(const struct e2e_gate_result *g)
+{
+	json_t *o = json_object();
+
+	set(o, "current", isnan(g->disturbance_current) ? json_null() : jnum(g->disturbance_current, 3));
+	set(o, "baseline_median",
+	    isnan(g->disturbance_baseline) ? json_null() : jnum(g->disturbance_baseline, 3));
+	set(o, "baseline_max",
+	    isnan(g->disturbance_baseline_max) ? json_null() : jnum(g->disturbance_baseline_max, 3));
+	set(o, "disturbed", json_boolean(g->runner_disturbed));
+	set(o, "set_aside", jint(g->disturbance_set_aside));
 	return o;
 }
 
@@ -497,6 +536,8 @@ static json_t *comparison_json(const struct e2e_gate_result *g)
 	set(o, "single_run_baseline", json_boolean(g->single_run_baseline));
 	set(o, "environment_shift", json_boolean(g->environment_shift));
 	set(o, "environment_factor", g->environment_shift ? jnum(g->environment_factor, 4) : json_null());
+	if (!isnan(g->disturbance_current) || !isnan(g->disturbance_baseline))
+		set(o, "runner_disturbance", disturbance_json(g));
 	set(o, "verdict", json_string(e2e_verdict_name(g->overall)));
 	set(o, "failed", json_boolean(g->failed));
 	for (size_t i = 0; i < g->nendpoints; i++) {

@@ -151,6 +151,18 @@ static void resources_junit(const struct e2e_res_report *r, struct e2e_buf *b)
 	}
 }
 
+static void runner_disturbance(struct e2e_buf *out, const struct e2e_report *r)
+{
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	if (e2e_render_disturbance_line(&line, r)) {
+		e2e_buf_puts(out, "      <property name=\"runner_disturbance\"");
+		attr(out, "value", line.data);
+		e2e_buf_puts(out, "/>\n");
+	}
+	e2e_buf_finish(&line);
+}
+
 int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out)
 {
 	const struct e2e_report *r = in->report;
@@ -206,6 +218,7 @@ int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out)
 		attr(out, "value", r->runs[0].git_commit);
 		e2e_buf_puts(out, "/>\n");
 	}
+	runner_disturbance(out, r);
 	if (g) {
 		e2e_buf_puts(out, "      <property name=\"verdict\"");
 		attr(out, "value", e2e_verdict_name(g->overall));

@@ -191,6 +191,19 @@ static const char *const schema_v6[] = {
 	NULL,
 };
 
+/* v7: how disturbed the runner was during each run (disturb.h), in its
+ * own table so the runs columns stay as they are; gone with its run. */
+static const char *const schema_v7[] = {
+	"CREATE TABLE run_disturbance ("
+	" run_id INTEGER PRIMARY KEY,"
+	" ratio REAL NOT NULL,"
+	" probes INTEGER NOT NULL)",
+	"CREATE TRIGGER run_disturbance_gone AFTER DELETE ON runs"
+	" BEGIN DELETE FROM run_disturbance WHERE run_id = old.id; END",
+	"PRAGMA user_version = 7",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -203,7 +216,7 @@ static const struct migration {
 	{ NULL, NULL, NULL },	   { schema_v1, NULL, NULL },
 	{ schema_v2, NULL, NULL }, { schema_v3, carry_endpoints, schema_v3_end },
 	{ schema_v4, NULL, NULL }, { schema_v5, NULL, NULL },
-	{ schema_v6, NULL, NULL },
+	{ schema_v6, NULL, NULL }, { schema_v7, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -272,10 +285,15 @@ enum stmt_id {
 	S_PRUNE_ROUTES,
 	S_INCREMENTAL_VACUUM,
 	S_CHECKPOINT,
+	S_DISTURB_SET,
+	S_DISTURB_GET,
 	S__COUNT
 };
 
 static const char *const stmt_sql[S__COUNT] = {
+	[S_DISTURB_SET] = "INSERT OR REPLACE INTO run_disturbance (run_id, ratio, probes)"
+			  " SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM runs WHERE id = ?1)",
+	[S_DISTURB_GET] = "SELECT ratio, probes FROM run_disturbance WHERE run_id = ?",
 	[S_BEGIN] = "BEGIN",
 	[S_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
@@ -1107,6 +1125,8 @@ static void run_from_row(sqlite3_stmt *s, void *out)
 	r->complete = sqlite3_column_int(s, 18) != 0;
 	r->lost = (uint64_t)sqlite3_column_int64(s, 19);
 	r->lost_cause = e2e_loss_from_key(col_text(s, 20));
+	r->disturbance = 0; /* disturbance_get() fills it when measured */
+	r->disturbance_probes = 0;
 }
 
 int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *out_id)
@@ -1213,6 +1233,47 @@ enum e2e_loss e2e_store_fault(const struct e2e_store *st)
 	return st->fault ? st->fault : E2E_LOSS_OTHER;
 }
 
+/* The run's disturbance row, when it was measured (in the caller's
+ * transaction). */
+static int disturbance_set(struct e2e_store *st, const struct e2e_run *r)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (!r->disturbance_probes)
+		return 0;
+	rc = stmt(st, S_DISTURB_SET, &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, r->id);
+	sqlite3_bind_double(s, 2, r->disturbance);
+	sqlite3_bind_int64(s, 3, (int64_t)r->disturbance_probes);
+	return step_done(st, s, "cannot record the runner disturbance");
+}
+
+/* Fills r's disturbance from its row, if any (a schema before v7 has none). */
+static int disturbance_get(struct e2e_store *st, struct e2e_run *r)
+{
+	sqlite3_stmt *s;
+	int rc, step;
+
+	if (st->version < 7)
+		return 0;
+	rc = stmt(st, S_DISTURB_GET, &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, r->id);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW) {
+		r->disturbance = sqlite3_column_double(s, 0);
+		r->disturbance_probes = (uint64_t)sqlite3_column_int64(s, 1);
+	} else if (step != SQLITE_DONE) {
+		rc = db_error(st, "cannot read the runner disturbance");
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
 int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r)
 {
 	sqlite3_stmt *s;
@@ -1230,6 +1291,9 @@ int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r)
 	sqlite3_bind_int(s, 8, r->complete);
 	sqlite3_bind_int64(s, 9, (int64_t)r->lost);
 	bind_text(s, 10, e2e_loss_key(r->lost_cause));
+	rc = disturbance_set(st, r);
+	if (rc)
+		return write_leave(st, own, rc);
 	rc = run_update(st, s, r->id, own);
 	if (rc == 0 && r->complete)
 		lease_release(st, r->id);
@@ -1238,7 +1302,11 @@ int e2e_store_run_end(struct e2e_store *st, const struct e2e_run *r)
 
 int e2e_store_run_get(struct e2e_store *st, int64_t id, struct e2e_run *out)
 {
-	return run_row(st, st->version < 4 ? S_RUN_GET_OLD : S_RUN_GET, id, run_from_row, out);
+	int rc = run_row(st, st->version < 4 ? S_RUN_GET_OLD : S_RUN_GET, id, run_from_row, out);
+
+	if (rc == 0 && (rc = disturbance_get(st, out)) < 0)
+		e2e_run_finish(out);
+	return rc;
 }
 
 int e2e_store_runs_list(struct e2e_store *st, const char *service, struct e2e_run **out, size_t *n)
@@ -1259,14 +1327,17 @@ int e2e_store_runs_list(struct e2e_store *st, const char *service, struct e2e_ru
 		}
 		run_from_row(s, &runs[len++]);
 	}
-	if (step != SQLITE_DONE) {
+	if (step != SQLITE_DONE)
 		rc = db_error(st, "cannot list runs");
+	sqlite3_reset(s);
+	for (size_t i = 0; rc == 0 && i < len; i++)
+		rc = disturbance_get(st, &runs[i]);
+	if (rc) {
 		e2e_store_runs_free(runs, len);
 	} else {
 		*out = runs;
 		*n = len;
 	}
-	sqlite3_reset(s);
 	return rc;
 }
 

@@ -101,6 +101,15 @@ struct e2e_gate_result {
 	bool host_mismatch;
 	size_t comparisons; /* metric tests judged (the multiple-comparison family) */
 	double test_level; /* one-sided level of each test (ALPHA_FAMILY shared among them) */
+	/* Runner disturbance (SPEC section 14, e2e_run.disturbance): the
+	 * median over the current runs and over the baseline's source runs
+	 * that measured it (NAN when none did), the baseline's largest, and
+	 * whether the current run was markedly more disturbed; then latency
+	 * regressions the disturbance can explain became inconclusive
+	 * (disturbance_set_aside of them). */
+	double disturbance_current, disturbance_baseline, disturbance_baseline_max;
+	bool runner_disturbed;
+	size_t disturbance_set_aside;
 };
 
 #endif

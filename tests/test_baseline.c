@@ -33,6 +33,8 @@ static struct e2e_report *small_report(struct fx *f)
 	fx_add(f, o, 6.25, 201, 40);
 	fx_run(f, 9);
 	f->runs[1].git_commit = "def5678";
+	f->runs[1].disturbance = 0.25; /* run 7 was not measured */
+	f->runs[1].disturbance_probes = 40;
 	fx_add(f, u, 13, 200, 512);
 	fx_add(f, h, 0.4, 200, 2);
 	fx_add(f, u, 9.5, 0, 0);
@@ -162,7 +164,7 @@ static const char golden[] = "{\n"
 			     "    \"cpu\": \"Test CPU\",\n"
 			     "    \"os\": \"Linux 6.1\"\n"
 			     "  },\n"
-			     "  \"schema_version\": 1,\n"
+			     "  \"schema_version\": 2,\n"
 			     "  \"service\": \"shop\",\n"
 			     "  \"source_runs\": [\n"
 			     "    {\n"
@@ -179,6 +181,7 @@ static const char golden[] = "{\n"
 			     "      \"duration_s\": 60.0,\n"
 			     "      \"id\": 9,\n"
 			     "      \"requests\": 3,\n"
+			     "      \"runner_disturbance\": 0.25,\n"
 			     "      \"started\": \"2026-01-01T09:00:00Z\"\n"
 			     "    }\n"
 			     "  ],\n"
@@ -241,6 +244,8 @@ START_TEST(test_golden_and_round_trip)
 	ck_assert_str_eq(back->name, "b.json");
 	ck_assert_int_eq(back->created_ms, 1767312000000);
 	ck_assert_int_eq(back->sources[1].started_ms, 1767225600000 + 9 * 3600000);
+	ck_assert(isnan(back->sources[0].disturbance));
+	ck_assert_double_eq(back->sources[1].disturbance, 0.25);
 	again = e2e_baseline_encode(back);
 	ck_assert_str_eq(again, golden);
 	free(again);
@@ -312,15 +317,36 @@ static char *mutate(const char *from, const char *to)
 	return e2e_buf_detach(&b, NULL);
 }
 
+/* A version-1 file (no runner disturbance) still loads: unmeasured. */
+START_TEST(test_version_1)
+{
+	char *text = mutate("      \"runner_disturbance\": 0.25,\n", "");
+	char *v = strstr(text, "\"schema_version\": 2");
+	struct e2e_baseline *b = NULL;
+
+	ck_assert_ptr_nonnull(v);
+	v[strlen("\"schema_version\": ")] = '1';
+	ck_assert_int_eq(e2e_baseline_parse(text, strlen(text), "b.json", &b), 0);
+	ck_assert(isnan(b->sources[0].disturbance));
+	ck_assert(isnan(b->sources[1].disturbance));
+	e2e_baseline_destroy(b);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_bad_files)
 {
 	static const struct {
 		const char *from, *to, *msg;
 	} cases[] = {
 		{ "{\n  \"branch\"", "[\n  \"branch\"", "'b.json': not a baseline file: not valid JSON: " },
-		{ "\"schema_version\": 1", "\"schema_version\": 2",
-		  "'b.json': schema_version: 2 is not supported (this e2e reads 1)" },
-		{ "\"schema_version\": 1", "\"schema_version\": \"1\"",
+		{ "\"schema_version\": 2", "\"schema_version\": 3",
+		  "'b.json': schema_version: 3 is not supported (this e2e reads 1 to 2)" },
+		{ "\"schema_version\": 2", "\"schema_version\": 0",
+		  "'b.json': schema_version: 0 is not supported (this e2e reads 1 to 2)" },
+		{ "\"runner_disturbance\": 0.25", "\"runner_disturbance\": -1",
+		  "'b.json': source_runs[1].runner_disturbance: -1 is out of range (0 to 1e+09)" },
+		{ "\"schema_version\": 2", "\"schema_version\": \"1\"",
 		  "'b.json': schema_version: expected an integer" },
 		{ "\"service\": \"shop\",", "", "'b.json': service: missing" },
 		{ "\"created\": \"2026-01-02T00:00:00Z\"", "\"created\": \"yesterday\"",
@@ -432,6 +458,7 @@ static Suite *baseline_suite(void)
 
 	tcase_add_test(tc, test_build);
 	tcase_add_test(tc, test_golden_and_round_trip);
+	tcase_add_test(tc, test_version_1);
 	tcase_add_test(tc, test_write_read);
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_helpers);

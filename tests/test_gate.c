@@ -31,6 +31,7 @@ struct change {
 	double runner; /* 0 means 1 */
 	bool extra; /* a new endpoint */
 	int cores; /* 0 means the baseline's 4 */
+	double disturbance_base, disturbance_cur; /* runner disturbance; 0: not measured */
 };
 
 struct world {
@@ -39,6 +40,12 @@ struct world {
 	struct e2e_baseline *base;
 	struct e2e_gate_result *g;
 };
+
+static void set_disturbance(struct e2e_run *r, double d)
+{
+	r->disturbance = d;
+	r->disturbance_probes = d > 0 ? 30 : 0;
+}
 
 /* A baseline of k runs (runner factors within +-4 %) of n requests per
  * endpoint, then one current run with the change. */
@@ -50,6 +57,7 @@ static void make_world(struct world *w, size_t k, size_t n, const struct change 
 	fx_init(&w->f);
 	for (size_t r = 0; r < k; r++) {
 		fx_run(&w->f, (int64_t)r + 1);
+		set_disturbance(&w->f.runs[r], c ? c->disturbance_base * (1 + 0.1 * (double)r) : 0);
 		for (size_t e = 0; e < NEPS; e++)
 			fx_lognormal(&w->f, eps[e].key, n, eps[e].median_ms * runner[r % 6], eps[e].sigma, 0,
 				     1000);
@@ -60,6 +68,7 @@ static void make_world(struct world *w, size_t k, size_t n, const struct change 
 	fx_run(&w->f, 100);
 	if (c && c->cores)
 		w->f.runs[k].host_cores = c->cores;
+	set_disturbance(&w->f.runs[k], c ? c->disturbance_cur : 0);
 	for (size_t e = 0; e < NEPS; e++) {
 		size_t cnt = c && c->count[e] ? c->count[e] : n;
 		double scale = (c && c->scale[e] ? c->scale[e] : 1) * (c && c->runner ? c->runner : 1);
@@ -221,6 +230,62 @@ START_TEST(test_slower_endpoints)
 		e2e_gate_result_destroy(w.g);
 		compare(&w, cases[i].threshold, E2E_FAIL_ON_NEVER, NULL);
 		ck_assert(!w.g->failed);
+		world_finish(&w);
+	}
+}
+END_TEST
+
+/* A current run markedly more disturbed than the baseline's runs: latency
+ * regressions the disturbance can explain are inconclusive, a p50 that
+ * moved 2 x the threshold still fails; not disturbed enough, or a side
+ * that did not measure it, and the gate judges as always. */
+START_TEST(test_runner_disturbed)
+{
+	static const struct {
+		double scale, base, cur;
+		bool disturbed, failed;
+		enum e2e_verdict p50, mean;
+	} cases[] = {
+		{ 1.6, 0.05, 3.0, true, false, E2E_VERDICT_INCONCLUSIVE, E2E_VERDICT_INCONCLUSIVE },
+		{ 2.5, 0.05, 3.0, true, true, E2E_VERDICT_REGRESSION, E2E_VERDICT_INCONCLUSIVE },
+		{ 1.6, 0.05, 0.15, false, true, E2E_VERDICT_REGRESSION, E2E_VERDICT_REGRESSION },
+		{ 1.6, 0, 3.0, false, true, E2E_VERDICT_REGRESSION, E2E_VERDICT_REGRESSION },
+		{ 1.6, 0.05, 0, false, true, E2E_VERDICT_REGRESSION, E2E_VERDICT_REGRESSION },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct change c = { .scale = { [0] = cases[i].scale },
+				    .disturbance_base = cases[i].base,
+				    .disturbance_cur = cases[i].cur };
+		const struct e2e_endpoint_cmp *e;
+		const struct e2e_finding *f;
+		struct world w;
+
+		make_world(&w, 5, 300, &c);
+		compare(&w, 50, E2E_FAIL_ON_WARNING, NULL);
+		e = ep(w.g, "GET /users/{id}");
+		ck_assert_msg(w.g->runner_disturbed == cases[i].disturbed, "case %zu", i);
+		ck_assert_msg(w.g->failed == cases[i].failed, "case %zu", i);
+		ck_assert_msg(e->metrics[E2E_METRIC_P50].verdict == cases[i].p50, "case %zu: p50 %s", i,
+			      e2e_verdict_name(e->metrics[E2E_METRIC_P50].verdict));
+		ck_assert_msg(e->metrics[E2E_METRIC_MEAN].verdict == cases[i].mean, "case %zu: mean %s", i,
+			      e2e_verdict_name(e->metrics[E2E_METRIC_MEAN].verdict));
+		f = finding(w.g, "runner_disturbed");
+		ck_assert_msg((f != NULL) == cases[i].disturbed, "case %zu", i);
+		if (cases[i].disturbed) {
+			ck_assert_str_eq(e->metrics[E2E_METRIC_MEAN].reason, "runner disturbed");
+			ck_assert_int_eq(e->verdict, cases[i].failed ? E2E_VERDICT_REGRESSION
+								     : E2E_VERDICT_INCONCLUSIVE);
+			ck_assert_uint_ge(w.g->disturbance_set_aside, 2);
+			ck_assert_double_eq_tol(w.g->disturbance_current, 3.0, 1e-9);
+			ck_assert_double_eq_tol(w.g->disturbance_baseline, 0.05 * 1.2, 1e-9);
+			ck_assert_double_eq_tol(w.g->disturbance_baseline_max, 0.05 * 1.4, 1e-9);
+			ck_assert_msg(strstr(f->message, "runner disturbed: run-queue wait 3.00 ms per CPU "
+							 "ms in this run, 0.06 in the baseline's runs "
+							 "(median, at most 0.07)") == f->message,
+				      "%s", f->message);
+			ck_assert_int_eq(f->severity, E2E_SEVERITY_NONE);
+		}
 		world_finish(&w);
 	}
 }
@@ -588,6 +653,7 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_unchanged_passes);
 	tcase_add_test(tc, test_shared_level);
 	tcase_add_test(tc, test_slower_endpoints);
+	tcase_add_test(tc, test_runner_disturbed);
 	tcase_add_test(tc, test_floor_and_few_samples);
 	tcase_add_test(tc, test_environment_shift);
 	tcase_add_test(tc, test_new_missing_improved);

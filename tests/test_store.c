@@ -15,8 +15,8 @@
 #include "testutil.h"
 
 /* The schema this e2e writes (store.c's migrations). */
-#define SCHEMA_VERSION 6
-#define SCHEMA_VERSION_TEXT "6"
+#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION_TEXT "7"
 
 static char *tmp;
 
@@ -570,6 +570,8 @@ START_TEST(test_runs_roundtrip)
 	in.lost = (uint64_t)1 << 39;
 	in.lost_cause = E2E_LOSS_LOCKED;
 	in.complete = true;
+	in.disturbance = 2.5;
+	in.disturbance_probes = 31;
 	ck_assert_int_eq(e2e_store_run_end(st, &in), 0);
 	ck_assert_int_eq(e2e_store_run_get(st, id, &out), 0);
 	ck_assert_int_eq(out.ended_ms, 1712345999999);
@@ -581,6 +583,8 @@ START_TEST(test_runs_roundtrip)
 	ck_assert_uint_eq(out.lost, (uint64_t)1 << 39);
 	ck_assert_int_eq(out.lost_cause, E2E_LOSS_LOCKED);
 	ck_assert(out.complete);
+	ck_assert_double_eq(out.disturbance, 2.5);
+	ck_assert_uint_eq(out.disturbance_probes, 31);
 	ck_assert_str_eq(out.service, "users-api");
 	e2e_run_finish(&out);
 
@@ -591,6 +595,7 @@ START_TEST(test_runs_roundtrip)
 	ck_assert_str_eq(out.git_commit, "");
 	ck_assert_str_eq(out.source, "");
 	ck_assert_int_eq(out.exit_status, 255);
+	ck_assert_uint_eq(out.disturbance_probes, 0); /* not measured */
 	e2e_run_finish(&out);
 
 	snprintf(msg, sizeof(msg), "no run 777 in '%s'", path);
@@ -600,6 +605,7 @@ START_TEST(test_runs_roundtrip)
 	assert_err(e2e_store_run_loss(st, 777, 1, 1, E2E_LOSS_IO), E2E_ERR_INPUT, msg);
 	in.id = 777;
 	assert_err(e2e_store_run_end(st, &in), E2E_ERR_INPUT, msg);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM run_disturbance"), 1);
 	{
 		struct e2e_sample one = make_sample(0, 0);
 		struct e2e_sample *got;
@@ -1016,6 +1022,14 @@ START_TEST(test_prune)
 
 		ck_assert_int_eq(e2e_store_append(st, id, s, 10), 0);
 	}
+	{ /* run 1 ends with its runner disturbance: it goes with the run */
+		struct e2e_run end = {
+			.id = 1, .complete = true, .disturbance = 0.5, .disturbance_probes = 3
+		};
+
+		ck_assert_int_eq(e2e_store_run_end(st, &end), 0);
+		ck_assert_int_eq(file_int(path, "SELECT count(*) FROM run_disturbance"), 1);
+	}
 	/* runs of a recorder that is gone (test_prune_live has live ones) */
 	e2e_store_close(st);
 	st = open_ok(path, 0);
@@ -1047,6 +1061,7 @@ START_TEST(test_prune)
 	e2e_store_close(st);
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM runs"), 0);
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM chunks"), 0);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM run_disturbance"), 0);
 	/* paths survive: ids stay stable */
 	free(s);
 	free(path);

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# bench-disturbed.sh - the gate on a disturbed runner, for real (issue 20).
+#
+# Usage: tools/bench-disturbed.sh [-b BUILD_DIR] [-n RUNS] [-r SUITE_ROUNDS] signals
+#        tools/bench-disturbed.sh [-b BUILD_DIR] [-n RUNS] [-r SUITE_ROUNDS] [-q QUIET_RUNS] gate
+#
+# -r: rounds of demo/suite.sh per run (default 20; fewer on a loaded machine,
+# so a hogged run stays well inside its 60 s bound).
+#
+# signals: the demo service and suite through `e2e perf-profile`, RUNS times
+#   quiet and RUNS times with two busy loops hogging both CPUs (each hogged
+#   run is its own short hogged period), interleaved; each run under
+#   tools/disturb-probe.py, which prints the candidate disturbance signals,
+#   plus e2e_disturbance: what e2e's own probe recorded for the run (the
+#   chosen signal, src/disturb.h). Then the medians per condition.
+# gate: a baseline from QUIET_RUNS (default 5) quiet runs, then RUNS (default
+#   20) unchanged runs and RUNS runs with /orders +130 % (demo/service.py
+#   --delay), all under two busy loops; prints each run's gate verdict, the
+#   recorded disturbance, and the counts: false-alarm runs, found runs.
+# Every process it starts (service, busy loops) is ended by PID; each hogged
+# period is one perf-profile run (a few seconds), bounded by timeout 60.
+set -u
+BUILD=build; RUNS=""; QUIET=5
+while getopts "b:n:q:r:h" o; do
+  case $o in
+    b) BUILD=$OPTARG ;; n) RUNS=$OPTARG ;; q) QUIET=$OPTARG ;; r) export SUITE_ROUNDS=$OPTARG ;;
+    h) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+MODE=${1:-signals}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+E2E=$(cd "$BUILD" && pwd)/e2e
+W=$(mktemp -d /tmp/bench-disturbed.XXXXXX)
+SVC_PID=""; HOGS=""
+stop_hogs() { for p in $HOGS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; HOGS=""; }
+stop_service() {
+  if [ -n "$SVC_PID" ]; then kill "$SVC_PID" 2>/dev/null; wait "$SVC_PID" 2>/dev/null; SVC_PID=""; fi
+}
+trap 'stop_hogs; stop_service; rm -rf "$W"' EXIT
+trap 'exit 130' INT TERM
+start_hogs() {
+  sh -c 'while :; do :; done' & HOGS="$HOGS $!"
+  sh -c 'while :; do :; done' & HOGS="$HOGS $!"
+  sleep 0.5
+}
+# start_service [--delay PREFIX=MS ...]: the demo service as in tools/demo.sh
+start_service() {
+  stop_service
+  python3 "$ROOT/demo/service.py" --port 0 --delay /users=4 --delay /orders=6 --delay /health=1 "$@" \
+    >"$W/svc.out" 2>&1 &
+  SVC_PID=$!
+  PORT=""
+  for _ in $(seq 1 200); do
+    PORT=$(awk '/^PORT/ { print $2 }' "$W/svc.out")
+    [ -n "$PORT" ] && return 0
+    sleep 0.05
+  done
+  echo "bench-disturbed: the service did not start" >&2; exit 1
+}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR) print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
+
+profile() { # profile ARGS...: perf-profile of the demo suite, 60 s per run
+  timeout "${BOUND:-60}" "$E2E" perf-profile --service demo-api --target "http://127.0.0.1:$PORT" -q \
+    --db "$W/e2e.db" "$@" -- "$ROOT/demo/suite.sh"
+}
+
+signals() {
+  local n=${RUNS:-5} i cond line
+  start_service
+  profile >/dev/null 2>&1 # warm-up
+  for i in $(seq 1 "$n"); do
+    for cond in quiet hogged; do
+      [ "$cond" = hogged ] && start_hogs
+      line=$(python3 "$ROOT/tools/disturb-probe.py" -- timeout 60 "$E2E" perf-profile --service demo-api \
+        --target "http://127.0.0.1:$PORT" -q --db "$W/e2e.db" --out "$W/r.out" -- "$ROOT/demo/suite.sh")
+      stop_hogs
+      line="$line e2e_disturbance=$(sqlite3 "$W/e2e.db" 'SELECT round(ratio, 3) FROM run_disturbance ORDER BY run_id DESC LIMIT 1')"
+      echo "$cond $line" | tee -a "$W/signals"
+    done
+  done
+  for cond in quiet hogged; do
+    printf '%s medians:' "$cond"
+    for k in wall_s sched_wait_ms_per_s psi_some_ms_per_s probe_wait_ms probe_ratio_p95 probe_cpu_pct \
+      cmd_wait_ms_per_s e2e_disturbance; do
+      printf ' %s=%s' "$k" "$(grep "^$cond " "$W/signals" | field "$k" | median)"
+    done
+    echo
+  done
+}
+
+# hogged_gate: one run compared with the baseline under two busy loops;
+# prints its exit status, verdict, regressed endpoints and the disturbance
+# line, sets RC and REGRESSED
+hogged_gate() {
+  start_hogs
+  profile --compare-baseline --baseline-dir "$W/bl" -f json --out "$W/g.json" >/dev/null 2>&1
+  RC=$?
+  stop_hogs
+  REGRESSED=$(python3 - "$W/g.json" <<'PY' 2>/dev/null
+import json, sys
+r = json.load(open(sys.argv[1]))
+g = r.get("comparison") or {}
+d = g.get("runner_disturbance") or {}
+print(g.get("verdict"), ",".join(k for k, e in g.get("endpoints", {}).items() if e.get("verdict") == "regression") or "-",
+      "disturbance=%s baseline=%s disturbed=%s set_aside=%s" % (d.get("current"), d.get("baseline_median"), d.get("disturbed"), d.get("set_aside")))
+PY
+)
+}
+
+gate() {
+  local n=${RUNS:-20} i fa=0 found=0
+  start_service
+  profile >/dev/null 2>&1 # warm-up
+  BOUND=$((60 * QUIET)) profile --repeat "$QUIET" --set-baseline --baseline-dir "$W/bl" >/dev/null 2>&1 ||
+    { echo "bench-disturbed: baseline failed" >&2; exit 1; }
+  echo "baseline: $QUIET quiet runs, disturbance $(python3 -c 'import json,sys; print([s.get("runner_disturbance") for s in json.load(open(sys.argv[1]))["source_runs"]])' "$W"/bl/*.json)"
+  for i in $(seq 1 "$n"); do
+    hogged_gate
+    echo "unchanged run $i: exit $RC $REGRESSED"
+    [ "$RC" = 1 ] && fa=$((fa + 1))
+  done
+  start_service --delay /orders=13.8
+  for i in $(seq 1 "$n"); do
+    hogged_gate
+    echo "/orders +130% run $i: exit $RC $REGRESSED"
+    [ "$RC" = 1 ] && grep -q '/orders' <<<"$REGRESSED" && found=$((found + 1))
+  done
+  echo "false-alarm runs: $fa of $n unchanged; /orders +130 % found: $found of $n"
+}
+
+case $MODE in
+  signals) signals ;;
+  gate) gate ;;
+  *) echo "bench-disturbed: unknown mode '$MODE'" >&2; exit 2 ;;
+esac
