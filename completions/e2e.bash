@@ -38,7 +38,7 @@ _e2e()
 		done
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
-			--preserve-host --insecure --repeat --import --host --redact-command --set-baseline -q --quiet
+			--preserve-host --insecure --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
 		"
 		;;
 	perf-report)
@@ -91,7 +91,7 @@ _e2e()
 		COMPREPLY=($(compgen -W "$services" -- "$cur"))
 		return
 		;;
-	--target | --listen | --env | --duration | --upstream-timeout | --repeat | \
+	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | \
 		--runs | --days | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer
 		return
