@@ -38,7 +38,7 @@ _e2e()
 		done
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
-			--preserve-host --insecure --repeat --import --host --redact-command --set-baseline -q --quiet
+			--preserve-host --insecure --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
 			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz
 		"
 		;;
@@ -92,7 +92,7 @@ _e2e()
 		COMPREPLY=($(compgen -W "$services" -- "$cur"))
 		return
 		;;
-	--target | --listen | --env | --duration | --upstream-timeout | --repeat | \
+	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | \
 		--serve | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
 		--runs | --days | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer

@@ -79,6 +79,7 @@ complete -c e2e -n '__e2e_using perf-profile' -l upstream-timeout -x -d 'answer 
 complete -c e2e -n '__e2e_using perf-profile' -l preserve-host -d 'forward the client Host header instead of the target'
 complete -c e2e -n '__e2e_using perf-profile' -l insecure -d 'do not verify the upstream TLS certificate'
 complete -c e2e -n '__e2e_using perf-profile' -l repeat -x -d 'run the command N times, one run each'
+complete -c e2e -n '__e2e_using perf-profile' -l confirm -x -d 're-run the command up to N times to confirm a regression'
 complete -c e2e -n '__e2e_using perf-profile' -l import -r -F -d 'record a run from a HAR 1.2 file'
 complete -c e2e -n '__e2e_using perf-profile' -l host -x -a '(__fish_print_hostnames)' -d '--import: only entries for HOST or HOST:PORT'
 complete -c e2e -n '__e2e_using perf-profile' -l serve -x -d 'start the service under test (sh -c CMD), stop it at the end'

@@ -4,15 +4,18 @@
 Listens on 127.0.0.1 (port 0 = any free port), prints "PORT <n>" on stdout
 once it accepts, serves HTTP/1.1 with keep-alive. Latency per route comes
 from --delay ROUTE=MS (repeatable; ROUTE is a prefix such as /users), with
-+-10 % jitter, so a test or the demo can make one route slower.
++-10 % jitter, so a test or the demo can make one route slower;
 --burn ROUTE=MS burns MS of CPU time per request (a busy loop measured
 with time.thread_time, not a sleep) and --leak ROUTE=KIB keeps KIB of
-memory per request, for the tests of the service's own cost.
+memory per request, for the tests of the service's own cost;
+--burst ROUTE=MS:N adds MS to only the first N requests of ROUTE (a
+slowdown that passes, as a cold cache or a neighbour's burst would).
 """
 import argparse
 import json
 import random
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,6 +26,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--delay", action="append", default=[], help="PREFIX=MS")
+    ap.add_argument("--burst", action="append", default=[], help="PREFIX=MS:N")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--burn", action="append", default=[], help="PREFIX=MS of CPU")
     ap.add_argument("--leak", action="append", default=[], help="PREFIX=KIB kept")
@@ -35,6 +39,12 @@ def main():
         delays.append((prefix, float(ms)))
     delays.sort(key=lambda x: -len(x[0]))
     rnd = random.Random(args.seed)
+    bursts = []  # [prefix, ms, requests left]
+    for d in args.burst:
+        prefix, spec = d.split("=", 1)
+        ms, n = spec.split(":", 1)
+        bursts.append([prefix, float(ms), int(n)])
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -52,6 +62,14 @@ def main():
             for prefix, kib in leaks:
                 if path.startswith(prefix):
                     LEAKED.append(bytearray(b"x" * (kib * 1024)))
+            extra = 0.0
+            with lock:
+                for b in bursts:
+                    if path.startswith(b[0]) and b[2] > 0:
+                        b[2] -= 1
+                        extra += b[1]
+            if extra:
+                time.sleep(extra / 1000.0)
             for prefix, ms in delays:
                 if path.startswith(prefix):
                     time.sleep(ms * rnd.uniform(0.9, 1.1) / 1000.0)

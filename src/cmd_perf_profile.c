@@ -53,6 +53,7 @@ struct profile_opts {
 	bool insecure;
 	bool redact_command;
 	uint64_t repeat;
+	uint64_t confirm; /* --confirm N; 0: none */
 	const char *import;
 	struct e2e_cli_list hosts;
 	const char *serve;
@@ -151,6 +152,11 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_UINT(0, "repeat", P, repeat, "N", "run the command N times, one run each (default: 1)", 1,
 		       1000),
 	  E2E_OPT_APPLIES(E2E_WHEN_COMMAND) },
+	{ E2E_OPT_UINT(0, "confirm", P, confirm, "N",
+		       "when the gate finds a regression, re-run the command up to N times and fail only "
+		       "on what persists",
+		       1, 10),
+	  E2E_OPT_APPLIES(E2E_WHEN_COMPARE) },
 	{ E2E_OPT_STRING(0, "import", P, import, "FILE",
 			 "record a run from a HAR 1.2 file instead of proxying") },
 	{ E2E_OPT_LIST(0, "host", P, hosts, "HOST",
@@ -730,6 +736,69 @@ static void serve_end(const struct profile_opts *o, struct e2e_serve *s, const c
 	e2e_buf_finish(&how);
 }
 
+/* --confirm: what the re-runs need from the command. */
+struct confirm_ctx {
+	const struct profile_opts *o;
+	struct e2e_store *st;
+	const struct e2e_routes *routes;
+	const struct e2e_serve *serve; /* --serve, still running; NULL without */
+	const char *serve_log;
+	struct tally *tally;
+	int *status; /* the command's status, a failing re-run's included */
+	int64_t first_run;
+};
+
+/* The pipeline's confirm hook: re-runs the command, each run linked to the
+ * first in the store, and judges the pooled re-runs after each one until
+ * every regression is confirmed or has vanished (e2e_gate_confirm_step),
+ * --confirm N re-runs were made, or a re-run's command failed (its status
+ * stays the exit status). */
+static int confirm_reruns(void *ctx, struct e2e_gate_result *g)
+{
+	struct confirm_ctx *k = ctx;
+	const struct profile_opts *o = k->o;
+	size_t n = 0, nitems = e2e_gate_confirm_begin(g, o->confirm, k->first_run, o->c.fail_on);
+	int64_t *ids;
+	int rc = 0;
+
+	if (!nitems)
+		return 0;
+	ids = e2e_xcalloc(o->confirm, sizeof(*ids));
+	while (n < o->confirm) {
+		struct e2e_gate_result *pooled = NULL;
+		int64_t id = 0;
+		bool done;
+
+		if (!o->c.quiet)
+			fprintf(stderr,
+				"e2e: %s: --confirm: re-run %zu of at most %llu for %zu regression%s\n", CMD,
+				n + 1, (unsigned long long)o->confirm, nitems, nitems == 1 ? "" : "s");
+		rc = capture_run(o, k->st, k->routes, k->serve, k->serve_log, &id, k->status, k->tally);
+		if (rc < 0)
+			break;
+		if (*k->status != 0 || !id) {
+			if (!id)
+				e2e_cmd_fail(CMD, "warning: --confirm: the re-run could not be stored; "
+						  "the regressions stay unconfirmed");
+			e2e_gate_confirm_stop(g, *k->status);
+			break;
+		}
+		if (e2e_store_run_confirms(k->st, id, k->first_run) < 0)
+			e2e_cmd_fail(CMD, "warning: cannot link run %lld to run %lld: %s", (long long)id,
+				     (long long)k->first_run, e2e_error_message());
+		ids[n++] = id;
+		rc = e2e_pipeline_judge(k->st, ids, n, &o->c, CMD, &pooled);
+		if (rc < 0)
+			break;
+		done = e2e_gate_confirm_step(g, pooled, ids, n, o->c.fail_on);
+		e2e_gate_result_destroy(pooled);
+		if (done)
+			break;
+	}
+	free(ids);
+	return rc;
+}
+
 /* The modes of this invocation, for the options that have no effect. */
 static void warn_unused(const struct profile_opts *o)
 {
@@ -748,6 +817,8 @@ static void warn_unused(const struct profile_opts *o)
 	if (o->serve || o->watch_pids.n || o->watch_cgroup)
 		active |= E2E_WHEN_SAMPLE;
 	e2e_cmd_warn_unused(&spec, &o->c, active, o->import ? "--import" : "--target");
+	if (o->confirm && o->c.compare_baseline && !o->ncmd)
+		e2e_cmd_fail(CMD, "warning: '--confirm' has no effect without a command after '--'");
 }
 
 /* A gate was asked for: a comparison, or the rules' limits alone. */
@@ -801,6 +872,7 @@ int cmd_perf_profile(int argc, char **argv)
 	struct e2e_routes *routes = NULL;
 	struct e2e_serve *serve = NULL;
 	char *serve_log = NULL;
+	bool serve_stopped = false;
 	int64_t *run_ids = NULL;
 	size_t nruns = 0;
 	char *db = NULL, *target = NULL;
@@ -860,8 +932,11 @@ int cmd_perf_profile(int argc, char **argv)
 		if (status != 0)
 			break; /* a failing suite ends the repetitions */
 	}
-	if (serve)
+	/* --confirm re-runs the suite against the same service: it stops after */
+	if (serve && !o.confirm) {
 		serve_end(&o, serve, serve_log, st, nruns ? run_ids[nruns - 1] : 0);
+		serve_stopped = true;
+	}
 	if (!nruns) {
 		e2e_cmd_fail(CMD, "warning: nothing was recorded, so there is no report");
 		if (gate_asked(&o.c) && (!o.ncmd || gate_can_run(&o, &tally)))
@@ -873,7 +948,14 @@ int cmd_perf_profile(int argc, char **argv)
 		report.compare_baseline = false;
 		report.rules = NULL;
 	}
-	rc = e2e_pipeline_run(st, run_ids, nruns, &report, CMD, &gate_exit);
+	struct confirm_ctx cc = { &o, st, routes, serve, serve_log, &tally, &status, run_ids[nruns - 1] };
+	struct e2e_pipeline_extra x = { .color = e2e_pipeline_color(&report) };
+
+	if (o.confirm && o.ncmd && st && status == 0) {
+		x.confirm = confirm_reruns;
+		x.confirm_ctx = &cc;
+	}
+	rc = e2e_pipeline_report(st, run_ids, nruns, &report, &x, CMD, &gate_exit);
 	if (rc < 0 && o.ncmd) {
 		exit_code = report_failed(&report, rc, gate_exit, &tally);
 		goto out;
@@ -886,6 +968,8 @@ fail:
 	e2e_cmd_fail(CMD, "%s", e2e_error_message());
 	exit_code = e2e_error_exit(rc);
 out:
+	if (serve && !serve_stopped)
+		serve_end(&o, serve, serve_log, st, nruns ? run_ids[nruns - 1] : 0);
 	if (status != 0)
 		exit_code = status; /* the suite's own failure wins */
 	e2e_serve_destroy(serve);

@@ -236,35 +236,55 @@ static int run_gate(const struct e2e_report *rep, const struct e2e_common_opts *
 	return rc;
 }
 
+/* The report of runs run_ids[0..n-1] (oldest first) with o's --routes
+ * and --count-4xx. Caller destroys *out. */
+static int compute(struct e2e_store *st, const int64_t *run_ids, size_t n, const struct e2e_common_opts *o,
+		   struct e2e_report **out)
+{
+	struct e2e_report_opts ropts = { o->count_4xx, NULL };
+	struct e2e_routes *routes = NULL;
+	struct loaded l;
+	int rc = load(st, run_ids, n, &l);
+
+	if (rc == 0 && o->routes) {
+		rc = e2e_routes_load(o->routes, &routes);
+		ropts.routes = routes;
+	}
+	if (rc == 0)
+		rc = e2e_report_compute(l.in, l.n, NULL, 0, &ropts, out);
+	if (rc == 0)
+		rc = resources(&l, &(*out)->resources);
+	loaded_finish(&l); /* the report holds its own copy of the samples */
+	e2e_routes_destroy(routes);
+	return rc;
+}
+
+int e2e_pipeline_judge(struct e2e_store *st, const int64_t *run_ids, size_t n,
+		       const struct e2e_common_opts *o, const char *cmd, struct e2e_gate_result **out)
+{
+	struct e2e_report *rep = NULL;
+	int rc = compute(st, run_ids, n, o, &rep);
+
+	if (rc == 0)
+		rc = run_gate(rep, o, cmd, out);
+	e2e_report_destroy(rep);
+	return rc;
+}
+
 int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 			const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x, const char *cmd,
 			int *gate_exit)
 {
-	struct e2e_pipeline_extra none = { e2e_pipeline_color(o), false, false };
-	struct e2e_report_opts ropts = { o->count_4xx, NULL };
-	struct e2e_routes *routes = NULL;
+	struct e2e_pipeline_extra none = { .color = e2e_pipeline_color(o) };
 	struct e2e_report *rep = NULL;
 	struct e2e_gate_result *gate = NULL; /* set by the GATE: compare hook */
 	struct e2e_render_input in;
 	struct e2e_buf out = E2E_BUF_INIT;
-	struct loaded l;
 	int rc, exit_code = E2E_EXIT_OK;
 
 	if (!x)
 		x = &none;
-	rc = load(st, run_ids, n, &l);
-	if (rc < 0)
-		goto out;
-	if (o->routes) {
-		rc = e2e_routes_load(o->routes, &routes);
-		if (rc < 0)
-			goto out;
-		ropts.routes = routes;
-	}
-	rc = e2e_report_compute(l.in, l.n, NULL, 0, &ropts, &rep);
-	if (rc == 0)
-		rc = resources(&l, &rep->resources);
-	loaded_finish(&l); /* the report holds its own copy of the samples */
+	rc = compute(st, run_ids, n, o, &rep);
 	if (rc < 0)
 		goto out;
 
@@ -295,6 +315,11 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		rc = run_gate(rep, o, cmd, &gate);
 		if (rc < 0)
 			goto out;
+		if (gate->failed && x->confirm && o->compare_baseline) {
+			rc = x->confirm(x->confirm_ctx, gate);
+			if (rc < 0)
+				goto out;
+		}
 		if (gate->failed)
 			exit_code = E2E_EXIT_GATE;
 	}
@@ -314,12 +339,9 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		goto out;
 	rc = e2e_pipeline_emit(o, &out);
 out:
-	if (rc < 0 && l.runs)
-		loaded_finish(&l);
 	e2e_buf_finish(&out);
 	e2e_gate_result_destroy(gate);
 	e2e_report_destroy(rep);
-	e2e_routes_destroy(routes);
 	return rc;
 }
 

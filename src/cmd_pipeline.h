@@ -13,6 +13,7 @@
 struct e2e_buf;
 struct e2e_store;
 struct e2e_common_opts;
+struct e2e_gate_result;
 
 /* Validates, before any capture starts, the files the options name that
  * the end of the run will need (--rules, and with --compare-baseline the
@@ -39,7 +40,20 @@ struct e2e_pipeline_extra {
 	bool color; /* ANSI colour in the text report (e2e_pipeline_color()) */
 	bool show_paths; /* --show-paths */
 	bool trend; /* --trend: per-endpoint figures across the runs */
+	/* --confirm: called when the comparison with the baseline failed,
+	 * before the exit status is chosen and the report rendered, with the
+	 * gate's result to confirm (e2e_gate_confirm_*: it may clear
+	 * g->failed); NULL: none. Returns 0 or a negative code. */
+	int (*confirm)(void *ctx, struct e2e_gate_result *g);
+	void *confirm_ctx;
 };
+
+/* The gate's comparison of runs run_ids[0..n-1] (oldest first, pooled as
+ * one report) with o's baseline and rules, rendered nowhere: what
+ * --confirm judges its re-runs with. Caller destroys *out. Returns 0 or a
+ * negative code. */
+int e2e_pipeline_judge(struct e2e_store *st, const int64_t *run_ids, size_t n,
+		       const struct e2e_common_opts *o, const char *cmd, struct e2e_gate_result **out);
 
 /* e2e_pipeline_run() with the extras; x NULL means none, with colour
  * decided by e2e_pipeline_color(). */

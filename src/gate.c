@@ -95,6 +95,13 @@ void e2e_gate_result_destroy(struct e2e_gate_result *g)
 	free(g->advice);
 	free(g->baseline_name);
 	free(g->rules_name);
+	if (g->confirmation) {
+		for (size_t i = 0; i < g->confirmation->nitems; i++)
+			free(g->confirmation->items[i].endpoint);
+		free(g->confirmation->items);
+		free(g->confirmation->runs);
+		free(g->confirmation);
+	}
 	free(g);
 }
 

@@ -56,6 +56,33 @@ void e2e_gate_result_destroy(struct e2e_gate_result *g);
  * the largest judged change, else the most telling one); never NULL. */
 const struct e2e_metric_cmp *e2e_gate_endpoint_headline(const struct e2e_endpoint_cmp *e);
 
+/* --confirm N: the regressions of a first judgement judged again on the
+ * pooled re-runs (e2e-perf-report(1), THE GATE). */
+
+/* Starts g's confirmation: every regressed metric whose severity reaches
+ * fail_on becomes a pending item. Returns the number of items; 0 leaves g
+ * as it was (nothing to confirm: no re-run is needed). first_run is the
+ * newest run of the first judgement, asked the N of --confirm N. */
+size_t e2e_gate_confirm_begin(struct e2e_gate_result *g, size_t asked, int64_t first_run,
+			      enum e2e_fail_on fail_on);
+
+/* Judges g's pending items on pooled, the gate's comparison of the re-runs
+ * runs[0..n-1] (oldest first, all re-runs so far) with the same baseline:
+ * an item is confirmed when pooled finds the same endpoint and metric a
+ * regression whose severity reaches fail_on, vanished when it does not and
+ * the change is not "within noise" or this was the last re-run (n == the
+ * asked N). g's failed and worst then count confirmed and pending items,
+ * never vanished ones. Returns true when no item is pending. */
+bool e2e_gate_confirm_step(struct e2e_gate_result *g, const struct e2e_gate_result *pooled,
+			   const int64_t *runs, size_t n, enum e2e_fail_on fail_on);
+
+/* A re-run's command failed with status: the confirmation stops there,
+ * pending items stay pending (and count as failing). */
+void e2e_gate_confirm_stop(struct e2e_gate_result *g, int status);
+
+/* "confirmed", "vanished" or "pending". */
+const char *e2e_confirm_state_name(enum e2e_confirm_state s);
+
 /* Appends a finding (strings copied; endpoint may be NULL). */
 void e2e_gate_add_finding(struct e2e_gate_result *g, const char *kind, const char *endpoint,
 			  enum e2e_severity severity, const char *message);

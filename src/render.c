@@ -17,8 +17,9 @@
 #include "banned.h"
 
 static const char *const names[] = {
-	[E2E_FORMAT_TEXT] = "text", [E2E_FORMAT_JSON] = "json", [E2E_FORMAT_MARKDOWN] = "markdown",
-	[E2E_FORMAT_HTML] = "html", [E2E_FORMAT_CSV] = "csv",	[E2E_FORMAT_JUNIT] = "junit", [E2E_FORMAT_GITHUB] = "github",
+	[E2E_FORMAT_TEXT] = "text",	[E2E_FORMAT_JSON] = "json", [E2E_FORMAT_MARKDOWN] = "markdown",
+	[E2E_FORMAT_HTML] = "html",	[E2E_FORMAT_CSV] = "csv",   [E2E_FORMAT_JUNIT] = "junit",
+	[E2E_FORMAT_GITHUB] = "github",
 };
 
 const char *e2e_format_name(enum e2e_format f)
@@ -205,7 +206,77 @@ void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g)
 			sep = ", ";
 		}
 	}
+	if (g->confirmation) {
+		e2e_buf_puts(b, "; ");
+		e2e_render_confirm_summary(b, g->confirmation);
+	}
 	e2e_buf_puts(b, g->failed ? "; gate failed" : "; gate passed");
+}
+
+/* "re-runs 13, 14" or "re-run 13". */
+static void rerun_ids(struct e2e_buf *b, const struct e2e_confirmation *c, size_t n)
+{
+	e2e_buf_puts(b, n == 1 ? "re-run " : "re-runs ");
+	for (size_t i = 0; i < n && i < c->nruns; i++)
+		e2e_buf_printf(b, "%s%lld", i ? ", " : "", (long long)c->runs[i]);
+}
+
+const struct e2e_confirm_item *e2e_render_confirm_item(const struct e2e_gate_result *g, const char *key,
+						       size_t m)
+{
+	const struct e2e_confirmation *c = g ? g->confirmation : NULL;
+
+	for (size_t i = 0; c && i < c->nitems; i++)
+		if ((size_t)c->items[i].metric == m && strcmp(c->items[i].endpoint, key) == 0)
+			return &c->items[i];
+	return NULL;
+}
+
+void e2e_render_confirm_summary(struct e2e_buf *b, const struct e2e_confirmation *c)
+{
+	size_t pending = c->nitems - c->confirmed - c->vanished;
+
+	e2e_buf_printf(b, "confirm: %zu confirmed, %zu vanished", c->confirmed, c->vanished);
+	if (pending)
+		e2e_buf_printf(b, ", %zu pending", pending);
+	if (c->nruns) {
+		e2e_buf_puts(b, " over ");
+		rerun_ids(b, c, c->nruns);
+	}
+	if (c->rerun_status)
+		e2e_buf_printf(b, " (re-run %zu failed with exit status %d)", c->nruns + 1, c->rerun_status);
+	else if (pending)
+		e2e_buf_puts(b, " (a re-run could not be stored)");
+}
+
+void e2e_render_confirm_line(struct e2e_buf *b, const struct e2e_confirmation *c,
+			     const struct e2e_confirm_item *it)
+{
+	bool err = it->metric == E2E_METRIC_ERROR_RATE;
+
+	e2e_fmt_utf8(b, it->endpoint, true);
+	e2e_buf_printf(b, ": %s %s: ", e2e_metric_name(it->metric), e2e_confirm_state_name(it->state));
+	(err ? e2e_fmt_pp : e2e_fmt_delta_pct)(b, it->first_pct);
+	e2e_buf_printf(b, " [%s] in run %lld", e2e_severity_name(it->severity), (long long)c->first_run);
+	if (!it->reruns)
+		return;
+	e2e_buf_puts(b, ", ");
+	if (isnan(it->pooled_pct)) {
+		e2e_buf_puts(b, "no figure");
+	} else {
+		(err ? e2e_fmt_pp : e2e_fmt_delta_pct)(b, it->pooled_pct);
+		if (!isnan(it->pooled_ci_lo_pct)) {
+			e2e_buf_puts(b, " (95% CI ");
+			(err ? e2e_fmt_pp_range : e2e_fmt_delta_range)(b, it->pooled_ci_lo_pct,
+								       it->pooled_ci_hi_pct);
+			e2e_buf_putc(b, ')');
+		}
+	}
+	e2e_buf_printf(b, " %s", e2e_verdict_name(it->pooled_verdict));
+	if (it->pooled_verdict == E2E_VERDICT_REGRESSION)
+		e2e_buf_printf(b, " [%s]", e2e_severity_name(it->pooled_severity));
+	e2e_buf_puts(b, " over ");
+	rerun_ids(b, c, it->reruns);
 }
 
 static const enum e2e_verdict gate_groups[] = { E2E_VERDICT_REGRESSION, E2E_VERDICT_INCONCLUSIVE,

@@ -5,7 +5,8 @@
  * decimals, fractions with 6, rates and bytes with 3; an empty field is a
  * value that does not exist. The columns stay the same with and without a comparison (the
  * comparison's are empty without one); endpoints of the baseline missing
- * from the report get a row with count 0 and verdict "missing". */
+ * from the report get a row with count 0 and verdict "missing"; the last
+ * column, confirmation, holds --confirm's lines for the endpoint. */
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
@@ -95,18 +96,19 @@ static const char *const report_cols[] = {
 	"baseline_p99_ms",
 	"baseline_error_rate",
 	"p95_delta_pct",
+	"confirmation",
 };
 
 static void cmp_fields(struct e2e_buf *b, const struct e2e_endpoint_cmp *c)
 {
 	if (!c) {
-		e2e_buf_puts(b, ",,,,,,,\n");
+		e2e_buf_puts(b, ",,,,,,,,");
 		return;
 	}
 	field(b, e2e_verdict_name(c->verdict), false);
 	field(b, e2e_severity_name(c->severity), false);
 	if (c->verdict == E2E_VERDICT_NEW) {
-		e2e_buf_puts(b, ",,,,,\n");
+		e2e_buf_puts(b, ",,,,,,");
 		return;
 	}
 	u64(b, c->n_baseline);
@@ -116,7 +118,25 @@ static void cmp_fields(struct e2e_buf *b, const struct e2e_endpoint_cmp *c)
 	num(b, c->metrics[E2E_METRIC_ERROR_RATE].baseline, 6);
 	if (c->verdict != E2E_VERDICT_MISSING)
 		e2e_fmt_fixed(b, c->metrics[E2E_METRIC_P95].delta_pct, 3);
-	e2e_buf_putc(b, '\n');
+	e2e_buf_putc(b, ',');
+}
+
+/* --confirm: the endpoint's confirmation lines, "; " between them; empty
+ * without. The row's last field. */
+static void confirm_field(struct e2e_buf *b, const struct e2e_gate_result *g, const char *key)
+{
+	const struct e2e_confirmation *c = g ? g->confirmation : NULL;
+	struct e2e_buf v = E2E_BUF_INIT;
+
+	for (size_t i = 0; c && i < c->nitems; i++) {
+		if (strcmp(c->items[i].endpoint, key) != 0)
+			continue;
+		if (v.len)
+			e2e_buf_puts(&v, "; ");
+		e2e_render_confirm_line(&v, c, &c->items[i]);
+	}
+	field(b, v.data, true);
+	e2e_buf_finish(&v);
 }
 
 static void prefix(struct e2e_buf *b, const struct e2e_report *r, const char *key, const char *method,
@@ -160,6 +180,7 @@ static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 		num(b, e->mean_resp_bytes, 3);
 		u64(b, e->npaths);
 		cmp_fields(b, e2e_render_cmp(g, e->key));
+		confirm_field(b, g, e->key);
 	}
 	for (size_t i = 0; g && i < g->nendpoints; i++) {
 		const struct e2e_endpoint_cmp *c = &g->endpoints[i];
@@ -176,6 +197,7 @@ static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 			e2e_buf_putc(b, ',');
 		e2e_buf_puts(b, "0,");
 		cmp_fields(b, c);
+		confirm_field(b, g, c->key);
 		e2e_buf_finish(&method);
 	}
 }

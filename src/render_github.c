@@ -69,13 +69,22 @@ static void regressions(struct e2e_buf *b, const struct e2e_gate_result *g)
 		e2e_buf_reset(&msg);
 		e2e_buf_printf(&title, "e2e: %s regressed", c->key);
 		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
-			if (c->metrics[m].verdict != E2E_VERDICT_REGRESSION)
+			const struct e2e_confirm_item *it = e2e_render_confirm_item(g, c->key, m);
+
+			/* a regression --confirm saw vanish is no annotation */
+			if (c->metrics[m].verdict != E2E_VERDICT_REGRESSION ||
+			    (it && it->state == E2E_CONFIRM_VANISHED))
 				continue;
 			if (msg.len)
 				e2e_buf_putc(&msg, '\n');
 			e2e_gate_format_metric(&c->metrics[m], c->key, &msg);
+			if (it) {
+				e2e_buf_putc(&msg, '\n');
+				e2e_render_confirm_line(&msg, g->confirmation, it);
+			}
 		}
-		command(b, level_of(c->severity), title.data, msg.data ? msg.data : "");
+		if (msg.len)
+			command(b, level_of(c->severity), title.data, msg.data);
 	}
 	e2e_buf_finish(&title);
 	e2e_buf_finish(&msg);

@@ -338,6 +338,28 @@ static void gate_line_html(void *ctx, enum e2e_verdict v, const char *line)
 	e2e_buf_puts(x->b, "</li>\n");
 }
 
+/* --confirm: each regression of the first run, confirmed or vanished. */
+static void confirm_html(const struct e2e_confirmation *c, struct e2e_buf *b)
+{
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	if (!c)
+		return;
+	e2e_buf_printf(b, "<h3>confirmation (--confirm %zu)</h3>\n<ul>\n", c->asked);
+	for (size_t i = 0; i < c->nitems; i++) {
+		const char *cls = c->items[i].state == E2E_CONFIRM_CONFIRMED  ? "regression"
+				  : c->items[i].state == E2E_CONFIRM_VANISHED ? "improved"
+									      : "note";
+
+		e2e_buf_reset(&line);
+		e2e_render_confirm_line(&line, c, &c->items[i]);
+		e2e_buf_printf(b, "<li class=\"%s\">", cls);
+		tag_text(b, "", line.data, "</li>\n");
+	}
+	e2e_buf_puts(b, "</ul>\n");
+	e2e_buf_finish(&line);
+}
+
 static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 {
 	struct lines_ctx lc = { b, -1 };
@@ -360,6 +382,7 @@ static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 	e2e_render_gate_lines(g, gate_line_html, &lc);
 	if (lc.last >= 0)
 		e2e_buf_puts(b, "</ul>\n");
+	confirm_html(g->confirmation, b);
 	if (g->nfindings)
 		e2e_buf_puts(b, "<h3>findings</h3>\n<ul>\n");
 	for (size_t i = 0; i < g->nfindings; i++) {

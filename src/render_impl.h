@@ -53,6 +53,16 @@ const struct e2e_trend_point *e2e_render_point(const struct e2e_endpoint_report 
 bool e2e_render_rule_breach(const struct e2e_gate_result *g, const char *key);
 /* A one-line verdict: "pass", "regression: 2 endpoints (1 critical)", ... */
 void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g);
+/* --confirm (g->confirmation): "confirm: 1 confirmed, 1 vanished over
+ * re-runs 13, 14" (e2e_render_verdict() ends with it), and one line per
+ * item: "GET /orders/{id}: p50 vanished: +210% [critical] in run 12, +3%
+ * (95% CI -2..+8%) pass over re-runs 13, 14". No newline. */
+void e2e_render_confirm_summary(struct e2e_buf *b, const struct e2e_confirmation *c);
+/* --confirm's item for the endpoint's metric m, or NULL. */
+const struct e2e_confirm_item *e2e_render_confirm_item(const struct e2e_gate_result *g, const char *key,
+						       size_t m);
+void e2e_render_confirm_line(struct e2e_buf *b, const struct e2e_confirmation *c,
+			     const struct e2e_confirm_item *it);
 /* The gate's evidence, one line per item in the gate's own wording
  * (e2e_gate_format_metric, endpoint prefixed), grouped by verdict in this
  * order: every regressed metric, then the deciding metric of every

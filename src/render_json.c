@@ -95,7 +95,15 @@
  *                   delta_pct, judged_pct, environment_factor,
  *                   ci_low_pct, ci_high_pct, verdict, severity, reason,
  *                   message}}}}}; it also lists endpoints of the baseline
- *                   missing from this report
+ *                   missing from this report; with --confirm, when there
+ *                   were regressions to confirm, confirmation: {asked,
+ *                   first_run, runs (re-run ids, oldest first), confirmed,
+ *                   vanished, pending, rerun_exit_status (null unless a
+ *                   re-run failed), findings: [{endpoint, metric, state
+ *                   ("confirmed", "vanished", "pending"), severity,
+ *                   first_judged_pct, runs (the re-runs pooled),
+ *                   rerun_verdict, rerun_severity, rerun_judged_pct,
+ *                   rerun_ci_low_pct, rerun_ci_high_pct, message}]}
  *   runs            the covered runs, newest first, each as in --list
  *
  * A run (--list -f json is {schema_version, kind: "runs", runs: [...]}):
@@ -519,6 +527,54 @@ static json_t *disturbance_json(const struct e2e_gate_result *g)
 	return o;
 }
 
+/* --confirm: the first judgement's regressions judged on the re-runs. */
+static json_t *ids_json(const int64_t *ids, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(ids[i]));
+	return a;
+}
+
+static json_t *confirmation_json(const struct e2e_confirmation *c)
+{
+	json_t *o = json_object(), *items = json_array();
+
+	set(o, "asked", jint(c->asked));
+	set(o, "first_run", json_integer(c->first_run));
+	set(o, "runs", ids_json(c->runs, c->nruns));
+	set(o, "confirmed", jint(c->confirmed));
+	set(o, "vanished", jint(c->vanished));
+	set(o, "pending", jint(c->nitems - c->confirmed - c->vanished));
+	set(o, "rerun_exit_status", c->rerun_status ? json_integer(c->rerun_status) : json_null());
+	for (size_t i = 0; i < c->nitems; i++) {
+		const struct e2e_confirm_item *it = &c->items[i];
+		json_t *f = json_object();
+		struct e2e_buf b = E2E_BUF_INIT;
+
+		set(f, "endpoint", jstr(it->endpoint));
+		set(f, "metric", json_string(e2e_metric_name(it->metric)));
+		set(f, "state", json_string(e2e_confirm_state_name(it->state)));
+		set(f, "severity", json_string(e2e_severity_name(it->severity)));
+		set(f, "first_judged_pct", jnum(it->first_pct, 3));
+		set(f, "runs", ids_json(c->runs, it->reruns < c->nruns ? it->reruns : c->nruns));
+		set(f, "rerun_verdict",
+		    it->reruns ? json_string(e2e_verdict_name(it->pooled_verdict)) : json_null());
+		set(f, "rerun_severity",
+		    json_string(e2e_severity_name(it->reruns ? it->pooled_severity : 0)));
+		set(f, "rerun_judged_pct", jnum(it->pooled_pct, 3));
+		set(f, "rerun_ci_low_pct", jnum(it->pooled_ci_lo_pct, 3));
+		set(f, "rerun_ci_high_pct", jnum(it->pooled_ci_hi_pct, 3));
+		e2e_render_confirm_line(&b, c, it);
+		set(f, "message", jstr(b.data));
+		e2e_buf_finish(&b);
+		json_array_append_new(items, f);
+	}
+	set(o, "findings", items);
+	return o;
+}
+
 static json_t *comparison_json(const struct e2e_gate_result *g)
 {
 	json_t *o, *eps;
@@ -563,6 +619,8 @@ static json_t *comparison_json(const struct e2e_gate_result *g)
 		set_key(eps, c->key, e);
 	}
 	set(o, "endpoints", eps);
+	if (g->confirmation)
+		set(o, "confirmation", confirmation_json(g->confirmation));
 	return o;
 }
 

@@ -3,7 +3,9 @@
  * seconds). A regression or a rule breach of an endpoint is a <failure>;
  * an endpoint of the baseline missing from the run is <skipped>. A gate
  * that fails on global findings only gets one extra failing testcase
- * named "gate", so a failed gate is never green in a test view. */
+ * named "gate", so a failed gate is never green in a test view. A
+ * regression that --confirm saw vanish is no failure (its line is in the
+ * testcase's system-out); a confirmed one says so in the failure text. */
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
@@ -19,15 +21,28 @@ static void attr(struct e2e_buf *b, const char *name, const char *value)
 	e2e_buf_putc(b, '"');
 }
 
-/* The failure's message and text for an endpoint; false when it passes. */
+/* The failure's message and text for an endpoint; false when it passes.
+ * A regression that --confirm saw vanish is no failure: its line goes to
+ * the test's output (vanished). */
+
 static bool failure_text(const struct e2e_gate_result *g, const struct e2e_endpoint_cmp *c, const char *key,
-			 struct e2e_buf *msg, struct e2e_buf *text, const char **type)
+			 struct e2e_buf *msg, struct e2e_buf *text, struct e2e_buf *vanished,
+			 const char **type)
 {
 	bool failed = false;
 
 	for (size_t m = 0; c && m < E2E_METRIC__COUNT; m++) {
+		const struct e2e_confirm_item *it = e2e_render_confirm_item(g, key, m);
+
 		if (c->metrics[m].verdict != E2E_VERDICT_REGRESSION)
 			continue;
+		if (it) {
+			e2e_render_confirm_line(it->state == E2E_CONFIRM_VANISHED ? vanished : text,
+						g->confirmation, it);
+			e2e_buf_putc(it->state == E2E_CONFIRM_VANISHED ? vanished : text, '\n');
+			if (it->state == E2E_CONFIRM_VANISHED)
+				continue;
+		}
 		if (!failed)
 			e2e_gate_format_metric(&c->metrics[m], NULL, msg);
 		e2e_gate_format_metric(&c->metrics[m], NULL, text);
@@ -78,14 +93,14 @@ static void testcase(struct e2e_buf *b, const struct e2e_report *r, const struct
 		     const char *key, const struct e2e_endpoint_report *e, size_t *failures)
 {
 	const struct e2e_endpoint_cmp *c = e2e_render_cmp(g, key);
-	struct e2e_buf msg = E2E_BUF_INIT, text = E2E_BUF_INIT, out = E2E_BUF_INIT;
+	struct e2e_buf msg = E2E_BUF_INIT, text = E2E_BUF_INIT, out = E2E_BUF_INIT, vanished = E2E_BUF_INIT;
 	const char *type = "";
 
 	e2e_buf_puts(b, "    <testcase");
 	attr(b, "classname", r->service);
 	attr(b, "name", key);
 	e2e_buf_printf(b, " time=\"%.6f\">\n", e && e->count ? e->mean_ms / 1000 : 0.0);
-	if (failure_text(g, c, key, &msg, &text, &type)) {
+	if (failure_text(g, c, key, &msg, &text, &vanished, &type)) {
 		e2e_buf_puts(b, "      <failure");
 		attr(b, "type", type);
 		attr(b, "message", msg.data);
@@ -96,8 +111,14 @@ static void testcase(struct e2e_buf *b, const struct e2e_report *r, const struct
 	} else if (c && c->verdict == E2E_VERDICT_MISSING) {
 		e2e_buf_puts(b, "      <skipped message=\"in the baseline but not in this run\"/>\n");
 	}
-	if (e) {
-		figures_line(&out, e);
+	if (e || vanished.len) {
+		if (e)
+			figures_line(&out, e);
+		if (vanished.len) {
+			if (out.len)
+				e2e_buf_putc(&out, '\n');
+			e2e_buf_add(&out, vanished.data, vanished.len - 1);
+		}
 		e2e_buf_puts(b, "      <system-out>");
 		e2e_fmt_xml(b, out.data);
 		e2e_buf_puts(b, "</system-out>\n");
@@ -106,6 +127,7 @@ static void testcase(struct e2e_buf *b, const struct e2e_report *r, const struct
 	e2e_buf_finish(&msg);
 	e2e_buf_finish(&text);
 	e2e_buf_finish(&out);
+	e2e_buf_finish(&vanished);
 }
 
 /* ---- the service's own cost (resources.h): one property per line ---- */

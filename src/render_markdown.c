@@ -292,6 +292,27 @@ static void gate_line_md(void *ctx, enum e2e_verdict v, const char *line)
 	e2e_buf_putc(x->b, '\n');
 }
 
+/* --confirm: each regression of the first run, confirmed or vanished. */
+static void confirm_md(const struct e2e_confirmation *c, struct e2e_buf *b)
+{
+	struct e2e_buf line = E2E_BUF_INIT;
+	char title[48];
+
+	if (!c)
+		return;
+	snprintf(title, sizeof(title), "Confirmation (--confirm %zu)", c->asked);
+	details_open(b, title);
+	for (size_t i = 0; i < c->nitems; i++) {
+		e2e_buf_reset(&line);
+		e2e_render_confirm_line(&line, c, &c->items[i]);
+		e2e_buf_puts(b, "- ");
+		md(b, line.data);
+		e2e_buf_putc(b, '\n');
+	}
+	details_close(b);
+	e2e_buf_finish(&line);
+}
+
 static void gate_details(const struct e2e_gate_result *g, struct e2e_buf *b)
 {
 	struct lines_ctx lc = { b, -1 };
@@ -299,6 +320,7 @@ static void gate_details(const struct e2e_gate_result *g, struct e2e_buf *b)
 	e2e_render_gate_lines(g, gate_line_md, &lc);
 	if (lc.last >= 0)
 		details_close(b);
+	confirm_md(g->confirmation, b);
 	if (g->nfindings) {
 		details_open(b, "Findings");
 		for (size_t i = 0; i < g->nfindings; i++) {

@@ -306,12 +306,34 @@ static void gate_line_text(void *ctx, enum e2e_verdict v, const char *line)
 	e2e_buf_putc(x->b, '\n');
 }
 
+/* --confirm: each regression of the first run, confirmed or vanished. */
+static void confirm_text(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_confirmation *c = in->gate->confirmation;
+
+	if (!c)
+		return;
+	e2e_buf_printf(b, "\nconfirmation (--confirm %zu):\n", c->asked);
+	for (size_t i = 0; i < c->nitems; i++) {
+		bool col = in->color && c->items[i].state != E2E_CONFIRM_PENDING;
+
+		e2e_buf_puts(b, "  ");
+		if (col)
+			e2e_buf_puts(b, c->items[i].state == E2E_CONFIRM_CONFIRMED ? RED : GREEN);
+		e2e_render_confirm_line(b, c, &c->items[i]);
+		if (col)
+			e2e_buf_puts(b, RESET);
+		e2e_buf_putc(b, '\n');
+	}
+}
+
 static void gate_details(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_gate_result *g = in->gate;
 	struct lines_ctx lc = { b, in->color, -1 };
 
 	e2e_render_gate_lines(g, gate_line_text, &lc);
+	confirm_text(in, b);
 	if (g->nfindings)
 		e2e_buf_puts(b, "\nfindings:\n");
 	for (size_t i = 0; i < g->nfindings; i++) {

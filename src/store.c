@@ -204,6 +204,14 @@ static const char *const schema_v7[] = {
 	NULL,
 };
 
+/* v8: --confirm re-runs: the run whose regressions a re-run was made to
+ * confirm (0: not a re-run; see e2e_store_run_confirms). */
+static const char *const schema_v8[] = {
+	"ALTER TABLE runs ADD COLUMN confirms INTEGER NOT NULL DEFAULT 0",
+	"PRAGMA user_version = 8",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -217,6 +225,7 @@ static const struct migration {
 	{ schema_v2, NULL, NULL }, { schema_v3, carry_endpoints, schema_v3_end },
 	{ schema_v4, NULL, NULL }, { schema_v5, NULL, NULL },
 	{ schema_v6, NULL, NULL }, { schema_v7, NULL, NULL },
+	{ schema_v8, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -251,6 +260,7 @@ enum stmt_id {
 	S_RUN_PROGRESS,
 	S_RUN_END,
 	S_RUN_LOSS,
+	S_RUN_CONFIRMS,
 	S_RUN_GET,
 	S_RUN_GET_OLD,
 	S_RUN_EXISTS,
@@ -307,6 +317,7 @@ static const char *const stmt_sql[S__COUNT] = {
 		"UPDATE runs SET ended_ms = ?2, duration_ns = ?3, exit_status = ?4, max_concurrency = ?5,"
 		" recorded = ?6, dropped = ?7, complete = ?8, lost = ?9, lost_cause = ?10 WHERE id = ?1",
 	[S_RUN_LOSS] = "UPDATE runs SET dropped = ?2, lost = ?3, lost_cause = ?4 WHERE id = ?1",
+	[S_RUN_CONFIRMS] = "UPDATE runs SET confirms = ?2 WHERE id = ?1",
 	[S_RUN_GET] = "SELECT " RUN_COLUMNS " FROM runs WHERE id = ?",
 	[S_RUN_GET_OLD] = "SELECT " RUN_COLUMNS_OLD " FROM runs WHERE id = ?",
 	[S_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?",
@@ -1218,6 +1229,18 @@ int e2e_store_run_loss(struct e2e_store *st, int64_t run_id, uint64_t dropped, u
 	sqlite3_bind_int64(s, 2, (int64_t)dropped);
 	sqlite3_bind_int64(s, 3, (int64_t)lost);
 	bind_text(s, 4, e2e_loss_key(cause));
+	return run_update(st, s, run_id, own);
+}
+
+int e2e_store_run_confirms(struct e2e_store *st, int64_t run_id, int64_t first_id)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc = update_enter(st, S_RUN_CONFIRMS, run_id, &s, &own);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 2, first_id);
 	return run_update(st, s, run_id, own);
 }
 

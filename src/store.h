@@ -41,6 +41,9 @@ int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *
 /* Progress written with every batch so that a killed run keeps counts. */
 int e2e_store_run_progress(struct e2e_store *st, int64_t run_id, uint64_t recorded, uint64_t dropped,
 			   uint32_t max_concurrency);
+/* Links a --confirm re-run to first_id, the run whose regressions it
+ * was made to confirm (the runs table's confirms column). */
+int e2e_store_run_confirms(struct e2e_store *st, int64_t run_id, int64_t first_id);
 /* Records that lost of the run's dropped requests (all causes) could not
  * be stored, and the first cause; written when a batch fails (in its own
  * transaction, the failed one being rolled back) so that a run that is

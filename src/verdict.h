@@ -78,6 +78,39 @@ struct e2e_advice {
 	char *message;
 };
 
+/* --confirm: a regression of the first judgement, judged again on the
+ * pooled re-runs (gate.h, e2e_gate_confirm_*). */
+enum e2e_confirm_state {
+	E2E_CONFIRM_PENDING = 0, /* not decided (no re-run yet, or one failed) */
+	E2E_CONFIRM_CONFIRMED, /* the pooled re-runs judge it a regression too */
+	E2E_CONFIRM_VANISHED, /* they do not */
+};
+
+struct e2e_confirm_item {
+	char *endpoint;
+	enum e2e_metric metric;
+	enum e2e_severity severity; /* in the first judgement */
+	double first_pct; /* the first judgement's judged change */
+	enum e2e_confirm_state state;
+	/* the pooled re-runs' judgement when it was decided (the last one
+	 * while pending; NAN and PASS before any) */
+	enum e2e_verdict pooled_verdict;
+	enum e2e_severity pooled_severity;
+	double pooled_pct, pooled_ci_lo_pct, pooled_ci_hi_pct;
+	size_t reruns; /* re-runs pooled in that judgement */
+};
+
+struct e2e_confirmation {
+	size_t asked; /* N of --confirm N */
+	int64_t first_run; /* newest run of the first judgement */
+	int64_t *runs; /* re-runs judged, oldest first */
+	size_t nruns;
+	struct e2e_confirm_item *items;
+	size_t nitems;
+	size_t confirmed, vanished; /* items in each state */
+	int rerun_status; /* a re-run's command failed with this status: stopped */
+};
+
 struct e2e_gate_result {
 	struct e2e_endpoint_cmp *endpoints; /* sorted: regressions first, then key */
 	size_t nendpoints;
@@ -110,6 +143,7 @@ struct e2e_gate_result {
 	double disturbance_current, disturbance_baseline, disturbance_baseline_max;
 	bool runner_disturbed;
 	size_t disturbance_set_aside;
+	struct e2e_confirmation *confirmation; /* --confirm; NULL when no re-run was judged */
 };
 
 #endif

@@ -274,8 +274,8 @@ START_TEST(test_runner_disturbed)
 		ck_assert_msg((f != NULL) == cases[i].disturbed, "case %zu", i);
 		if (cases[i].disturbed) {
 			ck_assert_str_eq(e->metrics[E2E_METRIC_MEAN].reason, "runner disturbed");
-			ck_assert_int_eq(e->verdict, cases[i].failed ? E2E_VERDICT_REGRESSION
-								     : E2E_VERDICT_INCONCLUSIVE);
+			ck_assert_int_eq(e->verdict,
+					 cases[i].failed ? E2E_VERDICT_REGRESSION : E2E_VERDICT_INCONCLUSIVE);
 			ck_assert_uint_ge(w.g->disturbance_set_aside, 2);
 			ck_assert_double_eq_tol(w.g->disturbance_current, 3.0, 1e-9);
 			ck_assert_double_eq_tol(w.g->disturbance_baseline, 0.05 * 1.2, 1e-9);
@@ -644,6 +644,106 @@ START_TEST(test_names)
 }
 END_TEST
 
+/* --confirm: hand-made results (the judging itself is tested above). */
+static struct e2e_gate_result *confirm_result(const char *const *keys, size_t n)
+{
+	struct e2e_gate_result *g = e2e_xcalloc(1, sizeof(*g));
+
+	g->endpoints = e2e_xcalloc(n, sizeof(*g->endpoints));
+	g->nendpoints = n;
+	for (size_t i = 0; i < n; i++) {
+		g->endpoints[i].key = e2e_xstrdup(keys[i]);
+		for (int m = 0; m < E2E_METRIC__COUNT; m++) {
+			g->endpoints[i].metrics[m].metric = (enum e2e_metric)m;
+			g->endpoints[i].metrics[m].ci_lo_pct = NAN;
+			g->endpoints[i].metrics[m].ci_hi_pct = NAN;
+		}
+	}
+	return g;
+}
+
+static void set_metric(struct e2e_gate_result *g, size_t ep, enum e2e_metric m, enum e2e_verdict v,
+		       enum e2e_severity sev, const char *reason, double pct)
+{
+	struct e2e_metric_cmp *mc = &g->endpoints[ep].metrics[m];
+
+	mc->verdict = v;
+	mc->severity = sev;
+	mc->reason = reason;
+	mc->judged_pct = pct;
+	if (v == E2E_VERDICT_REGRESSION && sev > g->endpoints[ep].severity) {
+		g->endpoints[ep].verdict = v;
+		g->endpoints[ep].severity = sev;
+	}
+	if (v == E2E_VERDICT_REGRESSION && sev > g->worst)
+		g->worst = sev;
+	g->failed = g->worst >= E2E_SEVERITY_WARNING;
+}
+
+START_TEST(test_confirm)
+{
+	static const char *const keys[] = { "GET /a", "GET /b" };
+	struct e2e_gate_result *g = confirm_result(keys, 2), *p1 = confirm_result(keys, 2),
+			       *p2 = confirm_result(keys, 2);
+	const int64_t runs[] = { 13, 14 };
+	const struct e2e_confirmation *c;
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	set_metric(g, 0, E2E_METRIC_P50, E2E_VERDICT_REGRESSION, E2E_SEVERITY_WARNING, NULL, 60);
+	set_metric(g, 0, E2E_METRIC_P95, E2E_VERDICT_REGRESSION, E2E_SEVERITY_CRITICAL, NULL, 140);
+	set_metric(g, 1, E2E_METRIC_P95, E2E_VERDICT_REGRESSION, E2E_SEVERITY_WARNING, NULL, 70);
+	ck_assert_uint_eq(e2e_gate_confirm_begin(g, 0, 12, E2E_FAIL_ON_WARNING), 0);
+	ck_assert_ptr_null(g->confirmation);
+	ck_assert_uint_eq(e2e_gate_confirm_begin(g, 2, 12, E2E_FAIL_ON_WARNING), 3);
+	c = g->confirmation;
+
+	/* re-run 1: /a p50 persists, /a p95 is within noise, /b p95 is gone */
+	set_metric(p1, 0, E2E_METRIC_P50, E2E_VERDICT_REGRESSION, E2E_SEVERITY_WARNING, NULL, 55);
+	set_metric(p1, 0, E2E_METRIC_P95, E2E_VERDICT_INCONCLUSIVE, E2E_SEVERITY_NONE, "change within noise",
+		   90);
+	set_metric(p1, 1, E2E_METRIC_P95, E2E_VERDICT_PASS, E2E_SEVERITY_NONE, NULL, 4);
+	ck_assert(!e2e_gate_confirm_step(g, p1, runs, 1, E2E_FAIL_ON_WARNING));
+	ck_assert_int_eq(c->items[0].state, E2E_CONFIRM_CONFIRMED);
+	ck_assert_int_eq(c->items[1].state, E2E_CONFIRM_PENDING);
+	ck_assert_int_eq(c->items[2].state, E2E_CONFIRM_VANISHED);
+	ck_assert(g->failed);
+	ck_assert_int_eq(g->worst, E2E_SEVERITY_CRITICAL); /* the pending critical counts */
+
+	/* re-run 2, the last: still within noise, so it vanished */
+	set_metric(p2, 0, E2E_METRIC_P50, E2E_VERDICT_PASS, E2E_SEVERITY_NONE, NULL, 5);
+	set_metric(p2, 0, E2E_METRIC_P95, E2E_VERDICT_INCONCLUSIVE, E2E_SEVERITY_NONE, "change within noise",
+		   80);
+	ck_assert(e2e_gate_confirm_step(g, p2, runs, 2, E2E_FAIL_ON_WARNING));
+	ck_assert_int_eq(c->items[0].state, E2E_CONFIRM_CONFIRMED); /* decided items stay */
+	ck_assert_uint_eq(c->items[0].reruns, 1);
+	ck_assert_int_eq(c->items[1].state, E2E_CONFIRM_VANISHED);
+	ck_assert_uint_eq(c->items[1].reruns, 2);
+	ck_assert_uint_eq(c->confirmed, 1);
+	ck_assert_uint_eq(c->vanished, 2);
+	ck_assert(g->failed);
+	ck_assert_int_eq(g->worst, E2E_SEVERITY_WARNING);
+	e2e_gate_confirm_stop(g, 0);
+	e2e_gate_format_metric(&g->endpoints[0].metrics[0], NULL, &line); /* the first run's line stays */
+	ck_assert_ptr_nonnull(strstr(line.data, "regression [warning]"));
+	ck_assert_str_eq(e2e_confirm_state_name(E2E_CONFIRM_VANISHED), "vanished");
+	e2e_buf_finish(&line);
+	e2e_gate_result_destroy(g);
+
+	/* everything vanishes: the gate passes; --fail-on critical confirms
+	 * only the critical one */
+	g = confirm_result(keys, 2);
+	set_metric(g, 0, E2E_METRIC_P95, E2E_VERDICT_REGRESSION, E2E_SEVERITY_CRITICAL, NULL, 140);
+	set_metric(g, 1, E2E_METRIC_P95, E2E_VERDICT_REGRESSION, E2E_SEVERITY_WARNING, NULL, 70);
+	ck_assert_uint_eq(e2e_gate_confirm_begin(g, 2, 12, E2E_FAIL_ON_CRITICAL), 1);
+	ck_assert(e2e_gate_confirm_step(g, p2, runs, 2, E2E_FAIL_ON_CRITICAL));
+	ck_assert(!g->failed);
+	ck_assert_int_eq(g->worst, E2E_SEVERITY_WARNING); /* /b's, never an item */
+	e2e_gate_result_destroy(g);
+	e2e_gate_result_destroy(p1);
+	e2e_gate_result_destroy(p2);
+}
+END_TEST
+
 static Suite *gate_suite(void)
 {
 	Suite *s = suite_create("gate");
@@ -662,6 +762,7 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_rules);
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_names);
+	tcase_add_test(tc, test_confirm);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -413,9 +413,10 @@ START_TEST(csv_structure)
 	const char *p = out;
 	size_t ncols = csv_record(&p, f, 40), rows = 0;
 
-	ck_assert_uint_eq(ncols, 28);
+	ck_assert_uint_eq(ncols, 29);
 	ck_assert_str_eq(f[0], "service");
 	ck_assert_str_eq(f[27], "p95_delta_pct");
+	ck_assert_str_eq(f[28], "confirmation");
 	while (*p) {
 		ck_assert_uint_eq(csv_record(&p, f, 40), ncols);
 		rows++;

@@ -15,8 +15,8 @@
 #include "testutil.h"
 
 /* The schema this e2e writes (store.c's migrations). */
-#define SCHEMA_VERSION 7
-#define SCHEMA_VERSION_TEXT "7"
+#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION_TEXT "8"
 
 static char *tmp;
 
@@ -276,8 +276,8 @@ START_TEST(test_foreign_untouched)
 		{ "versioned.db", "PRAGMA user_version = 3", "not an e2e database" },
 		{ "appid.db", "PRAGMA application_id = 42", "not an e2e database" },
 		{ "notes.txt", NULL, "not an e2e database" },
-		{ "newer.db", "PRAGMA user_version = 9",
-		  "schema version 9 is newer than this e2e supports (" SCHEMA_VERSION_TEXT "); upgrade e2e" },
+		{ "newer.db", "PRAGMA user_version = 99",
+		  "schema version 99 is newer than this e2e supports (" SCHEMA_VERSION_TEXT "); upgrade e2e" },
 	};
 	static const int flags[] = { 0, E2E_STORE_CREATE, E2E_STORE_READONLY };
 

@@ -26,13 +26,17 @@
  *
  *   gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N]
  *            [--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S]
- *            [--change PCT] [--neighbour-delay MS] [--trace] [--calibration]
+ *            [--change PCT] [--neighbour-delay MS] [--confirm N] [--trace]
+ *            [--calibration]
  *
  * It also runs the noisy-neighbour scenarios (nn_trial() below): additive
  * scheduling delay the baseline never saw, with and without the runner
  * disturbance signal.
  *
  * --change sets the size of the second whole-distribution change (50 %).
+ *
+ * --confirm N adds a table: the same runs judged as perf-profile
+ * --confirm N would (see confirm_judge()).
  *
  * --trace prints to stderr every false regression and the lines of each
  * changed endpoint; --calibration prints how often the judged change of
@@ -517,6 +521,119 @@ static void judge(const struct sim *s, const struct e2e_report *cur, const struc
 	}
 }
 
+/* ---- --confirm N ---------------------------------------------------------
+ * When a run's gate fails, up to N re-runs with the same change (fresh
+ * runner noise, from an RNG stream of their own so that the figures
+ * without --confirm stay those of a plain run) are judged pooled by
+ * e2e_gate_confirm_step(), as perf-profile --confirm does. A run counts as
+ * a false alarm when a regression of an unchanged endpoint is confirmed
+ * (or stays pending), as found when the changed endpoint's is. */
+
+struct confirm_tally {
+	size_t runs, any_false[NTHR], hit_endpoint[NTHR], hit_metric[NTHR];
+	size_t confirming[NTHR], reruns[NTHR]; /* runs that needed re-runs, re-runs made */
+};
+
+static void confirm_judge(const struct sim *s, const struct e2e_report *cur, const struct e2e_baseline *b,
+			  const struct change *c, int target_metric, struct confirm_tally *t, size_t nconfirm,
+			  uint64_t stream)
+{
+	uint64_t saved[4];
+	char key[32];
+
+	memcpy(saved, rng_s, sizeof(saved));
+	snprintf(key, sizeof(key), "GET /ep/%d", c->endpoint);
+	t->runs++;
+	for (int k = 0; k < NTHR; k++) {
+		struct e2e_gate_config cfg = { thresholds[k], 1.0, E2E_FAIL_ON_WARNING, NULL };
+		struct e2e_sample **rs = calloc(nconfirm, sizeof(*rs));
+		size_t *rn = calloc(nconfirm, sizeof(*rn)), n = 0;
+		int64_t *ids = calloc(nconfirm, sizeof(*ids));
+		struct e2e_gate_result *g;
+		const struct e2e_confirmation *cf;
+		bool any_false = false;
+
+		rng_seed(stream * 7919 + (uint64_t)k);
+		if (e2e_gate_compare(cur, b, &cfg, &g) < 0) {
+			fprintf(stderr, "gate-sim: %s\n", e2e_error_message());
+			exit(3);
+		}
+		if (g->failed && e2e_gate_confirm_begin(g, nconfirm, 100, cfg.fail_on)) {
+			t->confirming[k]++;
+			while (n < nconfirm) {
+				struct e2e_report *pr;
+				struct e2e_gate_result *pg;
+				bool done;
+
+				rs[n] = gen_run(s, c, &rn[n]);
+				ids[n] = 200 + (int64_t)n;
+				n++;
+				pr = report_of(s, rs, rn, n, 200);
+				if (e2e_gate_compare(pr, b, &cfg, &pg) < 0) {
+					fprintf(stderr, "gate-sim: %s\n", e2e_error_message());
+					exit(3);
+				}
+				done = e2e_gate_confirm_step(g, pg, ids, n, cfg.fail_on);
+				e2e_gate_result_destroy(pg);
+				e2e_report_destroy(pr);
+				if (done)
+					break;
+			}
+			t->reruns[k] += n;
+		}
+		cf = g->confirmation;
+		for (size_t i = 0; i < g->nendpoints; i++) {
+			const struct e2e_endpoint_cmp *ec = &g->endpoints[i];
+			bool changed = c->endpoint >= 0 && strcmp(ec->key, key) == 0, flagged = false,
+			     metric = false;
+
+			for (int m = 0; m < E2E_METRIC__COUNT; m++) {
+				bool reg = ec->metrics[m].verdict == E2E_VERDICT_REGRESSION;
+
+				for (size_t j = 0; reg && cf && j < cf->nitems; j++)
+					if ((int)cf->items[j].metric == m &&
+					    strcmp(cf->items[j].endpoint, ec->key) == 0)
+						reg = cf->items[j].state != E2E_CONFIRM_VANISHED;
+				flagged |= reg;
+				metric |= reg && m == target_metric;
+			}
+			any_false |= !changed && flagged;
+			t->hit_endpoint[k] += changed && flagged;
+			t->hit_metric[k] += changed && metric;
+		}
+		t->any_false[k] += any_false;
+		e2e_gate_result_destroy(g);
+		for (size_t j = 0; j < n; j++)
+			free(rs[j]);
+		free(rs);
+		free(rn);
+		free(ids);
+	}
+	memcpy(rng_s, saved, sizeof(saved));
+}
+
+static void confirm_print(const struct confirm_tally *t, const struct tally *plain, size_t nsc,
+			  size_t nconfirm)
+{
+	printf("\nwith --confirm %zu (the same runs; re-runs pooled, e2e_gate_confirm_step):\n", nconfirm);
+	printf("%-30s %9s  %21s  %21s  %21s  %s\n", "scenario", "threshold", "runs w/ false alarm",
+	       "changed ep flagged", "target metric flagged", "runs re-run, re-runs/run");
+	for (size_t i = 0; i < nsc; i++)
+		for (int k = 0; k < NTHR; k++) {
+			printf("%-30s %8.0f%%  %20.1f%%", k == 0 ? plain[i].name : "", thresholds[k],
+			       100.0 * (double)t[i].any_false[k] / (double)t[i].runs);
+			if (i >= 2)
+				printf("  %20.1f%%  %20.1f%%",
+				       100.0 * (double)t[i].hit_endpoint[k] / (double)t[i].runs,
+				       100.0 * (double)t[i].hit_metric[k] / (double)t[i].runs);
+			else
+				printf("  %21s  %21s", "", "");
+			printf("  %5.1f%%, %.2f\n", 100.0 * (double)t[i].confirming[k] / (double)t[i].runs,
+			       t[i].confirming[k] ? (double)t[i].reruns[k] / (double)t[i].confirming[k]
+						  : 0.0);
+		}
+}
+
 static double pct(size_t a, size_t n)
 {
 	return n ? 100.0 * (double)a / (double)n : 0;
@@ -631,6 +748,8 @@ int main(int argc, char **argv)
 	};
 	size_t trials = 200, mw_flags = 0, mw_tests = 0;
 	bool tracing = false, calibration = false;
+	size_t nconfirm = 0;
+	struct confirm_tally ct[5] = { { 0 } };
 	struct calibration cal = { 0 };
 	struct oracle oracle;
 	uint64_t seed = 1;
@@ -671,6 +790,8 @@ int main(int argc, char **argv)
 			big = strtod(v, NULL), i++;
 		else if (strcmp(argv[i], "--neighbour-delay") == 0)
 			nn_delay_ms = strtod(v, NULL), i++;
+		else if (strcmp(argv[i], "--confirm") == 0)
+			nconfirm = strtoull(v, NULL, 10), i++;
 		else if (strcmp(argv[i], "--trace") == 0)
 			tracing = true;
 		else if (strcmp(argv[i], "--calibration") == 0)
@@ -680,7 +801,7 @@ int main(int argc, char **argv)
 				"usage: gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N] "
 				"[--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S] [--change "
 				"PCT] "
-				"[--neighbour-delay MS] [--trace] [--calibration]\n");
+				"[--neighbour-delay MS] [--confirm N] [--trace] [--calibration]\n");
 			return 2;
 		}
 	}
@@ -738,6 +859,9 @@ int main(int argc, char **argv)
 
 			judge(&s, cr, b, &c, sc[i].metric, &t[i], i == 0 && calibration ? &cal : NULL,
 			      tracing);
+			if (nconfirm)
+				confirm_judge(&s, cr, b, &c, sc[i].metric, &ct[i], nconfirm,
+					      seed * 1000003 + trial * 8 + (uint64_t)i);
 			if (sc[i].tail)
 				oracle_add(&oracle, &s, &s.ep[c.endpoint], t[i].last_level,
 					   seed * 1000003 + trial);
@@ -783,6 +907,8 @@ int main(int argc, char **argv)
 		}
 	}
 	nn_print(nn);
+	if (nconfirm)
+		confirm_print(ct, t, NSC, nconfirm);
 	printf("\nchanged endpoint flagged at -t %.0f %%, by its distribution:\n", thresholds[NTHR - 1]);
 	for (int i = 2; i < NSC; i++) {
 		printf("  %-28s", t[i].name);

@@ -117,6 +117,7 @@ PROFILE_TABLE="
 --preserve-host | --preserve-host            | w   ok  ok  w   w
 --insecure      | --insecure                 | w   ok  ok  w   w
 --repeat        | --repeat 1                 | w   ok  w   w   w
+--confirm       | --confirm 2                | w   w   w   w   w
 --import        | --import $HAR              | ok  err err ok  ok
 --host          | --host api.test            | ok  err err ok  ok
 --redact-command | --redact-command          | w   ok  w   w   w
