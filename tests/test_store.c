@@ -15,8 +15,8 @@
 #include "testutil.h"
 
 /* The schema this e2e writes (store.c's migrations). */
-#define SCHEMA_VERSION 5
-#define SCHEMA_VERSION_TEXT "5"
+#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION_TEXT "6"
 
 static char *tmp;
 
