@@ -127,6 +127,25 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 	return 0;
 }
 
+int e2e_pipeline_compute(struct e2e_store *st, const int64_t *run_ids, size_t n,
+			 const struct e2e_common_opts *o, struct e2e_report **out)
+{
+	struct e2e_report_opts ropts = { o->count_4xx, NULL };
+	struct e2e_routes *routes = NULL;
+	struct loaded l;
+	int rc = load(st, run_ids, n, &l);
+
+	if (rc == 0 && o->routes) {
+		rc = e2e_routes_load(o->routes, &routes);
+		ropts.routes = routes;
+	}
+	if (rc == 0)
+		rc = e2e_report_compute(l.in, l.n, NULL, 0, &ropts, out);
+	loaded_finish(&l);
+	e2e_routes_destroy(routes);
+	return rc;
+}
+
 /* --rules without --compare-baseline: the rules' absolute limits are the
  * gate (a trend has no one report to check). */
 static bool rules_gate(const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x)
@@ -178,28 +197,15 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 			int *gate_exit)
 {
 	struct e2e_pipeline_extra none = { e2e_pipeline_color(o), false, false };
-	struct e2e_report_opts ropts = { o->count_4xx, NULL };
-	struct e2e_routes *routes = NULL;
 	struct e2e_report *rep = NULL;
 	struct e2e_gate_result *gate = NULL; /* set by the GATE: compare hook */
 	struct e2e_render_input in;
 	struct e2e_buf out = E2E_BUF_INIT;
-	struct loaded l;
 	int rc, exit_code = E2E_EXIT_OK;
 
 	if (!x)
 		x = &none;
-	rc = load(st, run_ids, n, &l);
-	if (rc < 0)
-		goto out;
-	if (o->routes) {
-		rc = e2e_routes_load(o->routes, &routes);
-		if (rc < 0)
-			goto out;
-		ropts.routes = routes;
-	}
-	rc = e2e_report_compute(l.in, l.n, NULL, 0, &ropts, &rep);
-	loaded_finish(&l); /* the report holds its own copy of the samples */
+	rc = e2e_pipeline_compute(st, run_ids, n, o, &rep);
 	if (rc < 0)
 		goto out;
 
@@ -249,12 +255,9 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		goto out;
 	rc = e2e_pipeline_emit(o, &out);
 out:
-	if (rc < 0 && l.runs)
-		loaded_finish(&l);
 	e2e_buf_finish(&out);
 	e2e_gate_result_destroy(gate);
 	e2e_report_destroy(rep);
-	e2e_routes_destroy(routes);
 	return rc;
 }
 
