@@ -12,7 +12,7 @@ DEMO=$SRC/demo/service.py
 cat >"$TMP/suite.sh" <<'SUITE'
 #!/bin/sh
 u=""
-for i in $(seq 1 "${N:-30}"); do u="$u $E2E_PROXY_URL/same/$i $E2E_PROXY_URL/slow/$i"; done
+for i in $(seq 1 "${N:-40}"); do u="$u $E2E_PROXY_URL/same/$i $E2E_PROXY_URL/slow/$i"; done
 exec curl -sS $u >/dev/null
 SUITE
 chmod +x "$TMP/suite.sh"
@@ -50,10 +50,10 @@ run "$E2E" perf-ab --a "$A" --b "$B" --compare-baseline -- "$TMP/suite.sh"
 expect_rc 2 "a baseline option"
 
 # The comparison: 5 rounds, exit 1 for the regression, JSON report.
-run env N=30 "$E2E" perf-ab -s ab --db "$TMP/ab.db" --a "$A" --b "$B" -t 10 -f json --out "$TMP/ab.json" \
+run env N=40 "$E2E" perf-ab -s ab --db "$TMP/ab.db" --a "$A" --b "$B" -t 10 -f json --out "$TMP/ab.json" \
   -- "$TMP/suite.sh"
 expect_rc 1 "B's /slow is a regression"
-expect_err_has "round 5/5, B ($B): run 10, 60 requests" "progress lines"
+expect_err_has "round 5/5, B ($B): run 10, 80 requests" "progress lines"
 order=$(sqlite3 "$TMP/ab.db" "SELECT group_concat(side || round, ' ') FROM
   (SELECT a.side, a.round FROM ab_runs a JOIN runs r ON r.id = a.run_id WHERE r.source = 'ab' ORDER BY r.id)")
 NTESTS=$((NTESTS + 1))
