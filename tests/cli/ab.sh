@@ -32,8 +32,8 @@ start_demo() {
 }
 trap 'for p in $PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$TMP"' EXIT
 
-start_demo A --delay /same=30 --delay /slow=30
-start_demo B --delay /same=30 --delay /slow=36 --seed 2
+start_demo A --delay /same=60 --delay /slow=60
+start_demo B --delay /same=60 --delay /slow=72 --seed 2
 A=http://127.0.0.1:$A_PORT
 B=http://127.0.0.1:$B_PORT
 
@@ -51,10 +51,10 @@ expect_rc 2 "a baseline option"
 
 # The comparison: 8 rounds (7 df: with 5 a loaded runner can leave +20 %
 # inconclusive), exit 1 for the regression, JSON report.
-run env N=30 "$E2E" perf-ab -s ab --db "$TMP/ab.db" --a "$A" --b "$B" --rounds 8 -t 10 -f json --out "$TMP/ab.json" \
+run env N=20 "$E2E" perf-ab -s ab --db "$TMP/ab.db" --a "$A" --b "$B" --rounds 8 -t 10 -f json --out "$TMP/ab.json" \
   -- "$TMP/suite.sh"
 expect_rc 1 "B's /slow is a regression"
-expect_err_has "round 8/8, A ($A): run 16, 60 requests" "progress lines"
+expect_err_has "round 8/8, A ($A): run 16, 40 requests" "progress lines"
 order=$(sqlite3 "$TMP/ab.db" "SELECT group_concat(side || round, ' ') FROM
   (SELECT a.side, a.round FROM ab_runs a JOIN runs r ON r.id = a.run_id WHERE r.source = 'ab' ORDER BY r.id)")
 NTESTS=$((NTESTS + 1))

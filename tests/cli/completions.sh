@@ -82,7 +82,7 @@ CASES=(
   'e2e perf-profile -q --s|--service --set-baseline'
   'e2e perf-profile --target http://127.0.0.1:1 --listen|--listen'
   'e2e perf-ab --r|--rounds --routes --rules'
-  'e2e perf-ab -f |text json markdown html csv junit'
+  'e2e perf-ab -f |text json markdown html csv junit github'
 )
 WRAPPED='e2e perf-profile --target http://127.0.0.1:1 --'
 
