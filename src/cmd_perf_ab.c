@@ -266,6 +266,8 @@ static int judge(struct ab *ab, bool *failed)
 	in.report = rep[1];
 	in.gate = g;
 	in.color = e2e_pipeline_color(&o->c) && o->c.format == E2E_FORMAT_TEXT;
+	in.compact = o->c.compact;
+	in.always = o->c.always;
 	in.tool_version = E2E_VERSION;
 	rc = e2e_render(o->c.format, &in, &out);
 	if (rc == 0)
