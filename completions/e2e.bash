@@ -7,7 +7,7 @@ _e2e()
 	_init_completion -s || return
 
 	local cmd=${words[1]-} i opts
-	# Options both commands take (the common options of src/cmd.h).
+	# Options every command takes (the common options of src/cmd.h).
 	local common='
 		--routes -o --output --db -f --format --out --errors --compare-baseline
 		--baseline-dir -b --baseline -t --threshold --min-delta-ms --fail-on
@@ -18,28 +18,36 @@ _e2e()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'perf-profile perf-report help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab help' -- "$cur"))
 		fi
 		return
 	fi
 
-	case $cmd in
-	help)
-		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report' -- "$cur"))
-		return
-		;;
-	perf-profile)
-		# After "--" comes the wrapped command and its own arguments.
+	# After "--" comes the wrapped command and its own arguments.
+	if [[ $cmd == perf-profile || $cmd == perf-ab ]]; then
 		for ((i = 2; i < cword; i++)); do
 			if [[ ${words[i]} == -- ]]; then
 				_command_offset $((i + 1))
 				return
 			fi
 		done
+	fi
+
+	case $cmd in
+	help)
+		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab' -- "$cur"))
+		return
+		;;
+	perf-profile)
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
 			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz
+		"
+		;;
+	perf-ab)
+		opts="$common
+			-s --service --a --b --rounds --set-baseline -q --quiet
 		"
 		;;
 	perf-report)
@@ -53,7 +61,7 @@ _e2e()
 		;;
 	esac
 
-	# Values of the options that take one (shared by both commands).
+	# Values of the options that take one (shared by the commands).
 	case $prev in
 	-f | --format)
 		COMPREPLY=($(compgen -W 'text json markdown html csv junit github' -- "$cur"))
@@ -92,7 +100,7 @@ _e2e()
 		COMPREPLY=($(compgen -W "$services" -- "$cur"))
 		return
 		;;
-	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | \
+	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | --a | --b | --rounds | \
 		--serve | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
 		--runs | --days | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer

@@ -18,10 +18,11 @@ function __e2e_help_topic
     test (count $tokens) -eq 2; and test "$tokens[2]" = help
 end
 
-# A "perf-profile ... --" line: what follows is the wrapped command.
+# A "perf-profile ... --" (or perf-ab) line: what follows is the wrapped
+# command.
 function __e2e_wrapping
     set -l tokens (commandline -opc)
-    test (count $tokens) -ge 2; and test "$tokens[2]" = perf-profile; and contains -- -- $tokens
+    test (count $tokens) -ge 2; and contains -- "$tokens[2]" perf-profile perf-ab; and contains -- -- $tokens
 end
 
 # Completes the wrapped command and its arguments.
@@ -44,13 +45,14 @@ complete -c e2e -f
 # e2e
 complete -c e2e -n __e2e_no_command -a perf-profile -d 'record the latency of every HTTP request a test suite makes'
 complete -c e2e -n __e2e_no_command -a perf-report -d 'report, compare against a baseline and gate on regressions'
+complete -c e2e -n __e2e_no_command -a perf-ab -d 'compare two builds on one runner, interleaved in ABBA order'
 complete -c e2e -n __e2e_no_command -a help -d 'show the options of a command'
 complete -c e2e -n __e2e_no_command -s h -l help -d 'show the list of commands'
 complete -c e2e -n __e2e_no_command -s V -l version -d 'print the version'
-complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report'
+complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report perf-ab'
 
-# both commands (the common options of src/cmd.h)
-for cmd in perf-profile perf-report
+# every command (the common options of src/cmd.h)
+for cmd in perf-profile perf-report perf-ab
     complete -c e2e -n "__e2e_using $cmd" -l routes -r -F -d 'explicit endpoint templates (route list or OpenAPI 3 JSON)'
     complete -c e2e -n "__e2e_using $cmd" -s o -l output -x -a '(__fish_complete_directories)' -d 'data directory'
     complete -c e2e -n "__e2e_using $cmd" -l db -r -F -d 'database file'
@@ -106,3 +108,11 @@ complete -c e2e -n '__e2e_using perf-report' -l keep -x -d 'with --prune: keep t
 complete -c e2e -n '__e2e_using perf-report' -l older-than -x -d 'with --prune: remove runs older than DAYS days'
 complete -c e2e -n '__e2e_using perf-report' -l set-baseline -d 'write the baseline file from the selected runs'
 complete -c e2e -n '__e2e_using perf-report' -s q -l quiet -d 'no notes on stderr'
+
+# e2e perf-ab
+complete -c e2e -n '__e2e_using perf-ab' -s s -l service -x -a '(__e2e_services)' -d 'service name the runs are recorded under'
+complete -c e2e -n '__e2e_using perf-ab' -l a -x -d 'base URL of build A, the baseline (http or https)'
+complete -c e2e -n '__e2e_using perf-ab' -l b -x -d 'base URL of build B, judged against A'
+complete -c e2e -n '__e2e_using perf-ab' -l rounds -x -d 'rounds of one A and one B run, ABBA order (default 5)'
+complete -c e2e -n '__e2e_using perf-ab' -l set-baseline -d 'not for perf-ab (a usage error)'
+complete -c e2e -n '__e2e_using perf-ab' -s q -l quiet -d 'no progress lines on stderr'

@@ -13,6 +13,28 @@
 
 int cmd_perf_profile(int argc, char **argv);
 int cmd_perf_report(int argc, char **argv);
+int cmd_perf_ab(int argc, char **argv);
+
+struct e2e_common_opts;
+struct e2e_routes;
+struct e2e_store;
+
+/* One run recorded as perf-profile records it: the proxy in front of
+ * target around the command (perf-ab's runs). */
+struct e2e_profile_run {
+	const struct e2e_common_opts *c; /* the service, -q */
+	const char *target;
+	char **cmd;
+	int ncmd;
+	const char *source; /* the run's source ("ab") */
+	const struct e2e_routes *routes; /* NULL: none */
+};
+
+/* Records one run into st (NULL: runs it unrecorded, *run_id 0). Returns
+ * 0 with *run_id, the command's *status and the requests the proxy *seen,
+ * or a negative code (the proxy could not start...). */
+int cmd_perf_profile_run(const struct e2e_profile_run *r, struct e2e_store *st, int64_t *run_id, int *status,
+			 uint64_t *seen);
 
 /* Options both commands take (report selection, output, baseline, gate),
  * declared once in e2e_common_options. */

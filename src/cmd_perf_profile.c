@@ -64,6 +64,7 @@ struct profile_opts {
 	uint64_t sample_hz;
 	char **cmd;
 	int ncmd;
+	const char *source; /* runs.source when not the default (perf-ab) */
 };
 
 static bool valid_env_name(const char *s)
@@ -451,7 +452,7 @@ static void run_init(struct e2e_run *r, const struct profile_opts *o)
 	memset(r, 0, sizeof(*r));
 	r->service = e2e_xstrdup(o->c.service);
 	r->command = stored_command(o);
-	r->source = e2e_xstrdup(o->import ? "" : "proxy");
+	r->source = e2e_xstrdup(o->source ? o->source : o->import ? "" : "proxy");
 	r->target = e2e_xstrdup(o->target ? o->target : "");
 	r->exit_status = -1;
 	r->started_ms = wall_ms();
@@ -610,6 +611,27 @@ out:
 	e2e_recorder_destroy(c.rec);
 	e2e_run_finish(&run);
 	free(url);
+	return rc;
+}
+
+int cmd_perf_profile_run(const struct e2e_profile_run *r, struct e2e_store *st, int64_t *run_id, int *status,
+			 uint64_t *seen)
+{
+	struct profile_opts o;
+	struct tally t = { 0 };
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.c = *r->c;
+	o.target = r->target;
+	o.cmd = r->cmd;
+	o.ncmd = r->ncmd;
+	o.source = r->source;
+	o.upstream_timeout_ns = 30ull * 1000000000ull;
+	o.repeat = 1;
+	rc = capture_run(&o, st, r->routes, NULL, NULL, run_id, status, &t);
+	if (rc == 0)
+		*seen = t.seen;
 	return rc;
 }
 

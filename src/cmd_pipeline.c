@@ -238,8 +238,8 @@ static int run_gate(const struct e2e_report *rep, const struct e2e_common_opts *
 
 /* The report of runs run_ids[0..n-1] (oldest first) with o's --routes
  * and --count-4xx. Caller destroys *out. */
-static int compute(struct e2e_store *st, const int64_t *run_ids, size_t n, const struct e2e_common_opts *o,
-		   struct e2e_report **out)
+int e2e_pipeline_compute(struct e2e_store *st, const int64_t *run_ids, size_t n,
+			 const struct e2e_common_opts *o, struct e2e_report **out)
 {
 	struct e2e_report_opts ropts = { o->count_4xx, NULL };
 	struct e2e_routes *routes = NULL;
@@ -263,7 +263,7 @@ int e2e_pipeline_judge(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		       const struct e2e_common_opts *o, const char *cmd, struct e2e_gate_result **out)
 {
 	struct e2e_report *rep = NULL;
-	int rc = compute(st, run_ids, n, o, &rep);
+	int rc = e2e_pipeline_compute(st, run_ids, n, o, &rep);
 
 	if (rc == 0)
 		rc = run_gate(rep, o, cmd, out);
@@ -284,7 +284,7 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 
 	if (!x)
 		x = &none;
-	rc = compute(st, run_ids, n, o, &rep);
+	rc = e2e_pipeline_compute(st, run_ids, n, o, &rep);
 	if (rc < 0)
 		goto out;
 

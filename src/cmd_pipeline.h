@@ -35,6 +35,12 @@ int e2e_pipeline_check(const struct e2e_common_opts *o);
 int e2e_pipeline_run(struct e2e_store *st, const int64_t *run_ids, size_t n, const struct e2e_common_opts *o,
 		     const char *cmd, int *gate_exit);
 
+/* The report of runs run_ids[0..n-1] (oldest first; merged when n > 1)
+ * with o's --errors and --routes. Caller destroys *out. */
+struct e2e_report;
+int e2e_pipeline_compute(struct e2e_store *st, const int64_t *run_ids, size_t n,
+			 const struct e2e_common_opts *o, struct e2e_report **out);
+
 /* What perf-report adds to e2e_pipeline_run(). */
 struct e2e_pipeline_extra {
 	bool color; /* ANSI colour in the text report (e2e_pipeline_color()) */

@@ -171,7 +171,7 @@ static void judge_latency(struct gate_pair *p, int m, double F, double var_f, do
 static void judge_errors(struct gate_pair *p, double zcrit)
 {
 	struct e2e_metric_cmp *mc = &p->cmp->metrics[E2E_METRIC_ERROR_RATE];
-	double pc = mc->current, pb = mc->baseline, delta = pc - pb, rel;
+	double delta = mc->current - mc->baseline;
 	double T = p->threshold / 100;
 	struct gate_err_test t;
 
@@ -181,11 +181,19 @@ static void judge_errors(struct gate_pair *p, double zcrit)
 		mc->reason = "too few samples";
 		return;
 	}
-	mc->ci_lo_pct = 100 * (delta - t.half95);
-	mc->ci_hi_pct = 100 * (delta + t.half95);
+	e2e_gate_err_decide(mc, delta, t.half95, t.z, zcrit, T);
+}
+
+void e2e_gate_err_decide(struct e2e_metric_cmp *mc, double delta, double half95, double z, double zcrit,
+			 double T)
+{
+	double pc = mc->current, pb = mc->baseline, rel;
+
+	mc->ci_lo_pct = 100 * (delta - half95);
+	mc->ci_hi_pct = 100 * (delta + half95);
 	rel = pb > 0 ? delta / pb : (delta > 0 ? INFINITY : 0);
 	if (delta >= ERR_FLOOR && rel >= T) {
-		if (t.z >= zcrit) {
+		if (z >= zcrit) {
 			mc->verdict = E2E_VERDICT_REGRESSION;
 			mc->severity = rel >= 2 * T ? E2E_SEVERITY_CRITICAL : E2E_SEVERITY_WARNING;
 		} else {
@@ -194,7 +202,7 @@ static void judge_errors(struct gate_pair *p, double zcrit)
 		}
 	} else if (delta > 0 && rel >= T) {
 		mc->reason = "below the absolute floor";
-	} else if (-delta >= ERR_FLOOR && pb >= (1 + T) * pc && t.z <= -zcrit) {
+	} else if (-delta >= ERR_FLOOR && pb >= (1 + T) * pc && z <= -zcrit) {
 		mc->verdict = E2E_VERDICT_IMPROVED;
 	}
 }
@@ -649,4 +657,35 @@ int e2e_gate_compare(const struct e2e_report *cur, const struct e2e_baseline *b,
 	compare_finish(&c);
 	*out = c.g;
 	return 0;
+}
+
+/* ---- the pieces perf-ab's paired test shares (ab.c) ------------------- */
+
+void e2e_gate_init_cmp(struct gate_pair *p)
+{
+	init_metrics(p->cmp, p, p->threshold);
+}
+
+double e2e_gate_cell_cap(const struct gate_pair *p, int m, double min_delta_ms)
+{
+	return latency_cap(p, m, 0, min_delta_ms);
+}
+
+void e2e_gate_judge_cell(struct gate_pair *p, int m, double alpha, double min_delta_ms)
+{
+	judge_latency(p, m, 0, 0, alpha, min_delta_ms);
+}
+
+double e2e_gate_family_level(double *caps, size_t n)
+{
+	return shared_level(caps, n, ALPHA_FAMILY);
+}
+
+void e2e_gate_sum_up(struct e2e_gate_result *g, enum e2e_fail_on fail_on)
+{
+	for (size_t i = 0; i < g->nendpoints; i++)
+		endpoint_verdict(&g->endpoints[i]);
+	sum_up(g, fail_on);
+	if (g->nendpoints)
+		qsort(g->endpoints, g->nendpoints, sizeof(*g->endpoints), cmp_endpoint_cmp);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "baseline.h"
+#include "gate.h"
 #include "report.h"
 #include "verdict.h"
 
@@ -124,5 +125,27 @@ void e2e_gate_text_breach(struct e2e_gate_result *g, const struct e2e_rule *rule
  * mismatch, single-run baseline. */
 void e2e_gate_text_global(struct e2e_gate_result *g, const struct e2e_report *cur,
 			  const struct e2e_baseline *b, const struct gate_env *env);
+
+/* gate.c: the pieces perf-ab's paired test (ab.c) shares with the gate. */
+/* p->cmp's metrics from p->cur, p->base and p->threshold, before any
+ * test (the verdict new, missing or pass). */
+void e2e_gate_init_cmp(struct gate_pair *p);
+/* The most p->cell[m]'s test can add to the chance of a false regression
+ * (no environment factor). */
+double e2e_gate_cell_cap(const struct gate_pair *p, int m, double min_delta_ms);
+/* The error rate's verdict (percentage points): delta the judged change,
+ * half95 half its 95 % interval, z its test statistic against the
+ * critical zcrit, T the threshold as a fraction. */
+void e2e_gate_err_decide(struct e2e_metric_cmp *mc, double delta, double half95, double z, double zcrit,
+			 double T);
+/* Judges latency metric m of p from p->cell[m] (no environment factor)
+ * at one-sided level alpha: the gate's threshold, floor and severity. */
+void e2e_gate_judge_cell(struct gate_pair *p, int m, double alpha, double min_delta_ms);
+/* The level of each test when caps (reordered) are the tests' caps: the
+ * family's 2 %, shared as the gate shares it. */
+double e2e_gate_family_level(double *caps, size_t n);
+/* Each endpoint's verdict from its metrics, then the overall verdict,
+ * worst severity and failed (fail_on), endpoints sorted as the gate's. */
+void e2e_gate_sum_up(struct e2e_gate_result *g, enum e2e_fail_on fail_on);
 
 #endif

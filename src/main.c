@@ -14,6 +14,7 @@ static const struct command {
 } commands[] = {
 	{ "perf-profile", cmd_perf_profile, "record the latency of every HTTP request a test suite makes" },
 	{ "perf-report", cmd_perf_report, "report, compare against a baseline and gate on regressions" },
+	{ "perf-ab", cmd_perf_ab, "compare two builds on one runner, interleaved in ABBA order" },
 };
 
 static void usage(FILE *f)

@@ -212,6 +212,21 @@ static const char *const schema_v8[] = {
 	NULL,
 };
 
+/* v9: the runs of one perf-ab comparison (comparison: the id of its first
+ * run), each with its side ('A' or 'B') and round (from 1). */
+static const char *const schema_v9[] = {
+	"CREATE TABLE ab_runs ("
+	" run_id INTEGER PRIMARY KEY,"
+	" comparison INTEGER NOT NULL,"
+	" side TEXT NOT NULL,"
+	" round INTEGER NOT NULL)",
+	"CREATE INDEX ab_runs_by_comparison ON ab_runs (comparison, round)",
+	"CREATE TRIGGER ab_runs_gone AFTER DELETE ON runs"
+	" BEGIN DELETE FROM ab_runs WHERE run_id = old.id; END",
+	"PRAGMA user_version = 9",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -225,7 +240,7 @@ static const struct migration {
 	{ schema_v2, NULL, NULL }, { schema_v3, carry_endpoints, schema_v3_end },
 	{ schema_v4, NULL, NULL }, { schema_v5, NULL, NULL },
 	{ schema_v6, NULL, NULL }, { schema_v7, NULL, NULL },
-	{ schema_v8, NULL, NULL },
+	{ schema_v8, NULL, NULL }, { schema_v9, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -297,6 +312,7 @@ enum stmt_id {
 	S_CHECKPOINT,
 	S_DISTURB_SET,
 	S_DISTURB_GET,
+	S_AB_LINK,
 	S__COUNT
 };
 
@@ -361,6 +377,8 @@ static const char *const stmt_sql[S__COUNT] = {
 			   " (SELECT routes_id FROM runs WHERE routes_id IS NOT NULL)",
 	[S_INCREMENTAL_VACUUM] = "PRAGMA incremental_vacuum",
 	[S_CHECKPOINT] = "PRAGMA wal_checkpoint(PASSIVE)",
+	[S_AB_LINK] =
+		"INSERT OR REPLACE INTO ab_runs (run_id, comparison, side, round) VALUES (?1, ?2, ?3, ?4)",
 };
 
 struct e2e_store {
@@ -1242,6 +1260,21 @@ int e2e_store_run_confirms(struct e2e_store *st, int64_t run_id, int64_t first_i
 		return rc;
 	sqlite3_bind_int64(s, 2, first_id);
 	return run_update(st, s, run_id, own);
+}
+
+int e2e_store_ab_link(struct e2e_store *st, int64_t run_id, int64_t comparison, char side, uint32_t round)
+{
+	char sd[2] = { side, 0 };
+	sqlite3_stmt *s;
+	bool own;
+	int rc = update_enter(st, S_AB_LINK, run_id, &s, &own);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 2, comparison);
+	bind_text(s, 3, sd);
+	sqlite3_bind_int64(s, 4, round);
+	return write_leave(st, own, step_done(st, s, "cannot link the run to its comparison"));
 }
 
 int e2e_store_make_room(struct e2e_store *st)

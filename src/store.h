@@ -69,6 +69,10 @@ int e2e_store_run_get(struct e2e_store *st, int64_t id, struct e2e_run *out);
 int e2e_store_runs_list(struct e2e_store *st, const char *service, struct e2e_run **out, size_t *n);
 void e2e_store_runs_free(struct e2e_run *runs, size_t n);
 
+/* Records that run_id is the run of side ('A' or 'B') in round (from 1)
+ * of the perf-ab comparison whose first run is comparison. */
+int e2e_store_ab_link(struct e2e_store *st, int64_t run_id, int64_t comparison, char side, uint32_t round);
+
 /* Batches: everything between begin and commit is one transaction
  * (BEGIN IMMEDIATE, retried under the busy timeout). */
 int e2e_store_begin(struct e2e_store *st);

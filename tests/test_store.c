@@ -15,8 +15,8 @@
 #include "testutil.h"
 
 /* The schema this e2e writes (store.c's migrations). */
-#define SCHEMA_VERSION 8
-#define SCHEMA_VERSION_TEXT "8"
+#define SCHEMA_VERSION 9
+#define SCHEMA_VERSION_TEXT "9"
 
 static char *tmp;
 

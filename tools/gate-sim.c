@@ -28,6 +28,8 @@
  *            [--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S]
  *            [--change PCT] [--neighbour-delay MS] [--confirm N] [--trace]
  *            [--calibration]
+ *   gate-sim --ab ROUNDS [--ab-within-sd S] [--ab-drift D] [--ab-disturbed P]
+ *            [--ab-change PCT] [the options above]  (perf-ab; see ab_main)
  *
  * It also runs the noisy-neighbour scenarios (nn_trial() below): additive
  * scheduling delay the baseline never saw, with and without the runner
@@ -51,6 +53,7 @@
 #include "baseline.h"
 #include "buf.h"
 #include "error.h"
+#include "ab.h"
 #include "gate.h"
 #include "report.h"
 #include "stats.h"
@@ -741,6 +744,129 @@ static void nn_print(const struct tally *t)
 		}
 }
 
+/* ---- perf-ab: interleaved A/B rounds (--ab ROUNDS) ----------------------
+ *
+ * A and B run the same service, B with one endpoint's whole distribution
+ * x(1 + --ab-change/100) or nothing changed. Runs go in ABBA order; each
+ * round gets its own runner factor exp(N(0, --runner-sd)) shared by its
+ * two runs, each run its own exp(N(0, --ab-within-sd)) on top, a linear
+ * drift of --ab-drift (log) per run, and with probability --ab-disturbed
+ * a noisy neighbour: 10 % of the run's requests get an extra exponential
+ * delay of mean 5 ms (tails inflated that no other run of the round
+ * shares). Judged by e2e_ab_compare() at each threshold. */
+
+struct ab_sim {
+	size_t rounds;
+	double within_sd, drift, disturbed, change;
+};
+
+static const double ab_thresholds[3] = { 5, 10, 20 };
+
+/* One run of the service at the given runner factor, perhaps disturbed. */
+static struct e2e_sample *ab_run(const struct sim *s, const struct ab_sim *ab, const struct change *c,
+				 double runner, size_t *n)
+{
+	struct sim w = *s;
+	struct change cc = *c;
+	struct e2e_sample *out;
+
+	w.runner_sd = ab->within_sd;
+	cc.runner = runner;
+	out = gen_run(&w, &cc, n);
+	if (unif() < ab->disturbed)
+		for (size_t i = 0; i < *n; i++)
+			if (unif() < 0.1)
+				out[i].total_us += (uint32_t)(-5000 * log(unif()));
+	return out;
+}
+
+/* One comparison: the flags of the thresholds in hit (the changed
+ * endpoint a regression) and any_false (another endpoint one). */
+static void ab_trial(const struct sim *s, const struct ab_sim *ab, const struct change *c, size_t *any_false,
+		     size_t *hit)
+{
+	size_t nr = ab->rounds, *n[2];
+	struct e2e_sample **smp[2];
+	struct e2e_report *rep[2];
+	size_t run = 0;
+
+	for (int side = 0; side < 2; side++) {
+		smp[side] = calloc(nr, sizeof(*smp[side]));
+		n[side] = calloc(nr, sizeof(*n[side]));
+	}
+	for (size_t r = 0; r < nr; r++) {
+		double round = exp(s->runner_sd * gauss());
+
+		for (int k = 0; k < 2; k++, run++) {
+			int side = r % 2 == 0 ? k : 1 - k; /* ABBA */
+			struct change none = { -1, 1, false, 0 };
+
+			smp[side][r] = ab_run(s, ab, side ? c : &none, round * exp(ab->drift * (double)run),
+					      &n[side][r]);
+		}
+	}
+	for (int side = 0; side < 2; side++)
+		rep[side] = report_of(s, smp[side], n[side], nr, 1 + 1000 * side);
+	for (int k = 0; k < 3; k++) {
+		struct e2e_gate_config cfg = { ab_thresholds[k], 1, E2E_FAIL_ON_WARNING, NULL };
+		struct e2e_gate_result *g;
+
+		if (e2e_ab_compare(rep[0], rep[1], &cfg, "A", &g) < 0) {
+			fprintf(stderr, "gate-sim: %s\n", e2e_error_message());
+			exit(3);
+		}
+		for (size_t i = 0; i < g->nendpoints; i++) {
+			const struct e2e_endpoint_cmp *ec = &g->endpoints[i];
+			bool changed =
+				c->endpoint >= 0 && strcmp(ec->key, s->paths[c->endpoint].endpoint) == 0;
+
+			if (ec->verdict != E2E_VERDICT_REGRESSION)
+				continue;
+			if (changed)
+				hit[k]++;
+			else {
+				any_false[k]++;
+				break;
+			}
+		}
+		e2e_gate_result_destroy(g);
+	}
+	for (int side = 0; side < 2; side++) {
+		e2e_report_destroy(rep[side]);
+		for (size_t r = 0; r < nr; r++)
+			free(smp[side][r]);
+		free(smp[side]);
+		free(n[side]);
+	}
+}
+
+static int ab_main(struct sim *s, const struct ab_sim *ab, size_t trials, uint64_t seed)
+{
+	size_t null_false[3] = { 0 }, chg_false[3] = { 0 }, hit[3] = { 0 }, unused[3] = { 0 };
+
+	for (size_t trial = 0; trial < trials; trial++) {
+		struct change c = { (int)(rng_next() % s->nep), 1 + ab->change / 100, false, 0 };
+		struct change none = { -1, 1, false, 0 };
+
+		for (size_t e = 0; e < s->nep; e++)
+			model_init(&s->ep[e]);
+		ab_trial(s, ab, &none, null_false, unused);
+		ab_trial(s, ab, &c, chg_false, hit);
+	}
+	printf("gate-sim --ab: %zu trials, %zu endpoints x %zu requests, %zu rounds ABBA; sd (log) of the "
+	       "round's runner %.2f, of each run within it %.2f, endpoint %.2f; drift %.3f per run; "
+	       "disturbed runs %.0f %%; seed %" PRIu64 "\n\n",
+	       trials, s->nep, s->nreq, ab->rounds, s->runner_sd, ab->within_sd, s->wobble_sd, ab->drift,
+	       100 * ab->disturbed, seed);
+	printf("%9s  %21s  %26s  %26s\n", "threshold", "null: runs w/ false", "one ep p50 +X: ep flagged",
+	       "... runs w/ other flagged");
+	for (int k = 0; k < 3; k++)
+		printf("%8.0f%%  %20.1f%%  %25.1f%%  %25.1f%%\n", ab_thresholds[k],
+		       pct(null_false[k], trials), pct(hit[k], trials), pct(chg_false[k], trials));
+	printf("(X = %.0f %%)\n", ab->change);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sim s = {
@@ -765,6 +891,7 @@ int main(int argc, char **argv)
 		{ .name = "one endpoint p50 +150 %" },
 	};
 	double big = 50; /* the second whole-distribution change, % */
+	struct ab_sim ab = { 0, 0.03, 0.01, 0.2, 10 };
 	char big_name[64];
 
 	for (int i = 1; i < argc; i++) {
@@ -792,6 +919,16 @@ int main(int argc, char **argv)
 			nn_delay_ms = strtod(v, NULL), i++;
 		else if (strcmp(argv[i], "--confirm") == 0)
 			nconfirm = strtoull(v, NULL, 10), i++;
+		else if (strcmp(argv[i], "--ab") == 0)
+			ab.rounds = strtoull(v, NULL, 10), i++;
+		else if (strcmp(argv[i], "--ab-within-sd") == 0)
+			ab.within_sd = strtod(v, NULL), i++;
+		else if (strcmp(argv[i], "--ab-drift") == 0)
+			ab.drift = strtod(v, NULL), i++;
+		else if (strcmp(argv[i], "--ab-disturbed") == 0)
+			ab.disturbed = strtod(v, NULL), i++;
+		else if (strcmp(argv[i], "--ab-change") == 0)
+			ab.change = strtod(v, NULL), i++;
 		else if (strcmp(argv[i], "--trace") == 0)
 			tracing = true;
 		else if (strcmp(argv[i], "--calibration") == 0)
@@ -801,7 +938,9 @@ int main(int argc, char **argv)
 				"usage: gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N] "
 				"[--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S] [--change "
 				"PCT] "
-				"[--neighbour-delay MS] [--confirm N] [--trace] [--calibration]\n");
+				"[--neighbour-delay MS] [--confirm N] [--trace] [--calibration] [--ab ROUNDS "
+				"[--ab-within-sd S] "
+				"[--ab-drift D] [--ab-disturbed P] [--ab-change PCT]]\n");
 			return 2;
 		}
 	}
@@ -824,6 +963,8 @@ int main(int argc, char **argv)
 		s.paths[e].endpoint = strdup(key);
 	}
 
+	if (ab.rounds)
+		return ab_main(&s, &ab, trials, seed);
 	for (size_t trial = 0; trial < trials; trial++) {
 		struct e2e_sample **bs = calloc(s.kbase, sizeof(*bs));
 		size_t *bn = calloc(s.kbase, sizeof(*bn));

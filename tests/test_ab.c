@@ -1,0 +1,148 @@
+/* Unit tests for ab.c: perf-ab's paired test on synthetic rounds built
+ * through the real report code. Each round's runner factor (shared by its
+ * A and B runs) swings far more than the changes judged: the pairing must
+ * cancel it. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ab.h"
+#include "error.h"
+#include "gate_fixture.h"
+#include "testutil.h"
+
+#define ROUNDS 5
+
+static const struct {
+	const char *key;
+	double median_ms, sigma;
+} eps[] = {
+	{ "GET /users/{id}", 20, 0.3 }, { "GET /users", 35, 0.4 }, { "POST /orders", 50, 0.3 },
+	{ "GET /slow", 15, 0.25 },	{ "GET /health", 5, 0.2 },
+};
+#define NEPS (sizeof(eps) / sizeof(eps[0]))
+
+static const double round_factor[ROUNDS] = { 1.0, 1.35, 0.75, 1.2, 0.9 };
+
+/* A's ROUNDS runs, then B's (GET /slow x slow, every err_every-th request
+ * of GET /health a 500 when err_every), compared at threshold. */
+static struct e2e_gate_result *ab_world(size_t rounds_b, double slow, size_t err_every, double threshold,
+					int *rc)
+{
+	struct e2e_gate_config cfg = { threshold, 1.0, E2E_FAIL_ON_WARNING, NULL };
+	struct e2e_gate_result *g = NULL;
+	struct e2e_report *a, *b;
+	struct fx f;
+
+	fx_init(&f);
+	for (int side = 0; side < 2; side++)
+		for (size_t r = 0; r < (side ? rounds_b : ROUNDS); r++) {
+			fx_run(&f, (int64_t)(1 + 2 * r + (size_t)side));
+			for (size_t e = 0; e < NEPS; e++)
+				fx_lognormal(
+					&f, eps[e].key, 200,
+					eps[e].median_ms * round_factor[r] *
+						(side && strcmp(eps[e].key, "GET /slow") == 0 ? slow : 1),
+					eps[e].sigma,
+					side && strcmp(eps[e].key, "GET /health") == 0 ? err_every : 0, 100);
+		}
+	a = fx_report(&f, 0, ROUNDS);
+	b = fx_report(&f, ROUNDS, rounds_b);
+	*rc = e2e_ab_compare(a, b, &cfg, "A (http://127.0.0.1:1)", &g);
+	e2e_report_destroy(a);
+	e2e_report_destroy(b);
+	fx_finish(&f);
+	return g;
+}
+
+static const struct e2e_endpoint_cmp *find(const struct e2e_gate_result *g, const char *key)
+{
+	for (size_t i = 0; i < g->nendpoints; i++)
+		if (strcmp(g->endpoints[i].key, key) == 0)
+			return &g->endpoints[i];
+	ck_abort_msg("no endpoint %s", key);
+	return NULL;
+}
+
+START_TEST(test_unchanged_passes)
+{
+	int rc;
+	struct e2e_gate_result *g = ab_world(ROUNDS, 1, 0, 10, &rc);
+
+	ck_assert_int_eq(rc, 0);
+	ck_assert(!g->failed);
+	ck_assert_uint_eq(g->nendpoints, NEPS);
+	ck_assert_uint_eq(g->baseline_runs, ROUNDS);
+	ck_assert_str_eq(g->baseline_name, "A (http://127.0.0.1:1)");
+	for (size_t i = 0; i < g->nendpoints; i++)
+		ck_assert_msg(g->endpoints[i].verdict != E2E_VERDICT_REGRESSION, "%s", g->endpoints[i].key);
+	ck_assert_uint_gt(g->comparisons, 0);
+	ck_assert(g->test_level > 0 && g->test_level <= 0.02);
+	e2e_gate_result_destroy(g);
+}
+END_TEST
+
+START_TEST(test_slower_endpoint_found)
+{
+	int rc;
+	struct e2e_gate_result *g = ab_world(ROUNDS, 1.3, 0, 10, &rc);
+	const struct e2e_endpoint_cmp *slow;
+
+	ck_assert_int_eq(rc, 0);
+	ck_assert(g->failed);
+	slow = find(g, "GET /slow");
+	ck_assert_int_eq(slow->verdict, E2E_VERDICT_REGRESSION);
+	ck_assert_int_eq(slow->severity, E2E_SEVERITY_CRITICAL); /* +30 % >= 2 x 10 % */
+	ck_assert_int_eq(slow->metrics[E2E_METRIC_P50].verdict, E2E_VERDICT_REGRESSION);
+	ck_assert(slow->metrics[E2E_METRIC_P50].judged_pct > 20 &&
+		  slow->metrics[E2E_METRIC_P50].judged_pct < 40);
+	ck_assert_str_eq(g->endpoints[0].key, "GET /slow"); /* regressions first */
+	for (size_t i = 0; i < g->nendpoints; i++)
+		if (strcmp(g->endpoints[i].key, "GET /slow") != 0)
+			ck_assert_msg(g->endpoints[i].verdict != E2E_VERDICT_REGRESSION, "%s",
+				      g->endpoints[i].key);
+	e2e_gate_result_destroy(g);
+}
+END_TEST
+
+START_TEST(test_error_rate)
+{
+	int rc;
+	struct e2e_gate_result *g = ab_world(ROUNDS, 1, 5, 10, &rc); /* 20 % errors on B */
+	const struct e2e_endpoint_cmp *h;
+
+	ck_assert_int_eq(rc, 0);
+	h = find(g, "GET /health");
+	ck_assert_int_eq(h->metrics[E2E_METRIC_ERROR_RATE].verdict, E2E_VERDICT_REGRESSION);
+	ck_assert(g->failed);
+	e2e_gate_result_destroy(g);
+}
+END_TEST
+
+START_TEST(test_rounds_must_match)
+{
+	int rc;
+	struct e2e_gate_result *g = ab_world(ROUNDS - 1, 1, 0, 10, &rc);
+
+	ck_assert_int_eq(rc, E2E_ERR_INPUT);
+	ck_assert_ptr_null(g);
+	ck_assert_ptr_nonnull(strstr(e2e_error_message(), "same number of runs"));
+}
+END_TEST
+
+static Suite *ab_suite(void)
+{
+	Suite *s = suite_create("ab");
+	TCase *tc = tcase_create("paired");
+
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_unchanged_passes);
+	tcase_add_test(tc, test_slower_endpoint_found);
+	tcase_add_test(tc, test_error_rate);
+	tcase_add_test(tc, test_rounds_must_match);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+E2E_TEST_MAIN(ab_suite)
