@@ -27,6 +27,16 @@ static int cmp_endpoint_key(const void *a, const void *b)
 		      ((const struct e2e_baseline_endpoint *)b)->key);
 }
 
+double e2e_baseline_p95_band_ms(const double *sorted, size_t n)
+{
+	struct e2e_stats_sorted s = { sorted, n };
+
+	if (!n)
+		return NAN;
+	return exp(e2e_stats_band_log_mean(e2e_stats_sorted_qfn, &s, E2E_BASELINE_BAND_LO,
+					   E2E_BASELINE_BAND_HI, E2E_BASELINE_BAND_GRID));
+}
+
 /* Per-run figures of one endpoint: its samples grouped by source run. */
 static void endpoint_runs(struct e2e_baseline_endpoint *be, const struct e2e_endpoint_report *e,
 			  const struct e2e_report *r)
@@ -67,6 +77,8 @@ static void endpoint_runs(struct e2e_baseline_endpoint *be, const struct e2e_end
 		rs->p50_ms = q[0];
 		rs->p95_ms = q[1];
 		rs->p99_ms = q[2];
+		e2e_stats_sort(lat, n);
+		rs->p95_band_ms = e2e_baseline_p95_band_ms(lat, n);
 	}
 	free(lat);
 	free(count);
@@ -297,6 +309,8 @@ static json_t *encode_endpoint(const struct e2e_baseline_endpoint *e)
 		json_object_set_new(ro, "p50_ms", real(rs->p50_ms, 3));
 		json_object_set_new(ro, "p95_ms", real(rs->p95_ms, 3));
 		json_object_set_new(ro, "p99_ms", real(rs->p99_ms, 3));
+		if (isfinite(rs->p95_band_ms))
+			json_object_set_new(ro, "p95_band_ms", real(rs->p95_band_ms, 3));
 		json_object_set_new(ro, "mean_resp_bytes", real(rs->mean_resp_bytes, 1));
 		json_array_append_new(runs, ro);
 	}
@@ -511,6 +525,8 @@ static int parse_run_stats(struct reader *rd, json_t *ro, const struct e2e_basel
 	rs->p50_ms = get_num(rd, ro, "p50_ms", MS_MAX, &rc);
 	rs->p95_ms = get_num(rd, ro, "p95_ms", MS_MAX, &rc);
 	rs->p99_ms = get_num(rd, ro, "p99_ms", MS_MAX, &rc);
+	rs->p95_band_ms =
+		json_object_get(ro, "p95_band_ms") ? get_num(rd, ro, "p95_band_ms", MS_MAX, &rc) : NAN;
 	rs->mean_resp_bytes = get_num(rd, ro, "mean_resp_bytes", 1e18, &rc);
 	if (rc == 0 && rs->count == 0)
 		rc = bad(rd, "count", "expected at least 1");

@@ -30,6 +30,7 @@ struct e2e_baseline_run_stats {
 	uint64_t count;
 	uint64_t errors;
 	double mean_ms, p50_ms, p95_ms, p99_ms;
+	double p95_band_ms; /* e2e_baseline_p95_band_ms(); NAN in older files */
 	double mean_resp_bytes;
 };
 
@@ -76,6 +77,15 @@ struct e2e_baseline {
 	size_t nendpoints;
 	char *name; /* file it was read from or written to, for messages; may be NULL */
 };
+
+/* The P95 band, the gate's lower-variance statistic for a P95 whose
+ * distribution has a gap near it: the geometric mean of the type-7
+ * quantiles from P95 to P99 (the centres of E2E_BASELINE_BAND_GRID equal
+ * cells), in ms. NAN when n is 0 or a value in the band is not positive. */
+#define E2E_BASELINE_BAND_LO 0.95
+#define E2E_BASELINE_BAND_HI 0.99
+#define E2E_BASELINE_BAND_GRID 32
+double e2e_baseline_p95_band_ms(const double *sorted, size_t n);
 
 /* Builds a baseline from a report over one or several runs (one report over
  * merged runs: each sample's run comes from e2e_endpoint_report.sample_run).

@@ -7,7 +7,8 @@
  * floor, enough samples, and the interval above 0 at a level that keeps
  * the family's chance of any false regression at 2 %, shared among the
  * tests by how likely each is to reach the threshold and floor by chance
- * (shared_level()).
+ * (shared_level()). A P95 judged on its band (gate_noise.c) must also
+ * have moved by the threshold and the floor itself.
  *
  * The error rate is compared in percentage points with a two-proportion
  * z test whose variance adds a run-to-run allowance.
@@ -129,7 +130,7 @@ static void judge_latency(struct gate_pair *p, int m, double F, double var_f, do
 {
 	struct e2e_metric_cmp *mc = &p->cmp->metrics[m];
 	const struct gate_cell *c = &p->cell[m];
-	double logT = log1p(p->threshold / 100), A, sd, t95, tcrit, abs_ms;
+	double logT = log1p(p->threshold / 100), A, up, down, sd, t95, tcrit, abs_ms;
 
 	mc->env_factor = exp(F);
 	if (!c->eligible) {
@@ -144,8 +145,15 @@ static void judge_latency(struct gate_pair *p, int m, double F, double var_f, do
 	mc->judged_pct = 100 * expm1(A);
 	mc->ci_lo_pct = 100 * expm1(A - t95 * sd);
 	mc->ci_hi_pct = 100 * expm1(A + t95 * sd);
-	abs_ms = mc->baseline * expm1(A);
-	if (A >= logT) {
+	/* a P95 judged on its band must itself have moved by the threshold:
+	 * the finding names the P95 and its values */
+	up = down = A;
+	if (c->band) {
+		up = fmin(A, c->D_raw - F);
+		down = fmax(A, c->D_raw - F);
+	}
+	abs_ms = mc->baseline * expm1(up);
+	if (up >= logT) {
 		if (abs_ms < min_delta_ms) {
 			mc->reason = "below the absolute floor";
 		} else if (A - tcrit * sd > 0) {
@@ -156,7 +164,8 @@ static void judge_latency(struct gate_pair *p, int m, double F, double var_f, do
 			mc->verdict = E2E_VERDICT_INCONCLUSIVE;
 			mc->reason = "change within noise";
 		}
-	} else if (A <= -logT) {
+	} else if (down <= -logT) {
+		abs_ms = mc->baseline * expm1(down);
 		if (-abs_ms < min_delta_ms)
 			mc->reason = "below the absolute floor";
 		else if (A + tcrit * sd < 0)

@@ -56,6 +56,8 @@ struct gate_ep_noise {
 	double df;
 	double k; /* usable source runs (>= 1) */
 	double n; /* requests per source run that samp2 is for */
+	bool band; /* P95 judged on its band (chosen from the baseline) */
+	double centre; /* P95 band: log of the baseline's value (mean over runs) */
 };
 
 /* The baseline's noise, per latency metric. */
@@ -67,7 +69,9 @@ struct gate_noise {
 /* One latency metric of a pair. */
 struct gate_cell {
 	bool eligible;
-	double D; /* log(current / baseline) */
+	bool band; /* D is the P95 band's change */
+	double D; /* log(current / baseline); of the band for a banded P95 */
+	double D_raw; /* log(current / baseline) of the metric itself */
 	double V; /* variance of D, without the environment part */
 	double df;
 };

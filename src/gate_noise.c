@@ -13,6 +13,12 @@
  * histogram with binomial order-statistic bounds). A one-run baseline has
  * no spread to measure: documented default wobble floors stand in.
  *
+ * P95 is judged on its band (the mean log quantile over P95..P99, kept
+ * per source run) instead of on itself where the baseline's histogram
+ * says the band varies less from sampling: where a gap in the
+ * distribution sits near the P95, the P95 jumps across it from run to
+ * run, while the band moves only by the share of it the gap crosses.
+ *
  * For the current run, D_e = log(current / baseline). When enough
  * endpoints can be compared, the run's shared factor F is the median of
  * D_e; if most endpoints sit near it, it is removed (and reported as an
@@ -46,6 +52,7 @@
  * distribution just beyond one standard error (a bimodal endpoint whose
  * P95 can jump to the slow mode) shows in the variance. */
 #define RANK_SE 2.0
+#define BAND_MIN_ORDER 8.0 /* order statistics a P95 band needs: 200 requests */
 
 static const double metric_q[NLAT] = { 0.50, 0.95, 0.99, -1 };
 const double e2e_gate_wobble_default[NLAT] = { 0.10, 0.12, 0.15, 0.12 };
@@ -57,9 +64,7 @@ static double safe_log(double ms)
 
 /* Sampling variance of log(quantile q) at n requests, from a quantile
  * function: the binomial sd of the rank, read off as values. */
-typedef double (*quantile_fn)(const void *ctx, double q);
-
-static double log_quantile_var(quantile_fn qf, const void *ctx, double q, double n)
+static double log_quantile_var(e2e_stats_qfn qf, const void *ctx, double q, double n)
 {
 	double se, lo, hi, vlo, vhi, sd;
 
@@ -81,25 +86,13 @@ static double hist_q_ms(const void *ctx, double q)
 	return e2e_hist_quantile(ctx, q) / 1000.0;
 }
 
-struct sorted {
-	const double *v;
-	size_t n;
-};
-
-static double sorted_q(const void *ctx, double q)
-{
-	const struct sorted *s = ctx;
-
-	return e2e_stats_quantile_sorted(s->v, s->n, q);
-}
-
-static double run_value(const struct e2e_baseline_run_stats *r, int m)
+static double run_value(const struct e2e_baseline_run_stats *r, int m, bool band)
 {
 	switch (m) {
 	case E2E_METRIC_P50:
 		return r->p50_ms;
 	case E2E_METRIC_P95:
-		return r->p95_ms;
+		return band ? r->p95_band_ms : r->p95_ms;
 	case E2E_METRIC_P99:
 		return r->p99_ms;
 	default:
@@ -180,6 +173,8 @@ struct estimate {
 	const struct e2e_baseline *b;
 	const bool *skip;
 	int m;
+	bool band; /* the baseline has P95 bands */
+	bool *useband; /* by endpoint: P95 on its band */
 	size_t E, K;
 	double *L, *lbar, *f, *tmp;
 	size_t *ke;
@@ -199,7 +194,7 @@ static void run_logs(struct estimate *x)
 			continue;
 		for (size_t r = 0; r < be->nruns; r++) {
 			size_t j = source_index(x->b, be->runs[r].run_id);
-			double v = run_value(&be->runs[r], x->m);
+			double v = run_value(&be->runs[r], x->m, x->useband[e]);
 
 			if (j == K || be->runs[r].count < e2e_gate_min_samples[x->m] || !(v >= 0))
 				continue;
@@ -273,9 +268,16 @@ static bool residual(const struct estimate *x, size_t e, struct gate_ep_noise *n
 		double cv = be->mean_ms > 0 ? be->stddev_ms / be->mean_ms : 0;
 
 		ns->samp2 = nbar >= 1 ? cv * cv / nbar : 0;
+	} else if (x->useband[e]) {
+		ns->band = true;
+		ns->samp2 = e2e_stats_band_log_var(hist_q_ms, be->hist, E2E_BASELINE_BAND_LO,
+						   E2E_BASELINE_BAND_HI, E2E_BASELINE_BAND_GRID, nbar);
 	} else {
 		ns->samp2 = log_quantile_var(hist_q_ms, be->hist, metric_q[x->m], nbar);
 	}
+	ns->centre = ke ? x->lbar[e]
+			: e2e_stats_band_log_mean(hist_q_ms, be->hist, E2E_BASELINE_BAND_LO,
+						  E2E_BASELINE_BAND_HI, E2E_BASELINE_BAND_GRID);
 	ns->k = ke ? (double)ke : 1;
 	ns->n = nbar;
 	if (ke < 2)
@@ -295,6 +297,35 @@ static bool residual(const struct estimate *x, size_t e, struct gate_ep_noise *n
 	return true;
 }
 
+/* Does every source run of every endpoint judged have a P95 band (a
+ * baseline written before it was kept has none)? */
+static bool has_band(const struct e2e_baseline *b, const bool *skip)
+{
+	for (size_t e = 0; e < b->nendpoints; e++)
+		for (size_t r = 0; !skip[e] && r < b->endpoints[e].nruns; r++)
+			if (!(b->endpoints[e].runs[r].p95_band_ms > 0) ||
+			    !isfinite(b->endpoints[e].runs[r].p95_band_ms))
+				return false;
+	return b->nendpoints > 0;
+}
+
+/* P95 on its band where, by the baseline's histogram, the band varies
+ * less from sampling than the P95 itself, and each source run had enough
+ * requests for the band to span BAND_MIN_ORDER order statistics (its
+ * variance is read off their spacings). */
+static void choose_band(struct estimate *x)
+{
+	for (size_t e = 0; x->band && e < x->E; e++) {
+		const struct e2e_baseline_endpoint *be = &x->b->endpoints[e];
+		double n = (double)be->count / (double)(be->nruns ? be->nruns : 1);
+
+		x->useband[e] = n * (E2E_BASELINE_BAND_HI - E2E_BASELINE_BAND_LO) >= BAND_MIN_ORDER &&
+				e2e_stats_band_log_var(hist_q_ms, be->hist, E2E_BASELINE_BAND_LO,
+						       E2E_BASELINE_BAND_HI, E2E_BASELINE_BAND_GRID,
+						       n) < log_quantile_var(hist_q_ms, be->hist, 0.95, n);
+	}
+}
+
 void e2e_gate_noise_estimate(const struct e2e_baseline *b, const bool *skip, int m, struct gate_noise *bn)
 {
 	size_t E = b->nendpoints, K = b->nsources, nt = 0;
@@ -302,6 +333,7 @@ void e2e_gate_noise_estimate(const struct e2e_baseline *b, const bool *skip, int
 		.b = b,
 		.skip = skip,
 		.m = m,
+		.band = m == E2E_METRIC_P95 && has_band(b, skip),
 		.E = E,
 		.K = K,
 		.L = e2e_xmalloc((E * K + 1) * sizeof(*x.L)),
@@ -310,10 +342,12 @@ void e2e_gate_noise_estimate(const struct e2e_baseline *b, const bool *skip, int
 		.tmp = e2e_xmalloc((E > K ? E : K) * sizeof(*x.tmp) + sizeof(*x.tmp)),
 		.ke = e2e_xcalloc(E ? E : 1, sizeof(*x.ke)),
 		.fok = e2e_xcalloc(K ? K : 1, sizeof(*x.fok)),
+		.useband = e2e_xcalloc(E ? E : 1, sizeof(bool)),
 	};
 	struct gate_ep_noise *ns = e2e_xcalloc(E ? E : 1, sizeof(*ns));
 	double tau_pool2 = NAN;
 
+	choose_band(&x);
 	run_logs(&x);
 	bn->runner2[m] = runner_var(&x, run_factors(&x));
 	for (size_t e = 0; e < E; e++)
@@ -329,6 +363,7 @@ void e2e_gate_noise_estimate(const struct e2e_baseline *b, const bool *skip, int
 	free(x.tmp);
 	free(x.ke);
 	free(x.fok);
+	free(x.useband);
 }
 
 void e2e_gate_noise_cell(struct gate_pair *p, const struct gate_noise *bn, int m)
@@ -336,19 +371,25 @@ void e2e_gate_noise_cell(struct gate_pair *p, const struct gate_noise *bn, int m
 	struct gate_cell *c = &p->cell[m];
 	const struct gate_ep_noise *ns = &bn->ep[m][p->base_index];
 	double cv = cur_value(p->cur, m), bv = base_value(p->base, m), samp_c, coef;
-	struct sorted s = { p->sorted, p->cur->nsamples };
+	struct e2e_stats_sorted s = { p->sorted, p->cur->nsamples };
 
 	c->eligible = p->cur->count >= e2e_gate_min_samples[m] && p->base->count >= e2e_gate_min_samples[m] &&
 		      cv >= 0 && bv >= 0;
 	if (!c->eligible)
 		return;
-	c->D = safe_log(cv) - safe_log(bv);
+	c->D = c->D_raw = safe_log(cv) - safe_log(bv);
 	if (m == E2E_METRIC_MEAN) {
 		double r = cv > 0 ? p->cur->stddev_ms / cv : 0;
 
 		samp_c = r * r / (double)p->cur->count;
+	} else if (m == E2E_METRIC_P95 && ns->band) {
+		c->band = true;
+		c->D = safe_log(e2e_baseline_p95_band_ms(p->sorted, p->cur->nsamples)) - ns->centre;
+		samp_c = e2e_stats_band_log_var(e2e_stats_sorted_qfn, &s, E2E_BASELINE_BAND_LO,
+						E2E_BASELINE_BAND_HI, E2E_BASELINE_BAND_GRID,
+						(double)p->cur->count);
 	} else {
-		samp_c = log_quantile_var(sorted_q, &s, metric_q[m], (double)p->cur->count);
+		samp_c = log_quantile_var(e2e_stats_sorted_qfn, &s, metric_q[m], (double)p->cur->count);
 	}
 	/* wobble of the current run(s) + its sampling + the baseline centre's
 	 * uncertainty; only the s2 part is estimated (df by Satterthwaite) */

@@ -199,6 +199,61 @@ double e2e_stats_quantile_sorted(const double *sorted, size_t n, double q)
 	return sorted[i] + (h - lo) * (sorted[i + 1] - sorted[i]);
 }
 
+double e2e_stats_sorted_qfn(const void *ctx, double q)
+{
+	const struct e2e_stats_sorted *s = ctx;
+
+	return e2e_stats_quantile_sorted(s->v, s->n, q);
+}
+
+double e2e_stats_band_log_mean(e2e_stats_qfn qf, const void *ctx, double lo, double hi, size_t grid)
+{
+	double sum = 0;
+
+	if (!grid)
+		return NAN;
+	for (size_t j = 0; j < grid; j++) {
+		double v = qf(ctx, lo + ((double)j + 0.5) * (hi - lo) / (double)grid);
+
+		if (!(v > 0))
+			return NAN;
+		sum += log(v);
+	}
+	return sum / (double)grid;
+}
+
+double e2e_stats_band_log_var(e2e_stats_qfn qf, const void *ctx, double lo, double hi, size_t grid, double n)
+{
+	double var = 0, prev, w = hi - lo;
+
+	if (!(n >= 1) || !grid || !(w > 0))
+		return 0;
+	prev = qf(ctx, lo);
+	if (!(prev > 0))
+		return 0;
+	prev = log(prev);
+	/* var = sum_j d_j (d_j K(u_j, u_j) + 2 sum_{k<j} d_k K(u_k, u_j)), and
+	 * for u_k <= u_j K = u_k (1 - u_j): the inner sum is (1 - u_j) times
+	 * the running sum of d_k u_k */
+	{
+		double run = 0;
+
+		for (size_t j = 0; j < grid; j++) {
+			double u = lo + ((double)j + 0.5) * w / (double)grid;
+			double v = qf(ctx, lo + (double)(j + 1) * w / (double)grid), d;
+
+			if (!(v > 0))
+				return 0;
+			v = log(v);
+			d = v - prev;
+			prev = v;
+			var += d * (d * u * (1 - u) + 2 * (1 - u) * run);
+			run += d * u;
+		}
+	}
+	return var / (n * w * w);
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;

@@ -24,6 +24,30 @@ double e2e_stats_median(double *v, size_t n);
  * n is 0. */
 double e2e_stats_quantile_sorted(const double *sorted, size_t n, double q);
 
+/* A quantile function: the value at q in [0,1] of some distribution
+ * (sorted samples, a histogram). */
+typedef double (*e2e_stats_qfn)(const void *ctx, double q);
+
+/* ctx of e2e_stats_sorted_qfn: values sorted ascending (not owned). */
+struct e2e_stats_sorted {
+	const double *v;
+	size_t n;
+};
+
+/* e2e_stats_quantile_sorted() as an e2e_stats_qfn. */
+double e2e_stats_sorted_qfn(const void *ctx, double q);
+
+/* A band of quantiles, the gate's lower-variance tail statistic: the mean
+ * of log qf(u) over grid cells of [lo, hi] (at the centres u_j = lo + (j +
+ * 1/2)(hi - lo) / grid). NAN when a value is not positive. */
+double e2e_stats_band_log_mean(e2e_stats_qfn qf, const void *ctx, double lo, double hi, size_t grid);
+
+/* Its sampling variance at n observations (Bahadur's representation):
+ * sum over cells j, k of d_j d_k (min(u_j, u_k) - u_j u_k) / (n (hi -
+ * lo)^2), d_j the rise of log qf across cell j. 0 when n < 1 or a value
+ * is not positive. */
+double e2e_stats_band_log_var(e2e_stats_qfn qf, const void *ctx, double lo, double hi, size_t grid, double n);
+
 /* Sorts v[0..n-1] ascending (NAN last). */
 void e2e_stats_sort(double *v, size_t n);
 

@@ -70,6 +70,7 @@ static const char golden[] = "{\n"
 			     "          \"mean_ms\": 0.4,\n"
 			     "          \"mean_resp_bytes\": 2.0,\n"
 			     "          \"p50_ms\": 0.4,\n"
+			     "          \"p95_band_ms\": 0.4,\n"
 			     "          \"p95_ms\": 0.4,\n"
 			     "          \"p99_ms\": 0.4,\n"
 			     "          \"run\": 9\n"
@@ -104,6 +105,7 @@ static const char golden[] = "{\n"
 			     "          \"mean_ms\": 15.75,\n"
 			     "          \"mean_resp_bytes\": 402.0,\n"
 			     "          \"p50_ms\": 11.5,\n"
+			     "          \"p95_band_ms\": 28.373,\n"
 			     "          \"p95_ms\": 27.3,\n"
 			     "          \"p99_ms\": 29.46,\n"
 			     "          \"run\": 7\n"
@@ -114,6 +116,7 @@ static const char golden[] = "{\n"
 			     "          \"mean_ms\": 11.25,\n"
 			     "          \"mean_resp_bytes\": 256.0,\n"
 			     "          \"p50_ms\": 11.25,\n"
+			     "          \"p95_band_ms\": 12.895,\n"
 			     "          \"p95_ms\": 12.825,\n"
 			     "          \"p99_ms\": 12.965,\n"
 			     "          \"run\": 9\n"
@@ -148,6 +151,7 @@ static const char golden[] = "{\n"
 			     "          \"mean_ms\": 5.875,\n"
 			     "          \"mean_resp_bytes\": 40.0,\n"
 			     "          \"p50_ms\": 5.875,\n"
+			     "          \"p95_band_ms\": 6.227,\n"
 			     "          \"p95_ms\": 6.213,\n"
 			     "          \"p99_ms\": 6.243,\n"
 			     "          \"run\": 7\n"
@@ -334,6 +338,28 @@ START_TEST(test_version_1)
 }
 END_TEST
 
+/* A file written before runs kept p95_band_ms still loads, without it;
+ * a negative one is refused like any latency. */
+START_TEST(test_band_optional)
+{
+	char *old = mutate("          \"p95_band_ms\": 28.373,\n", ""), *neg;
+	struct e2e_baseline *b = NULL;
+	const struct e2e_baseline_endpoint *e;
+
+	ck_assert_int_eq(e2e_baseline_parse(old, strlen(old), "b.json", &b), 0);
+	e = e2e_baseline_find(b, "GET /users/{id}");
+	ck_assert(isnan(e->runs[0].p95_band_ms));
+	ck_assert(fabs(e->runs[1].p95_band_ms - 12.895) < 1e-9);
+	e2e_baseline_destroy(b);
+	b = NULL;
+	neg = mutate("\"p95_band_ms\": 28.373", "\"p95_band_ms\": -1");
+	ck_assert_int_lt(e2e_baseline_parse(neg, strlen(neg), "b.json", &b), 0);
+	ck_assert_ptr_null(b);
+	free(neg);
+	free(old);
+}
+END_TEST
+
 START_TEST(test_bad_files)
 {
 	static const struct {
@@ -461,6 +487,7 @@ static Suite *baseline_suite(void)
 	tcase_add_test(tc, test_version_1);
 	tcase_add_test(tc, test_write_read);
 	tcase_add_test(tc, test_bad_files);
+	tcase_add_test(tc, test_band_optional);
 	tcase_add_test(tc, test_helpers);
 	suite_add_tcase(s, tc);
 	return s;

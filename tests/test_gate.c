@@ -161,6 +161,69 @@ START_TEST(test_unchanged_passes)
 }
 END_TEST
 
+/* A slow mode of 6 % (x5) puts the P95 just inside it: its sampling
+ * variance, read across +-2 standard errors of its rank, spans the gap,
+ * so the gate judges P95 on its band (P95..P99, all in the slow mode).
+ * Unchanged, it passes; the slow mode 50 % slower is a P95 regression
+ * reported with the P95's own values. Without the band (a baseline file
+ * from before it was kept) the P95 alone is within the noise (its P99
+ * still finds the change). */
+static void bimodal_run(struct fx *f, int64_t id, double runner, double slow_x)
+{
+	uint32_t pid;
+
+	fx_run(f, id);
+	for (size_t e = 0; e < NEPS; e++)
+		fx_lognormal(f, eps[e].key, 300, eps[e].median_ms * runner, eps[e].sigma, 0, 1000);
+	pid = fx_endpoint(f, "GET /search");
+	for (size_t i = 0; i < 1000; i++) {
+		double x = 20 * runner * exp(0.2 * fx_gauss(f));
+
+		fx_add(f, pid, i % 50 < 3 ? x * 5 * slow_x : x, 200, 1000);
+	}
+}
+
+START_TEST(test_p95_band)
+{
+	static const double runner[] = { 1.00, 1.04, 0.97, 1.02, 0.99 };
+	const double slow[] = { 1, 1.5 };
+	const enum e2e_verdict want[2][2] = { { E2E_VERDICT_PASS, E2E_VERDICT_REGRESSION },
+					      { E2E_VERDICT_PASS, E2E_VERDICT_INCONCLUSIVE } };
+
+	for (int old = 0; old < 2; old++)
+		for (int c = 0; c < 2; c++) {
+			struct fx f;
+			struct e2e_report *br, *cur;
+			struct e2e_baseline *b;
+			struct e2e_gate_config cfg = { 20, 1.0, E2E_FAIL_ON_WARNING, NULL };
+			struct e2e_gate_result *g;
+			const struct e2e_metric_cmp *mc;
+
+			fx_init(&f);
+			for (size_t r = 0; r < 5; r++)
+				bimodal_run(&f, (int64_t)r + 1, runner[r], 1);
+			br = fx_report(&f, 0, 5);
+			ck_assert_int_eq(e2e_baseline_from_report(br, 1767312000000, "0.1.0", &b), 0);
+			for (size_t e = 0; old && e < b->nendpoints; e++)
+				for (size_t r = 0; r < b->endpoints[e].nruns; r++)
+					b->endpoints[e].runs[r].p95_band_ms = NAN;
+			bimodal_run(&f, 100, 1.01, slow[c]);
+			cur = fx_report(&f, 5, 1);
+			ck_assert_int_eq(e2e_gate_compare(cur, b, &cfg, &g), 0);
+			mc = &ep(g, "GET /search")->metrics[E2E_METRIC_P95];
+			ck_assert_msg(mc->verdict == want[old][c], "old %d change %d: %s", old, c,
+				      e2e_verdict_name(mc->verdict));
+			ck_assert(mc->current == e2e_report_find(cur, "GET /search")->p95_ms);
+			ck_assert_uint_eq(count_verdict(g, E2E_VERDICT_REGRESSION), (size_t)c);
+			e2e_gate_result_destroy(g);
+			e2e_baseline_destroy(b);
+			e2e_report_destroy(br);
+			e2e_report_destroy(cur);
+			fx_finish(&f);
+		}
+}
+END_TEST
+
 /* The family's 2 % is shared among the tests by how likely each is to
  * reach the threshold and floor by chance: with a threshold no test can
  * reach every test gets the whole 2 %, with a tiny one it is Bonferroni
@@ -752,6 +815,7 @@ static Suite *gate_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_unchanged_passes);
 	tcase_add_test(tc, test_shared_level);
+	tcase_add_test(tc, test_p95_band);
 	tcase_add_test(tc, test_slower_endpoints);
 	tcase_add_test(tc, test_runner_disturbed);
 	tcase_add_test(tc, test_floor_and_few_samples);

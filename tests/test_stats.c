@@ -382,6 +382,59 @@ START_TEST(test_sorted_helpers)
 }
 END_TEST
 
+/* The quantile band on 1, 2, 4, 8, 16 (type 7: h = 4u), cases worked by
+ * hand: cell centres on order statistics, between them, and the variance
+ * d_j d_k (min(u_j, u_k) - u_j u_k) / (n (hi - lo)^2) summed over cells. */
+START_TEST(test_band)
+{
+	static const double v[] = { 1, 2, 4, 8, 16 };
+	struct e2e_stats_sorted s = { v, 5 }, one = { v, 1 }, bad = { (const double[]){ 0, 0, 1 }, 3 };
+	double l2 = log(2);
+	static const struct {
+		double lo, hi;
+		size_t grid;
+		double want; /* in units of log 2 */
+	} mean[] = {
+		{ 0.375, 0.875, 2, 2.5 }, /* u = 0.5, 0.75: x[2], x[3] */
+		{ 0.5, 1.0, 2, -1 }, /* u = 0.625, 0.875: 6 and 12 */
+		{ 0, 1, 1, 2 }, /* u = 0.5: the median */
+		{ 0.125, 0.875, 3, 2 }, /* u = 0.25, 0.5, 0.75: 2, 4, 8 */
+	};
+	static const struct {
+		double lo, hi;
+		size_t grid;
+		double n, want; /* in units of (log 2)^2 */
+	} var[] = {
+		/* one cell, edges 4 and 16, u = 0.75: 4 x 0.1875 / (5 x 0.25) */
+		{ 0.5, 1.0, 1, 5, 0.6 },
+		/* cells 4..8, 8..16 at u = 0.625, 0.875: (0.234375 + 0.109375 +
+		 * 2 x 0.078125) / 0.25 / n */
+		{ 0.5, 1.0, 2, 4, 0.5 },
+		{ 0.5, 1.0, 2, 0.5, 0 }, /* n < 1 */
+		{ 0.5, 0.5, 2, 4, 0 }, /* empty band */
+	};
+
+	for (size_t i = 0; i < sizeof(mean) / sizeof(mean[0]); i++) {
+		double got = e2e_stats_band_log_mean(e2e_stats_sorted_qfn, &s, mean[i].lo, mean[i].hi,
+						     mean[i].grid);
+		double want = mean[i].want < 0 ? 0.5 * log(72) : mean[i].want * l2;
+
+		ck_assert_msg(fabs(got - want) < 1e-12, "mean case %zu: %.15g, want %.15g", i, got, want);
+	}
+	for (size_t i = 0; i < sizeof(var) / sizeof(var[0]); i++) {
+		double got = e2e_stats_band_log_var(e2e_stats_sorted_qfn, &s, var[i].lo, var[i].hi,
+						    var[i].grid, var[i].n);
+
+		ck_assert_msg(fabs(got - var[i].want * l2 * l2) < 1e-12, "var case %zu: %.15g", i, got);
+	}
+	ck_assert(e2e_stats_band_log_mean(e2e_stats_sorted_qfn, &one, 0.9, 1, 4) == 0);
+	ck_assert(e2e_stats_band_log_var(e2e_stats_sorted_qfn, &one, 0.9, 1, 4, 10) == 0);
+	ck_assert(isnan(e2e_stats_band_log_mean(e2e_stats_sorted_qfn, &bad, 0, 1, 4)));
+	ck_assert(e2e_stats_band_log_var(e2e_stats_sorted_qfn, &bad, 0, 1, 4, 10) == 0);
+	ck_assert(isnan(e2e_stats_band_log_mean(e2e_stats_sorted_qfn, &s, 0, 1, 0)));
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
 	Suite *s = suite_create("stats");
@@ -405,6 +458,7 @@ static Suite *stats_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("sorted");
 	tcase_add_test(tc, test_sorted_helpers);
+	tcase_add_test(tc, test_band);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("distributions");
 	tcase_add_test(tc, test_distributions);
