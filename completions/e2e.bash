@@ -43,8 +43,8 @@ _e2e()
 		;;
 	perf-report)
 		opts="$common
-			-s --service --run --runs --list --trend --days --show-paths --prune
-			--keep --older-than --set-baseline -q --quiet
+			-s --service --run --runs --list --trend --days --changes --metric --last
+			--branch --show-paths --prune --keep --older-than --set-baseline -q --quiet
 		"
 		;;
 	*)
@@ -70,6 +70,10 @@ _e2e()
 		COMPREPLY=($(compgen -W 'latest' -- "$cur"))
 		return
 		;;
+	--metric)
+		COMPREPLY=($(compgen -W 'p50 p95 p99 mean error_rate' -- "$cur"))
+		return
+		;;
 	--host)
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return
@@ -92,7 +96,7 @@ _e2e()
 		return
 		;;
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | \
-		--runs | --days | --keep | --older-than | -t | --threshold | --min-delta-ms)
+		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer
 		return
 		;;

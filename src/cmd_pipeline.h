@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "changes.h"
+
 struct e2e_buf;
 struct e2e_store;
 struct e2e_common_opts;
@@ -39,6 +41,8 @@ struct e2e_pipeline_extra {
 	bool color; /* ANSI colour in the text report (e2e_pipeline_color()) */
 	bool show_paths; /* --show-paths */
 	bool trend; /* --trend: per-endpoint figures across the runs */
+	bool changes; /* --changes: change points across the runs */
+	enum e2e_changes_metric metric; /* with changes: --metric */
 };
 
 /* e2e_pipeline_run() with the extras; x NULL means none, with colour
