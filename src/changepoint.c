@@ -24,11 +24,6 @@ void e2e_cp_config_init(struct e2e_cp_config *c)
 	c->log_scale = true;
 }
 
-static double median_small(double *w, size_t n)
-{
-	return e2e_stats_median(w, n);
-}
-
 /* y[i] replaced by its window's median when it is an outlier there. */
 static void hampel(const double *x, size_t n, double *y)
 {
@@ -39,10 +34,10 @@ static void hampel(const double *x, size_t n, double *y)
 		size_t k = hi - lo + 1;
 
 		memcpy(w, x + lo, k * sizeof(*w));
-		med = median_small(w, k);
+		med = e2e_stats_median(w, k);
 		for (size_t j = 0; j < k; j++)
 			w[j] = fabs(x[lo + j] - med);
-		mad = median_small(w, k);
+		mad = e2e_stats_median(w, k);
 		y[i] = fabs(x[i] - med) > HAMPEL_K * MAD_SCALE * mad ? med : x[i];
 	}
 }
@@ -147,8 +142,9 @@ static double segment_median(const double *raw, size_t a, size_t b, double *scra
 }
 
 /* Re-tests each change point against the segments its neighbours bound
- * and drops the weakest failing one (highest p-value, then smallest
- * change) until every one passes. */
+ * and drops the weakest failing one (the highest p-value; a change below
+ * min_change fails as if its p-value were max_pvalue) until every one
+ * passes. */
 static size_t reweigh(const double *y, const double *raw, size_t m, const struct e2e_cp_config *cfg,
 		      struct cand *c, size_t nc, double *scratch)
 {
