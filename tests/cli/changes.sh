@@ -123,5 +123,8 @@ expect_rc 2 "--changes --trend"
 run "$E2E" perf-report --db "$TMP/br.db" --changes --run 3
 expect_rc 2 "--changes --run"
 expect_err "e2e: perf-report: '--changes' does not go with '--run' (use '--last N')" "--changes --run"
+run "$E2E" perf-report --db "$TMP/br.db" --changes -f github
+expect_rc 2 "--changes -f github"
+expect_err "e2e: perf-report: '--changes' supports -f text, json, markdown, html, csv, junit" "--changes -f github"
 
 finish
