@@ -485,7 +485,7 @@ START_TEST(markdown_compact)
 {
 	struct e2e_report *r = model(false);
 	struct e2e_gate_result *g = (struct e2e_gate_result *)mkgate();
-	struct e2e_render_input in = { r, g, false, false, false, "test", true, false };
+	struct e2e_render_input in = { r, g, false, false, false, "test", true, false, NULL };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_int_eq(e2e_render(E2E_FORMAT_MARKDOWN, &in, &b), 0);
