@@ -52,8 +52,8 @@ _e2e()
 		;;
 	perf-report)
 		opts="$common
-			-s --service --run --runs --list --trend --days --show-paths --prune
-			--keep --older-than --set-baseline -q --quiet
+			-s --service --run --runs --list --trend --days --changes --metric --last
+			--branch --show-paths --prune --keep --older-than --set-baseline -q --quiet
 		"
 		;;
 	*)
@@ -79,6 +79,10 @@ _e2e()
 		COMPREPLY=($(compgen -W 'latest' -- "$cur"))
 		return
 		;;
+	--metric)
+		COMPREPLY=($(compgen -W 'p50 p95 p99 mean error_rate' -- "$cur"))
+		return
+		;;
 	--host)
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return
@@ -102,7 +106,7 @@ _e2e()
 		;;
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | --a | --b | --rounds | \
 		--serve | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
-		--runs | --days | --keep | --older-than | -t | --threshold | --min-delta-ms)
+		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer
 		return
 		;;

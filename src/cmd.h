@@ -81,6 +81,7 @@ enum e2e_when {
 	E2E_WHEN_LIST = 1u << 18, /* perf-report --list */
 	E2E_WHEN_PROXY = 1u << 19, /* perf-profile through the proxy (not --import) */
 	E2E_WHEN_IMPORT = 1u << 20, /* perf-profile --import */
+	E2E_WHEN_CHANGES = 1u << 21, /* perf-report --changes */
 };
 
 /* The table of the shared options (targets in struct e2e_common_opts); a

@@ -1,5 +1,5 @@
 /* cmd_perf_report.c - `e2e perf-report`: select runs, report, list,
- * trend, prune, set or gate a baseline. */
+ * trend, change points, prune, set or gate a baseline. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +25,11 @@ struct report_opts {
 	bool list;
 	bool trend;
 	uint64_t days; /* 0 = all */
+	bool changes;
+	enum e2e_changes_metric metric;
+	uint64_t last; /* with --changes: runs analysed */
+	bool metric_given, last_given;
+	const char *branch; /* with --changes: only runs of this git branch */
 	bool show_paths;
 	bool prune;
 	uint64_t keep;
@@ -44,6 +49,16 @@ static bool parse_run_id(const char *s, void *target)
 }
 
 #define R struct report_opts
+#define DEFAULT_LAST 100
+
+static const struct e2e_option_name metrics[] = {
+	{ "p50", E2E_CHANGES_P50 },
+	{ "p95", E2E_CHANGES_P95 },
+	{ "p99", E2E_CHANGES_P99 },
+	{ "mean", E2E_CHANGES_MEAN },
+	{ "error_rate", E2E_CHANGES_ERROR_RATE },
+	{ NULL, 0 },
+};
 
 static const struct e2e_option options[] = {
 	{ E2E_OPT_CUSTOM(0, "run", R, run_id, "ID", "run id to report, or 'latest' (default)", parse_run_id,
@@ -54,6 +69,15 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_FLAG(0, "trend", R, trend, "per-endpoint p50/p95/p99 across stored runs") },
 	{ E2E_OPT_UINT(0, "days", R, days, "N", "with --trend: only runs of the last N days", 1, 36500),
 	  .what = "a number of days" },
+	{ E2E_OPT_FLAG(0, "changes", R, changes,
+		       "per-endpoint change points (level shifts) across stored runs") },
+	{ E2E_OPT_ENUM(0, "metric", R, metric, "M",
+		       "with --changes: p50 (default), p95, p99, mean, error_rate", metrics),
+	  E2E_OPT_SEEN(R, metric_given) },
+	{ E2E_OPT_UINT(0, "last", R, last, "N", "with --changes: the service's last N runs (default: 100)", 2,
+		       1000000),
+	  .what = "a number of runs", E2E_OPT_SEEN(R, last_given) },
+	{ E2E_OPT_TEXT(0, "branch", R, branch, "B", "with --changes: only runs of git branch B") },
 	{ E2E_OPT_FLAG(0, "show-paths", R, show_paths, "list the raw paths behind every endpoint template"),
 	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
 	{ E2E_OPT_FLAG(0, "prune", R, prune, "remove old runs (with --keep or --older-than)") },
@@ -69,7 +93,8 @@ static const struct e2e_cmd_spec spec = {
 	.name = CMD,
 	.usage = "e2e perf-report [options]",
 	.summary = "Reports stored runs per endpoint (exact percentiles), lists, trends and prunes\n"
-		   "them, writes baselines and gates a run against its baseline.",
+		   "them, finds change points in their history, writes baselines and gates a run\n"
+		   "against its baseline.",
 	.options = options,
 	.common_at = offsetof(struct report_opts, c),
 };
@@ -90,13 +115,18 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		return e2e_error(E2E_ERR_INPUT, "'--keep' and '--older-than' go with '--prune'");
 	if (o->days && !o->trend)
 		return e2e_error(E2E_ERR_INPUT, "'--days' goes with '--trend'");
+	if (!o->changes && (o->metric_given || o->last_given || o->branch))
+		return e2e_error(E2E_ERR_INPUT, "'--metric', '--last' and '--branch' go with '--changes'");
 	if (o->run_id && o->runs)
 		return e2e_error(E2E_ERR_INPUT, "'--run' and '--runs' exclude each other");
 	if (o->c.set_baseline && o->c.compare_baseline)
 		return e2e_error(E2E_ERR_INPUT,
 				 "'--set-baseline' and '--compare-baseline' exclude each other");
-	if ((int)o->list + (int)o->trend + (int)o->prune > 1)
-		return e2e_error(E2E_ERR_INPUT, "'--list', '--trend' and '--prune' exclude each other");
+	if ((int)o->list + (int)o->trend + (int)o->changes + (int)o->prune > 1)
+		return e2e_error(E2E_ERR_INPUT,
+				 "'--list', '--trend', '--changes' and '--prune' exclude each other");
+	if (!o->last_given)
+		o->last = DEFAULT_LAST;
 	return 0;
 }
 
@@ -128,13 +158,31 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* --run ID, --runs N, --trend [--days N] or the latest run: of the
+/* Moves the runs of git branch b to the front (in order); returns how
+ * many there are. */
+static size_t on_branch(struct e2e_run *runs, size_t n, const char *b)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(runs[i].git_branch, b) == 0) {
+			struct e2e_run t = runs[keep];
+
+			runs[keep++] = runs[i];
+			runs[i] = t;
+		}
+	}
+	return keep;
+}
+
+/* --run ID, --runs N, --trend [--days N], --changes [--last N] [--branch
+ * B] or the latest run: of the
  * service given, else of the service of the latest run of any service. */
 static int select_runs(struct e2e_store *st, const struct report_opts *o, const char *db,
 		       struct selection *sel)
 {
 	struct e2e_run *runs = NULL, one;
-	size_t n = 0, take;
+	size_t n = 0, nall = 0, take;
 	int64_t since = o->days ? now_ms() - (int64_t)o->days * 86400000 : INT64_MIN;
 	int rc;
 
@@ -159,6 +207,7 @@ static int select_runs(struct e2e_store *st, const struct report_opts *o, const 
 	rc = e2e_store_runs_list(st, o->c.service, &runs, &n);
 	if (rc < 0)
 		return rc;
+	nall = n;
 	if (n == 0) {
 		rc = no_runs(o, db);
 		goto out;
@@ -167,13 +216,19 @@ static int select_runs(struct e2e_store *st, const struct report_opts *o, const 
 	if (!o->c.service) { /* the latest run's service: its runs only */
 		e2e_store_runs_free(runs, n);
 		runs = NULL;
-		n = 0;
+		n = nall = 0;
 		rc = e2e_store_runs_list(st, sel->service, &runs, &n);
 		if (rc < 0)
 			goto out;
+		nall = n;
 	}
-	take = o->trend ? n : 1;
-	if (o->runs)
+	if (o->branch && (n = on_branch(runs, n, o->branch)) == 0) {
+		rc = e2e_error(E2E_ERR_EMPTY, "no runs of service '%s' on branch '%s' in '%s'", sel->service,
+			       o->branch, db);
+		goto out;
+	}
+	take = o->trend ? n : o->changes ? (o->last < n ? (size_t)o->last : n) : 1;
+	if (o->runs && !o->changes)
 		take = o->runs < n ? (size_t)o->runs : n;
 	if (o->trend) {
 		size_t in_range = 0;
@@ -187,7 +242,7 @@ static int select_runs(struct e2e_store *st, const struct report_opts *o, const 
 			goto out;
 		}
 	}
-	if (o->runs && o->runs > n && !o->c.quiet)
+	if (o->runs && !o->changes && o->runs > n && !o->c.quiet)
 		e2e_cmd_fail(CMD, "note: only %zu run%s of '%s' stored: merging %s", n, n == 1 ? "" : "s",
 			     sel->service, n == 1 ? "it" : "those");
 	sel->ids = e2e_xmalloc(take * sizeof(*sel->ids));
@@ -196,7 +251,7 @@ static int select_runs(struct e2e_store *st, const struct report_opts *o, const 
 	sel->n = take;
 	rc = 0;
 out:
-	e2e_store_runs_free(runs, n);
+	e2e_store_runs_free(runs, nall);
 	if (rc < 0) {
 		selection_finish(sel);
 		memset(sel, 0, sizeof(*sel));
@@ -279,7 +334,11 @@ static int prune(struct e2e_store *st, const struct report_opts *o)
 /* Option combinations the parser leaves to the flow. */
 static int check_modes(const struct report_opts *o)
 {
-	const char *mode = o->list ? "--list" : o->prune ? "--prune" : o->trend ? "--trend" : NULL;
+	const char *mode = o->list	? "--list"
+			   : o->prune	? "--prune"
+			   : o->trend	? "--trend"
+			   : o->changes ? "--changes"
+					: NULL;
 
 	if (mode && (o->c.set_baseline || o->c.compare_baseline))
 		return e2e_error(E2E_ERR_INPUT, "'%s' does not go with '--%s'", mode,
@@ -288,17 +347,24 @@ static int check_modes(const struct report_opts *o)
 		return e2e_error(E2E_ERR_INPUT, "'%s' does not go with '--run' or '--runs'", mode);
 	if (o->trend && o->run_id)
 		return e2e_error(E2E_ERR_INPUT, "'--trend' does not go with '--run' (use '--runs N')");
+	if (o->changes && o->run_id)
+		return e2e_error(E2E_ERR_INPUT, "'--changes' does not go with '--run' (use '--last N')");
 	return 0;
 }
 
 /* The modes of this invocation, for the options that have no effect. */
 static void warn_unused(const struct report_opts *o)
 {
-	unsigned active = o->list    ? E2E_WHEN_LIST
-			  : o->trend ? E2E_WHEN_TREND
-			  : o->prune ? 0
-				     : E2E_WHEN_REPORT;
-	const char *mode = o->list ? "--list" : o->trend ? "--trend" : o->prune ? "--prune" : NULL;
+	unsigned active = o->list      ? E2E_WHEN_LIST
+			  : o->trend   ? E2E_WHEN_TREND
+			  : o->changes ? E2E_WHEN_CHANGES
+			  : o->prune   ? 0
+				       : E2E_WHEN_REPORT;
+	const char *mode = o->list	? "--list"
+			   : o->trend	? "--trend"
+			   : o->changes ? "--changes"
+			   : o->prune	? "--prune"
+					: NULL;
 
 	if (o->c.compare_baseline)
 		active |= E2E_WHEN_COMPARE;
@@ -333,6 +399,11 @@ int cmd_perf_report(int argc, char **argv)
 		rc = e2e_error(E2E_ERR_INPUT, "'--trend' supports -f text, json, markdown, html, csv");
 		goto fail;
 	}
+	if (o.changes && o.c.format == E2E_FORMAT_GITHUB) {
+		rc = e2e_error(E2E_ERR_INPUT,
+			       "'--changes' supports -f text, json, markdown, html, csv, junit");
+		goto fail;
+	}
 	rc = e2e_pipeline_check(&o.c);
 	if (rc < 0)
 		goto fail;
@@ -351,6 +422,8 @@ int cmd_perf_report(int argc, char **argv)
 		x.color = e2e_pipeline_color(&o.c);
 		x.show_paths = o.show_paths;
 		x.trend = o.trend;
+		x.changes = o.changes;
+		x.metric = o.metric;
 		rc = e2e_pipeline_report(st, sel.ids, sel.n, &o.c, &x, CMD, &gate_exit);
 		exit_code = gate_exit;
 	}

@@ -191,10 +191,10 @@ static int resources(const struct loaded *l, struct e2e_res_report **out)
 }
 
 /* --rules without --compare-baseline: the rules' absolute limits are the
- * gate (a trend has no one report to check). */
+ * gate (a trend or its change points have no one report to check). */
 static bool rules_gate(const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x)
 {
-	return o->rules && !o->compare_baseline && !x->trend;
+	return o->rules && !o->compare_baseline && !x->trend && !x->changes;
 }
 
 /* Rules that set regression_pct, which needs a baseline to compare with. */
@@ -278,6 +278,7 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 	struct e2e_pipeline_extra none = { .color = e2e_pipeline_color(o) };
 	struct e2e_report *rep = NULL;
 	struct e2e_gate_result *gate = NULL; /* set by the GATE: compare hook */
+	struct e2e_changes *changes = NULL;
 	struct e2e_render_input in;
 	struct e2e_buf out = E2E_BUF_INIT;
 	int rc, exit_code = E2E_EXIT_OK;
@@ -334,6 +335,15 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 	in.tool_version = E2E_VERSION;
 	in.compact = o->compact;
 	in.always = o->always;
+	if (x->changes) {
+		rc = e2e_changes_compute(rep, x->metric, &changes);
+		if (rc < 0)
+			goto out;
+		in.changes = changes;
+		if (changes->too_few && !o->quiet)
+			e2e_cmd_fail(cmd, "note: %zu run%s of '%s' selected: change points need at least %zu",
+				     rep->nruns, rep->nruns == 1 ? "" : "s", rep->service, changes->min_runs);
+	}
 	rc = e2e_render(o->format, &in, &out);
 	if (rc < 0)
 		goto out;
@@ -341,6 +351,7 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 out:
 	e2e_buf_finish(&out);
 	e2e_gate_result_destroy(gate);
+	e2e_changes_destroy(changes);
 	e2e_report_destroy(rep);
 	return rc;
 }

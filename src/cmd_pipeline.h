@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "changes.h"
+
 struct e2e_buf;
 struct e2e_store;
 struct e2e_common_opts;
@@ -52,6 +54,8 @@ struct e2e_pipeline_extra {
 	 * g->failed); NULL: none. Returns 0 or a negative code. */
 	int (*confirm)(void *ctx, struct e2e_gate_result *g);
 	void *confirm_ctx;
+	bool changes; /* --changes: change points across the runs */
+	enum e2e_changes_metric metric; /* with changes: --metric */
 };
 
 /* The gate's comparison of runs run_ids[0..n-1] (oldest first, pooled as

@@ -27,8 +27,31 @@ const char *e2e_format_name(enum e2e_format f)
 	return names[f];
 }
 
+static int render_changes(enum e2e_format f, const struct e2e_render_input *in, struct e2e_buf *out)
+{
+	switch (f) {
+	case E2E_FORMAT_TEXT:
+		return e2e_render_text_changes(in, out);
+	case E2E_FORMAT_JSON:
+		return e2e_render_json_changes(in, out);
+	case E2E_FORMAT_MARKDOWN:
+		return e2e_render_markdown_changes(in, out);
+	case E2E_FORMAT_HTML:
+		return e2e_render_html_changes(in, out);
+	case E2E_FORMAT_CSV:
+		return e2e_render_csv_changes(in, out);
+	case E2E_FORMAT_JUNIT:
+		return e2e_render_junit_changes(in, out);
+	case E2E_FORMAT_GITHUB:
+		break;
+	}
+	return e2e_error(E2E_ERR_INPUT, "'--changes' supports -f text, json, markdown, html, csv, junit");
+}
+
 int e2e_render(enum e2e_format f, const struct e2e_render_input *in, struct e2e_buf *out)
 {
+	if (in->changes)
+		return render_changes(f, in, out);
 	switch (f) {
 	case E2E_FORMAT_TEXT:
 		return e2e_render_text(in, out);
@@ -468,4 +491,67 @@ void e2e_render_loss(struct e2e_buf *b, uint64_t dropped, uint64_t lost, const c
 	e2e_buf_puts(b, lost ? " not recorded (" : " dropped (");
 	e2e_render_loss_causes(b, dropped, lost, cause);
 	e2e_buf_putc(b, ')');
+}
+
+/* --changes */
+
+void e2e_render_changes_title(struct e2e_buf *b, const struct e2e_render_input *in)
+{
+	const struct e2e_report *r = in->report;
+
+	e2e_buf_puts(b, "service ");
+	e2e_fmt_utf8(b, r->service, true);
+	e2e_buf_printf(b, ": change points in %s over %zu run%s",
+		       e2e_changes_metric_name(in->changes->metric), r->nruns, r->nruns == 1 ? "" : "s");
+	if (r->nruns) {
+		e2e_buf_puts(b, " (");
+		e2e_render_run_ids_span(b, r);
+		e2e_buf_putc(b, ')');
+	}
+}
+
+void e2e_render_run_ids_span(struct e2e_buf *b, const struct e2e_report *r)
+{
+	if (r->nruns == 1)
+		e2e_buf_printf(b, "run %" PRId64, r->runs[0].id);
+	else if (r->nruns > 1)
+		e2e_buf_printf(b, "runs %" PRId64 " to %" PRId64, r->runs[r->nruns - 1].id, r->runs[0].id);
+}
+
+void e2e_render_changes_note(struct e2e_buf *b, const struct e2e_render_input *in)
+{
+	const struct e2e_changes *c = in->changes;
+
+	if (c->too_few)
+		e2e_buf_printf(b, "too few runs: %zu, change points need at least %zu", in->report->nruns,
+			       c->min_runs);
+	else if (c->total == 0)
+		e2e_buf_puts(b, "no change points");
+}
+
+void e2e_render_commits(struct e2e_buf *b, const struct e2e_report *r, const struct e2e_change *c)
+{
+	const char *from = r->runs[c->prev_run].git_commit, *to = r->runs[c->run].git_commit;
+	char x[8], y[8];
+
+	if (!from[0] || !to[0])
+		return;
+	snprintf(x, sizeof(x), "%s", from);
+	snprintf(y, sizeof(y), "%s", to);
+	e2e_fmt_utf8(b, x, true);
+	e2e_buf_puts(b, "..");
+	e2e_fmt_utf8(b, y, true);
+}
+
+void e2e_render_change_value(struct e2e_buf *b, const struct e2e_changes *c, double v)
+{
+	if (c->metric == E2E_CHANGES_ERROR_RATE)
+		e2e_fmt_pct(b, v);
+	else
+		e2e_fmt_ms(b, v);
+}
+
+bool e2e_render_change_is_worse(const struct e2e_change *c)
+{
+	return c->after > c->before;
 }

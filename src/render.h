@@ -14,6 +14,7 @@
 struct e2e_report;
 struct e2e_gate_result;
 struct e2e_run;
+struct e2e_changes;
 
 enum e2e_format {
 	E2E_FORMAT_TEXT = 0,
@@ -38,6 +39,9 @@ struct e2e_render_input {
 	const char *tool_version;
 	bool compact; /* --compact (markdown): only what did not pass */
 	bool always; /* --always: with compact, something even when all pass */
+	/* --changes: change points over the covered runs (every format);
+	   NULL otherwise */
+	const struct e2e_changes *changes;
 };
 
 int e2e_render(enum e2e_format f, const struct e2e_render_input *in, struct e2e_buf *out);

@@ -287,3 +287,38 @@ int e2e_render_csv_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *b)
 	e2e_buf_finish(&t);
 	return 0;
 }
+
+/* --changes: one row per change point. */
+int e2e_render_csv_changes(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_changes *c = in->changes;
+	static const char *const cols[] = { "service", "endpoint", "metric", "run_id",	   "previous_run_id",
+					    "commits", "before",   "after",  "change_pct", "p_value" };
+	struct e2e_buf t = E2E_BUF_INIT;
+	int decimals = c->metric == E2E_CHANGES_ERROR_RATE ? 6 : 3;
+
+	header(b, cols, sizeof(cols) / sizeof(cols[0]));
+	for (size_t i = 0; i < c->nendpoints; i++) {
+		const struct e2e_endpoint_changes *e = &c->endpoints[i];
+
+		for (size_t j = 0; j < e->nchanges; j++) {
+			const struct e2e_change *x = &e->changes[j];
+
+			field(b, r->service, false);
+			field(b, e->endpoint->key, false);
+			field(b, e2e_changes_metric_name(c->metric), false);
+			e2e_buf_printf(b, "%" PRId64 ",%" PRId64 ",", r->runs[x->run].id,
+				       r->runs[x->prev_run].id);
+			e2e_buf_reset(&t);
+			e2e_render_commits(&t, r, x);
+			field(b, t.data ? t.data : "", false);
+			num(b, x->before, decimals);
+			num(b, x->after, decimals);
+			num(b, x->change * 100, 3);
+			e2e_buf_printf(b, "%.3g\n", x->pvalue);
+		}
+	}
+	e2e_buf_finish(&t);
+	return 0;
+}

@@ -15,6 +15,7 @@
 #include "render.h"
 #include "report.h"
 #include "model.h"
+#include "changes.h"
 
 /* Reports (in->trend selects the trend view where a format has one). */
 int e2e_render_text(const struct e2e_render_input *in, struct e2e_buf *out);
@@ -96,5 +97,27 @@ size_t e2e_render_disturbance(const struct e2e_report *r, double *median, double
  * probe)"; over several runs "median 0.42, 0.31..0.60 over 5 runs". Says
  * nothing (and returns false) when none did. */
 bool e2e_render_disturbance_line(struct e2e_buf *b, const struct e2e_report *r);
+/* --changes (in->changes set): each renderer's view of the change points. */
+int e2e_render_text_changes(const struct e2e_render_input *in, struct e2e_buf *out);
+int e2e_render_json_changes(const struct e2e_render_input *in, struct e2e_buf *out);
+int e2e_render_markdown_changes(const struct e2e_render_input *in, struct e2e_buf *out);
+int e2e_render_html_changes(const struct e2e_render_input *in, struct e2e_buf *out);
+int e2e_render_csv_changes(const struct e2e_render_input *in, struct e2e_buf *out);
+int e2e_render_junit_changes(const struct e2e_render_input *in, struct e2e_buf *out);
+/* "service svc: change points in p50 over 12 runs (runs 3 to 14)"
+ * without a newline; control characters '?'. */
+void e2e_render_changes_title(struct e2e_buf *b, const struct e2e_render_input *in);
+/* "run 3" or "runs 3 to 14" (oldest to newest); nothing for no runs. */
+void e2e_render_run_ids_span(struct e2e_buf *b, const struct e2e_report *r);
+/* "too few runs: 4, change points need at least 6", "no change points",
+ * or nothing when there are change points. */
+void e2e_render_changes_note(struct e2e_buf *b, const struct e2e_render_input *in);
+/* The commits around a change point, "abc1234..def5678" (7 characters
+ * each); nothing when either run carries none. */
+void e2e_render_commits(struct e2e_buf *b, const struct e2e_report *r, const struct e2e_change *c);
+/* A value of the metric: milliseconds, or a share for error_rate. */
+void e2e_render_change_value(struct e2e_buf *b, const struct e2e_changes *c, double v);
+/* Did the metric rise (a slowdown, more errors)? */
+bool e2e_render_change_is_worse(const struct e2e_change *c);
 
 #endif

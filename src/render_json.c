@@ -118,7 +118,16 @@
  *   service_name, runs (newest first, as above), endpoints: {key: [one
  *   entry per run, oldest first: {run_id, started_at, call_count, errors,
  *   error_rate, avg_latency_ms, p50_latency_ms, p95_latency_ms,
- *   p99_latency_ms}]}} */
+ *   p99_latency_ms}]}}
+ *
+ * The change points (--changes -f json): {schema_version, kind:
+ *   "changes", service_name, metric, min_runs, too_few, note ("" or the
+ *   text note), runs (newest first, as above), endpoints: {key: {runs
+ *   (with a figure), values ([metric per covered run, oldest first, null
+ *   without a figure]), changes: [oldest first: {run_id,
+ *   previous_run_id, commits ("abc1234..def5678" or null), before,
+ *   after, change_pct (null when before is 0), p_value, score}]}}};
+ *   latencies in ms, error_rate as a fraction */
 #include <inttypes.h>
 #include <jansson.h>
 #include <math.h>
@@ -759,4 +768,66 @@ int e2e_render_json_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *o
 	set(o, "kind", json_string("runs"));
 	set(o, "runs", runs_json(runs, n));
 	return dump(o, out);
+}
+
+/* --changes */
+
+static json_t *change_json(const struct e2e_render_input *in, const struct e2e_change *c)
+{
+	const struct e2e_report *r = in->report;
+	bool rate = in->changes->metric == E2E_CHANGES_ERROR_RATE;
+	struct e2e_buf b = E2E_BUF_INIT;
+	json_t *o = json_object();
+
+	e2e_render_commits(&b, r, c);
+	set(o, "run_id", json_integer(r->runs[c->run].id));
+	set(o, "previous_run_id", json_integer(r->runs[c->prev_run].id));
+	set(o, "commits", b.len ? jstr(b.data) : json_null());
+	set(o, "before", rate ? jfrac(c->before) : jms(c->before));
+	set(o, "after", rate ? jfrac(c->after) : jms(c->after));
+	set(o, "change_pct", jnum(c->change * 100, 1));
+	set(o, "p_value", json_real(c->pvalue));
+	set(o, "score", jnum(c->score, 2));
+	e2e_buf_finish(&b);
+	return o;
+}
+
+static json_t *changes_json(const struct e2e_render_input *in)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_changes *c = in->changes;
+	json_t *o = json_object(), *eps = json_object();
+	struct e2e_buf note = E2E_BUF_INIT;
+
+	e2e_render_changes_note(&note, in);
+	set(o, "schema_version", json_integer(SCHEMA_VERSION));
+	set(o, "kind", json_string("changes"));
+	set(o, "service_name", jstr(r->service));
+	set(o, "metric", json_string(e2e_changes_metric_name(c->metric)));
+	set(o, "min_runs", jint(c->min_runs));
+	set(o, "too_few", json_boolean(c->too_few));
+	set(o, "note", jstr(note.data));
+	set(o, "runs", runs_json(r->runs, r->nruns));
+	for (size_t i = 0; i < c->nendpoints; i++) {
+		const struct e2e_endpoint_changes *e = &c->endpoints[i];
+		json_t *x = json_object(), *vals = json_array(), *list = json_array();
+
+		for (size_t k = 0; k < e->nvalues; k++)
+			json_array_append_new(vals, c->metric == E2E_CHANGES_ERROR_RATE ? jfrac(e->values[k])
+											: jms(e->values[k]));
+		for (size_t k = 0; k < e->nchanges; k++)
+			json_array_append_new(list, change_json(in, &e->changes[k]));
+		set(x, "runs", jint(e->with_data));
+		set(x, "values", vals);
+		set(x, "changes", list);
+		set_key(eps, e->endpoint->key, x);
+	}
+	set(o, "endpoints", eps);
+	e2e_buf_finish(&note);
+	return o;
+}
+
+int e2e_render_json_changes(const struct e2e_render_input *in, struct e2e_buf *out)
+{
+	return dump(changes_json(in), out);
 }

@@ -5,7 +5,10 @@
  * that fails on global findings only gets one extra failing testcase
  * named "gate", so a failed gate is never green in a test view. A
  * regression that --confirm saw vanish is no failure (its line is in the
- * testcase's system-out); a confirmed one says so in the failure text. */
+ * testcase's system-out); a confirmed one says so in the failure text. With
+ * --changes: one <testcase> per endpoint, a change point that raised the
+ * metric a <failure> of type "change_point" (the exit status stays 0),
+ * one that lowered it a line of <system-out>. */
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
@@ -267,5 +270,91 @@ int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out)
 	e2e_buf_finish(&body);
 	e2e_buf_finish(&ts);
 	e2e_buf_finish(&ids);
+	return 0;
+}
+
+/* "p50 10.2 ms -> 15.3 ms (+50%) at run 7 (abc1234..def5678), p 1.2e-08" */
+static void change_line(struct e2e_buf *b, const struct e2e_render_input *in, const struct e2e_change *x)
+{
+	const struct e2e_report *r = in->report;
+	struct e2e_buf c = E2E_BUF_INIT;
+
+	e2e_buf_printf(b, "%s ", e2e_changes_metric_name(in->changes->metric));
+	e2e_render_change_value(b, in->changes, x->before);
+	e2e_buf_puts(b, " -> ");
+	e2e_render_change_value(b, in->changes, x->after);
+	e2e_buf_puts(b, " (");
+	e2e_fmt_delta_pct(b, x->change * 100);
+	e2e_buf_printf(b, ") at run %" PRId64, r->runs[x->run].id);
+	e2e_render_commits(&c, r, x);
+	if (c.len)
+		e2e_buf_printf(b, " (%s)", c.data);
+	e2e_buf_printf(b, ", p %.1e", x->pvalue);
+	e2e_buf_finish(&c);
+}
+
+int e2e_render_junit_changes(const struct e2e_render_input *in, struct e2e_buf *out)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_changes *c = in->changes;
+	struct e2e_buf body = E2E_BUF_INIT, title = E2E_BUF_INIT;
+	size_t failures = 0;
+
+	for (size_t i = 0; i < c->nendpoints; i++) {
+		const struct e2e_endpoint_changes *e = &c->endpoints[i];
+		struct e2e_buf worse = E2E_BUF_INIT, better = E2E_BUF_INIT, first = E2E_BUF_INIT;
+
+		for (size_t j = 0; j < e->nchanges; j++) {
+			struct e2e_buf *to = e2e_render_change_is_worse(&e->changes[j]) ? &worse : &better;
+
+			if (to == &worse && !first.len)
+				change_line(&first, in, &e->changes[j]);
+			change_line(to, in, &e->changes[j]);
+			e2e_buf_putc(to, '\n');
+		}
+		e2e_buf_puts(&body, "    <testcase");
+		attr(&body, "classname", r->service);
+		attr(&body, "name", e->endpoint->key);
+		e2e_buf_puts(&body, " time=\"0\">\n");
+		if (worse.len) {
+			e2e_buf_puts(&body, "      <failure type=\"change_point\"");
+			attr(&body, "message", first.data);
+			e2e_buf_puts(&body, ">");
+			e2e_fmt_xml(&body, worse.data);
+			e2e_buf_puts(&body, "</failure>\n");
+			failures++;
+		}
+		if (better.len) {
+			e2e_buf_puts(&body, "      <system-out>");
+			e2e_fmt_xml(&body, better.data);
+			e2e_buf_puts(&body, "</system-out>\n");
+		}
+		e2e_buf_puts(&body, "    </testcase>\n");
+		e2e_buf_finish(&worse);
+		e2e_buf_finish(&better);
+		e2e_buf_finish(&first);
+	}
+	e2e_render_changes_title(&title, in);
+	e2e_buf_puts(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	e2e_buf_printf(out,
+		       "<testsuites name=\"e2e perf-report --changes\" tests=\"%zu\" failures=\"%zu\">\n",
+		       c->nendpoints, failures);
+	e2e_buf_puts(out, "  <testsuite");
+	attr(out, "name", r->service);
+	e2e_buf_printf(out, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n", c->nendpoints,
+		       failures);
+	e2e_buf_puts(out, "    <system-out>");
+	e2e_fmt_xml(out, title.data);
+	if (c->too_few || c->total == 0) {
+		e2e_buf_reset(&title);
+		e2e_render_changes_note(&title, in);
+		e2e_buf_puts(out, ": ");
+		e2e_fmt_xml(out, title.data);
+	}
+	e2e_buf_puts(out, "</system-out>\n");
+	e2e_buf_add(out, body.data ? body.data : "", body.len);
+	e2e_buf_puts(out, "  </testsuite>\n</testsuites>\n");
+	e2e_buf_finish(&body);
+	e2e_buf_finish(&title);
 	return 0;
 }

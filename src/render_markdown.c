@@ -539,3 +539,53 @@ int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 	resources_md(r->resources, b);
 	return 0;
 }
+
+/* --changes: a table fit for a PR comment. */
+int e2e_render_markdown_changes(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_changes *c = in->changes;
+	struct e2e_buf t = E2E_BUF_INIT;
+
+	e2e_render_changes_title(&t, in);
+	e2e_buf_puts(b, "### ");
+	md(b, t.data);
+	e2e_buf_puts(b, "\n\n");
+	if (c->too_few || c->total == 0) {
+		e2e_buf_reset(&t);
+		e2e_render_changes_note(&t, in);
+		t.data[0] = (char)(t.data[0] - 'a' + 'A');
+		e2e_buf_printf(b, "%s.\n", t.data);
+		e2e_buf_finish(&t);
+		return 0;
+	}
+	e2e_buf_printf(b,
+		       "| Endpoint | Run | Commits | %s before | after | Change | p-value |\n"
+		       "|---|--:|---|--:|--:|--:|--:|\n",
+		       e2e_changes_metric_name(c->metric));
+	for (size_t i = 0; i < c->nendpoints; i++) {
+		const struct e2e_endpoint_changes *e = &c->endpoints[i];
+
+		for (size_t j = 0; j < e->nchanges; j++) {
+			const struct e2e_change *x = &e->changes[j];
+
+			e2e_buf_puts(b, "| ");
+			code(b, e->endpoint->key);
+			e2e_buf_printf(b, " | %" PRId64 " | ", r->runs[x->run].id);
+			e2e_buf_reset(&t);
+			e2e_render_commits(&t, r, x);
+			if (t.len)
+				code(b, t.data);
+			e2e_buf_puts(b, " | ");
+			e2e_render_change_value(b, c, x->before);
+			e2e_buf_puts(b, " | ");
+			e2e_render_change_value(b, c, x->after);
+			e2e_buf_puts(b, e2e_render_change_is_worse(x) ? " | **" : " | ");
+			e2e_fmt_delta_pct(b, x->change * 100);
+			e2e_buf_printf(b, "%s | %.1e |\n", e2e_render_change_is_worse(x) ? "**" : "",
+				       x->pvalue);
+		}
+	}
+	e2e_buf_finish(&t);
+	return 0;
+}

@@ -544,3 +544,52 @@ int e2e_render_text_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *b
 	table_finish(&t);
 	return 0;
 }
+
+/* --changes: one row per change point, endpoints in the report's order. */
+int e2e_render_text_changes(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_changes *c = in->changes;
+	struct table t;
+	static const char *const head[] = { "ENDPOINT", "RUN",	  "COMMITS", "BEFORE",
+					    "AFTER",	"CHANGE", "P-VALUE" };
+
+	e2e_render_changes_title(b, in);
+	e2e_buf_putc(b, '\n');
+	if (c->too_few || c->total == 0) {
+		e2e_render_changes_note(b, in);
+		e2e_buf_putc(b, '\n');
+		return 0;
+	}
+	e2e_buf_putc(b, '\n');
+	table_init(&t, "lrlrrrr");
+	for (size_t k = 0; k < t.ncols; k++)
+		cell_str(&t, head[k], NULL);
+	for (size_t i = 0; i < c->nendpoints; i++) {
+		const struct e2e_endpoint_changes *e = &c->endpoints[i];
+
+		for (size_t j = 0; j < e->nchanges; j++) {
+			const struct e2e_change *x = &e->changes[j];
+			const char *tint = e2e_render_change_is_worse(x) ? RED : GREEN;
+
+			cell_str(&t, e->endpoint->key, NULL);
+			e2e_buf_printf(&t.tmp, "%" PRId64, r->runs[x->run].id);
+			cell_end(&t, NULL);
+			e2e_render_commits(&t.tmp, r, x);
+			if (!t.tmp.len)
+				e2e_buf_putc(&t.tmp, '-');
+			cell_end(&t, NULL);
+			e2e_render_change_value(&t.tmp, c, x->before);
+			cell_end(&t, NULL);
+			e2e_render_change_value(&t.tmp, c, x->after);
+			cell_end(&t, NULL);
+			e2e_fmt_delta_pct(&t.tmp, x->change * 100);
+			cell_end(&t, tint);
+			e2e_buf_printf(&t.tmp, "%.1e", x->pvalue);
+			cell_end(&t, NULL);
+		}
+	}
+	table_emit(&t, b, "", in->color);
+	table_finish(&t);
+	return 0;
+}

@@ -154,7 +154,7 @@ static const struct e2e_gate_result *mkgate(void)
 static char *render(enum e2e_format f, const struct e2e_report *r, const struct e2e_gate_result *g,
 		    bool show_paths, bool trend)
 {
-	struct e2e_render_input in = { r, g, false, show_paths, trend, "test", false, false };
+	struct e2e_render_input in = { r, g, false, show_paths, trend, "test", false, false, NULL };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_int_eq(e2e_render(f, &in, &b), 0);
@@ -213,7 +213,7 @@ START_TEST(text_report_gate)
 	ck_assert_ptr_null(strstr(out, "\033["));
 	free(out);
 	/* colour only when asked */
-	struct e2e_render_input in = { r, &gate, true, false, false, NULL, false, false };
+	struct e2e_render_input in = { r, &gate, true, false, false, NULL, false, false, NULL };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_int_eq(e2e_render(E2E_FORMAT_TEXT, &in, &b), 0);
@@ -486,7 +486,7 @@ START_TEST(markdown_compact)
 {
 	struct e2e_report *r = model(false);
 	struct e2e_gate_result *g = (struct e2e_gate_result *)mkgate();
-	struct e2e_render_input in = { r, g, false, false, false, "test", true, false };
+	struct e2e_render_input in = { r, g, false, false, false, "test", true, false, NULL };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_int_eq(e2e_render(E2E_FORMAT_MARKDOWN, &in, &b), 0);
@@ -683,7 +683,7 @@ START_TEST(trend_views)
 	struct e2e_report *r = model(true);
 	char *out = render(E2E_FORMAT_TEXT, r, NULL, false, true);
 	json_t *j, *e;
-	struct e2e_render_input in = { r, NULL, false, false, true, NULL, false, false };
+	struct e2e_render_input in = { r, NULL, false, false, true, NULL, false, false, NULL };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_ptr_nonnull(strstr(

@@ -13,9 +13,12 @@
  *   mkfixture DB --dump FILE          also write every sample of the fixture as
  *                                     CSV (run,service,endpoint,status,error,
  *                                     total_us) for independent checks
- *   mkfixture DB --requests N --endpoints E
+ *   mkfixture DB --requests N --endpoints E [--runs R]
  *                                     one run of N requests over E endpoints
- *                                     (service "bench"), for tools/bench-report.sh
+ *                                     (service "bench"), for tools/bench-report.sh;
+ *                                     with --runs, R such runs a minute apart
+ *                                     (every fifth endpoint 30 % slower from
+ *                                     run R/2 on), for tools/bench-changes.sh
  *
  * Everything is deterministic: fixed wall-clock times, commits, hosts and
  * latencies from a fixed-seed LCG, so reports of the fixture are stable
@@ -368,11 +371,11 @@ static void hostile(struct e2e_store *st)
 }
 
 /* One run of n requests over e endpoints, 10 raw paths each, latencies
- * log-uniform-ish around a per-endpoint base, 1 % 5xx. */
-static void bench(struct e2e_store *st, uint64_t n, uint64_t e)
+ * log-uniform-ish around a per-endpoint base (slow: every fifth endpoint
+ * 30 % slower), 1 % 5xx. */
+static void bench_run(struct e2e_store *st, uint64_t n, uint64_t e, int64_t started, bool slow)
 {
 	const size_t batch = 50000;
-	int64_t started = 1795183331000;
 	uint64_t duration = 600000000000ull;
 	int64_t id =
 		begin_run(st, "bench", started, duration, "abc1234def5678900000000000000000000000ff", "main");
@@ -398,7 +401,7 @@ static void bench(struct e2e_store *st, uint64_t n, uint64_t e)
 
 		for (size_t i = 0; i < m; i++) {
 			uint64_t k = (uint64_t)(rnd() * (double)e);
-			double base = 2.0 + (double)(k % 17) * 3.5;
+			double base = (2.0 + (double)(k % 17) * 3.5) * (slow && k % 5 == 0 ? 1.3 : 1.0);
 
 			memset(&s[i], 0, sizeof(s[i]));
 			s[i].start_ns = duration * (done + i) / n;
@@ -419,17 +422,23 @@ static void bench(struct e2e_store *st, uint64_t n, uint64_t e)
 	e2e_buf_finish(&ep);
 }
 
+static void bench(struct e2e_store *st, uint64_t n, uint64_t e, uint64_t runs)
+{
+	for (uint64_t r = 0; r < runs; r++)
+		bench_run(st, n, e, 1795183331000 + (int64_t)r * 60000, runs > 1 && r >= runs / 2);
+}
+
 int main(int argc, char **argv)
 {
 	struct e2e_store *st = NULL;
 	struct stat sb;
-	uint64_t requests = 0, endpoints = 50;
+	uint64_t requests = 0, endpoints = 50, runs = 1;
 	bool aging = false, hostile_values = false;
 	const char *dump_path = NULL;
 
 	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: mkfixture DB [--aging | --hostile] [--dump FILE] [--requests N "
-				"[--endpoints E]]\n");
+				"[--endpoints E] [--runs R]]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -444,6 +453,9 @@ int main(int argc, char **argv)
 			i++;
 		} else if (strcmp(argv[i], "--endpoints") == 0 && i + 1 < argc &&
 			   e2e_parse_u64(argv[i + 1], 1, 100000, &endpoints)) {
+			i++;
+		} else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc &&
+			   e2e_parse_u64(argv[i + 1], 1, 100000, &runs)) {
 			i++;
 		} else {
 			fprintf(stderr, "mkfixture: bad argument '%s'\n", argv[i]);
@@ -461,7 +473,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (requests)
-		bench(st, requests, endpoints);
+		bench(st, requests, endpoints, runs);
 	else if (hostile_values)
 		hostile(st);
 	else

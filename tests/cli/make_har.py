@@ -2,10 +2,11 @@
 """Writes a deterministic HAR 1.2 file from a compact spec (CLI tests and
 tests/fixtures/store-v2/make.sh).
 
-    make_har.py OUT.har SEED METHOD:PATH:COUNT...
+    make_har.py OUT.har SEED METHOD:PATH:COUNT[:MS]...
 
 Each METHOD:PATH:COUNT adds COUNT entries of that request (PATH may end in
-"+N": N distinct paths PATH0, PATH1, ... in turn). Entries are interleaved
+"+N": N distinct paths PATH0, PATH1, ... in turn), its latencies around MS
+when given (the change point tests set them run by run). Entries are interleaved
 round-robin, start 10 ms apart, answer 200 (201 for POST, 204 for DELETE)
 with latencies from a fixed-seed generator (lognormal around 5-40 ms).
 """
@@ -20,12 +21,12 @@ def main():
     rng = random.Random(seed)
     reqs = []
     for spec in specs:
-        method, path, count = spec.split(":")
+        method, path, count, *ms = spec.split(":")
         variants = [path]
         if "+" in path:
             base, n = path.rsplit("+", 1)
             variants = [base + str(i) for i in range(int(n))]
-        base_ms = 5 + 35 * rng.random()
+        base_ms = float(ms[0]) if ms else 5 + 35 * rng.random()
         reqs.append([method, variants, int(count), base_ms, 0])
     entries = []
     t_ms = 0

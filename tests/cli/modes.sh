@@ -53,7 +53,7 @@ check() {
 
 # perf-report: the modes (columns) and the options (rows, the option's
 # long name, its arguments as given, then one cell per mode)
-REPORT_MODES=(report trend list prune compare rules)
+REPORT_MODES=(report trend list prune compare rules changes)
 report_mode_args() {
   case $1 in
   report) ;;
@@ -62,37 +62,42 @@ report_mode_args() {
   prune) echo --prune --keep 100 ;;
   compare) echo --compare-baseline -b "$BL" ;;
   rules) echo --rules "$RULES" ;;
+  changes) echo --changes ;;
   esac
 }
 REPORT_TABLE="
---service       | -s svc                     | ok  ok  ok  ok  ok  ok
---run           | --run 1                    | ok  err err err ok  ok
---runs          | --runs 1                   | ok  ok  err err ok  ok
---list          | --list                     | ok  err ok  err err w:--rules
---trend         | --trend                    | ok  ok  err err err w:--rules
---days          | --days 7                   | err 4   err err err err
---show-paths    | --show-paths               | ok  w   w   w   ok  ok
---prune         | --prune --keep 100         | ok  err err ok  err w:--rules
---keep          | --keep 5                   | err err err ok  err err
---older-than    | --older-than 1             | err err err err err err
---routes        | --routes $ROUTES           | ok  ok  w   w   ok  ok
---output        | -o $TMP/out                | ok  ok  ok  ok  ok  ok
---db            | --db $DB                   | ok  ok  ok  ok  ok  ok
---format        | -f json                    | ok  ok  ok  w   ok  ok
---out           | --out $TMP/out/r           | ok  ok  ok  w   ok  ok
---errors        | --errors 4xx               | ok  ok  w   w   ok  ok
---set-baseline  | --set-baseline             | ok  err err err err ok
---compare-baseline | --compare-baseline -b $BL | ok err err err ok  ok
---baseline-dir  | --baseline-dir $TMP/bd     | w   w   w   w   ok  w
---baseline      | -b $BL                     | w   w   w   w   ok  w
---threshold     | -t 20                      | w   w   w   w   ok  w
---min-delta-ms  | --min-delta-ms 2           | w   w   w   w   ok  w
---fail-on       | --fail-on critical         | w   w   w   w   ok  ok
---rules         | --rules $RULES             | ok  w   w   w   ok  ok
---compact       | --compact                  | w   w   w   w   w   w
---always        | --always                   | w   w   w   w   w   w
---quiet         | -q                         | ok  ok  ok  ok  ok  ok
---help          | -h                         | ok  ok  ok  ok  ok  ok
+--service       | -s svc                     | ok  ok  ok  ok  ok  ok  ok
+--run           | --run 1                    | ok  err err err ok  ok  err
+--runs          | --runs 1                   | ok  ok  err err ok  ok  w
+--list          | --list                     | ok  err ok  err err w:--rules  err
+--trend         | --trend                    | ok  ok  err err err w:--rules  err
+--days          | --days 7                   | err 4   err err err err  err
+--changes       | --changes                  | ok  err err err err w:--rules ok
+--metric        | --metric p95               | err err err err err err ok
+--last          | --last 10                  | err err err err err err ok
+--branch        | --branch no-such-branch    | err err err err err err 4
+--show-paths    | --show-paths               | ok  w   w   w   ok  ok  w
+--prune         | --prune --keep 100         | ok  err err ok  err w:--rules  err
+--keep          | --keep 5                   | err err err ok  err err  err
+--older-than    | --older-than 1             | err err err err err err  err
+--routes        | --routes $ROUTES           | ok  ok  w   w   ok  ok  ok
+--output        | -o $TMP/out                | ok  ok  ok  ok  ok  ok  ok
+--db            | --db $DB                   | ok  ok  ok  ok  ok  ok  ok
+--format        | -f json                    | ok  ok  ok  w   ok  ok  ok
+--out           | --out $TMP/out/r           | ok  ok  ok  w   ok  ok  ok
+--errors        | --errors 4xx               | ok  ok  w   w   ok  ok  ok
+--set-baseline  | --set-baseline             | ok  err err err err ok  err
+--compare-baseline | --compare-baseline -b $BL | ok err err err ok  ok  err
+--baseline-dir  | --baseline-dir $TMP/bd     | w   w   w   w   ok  w  w
+--baseline      | -b $BL                     | w   w   w   w   ok  w  w
+--threshold     | -t 20                      | w   w   w   w   ok  w  w
+--min-delta-ms  | --min-delta-ms 2           | w   w   w   w   ok  w  w
+--fail-on       | --fail-on critical         | w   w   w   w   ok  ok  w
+--rules         | --rules $RULES             | ok  w   w   w   ok  ok  w
+--compact       | --compact                  | w   w   w   w   w   w   w
+--always        | --always                   | w   w   w   w   w   w   w
+--quiet         | -q                         | ok  ok  ok  ok  ok  ok  ok
+--help          | -h                         | ok  ok  ok  ok  ok  ok  ok
 "
 
 # perf-profile: the modes and the options, as above
