@@ -28,6 +28,7 @@
 #include "routes.h"
 #include "runner.h"
 #include "store.h"
+#include "testmark.h"
 #include "banned.h"
 
 #define CMD "perf-profile"
@@ -241,7 +242,8 @@ static void consume(void *ctx, const struct e2e_capture_batch *b)
 	}
 	if (p)
 		e2e_proxy_stats(p, &ps);
-	rc = e2e_recorder_add(c->rec, b->caps, b->n, e2e_capture_queue_dropped(c->queue), ps.peak);
+	rc = e2e_recorder_add_tests(c->rec, b->caps, b->n, b->events, b->nevents,
+				    e2e_capture_queue_dropped(c->queue), ps.peak);
 	if (rc < 0 && !atomic_exchange(&c->store_warned, true))
 		e2e_cmd_fail(CMD,
 			     "warning: cannot store samples: %s; the proxy keeps forwarding and counts what "
@@ -305,6 +307,8 @@ static char *proxy_url(const struct profile_opts *o, uint16_t port)
 	return e2e_buf_detach(&b, NULL);
 }
 
+#define ENV_OWN 8 /* variables set for the command besides --env's */
+
 /* Runs the command (wrap mode) or waits for a signal or --duration
  * (session mode) while the proxy records. *status gets the command's. */
 static int wait_for_end(struct capture *c, const char *url, int *status)
@@ -331,13 +335,15 @@ static int wait_for_end(struct capture *c, const char *url, int *status)
 		}
 	}
 
-	char *env[E2E_CLI_LIST_MAX + 1];
+	char *env[E2E_CLI_LIST_MAX + ENV_OWN];
 	size_t nenv = 0;
 	struct e2e_buf b = E2E_BUF_INIT;
 	pid_t pid;
 	int rc;
 
 	e2e_buf_printf(&b, "E2E_PROXY_URL=%s", url);
+	env[nenv++] = e2e_buf_detach(&b, NULL);
+	e2e_buf_printf(&b, "E2E_CONTROL_URL=%s" E2E_CONTROL_PATH, url);
 	env[nenv++] = e2e_buf_detach(&b, NULL);
 	for (size_t i = 0; i < o->env.n; i++) {
 		e2e_buf_printf(&b, "%s=%s", o->env.v[i], url);
@@ -387,6 +393,29 @@ static void warn_loss(const struct e2e_run *r, const char *cause)
 	e2e_buf_putc(&b, ')');
 	e2e_cmd_fail(CMD, "%s", b.data);
 	e2e_buf_finish(&b);
+}
+
+/* Refused markers and E2E-Test headers: the suite's integration is
+ * broken somewhere, and its requests were recorded as unattributed. */
+static void warn_tests(const struct e2e_proxy *p)
+{
+	struct e2e_proxy_test_stats ts;
+
+	e2e_proxy_test_stats(p, &ts);
+	if (ts.bad_markers)
+		e2e_cmd_fail(CMD,
+			     "warning: %llu test marker%s refused (the command was told why in each reply)",
+			     (unsigned long long)ts.bad_markers, ts.bad_markers == 1 ? " was" : "s were");
+	if (ts.bad_headers)
+		e2e_cmd_fail(CMD,
+			     "warning: %llu request%s had a bad " E2E_TEST_HEADER
+			     " header (not UTF-8 text, control characters, over %d bytes): recorded as "
+			     "unattributed",
+			     (unsigned long long)ts.bad_headers, ts.bad_headers == 1 ? "" : "s",
+			     E2E_TEST_NAME_MAX);
+	if (ts.lost_events)
+		e2e_cmd_fail(CMD, "warning: %llu test marker%s not recorded (capture queue full)",
+			     (unsigned long long)ts.lost_events, ts.lost_events == 1 ? " was" : "s were");
 }
 
 static void run_init(struct e2e_run *r, const struct profile_opts *o)
@@ -460,6 +489,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	rc = wait_for_end(&c, url, status);
 	e2e_proxy_stop(proxy, 5ull * 1000000000ull);
 	e2e_proxy_stats(proxy, &ps);
+	warn_tests(proxy);
 	e2e_capture_queue_drain(c.queue);
 	draw_progress(&c, true);
 	if (rc < 0)
