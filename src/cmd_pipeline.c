@@ -72,6 +72,8 @@ int e2e_pipeline_emit(const struct e2e_common_opts *o, const struct e2e_buf *b)
 struct loaded {
 	struct e2e_run *runs;
 	struct e2e_report_run *in;
+	struct e2e_test **tests; /* each run's (e2e_store_tests_load) */
+	size_t *ntests;
 	size_t n;
 };
 
@@ -81,10 +83,13 @@ static void loaded_finish(struct loaded *l)
 		free((void *)l->in[i].samples);
 		e2e_store_paths_free((struct e2e_path *)l->in[i].paths, l->in[i].npaths);
 		e2e_run_notes_free((struct e2e_run_note *)l->in[i].notes, l->in[i].nnotes);
+		e2e_store_tests_free(l->tests[i], l->ntests[i]);
 		e2e_run_finish(&l->runs[i]);
 	}
 	free(l->runs);
 	free(l->in);
+	free(l->tests);
+	free(l->ntests);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -95,6 +100,8 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 	memset(l, 0, sizeof(*l));
 	l->runs = e2e_xcalloc(n, sizeof(*l->runs));
 	l->in = e2e_xcalloc(n, sizeof(*l->in));
+	l->tests = e2e_xcalloc(n, sizeof(*l->tests));
+	l->ntests = e2e_xcalloc(n, sizeof(*l->ntests));
 	l->n = n; /* empty slots are safe to finish */
 	for (size_t i = 0; i < n; i++) {
 		size_t k = n - 1 - i; /* run_ids are oldest first */
@@ -102,6 +109,8 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 		struct e2e_path *p = NULL;
 		struct e2e_run_note *nt = NULL;
 		size_t ns = 0, np = 0, nn = 0;
+		struct e2e_test *t = NULL;
+		size_t ntst = 0;
 
 		rc = e2e_store_run_get(st, run_ids[i], &l->runs[k]);
 		if (rc < 0)
@@ -123,6 +132,11 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 			return rc;
 		l->in[k].notes = nt;
 		l->in[k].nnotes = nn;
+		rc = e2e_store_tests_load(st, run_ids[i], &t, &ntst);
+		if (rc < 0)
+			return rc;
+		l->tests[k] = t;
+		l->ntests[k] = ntst;
 	}
 	return 0;
 }
@@ -199,6 +213,8 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		ropts.routes = routes;
 	}
 	rc = e2e_report_compute(l.in, l.n, NULL, 0, &ropts, &rep);
+	if (rc == 0)
+		rc = e2e_report_add_tests(rep, (const struct e2e_test *const *)l.tests, l.ntests);
 	loaded_finish(&l); /* the report holds its own copy of the samples */
 	if (rc < 0)
 		goto out;
