@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "e2e-config.h"
 #include "cli.h"
 #include "cmd.h"
 #include "error.h"
@@ -309,6 +310,53 @@ static char *proxy_url(const struct profile_opts *o, uint16_t port)
 
 #define ENV_OWN 8 /* variables set for the command besides --env's */
 
+/* "NAME=VALUE" with VALUE the old value of NAME with item added (before
+ * it, or after it when append), joined by sep; NULL when it is there. */
+static char *env_list_add(const char *name, const char *item, char sep, bool append)
+{
+	const char *old = getenv(name);
+	struct e2e_buf b = E2E_BUF_INIT;
+	size_t n = strlen(item);
+
+	for (const char *p = old; p && *p;) {
+		const char *e = strchr(p, sep);
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && memcmp(p, item, n) == 0)
+			return NULL;
+		p = e ? e + 1 : p + len;
+	}
+	if (!old || !*old)
+		e2e_buf_printf(&b, "%s=%s", name, item);
+	else if (append)
+		e2e_buf_printf(&b, "%s=%s%c%s", name, old, sep, item);
+	else
+		e2e_buf_printf(&b, "%s=%s%c%s", name, item, sep, old);
+	return e2e_buf_detach(&b, NULL);
+}
+
+/* The integrations that load themselves in the wrapped command (SPEC
+ * section 11): the pytest plugin through pytest's own PYTEST_PLUGINS.
+ * Fills env; returns how many it set (at most 2). */
+static size_t integrations_env(char **env)
+{
+	const char *dir = getenv("E2E_INTEGRATIONS_DIR");
+	struct e2e_buf b = E2E_BUF_INIT;
+	size_t n = 0;
+	char *v;
+
+	if (!dir || !*dir)
+		dir = E2E_INTEGRATIONS_DIR;
+	e2e_buf_printf(&b, "%s/pytest", dir);
+	v = env_list_add("PYTHONPATH", b.data, ':', false);
+	if (v)
+		env[n++] = v;
+	v = env_list_add("PYTEST_PLUGINS", "e2e_pytest", ',', true);
+	if (v)
+		env[n++] = v;
+	e2e_buf_finish(&b);
+	return n;
+}
+
 /* Runs the command (wrap mode) or waits for a signal or --duration
  * (session mode) while the proxy records. *status gets the command's. */
 static int wait_for_end(struct capture *c, const char *url, int *status)
@@ -345,6 +393,7 @@ static int wait_for_end(struct capture *c, const char *url, int *status)
 	env[nenv++] = e2e_buf_detach(&b, NULL);
 	e2e_buf_printf(&b, "E2E_CONTROL_URL=%s" E2E_CONTROL_PATH, url);
 	env[nenv++] = e2e_buf_detach(&b, NULL);
+	nenv += integrations_env(env + nenv);
 	for (size_t i = 0; i < o->env.n; i++) {
 		e2e_buf_printf(&b, "%s=%s", o->env.v[i], url);
 		env[nenv++] = e2e_buf_detach(&b, NULL);
