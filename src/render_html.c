@@ -337,7 +337,7 @@ static void gate_line_html(void *ctx, enum e2e_verdict v, const char *line)
 	e2e_buf_puts(x->b, "</li>\n");
 }
 
-static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
+static void gate_section(const struct e2e_gate_result *g, const struct e2e_report *r, struct e2e_buf *b)
 {
 	struct lines_ctx lc = { b, -1 };
 
@@ -356,7 +356,7 @@ static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 		text(b, g->rules_name ? g->rules_name : "-");
 		e2e_buf_puts(b, "</code> alone: no baseline to compare with.</p>\n");
 	}
-	e2e_render_gate_lines(g, gate_line_html, &lc);
+	e2e_render_gate_lines(g, r, gate_line_html, &lc);
 	if (lc.last >= 0)
 		e2e_buf_puts(b, "</ul>\n");
 	if (g->nfindings)
@@ -464,7 +464,7 @@ int e2e_render_html(const struct e2e_render_input *in, struct e2e_buf *b)
 			       r->count_4xx ? "transport errors, 5xx and 4xx" : "transport errors and 5xx");
 	}
 	if (g)
-		gate_section(g, b);
+		gate_section(g, in->report, b);
 	if (r->nendpoints) {
 		e2e_buf_puts(b, "<h2>Percentiles</h2>\n");
 		legend(b);

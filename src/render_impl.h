@@ -58,9 +58,10 @@ void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g);
  * order: every regressed metric, then the deciding metric of every
  * endpoint that is inconclusive, new, missing, improved. fn gets the
  * group's verdict; a renderer starts a section (e2e_render_gate_heading)
- * when it changes. */
+ * when it changes. A regression line ends with "; called by" and the
+ * tests that call its endpoint most when r has tests (r may be NULL). */
 const char *e2e_render_gate_heading(enum e2e_verdict v); /* "regressions", "new endpoints", ... */
-void e2e_render_gate_lines(const struct e2e_gate_result *g,
+void e2e_render_gate_lines(const struct e2e_gate_result *g, const struct e2e_report *r,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx);
 /* One line per data-quality note (incomplete run, dropped requests, raw
  * paths cut short), each

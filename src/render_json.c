@@ -389,7 +389,7 @@ static json_t *metric_message(const struct e2e_metric_cmp *x)
 	return j;
 }
 
-static json_t *regressions_json(const struct e2e_gate_result *g)
+static json_t *regressions_json(const struct e2e_gate_result *g, const struct e2e_report *r)
 {
 	json_t *a = json_array();
 
@@ -406,6 +406,11 @@ static json_t *regressions_json(const struct e2e_gate_result *g)
 			metric_figures(o, x);
 			set(o, "severity", json_string(e2e_severity_name(x->severity)));
 			set(o, "message", metric_message(x));
+			if (r->tests) {
+				const struct e2e_endpoint_report *e = e2e_report_find(r, g->endpoints[i].key);
+				set(o, "called_by",
+				    e ? callers_json(r->tests, (size_t)(e - r->endpoints)) : json_array());
+			}
 			json_array_append_new(a, o);
 		}
 	}
@@ -598,7 +603,7 @@ static json_t *report_json(const struct e2e_render_input *in)
 	for (size_t i = 0; i < r->nendpoints; i++)
 		set_key(eps, r->endpoints[i].key, endpoint_json(in, &r->endpoints[i]));
 	set(o, "endpoints", eps);
-	set(o, "regressions", regressions_json(in->gate));
+	set(o, "regressions", regressions_json(in->gate, r));
 	set(o, "alerts", alerts_json(r, in->gate));
 	set(o, "recommendations", advice_json(in->gate));
 	set(o, "summary", summary_json(r, in->gate));

@@ -291,11 +291,11 @@ static void gate_line_md(void *ctx, enum e2e_verdict v, const char *line)
 	e2e_buf_putc(x->b, '\n');
 }
 
-static void gate_details(const struct e2e_gate_result *g, struct e2e_buf *b)
+static void gate_details(const struct e2e_gate_result *g, const struct e2e_report *r, struct e2e_buf *b)
 {
 	struct lines_ctx lc = { b, -1 };
 
-	e2e_render_gate_lines(g, gate_line_md, &lc);
+	e2e_render_gate_lines(g, r, gate_line_md, &lc);
 	if (lc.last >= 0)
 		details_close(b);
 	if (g->nfindings) {
@@ -477,7 +477,7 @@ int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 	else
 		table(in, b);
 	if (in->gate)
-		gate_details(in->gate, b);
+		gate_details(in->gate, in->report, b);
 	paths_details(in, b);
 	runs_details(r, b);
 	return 0;

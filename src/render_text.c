@@ -311,7 +311,7 @@ static void gate_details(const struct e2e_render_input *in, struct e2e_buf *b)
 	const struct e2e_gate_result *g = in->gate;
 	struct lines_ctx lc = { b, in->color, -1 };
 
-	e2e_render_gate_lines(g, gate_line_text, &lc);
+	e2e_render_gate_lines(g, in->report, gate_line_text, &lc);
 	if (g->nfindings)
 		e2e_buf_puts(b, "\nfindings:\n");
 	for (size_t i = 0; i < g->nfindings; i++) {

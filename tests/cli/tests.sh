@@ -132,4 +132,22 @@ grep -q 'GET /ping' "$TMP/up.log" || fail "the request did not reach the upstrea
 NTESTS=$((NTESTS + 1))
 ! grep -qi -e '__e2e' -e 'e2e-test' "$TMP/up.log" || fail "a marker or the header reached the upstream: $(cat "$TMP/up.log")"
 
+# A regression names the tests that exercise it: the baseline from the
+# serial run above, then /users slower by 60 ms.
+run "$E2E" perf-report -q -s py --db "$TMP/py.db" --baseline-dir "$TMP/bl" --set-baseline -f json
+expect_rc 0 "baseline from the pytest run"
+start_service python3 "$SRC/demo/service.py" --port 0 --delay /users=60
+run timeout 120 "$E2E" perf-profile -q -s py --target "http://127.0.0.1:$PORT" --db "$TMP/py.db" \
+  --baseline-dir "$TMP/bl" --compare-baseline -- \
+  "$PY" -m pytest -q -p no:cacheprovider --rootdir "$SRC/tests/cli/pysuite" "$SRC/tests/cli/pysuite"
+expect_rc 1 "a slower /users fails the gate"
+expect_out_has "regression [critical]; called by test_demo.py::test_user_by_id_5 (5x), test_demo.py::test_failing_3 (3x), test_demo.py::test_param_1[7] (1x) and 2 more" \
+  "the regression names its tests"
+NTESTS=$((NTESTS + 1))
+"$E2E" perf-report -s py --db "$TMP/py.db" --baseline-dir "$TMP/bl" --compare-baseline -f json | "$PY" -c '
+import json, sys
+r = json.load(sys.stdin)["regressions"][0]
+assert r["called_by"][0] == {"test": "test_demo.py::test_user_by_id_5", "count": 5}, r
+' || fail "JSON regressions name their tests"
+
 finish
