@@ -12,12 +12,15 @@
  *   path_id, status, error, total_us   as is
  *   ttfb_us     zigzag of (total_us - ttfb_us)
  *   proxy_us, req_bytes, resp_bytes    as is
- *   test_id     as is (format 2 only: SPEC section 11)
+ *   test_id     format 2 only (SPEC section 11): 0 for 0, else
+ *               test_id - base + 1, base (u32 after the widths) the
+ *               chunk's smallest nonzero test id
  *
  * Format 1 has the first nine columns; format 2 (schema v6) adds test_id
- * and is written only when a chunk has a request attributed to a test or
- * unattributed, so a run without tests costs what it did (a test id costs
- * 1-2 bytes per request, 0 when the chunk has none).
+ * and the base, and is written only when a chunk has a request attributed
+ * to a test or unattributed, so a run without tests costs what it did. A
+ * serial suite's chunk spans a few tests: 1 byte per request, 2 past 255
+ * tests in one chunk (tools/store-size N TESTS).
  * Fixed widths cost a few bytes per request more than LEB128 varints (22.5
  * against 17.4 bytes on disk in tools/store-size) but decode without a
  * data-dependent branch per value, about 3x faster (25 against 68 ms per
@@ -66,7 +69,7 @@ enum chunk_column {
 /* Widest a column may be: what its field (or the zigzag of its
  * difference) can need. Checking widths checks every value's range. */
 static const uint8_t column_max_width[COLS] = { 8, 4, 2, 1, 4, 5, 4, 8, 8, 4 };
-#define CHUNK_HEADER (3 + COLS) /* the longest */
+#define CHUNK_HEADER (3 + COLS + 4) /* the longest: format 2's */
 
 /* Migrations (see migrations[] below) each end by setting user_version;
  * a fresh or old file runs all it needs in one transaction. */
@@ -1590,6 +1593,7 @@ static unsigned width_of(uint64_t mask)
 static size_t chunk_encode(struct e2e_store *st, const struct e2e_sample *s, size_t n)
 {
 	uint64_t *v[COLS], prev = 0, tests = 0;
+	uint32_t base = UINT32_MAX;
 	uint8_t *p;
 	int cols;
 
@@ -1611,15 +1615,22 @@ static size_t chunk_encode(struct e2e_store *st, const struct e2e_sample *s, siz
 		v[COL_PROXY][i] = s[i].proxy_us;
 		v[COL_REQ][i] = s[i].req_bytes;
 		v[COL_RESP][i] = s[i].resp_bytes;
-		v[COL_TEST][i] = s[i].test_id;
 		tests |= s[i].test_id;
+		if (s[i].test_id && s[i].test_id < base)
+			base = s[i].test_id;
 	}
+	for (size_t i = 0; tests && i < n; i++)
+		v[COL_TEST][i] = s[i].test_id ? (uint64_t)s[i].test_id - base + 1 : 0;
 	cols = tests ? COLS : COLS_V1;
 	p = st->scratch;
 	p[0] = tests ? CHUNK_FORMAT_TESTS : CHUNK_FORMAT;
 	p[1] = (uint8_t)n;
 	p[2] = (uint8_t)(n >> 8);
 	p += 3 + cols;
+	if (tests) {
+		for (int b = 0; b < 4; b++)
+			*p++ = (uint8_t)(base >> (8 * b));
+	}
 	for (int c = 0; c < cols; c++) {
 		uint64_t bits = 0;
 		unsigned w;
@@ -1671,12 +1682,18 @@ static void column_read(const uint8_t *col, const uint8_t *end, unsigned w, size
  * (it never reads outside [data, data + len)). */
 /* Reads the column widths of a chunk of n samples into w; false if its
  * header or length is not that of such a chunk. */
+/* Where a chunk's first column starts (data[0] read). */
+static size_t chunk_header_len(const uint8_t *data)
+{
+	return data[0] == CHUNK_FORMAT_TESTS ? 3 + COLS + 4 : 3 + COLS_V1;
+}
+
 static bool chunk_layout(const uint8_t *data, size_t len, size_t n, unsigned w[COLS])
 {
 	size_t row = 0;
 	int cols = len ? (data[0] == CHUNK_FORMAT ? COLS_V1 : data[0] == CHUNK_FORMAT_TESTS ? COLS : 0) : 0;
 
-	if (!cols || len < 3u + (size_t)cols || (data[1] | (size_t)data[2] << 8) != n)
+	if (!cols || len < chunk_header_len(data) || (data[1] | (size_t)data[2] << 8) != n)
 		return false;
 	for (int c = 0; c < COLS; c++) {
 		w[c] = c < cols ? data[3 + c] : 0;
@@ -1684,13 +1701,7 @@ static bool chunk_layout(const uint8_t *data, size_t len, size_t n, unsigned w[C
 			return false;
 		row += w[c];
 	}
-	return len == 3u + (size_t)cols + n * row;
-}
-
-/* Where a chunk's first column starts (its layout checked). */
-static size_t chunk_header_len(const uint8_t *data)
-{
-	return data[0] == CHUNK_FORMAT_TESTS ? 3 + COLS : 3 + COLS_V1;
+	return len == chunk_header_len(data) + n * row;
 }
 
 static bool chunk_decode(const uint8_t *data, size_t len, size_t n, struct e2e_sample *out, uint64_t *vals)
@@ -1738,8 +1749,21 @@ static bool chunk_decode(const uint8_t *data, size_t len, size_t n, struct e2e_s
 	for (size_t i = 0; i < n; i++)
 		out[i].resp_bytes = vals[i];
 	NEXT_COLUMN(COL_TEST);
-	for (size_t i = 0; i < n; i++)
-		out[i].test_id = (uint32_t)vals[i];
+	if (data[0] == CHUNK_FORMAT_TESTS) {
+		const uint8_t *b = data + 3 + COLS;
+		uint64_t base = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t id = vals[i] ? vals[i] - 1 + base : 0;
+
+			if (id > UINT32_MAX)
+				return false;
+			out[i].test_id = (uint32_t)id;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			out[i].test_id = 0;
+	}
 #undef NEXT_COLUMN
 	return true;
 }
