@@ -13,9 +13,10 @@
  *   mkfixture DB --dump FILE          also write every sample of the fixture as
  *                                     CSV (run,service,endpoint,status,error,
  *                                     total_us) for independent checks
- *   mkfixture DB --requests N --endpoints E
+ *   mkfixture DB --requests N --endpoints E [--tests T]
  *                                     one run of N requests over E endpoints
- *                                     (service "bench"), for tools/bench-report.sh
+ *                                     (service "bench"), for tools/bench-report.sh;
+ *                                     with T, made by a serial suite of T tests
  *
  * Everything is deterministic: fixed wall-clock times, commits, hosts and
  * latencies from a fixed-seed LCG, so reports of the fixture are stable
@@ -369,7 +370,37 @@ static void hostile(struct e2e_store *st)
 
 /* One run of n requests over e endpoints, 10 raw paths each, latencies
  * log-uniform-ish around a per-endpoint base, 1 % 5xx. */
-static void bench(struct e2e_store *st, uint64_t n, uint64_t e)
+/* The run's tests: test_00000 .. in turn over its duration, every
+ * fifth one failed. */
+static void bench_tests(struct e2e_store *st, int64_t id, uint64_t tests, uint64_t duration)
+{
+	struct e2e_test_event ev[2];
+	char name[32];
+
+	if (e2e_store_begin(st) < 0)
+		die("begin");
+	for (uint64_t t = 0; t < tests; t++) {
+		int len = snprintf(name, sizeof(name), "test_%05" PRIu64, t);
+
+		ev[0] = (struct e2e_test_event){ .id = E2E_TEST_FIRST + (uint32_t)t,
+						 .kind = E2E_TEST_EV_BEGIN,
+						 .at_ns = duration * t / tests,
+						 .text = name,
+						 .text_len = (uint32_t)len };
+		ev[1] = ev[0];
+		ev[1].kind = E2E_TEST_EV_END;
+		ev[1].at_ns = duration * (t + 1) / tests;
+		ev[1].duration_ns = ev[1].at_ns - ev[0].at_ns;
+		ev[1].text = t % 5 == 4 ? "failed" : "passed";
+		ev[1].text_len = (uint32_t)strlen(ev[1].text);
+		if (e2e_store_tests_add(st, id, ev, 2) < 0)
+			die("tests");
+	}
+	if (e2e_store_commit(st) < 0)
+		die("commit");
+}
+
+static void bench(struct e2e_store *st, uint64_t n, uint64_t e, uint64_t tests)
 {
 	const size_t batch = 50000;
 	int64_t started = 1795183331000;
@@ -407,11 +438,15 @@ static void bench(struct e2e_store *st, uint64_t n, uint64_t e)
 			s[i].total_us = latency_us(base, 1.0);
 			s[i].ttfb_us = s[i].total_us / 2;
 			s[i].resp_bytes = 100 + (uint64_t)(rnd() * 4000);
+			if (tests)
+				s[i].test_id = E2E_TEST_FIRST + (uint32_t)((done + i) * tests / n);
 		}
 		if (e2e_store_begin(st) < 0 || e2e_store_append(st, id, s, m) < 0 || e2e_store_commit(st) < 0)
 			die("append");
 		done += m;
 	}
+	if (tests)
+		bench_tests(st, id, tests, duration);
 	end_run(st, id, started, duration, n, 0);
 	free(ids);
 	free(s);
@@ -423,13 +458,13 @@ int main(int argc, char **argv)
 {
 	struct e2e_store *st = NULL;
 	struct stat sb;
-	uint64_t requests = 0, endpoints = 50;
+	uint64_t requests = 0, endpoints = 50, tests = 0;
 	bool aging = false, hostile_values = false;
 	const char *dump_path = NULL;
 
 	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: mkfixture DB [--aging | --hostile] [--dump FILE] [--requests N "
-				"[--endpoints E]]\n");
+				"[--endpoints E [--tests T]]]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -444,6 +479,9 @@ int main(int argc, char **argv)
 			i++;
 		} else if (strcmp(argv[i], "--endpoints") == 0 && i + 1 < argc &&
 			   e2e_parse_u64(argv[i + 1], 1, 100000, &endpoints)) {
+			i++;
+		} else if (strcmp(argv[i], "--tests") == 0 && i + 1 < argc &&
+			   e2e_parse_u64(argv[i + 1], 1, 1000000, &tests)) {
 			i++;
 		} else {
 			fprintf(stderr, "mkfixture: bad argument '%s'\n", argv[i]);
@@ -461,7 +499,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (requests)
-		bench(st, requests, endpoints);
+		bench(st, requests, endpoints, tests);
 	else if (hostile_values)
 		hostile(st);
 	else
