@@ -319,6 +319,21 @@ bool e2e_render_run_note(struct e2e_buf *b, const struct e2e_report *r, enum e2e
 	return false;
 }
 
+size_t e2e_render_tests_summary(struct e2e_buf *b, const struct e2e_tests_report *ts, size_t max)
+{
+	size_t n = ts->ntests < max ? ts->ntests : max;
+
+	e2e_fmt_count(b, ts->ntests);
+	e2e_buf_puts(b, ts->ntests == 1 ? " test" : " tests");
+	if (n < ts->ntests)
+		e2e_buf_printf(b, " (the %zu slowest shown)", n);
+	e2e_buf_puts(b, "; requests outside any test: ");
+	e2e_fmt_count(b, ts->outside);
+	e2e_buf_puts(b, ", unattributed: ");
+	e2e_fmt_count(b, ts->unattributed);
+	return n;
+}
+
 void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix)
 {
 	struct e2e_buf note = E2E_BUF_INIT;

@@ -436,15 +436,8 @@ static void tests_section(const struct e2e_render_input *in, struct e2e_buf *b)
 
 	if (!ts)
 		return;
-	n = ts->ntests < TEXT_TESTS_MAX ? ts->ntests : TEXT_TESTS_MAX;
-	e2e_buf_puts(b, "\ntests: ");
-	e2e_fmt_count(b, ts->ntests);
-	if (n < ts->ntests)
-		e2e_buf_printf(b, " (the %zu slowest shown)", n);
-	e2e_buf_puts(b, "; requests outside any test: ");
-	e2e_fmt_count(b, ts->outside);
-	e2e_buf_puts(b, ", unattributed: ");
-	e2e_fmt_count(b, ts->unattributed);
+	e2e_buf_puts(b, "\n");
+	n = e2e_render_tests_summary(b, ts, TEXT_TESTS_MAX);
 	e2e_buf_puts(b, "\n\n");
 	table_init(&t, r->nruns > 1 ? "llrrrrl" : "llrrrr");
 	static const char *const head[] = { "TEST", "STATUS", "TIME", "HTTP", "REQUESTS", "ERRORS", "RUNS" };

@@ -62,6 +62,16 @@ assert d["endpoints"]["GET /users/{id}"]["called_by"][0] == {"test": "test_demo.
 assert not any("__e2e" in k for k in d["endpoints"]), list(d["endpoints"])
 ' "$TMP/r.json" || fail "serial pytest: JSON report"
 
+# Every format has the tests section.
+for f in text markdown html csv; do
+  NTESTS=$((NTESTS + 1))
+  "$E2E" perf-report --db "$TMP/py.db" -f "$f" | grep -qE 'test\\?_user\\?_by\\?_id\\?_5 \(5x\)' ||
+    fail "-f $f: no tests section naming the callers"
+done
+NTESTS=$((NTESTS + 1))
+[ "$("$E2E" perf-report --db "$TMP/py.db" -f csv | head -n 1 | awk -F, '{print $NF}')" = called_by ] ||
+  fail "-f csv: no called_by column"
+
 # pytest-xdist: two workers run tests at once; the header keeps it exact.
 if "$PY" -c 'import xdist' 2>/dev/null; then
   run timeout 120 "$E2E" perf-profile -q -s xd --target "$T" --db "$TMP/xd.db" -- \
