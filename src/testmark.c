@@ -151,7 +151,7 @@ static void find_only(struct e2e_testmark *t)
 static void refuse(struct e2e_testmark *t, struct e2e_testmark_reply *out, unsigned status,
 		   const char *before, const char *arg, size_t arg_len, const char *after)
 {
-	char shown[67];
+	char shown[64 + 3 + 1];
 	size_t n = arg_len > 64 ? 64 : arg_len;
 
 	for (size_t i = 0; i < n; i++)
