@@ -25,6 +25,7 @@
 #include "routes.h"
 #include "rules.h"
 #include "store.h"
+#include "testreport.h"
 #include "banned.h"
 
 int e2e_pipeline_check(const struct e2e_common_opts *o)

@@ -18,7 +18,6 @@
 #include "error.h"
 #include "routes.h"
 #include "stats.h"
-#include "testreport.h"
 #include "banned.h"
 
 /* Quantiles every endpoint carries, ascending (e2e_stats_quantiles). */
@@ -338,15 +337,9 @@ void e2e_report_destroy(struct e2e_report *r)
 	e2e_run_notes_free(r->notes, r->nnotes);
 	free(r->sample_storage);
 	free(r->run_storage);
-	e2e_tests_report_destroy(r->tests);
+	if (r->tests_free)
+		r->tests_free(r->tests);
 	free(r);
-}
-
-int e2e_report_add_tests(struct e2e_report *r, const struct e2e_test *const *tests, const size_t *ntests)
-{
-	e2e_tests_report_destroy(r->tests);
-	r->tests = NULL;
-	return e2e_tests_report_compute(r, tests, ntests, &r->tests);
 }
 
 void e2e_report_histogram(const struct e2e_endpoint_report *e, size_t nbins, struct e2e_report_bin *out,

@@ -82,8 +82,11 @@ struct e2e_report {
 	 * hosts, then hosts by requests descending (then name). */
 	struct e2e_run_note *notes;
 	size_t nnotes;
-	/* Which tests called what (testreport.h); NULL when no run has tests. */
+	/* Which tests called what (testreport.h, which computes it and sets
+	 * tests_free, so that this module needs none of it); NULL when no run
+	 * has tests. */
 	struct e2e_tests_report *tests;
+	void (*tests_free)(struct e2e_tests_report *t);
 	/* Private to report.c: the one allocation every endpoint's samples
 	 * and sample_run point into. */
 	void *sample_storage;
@@ -120,10 +123,7 @@ struct e2e_report_opts {
 int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const struct e2e_path *paths,
 		       size_t npaths, const struct e2e_report_opts *opts, struct e2e_report **out);
 void e2e_report_destroy(struct e2e_report *r);
-/* Adds the tests section (r->tests, testreport.h) from the covered runs'
- * tests (e2e_store_tests_load), tests[k] for r->runs[k]; r->tests stays
- * NULL when no run has a test. */
-int e2e_report_add_tests(struct e2e_report *r, const struct e2e_test *const *tests, const size_t *ntests);
+
 /* Capture time of a run in seconds from what the run row holds (monotonic
  * duration, else the wall-clock span); NAN when the run never ended. */
 double e2e_report_run_duration_s(const struct e2e_run *r);

@@ -205,6 +205,15 @@ int e2e_tests_report_compute(const struct e2e_report *rep, const struct e2e_test
 	return 0;
 }
 
+int e2e_report_add_tests(struct e2e_report *r, const struct e2e_test *const *tests, const size_t *ntests)
+{
+	if (r->tests_free)
+		r->tests_free(r->tests);
+	r->tests = NULL;
+	r->tests_free = e2e_tests_report_destroy;
+	return e2e_tests_report_compute(r, tests, ntests, &r->tests);
+}
+
 void e2e_tests_report_destroy(struct e2e_tests_report *t)
 {
 	if (!t)

@@ -52,6 +52,10 @@ int e2e_tests_report_compute(const struct e2e_report *rep, const struct e2e_test
 			     const size_t *ntests, struct e2e_tests_report **out);
 /* Accepts NULL. */
 void e2e_tests_report_destroy(struct e2e_tests_report *t);
+/* Computes r->tests from the covered runs' tests (e2e_store_tests_load),
+ * tests[k] for r->runs[k] (r->tests stays NULL when no run has a test);
+ * e2e_report_destroy() frees it. */
+int e2e_report_add_tests(struct e2e_report *r, const struct e2e_test *const *tests, const size_t *ntests);
 
 /* "test_checkout (38x), test_profile (2x)" for endpoint e (index into
  * rep->endpoints), appended to b; nothing when it has no caller. The
