@@ -505,7 +505,7 @@ static int compact(const struct e2e_render_input *in, struct e2e_buf *b)
 	if (!quiet || !g)
 		table(in, b);
 	if (g && !quiet)
-		gate_details(g, b);
+		gate_details(g, in->report, b);
 	return 0;
 }
 
