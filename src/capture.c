@@ -54,6 +54,21 @@ bool e2e_capture_batch_add(struct e2e_capture_batch *b, const struct e2e_sample 
 	return true;
 }
 
+bool e2e_capture_batch_event(struct e2e_capture_batch *b, const struct e2e_test_event *ev)
+{
+	struct e2e_test_event *e;
+
+	if (b->nevents == E2E_CAPTURE_EVENTS_MAX || b->arena_used + ev->text_len > E2E_CAPTURE_ARENA)
+		return false;
+	e = &b->events[b->nevents++];
+	*e = *ev;
+	e->text = b->arena + b->arena_used;
+	if (ev->text_len)
+		memcpy(b->arena + b->arena_used, ev->text, ev->text_len);
+	b->arena_used += ev->text_len;
+	return true;
+}
+
 static void *writer_main(void *arg)
 {
 	struct e2e_capture_queue *q = arg;
@@ -72,6 +87,7 @@ static void *writer_main(void *arg)
 
 		q->consume(q->ctx, b);
 		b->n = 0;
+		b->nevents = 0;
 		b->arena_used = 0;
 
 		pthread_mutex_lock(&q->lock);
@@ -132,6 +148,7 @@ struct e2e_capture_batch *e2e_capture_queue_take(struct e2e_capture_queue *q)
 			return NULL;
 		}
 		b->n = 0;
+		b->nevents = 0;
 		b->arena_used = 0;
 		return b;
 	}
@@ -142,7 +159,7 @@ struct e2e_capture_batch *e2e_capture_queue_take(struct e2e_capture_queue *q)
 void e2e_capture_queue_submit(struct e2e_capture_queue *q, struct e2e_capture_batch *b)
 {
 	pthread_mutex_lock(&q->lock);
-	if (b->n == 0) {
+	if (b->n == 0 && b->nevents == 0) {
 		q->free_list[q->nfree++] = b;
 	} else {
 		q->pending[(q->head + q->count) % q->max_batches] = b;

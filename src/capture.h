@@ -18,10 +18,15 @@
 
 #define E2E_CAPTURE_BATCH_MAX 1024 /* captures per batch */
 #define E2E_CAPTURE_ARENA (256 * 1024) /* method + path bytes per batch */
+#define E2E_CAPTURE_EVENTS_MAX 256 /* test events per batch */
 
+/* A batch's test events come before its captures: a capture's test id
+ * has its BEGIN in the same batch or an earlier one. */
 struct e2e_capture_batch {
 	struct e2e_capture caps[E2E_CAPTURE_BATCH_MAX];
 	size_t n;
+	struct e2e_test_event events[E2E_CAPTURE_EVENTS_MAX];
+	size_t nevents;
 	size_t arena_used;
 	char arena[E2E_CAPTURE_ARENA];
 };
@@ -31,6 +36,10 @@ struct e2e_capture_batch {
  * Returns false when the batch is full (submit it and take another). */
 bool e2e_capture_batch_add(struct e2e_capture_batch *b, const struct e2e_sample *s, const char *method,
 			   size_t method_len, const char *path, size_t path_len);
+
+/* Copies a test event (its text into the batch's arena). Returns false
+ * when the batch is full (submit it and take another). */
+bool e2e_capture_batch_event(struct e2e_capture_batch *b, const struct e2e_test_event *ev);
 
 /* Called on the writer thread for each batch, in submission order. */
 typedef void (*e2e_capture_consume_fn)(void *ctx, const struct e2e_capture_batch *b);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "e2e-config.h"
 #include "cli.h"
 #include "cmd.h"
 #include "disturb.h"
@@ -33,6 +34,7 @@
 #include "sampler.h"
 #include "serve.h"
 #include "store.h"
+#include "testmark.h"
 #include "banned.h"
 
 #define CMD "perf-profile"
@@ -299,7 +301,8 @@ static void consume(void *ctx, const struct e2e_capture_batch *b)
 	}
 	if (p)
 		e2e_proxy_stats(p, &ps);
-	rc = e2e_recorder_add(c->rec, b->caps, b->n, e2e_capture_queue_dropped(c->queue), ps.peak);
+	rc = e2e_recorder_add_tests(c->rec, b->caps, b->n, b->events, b->nevents,
+				    e2e_capture_queue_dropped(c->queue), ps.peak);
 	if (rc < 0 && !atomic_exchange(&c->store_warned, true))
 		e2e_cmd_fail(CMD,
 			     "warning: cannot store samples: %s; the proxy keeps forwarding and counts what "
@@ -363,6 +366,55 @@ static char *proxy_url(const struct profile_opts *o, uint16_t port)
 	return e2e_buf_detach(&b, NULL);
 }
 
+#define ENV_OWN 8 /* variables set for the command besides --env's */
+
+/* "NAME=VALUE" with VALUE the old value of NAME with item added (before
+ * it, or after it when append), joined by sep; NULL when it is there. */
+static char *env_list_add(const char *name, const char *item, char sep, bool append)
+{
+	const char *old = getenv(name);
+	struct e2e_buf b = E2E_BUF_INIT;
+	size_t n = strlen(item);
+
+	for (const char *p = old; p && *p;) {
+		const char *e = strchr(p, sep);
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && memcmp(p, item, n) == 0)
+			return NULL;
+		p = e ? e + 1 : p + len;
+	}
+	if (!old || !*old)
+		e2e_buf_printf(&b, "%s=%s", name, item);
+	else if (append)
+		e2e_buf_printf(&b, "%s=%s%c%s", name, old, sep, item);
+	else
+		e2e_buf_printf(&b, "%s=%s%c%s", name, item, sep, old);
+	return e2e_buf_detach(&b, NULL);
+}
+
+/* The integrations that load themselves in the wrapped command (SPEC
+ * section 11): the pytest plugin through pytest's own PYTEST_PLUGINS.
+ * Fills env; returns how many it set (at most 2). */
+static size_t integrations_env(char **env)
+{
+	const char *dir = getenv("E2E_INTEGRATIONS_DIR");
+	struct e2e_buf b = E2E_BUF_INIT;
+	size_t n = 0;
+	char *v;
+
+	if (!dir || !*dir)
+		dir = E2E_INTEGRATIONS_DIR;
+	e2e_buf_printf(&b, "%s/pytest", dir);
+	v = env_list_add("PYTHONPATH", b.data, ':', false);
+	if (v)
+		env[n++] = v;
+	v = env_list_add("PYTEST_PLUGINS", "e2e_pytest", ',', true);
+	if (v)
+		env[n++] = v;
+	e2e_buf_finish(&b);
+	return n;
+}
+
 /* Runs the command (wrap mode) or waits for a signal or --duration
  * (session mode) while the proxy records. *status gets the command's. */
 static int wait_for_end(struct capture *c, const char *url, int *status)
@@ -389,7 +441,7 @@ static int wait_for_end(struct capture *c, const char *url, int *status)
 		}
 	}
 
-	char *env[E2E_CLI_LIST_MAX + 1];
+	char *env[E2E_CLI_LIST_MAX + ENV_OWN];
 	size_t nenv = 0;
 	struct e2e_buf b = E2E_BUF_INIT;
 	pid_t pid;
@@ -397,6 +449,9 @@ static int wait_for_end(struct capture *c, const char *url, int *status)
 
 	e2e_buf_printf(&b, "E2E_PROXY_URL=%s", url);
 	env[nenv++] = e2e_buf_detach(&b, NULL);
+	e2e_buf_printf(&b, "E2E_CONTROL_URL=%s" E2E_CONTROL_PATH, url);
+	env[nenv++] = e2e_buf_detach(&b, NULL);
+	nenv += integrations_env(env + nenv);
 	for (size_t i = 0; i < o->env.n; i++) {
 		e2e_buf_printf(&b, "%s=%s", o->env.v[i], url);
 		env[nenv++] = e2e_buf_detach(&b, NULL);
@@ -445,6 +500,29 @@ static void warn_loss(const struct e2e_run *r, const char *cause)
 	e2e_buf_putc(&b, ')');
 	e2e_cmd_fail(CMD, "%s", b.data);
 	e2e_buf_finish(&b);
+}
+
+/* Refused markers and E2E-Test headers: the suite's integration is
+ * broken somewhere, and its requests were recorded as unattributed. */
+static void warn_tests(const struct e2e_proxy *p)
+{
+	struct e2e_proxy_test_stats ts;
+
+	e2e_proxy_test_stats(p, &ts);
+	if (ts.bad_markers)
+		e2e_cmd_fail(CMD,
+			     "warning: %llu test marker%s refused (the command was told why in each reply)",
+			     (unsigned long long)ts.bad_markers, ts.bad_markers == 1 ? " was" : "s were");
+	if (ts.bad_headers)
+		e2e_cmd_fail(CMD,
+			     "warning: %llu request%s had a bad " E2E_TEST_HEADER
+			     " header (not UTF-8 text, control characters, over %d bytes): recorded as "
+			     "unattributed",
+			     (unsigned long long)ts.bad_headers, ts.bad_headers == 1 ? "" : "s",
+			     E2E_TEST_NAME_MAX);
+	if (ts.lost_events)
+		e2e_cmd_fail(CMD, "warning: %llu test marker%s not recorded (capture queue full)",
+			     (unsigned long long)ts.lost_events, ts.lost_events == 1 ? " was" : "s were");
 }
 
 static void run_init(struct e2e_run *r, const struct profile_opts *o)
@@ -578,6 +656,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	probe = NULL;
 	e2e_proxy_stop(proxy, 5ull * 1000000000ull);
 	e2e_proxy_stats(proxy, &ps);
+	warn_tests(proxy);
 	e2e_capture_queue_drain(c.queue);
 	draw_progress(&c, true);
 	if (rc < 0)

@@ -380,7 +380,7 @@ int cmd_perf_report(int argc, char **argv)
 	struct report_opts o;
 	struct e2e_store *st = NULL;
 	struct selection sel = { 0 };
-	struct e2e_pipeline_extra x;
+	struct e2e_pipeline_extra x = { .color = false };
 	char *db = NULL;
 	int exit_code = E2E_EXIT_OK, gate_exit = E2E_EXIT_OK;
 	int rc = parse_args(argc, argv, &o);

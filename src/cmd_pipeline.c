@@ -26,6 +26,7 @@
 #include "routes.h"
 #include "rules.h"
 #include "store.h"
+#include "testreport.h"
 #include "banned.h"
 
 int e2e_pipeline_check(const struct e2e_common_opts *o)
@@ -73,6 +74,8 @@ int e2e_pipeline_emit(const struct e2e_common_opts *o, const struct e2e_buf *b)
 struct loaded {
 	struct e2e_run *runs;
 	struct e2e_report_run *in;
+	struct e2e_test **tests; /* each run's (e2e_store_tests_load) */
+	size_t *ntests;
 	size_t n;
 	/* the service's cost, per run (resources.h) */
 	struct e2e_res_sample **res;
@@ -88,6 +91,7 @@ static void loaded_finish(struct loaded *l)
 		free((void *)l->in[i].samples);
 		e2e_store_paths_free((struct e2e_path *)l->in[i].paths, l->in[i].npaths);
 		e2e_run_notes_free((struct e2e_run_note *)l->in[i].notes, l->in[i].nnotes);
+		e2e_store_tests_free(l->tests[i], l->ntests[i]);
 		e2e_run_finish(&l->runs[i]);
 	}
 	free(l->runs);
@@ -95,6 +99,8 @@ static void loaded_finish(struct loaded *l)
 	free(l->res);
 	free(l->nres);
 	free(l->res_info);
+	free(l->tests);
+	free(l->ntests);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -108,6 +114,8 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 	l->res = e2e_xcalloc(n, sizeof(*l->res));
 	l->nres = e2e_xcalloc(n, sizeof(*l->nres));
 	l->res_info = e2e_xcalloc(n, sizeof(*l->res_info));
+	l->tests = e2e_xcalloc(n, sizeof(*l->tests));
+	l->ntests = e2e_xcalloc(n, sizeof(*l->ntests));
 	l->n = n; /* empty slots are safe to finish */
 	for (size_t i = 0; i < n; i++) {
 		size_t k = n - 1 - i; /* run_ids are oldest first */
@@ -115,6 +123,8 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 		struct e2e_path *p = NULL;
 		struct e2e_run_note *nt = NULL;
 		size_t ns = 0, np = 0, nn = 0;
+		struct e2e_test *t = NULL;
+		size_t ntst = 0;
 
 		rc = e2e_store_run_get(st, run_ids[i], &l->runs[k]);
 		if (rc < 0)
@@ -139,6 +149,11 @@ static int load(struct e2e_store *st, const int64_t *run_ids, size_t n, struct l
 		rc = e2e_store_resources_load(st, run_ids[i], &l->res[k], &l->nres[k], &l->res_info[k]);
 		if (rc < 0)
 			return rc;
+		rc = e2e_store_tests_load(st, run_ids[i], &t, &ntst);
+		if (rc < 0)
+			return rc;
+		l->tests[k] = t;
+		l->ntests[k] = ntst;
 	}
 	return 0;
 }
@@ -254,6 +269,8 @@ int e2e_pipeline_compute(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		rc = e2e_report_compute(l.in, l.n, NULL, 0, &ropts, out);
 	if (rc == 0)
 		rc = resources(&l, &(*out)->resources);
+	if (rc == 0)
+		rc = e2e_report_add_tests(*out, (const struct e2e_test *const *)l.tests, l.ntests);
 	loaded_finish(&l); /* the report holds its own copy of the samples */
 	e2e_routes_destroy(routes);
 	return rc;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "parse.h"
 #include "error.h"
 #include "banned.h"
 
@@ -275,24 +276,13 @@ int e2e_json_stream_end(struct e2e_json_stream *js)
 	return js->ioerr ? io_error(js) : 0;
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static int hex4(struct e2e_json_stream *js, unsigned *out)
 {
 	unsigned v = 0;
 
 	for (int i = 0; i < 4; i++) {
 		int c = take(js);
-		int h = hexval(c);
+		int h = e2e_parse_hex_digit(c);
 
 		if (h < 0)
 			return bad(js, c, "bad \\u escape");

@@ -72,6 +72,17 @@ struct e2e_path {
 	char *endpoint;
 };
 
+/* One test of a run (SPEC section 11), as its markers and named requests
+ * told the proxy. Strings owned (e2e_store_tests_free). */
+struct e2e_test {
+	uint32_t id; /* the samples' test_id */
+	char *name;
+	char *status; /* "passed", "failed", "skipped", "error", ...; "" when it never ended */
+	uint64_t started_ns; /* first seen: start marker or first named request, from the run's start */
+	uint64_t ended_ns; /* last end marker; 0 when none */
+	uint64_t duration_ns; /* start to end marker, summed over its starts; 0 when unknown */
+};
+
 /* How a run's raw paths became endpoints (SPEC section 10), so a later
  * reader knows which rules and routes file it used. Strings are owned
  * (e2e_templating_finish frees them). */

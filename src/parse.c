@@ -106,3 +106,14 @@ bool e2e_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *por
 	*port = (uint16_t)p;
 	return true;
 }
+
+int e2e_parse_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

@@ -19,4 +19,7 @@ bool e2e_parse_double(const char *s, double min, double max, const char *unit, d
  * gets the address without brackets. Port 0 means "any free port". */
 bool e2e_parse_hostport(const char *s, char *host, size_t hostlen, uint16_t *port);
 
+/* The value of a hex digit (either case), -1 for any other byte. */
+int e2e_parse_hex_digit(int c);
+
 #endif

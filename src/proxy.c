@@ -39,6 +39,7 @@
 #include "http1.h"
 #include "http1_req.h"
 #include "sample.h"
+#include "testmark.h"
 #include "upstream.h"
 #include "banned.h"
 
@@ -95,6 +96,8 @@ struct req {
 	bool suspended, up_head, up_done, up_paused, send_paused, client_eof, queued, aborting, is_head;
 	bool qb_wait; /* suspended until the upstream takes request body bytes */
 	bool chunked; /* the request body is chunked */
+	bool control; /* for the control endpoint: answered here, never recorded */
+	uint32_t test_id; /* which test issued it (sample.h) */
 	uint64_t rx_at; /* when the head or request body bytes last came */
 	size_t pause_want;
 	size_t method_len;
@@ -131,6 +134,8 @@ struct e2e_proxy {
 	size_t nfree;
 	struct e2e_capture_batch *batch;
 	uint64_t batch_t0;
+	struct e2e_testmark *tm; /* the loop's; read by others only after the join */
+	uint64_t lost_events; /* test events with no free batch */
 	_Atomic uint64_t requests, errors, dropped;
 	_Atomic uint32_t active, peak;
 };
@@ -167,6 +172,8 @@ static struct req *req_get(struct e2e_proxy *p)
 	r->state = R_NEW;
 	r->suspended = r->up_head = r->up_done = r->up_paused = r->send_paused = false;
 	r->client_eof = r->queued = r->aborting = r->is_head = r->qb_wait = false;
+	r->control = false;
+	r->test_id = E2E_TEST_OUTSIDE;
 	r->method_len = 0;
 	r->uri_len = 0;
 	r->rb_rd = r->rb_wr = 0;
@@ -292,6 +299,7 @@ static void record(struct e2e_proxy *p, struct req *r)
 	s.start_ns = r->t_start > p->run_start_ns ? r->t_start - p->run_start_ns : 0;
 	s.status = r->status;
 	s.error = r->kind;
+	s.test_id = r->test_id;
 	s.ttfb_us = r->ttfb_us;
 	s.total_us = r->total_us;
 	s.proxy_us =
@@ -326,6 +334,34 @@ static void record(struct e2e_proxy *p, struct req *r)
 				      atomic_load_explicit(&p->dropped, memory_order_relaxed) + 1,
 				      memory_order_relaxed);
 	}
+}
+
+/* Test events go into the current batch like captures; one that finds no
+ * free batch is counted (e2e_proxy_test_stats), never waited for. */
+static void emit_events(struct e2e_proxy *p, const struct e2e_test_event *ev, size_t n)
+{
+	for (size_t i = 0; p->queue && i < n; i++) {
+		if (!p->batch) {
+			p->batch = e2e_capture_queue_take(p->queue);
+			p->batch_t0 = now_ns();
+		}
+		if (p->batch && !e2e_capture_batch_event(p->batch, &ev[i])) {
+			e2e_capture_queue_submit(p->queue, p->batch);
+			p->batch = e2e_capture_queue_take(p->queue);
+			p->batch_t0 = now_ns();
+			if (p->batch && !e2e_capture_batch_event(p->batch, &ev[i])) {
+				e2e_capture_queue_submit(p->queue, p->batch);
+				p->batch = NULL;
+			}
+		}
+		if (!p->batch)
+			p->lost_events++;
+	}
+}
+
+static uint64_t run_offset(const struct e2e_proxy *p, uint64_t t)
+{
+	return t > p->run_start_ns ? t - p->run_start_ns : 0;
 }
 
 static void flush_batch(struct e2e_proxy *p)
@@ -580,6 +616,8 @@ static enum MHD_Result fwd_header(void *cls, enum MHD_ValueKind kind, const char
 	    (klen == 6 && strncasecmp(key, "expect", 6) == 0) ||
 	    (klen == 17 && strncasecmp(key, "x-forwarded-proto", 17) == 0))
 		return MHD_YES;
+	if (klen == sizeof(E2E_TEST_HEADER) - 1 && strncasecmp(key, E2E_TEST_HEADER, klen) == 0)
+		return MHD_YES;
 	if (klen == 15 && strncasecmp(key, "x-forwarded-for", 15) == 0) {
 		f->xff = value;
 		f->xff_len = vlen;
@@ -794,6 +832,51 @@ static enum MHD_Result reject(struct req *r, const struct e2e_http1_verdict *v)
 	return ret;
 }
 
+/* Answers a control request (testmark.h) once its body, ignored, is in. */
+static enum MHD_Result control_respond(struct req *r)
+{
+	struct e2e_proxy *p = r->p;
+	struct e2e_testmark_reply rep;
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char msg[320];
+	size_t tlen, len = 0;
+	const char *target = origin_form(r, &tlen);
+
+	e2e_testmark_control(p->tm, r->method, target, tlen, run_offset(p, r->t_start), &rep);
+	emit_events(p, rep.ev, rep.nev);
+	if (rep.status != 204)
+		len = (size_t)snprintf(msg, sizeof(msg), "%u %s\n", rep.status, rep.message);
+	if (len >= sizeof(msg))
+		len = sizeof(msg) - 1;
+	resp = MHD_create_response_from_buffer(len, msg, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	if (len)
+		MHD_add_response_header(resp, "Content-Type", "text/plain; charset=utf-8");
+	ret = MHD_queue_response(r->conn, rep.status, resp);
+	MHD_destroy_response(resp);
+	if (ret == MHD_YES)
+		r->queued = true;
+	return ret;
+}
+
+/* The request's test (testmark.h), from its E2E-Test header or the
+ * markers so far. */
+static void attribute(struct req *r, struct MHD_Connection *conn)
+{
+	struct e2e_proxy *p = r->p;
+	struct e2e_test_event ev;
+	const char *hdr = NULL;
+	size_t hlen = 0, nev;
+
+	if (MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND, E2E_TEST_HEADER, sizeof(E2E_TEST_HEADER) - 1,
+					  &hdr, &hlen) != MHD_YES)
+		hdr = NULL;
+	r->test_id = e2e_testmark_attribute(p->tm, hdr, hlen, run_offset(p, r->t_start), &ev, &nev);
+	emit_events(p, &ev, nev);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_data_size,
 				  void **req_cls)
@@ -823,6 +906,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		r->method[r->method_len] = '\0';
 		r->is_head = strcmp(method, "HEAD") == 0;
 		r->rx_at = r->t_start;
+		if (!st) {
+			size_t tlen;
+			const char *target = origin_form(r, &tlen);
+			r->control = e2e_testmark_is_control(target, tlen);
+			if (r->control)
+				return MHD_YES;
+		}
+		attribute(r, conn);
 		if (st)
 			return reject(r, &v);
 		forward(r);
@@ -830,6 +921,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (r->aborting || r->kind == E2E_EK_REJECTED)
 		return MHD_NO;
+	if (r->control) {
+		if (*upload_data_size) {
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		return r->queued ? MHD_YES : control_respond(r);
+	}
 	if (*upload_data_size) {
 		size_t n = *upload_data_size;
 		r->rx_at = now_ns();
@@ -885,7 +983,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			r->kind = E2E_EK_CLIENT_ABORT;
 		if (r->x && !r->up_done)
 			e2e_upstream_times(r->x, &r->ttfb_us, &r->total_us);
-		record(p, r);
+		if (!r->control)
+			record(p, r);
 	}
 	req_put(p, r);
 }
@@ -1089,7 +1188,7 @@ static void *loop_main(void *arg)
 	p->d = NULL;
 	while (p->inflight) {
 		struct req *r = p->inflight;
-		if (r->state != R_NEW) {
+		if (r->state != R_NEW && !r->control) {
 			if (r->kind == E2E_EK_NONE)
 				r->kind = E2E_EK_CLIENT_ABORT;
 			record(p, r);
@@ -1175,6 +1274,7 @@ int e2e_proxy_start(const struct e2e_proxy_config *cfg, struct e2e_proxy **out)
 	p->listen_fd = -1;
 	p->wakefd = -1;
 	p->mhd_at = UINT64_MAX;
+	p->tm = e2e_testmark_create();
 	p->epfd = epoll_create1(EPOLL_CLOEXEC);
 	p->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (p->epfd < 0 || p->wakefd < 0) {
@@ -1245,6 +1345,18 @@ void e2e_proxy_stats(const struct e2e_proxy *p, struct e2e_proxy_stats *out)
 	out->peak = atomic_load_explicit(&q->peak, memory_order_relaxed);
 }
 
+void e2e_proxy_test_stats(const struct e2e_proxy *p, struct e2e_proxy_test_stats *out)
+{
+	struct e2e_testmark_stats ts;
+
+	e2e_testmark_stats(p->tm, &ts);
+	out->tests = ts.tests;
+	out->markers = ts.markers;
+	out->bad_markers = ts.bad_markers;
+	out->bad_headers = ts.bad_headers;
+	out->lost_events = p->lost_events;
+}
+
 int e2e_proxy_stop(struct e2e_proxy *p, uint64_t grace_ns)
 {
 	uint64_t one = 1;
@@ -1282,6 +1394,7 @@ void e2e_proxy_destroy(struct e2e_proxy *p)
 		close(p->wakefd);
 	if (p->epfd >= 0)
 		close(p->epfd);
+	e2e_testmark_destroy(p->tm);
 	free(p->listen_host);
 	free(p->target);
 	free(p);

@@ -8,7 +8,10 @@
  * upstream time to first byte and total, time inside the proxy (wall time
  * from request head to response end minus total upstream time), request
  * and response body bytes (as the client sent and received them), error
- * kind. Never header values, bodies or query values. */
+ * kind, and which test issued it (testmark.h: the control endpoint under
+ * E2E_CONTROL_PATH is answered by the proxy itself, never forwarded or
+ * recorded; the E2E-Test header is not forwarded). Never header values,
+ * bodies or query values. */
 #ifndef E2E_PROXY_H
 #define E2E_PROXY_H
 
@@ -47,6 +50,17 @@ struct e2e_proxy_stats {
 };
 /* Cheap, any thread (relaxed atomics). */
 void e2e_proxy_stats(const struct e2e_proxy *p, struct e2e_proxy_stats *out);
+
+/* What the test markers and E2E-Test headers did (testmark.h). Only once
+ * e2e_proxy_stop() has returned. */
+struct e2e_proxy_test_stats {
+	uint64_t tests; /* test ids given */
+	uint64_t markers; /* markers accepted */
+	uint64_t bad_markers; /* markers refused (4xx) */
+	uint64_t bad_headers; /* E2E-Test headers refused: their requests unattributed */
+	uint64_t lost_events; /* test events that found no free batch */
+};
+void e2e_proxy_test_stats(const struct e2e_proxy *p, struct e2e_proxy_test_stats *out);
 
 /* Stops accepting, lets in-flight requests finish for up to grace_ns, then
  * closes the rest (recorded as client_abort), submits the last partial

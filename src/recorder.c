@@ -9,91 +9,16 @@
 #include "hist.h"
 #include "routes.h"
 #include "store.h"
+#include "strmap.h"
 #include "template.h"
 #include "banned.h"
-
-/* An open-addressing set of strings with a 32-bit value: (method SP path)
- * -> path id, and endpoint keys -> 0. Grows at 50 % load. */
-struct strmap {
-	char **keys;
-	uint32_t *vals;
-	size_t cap, n;
-};
-
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
-static void strmap_finish(struct strmap *m)
-{
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->keys[i]);
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof(*m));
-}
-
-static size_t strmap_slot(const struct strmap *m, const char *key, size_t len)
-{
-	size_t i = hash_bytes(key, len) & (m->cap - 1);
-
-	while (m->keys[i] && !(strlen(m->keys[i]) == len && memcmp(m->keys[i], key, len) == 0))
-		i = (i + 1) & (m->cap - 1);
-	return i;
-}
-
-static bool strmap_get(const struct strmap *m, const char *key, size_t len, uint32_t *val)
-{
-	if (!m->cap)
-		return false;
-	size_t i = strmap_slot(m, key, len);
-	if (!m->keys[i])
-		return false;
-	*val = m->vals[i];
-	return true;
-}
-
-static void strmap_put(struct strmap *m, const char *key, size_t len, uint32_t val)
-{
-	if ((m->n + 1) * 2 > m->cap) {
-		struct strmap old = *m;
-		m->cap = old.cap ? old.cap * 2 : 256;
-		m->keys = e2e_xcalloc(m->cap, sizeof(*m->keys));
-		m->vals = e2e_xcalloc(m->cap, sizeof(*m->vals));
-		for (size_t i = 0; i < old.cap; i++) {
-			if (!old.keys[i])
-				continue;
-			size_t j = strmap_slot(m, old.keys[i], strlen(old.keys[i]));
-			m->keys[j] = old.keys[i];
-			m->vals[j] = old.vals[i];
-		}
-		free(old.keys);
-		free(old.vals);
-	}
-	size_t i = strmap_slot(m, key, len);
-	if (!m->keys[i]) {
-		char *k = e2e_xmalloc(len + 1);
-		memcpy(k, key, len);
-		k[len] = '\0';
-		m->keys[i] = k;
-		m->n++;
-	}
-	m->vals[i] = val;
-}
 
 struct e2e_recorder {
 	struct e2e_store *st;
 	int64_t run_id;
 	const struct e2e_routes *routes;
-	struct strmap paths; /* "METHOD /raw/path" -> path id */
-	struct strmap endpoints; /* endpoint keys seen */
+	struct e2e_strmap paths; /* "METHOD /raw/path" -> path id */
+	struct e2e_strmap endpoints; /* endpoint keys seen */
 	struct e2e_sample *samples;
 	size_t samples_cap;
 	struct e2e_buf key, method, path, endpoint;
@@ -126,8 +51,8 @@ void e2e_recorder_destroy(struct e2e_recorder *r)
 {
 	if (!r)
 		return;
-	strmap_finish(&r->paths);
-	strmap_finish(&r->endpoints);
+	e2e_strmap_finish(&r->paths);
+	e2e_strmap_finish(&r->endpoints);
 	free(r->samples);
 	e2e_buf_finish(&r->key);
 	e2e_buf_finish(&r->method);
@@ -176,7 +101,7 @@ static int resolve(struct e2e_recorder *r, const struct e2e_capture *c, uint32_t
 	e2e_buf_add(&r->key, c->method, c->method_len);
 	e2e_buf_putc(&r->key, ' ');
 	e2e_buf_add(&r->key, c->path, c->path_len);
-	if (strmap_get(&r->paths, r->key.data, r->key.len, id))
+	if (e2e_strmap_get(&r->paths, r->key.data, r->key.len, id))
 		return 0;
 	set_buf(&r->method, c->method, c->method_len);
 	set_buf(&r->path, c->path_len ? c->path : "/", c->path_len ? c->path_len : 1);
@@ -186,10 +111,10 @@ static int resolve(struct e2e_recorder *r, const struct e2e_capture *c, uint32_t
 	rc = e2e_store_path_intern(r->st, r->run_id, r->method.data, r->path.data, r->endpoint.data, id);
 	if (rc < 0)
 		return rc;
-	strmap_put(&r->paths, r->key.data, r->key.len, *id);
+	e2e_strmap_put(&r->paths, r->key.data, r->key.len, *id);
 	*fresh = true;
-	if (!strmap_get(&r->endpoints, r->endpoint.data, r->endpoint.len, &(uint32_t){ 0 }))
-		strmap_put(&r->endpoints, r->endpoint.data, r->endpoint.len, 0);
+	if (!e2e_strmap_get(&r->endpoints, r->endpoint.data, r->endpoint.len, &(uint32_t){ 0 }))
+		e2e_strmap_put(&r->endpoints, r->endpoint.data, r->endpoint.len, 0);
 	return 0;
 }
 
@@ -236,6 +161,13 @@ static void count_loss(struct e2e_recorder *r, size_t n, uint64_t dropped, int r
 int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n, uint64_t dropped,
 		     uint32_t max_concurrency)
 {
+	return e2e_recorder_add_tests(r, caps, n, NULL, 0, dropped, max_concurrency);
+}
+
+int e2e_recorder_add_tests(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n,
+			   const struct e2e_test_event *ev, size_t nev, uint64_t dropped,
+			   uint32_t max_concurrency)
+{
 	bool fresh = false;
 	uint64_t errors = 0;
 	int rc;
@@ -247,6 +179,8 @@ int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, siz
 	rc = e2e_store_begin(r->st);
 	if (rc >= 0 && !r->templating_stored)
 		rc = store_templating(r);
+	if (rc >= 0 && nev)
+		rc = e2e_store_tests_add(r->st, r->run_id, ev, nev);
 	if (rc < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
@@ -274,8 +208,8 @@ out:
 		e2e_store_rollback(r->st);
 		/* ids interned by this transaction are gone with it */
 		if (fresh) {
-			strmap_finish(&r->paths);
-			strmap_finish(&r->endpoints);
+			e2e_strmap_finish(&r->paths);
+			e2e_strmap_finish(&r->endpoints);
 		}
 		count_loss(r, n, dropped, rc, cause);
 		return rc;

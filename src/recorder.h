@@ -51,6 +51,11 @@ int e2e_recorder_end(struct e2e_recorder *r, struct e2e_run *run, uint64_t dropp
 int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n, uint64_t dropped,
 		     uint32_t max_concurrency);
 
+/* The same, with the batch's test events (stored first, in order). */
+int e2e_recorder_add_tests(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n,
+			   const struct e2e_test_event *ev, size_t nev, uint64_t dropped,
+			   uint32_t max_concurrency);
+
 /* Live figures for the progress line; safe to call from another thread
  * (a lock taken once per call, never per request). */
 struct e2e_recorder_progress {

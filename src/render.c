@@ -11,6 +11,7 @@
 #include "error.h"
 #include "gate.h"
 #include "render_impl.h"
+#include "testreport.h"
 #include "report.h"
 #include "model.h"
 #include "stats.h"
@@ -323,7 +324,19 @@ const char *e2e_render_gate_heading(enum e2e_verdict v)
 	}
 }
 
-void e2e_render_gate_lines(const struct e2e_gate_result *g,
+/* SPEC section 11: a regression names the tests that exercise it. */
+static void regression_callers(const struct e2e_report *r, const char *key, struct e2e_buf *b)
+{
+	const struct e2e_endpoint_report *e = r && r->tests ? e2e_report_find(r, key) : NULL;
+	size_t i = e ? (size_t)(e - r->endpoints) : 0;
+
+	if (!e || !r->tests->ntop[i])
+		return;
+	e2e_buf_puts(b, "; called by ");
+	e2e_tests_report_callers(r->tests, i, b);
+}
+
+void e2e_render_gate_lines(const struct e2e_gate_result *g, const struct e2e_report *r,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx)
 {
 	struct e2e_buf line = E2E_BUF_INIT;
@@ -345,6 +358,8 @@ void e2e_render_gate_lines(const struct e2e_gate_result *g,
 					continue;
 				e2e_buf_reset(&line);
 				e2e_gate_format_metric(x, c->key, &line);
+				if (reg)
+					regression_callers(r, c->key, &line);
 				fn(ctx, group, line.data ? line.data : "");
 				if (!reg)
 					break;
@@ -399,6 +414,21 @@ bool e2e_render_run_note(struct e2e_buf *b, const struct e2e_report *r, enum e2e
 		return true;
 	}
 	return false;
+}
+
+size_t e2e_render_tests_summary(struct e2e_buf *b, const struct e2e_tests_report *ts, size_t max)
+{
+	size_t n = ts->ntests < max ? ts->ntests : max;
+
+	e2e_fmt_count(b, ts->ntests);
+	e2e_buf_puts(b, ts->ntests == 1 ? " test" : " tests");
+	if (n < ts->ntests)
+		e2e_buf_printf(b, " (the %zu slowest shown)", n);
+	e2e_buf_puts(b, "; requests outside any test: ");
+	e2e_fmt_count(b, ts->outside);
+	e2e_buf_puts(b, ", unattributed: ");
+	e2e_fmt_count(b, ts->unattributed);
+	return n;
 }
 
 void e2e_render_notes(struct e2e_buf *b, const struct e2e_report *r, const char *prefix)

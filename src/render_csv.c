@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "render_impl.h"
+#include "testreport.h"
 #include "banned.h"
 
 /* Tab, CR and LF may stand in a quoted field; other control characters
@@ -154,12 +155,32 @@ static void prefix(struct e2e_buf *b, const struct e2e_report *r, const char *ke
 	e2e_buf_finish(&ids);
 }
 
+/* With tests (SPEC section 11), each row ends with one more column, the
+ * endpoint's top callers ("called_by"; the header's when key is NULL). */
+static void callers_column(struct e2e_buf *b, const struct e2e_report *r, const char *key)
+{
+	const struct e2e_endpoint_report *e = key ? e2e_report_find(r, key) : NULL;
+	struct e2e_buf line = E2E_BUF_INIT;
+
+	if (!r->tests)
+		return;
+	b->data[--b->len] = '\0'; /* the row's newline */
+	e2e_buf_putc(b, ',');
+	if (!key)
+		e2e_buf_puts(&line, "called_by");
+	else if (e)
+		e2e_tests_report_callers(r->tests, (size_t)(e - r->endpoints), &line);
+	field(b, line.data, true);
+	e2e_buf_finish(&line);
+}
+
 static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
 	const struct e2e_gate_result *g = in->gate;
 
 	header(b, report_cols, sizeof(report_cols) / sizeof(report_cols[0]));
+	callers_column(b, r, NULL);
 	for (size_t i = 0; i < r->nendpoints; i++) {
 		const struct e2e_endpoint_report *e = &r->endpoints[i];
 
@@ -181,6 +202,7 @@ static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 		u64(b, e->npaths);
 		cmp_fields(b, e2e_render_cmp(g, e->key));
 		confirm_field(b, g, e->key);
+		callers_column(b, r, e->key);
 	}
 	for (size_t i = 0; g && i < g->nendpoints; i++) {
 		const struct e2e_endpoint_cmp *c = &g->endpoints[i];
@@ -198,6 +220,7 @@ static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 		e2e_buf_puts(b, "0,");
 		cmp_fields(b, c);
 		confirm_field(b, g, c->key);
+		callers_column(b, r, c->key);
 		e2e_buf_finish(&method);
 	}
 }

@@ -11,6 +11,7 @@
 
 #include "render_impl.h"
 #include "resources.h"
+#include "testreport.h"
 #include "banned.h"
 
 #define NBINS 40
@@ -361,7 +362,7 @@ static void confirm_html(const struct e2e_confirmation *c, struct e2e_buf *b)
 	e2e_buf_finish(&line);
 }
 
-static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
+static void gate_section(const struct e2e_gate_result *g, const struct e2e_report *r, struct e2e_buf *b)
 {
 	struct lines_ctx lc = { b, -1 };
 
@@ -380,7 +381,7 @@ static void gate_section(const struct e2e_gate_result *g, struct e2e_buf *b)
 		text(b, g->rules_name ? g->rules_name : "-");
 		e2e_buf_puts(b, "</code> alone: no baseline to compare with.</p>\n");
 	}
-	e2e_render_gate_lines(g, gate_line_html, &lc);
+	e2e_render_gate_lines(g, r, gate_line_html, &lc);
 	if (lc.last >= 0)
 		e2e_buf_puts(b, "</ul>\n");
 	confirm_html(g->confirmation, b);
@@ -544,6 +545,48 @@ static void page_open(struct e2e_buf *b, const char *service)
 	tag_text(b, "<h1>", service, "</h1>\n");
 }
 
+#define HTML_TESTS_MAX 50 /* slowest tests listed; the JSON report has all */
+
+/* SPEC section 11: the slowest tests and each endpoint's callers. */
+static void tests_section(const struct e2e_report *r, struct e2e_buf *b)
+{
+	const struct e2e_tests_report *ts = r->tests;
+	size_t n;
+
+	if (!ts)
+		return;
+	e2e_buf_puts(b, "<h2>Tests</h2>\n<p>");
+	n = e2e_render_tests_summary(b, ts, HTML_TESTS_MAX);
+	e2e_buf_puts(b, ".</p>\n<table class=\"tests\">\n<thead><tr><th>Test</th><th>status</th><th>time</th>"
+			"<th>HTTP</th><th>requests</th><th>errors</th></tr></thead>\n<tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct e2e_test_report *x = &ts->tests[i];
+
+		tag_text(b, "<tr><td><code>", x->name, "</code></td>");
+		tag_text(b, "<td>", x->flaky ? "flaky" : x->status[0] ? x->status : "-", "</td>");
+		td_ms(b, x->duration_ms);
+		td_ms(b, x->http_ms);
+		e2e_buf_puts(b, "<td>");
+		e2e_fmt_count(b, x->requests);
+		e2e_buf_puts(b, "</td><td>");
+		e2e_fmt_count(b, x->errors);
+		e2e_buf_puts(b, "</td></tr>\n");
+	}
+	e2e_buf_puts(b, "</tbody>\n</table>\n<table class=\"callers\">\n<thead><tr><th>Endpoint</th>"
+			"<th>called by</th></tr></thead>\n<tbody>\n");
+	for (size_t e = 0; e < r->nendpoints; e++) {
+		struct e2e_buf line = E2E_BUF_INIT;
+
+		if (!ts->ntop[e])
+			continue;
+		e2e_tests_report_callers(ts, e, &line);
+		tag_text(b, "<tr><td><code>", r->endpoints[e].key, "</code></td>");
+		tag_text(b, "<td>", line.data, "</td></tr>\n");
+		e2e_buf_finish(&line);
+	}
+	e2e_buf_puts(b, "</tbody>\n</table>\n");
+}
+
 int e2e_render_html(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
@@ -576,7 +619,8 @@ int e2e_render_html(const struct e2e_render_input *in, struct e2e_buf *b)
 			       r->count_4xx ? "transport errors, 5xx and 4xx" : "transport errors and 5xx");
 	}
 	if (g)
-		gate_section(g, b);
+		gate_section(g, in->report, b);
+	tests_section(r, b);
 	if (r->nendpoints) {
 		e2e_buf_puts(b, "<h2>Percentiles</h2>\n");
 		legend(b);

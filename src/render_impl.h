@@ -69,10 +69,17 @@ void e2e_render_confirm_line(struct e2e_buf *b, const struct e2e_confirmation *c
  * order: every regressed metric, then the deciding metric of every
  * endpoint that is inconclusive, new, missing, improved. fn gets the
  * group's verdict; a renderer starts a section (e2e_render_gate_heading)
- * when it changes. */
+ * when it changes. A regression line ends with "; called by" and the
+ * tests that call its endpoint most when r has tests (r may be NULL). */
 const char *e2e_render_gate_heading(enum e2e_verdict v); /* "regressions", "new endpoints", ... */
-void e2e_render_gate_lines(const struct e2e_gate_result *g,
+void e2e_render_gate_lines(const struct e2e_gate_result *g, const struct e2e_report *r,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx);
+/* "12 tests (the 10 slowest shown); requests outside any test: 3,
+ * unattributed: 0" (no newline) for a list of at most max tests; returns
+ * how many to list. */
+struct e2e_tests_report;
+size_t e2e_render_tests_summary(struct e2e_buf *b, const struct e2e_tests_report *ts, size_t max);
+
 /* One line per data-quality note (incomplete run, dropped requests, the
  * runner disturbance, raw paths cut short), each
  * starting with prefix and ending with a newline. */

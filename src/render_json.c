@@ -138,6 +138,7 @@
 #include "error.h"
 #include "render_impl.h"
 #include "resources.h"
+#include "testreport.h"
 #include "banned.h"
 
 #define SCHEMA_VERSION 1
@@ -304,6 +305,49 @@ static json_t *points_json(const struct e2e_report *r, const struct e2e_endpoint
 	return a;
 }
 
+/* SPEC section 11: an endpoint's top callers, [{"test", "count"}]. */
+static json_t *callers_json(const struct e2e_tests_report *ts, size_t e)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < ts->ntop[e]; i++) {
+		json_t *c = json_object();
+
+		set(c, "test", jstr(ts->tests[ts->top[e][i].test].name));
+		set(c, "count", jint(ts->top[e][i].count));
+		json_array_append_new(a, c);
+	}
+	return a;
+}
+
+/* The tests section: every test, slowest first. */
+static json_t *tests_json(const struct e2e_tests_report *ts)
+{
+	json_t *o = json_object(), *items = json_array();
+
+	set(o, "count", jint(ts->ntests));
+	set(o, "outside_requests", jint(ts->outside));
+	set(o, "unattributed_requests", jint(ts->unattributed));
+	for (size_t i = 0; i < ts->ntests; i++) {
+		const struct e2e_test_report *x = &ts->tests[i];
+		json_t *t = json_object();
+
+		set(t, "name", jstr(x->name));
+		set(t, "status", jstr(x->status));
+		set(t, "duration_ms", jms(x->duration_ms));
+		set(t, "http_ms", jms(x->http_ms));
+		set(t, "requests", jint(x->requests));
+		set(t, "errors", jint(x->errors));
+		set(t, "runs", jint(x->runs));
+		set(t, "passed_runs", jint(x->passed));
+		set(t, "failed_runs", jint(x->failed));
+		set(t, "flaky", json_boolean(x->flaky));
+		json_array_append_new(items, t);
+	}
+	set(o, "tests", items);
+	return o;
+}
+
 static json_t *endpoint_json(const struct e2e_render_input *in, const struct e2e_endpoint_report *e)
 {
 	const struct e2e_report *r = in->report;
@@ -334,6 +378,8 @@ static json_t *endpoint_json(const struct e2e_render_input *in, const struct e2e
 	set(o, "paths", paths);
 	if (e->per_run)
 		set(o, "per_run", points_json(r, e, false));
+	if (r->tests)
+		set(o, "called_by", callers_json(r->tests, (size_t)(e - r->endpoints)));
 	return o;
 }
 
@@ -368,7 +414,7 @@ static json_t *metric_message(const struct e2e_metric_cmp *x)
 	return j;
 }
 
-static json_t *regressions_json(const struct e2e_gate_result *g)
+static json_t *regressions_json(const struct e2e_gate_result *g, const struct e2e_report *r)
 {
 	json_t *a = json_array();
 
@@ -385,6 +431,11 @@ static json_t *regressions_json(const struct e2e_gate_result *g)
 			metric_figures(o, x);
 			set(o, "severity", json_string(e2e_severity_name(x->severity)));
 			set(o, "message", metric_message(x));
+			if (r->tests) {
+				const struct e2e_endpoint_report *e = e2e_report_find(r, g->endpoints[i].key);
+				set(o, "called_by",
+				    e ? callers_json(r->tests, (size_t)(e - r->endpoints)) : json_array());
+			}
 			json_array_append_new(a, o);
 		}
 	}
@@ -713,7 +764,7 @@ static json_t *report_json(const struct e2e_render_input *in)
 	for (size_t i = 0; i < r->nendpoints; i++)
 		set_key(eps, r->endpoints[i].key, endpoint_json(in, &r->endpoints[i]));
 	set(o, "endpoints", eps);
-	set(o, "regressions", regressions_json(in->gate));
+	set(o, "regressions", regressions_json(in->gate, r));
 	set(o, "alerts", alerts_json(r, in->gate));
 	set(o, "recommendations", advice_json(in->gate));
 	set(o, "summary", summary_json(r, in->gate));
@@ -721,6 +772,8 @@ static json_t *report_json(const struct e2e_render_input *in)
 	set(o, "runs", runs_json(r->runs, r->nruns));
 	if (r->resources) /* only then: reports of unsampled runs stay as they were */
 		set(o, "resources", resources_json(r->resources));
+	if (r->tests)
+		set(o, "tests", tests_json(r->tests));
 	e2e_buf_finish(&ids);
 	return o;
 }

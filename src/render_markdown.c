@@ -10,6 +10,7 @@
 
 #include "render_impl.h"
 #include "resources.h"
+#include "testreport.h"
 #include "banned.h"
 
 #define EXAMPLES 5
@@ -313,11 +314,11 @@ static void confirm_md(const struct e2e_confirmation *c, struct e2e_buf *b)
 	e2e_buf_finish(&line);
 }
 
-static void gate_details(const struct e2e_gate_result *g, struct e2e_buf *b)
+static void gate_details(const struct e2e_gate_result *g, const struct e2e_report *r, struct e2e_buf *b)
 {
 	struct lines_ctx lc = { b, -1 };
 
-	e2e_render_gate_lines(g, gate_line_md, &lc);
+	e2e_render_gate_lines(g, r, gate_line_md, &lc);
 	if (lc.last >= 0)
 		details_close(b);
 	confirm_md(g->confirmation, b);
@@ -410,6 +411,54 @@ static void paths_details(const struct e2e_render_input *in, struct e2e_buf *b)
 	details_close(b);
 }
 
+#define MD_TESTS_MAX 20 /* slowest tests listed; the JSON report has all */
+
+/* SPEC section 11: the slowest tests and each endpoint's callers. */
+static void tests_details(const struct e2e_report *r, struct e2e_buf *b)
+{
+	const struct e2e_tests_report *ts = r->tests;
+	size_t n;
+
+	if (!ts)
+		return;
+	details_open(b, "Tests");
+	n = e2e_render_tests_summary(b, ts, MD_TESTS_MAX);
+	e2e_buf_puts(b,
+		     ".\n\n| Test | Status | Time | HTTP | Requests | Errors |\n|---|---|--:|--:|--:|--:|\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct e2e_test_report *x = &ts->tests[i];
+
+		e2e_buf_puts(b, "| ");
+		code(b, x->name);
+		e2e_buf_puts(b, " | ");
+		md(b, x->flaky ? "flaky" : x->status[0] ? x->status : "-");
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_ms(b, x->duration_ms);
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_ms(b, x->http_ms);
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_count(b, x->requests);
+		e2e_buf_puts(b, " | ");
+		e2e_fmt_count(b, x->errors);
+		e2e_buf_puts(b, " |\n");
+	}
+	e2e_buf_puts(b, "\n| Endpoint | Called by |\n|---|---|\n");
+	for (size_t e = 0; e < r->nendpoints; e++) {
+		struct e2e_buf line = E2E_BUF_INIT;
+
+		if (!ts->ntop[e])
+			continue;
+		e2e_tests_report_callers(ts, e, &line);
+		e2e_buf_puts(b, "| ");
+		code(b, r->endpoints[e].key);
+		e2e_buf_puts(b, " | ");
+		md(b, line.data);
+		e2e_buf_puts(b, " |\n");
+		e2e_buf_finish(&line);
+	}
+	details_close(b);
+}
+
 static void trend(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
@@ -479,7 +528,7 @@ static int compact(const struct e2e_render_input *in, struct e2e_buf *b)
 	if (!quiet || !g)
 		table(in, b);
 	if (g && !quiet)
-		gate_details(g, b);
+		gate_details(g, in->report, b);
 	return 0;
 }
 
@@ -533,8 +582,9 @@ int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 	else
 		table(in, b);
 	if (in->gate)
-		gate_details(in->gate, b);
+		gate_details(in->gate, in->report, b);
 	paths_details(in, b);
+	tests_details(r, b);
 	runs_details(r, b);
 	resources_md(r->resources, b);
 	return 0;

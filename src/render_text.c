@@ -9,6 +9,7 @@
 
 #include "render_impl.h"
 #include "resources.h"
+#include "testreport.h"
 #include "banned.h"
 
 #define BOLD "\033[1m"
@@ -332,7 +333,7 @@ static void gate_details(const struct e2e_render_input *in, struct e2e_buf *b)
 	const struct e2e_gate_result *g = in->gate;
 	struct lines_ctx lc = { b, in->color, -1 };
 
-	e2e_render_gate_lines(g, gate_line_text, &lc);
+	e2e_render_gate_lines(g, in->report, gate_line_text, &lc);
 	confirm_text(in, b);
 	if (g->nfindings)
 		e2e_buf_puts(b, "\nfindings:\n");
@@ -484,6 +485,58 @@ static void resources_section(const struct e2e_render_input *in, struct e2e_buf 
 	table_finish(&t);
 }
 
+#define TEXT_TESTS_MAX 20 /* slowest tests listed; the JSON report has all */
+
+/* SPEC section 11: the slowest tests, then each endpoint's callers. */
+static void tests_section(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_report *r = in->report;
+	const struct e2e_tests_report *ts = r->tests;
+	struct table t;
+	size_t n;
+
+	if (!ts)
+		return;
+	e2e_buf_puts(b, "\n");
+	n = e2e_render_tests_summary(b, ts, TEXT_TESTS_MAX);
+	e2e_buf_puts(b, "\n\n");
+	table_init(&t, r->nruns > 1 ? "llrrrrl" : "llrrrr");
+	static const char *const head[] = { "TEST", "STATUS", "TIME", "HTTP", "REQUESTS", "ERRORS", "RUNS" };
+	for (size_t i = 0; i < t.ncols; i++)
+		cell_str(&t, head[i], NULL);
+	for (size_t i = 0; i < n; i++) {
+		const struct e2e_test_report *x = &ts->tests[i];
+
+		cell_str(&t, x->name, NULL);
+		cell_str(&t,
+			 x->flaky	? "flaky"
+			 : x->status[0] ? x->status
+					: "-",
+			 x->flaky || x->failed ? YELLOW : NULL);
+		cell_ms(&t, x->duration_ms);
+		cell_ms(&t, x->http_ms);
+		cell_count(&t, x->requests);
+		cell_count(&t, x->errors);
+		if (r->nruns > 1) {
+			e2e_buf_printf(&t.tmp, "%" PRIu32 " of %zu, %" PRIu32 " failed", x->runs, r->nruns,
+				       x->failed);
+			cell_end(&t, NULL);
+		}
+	}
+	table_emit(&t, b, "", in->color);
+	table_finish(&t);
+	e2e_buf_puts(b, "\ncalled by:\n");
+	for (size_t e = 0; e < r->nendpoints; e++) {
+		if (!ts->ntop[e])
+			continue;
+		e2e_buf_puts(b, "  ");
+		e2e_buf_puts(b, r->endpoints[e].key);
+		e2e_buf_puts(b, ": ");
+		e2e_tests_report_callers(ts, e, b);
+		e2e_buf_putc(b, '\n');
+	}
+}
+
 int e2e_render_text(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
@@ -509,6 +562,7 @@ int e2e_render_text(const struct e2e_render_input *in, struct e2e_buf *b)
 		gate_details(in, b);
 	route_view(in, b);
 	resources_section(in, b);
+	tests_section(in, b);
 	return 0;
 }
 

@@ -339,6 +339,8 @@ void e2e_report_destroy(struct e2e_report *r)
 	e2e_run_notes_free(r->notes, r->nnotes);
 	free(r->sample_storage);
 	free(r->run_storage);
+	if (r->tests_free)
+		r->tests_free(r->tests);
 	free(r);
 }
 

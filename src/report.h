@@ -85,6 +85,11 @@ struct e2e_report {
 	/* The service's own cost (resources.h), set by the pipeline; NULL when
 	 * no covered run was sampled. Owned: e2e_report_destroy frees it. */
 	struct e2e_res_report *resources;
+	/* Which tests called what (testreport.h, which computes it and sets
+	 * tests_free, so that this module needs none of it); NULL when no run
+	 * has tests. */
+	struct e2e_tests_report *tests;
+	void (*tests_free)(struct e2e_tests_report *t);
 	/* Private to report.c: the one allocation every endpoint's samples
 	 * and sample_run point into. */
 	void *sample_storage;
@@ -121,6 +126,7 @@ struct e2e_report_opts {
 int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const struct e2e_path *paths,
 		       size_t npaths, const struct e2e_report_opts *opts, struct e2e_report **out);
 void e2e_report_destroy(struct e2e_report *r);
+
 /* Capture time of a run in seconds from what the run row holds (monotonic
  * duration, else the wall-clock span); NAN when the run never ended. */
 double e2e_report_run_duration_s(const struct e2e_run *r);

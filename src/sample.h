@@ -37,12 +37,19 @@ struct e2e_sample {
 	uint32_t path_id;
 	uint16_t status; /* 0 when no response was produced */
 	uint8_t error; /* enum e2e_error_kind */
+	uint32_t test_id; /* E2E_TEST_OUTSIDE, E2E_TEST_UNATTRIBUTED or a run_tests id */
 	uint32_t ttfb_us; /* upstream: request sent -> first response byte */
 	uint32_t total_us; /* upstream: request start -> last response byte */
 	uint32_t proxy_us; /* time spent inside the proxy itself */
 	uint64_t req_bytes; /* request body bytes */
 	uint64_t resp_bytes; /* response body bytes */
 };
+
+/* Which test issued a request (SPEC section 11). Ids from
+ * E2E_TEST_FIRST on name a test of the run (the store's run_tests). */
+#define E2E_TEST_OUTSIDE 0u /* no test was running: setup, fixtures, a suite without markers */
+#define E2E_TEST_UNATTRIBUTED 1u /* several tests were running and none named itself, or a bad name */
+#define E2E_TEST_FIRST 2u
 
 /* Latency used by every report: total upstream time in microseconds. */
 static inline uint32_t e2e_sample_latency_us(const struct e2e_sample *s)
@@ -69,6 +76,23 @@ bool e2e_sample_is_error(const struct e2e_sample *s, bool count_4xx);
 size_t e2e_sample_path_keep(const char *path, size_t len, bool *cut);
 /* Is this stored raw path one that was cut? */
 bool e2e_sample_path_was_cut(const char *path, size_t len);
+
+/* What a test marker or a named request tells the store about a test
+ * of the run (SPEC section 11), in the same batches as the captures. */
+enum e2e_test_event_kind {
+	E2E_TEST_EV_BEGIN = 1, /* a new test id: text is its name */
+	E2E_TEST_EV_END = 2, /* the test ended: text is its status */
+};
+struct e2e_test_event {
+	uint32_t id; /* >= E2E_TEST_FIRST */
+	uint8_t kind; /* enum e2e_test_event_kind */
+	uint64_t at_ns; /* offset from the run's start */
+	uint64_t duration_ns; /* END: since its start marker; 0 when none */
+	const char *text; /* owned by the producer, not NUL-terminated */
+	uint32_t text_len;
+};
+/* Longest test name kept; a longer one leaves its requests unattributed. */
+#define E2E_TEST_NAME_MAX 1024
 
 /* A captured request before it has a path id: what the proxy and the HAR
  * importer hand to the recorder. method and path point into memory owned

@@ -12,7 +12,15 @@
  *   path_id, status, error, total_us   as is
  *   ttfb_us     zigzag of (total_us - ttfb_us)
  *   proxy_us, req_bytes, resp_bytes    as is
+ *   test_id     format 2 only (SPEC section 11): 0 for 0, else
+ *               test_id - base + 1, base (u32 after the widths) the
+ *               chunk's smallest nonzero test id
  *
+ * Format 1 has the first nine columns; format 2 (schema v6) adds test_id
+ * and the base, and is written only when a chunk has a request attributed
+ * to a test or unattributed, so a run without tests costs what it did. A
+ * serial suite's chunk spans a few tests: 1 byte per request, 2 past 255
+ * tests in one chunk (tools/store-size N TESTS).
  * Fixed widths cost a few bytes per request more than LEB128 varints (22.5
  * against 17.4 bytes on disk in tools/store-size) but decode without a
  * data-dependent branch per value, about 3x faster (25 against 68 ms per
@@ -40,7 +48,8 @@
 
 #define STORE_APP_ID 0x65326550 /* "e2eP", PRAGMA application_id */
 #define STORE_BUSY_MS 10000
-#define CHUNK_FORMAT 1
+#define CHUNK_FORMAT 1 /* COLS_V1 columns */
+#define CHUNK_FORMAT_TESTS 2 /* COLS columns */
 #define CHUNK_MAX 4096
 
 enum chunk_column {
@@ -53,12 +62,14 @@ enum chunk_column {
 	COL_PROXY,
 	COL_REQ,
 	COL_RESP,
+	COL_TEST,
 	COLS
 };
+#define COLS_V1 COL_TEST
 /* Widest a column may be: what its field (or the zigzag of its
  * difference) can need. Checking widths checks every value's range. */
-static const uint8_t column_max_width[COLS] = { 8, 4, 2, 1, 4, 5, 4, 8, 8 };
-#define CHUNK_HEADER (3 + COLS)
+static const uint8_t column_max_width[COLS] = { 8, 4, 2, 1, 4, 5, 4, 8, 8, 4 };
+#define CHUNK_HEADER (3 + COLS + 4) /* the longest: format 2's */
 
 /* Migrations (see migrations[] below) each end by setting user_version;
  * a fresh or old file runs all it needs in one transaction. */
@@ -227,6 +238,22 @@ static const char *const schema_v9[] = {
 	NULL,
 };
 
+/* v10: which test issued each request (SPEC section 11): the run's tests,
+ * their ids the samples' test_id (chunk format 2). */
+static const char *const schema_v10[] = {
+	"CREATE TABLE run_tests ("
+	" run_id INTEGER NOT NULL,"
+	" id INTEGER NOT NULL,"
+	" name TEXT NOT NULL,"
+	" status TEXT NOT NULL DEFAULT '',"
+	" started_ns INTEGER NOT NULL DEFAULT 0,"
+	" ended_ns INTEGER NOT NULL DEFAULT 0,"
+	" duration_ns INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (run_id, id)) WITHOUT ROWID",
+	"PRAGMA user_version = 10",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -236,11 +263,12 @@ static const struct migration {
 	int (*carry)(struct e2e_store *st);
 	const char *const *sql_end;
 } migrations[] = {
-	{ NULL, NULL, NULL },	   { schema_v1, NULL, NULL },
-	{ schema_v2, NULL, NULL }, { schema_v3, carry_endpoints, schema_v3_end },
-	{ schema_v4, NULL, NULL }, { schema_v5, NULL, NULL },
-	{ schema_v6, NULL, NULL }, { schema_v7, NULL, NULL },
-	{ schema_v8, NULL, NULL }, { schema_v9, NULL, NULL },
+	{ NULL, NULL, NULL },	    { schema_v1, NULL, NULL },
+	{ schema_v2, NULL, NULL },  { schema_v3, carry_endpoints, schema_v3_end },
+	{ schema_v4, NULL, NULL },  { schema_v5, NULL, NULL },
+	{ schema_v6, NULL, NULL },  { schema_v7, NULL, NULL },
+	{ schema_v8, NULL, NULL },  { schema_v9, NULL, NULL },
+	{ schema_v10, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -295,15 +323,20 @@ enum stmt_id {
 	S_TEMPLATING_GET,
 	S_NOTE_INSERT,
 	S_NOTES_LOAD,
+	S_TEST_BEGIN,
+	S_TEST_END,
+	S_TESTS_LOAD,
 	S_CHUNK_NEXT_SEQ,
 	S_CHUNK_INSERT,
 	S_CHUNK_TOTAL,
 	S_CHUNKS_LOAD,
 	S_PRUNE_KEEP_CHUNKS,
+	S_PRUNE_KEEP_TESTS,
 	S_PRUNE_KEEP_RUN_PATHS,
 	S_PRUNE_KEEP_NOTES,
 	S_PRUNE_KEEP_RUNS,
 	S_PRUNE_OLDER_CHUNKS,
+	S_PRUNE_OLDER_TESTS,
 	S_PRUNE_OLDER_RUN_PATHS,
 	S_PRUNE_OLDER_NOTES,
 	S_PRUNE_OLDER_RUNS,
@@ -361,15 +394,22 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_NOTE_INSERT] = "INSERT INTO run_notes (run_id, kind, name, count) VALUES (?, ?, ?, ?)"
 			  " ON CONFLICT (run_id, kind, name) DO UPDATE SET count = count + excluded.count",
 	[S_NOTES_LOAD] = "SELECT kind, name, count FROM run_notes WHERE run_id = ? ORDER BY kind, name",
+	[S_TEST_BEGIN] = "INSERT OR IGNORE INTO run_tests (run_id, id, name, started_ns) VALUES (?, ?, ?, ?)",
+	[S_TEST_END] = "UPDATE run_tests SET status = ?3, ended_ns = ?4, duration_ns = duration_ns + ?5"
+		       " WHERE run_id = ?1 AND id = ?2",
+	[S_TESTS_LOAD] = "SELECT id, name, status, started_ns, ended_ns, duration_ns FROM run_tests"
+			 " WHERE run_id = ? ORDER BY id",
 	[S_CHUNK_NEXT_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM chunks WHERE run_id = ?",
 	[S_CHUNK_INSERT] = "INSERT INTO chunks (run_id, seq, n, data) VALUES (?, ?, ?, ?)",
 	[S_CHUNK_TOTAL] = "SELECT coalesce(sum(n), 0) FROM chunks WHERE run_id = ?1 AND n BETWEEN 1 AND ?2",
 	[S_CHUNKS_LOAD] = "SELECT seq, n, data FROM chunks WHERE run_id = ? ORDER BY seq",
 	[S_PRUNE_KEEP_CHUNKS] = "DELETE FROM chunks WHERE run_id IN (" PRUNE_KEEP_IDS ")",
+	[S_PRUNE_KEEP_TESTS] = "DELETE FROM run_tests WHERE run_id IN (" PRUNE_KEEP_IDS ")",
 	[S_PRUNE_KEEP_RUN_PATHS] = "DELETE FROM run_paths WHERE run_id IN (" PRUNE_KEEP_IDS ")",
 	[S_PRUNE_KEEP_NOTES] = "DELETE FROM run_notes WHERE run_id IN (" PRUNE_KEEP_IDS ")",
 	[S_PRUNE_KEEP_RUNS] = "DELETE FROM runs WHERE id IN (" PRUNE_KEEP_IDS ")",
 	[S_PRUNE_OLDER_CHUNKS] = "DELETE FROM chunks WHERE run_id IN (" PRUNE_OLDER_IDS ")",
+	[S_PRUNE_OLDER_TESTS] = "DELETE FROM run_tests WHERE run_id IN (" PRUNE_OLDER_IDS ")",
 	[S_PRUNE_OLDER_RUN_PATHS] = "DELETE FROM run_paths WHERE run_id IN (" PRUNE_OLDER_IDS ")",
 	[S_PRUNE_OLDER_NOTES] = "DELETE FROM run_notes WHERE run_id IN (" PRUNE_OLDER_IDS ")",
 	[S_PRUNE_OLDER_RUNS] = "DELETE FROM runs WHERE id IN (" PRUNE_OLDER_IDS ")",
@@ -1704,8 +1744,10 @@ static unsigned width_of(uint64_t mask)
 /* Encodes n <= CHUNK_MAX samples into st->scratch; returns the length. */
 static size_t chunk_encode(struct e2e_store *st, const struct e2e_sample *s, size_t n)
 {
-	uint64_t *v[COLS], prev = 0;
+	uint64_t *v[COLS], prev = 0, tests = 0;
+	uint32_t base = UINT32_MAX;
 	uint8_t *p;
+	int cols;
 
 	if (!st->columns) {
 		st->columns = e2e_xmalloc(COLS * CHUNK_MAX * sizeof(*st->columns));
@@ -1725,13 +1767,23 @@ static size_t chunk_encode(struct e2e_store *st, const struct e2e_sample *s, siz
 		v[COL_PROXY][i] = s[i].proxy_us;
 		v[COL_REQ][i] = s[i].req_bytes;
 		v[COL_RESP][i] = s[i].resp_bytes;
+		tests |= s[i].test_id;
+		if (s[i].test_id && s[i].test_id < base)
+			base = s[i].test_id;
 	}
+	for (size_t i = 0; tests && i < n; i++)
+		v[COL_TEST][i] = s[i].test_id ? (uint64_t)s[i].test_id - base + 1 : 0;
+	cols = tests ? COLS : COLS_V1;
 	p = st->scratch;
-	p[0] = CHUNK_FORMAT;
+	p[0] = tests ? CHUNK_FORMAT_TESTS : CHUNK_FORMAT;
 	p[1] = (uint8_t)n;
 	p[2] = (uint8_t)(n >> 8);
-	p += CHUNK_HEADER;
-	for (int c = 0; c < COLS; c++) {
+	p += 3 + cols;
+	if (tests) {
+		for (int b = 0; b < 4; b++)
+			*p++ = (uint8_t)(base >> (8 * b));
+	}
+	for (int c = 0; c < cols; c++) {
 		uint64_t bits = 0;
 		unsigned w;
 
@@ -1782,29 +1834,37 @@ static void column_read(const uint8_t *col, const uint8_t *end, unsigned w, size
  * (it never reads outside [data, data + len)). */
 /* Reads the column widths of a chunk of n samples into w; false if its
  * header or length is not that of such a chunk. */
+/* Where a chunk's first column starts (data[0] read). */
+static size_t chunk_header_len(const uint8_t *data)
+{
+	return data[0] == CHUNK_FORMAT_TESTS ? 3 + COLS + 4 : 3 + COLS_V1;
+}
+
 static bool chunk_layout(const uint8_t *data, size_t len, size_t n, unsigned w[COLS])
 {
 	size_t row = 0;
+	int cols = len ? (data[0] == CHUNK_FORMAT ? COLS_V1 : data[0] == CHUNK_FORMAT_TESTS ? COLS : 0) : 0;
 
-	if (len < CHUNK_HEADER || data[0] != CHUNK_FORMAT || (data[1] | (size_t)data[2] << 8) != n)
+	if (!cols || len < chunk_header_len(data) || (data[1] | (size_t)data[2] << 8) != n)
 		return false;
 	for (int c = 0; c < COLS; c++) {
-		w[c] = data[3 + c];
+		w[c] = c < cols ? data[3 + c] : 0;
 		if (w[c] > column_max_width[c])
 			return false;
 		row += w[c];
 	}
-	return len == CHUNK_HEADER + n * row;
+	return len == chunk_header_len(data) + n * row;
 }
 
 static bool chunk_decode(const uint8_t *data, size_t len, size_t n, struct e2e_sample *out, uint64_t *vals)
 {
-	const uint8_t *col = data + CHUNK_HEADER, *end = data + len;
+	const uint8_t *col, *end = data + len;
 	unsigned w[COLS];
 	uint64_t start = 0;
 
 	if (!chunk_layout(data, len, n, w))
 		return false;
+	col = data + chunk_header_len(data);
 #define NEXT_COLUMN(c) (column_read(col, end, w[c], n, vals), col += n * w[c])
 	NEXT_COLUMN(COL_START);
 	for (size_t i = 0; i < n; i++) {
@@ -1840,6 +1900,22 @@ static bool chunk_decode(const uint8_t *data, size_t len, size_t n, struct e2e_s
 	NEXT_COLUMN(COL_RESP);
 	for (size_t i = 0; i < n; i++)
 		out[i].resp_bytes = vals[i];
+	NEXT_COLUMN(COL_TEST);
+	if (data[0] == CHUNK_FORMAT_TESTS) {
+		const uint8_t *b = data + 3 + COLS;
+		uint64_t base = b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t id = vals[i] ? vals[i] - 1 + base : 0;
+
+			if (id > UINT32_MAX)
+				return false;
+			out[i].test_id = (uint32_t)id;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			out[i].test_id = 0;
+	}
 #undef NEXT_COLUMN
 	return true;
 }
@@ -1851,7 +1927,7 @@ static bool chunk_paths(const uint8_t *data, size_t len, size_t n, uint64_t *val
 
 	if (!chunk_layout(data, len, n, w))
 		return false;
-	column_read(data + CHUNK_HEADER + n * w[COL_START], data + len, w[COL_PATH], n, vals);
+	column_read(data + chunk_header_len(data) + n * w[COL_START], data + len, w[COL_PATH], n, vals);
 	return true;
 }
 
@@ -1966,6 +2042,83 @@ int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_samp
 	return write_leave(st, own, rc);
 }
 
+int e2e_store_tests_add(struct e2e_store *st, int64_t run_id, const struct e2e_test_event *ev, size_t n)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	rc = write_enter(st, &own);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		bool begin = ev[i].kind == E2E_TEST_EV_BEGIN;
+
+		if (!begin && ev[i].kind != E2E_TEST_EV_END)
+			continue;
+		rc = stmt(st, begin ? S_TEST_BEGIN : S_TEST_END, &s);
+		if (rc)
+			break;
+		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_int64(s, 2, ev[i].id);
+		sqlite3_bind_text(s, 3, ev[i].text ? ev[i].text : "", (int)ev[i].text_len, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 4, (int64_t)ev[i].at_ns);
+		if (!begin)
+			sqlite3_bind_int64(s, 5, (int64_t)ev[i].duration_ns);
+		rc = step_done(st, s, "cannot store tests");
+	}
+	return write_leave(st, own, rc);
+}
+
+int e2e_store_tests_load(struct e2e_store *st, int64_t run_id, struct e2e_test **out, size_t *n)
+{
+	struct e2e_test *t = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *s;
+	int rc, step;
+
+	if (st->version < 10) {
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
+	rc = stmt(st, S_TESTS_LOAD, &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 64;
+			t = e2e_xrealloc(t, cap * sizeof(*t));
+		}
+		t[len].id = (uint32_t)sqlite3_column_int64(s, 0);
+		t[len].name = e2e_xstrdup(col_text(s, 1));
+		t[len].status = e2e_xstrdup(col_text(s, 2));
+		t[len].started_ns = (uint64_t)sqlite3_column_int64(s, 3);
+		t[len].ended_ns = (uint64_t)sqlite3_column_int64(s, 4);
+		t[len].duration_ns = (uint64_t)sqlite3_column_int64(s, 5);
+		len++;
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(st, "cannot read tests");
+		e2e_store_tests_free(t, len);
+	} else {
+		*out = t;
+		*n = len;
+	}
+	sqlite3_reset(s);
+	return rc;
+}
+
+void e2e_store_tests_free(struct e2e_test *tests, size_t n)
+{
+	for (size_t i = 0; tests && i < n; i++) {
+		free(tests[i].name);
+		free(tests[i].status);
+	}
+	free(tests);
+}
+
 static int corrupt_chunk(struct e2e_store *st, int64_t run_id, int64_t seq)
 {
 	return e2e_error(E2E_ERR_INPUT, "'%s': run %lld: corrupt sample chunk %lld", st->path,
@@ -2050,7 +2203,7 @@ int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_samp
  * last one's count is the number of runs removed). */
 /* ids: the per-run tables' deletes, then the runs' own last (its count
  * is the number removed); PRUNE_STEPS of them. */
-#define PRUNE_STEPS 4
+#define PRUNE_STEPS 5
 static int prune(struct e2e_store *st, const enum stmt_id ids[PRUNE_STEPS], const char *service, int64_t arg,
 		 size_t *removed)
 {
@@ -2087,16 +2240,18 @@ int e2e_store_prune_keep(struct e2e_store *st, const char *service, size_t keep,
 {
 	int64_t k = keep > INT64_MAX ? INT64_MAX : (int64_t)keep;
 
-	static const enum stmt_id ids[PRUNE_STEPS] = { S_PRUNE_KEEP_CHUNKS, S_PRUNE_KEEP_RUN_PATHS,
-						       S_PRUNE_KEEP_NOTES, S_PRUNE_KEEP_RUNS };
+	static const enum stmt_id ids[PRUNE_STEPS] = { S_PRUNE_KEEP_CHUNKS, S_PRUNE_KEEP_TESTS,
+						       S_PRUNE_KEEP_RUN_PATHS, S_PRUNE_KEEP_NOTES,
+						       S_PRUNE_KEEP_RUNS };
 
 	return prune(st, ids, service, k, removed);
 }
 
 int e2e_store_prune_older(struct e2e_store *st, const char *service, int64_t before_ms, size_t *removed)
 {
-	static const enum stmt_id ids[PRUNE_STEPS] = { S_PRUNE_OLDER_CHUNKS, S_PRUNE_OLDER_RUN_PATHS,
-						       S_PRUNE_OLDER_NOTES, S_PRUNE_OLDER_RUNS };
+	static const enum stmt_id ids[PRUNE_STEPS] = { S_PRUNE_OLDER_CHUNKS, S_PRUNE_OLDER_TESTS,
+						       S_PRUNE_OLDER_RUN_PATHS, S_PRUNE_OLDER_NOTES,
+						       S_PRUNE_OLDER_RUNS };
 
 	return prune(st, ids, service, before_ms, removed);
 }

@@ -129,6 +129,15 @@ int e2e_store_resources_load(struct e2e_store *st, int64_t run_id, struct e2e_re
 			     struct e2e_res_info *info);
 int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_sample **out, size_t *n);
 
+/* Applies a run's test events (sample.h) in order, inside the caller's
+ * transaction if one is open: BEGIN adds test id with its name (again:
+ * nothing), END sets its status and end and adds the duration. */
+int e2e_store_tests_add(struct e2e_store *st, int64_t run_id, const struct e2e_test_event *ev, size_t n);
+/* A run's tests by id (none for a run without, or a schema before v5).
+ * Caller frees with e2e_store_tests_free(). */
+int e2e_store_tests_load(struct e2e_store *st, int64_t run_id, struct e2e_test **out, size_t *n);
+void e2e_store_tests_free(struct e2e_test *tests, size_t n);
+
 /* Whether run_id's lease is held (by any handle, this one too): the run
  * is being recorded. E2E_ERR_RUNTIME when that cannot be told. */
 int e2e_store_run_live(struct e2e_store *st, int64_t run_id, bool *live);

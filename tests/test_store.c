@@ -15,8 +15,8 @@
 #include "testutil.h"
 
 /* The schema this e2e writes (store.c's migrations). */
-#define SCHEMA_VERSION 9
-#define SCHEMA_VERSION_TEXT "9"
+#define SCHEMA_VERSION 10
+#define SCHEMA_VERSION_TEXT "10"
 
 static char *tmp;
 
@@ -142,7 +142,8 @@ static bool same_sample(const struct e2e_sample *a, const struct e2e_sample *b)
 {
 	return a->start_ns == b->start_ns && a->path_id == b->path_id && a->status == b->status &&
 	       a->error == b->error && a->ttfb_us == b->ttfb_us && a->total_us == b->total_us &&
-	       a->proxy_us == b->proxy_us && a->req_bytes == b->req_bytes && a->resp_bytes == b->resp_bytes;
+	       a->proxy_us == b->proxy_us && a->req_bytes == b->req_bytes && a->resp_bytes == b->resp_bytes &&
+	       a->test_id == b->test_id;
 }
 
 /* Loads run_id and checks it holds exactly want[0..n). */
@@ -753,7 +754,8 @@ START_TEST(test_samples_extremes)
 		  .total_us = UINT32_MAX,
 		  .proxy_us = UINT32_MAX,
 		  .req_bytes = UINT64_MAX,
-		  .resp_bytes = UINT64_MAX },
+		  .resp_bytes = UINT64_MAX,
+		  .test_id = UINT32_MAX },
 		{ 0 }, /* from the maximum straight back to zero */
 		{ .start_ns = 5, .ttfb_us = UINT32_MAX, .total_us = 0 }, /* ttfb above total */
 		{ .start_ns = 4, .ttfb_us = 0, .total_us = UINT32_MAX },
@@ -836,6 +838,71 @@ START_TEST(test_samples_many_batches)
 END_TEST
 
 /* The encoder writes exactly the documented format. */
+/* A run's tests (schema v6) and its samples' test ids (chunk format 2,
+ * written only for a chunk with a test id; format 1 still reads). */
+START_TEST(test_tests)
+{
+	static const struct e2e_test_event ev[] = {
+		{ .id = 2, .kind = E2E_TEST_EV_BEGIN, .at_ns = 100, .text = "test_a", .text_len = 6 },
+		{ .id = 3, .kind = E2E_TEST_EV_BEGIN, .at_ns = 150, .text = "test_b[1]xyz", .text_len = 9 },
+		{ .id = 2,
+		  .kind = E2E_TEST_EV_END,
+		  .at_ns = 400,
+		  .duration_ns = 300,
+		  .text = "passed",
+		  .text_len = 6 },
+		{ .id = 2, .kind = E2E_TEST_EV_BEGIN, .at_ns = 500, .text = "test_a", .text_len = 6 },
+		{ .id = 2,
+		  .kind = E2E_TEST_EV_END,
+		  .at_ns = 600,
+		  .duration_ns = 50,
+		  .text = "failed",
+		  .text_len = 6 },
+	};
+	struct e2e_sample s[3] = { make_sample(1, 0), make_sample(1, 1), make_sample(1, 2) };
+	char *path = tu_path(tmp, "tests.db");
+	struct e2e_store *st = open_ok(path, E2E_STORE_CREATE);
+	int64_t id = begin_run(st, "svc", 1), other = begin_run(st, "svc", 2);
+	struct e2e_test *t = NULL;
+	size_t n = 0;
+
+	s[0].test_id = E2E_TEST_OUTSIDE;
+	s[1].test_id = 3;
+	s[2].test_id = E2E_TEST_UNATTRIBUTED;
+	ck_assert_int_eq(e2e_store_tests_add(st, id, ev, sizeof(ev) / sizeof(ev[0])), 0);
+	ck_assert_int_eq(e2e_store_append(st, id, s, 1), 0); /* format 1: no test id */
+	ck_assert_int_eq(e2e_store_append(st, id, s + 1, 2), 0);
+	e2e_store_close(st);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM chunks WHERE substr(data, 1, 1) = x'01'"), 1);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM chunks WHERE substr(data, 1, 1) = x'02'"), 1);
+	st = open_ok(path, E2E_STORE_READONLY);
+	assert_samples(st, id, s, 3);
+	ck_assert_int_eq(e2e_store_tests_load(st, id, &t, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(t[0].id, 2);
+	ck_assert_str_eq(t[0].name, "test_a");
+	ck_assert_str_eq(t[0].status, "failed");
+	ck_assert_uint_eq(t[0].started_ns, 100);
+	ck_assert_uint_eq(t[0].ended_ns, 600);
+	ck_assert_uint_eq(t[0].duration_ns, 350);
+	ck_assert_str_eq(t[1].name, "test_b[1]");
+	ck_assert_str_eq(t[1].status, "");
+	ck_assert_uint_eq(t[1].duration_ns, 0);
+	e2e_store_tests_free(t, n);
+	ck_assert_int_eq(e2e_store_tests_load(st, other, &t, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	e2e_store_tests_free(t, n);
+	e2e_store_close(st);
+	/* pruned with their run */
+	st = open_ok(path, 0);
+	ck_assert_int_eq(e2e_store_prune_keep(st, "svc", 1, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	e2e_store_close(st);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM run_tests"), 0);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_chunk_format)
 {
 	char *path = tu_path(tmp, "format.db");
@@ -1463,6 +1530,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tdata, test_runs_list);
 	tcase_add_test(tdata, test_paths);
 	tcase_add_test(tdata, test_samples_extremes);
+	tcase_add_test(tdata, test_tests);
 	tcase_add_test(tdata, test_samples_many_batches);
 	tcase_add_test(tdata, test_chunk_format);
 	tcase_add_test(tdata, test_corrupt_chunks);

@@ -19,6 +19,8 @@
  *                                     with --runs, R such runs a minute apart
  *                                     (every fifth endpoint 30 % slower from
  *                                     run R/2 on), for tools/bench-changes.sh
+ *                                     with --tests T, each run made by a serial
+ *                                     suite of T tests
  *
  * Everything is deterministic: fixed wall-clock times, commits, hosts and
  * latencies from a fixed-seed LCG, so reports of the fixture are stable
@@ -370,10 +372,41 @@ static void hostile(struct e2e_store *st)
 		fixed_run(st, &runs[i]);
 }
 
+/* The run's tests: test_00000 .. in turn over its duration, every
+ * fifth one failed. */
+static void bench_tests(struct e2e_store *st, int64_t id, uint64_t tests, uint64_t duration)
+{
+	struct e2e_test_event ev[2];
+	char name[32];
+
+	if (e2e_store_begin(st) < 0)
+		die("begin");
+	for (uint64_t t = 0; t < tests; t++) {
+		int len = snprintf(name, sizeof(name), "test_%05" PRIu64, t);
+
+		ev[0] = (struct e2e_test_event){ .id = E2E_TEST_FIRST + (uint32_t)t,
+						 .kind = E2E_TEST_EV_BEGIN,
+						 .at_ns = duration * t / tests,
+						 .text = name,
+						 .text_len = (uint32_t)len };
+		ev[1] = ev[0];
+		ev[1].kind = E2E_TEST_EV_END;
+		ev[1].at_ns = duration * (t + 1) / tests;
+		ev[1].duration_ns = ev[1].at_ns - ev[0].at_ns;
+		ev[1].text = t % 5 == 4 ? "failed" : "passed";
+		ev[1].text_len = (uint32_t)strlen(ev[1].text);
+		if (e2e_store_tests_add(st, id, ev, 2) < 0)
+			die("tests");
+	}
+	if (e2e_store_commit(st) < 0)
+		die("commit");
+}
+
 /* One run of n requests over e endpoints, 10 raw paths each, latencies
  * log-uniform-ish around a per-endpoint base (slow: every fifth endpoint
- * 30 % slower), 1 % 5xx. */
-static void bench_run(struct e2e_store *st, uint64_t n, uint64_t e, int64_t started, bool slow)
+ * 30 % slower), 1 % 5xx; with tests, made by a serial suite of that many. */
+static void bench_run(struct e2e_store *st, uint64_t n, uint64_t e, int64_t started, bool slow,
+		      uint64_t tests)
 {
 	const size_t batch = 50000;
 	uint64_t duration = 600000000000ull;
@@ -410,11 +443,15 @@ static void bench_run(struct e2e_store *st, uint64_t n, uint64_t e, int64_t star
 			s[i].total_us = latency_us(base, 1.0);
 			s[i].ttfb_us = s[i].total_us / 2;
 			s[i].resp_bytes = 100 + (uint64_t)(rnd() * 4000);
+			if (tests)
+				s[i].test_id = E2E_TEST_FIRST + (uint32_t)((done + i) * tests / n);
 		}
 		if (e2e_store_begin(st) < 0 || e2e_store_append(st, id, s, m) < 0 || e2e_store_commit(st) < 0)
 			die("append");
 		done += m;
 	}
+	if (tests)
+		bench_tests(st, id, tests, duration);
 	end_run(st, id, started, duration, n, 0);
 	free(ids);
 	free(s);
@@ -422,23 +459,23 @@ static void bench_run(struct e2e_store *st, uint64_t n, uint64_t e, int64_t star
 	e2e_buf_finish(&ep);
 }
 
-static void bench(struct e2e_store *st, uint64_t n, uint64_t e, uint64_t runs)
+static void bench(struct e2e_store *st, uint64_t n, uint64_t e, uint64_t runs, uint64_t tests)
 {
 	for (uint64_t r = 0; r < runs; r++)
-		bench_run(st, n, e, 1795183331000 + (int64_t)r * 60000, runs > 1 && r >= runs / 2);
+		bench_run(st, n, e, 1795183331000 + (int64_t)r * 60000, runs > 1 && r >= runs / 2, tests);
 }
 
 int main(int argc, char **argv)
 {
 	struct e2e_store *st = NULL;
 	struct stat sb;
-	uint64_t requests = 0, endpoints = 50, runs = 1;
+	uint64_t requests = 0, endpoints = 50, runs = 1, tests = 0;
 	bool aging = false, hostile_values = false;
 	const char *dump_path = NULL;
 
 	if (argc < 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: mkfixture DB [--aging | --hostile] [--dump FILE] [--requests N "
-				"[--endpoints E] [--runs R]]\n");
+				"[--endpoints E] [--runs R] [--tests T]]\n");
 		return 2;
 	}
 	for (int i = 2; i < argc; i++) {
@@ -457,6 +494,9 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc &&
 			   e2e_parse_u64(argv[i + 1], 1, 100000, &runs)) {
 			i++;
+		} else if (strcmp(argv[i], "--tests") == 0 && i + 1 < argc &&
+			   e2e_parse_u64(argv[i + 1], 1, 1000000, &tests)) {
+			i++;
 		} else {
 			fprintf(stderr, "mkfixture: bad argument '%s'\n", argv[i]);
 			return 2;
@@ -473,7 +513,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (requests)
-		bench(st, requests, endpoints, runs);
+		bench(st, requests, endpoints, runs, tests);
 	else if (hostile_values)
 		hostile(st);
 	else

@@ -1,7 +1,7 @@
 /* store-size - what the store costs: on-disk bytes per request and the time
  * to append and to load one run of N requests (default 1,000,000).
  *
- *   build/tools/store-size [N]
+ *   build/tools/store-size [N [TESTS]]
  *
  * Records a realistic run into a temporary database the way the proxy does
  * (50 endpoints, ~5,000 distinct paths, lognormal latencies, mostly 200s,
@@ -11,7 +11,10 @@
  *
  *   bytes_per_request=NN.N load_1m_ms=NN append_1m_ms=NN
  *
- * Times are scaled to 1,000,000 requests; load is the best of 3. */
+ * Times are scaled to 1,000,000 requests; load is the best of 3. With
+ * TESTS, the requests are those of a serial suite of TESTS tests (SPEC
+ * section 11): each test's requests in one stretch, one request in 20
+ * outside any test, so the figure includes the test id's cost. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,7 +111,7 @@ static const char *path_of(size_t idx, struct e2e_buf *path, struct e2e_buf *end
 }
 
 /* The run in completion order; path_id is the path index. */
-static struct pending *generate(size_t n, const struct endpoint *eps)
+static struct pending *generate(size_t n, const struct endpoint *eps, uint64_t tests)
 {
 	struct pending *p = e2e_xmalloc(n * sizeof(*p));
 	double total_weight = 0, t_ns = 0;
@@ -150,6 +153,9 @@ static struct pending *generate(size_t n, const struct endpoint *eps)
 			s->status = 304;
 			s->resp_bytes = 0;
 		}
+		if (tests)
+			s->test_id = i % 20 == 0 ? E2E_TEST_OUTSIDE
+						 : E2E_TEST_FIRST + (uint32_t)((uint64_t)i * tests / n);
 		p[i].end_ns = s->start_ns + (uint64_t)s->total_us * 1000 + (uint64_t)s->proxy_us * 1000;
 	}
 	qsort(p, n, sizeof(*p), by_end);
@@ -166,7 +172,8 @@ static bool same(const struct e2e_sample *a, const struct e2e_sample *b)
 {
 	return a->start_ns == b->start_ns && a->path_id == b->path_id && a->status == b->status &&
 	       a->error == b->error && a->ttfb_us == b->ttfb_us && a->total_us == b->total_us &&
-	       a->proxy_us == b->proxy_us && a->req_bytes == b->req_bytes && a->resp_bytes == b->resp_bytes;
+	       a->proxy_us == b->proxy_us && a->req_bytes == b->req_bytes && a->resp_bytes == b->resp_bytes &&
+	       a->test_id == b->test_id;
 }
 
 /* Appends the run in batches, interning each path the first time it is
@@ -213,7 +220,7 @@ static int record(struct e2e_store *st, int64_t run_id, struct pending *p, size_
 
 int main(int argc, char **argv)
 {
-	uint64_t n = 1000000;
+	uint64_t n = 1000000, tests = 0;
 	struct endpoint eps[ENDPOINTS];
 	const char *tmpdir = getenv("TMPDIR");
 	char dir[4096], db[4200], side[4300];
@@ -229,8 +236,9 @@ int main(int argc, char **argv)
 	int64_t run_id;
 	int status = 1;
 
-	if (argc > 2 || (argc == 2 && !e2e_parse_u64(argv[1], 1, 100000000, &n))) {
-		fprintf(stderr, "usage: store-size [REQUESTS]\n");
+	if (argc > 3 || (argc >= 2 && !e2e_parse_u64(argv[1], 1, 100000000, &n)) ||
+	    (argc == 3 && !e2e_parse_u64(argv[2], 1, 1000000, &tests))) {
+		fprintf(stderr, "usage: store-size [REQUESTS [TESTS]]\n");
 		return 2;
 	}
 	for (size_t e = 0; e < ENDPOINTS; e++) {
@@ -239,7 +247,7 @@ int main(int argc, char **argv)
 		eps[e].sigma = 0.3 + 0.5 * rng_unit();
 		eps[e].weight = 1.0 / (double)(e + 1);
 	}
-	p = generate(n, eps);
+	p = generate(n, eps, tests);
 
 	snprintf(dir, sizeof(dir), "%s/e2e-store-size.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
 	if (!mkdtemp(dir)) {

@@ -44,6 +44,10 @@ expect_out "e2e $(sed -n "s/^ *version : '\(.*\)',\$/\1/p" "$SRC/meson.build")" 
 
 # Man pages: one per man/*.scd, when they are built (scdoc found and the
 # man-pages feature not disabled; CI must build them).
+# The test-framework integrations (SPEC section 11), where perf-profile
+# loads them from.
+installed "pytest plugin" "$(abs "$datadir")/e2e/pytest/e2e_pytest.py" "$SRC/integrations/pytest/e2e_pytest.py"
+
 if [ -f "$BUILD/man/e2e.1" ]; then
   for scd in "$SRC"/man/*.scd; do
     page=$(basename "$scd" .scd)
