@@ -278,7 +278,8 @@ START_TEST(test_foreign_untouched)
 		{ "appid.db", "PRAGMA application_id = 42", "not an e2e database" },
 		{ "notes.txt", NULL, "not an e2e database" },
 		{ "newer.db", "PRAGMA user_version = 99",
-		  "schema version 99 is newer than this e2e supports (" SCHEMA_VERSION_TEXT "); upgrade e2e" },
+		  "schema version 99 is newer than this e2e supports (" SCHEMA_VERSION_TEXT
+		  "); upgrade e2e" },
 	};
 	static const int flags[] = { 0, E2E_STORE_CREATE, E2E_STORE_READONLY };
 
