@@ -14,7 +14,14 @@
  *       shift size, and the false alarms per history without a shift.
  *   changes-sim --bench [--runs N] [--endpoints E]
  *       times the analysis of E series (default 50) of N runs (default
- *       1000) each with the same model: the figure for the speed goal. */
+ *       1000) each with the same model: the figure for the speed goal.
+ *   changes-sim --oracle [--histories N] [--runs N] [--noise PCT]
+ *       the ceiling: how often the maximum-likelihood split locates a
+ *       shift within +-1 run when it is told the history has exactly one
+ *       (10 N histories), with and without the spikes. No detector that
+ *       must also decide whether there is a shift does better.
+ *   --penalty P, --max-p P, --min-change F: the detector's settings
+ *       (struct e2e_cp_config) instead of its defaults, to compare. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +34,8 @@
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static double noise = 0.15; /* --noise PCT / 100 */
+static double spike_p = 0.02; /* chance of a single-run spike */
+static struct e2e_cp_config sim_cfg; /* the defaults, as tuned by --penalty... */
 
 static uint64_t next_u64(void)
 {
@@ -79,7 +88,7 @@ static size_t history(double *v, size_t n, struct shift *s)
 		if (j < ns && s[j].at == i)
 			level *= uniform() < 0.5 ? 1 + s[j++].size : 1 - s[j++].size;
 		v[i] = level * exp(noise * gaussian());
-		if (uniform() < 0.02)
+		if (uniform() < spike_p)
 			v[i] *= 1.5 + 2.5 * uniform();
 	}
 	return ns;
@@ -89,9 +98,8 @@ static int accuracy(size_t nh, size_t n)
 {
 	double *v = malloc(n * sizeof(*v));
 	size_t found[4] = { 0 }, total[4] = { 0 }, detected = 0, right = 0, none = 0, none_alarms = 0;
-	struct e2e_cp_config cfg;
+	struct e2e_cp_config cfg = sim_cfg;
 
-	e2e_cp_config_init(&cfg);
 	for (size_t h = 0; h < nh; h++) {
 		struct shift s[2];
 		bool used[2] = { false, false };
@@ -139,15 +147,77 @@ static int accuracy(size_t nh, size_t n)
 	return 0;
 }
 
+/* The best any detector can do at locating a shift: on histories with
+ * exactly one shift, told that there is one, the maximum-likelihood split
+ * (the argmax over t of the between-segment sum of squares of the log
+ * values), counted right within +-1 run as above; with the model's
+ * spikes and without them. */
+static void oracle_pass(size_t nh, size_t n, double *v)
+{
+	size_t total[4] = { 0 }, found[4] = { 0 };
+
+	for (size_t h = 0, done = 0; done < nh && h < 100 * nh; h++) {
+		struct shift s[2];
+		double sum = 0, best = -1, left = 0;
+		size_t bt = 0, b;
+
+		if (history(v, n, s) != 1)
+			continue;
+		done++;
+		for (size_t i = 0; i < n; i++)
+			sum += (v[i] = log(v[i]));
+		for (size_t t = 1; t < n; t++) {
+			double a, r, g;
+
+			left += v[t - 1];
+			a = left / (double)t;
+			r = (sum - left) / (double)(n - t);
+			g = (a - r) * (a - r) * (double)t * (double)(n - t) / (double)n;
+			if (g > best) {
+				best = g;
+				bt = t;
+			}
+		}
+		b = (size_t)((s[0].size - 0.10) / 0.10);
+		b = b > 3 ? 3 : b;
+		total[b]++;
+		found[b] += bt + 1 >= s[0].at && bt <= s[0].at + 1;
+	}
+	printf("  spikes %g %%:", spike_p * 100);
+	for (size_t b = 0; b < 4; b++)
+		printf(" %zu-%zu %% %.3f", 10 + 10 * b, 20 + 10 * b,
+		       total[b] ? (double)found[b] / (double)total[b] : 1.0);
+	{
+		size_t t = total[1] + total[2] + total[3], f = found[1] + found[2] + found[3];
+
+		printf(", >= 20 %% %.3f\n", t ? (double)f / (double)t : 1.0);
+	}
+}
+
+static int oracle(size_t nh, size_t n)
+{
+	double *v = malloc(n * sizeof(*v));
+	double keep = spike_p;
+
+	printf("changes-sim: the ceiling: %zu one-shift histories of %zu runs, noise %g %%, located by the "
+	       "maximum-likelihood split knowing there is one shift, within +-1 run:\n",
+	       nh, n, noise * 100);
+	oracle_pass(nh, n, v);
+	spike_p = 0;
+	oracle_pass(nh, n, v);
+	spike_p = keep;
+	free(v);
+	return 0;
+}
+
 static int bench(size_t n, size_t ne)
 {
 	double *v = malloc(n * ne * sizeof(*v));
-	struct e2e_cp_config cfg;
+	struct e2e_cp_config cfg = sim_cfg;
 	struct timespec t0, t1, c0, c1;
 	size_t cps = 0;
 	double s, cpu;
 
-	e2e_cp_config_init(&cfg);
 	for (size_t e = 0; e < ne; e++) {
 		struct shift sh[2];
 
@@ -177,13 +247,33 @@ static int bench(size_t n, size_t ne)
 int main(int argc, char **argv)
 {
 	uint64_t nh = 1000, n = 0, ne = 50, seed = 1, noise_pct = 15;
-	bool do_bench = false;
+	bool do_bench = false, do_oracle = false;
 
+	e2e_cp_config_init(&sim_cfg);
 	for (int i = 1; i < argc; i++) {
 		uint64_t *target = NULL;
+		double *dtarget = NULL;
 
 		if (strcmp(argv[i], "--bench") == 0) {
 			do_bench = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--oracle") == 0) {
+			do_oracle = true;
+			continue;
+		}
+		if (strcmp(argv[i], "--penalty") == 0)
+			dtarget = &sim_cfg.penalty;
+		else if (strcmp(argv[i], "--max-p") == 0)
+			dtarget = &sim_cfg.max_pvalue;
+		else if (strcmp(argv[i], "--min-change") == 0)
+			dtarget = &sim_cfg.min_change;
+		if (dtarget) {
+			if (i + 1 >= argc || !e2e_parse_double(argv[i + 1], 0, 1000, NULL, dtarget)) {
+				fprintf(stderr, "changes-sim: %s needs a number from 0 to 1000\n", argv[i]);
+				return 2;
+			}
+			i++;
 			continue;
 		}
 		if (strcmp(argv[i], "--histories") == 0)
@@ -198,8 +288,9 @@ int main(int argc, char **argv)
 			target = &noise_pct;
 		if (!target || i + 1 >= argc || !e2e_parse_u64(argv[i + 1], 1, 10000000, target)) {
 			fprintf(stderr,
-				"usage: changes-sim [--bench] [--histories N] [--runs N] [--endpoints E] "
-				"[--seed S] [--noise PCT]\n");
+				"usage: changes-sim [--bench | --oracle] [--histories N] [--runs N] "
+				"[--endpoints E] "
+				"[--seed S] [--noise PCT] [--penalty P] [--max-p P] [--min-change F]\n");
 			return 2;
 		}
 		i++;
@@ -212,5 +303,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "changes-sim: --runs needs at least 22 for two shifts 10 runs apart\n");
 		return 2;
 	}
+	if (do_oracle)
+		return oracle((size_t)nh * 10, n ? (size_t)n : 60);
 	return accuracy((size_t)nh, n ? (size_t)n : 60);
 }
