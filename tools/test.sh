@@ -61,7 +61,11 @@ installed_check() {
   local rc=$?
   [ "$was" = "install ok installed" ] || dpkg -r e2e >/dev/null 2>&1
   printf '%s\n' "$out" >&2
-  [ $rc -eq 0 ] && grep -qx 'exit status: 0' <<<"$out" &&
+  # The slowed run must fail the gate. The unchanged run's gate depends on
+  # how busy the runner is (a loaded machine can fail it): any verdict (0
+  # or 1) shows the installed binary works; a 2, 3 or 4 does not.
+  grep -qx 'exit status: 1' <<<"$out" && echo "== install: note: the unchanged demo run failed the gate" >&2
+  [ $rc -eq 0 ] && grep -qx 'exit status: [01]' <<<"$out" &&
     grep -q '^exit status: 1 (1 = the gate failed' <<<"$out"
 }
 if [ "$(id -u)" -eq 0 ] && [ "${CI:-}" = true ]; then
