@@ -4,6 +4,7 @@
 
 #include "cmd.h"
 #include "e2e-config.h"
+#include "e2e-vcs.h"
 #include "exitcode.h"
 #include "banned.h"
 
@@ -46,7 +47,10 @@ int main(int argc, char **argv)
 		return E2E_EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("e2e %s\n", E2E_VERSION);
+		if (E2E_VCS_COMMIT[0])
+			printf("e2e %s (git %s)\n", E2E_VERSION, E2E_VCS_COMMIT);
+		else
+			printf("e2e %s\n", E2E_VERSION);
 		return E2E_EXIT_OK;
 	}
 	if (strcmp(argv[1], "help") == 0) {

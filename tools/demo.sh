@@ -8,12 +8,16 @@
 # against the service started as below (start_service), from the top.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/deps.sh
-if [ ! -d build/meson-private ]; then meson setup build >/dev/null; fi
-ninja -C build >/dev/null
-
 ROOT=$PWD
-E2E=$ROOT/build/e2e
+# E2E_DEMO_BIN: an installed e2e to demo instead of building one (tools/
+# test.sh runs the demo against the Debian package's /usr/bin/e2e in CI).
+E2E=${E2E_DEMO_BIN:-}
+if [ -z "$E2E" ]; then
+  tools/deps.sh
+  if [ ! -d build/meson-private ]; then meson setup build >/dev/null; fi
+  ninja -C build >/dev/null
+  E2E=$ROOT/build/e2e
+fi
 WORK=$(mktemp -d /tmp/e2e-demo.XXXXXX)
 SVC_PID=""
 stop_service() {

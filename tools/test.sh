@@ -45,11 +45,46 @@ for cfg in "build" "build-asan -Db_sanitize=address,undefined -Db_lundef=false";
   meson test -C "$dir" --print-errorlogs --num-processes 2 >&2 || status=1
 done
 
-python3 - "$extra_failed" build build-asan <<'PY'
+# In CI as root (issue 24): the Debian package the cli-deb test built
+# (build/deb/), installed with dpkg -i, and the README's demo run against
+# the installed /usr/bin/e2e; one more check in the count below. A package
+# that was not installed before is removed again.
+extra_passed=0
+installed_check() {
+  local deb out was
+  deb=$(ls build/deb/e2e_*.deb 2>/dev/null | head -n 1)
+  [ -n "$deb" ] || { echo "== install: no build/deb/e2e_*.deb (cli-deb did not pass)" >&2; return 1; }
+  was=$(dpkg-query -W -f='${Status}' e2e 2>/dev/null)
+  dpkg -i "$deb" >&2 || return 1
+  /usr/bin/e2e --version >&2 && man -w e2e-perf-profile >&2 || return 1
+  out=$(E2E_DEMO_BIN=/usr/bin/e2e timeout 600 tools/demo.sh 2>&1)
+  local rc=$?
+  [ "$was" = "install ok installed" ] || dpkg -r e2e >/dev/null 2>&1
+  printf '%s\n' "$out" >&2
+  # The slowed run must fail the gate. The unchanged run's gate depends on
+  # how busy the runner is (a loaded machine can fail it): any verdict (0
+  # or 1) shows the installed binary works; a 2, 3 or 4 does not.
+  grep -qx 'exit status: 1' <<<"$out" && echo "== install: note: the unchanged demo run failed the gate" >&2
+  [ $rc -eq 0 ] && grep -qx 'exit status: [01]' <<<"$out" &&
+    grep -q '^exit status: 1 (1 = the gate failed' <<<"$out"
+}
+if [ "$(id -u)" -eq 0 ] && [ "${CI:-}" = true ]; then
+  echo "== install: dpkg -i $(ls build/deb/ 2>/dev/null | head -n 1), then the demo against /usr/bin/e2e" >&2
+  if installed_check; then
+    echo "== install: ok" >&2
+    extra_passed=1
+  else
+    echo "== install: FAILED" >&2
+    extra_failed=$((extra_failed + 1))
+  fi
+fi
+
+python3 - "$extra_failed" "$extra_passed" build build-asan <<'PY'
 import json, sys, os
-passed = skipped = 0
+skipped = 0
 failed = int(sys.argv[1])
-for d in sys.argv[2:]:
+passed = int(sys.argv[2])
+for d in sys.argv[3:]:
     p = os.path.join(d, "meson-logs", "testlog.json")
     if not os.path.exists(p):
         failed += 1

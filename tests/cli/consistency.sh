@@ -149,4 +149,21 @@ for page in "$SRC"/man/*.1.scd; do
     "$(section "$page" '^# EXIT STATUS$' '^# ' | sed -n 's/^|  \([0-9a-z]*\)$/\1/p')"
 done
 
+
+# Recipes (issue 24): every `e2e COMMAND` call in a code block of the README
+# or a man page uses only options that COMMAND's --help lists; and the
+# check does fail on an option that does not exist.
+for cmd in $commands; do help_options "$cmd" | awk -v c="$cmd" '{ print c, $1 }'; done >"$TMP/known-options"
+run python3 "$SRC/tests/cli/recipe_options.py" "$TMP/known-options" "$SRC/README.md" "$SRC"/man/*.scd
+expect_rc 0 "options of the recipes in README.md and man/*.scd"
+[ "$RC" -eq 0 ] || fail "recipes: $OUT"
+NTESTS=$((NTESTS + 1))
+n=$(sed -n 's/^checked \([0-9]*\) calls in README.md$/\1/p' <<<"$OUT")
+[ "${n:-0}" -ge 10 ] || fail "recipes: only ${n:-0} e2e calls found in README.md's code blocks"
+printf '# X\n\n```\ne2e perf-profile -s a \\\n  --no-such-option 1 -- true\n```\n' >"$TMP/bad.scd"
+run python3 "$SRC/tests/cli/recipe_options.py" "$TMP/known-options" "$TMP/bad.scd"
+expect_rc 1 "a recipe with an unknown option"
+expect_out "$TMP/bad.scd:4: e2e perf-profile: unknown option --no-such-option
+checked 1 calls in bad.scd" "a recipe with an unknown option"
+
 finish

@@ -40,7 +40,7 @@ installed() {
 installed "e2e" "$(abs "$bindir")/e2e"
 run "$(abs "$bindir")/e2e" --version
 expect_rc 0 "installed e2e --version"
-expect_out "e2e $(sed -n "s/^ *version : '\(.*\)',\$/\1/p" "$SRC/meson.build")" "installed e2e --version"
+expect_out "$(version_line "$SRC")" "installed e2e --version"
 
 # Man pages: one per man/*.scd, when they are built (scdoc found and the
 # man-pages feature not disabled; CI must build them).

@@ -106,3 +106,32 @@ demo_service() {
   [ -n "$port" ] || { echo "service did not start" >&2; exit 1; }
   T="http://127.0.0.1:$port"
 }
+
+# version_line SRC: the line `e2e --version` prints for a build of the
+# source tree SRC: "e2e VERSION (git COMMIT)" from a git checkout (COMMIT:
+# 12 hex digits, "-dirty" when tracked files differ from HEAD), "e2e
+# VERSION" from a tarball. VERSION is meson.build's, its one home.
+version_line() {
+  local v c
+  v=$(sed -n "s/^ *version : '\(.*\)',\$/\1/p" "$1/meson.build")
+  if [ -e "$1/.git" ] && c=$(git -C "$1" rev-parse --short=12 HEAD 2>/dev/null); then
+    git -C "$1" diff --quiet HEAD 2>/dev/null || c=$c-dirty
+    echo "e2e $v (git $c)"
+  else
+    echo "e2e $v"
+  fi
+}
+
+# copy_source SRC DEST: the source tree SRC, without build directories or
+# anything git ignores, copied to DEST (created): a git checkout's tracked
+# and untracked-but-not-ignored files, or every file of a tarball's tree.
+copy_source() {
+  mkdir -p "$2"
+  if [ -e "$1/.git" ]; then
+    (cd "$1" && git ls-files -z -co --exclude-standard |
+      while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+      tar --null -T - -cf -) | tar -xf - -C "$2"
+  else
+    (cd "$1" && tar --exclude='./build*' -cf - .) | tar -xf - -C "$2"
+  fi
+}

@@ -4,7 +4,9 @@
 
 run "$E2E" --version
 expect_rc 0 "--version"
-case "$OUT" in "e2e "[0-9]*.[0-9]*.[0-9]*) ;; *) fail "--version prints '$OUT'";; esac
+expect_out "$(version_line "${E2E_SOURCE_ROOT:?}")" "--version"
+run "$E2E" -V
+expect_out "$(version_line "$E2E_SOURCE_ROOT")" "-V"
 
 run "$E2E"
 expect_rc 2 "no command"
