@@ -18,7 +18,7 @@ _e2e()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab mark help' -- "$cur"))
 		fi
 		return
 	fi
@@ -35,7 +35,7 @@ _e2e()
 
 	case $cmd in
 	help)
-		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab' -- "$cur"))
+		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab mark' -- "$cur"))
 		return
 		;;
 	perf-profile)
@@ -48,6 +48,15 @@ _e2e()
 	perf-ab)
 		opts="$common
 			-s --service --a --b --rounds --set-baseline -q --quiet
+		"
+		;;
+	mark)
+		if ((cword == 2)); then
+			COMPREPLY=($(compgen -W 'start end' -- "$cur"))
+			return
+		fi
+		opts="
+			--status -h --help
 		"
 		;;
 	perf-report)
@@ -65,6 +74,10 @@ _e2e()
 	case $prev in
 	-f | --format)
 		COMPREPLY=($(compgen -W 'text json markdown html csv junit github' -- "$cur"))
+		return
+		;;
+	--status)
+		COMPREPLY=($(compgen -W 'passed failed skipped error xfailed xpassed' -- "$cur"))
 		return
 		;;
 	--fail-on)
