@@ -393,8 +393,10 @@ static char *env_list_add(const char *name, const char *item, char sep, bool app
 }
 
 /* The integrations that load themselves in the wrapped command (SPEC
- * section 11): the pytest plugin through pytest's own PYTEST_PLUGINS.
- * Fills env; returns how many it set (at most 2). */
+ * section 11): the pytest plugin through pytest's own PYTEST_PLUGINS; the
+ * Playwright reporter through PW_TEST_REPORTER (one reporter Playwright
+ * adds to the configured ones), unless the user set one there.
+ * Fills env; returns how many it set (at most 3). */
 static size_t integrations_env(char **env)
 {
 	const char *dir = getenv("E2E_INTEGRATIONS_DIR");
@@ -411,6 +413,11 @@ static size_t integrations_env(char **env)
 	v = env_list_add("PYTEST_PLUGINS", "e2e_pytest", ',', true);
 	if (v)
 		env[n++] = v;
+	if (!getenv("PW_TEST_REPORTER") || !*getenv("PW_TEST_REPORTER")) {
+		e2e_buf_reset(&b);
+		e2e_buf_printf(&b, "PW_TEST_REPORTER=%s/playwright/e2e_playwright_reporter.js", dir);
+		env[n++] = e2e_buf_detach(&b, NULL);
+	}
 	e2e_buf_finish(&b);
 	return n;
 }
