@@ -42,7 +42,7 @@ _e2e()
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
-			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz
+			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz --junit
 		"
 		;;
 	perf-ab)
@@ -100,7 +100,7 @@ _e2e()
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return
 		;;
-	--db | --out | --rules | --routes | --import | -b | --baseline)
+	--db | --out | --rules | --routes | --import | -b | --baseline | --junit)
 		_filedir
 		return
 		;;

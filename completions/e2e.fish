@@ -91,6 +91,7 @@ complete -c e2e -n '__e2e_using perf-profile' -l serve-grace -x -d '--serve: SIG
 complete -c e2e -n '__e2e_using perf-profile' -l watch-pid -x -a '(__fish_complete_pids)' -d 'sample the CPU and memory of PID and its descendants'
 complete -c e2e -n '__e2e_using perf-profile' -l watch-cgroup -x -a '(__fish_complete_directories)' -d 'sample the CPU and memory of a cgroup v2 directory'
 complete -c e2e -n '__e2e_using perf-profile' -l sample-hz -x -d 'samples per second of the service CPU and memory'
+complete -c e2e -n '__e2e_using perf-profile' -l junit -r -F -d "read the suite's JUnit XML results after each run"
 complete -c e2e -n '__e2e_using perf-profile' -l redact-command -d 'store only the command name, none of its arguments'
 complete -c e2e -n '__e2e_using perf-profile' -l set-baseline -d 'write the baseline file from this run'
 complete -c e2e -n '__e2e_using perf-profile' -s q -l quiet -d 'no live progress line'
