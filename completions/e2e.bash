@@ -18,7 +18,7 @@ _e2e()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab mark help' -- "$cur"))
 		fi
 		return
 	fi
@@ -35,19 +35,28 @@ _e2e()
 
 	case $cmd in
 	help)
-		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab' -- "$cur"))
+		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab mark' -- "$cur"))
 		return
 		;;
 	perf-profile)
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
-			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz
+			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz --junit
 		"
 		;;
 	perf-ab)
 		opts="$common
 			-s --service --a --b --rounds --set-baseline -q --quiet
+		"
+		;;
+	mark)
+		if ((cword == 2)); then
+			COMPREPLY=($(compgen -W 'start end' -- "$cur"))
+			return
+		fi
+		opts="
+			--status -h --help
 		"
 		;;
 	perf-report)
@@ -65,6 +74,10 @@ _e2e()
 	case $prev in
 	-f | --format)
 		COMPREPLY=($(compgen -W 'text json markdown html csv junit github' -- "$cur"))
+		return
+		;;
+	--status)
+		COMPREPLY=($(compgen -W 'passed failed skipped error xfailed xpassed' -- "$cur"))
 		return
 		;;
 	--fail-on)
@@ -87,7 +100,7 @@ _e2e()
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return
 		;;
-	--db | --out | --rules | --routes | --import | -b | --baseline)
+	--db | --out | --rules | --routes | --import | -b | --baseline | --junit)
 		_filedir
 		return
 		;;

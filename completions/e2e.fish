@@ -46,10 +46,11 @@ complete -c e2e -f
 complete -c e2e -n __e2e_no_command -a perf-profile -d 'record the latency of every HTTP request a test suite makes'
 complete -c e2e -n __e2e_no_command -a perf-report -d 'report, compare against a baseline and gate on regressions'
 complete -c e2e -n __e2e_no_command -a perf-ab -d 'compare two builds on one runner, interleaved in ABBA order'
+complete -c e2e -n __e2e_no_command -a mark -d 'tell perf-profile that a test of a shell suite started or ended'
 complete -c e2e -n __e2e_no_command -a help -d 'show the options of a command'
 complete -c e2e -n __e2e_no_command -s h -l help -d 'show the list of commands'
 complete -c e2e -n __e2e_no_command -s V -l version -d 'print the version'
-complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report perf-ab'
+complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report perf-ab mark'
 
 # every command (the common options of src/cmd.h)
 for cmd in perf-profile perf-report perf-ab
@@ -90,6 +91,7 @@ complete -c e2e -n '__e2e_using perf-profile' -l serve-grace -x -d '--serve: SIG
 complete -c e2e -n '__e2e_using perf-profile' -l watch-pid -x -a '(__fish_complete_pids)' -d 'sample the CPU and memory of PID and its descendants'
 complete -c e2e -n '__e2e_using perf-profile' -l watch-cgroup -x -a '(__fish_complete_directories)' -d 'sample the CPU and memory of a cgroup v2 directory'
 complete -c e2e -n '__e2e_using perf-profile' -l sample-hz -x -d 'samples per second of the service CPU and memory'
+complete -c e2e -n '__e2e_using perf-profile' -l junit -r -F -d "read the suite's JUnit XML results after each run"
 complete -c e2e -n '__e2e_using perf-profile' -l redact-command -d 'store only the command name, none of its arguments'
 complete -c e2e -n '__e2e_using perf-profile' -l set-baseline -d 'write the baseline file from this run'
 complete -c e2e -n '__e2e_using perf-profile' -s q -l quiet -d 'no live progress line'
@@ -120,3 +122,8 @@ complete -c e2e -n '__e2e_using perf-ab' -l b -x -d 'base URL of build B, judged
 complete -c e2e -n '__e2e_using perf-ab' -l rounds -x -d 'rounds of one A and one B run, ABBA order (default 5)'
 complete -c e2e -n '__e2e_using perf-ab' -l set-baseline -d 'not for perf-ab (a usage error)'
 complete -c e2e -n '__e2e_using perf-ab' -s q -l quiet -d 'no progress lines on stderr'
+
+# e2e mark
+complete -c e2e -n '__e2e_using mark; and test (count (commandline -opc)) -eq 2' -a 'start end' -d 'test marker'
+complete -c e2e -n '__e2e_using mark' -l status -x -a 'passed failed skipped error xfailed xpassed' -d "the test's outcome, for end"
+complete -c e2e -n '__e2e_using mark' -s h -l help -d 'show the help of mark'

@@ -2,11 +2,13 @@
  * import), store it, report it, and optionally set or gate a baseline. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <glob.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +26,7 @@
 #include "capture.h"
 #include "har.h"
 #include "import.h"
+#include "junit_read.h"
 #include "cmd_pipeline.h"
 #include "proxy.h"
 #include "recorder.h"
@@ -64,6 +67,7 @@ struct profile_opts {
 	struct e2e_cli_list watch_pids;
 	const char *watch_cgroup;
 	uint64_t sample_hz;
+	struct e2e_cli_list junit;
 	char **cmd;
 	int ncmd;
 	const char *source; /* runs.source when not the default (perf-ab) */
@@ -188,6 +192,9 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_UINT(0, "sample-hz", P, sample_hz, "N",
 		       "samples per second of the service's CPU and memory (default: 100)", 1, 1000),
 	  E2E_OPT_APPLIES(E2E_WHEN_SAMPLE) },
+	{ E2E_OPT_LIST(0, "junit", P, junit, "FILE",
+		       "after each run, read the suite's JUnit XML results from FILE (a glob; repeatable)"),
+	  E2E_OPT_APPLIES(E2E_WHEN_COMMAND) },
 	{ E2E_OPT_REWORD("set-baseline", "write the baseline file from this run (all --repeat runs)") },
 	{ E2E_OPT_REWORD("quiet", "no live progress line") },
 	{ E2E_OPT_END() },
@@ -393,8 +400,10 @@ static char *env_list_add(const char *name, const char *item, char sep, bool app
 }
 
 /* The integrations that load themselves in the wrapped command (SPEC
- * section 11): the pytest plugin through pytest's own PYTEST_PLUGINS.
- * Fills env; returns how many it set (at most 2). */
+ * section 11): the pytest plugin through pytest's own PYTEST_PLUGINS; the
+ * Playwright reporter through PW_TEST_REPORTER (one reporter Playwright
+ * adds to the configured ones), unless the user set one there.
+ * Fills env; returns how many it set (at most 3). */
 static size_t integrations_env(char **env)
 {
 	const char *dir = getenv("E2E_INTEGRATIONS_DIR");
@@ -404,13 +413,26 @@ static size_t integrations_env(char **env)
 
 	if (!dir || !*dir)
 		dir = E2E_INTEGRATIONS_DIR;
-	e2e_buf_printf(&b, "%s/pytest", dir);
-	v = env_list_add("PYTHONPATH", b.data, ':', false);
-	if (v)
-		env[n++] = v;
-	v = env_list_add("PYTEST_PLUGINS", "e2e_pytest", ',', true);
-	if (v)
-		env[n++] = v;
+	/* A plugin that is not there must not be named: pytest would stop
+	 * the suite on the ImportError (an install without share/e2e). */
+	e2e_buf_printf(&b, "%s/pytest/e2e_pytest.py", dir);
+	if (access(b.data, R_OK) == 0) {
+		e2e_buf_reset(&b);
+		e2e_buf_printf(&b, "%s/pytest", dir);
+		v = env_list_add("PYTHONPATH", b.data, ':', false);
+		if (v)
+			env[n++] = v;
+		v = env_list_add("PYTEST_PLUGINS", "e2e_pytest", ',', true);
+		if (v)
+			env[n++] = v;
+	}
+	e2e_buf_reset(&b);
+	e2e_buf_printf(&b, "%s/playwright/e2e_playwright_reporter.js", dir);
+	if (access(b.data, R_OK) == 0 && (!getenv("PW_TEST_REPORTER") || !*getenv("PW_TEST_REPORTER"))) {
+		e2e_buf_reset(&b);
+		e2e_buf_printf(&b, "PW_TEST_REPORTER=%s/playwright/e2e_playwright_reporter.js", dir);
+		env[n++] = e2e_buf_detach(&b, NULL);
+	}
 	e2e_buf_finish(&b);
 	return n;
 }
@@ -596,6 +618,55 @@ static void sampler_end(struct e2e_sampler *smp, struct e2e_store *st, int64_t r
 	if (st && run_id && e2e_store_resources_save(st, run_id, r, n, &info) < 0)
 		e2e_cmd_fail(CMD, "warning: cannot store the service's cost: %s", e2e_error_message());
 	e2e_res_info_finish(&info);
+}
+
+#define JUNIT_MAX_BYTES (256u << 20)
+
+/* One JUnit file into run_id: 0, or why not (a warning, never the run's
+ * failure). A file older than the run is a previous run's: left alone. */
+static int junit_file(struct e2e_store *st, int64_t run_id, const char *path, time_t run_start)
+{
+	struct e2e_junit_case *cases = NULL;
+	struct e2e_test *tests = NULL, *joined = NULL;
+	size_t nc = 0, nt = 0, nj = 0;
+	struct stat sb;
+	char *data = NULL;
+	size_t len;
+	int rc;
+
+	if (stat(path, &sb) == 0 && sb.st_mtime < run_start)
+		return e2e_error(E2E_ERR_INPUT, "'%s' is older than the run: not read", path);
+	rc = e2e_fsutil_read_file(path, "JUnit file", JUNIT_MAX_BYTES, &data, &len);
+	if (rc == 0)
+		rc = e2e_junit_read(data, len, path, &cases, &nc);
+	if (rc == 0)
+		rc = e2e_store_tests_load(st, run_id, &tests, &nt);
+	if (rc == 0) {
+		e2e_junit_join(cases, nc, tests, nt, &joined, &nj);
+		rc = e2e_store_tests_junit(st, run_id, joined, nj);
+	}
+	e2e_store_tests_free(joined, nj);
+	e2e_store_tests_free(tests, nt);
+	e2e_junit_cases_free(cases, nc);
+	free(data);
+	return rc;
+}
+
+/* --junit: every file of every pattern into run_id; problems are warnings. */
+static void junit_ingest(const struct profile_opts *o, struct e2e_store *st, int64_t run_id, time_t run_start)
+{
+	for (size_t i = 0; i < o->junit.n; i++) {
+		glob_t g;
+		int grc = glob(o->junit.v[i], GLOB_NOSORT, NULL, &g);
+
+		if (grc == GLOB_NOMATCH)
+			e2e_cmd_fail(CMD, "warning: --junit '%s' matches no file", o->junit.v[i]);
+		for (size_t k = 0; grc == 0 && k < g.gl_pathc; k++)
+			if (junit_file(st, run_id, g.gl_pathv[k], run_start) < 0)
+				e2e_cmd_fail(CMD, "warning: %s", e2e_error_message());
+		if (grc != GLOB_NOMATCH)
+			globfree(&g);
+	}
 }
 
 static int capture_run(const struct profile_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
@@ -1024,10 +1095,13 @@ int cmd_perf_profile(int argc, char **argv)
 	run_ids = e2e_xcalloc(o.repeat, sizeof(*run_ids));
 	for (uint64_t i = 0; i < o.repeat; i++) {
 		int64_t id = 0;
+		time_t began = time(NULL);
 		rc = o.import ? import_run(&o, st, routes, &id)
 			      : capture_run(&o, st, routes, serve, serve_log, &id, &status, &tally);
 		if (rc < 0)
 			goto fail;
+		if (id && st && o.junit.n)
+			junit_ingest(&o, st, id, began);
 		if (id)
 			run_ids[nruns++] = id;
 		if (status != 0)

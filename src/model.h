@@ -81,6 +81,8 @@ struct e2e_test {
 	uint64_t started_ns; /* first seen: start marker or first named request, from the run's start */
 	uint64_t ended_ns; /* last end marker; 0 when none */
 	uint64_t duration_ns; /* start to end marker, summed over its starts; 0 when unknown */
+	char *classname; /* from --junit; NULL or "" when none */
+	uint64_t junit_ns; /* the JUnit file's duration of it; 0 when none */
 };
 
 /* How a run's raw paths became endpoints (SPEC section 10), so a later

@@ -334,6 +334,7 @@ static json_t *tests_json(const struct e2e_tests_report *ts)
 
 		set(t, "name", jstr(x->name));
 		set(t, "status", jstr(x->status));
+		set(t, "classname", jstr(x->classname));
 		set(t, "duration_ms", jms(x->duration_ms));
 		set(t, "http_ms", jms(x->http_ms));
 		set(t, "requests", jint(x->requests));

@@ -254,6 +254,15 @@ static const char *const schema_v10[] = {
 	NULL,
 };
 
+/* v11: what --junit read for each test (SPEC section 11): its classname
+ * and the JUnit file's own duration of it. */
+static const char *const schema_v11[] = {
+	"ALTER TABLE run_tests ADD COLUMN classname TEXT NOT NULL DEFAULT ''",
+	"ALTER TABLE run_tests ADD COLUMN junit_ns INTEGER NOT NULL DEFAULT 0",
+	"PRAGMA user_version = 11",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -268,7 +277,7 @@ static const struct migration {
 	{ schema_v4, NULL, NULL },  { schema_v5, NULL, NULL },
 	{ schema_v6, NULL, NULL },  { schema_v7, NULL, NULL },
 	{ schema_v8, NULL, NULL },  { schema_v9, NULL, NULL },
-	{ schema_v10, NULL, NULL },
+	{ schema_v10, NULL, NULL }, { schema_v11, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -326,6 +335,8 @@ enum stmt_id {
 	S_TEST_BEGIN,
 	S_TEST_END,
 	S_TESTS_LOAD,
+	S_TEST_JUNIT,
+	S_TESTS_JUNIT_LOAD,
 	S_CHUNK_NEXT_SEQ,
 	S_CHUNK_INSERT,
 	S_CHUNK_TOTAL,
@@ -399,6 +410,12 @@ static const char *const stmt_sql[S__COUNT] = {
 		       " WHERE run_id = ?1 AND id = ?2",
 	[S_TESTS_LOAD] = "SELECT id, name, status, started_ns, ended_ns, duration_ns FROM run_tests"
 			 " WHERE run_id = ? ORDER BY id",
+	[S_TEST_JUNIT] = "INSERT INTO run_tests (run_id, id, name, status, classname, junit_ns) VALUES (?, "
+			 "?, ?, ?, ?, ?)"
+			 " ON CONFLICT (run_id, id) DO UPDATE SET classname = excluded.classname,"
+			 " junit_ns = excluded.junit_ns,"
+			 " status = CASE WHEN status = '' THEN excluded.status ELSE status END",
+	[S_TESTS_JUNIT_LOAD] = "SELECT classname, junit_ns FROM run_tests WHERE run_id = ? ORDER BY id",
 	[S_CHUNK_NEXT_SEQ] = "SELECT coalesce(max(seq) + 1, 0) FROM chunks WHERE run_id = ?",
 	[S_CHUNK_INSERT] = "INSERT INTO chunks (run_id, seq, n, data) VALUES (?, ?, ?, ?)",
 	[S_CHUNK_TOTAL] = "SELECT coalesce(sum(n), 0) FROM chunks WHERE run_id = ?1 AND n BETWEEN 1 AND ?2",
@@ -2096,6 +2113,8 @@ int e2e_store_tests_add(struct e2e_store *st, int64_t run_id, const struct e2e_t
 	return write_leave(st, own, rc);
 }
 
+static int tests_junit_load(struct e2e_store *st, int64_t run_id, struct e2e_test *t, size_t n);
+
 int e2e_store_tests_load(struct e2e_store *st, int64_t run_id, struct e2e_test **out, size_t *n)
 {
 	struct e2e_test *t = NULL;
@@ -2123,15 +2142,70 @@ int e2e_store_tests_load(struct e2e_store *st, int64_t run_id, struct e2e_test *
 		t[len].started_ns = (uint64_t)sqlite3_column_int64(s, 3);
 		t[len].ended_ns = (uint64_t)sqlite3_column_int64(s, 4);
 		t[len].duration_ns = (uint64_t)sqlite3_column_int64(s, 5);
+		t[len].classname = NULL;
+		t[len].junit_ns = 0;
 		len++;
 	}
-	if (step != SQLITE_DONE) {
+	if (step != SQLITE_DONE)
 		rc = db_error(st, "cannot read tests");
+	sqlite3_reset(s);
+	if (rc == 0)
+		rc = tests_junit_load(st, run_id, t, len);
+	if (rc) {
 		e2e_store_tests_free(t, len);
 	} else {
 		*out = t;
 		*n = len;
 	}
+	return rc;
+}
+
+static int test_junit_row(struct e2e_store *st, int64_t run_id, const struct e2e_test *t)
+{
+	sqlite3_stmt *s;
+	int rc = stmt(st, S_TEST_JUNIT, &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, t->id);
+	sqlite3_bind_text(s, 3, t->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, t->status ? t->status : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, t->classname ? t->classname : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 6, (int64_t)t->junit_ns);
+	return step_done(st, s, "cannot store JUnit results");
+}
+
+int e2e_store_tests_junit(struct e2e_store *st, int64_t run_id, const struct e2e_test *t, size_t n)
+{
+	bool own;
+	int rc = write_enter(st, &own);
+
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = test_junit_row(st, run_id, &t[i]);
+	return write_leave(st, own, rc);
+}
+
+/* Adds v11's classname and junit_ns to the n tests t loaded in id order. */
+static int tests_junit_load(struct e2e_store *st, int64_t run_id, struct e2e_test *t, size_t n)
+{
+	sqlite3_stmt *s;
+	size_t i = 0;
+	int rc, step;
+
+	if (st->version < 11)
+		return 0;
+	rc = stmt(st, S_TESTS_JUNIT_LOAD, &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW && i < n) {
+		t[i].classname = e2e_xstrdup(col_text(s, 0));
+		t[i].junit_ns = (uint64_t)sqlite3_column_int64(s, 1);
+		i++;
+	}
+	if (step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = db_error(st, "cannot read tests");
 	sqlite3_reset(s);
 	return rc;
 }
@@ -2141,6 +2215,7 @@ void e2e_store_tests_free(struct e2e_test *tests, size_t n)
 	for (size_t i = 0; tests && i < n; i++) {
 		free(tests[i].name);
 		free(tests[i].status);
+		free(tests[i].classname);
 	}
 	free(tests);
 }

@@ -137,6 +137,10 @@ int e2e_store_tests_add(struct e2e_store *st, int64_t run_id, const struct e2e_t
  * Caller frees with e2e_store_tests_free(). */
 int e2e_store_tests_load(struct e2e_store *st, int64_t run_id, struct e2e_test **out, size_t *n);
 void e2e_store_tests_free(struct e2e_test *tests, size_t n);
+/* Stores what --junit read (schema v11): per test its id (a new id adds
+ * the test), name, classname and junit_ns; status where the markers gave
+ * none. */
+int e2e_store_tests_junit(struct e2e_store *st, int64_t run_id, const struct e2e_test *t, size_t n);
 
 /* Whether run_id's lease is held (by any handle, this one too): the run
  * is being recorded. E2E_ERR_RUNTIME when that cannot be told. */

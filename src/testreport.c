@@ -49,6 +49,7 @@ static uint32_t **join_tests(const struct e2e_report *rep, const struct e2e_test
 				g = &t->tests[gi];
 				g->name = e2e_xstrdup(x->name);
 				g->status = e2e_xstrdup(x->status); /* runs are newest first */
+				g->classname = e2e_xstrdup(x->classname ? x->classname : "");
 			}
 			g = &t->tests[gi];
 			map[k][x->id] = gi;
@@ -57,8 +58,8 @@ static uint32_t **join_tests(const struct e2e_report *rep, const struct e2e_test
 				g->passed++;
 			else if (status_failed(x->status))
 				g->failed++;
-			if (x->duration_ns) {
-				dur_sum[gi] += (double)x->duration_ns / 1e6;
+			if (x->duration_ns || x->junit_ns) {
+				dur_sum[gi] += (double)(x->duration_ns ? x->duration_ns : x->junit_ns) / 1e6;
 				dur_n[gi]++;
 			}
 		}
@@ -221,6 +222,7 @@ void e2e_tests_report_destroy(struct e2e_tests_report *t)
 	for (size_t i = 0; i < t->ntests; i++) {
 		free(t->tests[i].name);
 		free(t->tests[i].status);
+		free(t->tests[i].classname);
 	}
 	free(t->tests);
 	free(t->top);

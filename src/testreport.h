@@ -18,12 +18,13 @@ struct e2e_report;
 struct e2e_test_report {
 	char *name;
 	char *status; /* in the newest run that has it; "" unknown */
+	char *classname; /* from --junit, in the newest run that has it; "" none */
 	uint32_t runs; /* covered runs it ran in */
 	uint32_t passed, failed; /* runs where it passed; failed (or error) */
 	bool flaky; /* passed in one run, failed in another */
 	uint64_t requests, errors;
 	double http_ms; /* summed request latency (total upstream time) */
-	double duration_ms; /* its own time, start to end marker, mean over its runs; NAN unknown */
+	double duration_ms; /* its own time, start to end marker (else --junit's), mean over its runs; NAN unknown */
 };
 
 /* A test's share of one endpoint. */

@@ -1218,3 +1218,49 @@ void e2e_upstream_destroy(struct e2e_upstream *up)
 	free(up);
 	curl_global_cleanup();
 }
+
+static size_t post_once_body(char *data, size_t size, size_t n, void *ctx)
+{
+	struct e2e_buf *b = ctx;
+	size_t len = size * n;
+
+	if (b->len < 4096)
+		e2e_buf_add(b, data, len < 4096 - b->len ? len : 4096 - b->len);
+	return len;
+}
+
+int e2e_upstream_post_once(const char *url, long timeout_ms, long *status, struct e2e_buf *body)
+{
+	char err[CURL_ERROR_SIZE] = "";
+	CURL *h;
+	CURLcode cc;
+	int rc = 0;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	h = curl_easy_init();
+	if (!h) {
+		rc = e2e_error(E2E_ERR_RUNTIME, "cannot set up a request to '%s'", url);
+		goto out;
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http");
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_POST, 1L);
+	curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, post_once_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+	cc = curl_easy_perform(h);
+	if (cc != CURLE_OK) {
+		rc = e2e_error(E2E_ERR_RUNTIME, "'%s': %s", url, err[0] ? err : curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+out:
+	curl_easy_cleanup(h);
+	curl_global_cleanup();
+	return rc;
+}

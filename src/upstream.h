@@ -96,4 +96,11 @@ void e2e_upstream_times(const struct e2e_upstream_xfer *x, uint32_t *ttfb_us, ui
  * recycles it. Accepts NULL. */
 void e2e_upstream_release(struct e2e_upstream_xfer *x);
 
+/* One blocking POST with an empty body to url (http only, no proxy from
+ * the environment), for `e2e mark`: *status gets the HTTP status and body
+ * the response body (at most 4 KiB kept). E2E_ERR_RUNTIME naming the URL
+ * when there is no answer within timeout_ms. Not for the proxy's loop. */
+struct e2e_buf;
+int e2e_upstream_post_once(const char *url, long timeout_ms, long *status, struct e2e_buf *body);
+
 #endif

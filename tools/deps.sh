@@ -9,6 +9,7 @@ PKGS=(
   nginx-light wrk util-linux openssl libxml2-utils
   python3-pytest python3-requests python3-pytest-xdist
   debhelper dpkg-dev fakeroot lintian python3-yaml git  # packaging: debian/, action.yml, meson dist (issue 24)
+  chromium nodejs npm # the Playwright integration's test (@playwright/test comes from npm)
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -47,6 +47,9 @@ expect_out "$(version_line "$SRC")" "installed e2e --version"
 # The test-framework integrations (SPEC section 11), where perf-profile
 # loads them from.
 installed "pytest plugin" "$(abs "$datadir")/e2e/pytest/e2e_pytest.py" "$SRC/integrations/pytest/e2e_pytest.py"
+for f in e2e_common.js e2e_playwright_reporter.js e2e_playwright_worker.js; do
+  installed "playwright $f" "$(abs "$datadir")/e2e/playwright/$f" "$SRC/integrations/playwright/$f"
+done
 
 if [ -f "$BUILD/man/e2e.1" ]; then
   for scd in "$SRC"/man/*.scd; do

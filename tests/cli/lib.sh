@@ -95,6 +95,18 @@ session_survives() {
   grep -q "GET /health" "$TMP/sess.out" || fail "no report after $2: $(cat "$TMP/sess.out")"
 }
 
+# report_tests DB: "NAME REQUESTS STATUS" per test of the latest run, sorted,
+# then "outside N" and "unattributed N".
+report_tests() {
+  "$E2E" perf-report --db "$1" -f json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["tests"]
+for t in sorted(d["tests"], key=lambda t: t["name"]):
+    print(t["name"], t["requests"], t["status"] or "-")
+print("outside", d["outside_requests"])
+print("unattributed", d["unattributed_requests"])'
+}
+
 # demo_service: starts demo/service.py on a free port of 127.0.0.1 (stopped
 # by PID on exit), sets T to its URL; exits the test if it does not start.
 demo_service() {

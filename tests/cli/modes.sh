@@ -132,6 +132,7 @@ PROFILE_TABLE="
 --watch-pid     | --watch-pid $$             | w   ok  ok  w   w
 --watch-cgroup  | --watch-cgroup $CGROUP     | $CGROUP_CELLS
 --sample-hz     | --sample-hz 50             | w   w   w   w   w
+--junit         | --junit $TMP/none.xml      | w   ok  w   w   w
 --routes        | --routes $ROUTES           | ok  ok  ok  ok  ok
 --output        | -o $TMP/out                | ok  ok  ok  ok  ok
 --db            | --db $TMP/p.db             | ok  ok  ok  ok  ok

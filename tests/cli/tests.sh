@@ -13,18 +13,6 @@ if ! "$PY" -c 'import pytest, requests' 2>/dev/null; then
   exit 77
 fi
 
-# report_tests DB: "NAME REQUESTS STATUS" per test of the latest run, sorted,
-# then "outside N" and "unattributed N".
-report_tests() {
-  "$E2E" perf-report --db "$1" -f json | "$PY" -c '
-import json, sys
-d = json.load(sys.stdin)["tests"]
-for t in sorted(d["tests"], key=lambda t: t["name"]):
-    print(t["name"], t["requests"], t["status"] or "-")
-print("outside", d["outside_requests"])
-print("unattributed", d["unattributed_requests"])'
-}
-
 # want_pytest: what report_tests must print for tests/cli/pysuite.
 want_pytest() {
   "$PY" - <<'PYEOF'
