@@ -47,7 +47,7 @@ _e2e()
 		;;
 	perf-ab)
 		opts="$common
-			-s --service --a --b --rounds --set-baseline -q --quiet
+			-s --service --a --b --rounds --serve-a --serve-b --serve-timeout --set-baseline -q --quiet
 		"
 		;;
 	mark)
@@ -118,7 +118,7 @@ _e2e()
 		return
 		;;
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | --a | --b | --rounds | \
-		--serve | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
+		--serve | --serve-a | --serve-b | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
 		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer
 		return

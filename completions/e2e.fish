@@ -120,6 +120,9 @@ complete -c e2e -n '__e2e_using perf-ab' -s s -l service -x -a '(__e2e_services)
 complete -c e2e -n '__e2e_using perf-ab' -l a -x -d 'base URL of build A, the baseline (http or https)'
 complete -c e2e -n '__e2e_using perf-ab' -l b -x -d 'base URL of build B, judged against A'
 complete -c e2e -n '__e2e_using perf-ab' -l rounds -x -d 'rounds of one A and one B run, ABBA order (default 5)'
+complete -c e2e -n '__e2e_using perf-ab' -l serve-a -x -d 'start build A (sh -c CMD) before the first round, stop it after the last'
+complete -c e2e -n '__e2e_using perf-ab' -l serve-b -x -d 'start build B (sh -c CMD) before the first round, stop it after the last'
+complete -c e2e -n '__e2e_using perf-ab' -l serve-timeout -x -d '--serve-a, --serve-b: how long each may take to answer'
 complete -c e2e -n '__e2e_using perf-ab' -l set-baseline -d 'not for perf-ab (a usage error)'
 complete -c e2e -n '__e2e_using perf-ab' -s q -l quiet -d 'no progress lines on stderr'
 

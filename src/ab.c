@@ -1,8 +1,10 @@
 /* ab.c - perf-ab's paired test (ab.h). For each endpoint both sides have,
  * round r gives x_r = log(B_r / A_r) of a latency metric (A_r, B_r the
  * metric of the round's two runs) and d_r = B_r - A_r of the error rate;
- * their mean over the rounds is the judged change and its standard error
- * s / sqrt(k) (df k - 1) its noise. The verdicts, the shared level and
+ * their mean over the rounds is the judged change. Its noise: with 5 or
+ * more complete endpoints, the rounds' shared part (share_rounds) and
+ * each endpoint's own part, moderated across endpoints; else the rounds'
+ * own spread s / sqrt(k) (df k - 1). The verdicts, the shared level and
  * the sum are the gate's own (gate_impl.h). */
 #include "ab.h"
 
@@ -17,10 +19,12 @@
 #include "stats.h"
 #include "banned.h"
 
-/* The rounds' paired differences of one metric: mean, its variance, df. */
+/* The rounds' paired differences of one metric: mean, its variance, df;
+ * x the round's difference (NAN: none), s2 their variance. */
 struct paired {
 	size_t k;
-	double mean, var_mean, df;
+	double mean, var_mean, df, s2;
+	double *x;
 };
 
 /* Metric m of round r (oldest first) of an endpoint of a report of n runs;
@@ -41,34 +45,42 @@ static double round_value(const struct e2e_endpoint_report *e, size_t n, size_t 
 					  : t->mean_ms;
 }
 
+/* out->x keeps the rounds' differences (caller frees). */
 static void pair_rounds(const struct e2e_endpoint_report *a, const struct e2e_endpoint_report *b, size_t n,
 			int m, struct paired *out)
 {
 	double *x = e2e_xcalloc(n + 1, sizeof(*x)), s2 = 0;
 	size_t k = 0;
 
+	memset(out, 0, sizeof(*out));
 	for (size_t r = 0; r < n; r++) {
 		double va = round_value(a, n, r, m), vb = round_value(b, n, r, m);
 
+		x[r] = NAN;
 		if (isnan(va) || isnan(vb))
 			continue;
 		if (m == E2E_METRIC_ERROR_RATE)
-			x[k++] = vb - va;
+			x[r] = vb - va;
 		else if (va > 0 && vb > 0)
-			x[k++] = log(vb / va);
+			x[r] = log(vb / va);
+		if (!isnan(x[r])) {
+			out->mean += x[r];
+			k++;
+		}
 	}
-	memset(out, 0, sizeof(*out));
 	out->k = k;
-	for (size_t i = 0; i < k; i++)
-		out->mean += x[i] / (double)k;
-	for (size_t i = 0; i < k; i++)
-		s2 += (x[i] - out->mean) * (x[i] - out->mean);
+	out->x = x;
+	if (k)
+		out->mean /= (double)k;
+	for (size_t r = 0; r < n; r++)
+		if (!isnan(x[r]))
+			s2 += (x[r] - out->mean) * (x[r] - out->mean);
 	if (k >= 2) {
 		/* a floor: rounds that agree exactly must not make the change certain */
-		out->var_mean = fmax(s2 / (double)(k - 1), 1e-8) / (double)k;
+		out->s2 = fmax(s2 / (double)(k - 1), 1e-8);
+		out->var_mean = out->s2 / (double)k;
 		out->df = (double)(k - 1);
 	}
-	free(x);
 }
 
 /* An endpoint of the comparison and its metrics' paired differences. */
@@ -121,6 +133,133 @@ static size_t model(struct ab_pair *p, size_t n)
 	return tests + p->err_tested;
 }
 
+enum { AB_MIN_SHARED = 5 }; /* complete endpoints the rounds' shared part needs */
+
+static bool shares(const struct ab_pair *p, size_t n, int m)
+{
+	return p->a && p->b && p->gp.cell[m].eligible && p->d[m].k == n;
+}
+
+/* The rounds' shared part of latency metric m: per round the median over
+ * the complete endpoints of their centred differences, centred (c, n). */
+static size_t shared_part(const struct ab_pair *pairs, size_t np, size_t n, int m, double *c)
+{
+	double *col = e2e_xcalloc(np + 1, sizeof(*col)), mean = 0;
+	size_t E = 0;
+
+	for (size_t r = 0; r < n; r++) {
+		E = 0;
+		for (size_t i = 0; i < np; i++)
+			if (shares(&pairs[i], n, m))
+				col[E++] = pairs[i].d[m].x[r] - pairs[i].d[m].mean;
+		c[r] = E ? e2e_stats_median(col, E) : 0;
+		mean += c[r] / (double)n;
+	}
+	for (size_t r = 0; r < n; r++)
+		c[r] -= mean;
+	free(col);
+	return E;
+}
+
+/* A latency metric's shared part: what moved every endpoint of a round
+ * together (the runner between the round's A and B runs, or B as a
+ * whole). */
+struct ab_shared {
+	bool known; /* estimated on >= AB_MIN_SHARED complete endpoints */
+	bool removed; /* judged as the runner's: F taken out of each endpoint */
+	double F; /* log: the median endpoint's change */
+	double var_f; /* its variance as an estimate of the shared part */
+	double C; /* variance of the rounds' mean shared part, df n - 1 */
+	size_t E;
+};
+
+/* Latency metric m's noise once the rounds' shared part is known: each
+ * endpoint's own round-to-round variance, moderated towards the median
+ * endpoint's when below it (as many degrees of freedom again; the prior
+ * larger for an endpoint with fewer requests than the median one); the
+ * cell's V is that own part, sh->C the shared part's. */
+static void share_rounds(struct ab_pair *pairs, size_t np, size_t n, int m, struct ab_shared *sh)
+{
+	double *c = e2e_xcalloc(n + 1, sizeof(*c)), *own = e2e_xcalloc(np + 1, sizeof(*own));
+	double *tmp = e2e_xcalloc(3 * np + 1, sizeof(*tmp)), s0, nmed, d0 = (double)(n - 1);
+	size_t E = shared_part(pairs, np, n, m, c), k = 0;
+
+	memset(sh, 0, sizeof(*sh));
+	if (E < AB_MIN_SHARED)
+		goto out;
+	sh->known = true;
+	sh->E = E;
+	for (size_t r = 0; r < n; r++)
+		sh->C += c[r] * c[r] / (double)(n - 1) / (double)n;
+	for (size_t i = 0; i < np; i++) {
+		struct paired *d = &pairs[i].d[m];
+		double u2 = 0;
+
+		if (!pairs[i].a || !pairs[i].b || !pairs[i].gp.cell[m].eligible)
+			continue;
+		for (size_t r = 0; r < n; r++)
+			if (!isnan(d->x[r]))
+				u2 += (d->x[r] - d->mean - c[r]) * (d->x[r] - d->mean - c[r]);
+		/* the median of E took a little of each endpoint's own part */
+		own[i] = fmax(u2 / (double)(d->k - 1) * (double)E / (double)(E - 1), 1e-8);
+		if (shares(&pairs[i], n, m)) {
+			tmp[k] = own[i];
+			tmp[np + k] = (double)fmin(pairs[i].a->count, pairs[i].b->count);
+			tmp[2 * np + k++] = d->mean;
+		}
+	}
+	s0 = e2e_stats_median(tmp, k);
+	nmed = e2e_stats_median(tmp + np, k);
+	sh->F = e2e_stats_median(tmp + 2 * np, k);
+	/* a median of E means: about pi/2 times a mean's variance */
+	sh->var_f = M_PI / 2 * s0 / (double)n / (double)E;
+	for (size_t i = 0; i < np; i++) {
+		struct paired *d = &pairs[i].d[m];
+		struct gate_cell *cell = &pairs[i].gp.cell[m];
+		double dk = (double)(d->k - 1), prior;
+		bool pool;
+
+		if (!pairs[i].a || !pairs[i].b || !cell->eligible)
+			continue;
+		prior = s0 * fmax(1, nmed / (double)fmin(pairs[i].a->count, pairs[i].b->count));
+		/* never below the endpoint's own: a round a neighbour hit is its own */
+		pool = own[i] < prior;
+		cell->V = (pool ? (dk * own[i] + d0 * prior) / (dk + d0) : own[i]) / (double)d->k;
+		cell->df = pool ? dk + d0 : dk;
+	}
+out:
+	free(c);
+	free(own);
+	free(tmp);
+}
+
+/* Whether the shared part is B's as a whole: beyond the threshold either
+ * way and clear of zero at the level on its n - 1 degrees of freedom.
+ * Then each endpoint is judged on its whole change, the shared part's
+ * variance added (Satterthwaite's degrees of freedom); otherwise the
+ * shared part is the runner's and is taken out, as the gate takes out an
+ * environment shift. */
+static void place_shared(struct ab_pair *pairs, size_t np, size_t n, int m, double threshold, double alpha,
+			 struct ab_shared *sh)
+{
+	double tq = e2e_stats_t_quantile(1 - alpha, (double)(n - 1));
+
+	if (!sh->known)
+		return;
+	sh->removed = !(fabs(sh->F) >= log1p(threshold / 100) && fabs(sh->F) - tq * sqrt(sh->C) > 0);
+	if (sh->removed)
+		return;
+	for (size_t i = 0; i < np; i++) {
+		struct gate_cell *cell = &pairs[i].gp.cell[m];
+		double R = cell->V, dr = cell->df;
+
+		if (!pairs[i].a || !pairs[i].b || !cell->eligible)
+			continue;
+		cell->V = sh->C + R;
+		cell->df = cell->V * cell->V / (sh->C * sh->C / (double)(n - 1) + R * R / dr);
+	}
+}
+
 /* The smallest error-rate increase that could be a regression. */
 static double err_min(const struct ab_pair *p)
 {
@@ -129,13 +268,13 @@ static double err_min(const struct ab_pair *p)
 
 /* The most each test can add to the chance of a false regression (as the
  * gate's latency_cap): reaching its smallest regression by chance. */
-static size_t caps(const struct ab_pair *p, double min_delta_ms, double *out)
+static size_t caps(const struct ab_pair *p, const struct ab_shared *sh, double min_delta_ms, double *out)
 {
 	size_t n = 0;
 
 	for (int m = 0; m < NLAT; m++)
 		if (p->gp.cell[m].eligible)
-			out[n++] = e2e_gate_cell_cap(&p->gp, m, min_delta_ms);
+			out[n++] = e2e_gate_cell_cap(&p->gp, m, sh[m].var_f, min_delta_ms);
 	if (p->err_tested) {
 		const struct paired *d = &p->d[E2E_METRIC_ERROR_RATE];
 
@@ -199,11 +338,29 @@ static size_t make_pairs(const struct e2e_report *a, const struct e2e_report *b,
 	return np;
 }
 
+/* "rounds' shared part: P50 x1.04 (95 % CI 0.98..1.10) over 7 endpoints,
+ * the runner's: taken out of each endpoint" */
+static void add_shared(struct e2e_gate_result *g, const struct ab_shared *sh, size_t n)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+	double h = e2e_stats_t_quantile(0.975, (double)(n - 1)) * sqrt(sh->C);
+
+	if (!sh->known)
+		return;
+	e2e_buf_printf(&b, "rounds' shared part: P50 x%.3f (95%% CI %.3f..%.3f) over %zu endpoints, %s",
+		       exp(sh->F), exp(sh->F - h), exp(sh->F + h), sh->E,
+		       sh->removed ? "the runner's: taken out of each endpoint"
+				   : "B's as a whole: each endpoint judged on its whole change");
+	e2e_gate_add_finding(g, "ab", NULL, E2E_SEVERITY_NONE, b.data);
+	e2e_buf_finish(&b);
+}
+
 int e2e_ab_compare(const struct e2e_report *a, const struct e2e_report *b, const struct e2e_gate_config *cfg,
 		   const char *a_name, struct e2e_gate_result **out)
 {
 	struct e2e_gate_result *g;
 	struct ab_pair *pairs = NULL;
+	struct ab_shared sh[NLAT];
 	double *capv;
 	size_t np, ncaps = 0, n = a->nruns;
 
@@ -221,22 +378,32 @@ int e2e_ab_compare(const struct e2e_report *a, const struct e2e_report *b, const
 	for (size_t i = 0; i < np; i++)
 		if (pairs[i].a && pairs[i].b)
 			g->comparisons += model(&pairs[i], n);
+	for (int m = 0; m < NLAT; m++)
+		share_rounds(pairs, np, n, m, &sh[m]);
 	capv = e2e_xcalloc(g->comparisons + 1, sizeof(*capv));
 	for (size_t i = 0; i < np; i++)
 		if (pairs[i].a && pairs[i].b)
-			ncaps += caps(&pairs[i], cfg->min_delta_ms, capv + ncaps);
+			ncaps += caps(&pairs[i], sh, cfg->min_delta_ms, capv + ncaps);
 	g->test_level = e2e_gate_family_level(capv, ncaps);
 	free(capv);
+	for (int m = 0; m < NLAT; m++)
+		place_shared(pairs, np, n, m, cfg->threshold_pct, g->test_level, &sh[m]);
 	for (size_t i = 0; i < np; i++) {
 		struct ab_pair *p = &pairs[i];
 
 		if (!p->a || !p->b)
 			continue;
 		for (int m = 0; m < NLAT; m++)
-			e2e_gate_judge_cell(&p->gp, m, g->test_level, cfg->min_delta_ms);
+			e2e_gate_judge_cell(&p->gp, m, sh[m].removed ? sh[m].F : 0,
+					    sh[m].removed ? sh[m].var_f : 0, g->test_level,
+					    cfg->min_delta_ms);
 		judge_errors(p, g->test_level);
 	}
+	for (size_t i = 0; i < np; i++)
+		for (int m = 0; m < E2E_METRIC__COUNT; m++)
+			free(pairs[i].d[m].x);
 	free(pairs);
+	add_shared(g, &sh[E2E_METRIC_P50], n);
 	e2e_gate_sum_up(g, cfg->fail_on);
 	*out = g;
 	return 0;

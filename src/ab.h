@@ -2,8 +2,10 @@
  * ABBA order on one runner. Analysis only: no I/O.
  *
  * Each round has one run of each side; per endpoint and metric the
- * verdict rests on the rounds' paired log ratios B/A (a one-sample t
- * test), so what the runner does to both runs of a round cancels. The
+ * verdict rests on the rounds' paired log ratios B/A, so what the runner
+ * does to both runs of a round cancels; what it does between the two runs
+ * moves every endpoint of the round together, and with 5 or more
+ * endpoints that shared part is split off each endpoint's own. The
  * threshold, floor, severity and the family's level are the gate's
  * (gate.h; e2e-perf-ab(1), THE METHOD). */
 #ifndef E2E_AB_H

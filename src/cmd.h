@@ -28,6 +28,7 @@ struct e2e_profile_run {
 	char **cmd;
 	int ncmd;
 	const char *source; /* the run's source ("ab") */
+	const char *name; /* the command its messages name (NULL: perf-profile) */
 	const struct e2e_routes *routes; /* NULL: none */
 };
 

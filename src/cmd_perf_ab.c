@@ -21,12 +21,14 @@
 #include "e2e-config.h"
 #include "error.h"
 #include "exitcode.h"
+#include "fsutil.h"
 #include "gate.h"
 #include "redact.h"
 #include "render.h"
 #include "report.h"
 #include "routes.h"
 #include "runner.h"
+#include "serve.h"
 #include "store.h"
 #include "banned.h"
 
@@ -37,6 +39,8 @@ struct ab_opts {
 	struct e2e_common_opts c;
 	const char *url[2]; /* --a, --b */
 	uint64_t rounds;
+	const char *serve[2]; /* --serve-a, --serve-b */
+	uint64_t serve_timeout_ns;
 	char **cmd;
 	int ncmd;
 };
@@ -44,6 +48,11 @@ struct ab_opts {
 static bool valid_url(const char *s)
 {
 	return strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0;
+}
+
+static bool valid_serve(const char *s)
+{
+	return s[strspn(s, " \t\n")] != 0;
 }
 
 #define A struct ab_opts
@@ -57,6 +66,18 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_UINT(0, "rounds", A, rounds, "N", "rounds of one A and one B run, ABBA order (default: 5)",
 		       2, 1000),
 	  .what = "a number of rounds from 2 to 1000" },
+	{ E2E_OPT_TEXT(
+		  0, "serve-a", A, serve[0], "CMD",
+		  "start build A (sh -c CMD) before the first round, wait for --a, stop it after the last"),
+	  .valid = valid_serve, .what = "a command" },
+	{ E2E_OPT_TEXT(
+		  0, "serve-b", A, serve[1], "CMD",
+		  "start build B (sh -c CMD) before the first round, wait for --b, stop it after the last"),
+	  .valid = valid_serve, .what = "a command" },
+	{ E2E_OPT_DURATION(0, "serve-timeout", A, serve_timeout_ns, "DUR",
+			   "--serve-a, --serve-b: how long each may take to answer (default: 30s)", 1000000,
+			   UINT64_MAX),
+	  .what = "a duration of at least 1ms" },
 	{ E2E_OPT_REWORD("threshold",
 			 "relative change of B over A that counts as a regression (default: 50)") },
 	{ E2E_OPT_REWORD("set-baseline", NOT_AB) },
@@ -87,6 +108,7 @@ static int parse_args(int argc, char **argv, struct ab_opts *o)
 	e2e_common_opts_init(&o->c);
 	o->c.service = "unknown";
 	o->rounds = 5;
+	o->serve_timeout_ns = 30ull * 1000000000ull;
 	rc = e2e_cmd_parse(&spec, argc, argv, o, &rest);
 	if (rc < 0 || o->c.help)
 		return rc;
@@ -168,7 +190,84 @@ struct ab {
 	int64_t *ids[2]; /* per side, one per round */
 	uint64_t seen[2]; /* requests the proxy saw per side */
 	int64_t comparison; /* the id of its first run */
+	struct e2e_serve *serve[2]; /* --serve-a, --serve-b; NULL without */
+	char *log[2]; /* their logs */
 };
+
+/* Side s's service ended (or never answered): why, its log's last lines;
+ * the exit status (3). */
+static int serve_failed(struct ab *ab, int s, const char *why)
+{
+	struct e2e_buf how = E2E_BUF_INIT, tail = E2E_BUF_INIT;
+
+	e2e_serve_stop(ab->serve[s], 5ull * 1000000000ull, &how);
+	e2e_serve_log_tail(ab->serve[s], 10, &tail);
+	if (tail.len)
+		tail.data[--tail.len] = 0; /* e2e_cmd_fail() ends the line */
+	e2e_cmd_fail(CMD, "side %c's service (pid %ld): %s; its log '%s'%s%s", 'A' + s,
+		     (long)e2e_serve_pid(ab->serve[s]), why ? why : how.data, ab->log[s],
+		     tail.len ? " ends:\n" : " is empty", tail.len ? tail.data : "");
+	e2e_buf_finish(&how);
+	e2e_buf_finish(&tail);
+	e2e_serve_destroy(ab->serve[s]);
+	ab->serve[s] = NULL;
+	return E2E_EXIT_RUNTIME;
+}
+
+/* --serve-a and --serve-b: each started and waited for until its URL
+ * answers, both before the first round; kept up across the rounds. Their
+ * logs: "<service>.serve-a.log" (and -b) beside the database. Returns 0
+ * or the exit status to end with (after saying why). */
+static int serve_begin(struct ab *ab, const char *db)
+{
+	const char *slash = strrchr(db, '/');
+
+	for (int s = 0; s < 2; s++) {
+		struct e2e_buf log = E2E_BUF_INIT;
+		int rc;
+
+		if (!ab->o->serve[s])
+			continue;
+		if (slash)
+			e2e_buf_add(&log, db, (size_t)(slash - db + 1));
+		for (const char *p = ab->o->c.service; *p; p++)
+			e2e_buf_putc(&log, strchr("/\\ \t\n", *p) ? '_' : *p);
+		e2e_buf_printf(&log, ".serve-%c.log", 'a' + s);
+		ab->log[s] = e2e_buf_detach(&log, NULL);
+		rc = e2e_fsutil_mkdir_parents(ab->log[s]);
+		if (rc == 0)
+			rc = e2e_serve_start(ab->o->serve[s], ab->log[s], &ab->serve[s]);
+		if (rc < 0) {
+			e2e_cmd_fail(CMD, "side %c's service: %s", 'A' + s, e2e_error_message());
+			return E2E_EXIT_RUNTIME;
+		}
+		rc = e2e_serve_wait_ready(ab->serve[s], ab->o->url[s], ab->o->serve_timeout_ns);
+		if (rc < 0)
+			return serve_failed(ab, s, e2e_error_message());
+		if (!ab->o->c.quiet)
+			e2e_cmd_fail(CMD, "side %c's service (pid %ld) answers at %s; its log: %s", 'A' + s,
+				     (long)e2e_serve_pid(ab->serve[s]), ab->o->url[s], ab->log[s]);
+	}
+	return 0;
+}
+
+/* Stops both services, saying how each ended unless -q. */
+static void serve_end(struct ab *ab)
+{
+	for (int s = 0; s < 2; s++) {
+		struct e2e_buf how = E2E_BUF_INIT;
+
+		free(ab->log[s]);
+		if (!ab->serve[s])
+			continue;
+		e2e_serve_stop(ab->serve[s], 5ull * 1000000000ull, &how);
+		if (!ab->o->c.quiet)
+			e2e_cmd_fail(CMD, "side %c's service (pid %ld) %s", 'A' + s,
+				     (long)e2e_serve_pid(ab->serve[s]), how.data);
+		e2e_buf_finish(&how);
+		e2e_serve_destroy(ab->serve[s]);
+	}
+}
 
 /* One run of side s in round r (from 1). Returns 0, or the exit status
  * to end with (after saying why). */
@@ -176,7 +275,7 @@ static int run_side(struct ab *ab, int s, uint32_t r, int *status)
 {
 	const struct ab_opts *o = ab->o;
 	struct e2e_common_opts quiet = o->c;
-	struct e2e_profile_run pr = { &quiet, o->url[s], o->cmd, o->ncmd, "ab", ab->routes };
+	struct e2e_profile_run pr = { &quiet, o->url[s], o->cmd, o->ncmd, "ab", CMD, ab->routes };
 	int64_t id = 0;
 	uint64_t seen = 0;
 	int rc;
@@ -188,6 +287,16 @@ static int run_side(struct ab *ab, int s, uint32_t r, int *status)
 		return E2E_EXIT_RUNTIME;
 	}
 	rc = cmd_perf_profile_run(&pr, ab->st, &id, status, &seen);
+	if (ab->serve[s] && !e2e_serve_running(ab->serve[s])) {
+		struct e2e_buf why = E2E_BUF_INIT;
+		int ex;
+
+		e2e_buf_printf(&why, "ended during round %u: ", r);
+		e2e_serve_stop(ab->serve[s], 0, &why);
+		ex = serve_failed(ab, s, why.data);
+		e2e_buf_finish(&why);
+		return ex;
+	}
 	if (rc == 0 && !id)
 		rc = e2e_error(E2E_ERR_RUNTIME, "the run was not recorded");
 	if (rc == 0 && !ab->comparison)
@@ -310,7 +419,10 @@ int cmd_perf_ab(int argc, char **argv)
 		goto fail;
 	for (int s = 0; s < 2; s++)
 		ab.ids[s] = e2e_xcalloc(o.rounds, sizeof(*ab.ids[s]));
-	exit_code = run_rounds(&ab);
+	exit_code = serve_begin(&ab, db);
+	if (!exit_code)
+		exit_code = run_rounds(&ab);
+	serve_end(&ab);
 	if (exit_code)
 		goto out;
 	if (!ab.seen[0] || !ab.seen[1]) {

@@ -41,6 +41,8 @@
 #include "banned.h"
 
 #define CMD "perf-profile"
+/* The command a run's messages name: perf-ab runs through here too. */
+#define NAME(o) ((o)->name ? (o)->name : CMD)
 
 struct listen_addr {
 	char host[64]; /* "" when not given */
@@ -49,6 +51,7 @@ struct listen_addr {
 
 struct profile_opts {
 	struct e2e_common_opts c;
+	const char *name; /* NULL: perf-profile */
 	const char *target;
 	struct listen_addr listen;
 	struct e2e_cli_list env;
@@ -311,7 +314,7 @@ static void consume(void *ctx, const struct e2e_capture_batch *b)
 	rc = e2e_recorder_add_tests(c->rec, b->caps, b->n, b->events, b->nevents,
 				    e2e_capture_queue_dropped(c->queue), ps.peak);
 	if (rc < 0 && !atomic_exchange(&c->store_warned, true))
-		e2e_cmd_fail(CMD,
+		e2e_cmd_fail(NAME(c->o),
 			     "warning: cannot store samples: %s; the proxy keeps forwarding and counts what "
 			     "is lost",
 			     e2e_error_message());
@@ -507,7 +510,7 @@ static char *stored_command(const struct profile_opts *o)
 
 /* "warning: 3,000 of 3,312 requests were not recorded (capture queue
  * full: 12, disk full: 2,988; stored: 312)" */
-static void warn_loss(const struct e2e_run *r, const char *cause)
+static void warn_loss(const struct e2e_run *r, const char *cause, const char *name)
 {
 	struct e2e_buf b = E2E_BUF_INIT;
 
@@ -520,30 +523,30 @@ static void warn_loss(const struct e2e_run *r, const char *cause)
 	e2e_buf_puts(&b, "; stored: ");
 	e2e_fmt_count(&b, r->recorded);
 	e2e_buf_putc(&b, ')');
-	e2e_cmd_fail(CMD, "%s", b.data);
+	e2e_cmd_fail(name, "%s", b.data);
 	e2e_buf_finish(&b);
 }
 
 /* Refused markers and E2E-Test headers: the suite's integration is
  * broken somewhere, and its requests were recorded as unattributed. */
-static void warn_tests(const struct e2e_proxy *p)
+static void warn_tests(const struct e2e_proxy *p, const char *name)
 {
 	struct e2e_proxy_test_stats ts;
 
 	e2e_proxy_test_stats(p, &ts);
 	if (ts.bad_markers)
-		e2e_cmd_fail(CMD,
+		e2e_cmd_fail(name,
 			     "warning: %llu test marker%s refused (the command was told why in each reply)",
 			     (unsigned long long)ts.bad_markers, ts.bad_markers == 1 ? " was" : "s were");
 	if (ts.bad_headers)
-		e2e_cmd_fail(CMD,
+		e2e_cmd_fail(name,
 			     "warning: %llu request%s had a bad " E2E_TEST_HEADER
 			     " header (not UTF-8 text, control characters, over %d bytes): recorded as "
 			     "unattributed",
 			     (unsigned long long)ts.bad_headers, ts.bad_headers == 1 ? "" : "s",
 			     E2E_TEST_NAME_MAX);
 	if (ts.lost_events)
-		e2e_cmd_fail(CMD, "warning: %llu test marker%s not recorded (capture queue full)",
+		e2e_cmd_fail(name, "warning: %llu test marker%s not recorded (capture queue full)",
 			     (unsigned long long)ts.lost_events, ts.lost_events == 1 ? " was" : "s were");
 }
 
@@ -592,12 +595,13 @@ static void sampler_begin(const struct profile_opts *o, pid_t serve_pid, uint64_
 		.start_ns = start_ns,
 	};
 	if (e2e_sampler_start(&cfg, out) < 0)
-		e2e_cmd_fail(CMD, "warning: %s; the run goes on without the service's cost",
+		e2e_cmd_fail(NAME(o), "warning: %s; the run goes on without the service's cost",
 			     e2e_error_message());
 }
 
 /* Stops the sampler and stores its samples with the run. */
-static void sampler_end(struct e2e_sampler *smp, struct e2e_store *st, int64_t run_id, const char *serve_log)
+static void sampler_end(struct e2e_sampler *smp, struct e2e_store *st, int64_t run_id, const char *serve_log,
+			const char *name)
 {
 	const struct e2e_res_sample *r;
 	struct e2e_res_info info;
@@ -613,10 +617,10 @@ static void sampler_end(struct e2e_sampler *smp, struct e2e_store *st, int64_t r
 		info.serve_log = e2e_xstrdup(serve_log);
 	}
 	if (info.errors)
-		e2e_cmd_fail(CMD, "warning: %llu reads of the service's processes failed",
+		e2e_cmd_fail(name, "warning: %llu reads of the service's processes failed",
 			     (unsigned long long)info.errors);
 	if (st && run_id && e2e_store_resources_save(st, run_id, r, n, &info) < 0)
-		e2e_cmd_fail(CMD, "warning: cannot store the service's cost: %s", e2e_error_message());
+		e2e_cmd_fail(name, "warning: cannot store the service's cost: %s", e2e_error_message());
 	e2e_res_info_finish(&info);
 }
 
@@ -686,7 +690,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	c.progress = !o->c.quiet && isatty(2);
 	run_init(&run, o);
 	if (st && e2e_recorder_begin(st, &run, routes, &c.rec) < 0) {
-		e2e_cmd_fail(CMD,
+		e2e_cmd_fail(NAME(o),
 			     "warning: cannot record a run: %s; the command still runs through the proxy",
 			     e2e_error_message());
 		st = NULL;
@@ -695,7 +699,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	if (rc < 0)
 		goto out;
 	if (e2e_disturb_start(&probe) < 0) /* the run goes on unmeasured */
-		e2e_cmd_fail(CMD, "warning: %s; the run's runner disturbance is not measured",
+		e2e_cmd_fail(NAME(o), "warning: %s; the run's runner disturbance is not measured",
 			     e2e_error_message());
 	struct e2e_proxy_config cfg = {
 		.listen_host = o->listen.host[0] ? o->listen.host : "127.0.0.1",
@@ -717,7 +721,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		char label[32] = "unrecorded run";
 		if (st)
 			snprintf(label, sizeof(label), "run %lld", (long long)run.id);
-		fprintf(stderr, "e2e: %s: %s: proxy %s -> %s%s\n", CMD, label, url, o->target,
+		fprintf(stderr, "e2e: %s: %s: proxy %s -> %s%s\n", NAME(o), label, url, o->target,
 			o->ncmd ? "" : " (Ctrl+C ends the session)");
 	}
 	sampler_begin(o, serve ? e2e_serve_pid(serve) : 0, start_ns, &smp);
@@ -727,7 +731,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	probe = NULL;
 	e2e_proxy_stop(proxy, 5ull * 1000000000ull);
 	e2e_proxy_stats(proxy, &ps);
-	warn_tests(proxy);
+	warn_tests(proxy, NAME(o));
 	e2e_capture_queue_drain(c.queue);
 	draw_progress(&c, true);
 	if (rc < 0)
@@ -745,12 +749,12 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		run.dropped = dropped + run.lost;
 	}
 	if (run.dropped)
-		warn_loss(&run, c.rec ? e2e_loss_text(run.lost_cause) : "store unavailable");
+		warn_loss(&run, c.rec ? e2e_loss_text(run.lost_cause) : "store unavailable", NAME(o));
 	if (end_rc < 0 && !c.store_warned)
-		e2e_cmd_fail(CMD, "warning: cannot finish run %lld: %s", (long long)run.id,
+		e2e_cmd_fail(NAME(o), "warning: cannot finish run %lld: %s", (long long)run.id,
 			     e2e_error_message());
 	*run_id = st ? run.id : 0;
-	sampler_end(smp, c.rec ? st : NULL, *run_id, serve_log);
+	sampler_end(smp, c.rec ? st : NULL, *run_id, serve_log, NAME(o));
 	t->seen += run.recorded + run.dropped;
 	t->stored += run.recorded;
 out:
@@ -777,6 +781,7 @@ int cmd_perf_profile_run(const struct e2e_profile_run *r, struct e2e_store *st, 
 	o.cmd = r->cmd;
 	o.ncmd = r->ncmd;
 	o.source = r->source;
+	o.name = r->name;
 	o.upstream_timeout_ns = 30ull * 1000000000ull;
 	o.repeat = 1;
 	rc = capture_run(&o, st, r->routes, NULL, NULL, run_id, status, &t);

@@ -675,14 +675,15 @@ void e2e_gate_init_cmp(struct gate_pair *p)
 	init_metrics(p->cmp, p, p->threshold);
 }
 
-double e2e_gate_cell_cap(const struct gate_pair *p, int m, double min_delta_ms)
+double e2e_gate_cell_cap(const struct gate_pair *p, int m, double var_f, double min_delta_ms)
 {
-	return latency_cap(p, m, 0, min_delta_ms);
+	return latency_cap(p, m, var_f, min_delta_ms);
 }
 
-void e2e_gate_judge_cell(struct gate_pair *p, int m, double alpha, double min_delta_ms)
+void e2e_gate_judge_cell(struct gate_pair *p, int m, double F, double var_f, double alpha,
+			 double min_delta_ms)
 {
-	judge_latency(p, m, 0, 0, alpha, min_delta_ms);
+	judge_latency(p, m, F, var_f, alpha, min_delta_ms);
 }
 
 double e2e_gate_family_level(double *caps, size_t n)

@@ -134,17 +134,19 @@ void e2e_gate_text_global(struct e2e_gate_result *g, const struct e2e_report *cu
 /* p->cmp's metrics from p->cur, p->base and p->threshold, before any
  * test (the verdict new, missing or pass). */
 void e2e_gate_init_cmp(struct gate_pair *p);
-/* The most p->cell[m]'s test can add to the chance of a false regression
- * (no environment factor). */
-double e2e_gate_cell_cap(const struct gate_pair *p, int m, double min_delta_ms);
+/* The most p->cell[m]'s test can add to the chance of a false regression,
+ * var_f the variance of a shared factor removed (0: none). */
+double e2e_gate_cell_cap(const struct gate_pair *p, int m, double var_f, double min_delta_ms);
 /* The error rate's verdict (percentage points): delta the judged change,
  * half95 half its 95 % interval, z its test statistic against the
  * critical zcrit, T the threshold as a fraction. */
 void e2e_gate_err_decide(struct e2e_metric_cmp *mc, double delta, double half95, double z, double zcrit,
 			 double T);
-/* Judges latency metric m of p from p->cell[m] (no environment factor)
- * at one-sided level alpha: the gate's threshold, floor and severity. */
-void e2e_gate_judge_cell(struct gate_pair *p, int m, double alpha, double min_delta_ms);
+/* Judges latency metric m of p from p->cell[m] with the shared factor F
+ * (log; 0: none) of variance var_f removed, at one-sided level alpha: the
+ * gate's threshold, floor and severity. */
+void e2e_gate_judge_cell(struct gate_pair *p, int m, double F, double var_f, double alpha,
+			 double min_delta_ms);
 /* The level of each test when caps (reordered) are the tests' caps: the
  * family's 2 %, shared as the gate shares it. */
 double e2e_gate_family_level(double *caps, size_t n);

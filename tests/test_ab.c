@@ -24,6 +24,9 @@ static const struct {
 #define NEPS (sizeof(eps) / sizeof(eps[0]))
 
 static const double round_factor[ROUNDS] = { 1.0, 1.35, 0.75, 1.2, 0.9 };
+/* NULL, or what the runner did to each B run alone (between the round's
+ * two runs: it does not cancel in the pair) */
+static const double *b_factor;
 
 /* A's ROUNDS runs, then B's (GET /slow x slow, every err_every-th request
  * of GET /health a 500 when err_every), compared at threshold. */
@@ -43,6 +46,7 @@ static struct e2e_gate_result *ab_world(size_t rounds_b, double slow, size_t err
 				fx_lognormal(
 					&f, eps[e].key, 200,
 					eps[e].median_ms * round_factor[r] *
+						(side && b_factor ? b_factor[r] : 1) *
 						(side && strcmp(eps[e].key, "GET /slow") == 0 ? slow : 1),
 					eps[e].sigma,
 					side && strcmp(eps[e].key, "GET /health") == 0 ? err_every : 0, 100);
@@ -131,6 +135,44 @@ START_TEST(test_rounds_must_match)
 }
 END_TEST
 
+/* The runner moves B's runs against A's by up to 15 % a round: the
+ * rounds' shared part is the runner's and is taken out, so a 30 % change
+ * of one endpoint is found and no other endpoint moves; a 50 % change of
+ * every endpoint is B's as a whole and every endpoint regresses. */
+START_TEST(test_shared_part)
+{
+	static const double between[ROUNDS] = { 1.15, 0.87, 1.1, 0.9, 1.05 };
+	static const double whole[ROUNDS] = { 1.5, 1.5, 1.5, 1.5, 1.5 };
+	struct e2e_gate_result *g;
+	const char *msg = NULL;
+	int rc;
+
+	b_factor = between;
+	g = ab_world(ROUNDS, 1.3, 0, 10, &rc);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_int_eq(find(g, "GET /slow")->verdict, E2E_VERDICT_REGRESSION);
+	for (size_t i = 0; i < g->nendpoints; i++)
+		if (strcmp(g->endpoints[i].key, "GET /slow") != 0)
+			ck_assert_msg(g->endpoints[i].verdict != E2E_VERDICT_REGRESSION, "%s",
+				      g->endpoints[i].key);
+	for (size_t i = 0; i < g->nfindings; i++)
+		if (strncmp(g->findings[i].message, "rounds' shared part", 19) == 0)
+			msg = g->findings[i].message;
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_ptr_nonnull(strstr(msg, " over 5 endpoints, the runner's: taken out of each endpoint"));
+	e2e_gate_result_destroy(g);
+
+	b_factor = whole;
+	g = ab_world(ROUNDS, 1, 0, 10, &rc);
+	ck_assert_int_eq(rc, 0);
+	for (size_t i = 0; i < g->nendpoints; i++)
+		ck_assert_msg(g->endpoints[i].verdict == E2E_VERDICT_REGRESSION, "%s", g->endpoints[i].key);
+	ck_assert_ptr_nonnull(strstr(g->findings[0].message, "B's as a whole"));
+	e2e_gate_result_destroy(g);
+	b_factor = NULL;
+}
+END_TEST
+
 static Suite *ab_suite(void)
 {
 	Suite *s = suite_create("ab");
@@ -141,6 +183,7 @@ static Suite *ab_suite(void)
 	tcase_add_test(tc, test_slower_endpoint_found);
 	tcase_add_test(tc, test_error_rate);
 	tcase_add_test(tc, test_rounds_must_match);
+	tcase_add_test(tc, test_shared_part);
 	suite_add_tcase(s, tc);
 	return s;
 }
