@@ -5,8 +5,7 @@
 # per core) runs during every other run. Prints each run's p50 latency and
 # CPU ms per request of that endpoint, then the run-to-run coefficient of
 # variation (stddev / mean) of both side by side. Then the sampler's own
-# overhead: a python service with 200 idle threads sampled at 100 Hz for
-# 10 s. A benchmark, not a test: it prints figures and never fails on them.
+# overhead (tools/bench-sampler.sh, one round). A benchmark, not a test: it prints figures and never fails on them.
 #
 #   tools/bench-resources.sh [BUILD_DIR] [RUNS] [REQUESTS]
 set -euo pipefail
@@ -53,20 +52,4 @@ for name, col in (("p50 latency", 0), ("CPU per request", 1)):
 PY
 
 # the sampler's overhead: 200 idle threads, 100 Hz, 10 s
-P=$(port)
-cat >"$DIR/threads.py" <<PY
-import threading, time
-from http.server import BaseHTTPRequestHandler, HTTPServer
-for _ in range(200):
-    threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
-class H(BaseHTTPRequestHandler):
-    def do_HEAD(self):
-        self.send_response(200); self.end_headers()
-    do_GET = do_HEAD
-    def log_message(self, *a): pass
-HTTPServer(("127.0.0.1", $P), H).serve_forever()
-PY
-"$E2E" perf-profile -s bench-threads --db "$DIR/p.db" --target "http://127.0.0.1:$P" -q -f json --out "$DIR/t.json" \
-  --serve "exec python3 $DIR/threads.py" --sample-hz 100 --duration 10s
-echo "sampler overhead, 200-thread service at 100 Hz: $(json "$DIR/t.json" 'r["resources"]["sampler_cpu_pct"]') % of one CPU" \
-  "($(json "$DIR/t.json" 'r["resources"]["threads_peak"]') threads, $(json "$DIR/t.json" 'r["resources"]["samples"]') samples)"
+tools/bench-sampler.sh "$BUILD" 200 100 10 1
