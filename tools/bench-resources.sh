@@ -5,7 +5,9 @@
 # per core) runs during every other run. Prints each run's p50 latency and
 # CPU ms per request of that endpoint, then the run-to-run coefficient of
 # variation (stddev / mean) of both side by side. Then the sampler's own
-# overhead (tools/bench-sampler.sh, one round). A benchmark, not a test: it prints figures and never fails on them.
+# overhead (tools/bench-sampler.sh, one round). A benchmark, not a test:
+# it prints figures and never fails on them. Each run is bounded (300 s)
+# and the hogs are ended by their PIDs.
 #
 #   tools/bench-resources.sh [BUILD_DIR] [RUNS] [REQUESTS]
 set -euo pipefail
@@ -30,7 +32,7 @@ for i in $(seq 1 "$RUNS"); do
     for _ in $(seq 1 "$(nproc)"); do python3 -c 'while True: pass' & HOGS+=($!); done
   fi
   P=$(port)
-  if ! "$E2E" perf-profile -s bench-res --db "$DIR/p.db" --target "http://127.0.0.1:$P" -q -f json --out "$DIR/r$i.json" \
+  if ! timeout 300 "$E2E" perf-profile -s bench-res --db "$DIR/p.db" --target "http://127.0.0.1:$P" -q -f json --out "$DIR/r$i.json" \
     --serve "exec python3 demo/service.py --port $P --burn /orders=5" --serve-timeout 180s -- \
     sh -c "for i in \$(seq 1 $REQUESTS); do curl -s \"\$E2E_PROXY_URL/orders/\$i\" >/dev/null; done"; then
     stop_hogs
