@@ -93,7 +93,7 @@ _e2e()
 		return
 		;;
 	--metric)
-		COMPREPLY=($(compgen -W 'p50 p95 p99 mean error_rate' -- "$cur"))
+		COMPREPLY=($(compgen -W 'p50 p95 p99 mean error_rate cpu' -- "$cur"))
 		return
 		;;
 	--host)

@@ -26,6 +26,7 @@
 #define SHAPE_BODY 1.15 /* p25..p75 moved by >= 15 %: the whole distribution */
 #define SHAPE_STILL 1.10 /* body moved by < 10 % ... */
 #define SHAPE_TAIL 1.25 /* ... while p99 moved >= 25 % more: the tail only */
+#define WORK_SHARE 0.5 /* CPU per request added >= half the added mean latency: more work */
 
 void e2e_advice_add(struct e2e_gate_result *g, const char *kind, const char *endpoint, const char *message)
 {
@@ -347,6 +348,36 @@ static void over_time(const struct e2e_endpoint_report *e, struct e2e_gate_resul
 	free(late);
 }
 
+/* Latency rose: did the service work more (CPU per request rose with it)
+ * or wait more (locks, I/O, a downstream call)? The added CPU per request
+ * against the added mean latency, both means per request. */
+static void work_or_wait(const struct e2e_endpoint_cmp *ec, struct e2e_gate_result *g)
+{
+	const struct e2e_metric_cmp *cpu = &ec->metrics[E2E_METRIC_CPU],
+				    *mean = &ec->metrics[E2E_METRIC_MEAN];
+	bool cpu_reg = cpu->verdict == E2E_VERDICT_REGRESSION;
+	struct e2e_buf b = E2E_BUF_INIT;
+	bool work;
+
+	if (isnan(cpu->baseline) || isnan(cpu->current) || !(latency_flagged(ec) || cpu_reg))
+		return;
+	if (!(mean->delta > 0) && !cpu_reg)
+		return;
+	work = cpu_reg || cpu->delta >= WORK_SHARE * mean->delta;
+	e2e_buf_puts(&b, "mean latency ");
+	two_ms(&b, mean->baseline, " -> ", mean->current, "", mean->current / mean->baseline);
+	e2e_buf_puts(&b, ", CPU per request ");
+	two_ms(&b, cpu->baseline, " -> ", cpu->current, "", cpu->current / cpu->baseline);
+	if (work)
+		e2e_buf_puts(&b, ": more work per request, the service spends the added time computing; "
+				 "profile it (--profile-cpu) and compare with the baseline's commit");
+	else
+		e2e_buf_puts(&b, ": waiting, not working: the added time is not CPU in the service; "
+				 "look at locks, I/O, a downstream call (a database, another service)");
+	e2e_advice_add(g, work ? "more_work" : "waiting", ec->key, b.data);
+	e2e_buf_finish(&b);
+}
+
 void e2e_advice_derive(const struct e2e_report *cur, const struct e2e_baseline *b, struct e2e_gate_result *g)
 {
 	if (g->environment_shift)
@@ -366,6 +397,8 @@ void e2e_advice_derive(const struct e2e_report *cur, const struct e2e_baseline *
 			new_errors(e, be, g);
 		if (flagged(ec))
 			over_time(e, g);
+		if (be)
+			work_or_wait(ec, g);
 	}
 	/* rules only (no baseline): the breached endpoints still get the time checks */
 	if (!b) {

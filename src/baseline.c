@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "error.h"
 #include "hist.h"
+#include "resources.h"
 #include "stats.h"
 #include "fsutil.h"
 #include "banned.h"
@@ -79,6 +80,7 @@ static void endpoint_runs(struct e2e_baseline_endpoint *be, const struct e2e_end
 		rs->p99_ms = q[2];
 		e2e_stats_sort(lat, n);
 		rs->p95_band_ms = e2e_baseline_p95_band_ms(lat, n);
+		rs->cpu_ms = e2e_res_run_endpoint_cpu(e2e_res_run_find(r->resources, rs->run_id), e->key);
 	}
 	free(lat);
 	free(count);
@@ -121,6 +123,9 @@ int e2e_baseline_from_report(const struct e2e_report *r, int64_t created_ms, con
 		s->commit = e2e_xstrdup(run->git_commit ? run->git_commit : "");
 		s->branch = e2e_xstrdup(run->git_branch ? run->git_branch : "");
 		s->disturbance = run->disturbance_probes ? run->disturbance : NAN;
+		s->cpu_ms_per_request = NAN;
+		if (e2e_res_run_find(r->resources, run->id))
+			s->cpu_ms_per_request = e2e_res_run_find(r->resources, run->id)->cpu_ms_per_request;
 	}
 	b->endpoints = e2e_xcalloc(r->nendpoints, sizeof(*b->endpoints));
 	for (size_t i = 0; i < r->nendpoints; i++) {
@@ -141,6 +146,7 @@ int e2e_baseline_from_report(const struct e2e_report *r, int64_t created_ms, con
 		be->stddev_ms = e->stddev_ms;
 		be->mean_req_bytes = e->mean_req_bytes;
 		be->mean_resp_bytes = e->mean_resp_bytes;
+		be->cpu_ms = e2e_res_endpoint_cpu(r->resources, e->key);
 		be->statuses = e2e_xmalloc((e->nstatuses ? e->nstatuses : 1) * sizeof(*be->statuses));
 		memcpy(be->statuses, e->statuses, e->nstatuses * sizeof(*be->statuses));
 		be->nstatuses = e->nstatuses;
@@ -298,6 +304,8 @@ static json_t *encode_endpoint(const struct e2e_baseline_endpoint *e)
 	json_object_set_new(o, "error_kinds", ek);
 	json_object_set_new(o, "histogram", json_string(h));
 	free(h);
+	if (isfinite(e->cpu_ms))
+		json_object_set_new(o, "cpu_ms", real(e->cpu_ms, 3));
 	for (size_t i = 0; i < e->nruns; i++) {
 		const struct e2e_baseline_run_stats *rs = &e->runs[i];
 		json_t *ro = json_object();
@@ -312,6 +320,8 @@ static json_t *encode_endpoint(const struct e2e_baseline_endpoint *e)
 		if (isfinite(rs->p95_band_ms))
 			json_object_set_new(ro, "p95_band_ms", real(rs->p95_band_ms, 3));
 		json_object_set_new(ro, "mean_resp_bytes", real(rs->mean_resp_bytes, 1));
+		if (isfinite(rs->cpu_ms))
+			json_object_set_new(ro, "cpu_ms", real(rs->cpu_ms, 3));
 		json_array_append_new(runs, ro);
 	}
 	json_object_set_new(o, "runs", runs);
@@ -347,6 +357,8 @@ char *e2e_baseline_encode(const struct e2e_baseline *b)
 		json_object_set_new(so, "branch", json_string(s->branch));
 		if (!isnan(s->disturbance))
 			json_object_set_new(so, "runner_disturbance", real(s->disturbance, 3));
+		if (isfinite(s->cpu_ms_per_request))
+			json_object_set_new(so, "cpu_ms_per_request", real(s->cpu_ms_per_request, 3));
 		json_array_append_new(src, so);
 	}
 	json_object_set_new(root, "source_runs", src);
@@ -497,6 +509,12 @@ static size_t push_index(struct reader *rd, size_t i)
 
 #define MS_MAX 1e10
 
+/* An optional number: NAN when the field is absent. */
+static double opt_num(struct reader *rd, json_t *o, const char *key, double max, int *rc)
+{
+	return json_object_get(o, key) ? get_num(rd, o, key, max, rc) : NAN;
+}
+
 static int parse_run_stats(struct reader *rd, json_t *ro, const struct e2e_baseline *b,
 			   struct e2e_baseline_run_stats *rs)
 {
@@ -525,9 +543,9 @@ static int parse_run_stats(struct reader *rd, json_t *ro, const struct e2e_basel
 	rs->p50_ms = get_num(rd, ro, "p50_ms", MS_MAX, &rc);
 	rs->p95_ms = get_num(rd, ro, "p95_ms", MS_MAX, &rc);
 	rs->p99_ms = get_num(rd, ro, "p99_ms", MS_MAX, &rc);
-	rs->p95_band_ms =
-		json_object_get(ro, "p95_band_ms") ? get_num(rd, ro, "p95_band_ms", MS_MAX, &rc) : NAN;
+	rs->p95_band_ms = opt_num(rd, ro, "p95_band_ms", MS_MAX, &rc);
 	rs->mean_resp_bytes = get_num(rd, ro, "mean_resp_bytes", 1e18, &rc);
+	rs->cpu_ms = opt_num(rd, ro, "cpu_ms", MS_MAX, &rc);
 	if (rc == 0 && rs->count == 0)
 		rc = bad(rd, "count", "expected at least 1");
 	if (rc == 0 && rs->errors > rs->count)
@@ -557,6 +575,7 @@ static int parse_endpoint(struct reader *rd, json_t *o, const struct e2e_baselin
 	e->stddev_ms = get_num(rd, o, "stddev_ms", MS_MAX, &rc);
 	e->mean_req_bytes = get_num(rd, o, "mean_req_bytes", 1e18, &rc);
 	e->mean_resp_bytes = get_num(rd, o, "mean_resp_bytes", 1e18, &rc);
+	e->cpu_ms = opt_num(rd, o, "cpu_ms", MS_MAX, &rc);
 	st = need(rd, o, "statuses", JSON_OBJECT, &rc);
 	ek = need(rd, o, "error_kinds", JSON_OBJECT, &rc);
 	h = need(rd, o, "histogram", JSON_STRING, &rc);
@@ -686,9 +705,8 @@ static int parse_root(struct reader *rd, json_t *root, struct e2e_baseline *b)
 		s->requests = get_count(rd, so, "requests", &rc);
 		s->commit = get_str(rd, so, "commit", &rc);
 		s->branch = get_str(rd, so, "branch", &rc);
-		s->disturbance = json_object_get(so, "runner_disturbance")
-					 ? get_num(rd, so, "runner_disturbance", 1e9, &rc)
-					 : NAN;
+		s->disturbance = opt_num(rd, so, "runner_disturbance", 1e9, &rc);
+		s->cpu_ms_per_request = opt_num(rd, so, "cpu_ms_per_request", MS_MAX, &rc);
 		if (rc < 0)
 			return rc;
 		rd->path[0] = '\0';

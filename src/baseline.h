@@ -32,6 +32,7 @@ struct e2e_baseline_run_stats {
 	double mean_ms, p50_ms, p95_ms, p99_ms;
 	double p95_band_ms; /* e2e_baseline_p95_band_ms(); NAN in older files */
 	double mean_resp_bytes;
+	double cpu_ms; /* the service's CPU ms per request (resources.h); NAN: not measured */
 };
 
 struct e2e_baseline_endpoint {
@@ -41,6 +42,7 @@ struct e2e_baseline_endpoint {
 	double error_rate; /* errors / count */
 	double min_ms, mean_ms, p50_ms, p90_ms, p95_ms, p99_ms, max_ms, stddev_ms;
 	double mean_req_bytes, mean_resp_bytes;
+	double cpu_ms; /* CPU ms per request over the source runs; NAN: not measured */
 	struct e2e_status_count *statuses; /* ascending status */
 	size_t nstatuses;
 	uint64_t error_kinds[E2E_EK__COUNT]; /* [E2E_EK_NONE] is 0 */
@@ -58,6 +60,7 @@ struct e2e_baseline_source {
 	char *commit; /* "" when unknown */
 	char *branch;
 	double disturbance; /* runner disturbance (e2e_run.disturbance); NAN: not measured */
+	double cpu_ms_per_request; /* the service's, over the run; NAN: not measured */
 };
 
 struct e2e_baseline {

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "changepoint.h"
 #include "report.h"
+#include "resources.h"
 #include "banned.h"
 
 #define RATE_NOISE_FLOOR 0.005 /* half a percentage point of error rate */
@@ -17,6 +18,7 @@ static const char *const metric_names[] = {
 	[E2E_CHANGES_P99] = "p99",
 	[E2E_CHANGES_MEAN] = "mean",
 	[E2E_CHANGES_ERROR_RATE] = "error_rate",
+	[E2E_CHANGES_CPU] = "cpu",
 };
 
 const char *e2e_changes_metric_name(enum e2e_changes_metric m)
@@ -39,8 +41,19 @@ static double metric_of(const struct e2e_trend_point *p, enum e2e_changes_metric
 		return p->mean_ms;
 	case E2E_CHANGES_ERROR_RATE:
 		return (double)p->errors / (double)p->count;
+	case E2E_CHANGES_CPU:
+		break; /* not a trend point's: cpu_of() */
 	}
 	return NAN;
+}
+
+/* The CPU ms per request of e in run k of r (newest first), where that run
+ * sampled the service and attributed it; NAN otherwise. */
+static double cpu_of(const struct e2e_report *r, const struct e2e_endpoint_report *e, size_t k)
+{
+	double v = e2e_res_run_endpoint_cpu(e2e_res_run_find(r->resources, r->runs[k].id), e->key);
+
+	return v > 0 ? v : NAN;
 }
 
 static void endpoint_changes(const struct e2e_report *r, const struct e2e_endpoint_report *e,
@@ -54,7 +67,9 @@ static void endpoint_changes(const struct e2e_report *r, const struct e2e_endpoi
 	out->nvalues = n;
 	out->values = e2e_xmalloc((n ? n : 1) * sizeof(*out->values));
 	for (size_t k = 0; k < n; k++) { /* k oldest first; per_run newest first */
-		out->values[k] = e->per_run ? metric_of(&e->per_run[n - 1 - k], m) : NAN;
+		out->values[k] = m == E2E_CHANGES_CPU ? cpu_of(r, e, n - 1 - k)
+				 : e->per_run	      ? metric_of(&e->per_run[n - 1 - k], m)
+						      : NAN;
 		out->with_data += !isnan(out->values[k]);
 	}
 	e2e_cp_detect(out->values, n, cfg, &cp, &ncp);

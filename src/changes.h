@@ -17,9 +17,10 @@ enum e2e_changes_metric {
 	E2E_CHANGES_P99,
 	E2E_CHANGES_MEAN,
 	E2E_CHANGES_ERROR_RATE,
+	E2E_CHANGES_CPU, /* the service's CPU ms per request (resources.h) */
 };
 
-/* "p50", "p95", "p99", "mean", "error_rate". */
+/* "p50", "p95", "p99", "mean", "error_rate", "cpu". */
 const char *e2e_changes_metric_name(enum e2e_changes_metric m);
 
 /* One level shift. Runs are indexes into e2e_report.runs (newest first). */

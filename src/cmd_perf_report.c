@@ -57,6 +57,7 @@ static const struct e2e_option_name metrics[] = {
 	{ "p99", E2E_CHANGES_P99 },
 	{ "mean", E2E_CHANGES_MEAN },
 	{ "error_rate", E2E_CHANGES_ERROR_RATE },
+	{ "cpu", E2E_CHANGES_CPU },
 	{ NULL, 0 },
 };
 
@@ -72,7 +73,7 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_FLAG(0, "changes", R, changes,
 		       "per-endpoint change points (level shifts) across stored runs") },
 	{ E2E_OPT_ENUM(0, "metric", R, metric, "M",
-		       "with --changes: p50 (default), p95, p99, mean, error_rate", metrics),
+		       "with --changes: p50 (default), p95, p99, mean, error_rate, cpu", metrics),
 	  E2E_OPT_SEEN(R, metric_given) },
 	{ E2E_OPT_UINT(0, "last", R, last, "N", "with --changes: the service's last N runs (default: 100)", 2,
 		       1000000),

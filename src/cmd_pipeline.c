@@ -176,6 +176,7 @@ static int resources(const struct loaded *l, struct e2e_res_report **out)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct e2e_report_run *in = &l->in[i];
 
+		runs[i].run_id = l->runs[i].id;
 		runs[i].samples = l->res[i];
 		runs[i].nsamples = l->nres[i];
 		runs[i].info = &l->res_info[i];
@@ -269,6 +270,9 @@ int e2e_pipeline_compute(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		rc = e2e_report_compute(l.in, l.n, NULL, 0, &ropts, out);
 	if (rc == 0)
 		rc = resources(&l, &(*out)->resources);
+	for (size_t i = 0; rc == 0 && i < (*out)->nendpoints; i++)
+		(*out)->endpoints[i].cpu_ms =
+			e2e_res_endpoint_cpu((*out)->resources, (*out)->endpoints[i].key);
 	if (rc == 0)
 		rc = e2e_report_add_tests(*out, (const struct e2e_test *const *)l.tests, l.ntests);
 	loaded_finish(&l); /* the report holds its own copy of the samples */

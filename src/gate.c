@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "gate_impl.h"
 #include "report.h"
+#include "resources.h"
 #include "rules.h"
 #include "stats.h"
 #include "banned.h"
@@ -40,7 +41,7 @@
 #define DISTURB_FACTOR 2.0
 #define DISTURB_MARGIN 0.1
 
-const uint64_t e2e_gate_min_samples[E2E_METRIC__COUNT] = { 10, 40, 100, 20, 10 };
+const uint64_t e2e_gate_min_samples[E2E_METRIC__COUNT] = { 10, 40, 100, 20, 10, 10 };
 
 const char *e2e_verdict_name(enum e2e_verdict v)
 {
@@ -56,7 +57,7 @@ const char *e2e_severity_name(enum e2e_severity s)
 
 const char *e2e_metric_name(enum e2e_metric m)
 {
-	static const char *const n[] = { "p50", "p95", "p99", "mean", "error_rate" };
+	static const char *const n[] = { "p50", "p95", "p99", "mean", "error_rate", "cpu" };
 	return (unsigned)m < sizeof(n) / sizeof(n[0]) ? n[m] : "unknown";
 }
 
@@ -317,6 +318,10 @@ static void init_metrics(struct e2e_endpoint_cmp *ec, const struct gate_pair *p,
 		mc->metric = (enum e2e_metric)m;
 		mc->baseline = p->base ? base_value(p->base, m) : NAN;
 		mc->current = p->cur ? cur_value(p->cur, m) : NAN;
+		if (m == E2E_METRIC_CPU && !e2e_gate_cpu_measured(mc->baseline))
+			mc->baseline = NAN;
+		if (m == E2E_METRIC_CPU && !e2e_gate_cpu_measured(mc->current))
+			mc->current = NAN;
 		mc->delta = mc->current - mc->baseline;
 		mc->delta_pct = mc->baseline > 0 ? 100 * (mc->current / mc->baseline - 1) : NAN;
 		if (mc->baseline == 0 && mc->current == 0)
@@ -330,6 +335,34 @@ static void init_metrics(struct e2e_endpoint_cmp *ec, const struct gate_pair *p,
 		mc->threshold_pct = threshold;
 		mc->verdict = !p->base ? E2E_VERDICT_NEW : !p->cur ? E2E_VERDICT_MISSING : E2E_VERDICT_PASS;
 	}
+}
+
+/* Current runs whose CPU per request of this endpoint was measured. */
+static double cpu_runs(const struct e2e_report *cur, const char *key)
+{
+	double n = 0;
+
+	for (size_t i = 0; cur->resources && i < cur->resources->nrun_cpu; i++)
+		n += e2e_gate_cpu_measured(e2e_res_run_endpoint_cpu(&cur->resources->run_cpu[i], key));
+	return n;
+}
+
+/* CPU per request, judged like a latency metric without an environment
+ * factor: a busy runner slows requests but adds little CPU to each. */
+static void judge_cpu(struct gate_pair *p, double alpha, double min_delta_ms)
+{
+	struct e2e_metric_cmp *mc = &p->cmp->metrics[E2E_METRIC_CPU];
+
+	if (isnan(mc->baseline) && isnan(mc->current)) {
+		mc->reason = "not measured"; /* the verdict stays pass: nothing to judge */
+		return;
+	}
+	if (isnan(mc->baseline) || isnan(mc->current)) {
+		mc->verdict = E2E_VERDICT_INCONCLUSIVE;
+		mc->reason = isnan(mc->baseline) ? "not measured in the baseline" : "not measured now";
+		return;
+	}
+	judge_latency(p, E2E_METRIC_CPU, 0, 0, alpha, min_delta_ms);
 }
 
 /* regression > inconclusive (a change the noise could explain) > improved
@@ -532,6 +565,14 @@ static size_t model_noise(struct compare *c)
 		e2e_gate_noise_environment(c->pairs, c->np, &c->bn, m, &c->env[m]);
 	}
 	for (size_t i = 0; i < c->np; i++) {
+		struct gate_pair *p = &c->pairs[i];
+
+		if (p->cur && p->base) {
+			e2e_gate_noise_cpu(p, cpu_runs(c->cur, p->cur->key));
+			family += p->cell[E2E_METRIC_CPU].eligible;
+		}
+	}
+	for (size_t i = 0; i < c->np; i++) {
 		const struct gate_pair *p = &c->pairs[i];
 
 		if (p->cur && p->base && p->cur->count >= e2e_gate_min_samples[E2E_METRIC_ERROR_RATE] &&
@@ -557,6 +598,8 @@ static double test_level(const struct compare *c, size_t family)
 		for (int m = 0; m < NLAT; m++)
 			if (p->cell[m].eligible)
 				caps[ncaps++] = latency_cap(p, m, c->env[m].var_f, c->cfg->min_delta_ms);
+		if (p->cell[E2E_METRIC_CPU].eligible)
+			caps[ncaps++] = latency_cap(p, E2E_METRIC_CPU, 0, c->cfg->min_delta_ms);
 		if ((p->cur->errors || p->base->errors) && e2e_gate_noise_err_test(p, &et))
 			caps[ncaps++] = 0.5 * erfc(et.zmin / M_SQRT2);
 	}
@@ -583,6 +626,7 @@ static void judge(struct compare *c, double alpha)
 				set_aside_disturbed(g, p, m);
 		}
 		judge_errors(p, e2e_stats_norm_quantile(1 - alpha));
+		judge_cpu(p, alpha, c->cfg->min_delta_ms);
 	}
 	for (size_t i = 0; i < c->np; i++)
 		endpoint_verdict(&g->endpoints[i]);

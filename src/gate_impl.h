@@ -8,6 +8,7 @@
 #ifndef E2E_GATE_IMPL_H
 #define E2E_GATE_IMPL_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,11 +32,12 @@ extern const double e2e_gate_wobble_default[NLAT];
 
 /* Metric m of a report endpoint or a baseline endpoint (same field names). */
 #define METRIC_OF(e, m)                                                                                      \
-	((m) == E2E_METRIC_P50	  ? (e)->p50_ms                                                              \
-	 : (m) == E2E_METRIC_P95  ? (e)->p95_ms                                                              \
-	 : (m) == E2E_METRIC_P99  ? (e)->p99_ms                                                              \
-	 : (m) == E2E_METRIC_MEAN ? (e)->mean_ms                                                             \
-				  : (e)->error_rate)
+	((m) == E2E_METRIC_P50		? (e)->p50_ms                                                        \
+	 : (m) == E2E_METRIC_P95	? (e)->p95_ms                                                        \
+	 : (m) == E2E_METRIC_P99	? (e)->p99_ms                                                        \
+	 : (m) == E2E_METRIC_MEAN	? (e)->mean_ms                                                       \
+	 : (m) == E2E_METRIC_ERROR_RATE ? (e)->error_rate                                                    \
+					: (e)->cpu_ms)
 
 static inline double cur_value(const struct e2e_endpoint_report *e, int m)
 {
@@ -85,7 +87,7 @@ struct gate_pair {
 	double *sorted; /* current latencies, ascending */
 	double kc; /* current runs holding the endpoint */
 	double threshold;
-	struct gate_cell cell[NLAT];
+	struct gate_cell cell[E2E_METRIC__COUNT]; /* latency metrics and CPU */
 	struct e2e_endpoint_cmp *cmp;
 };
 
@@ -117,6 +119,16 @@ void e2e_gate_noise_cell(struct gate_pair *p, const struct gate_noise *bn, int m
  * not removed, the runner's variance is added to each pair's cell. */
 void e2e_gate_noise_environment(struct gate_pair *pairs, size_t np, const struct gate_noise *bn, int m,
 				struct gate_env *env);
+/* p->cell[E2E_METRIC_CPU]: the log change of CPU per request and its
+ * variance from the baseline's source runs (a prior wobble for few runs);
+ * not eligible unless both sides measured it. kc: current runs that
+ * measured it (>= 1). */
+void e2e_gate_noise_cpu(struct gate_pair *p, double kc);
+/* Whether a CPU per request was measured. */
+static inline bool e2e_gate_cpu_measured(double v)
+{
+	return v > 0 && isfinite(v);
+}
 /* The error-rate test of a pair; false when either side has too few
  * requests. */
 bool e2e_gate_noise_err_test(const struct gate_pair *p, struct gate_err_test *t);

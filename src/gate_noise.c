@@ -411,6 +411,39 @@ void e2e_gate_noise_cell(struct gate_pair *p, const struct gate_noise *bn, int m
 		c->df = ns->df;
 }
 
+/* CPU per request: a prior wobble between runs (sd of its log) and the
+ * weight of that prior in degrees of freedom, pooled with the source runs'
+ * own spread (e2e-perf-report(1), THE GATE). */
+#define CPU_WOBBLE 0.10
+#define CPU_PRIOR_DF 2.0
+
+void e2e_gate_noise_cpu(struct gate_pair *p, double kc)
+{
+	struct gate_cell *c = &p->cell[E2E_METRIC_CPU];
+	const struct e2e_baseline_endpoint *b = p->base;
+	double mean = 0, ss = 0, k = 0, s2;
+
+	memset(c, 0, sizeof(*c));
+	if (!e2e_gate_cpu_measured(p->cur->cpu_ms) || !e2e_gate_cpu_measured(b->cpu_ms))
+		return;
+	for (size_t j = 0; j < b->nruns; j++)
+		if (e2e_gate_cpu_measured(b->runs[j].cpu_ms)) {
+			double x = log(b->runs[j].cpu_ms), d = x - mean;
+
+			k++;
+			mean += d / k;
+			ss += d * (x - mean);
+		}
+	if (k < 1)
+		k = 1;
+	s2 = (ss + CPU_PRIOR_DF * CPU_WOBBLE * CPU_WOBBLE) / (k - 1 + CPU_PRIOR_DF);
+	c->eligible = p->cur->count >= e2e_gate_min_samples[E2E_METRIC_CPU] &&
+		      b->count >= e2e_gate_min_samples[E2E_METRIC_CPU];
+	c->D = c->D_raw = log(p->cur->cpu_ms / b->cpu_ms);
+	c->V = s2 * (1 / k + 1 / (kc >= 1 ? kc : 1));
+	c->df = k - 1 + CPU_PRIOR_DF;
+}
+
 void e2e_gate_noise_environment(struct gate_pair *pairs, size_t np, const struct gate_noise *bn, int m,
 				struct gate_env *env)
 {

@@ -133,7 +133,9 @@ const struct e2e_metric_cmp *e2e_gate_endpoint_headline(const struct e2e_endpoin
 /* "p95" or "error rate": the metric as a finding names it. */
 static const char *metric_words(const struct e2e_metric_cmp *m)
 {
-	return m->metric == E2E_METRIC_ERROR_RATE ? "error rate" : e2e_metric_name(m->metric);
+	return m->metric == E2E_METRIC_ERROR_RATE ? "error rate"
+	       : m->metric == E2E_METRIC_CPU	  ? "CPU per request"
+						  : e2e_metric_name(m->metric);
 }
 
 /* A metric's value: an error rate as a share, a latency in ms. */

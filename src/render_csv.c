@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "render_impl.h"
+#include "resources.h"
 #include "testreport.h"
 #include "banned.h"
 
@@ -174,12 +175,36 @@ static void callers_column(struct e2e_buf *b, const struct e2e_report *r, const 
 	e2e_buf_finish(&line);
 }
 
+/* With the service's cost sampled (SPEC section 12), each row ends with
+ * three more columns: its CPU ms per request, the baseline's, their
+ * relative change (the header's when key is NULL). */
+static void cpu_columns(struct e2e_buf *b, const struct e2e_report *r, const struct e2e_gate_result *g,
+			const char *key)
+{
+	const struct e2e_endpoint_cmp *c = key ? e2e_render_cmp(g, key) : NULL;
+	const struct e2e_metric_cmp *m = c ? &c->metrics[E2E_METRIC_CPU] : NULL;
+
+	if (!r->resources)
+		return;
+	b->data[--b->len] = '\0'; /* the row's newline */
+	e2e_buf_putc(b, ',');
+	if (!key) {
+		e2e_buf_puts(b, "cpu_ms,baseline_cpu_ms,cpu_delta_pct\n");
+		return;
+	}
+	num(b, e2e_res_endpoint_cpu(r->resources, key), 3);
+	num(b, m ? m->baseline : NAN, 3);
+	e2e_fmt_fixed(b, m && !isnan(m->baseline) && !isnan(m->current) ? m->delta_pct : NAN, 3);
+	e2e_buf_putc(b, '\n');
+}
+
 static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
 	const struct e2e_gate_result *g = in->gate;
 
 	header(b, report_cols, sizeof(report_cols) / sizeof(report_cols[0]));
+	cpu_columns(b, r, g, NULL);
 	callers_column(b, r, NULL);
 	for (size_t i = 0; i < r->nendpoints; i++) {
 		const struct e2e_endpoint_report *e = &r->endpoints[i];
@@ -202,6 +227,7 @@ static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 		u64(b, e->npaths);
 		cmp_fields(b, e2e_render_cmp(g, e->key));
 		confirm_field(b, g, e->key);
+		cpu_columns(b, r, g, e->key);
 		callers_column(b, r, e->key);
 	}
 	for (size_t i = 0; g && i < g->nendpoints; i++) {
@@ -220,6 +246,7 @@ static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 		e2e_buf_puts(b, "0,");
 		cmp_fields(b, c);
 		confirm_field(b, g, c->key);
+		cpu_columns(b, r, g, c->key);
 		callers_column(b, r, c->key);
 		e2e_buf_finish(&method);
 	}

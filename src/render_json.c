@@ -667,8 +667,12 @@ static json_t *comparison_json(const struct e2e_gate_result *g)
 		set(e, "current_count", jint(c->n_current));
 		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
 			const struct e2e_metric_cmp *x = &c->metrics[m];
-			json_t *mo = json_object();
+			json_t *mo;
 
+			/* CPU per request only where the service's cost was sampled */
+			if (m == E2E_METRIC_CPU && isnan(x->baseline) && isnan(x->current))
+				continue;
+			mo = json_object();
 			metric_figures(mo, x);
 			set(mo, "verdict", json_string(e2e_verdict_name(x->verdict)));
 			set(mo, "severity", json_string(e2e_severity_name(x->severity)));

@@ -41,6 +41,9 @@ struct e2e_endpoint_report {
 	double throughput_rps; /* count / run wall duration (summed over merged runs) */
 	double min_ms, mean_ms, p50_ms, p90_ms, p95_ms, p99_ms, max_ms, stddev_ms;
 	double mean_req_bytes, mean_resp_bytes;
+	/* The service's CPU ms per request (resources.h), set by the pipeline
+	 * where attribution is exact; NAN or 0: not measured. */
+	double cpu_ms;
 	uint64_t total_req_bytes, total_resp_bytes;
 	struct e2e_status_count *statuses; /* ascending status */
 	size_t nstatuses;

@@ -143,6 +143,40 @@ static void timeline(const struct e2e_res_run *run, struct e2e_res_report *r)
 	}
 }
 
+/* The endpoints' figures from their sums (same order). */
+static struct e2e_res_endpoint *endpoints_of(const struct ep_sum *sums, size_t n)
+{
+	struct e2e_res_endpoint *e = e2e_xcalloc(n ? n : 1, sizeof(*e));
+
+	for (size_t i = 0; i < n; i++) {
+		e[i].endpoint = e2e_xstrdup(sums[i].key);
+		e[i].requests = sums[i].n;
+		e[i].cpu_ms = sums[i].cpu_ns / 1e6 / (double)sums[i].n;
+	}
+	return e;
+}
+
+/* One run's CPU per request, over the run and per endpoint. */
+static void run_cpu(const struct e2e_res_run *run, struct e2e_res_run_cpu *out)
+{
+	const struct e2e_res_sample *s = run->samples, *last = &s[run->nsamples - 1];
+	struct ep_sum *sums = NULL;
+	size_t nsums = 0;
+	bool cpu = run->info->have & E2E_RES_CPU;
+
+	out->run_id = run->run_id;
+	out->cpu_ms_per_request = cpu && run->nrequests ? (double)(last->cpu_user_ns + last->cpu_sys_ns -
+								   s[0].cpu_user_ns - s[0].cpu_sys_ns) /
+								  1e6 / (double)run->nrequests
+							: NAN;
+	if (!cpu || run->max_concurrency > 1)
+		return;
+	attribute(run, &sums, &nsums);
+	out->endpoints = endpoints_of(sums, nsums);
+	out->nendpoints = nsums;
+	free(sums);
+}
+
 int e2e_res_compute(const struct e2e_res_run *runs, size_t n, struct e2e_res_report **out)
 {
 	struct e2e_res_report *r = NULL;
@@ -192,18 +226,16 @@ int e2e_res_compute(const struct e2e_res_run *runs, size_t n, struct e2e_res_rep
 		if (run->max_concurrency > 1)
 			r->attributable = false;
 		attribute(run, &sums, &nsums);
+		r->run_cpu = e2e_xrealloc(r->run_cpu, (r->nrun_cpu + 1) * sizeof(*r->run_cpu));
+		memset(&r->run_cpu[r->nrun_cpu], 0, sizeof(*r->run_cpu));
+		run_cpu(run, &r->run_cpu[r->nrun_cpu++]);
 	}
 	if (!r)
 		return 0;
 	r->cpu_ms_per_request = r->requests ? (r->cpu_user_ms + r->cpu_sys_ms) / (double)r->requests : NAN;
 	r->sampler_cpu_pct = r->duration_s > 0 ? sampler_ns / 1e9 / r->duration_s * 100 : 0;
 	if (r->attributable && (r->have & E2E_RES_CPU)) {
-		r->endpoints = e2e_xcalloc(nsums ? nsums : 1, sizeof(*r->endpoints));
-		for (size_t i = 0; i < nsums; i++) {
-			r->endpoints[i].endpoint = e2e_xstrdup(sums[i].key);
-			r->endpoints[i].requests = sums[i].n;
-			r->endpoints[i].cpu_ms = sums[i].cpu_ns / 1e6 / (double)sums[i].n;
-		}
+		r->endpoints = endpoints_of(sums, nsums);
 		r->nendpoints = nsums;
 		qsort(r->endpoints, nsums, sizeof(*r->endpoints), by_cpu_desc);
 	}
@@ -219,9 +251,41 @@ void e2e_res_report_destroy(struct e2e_res_report *r)
 	for (size_t i = 0; i < r->nendpoints; i++)
 		free(r->endpoints[i].endpoint);
 	free(r->endpoints);
+	for (size_t i = 0; i < r->nrun_cpu; i++) {
+		for (size_t k = 0; k < r->run_cpu[i].nendpoints; k++)
+			free(r->run_cpu[i].endpoints[k].endpoint);
+		free(r->run_cpu[i].endpoints);
+	}
+	free(r->run_cpu);
 	free(r->timeline);
 	free(r->source);
 	free(r->serve_log);
 	free(r->serve_end);
 	free(r);
+}
+
+static double endpoint_cpu(const struct e2e_res_endpoint *e, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(e[i].endpoint, key) == 0)
+			return e[i].cpu_ms;
+	return NAN;
+}
+
+double e2e_res_endpoint_cpu(const struct e2e_res_report *r, const char *key)
+{
+	return r ? endpoint_cpu(r->endpoints, r->nendpoints, key) : NAN;
+}
+
+const struct e2e_res_run_cpu *e2e_res_run_find(const struct e2e_res_report *r, int64_t run_id)
+{
+	for (size_t i = 0; r && i < r->nrun_cpu; i++)
+		if (r->run_cpu[i].run_id == run_id)
+			return &r->run_cpu[i];
+	return NULL;
+}
+
+double e2e_res_run_endpoint_cpu(const struct e2e_res_run_cpu *rc, const char *key)
+{
+	return rc ? endpoint_cpu(rc->endpoints, rc->nendpoints, key) : NAN;
 }

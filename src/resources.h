@@ -54,6 +54,7 @@ struct e2e_res_request {
 
 /* One run's inputs. */
 struct e2e_res_run {
+	int64_t run_id; /* the stored run's id: e2e_res_run_cpu says which run */
 	const struct e2e_res_sample *samples;
 	size_t nsamples;
 	const struct e2e_res_info *info;
@@ -66,6 +67,16 @@ struct e2e_res_endpoint {
 	char *endpoint;
 	uint64_t requests;
 	double cpu_ms; /* mean CPU ms per request */
+};
+
+/* One run's CPU per request, what a baseline keeps per source run and the
+ * gate judges: over the run, and per endpoint when that run's attribution
+ * is exact (nendpoints 0 otherwise), by key ascending. */
+struct e2e_res_run_cpu {
+	int64_t run_id;
+	double cpu_ms_per_request; /* NAN without requests or CPU samples */
+	struct e2e_res_endpoint *endpoints;
+	size_t nendpoints;
 };
 
 /* Points of the time-line (at most E2E_RES_TIMELINE_MAX, of the newest
@@ -103,7 +114,17 @@ struct e2e_res_report {
 	double sampler_cpu_pct; /* the sampler's own CPU time, % of one CPU */
 	struct e2e_res_point *timeline;
 	size_t ntimeline;
+	struct e2e_res_run_cpu *run_cpu; /* the runs with samples, in the order given */
+	size_t nrun_cpu;
 };
+
+/* The CPU ms per request of endpoint key over r's runs (attributable
+ * only), or NAN. */
+double e2e_res_endpoint_cpu(const struct e2e_res_report *r, const char *key);
+/* The figures of run run_id, or NULL. */
+const struct e2e_res_run_cpu *e2e_res_run_find(const struct e2e_res_report *r, int64_t run_id);
+/* The CPU ms per request of endpoint key in one run, or NAN. */
+double e2e_res_run_endpoint_cpu(const struct e2e_res_run_cpu *rc, const char *key);
 
 /* The CPU time (user + system, ns) the samples show between t0 and t1,
  * interpolated linearly between samples. */

@@ -27,6 +27,7 @@ enum e2e_metric {
 	E2E_METRIC_P99,
 	E2E_METRIC_MEAN,
 	E2E_METRIC_ERROR_RATE,
+	E2E_METRIC_CPU, /* the service's CPU ms per request (SPEC section 12) */
 	E2E_METRIC__COUNT
 };
 

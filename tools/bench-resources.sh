@@ -5,8 +5,9 @@
 # per core) runs during every other run. Prints each run's p50 latency and
 # CPU ms per request of that endpoint, then the run-to-run coefficient of
 # variation (stddev / mean) of both side by side. Then the sampler's own
-# overhead: a python service with 200 idle threads sampled at 100 Hz for
-# 10 s. A benchmark, not a test: it prints figures and never fails on them.
+# overhead (tools/bench-sampler.sh, one round). A benchmark, not a test:
+# it prints figures and never fails on them. Each run is bounded (300 s)
+# and the hogs are ended by their PIDs.
 #
 #   tools/bench-resources.sh [BUILD_DIR] [RUNS] [REQUESTS]
 set -euo pipefail
@@ -31,7 +32,7 @@ for i in $(seq 1 "$RUNS"); do
     for _ in $(seq 1 "$(nproc)"); do python3 -c 'while True: pass' & HOGS+=($!); done
   fi
   P=$(port)
-  if ! "$E2E" perf-profile -s bench-res --db "$DIR/p.db" --target "http://127.0.0.1:$P" -q -f json --out "$DIR/r$i.json" \
+  if ! timeout 300 "$E2E" perf-profile -s bench-res --db "$DIR/p.db" --target "http://127.0.0.1:$P" -q -f json --out "$DIR/r$i.json" \
     --serve "exec python3 demo/service.py --port $P --burn /orders=5" --serve-timeout 180s -- \
     sh -c "for i in \$(seq 1 $REQUESTS); do curl -s \"\$E2E_PROXY_URL/orders/\$i\" >/dev/null; done"; then
     stop_hogs
@@ -53,20 +54,4 @@ for name, col in (("p50 latency", 0), ("CPU per request", 1)):
 PY
 
 # the sampler's overhead: 200 idle threads, 100 Hz, 10 s
-P=$(port)
-cat >"$DIR/threads.py" <<PY
-import threading, time
-from http.server import BaseHTTPRequestHandler, HTTPServer
-for _ in range(200):
-    threading.Thread(target=time.sleep, args=(3600,), daemon=True).start()
-class H(BaseHTTPRequestHandler):
-    def do_HEAD(self):
-        self.send_response(200); self.end_headers()
-    do_GET = do_HEAD
-    def log_message(self, *a): pass
-HTTPServer(("127.0.0.1", $P), H).serve_forever()
-PY
-"$E2E" perf-profile -s bench-threads --db "$DIR/p.db" --target "http://127.0.0.1:$P" -q -f json --out "$DIR/t.json" \
-  --serve "exec python3 $DIR/threads.py" --sample-hz 100 --duration 10s
-echo "sampler overhead, 200-thread service at 100 Hz: $(json "$DIR/t.json" 'r["resources"]["sampler_cpu_pct"]') % of one CPU" \
-  "($(json "$DIR/t.json" 'r["resources"]["threads_peak"]') threads, $(json "$DIR/t.json" 'r["resources"]["samples"]') samples)"
+tools/bench-sampler.sh "$BUILD" 200 100 10 1

@@ -147,3 +147,8 @@ copy_source() {
     (cd "$1" && tar --exclude='./build*' -cf - .) | tar -xf - -C "$2"
   fi
 }
+
+# A free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# jq-less JSON look-ups: json FILE EXPR (EXPR on the parsed object "r")
+json() { python3 -c "import json, sys; r = json.load(open(sys.argv[1])); print($2)" "$1"; }

@@ -6,9 +6,6 @@
 SRC=${E2E_SOURCE_ROOT:?}
 cd "$TMP" || exit 1
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# jq-less JSON look-ups: json FILE EXPR (EXPR on the parsed object "r")
-json() { python3 -c "import json, sys; r = json.load(open(sys.argv[1])); print($2)" "$1"; }
 P=$(free_port)
 T="http://127.0.0.1:$P"
 SVC="exec python3 $SRC/demo/service.py --port $P"

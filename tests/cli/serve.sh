@@ -6,7 +6,6 @@
 SRC=${E2E_SOURCE_ROOT:?}
 cd "$TMP" || exit 1
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 P=$(free_port)
 T="http://127.0.0.1:$P"
 SUITE='for i in 1 2 3; do curl -s "$E2E_PROXY_URL/users/$i" >/dev/null; done; touch suite-ran'
