@@ -25,9 +25,11 @@ enum e2e_format {
 	E2E_FORMAT_CSV,
 	E2E_FORMAT_JUNIT,
 	E2E_FORMAT_GITHUB,
+	E2E_FORMAT_GITLAB, /* GitLab Code Quality JSON */
 };
 
-/* "text", "json", "markdown", "html", "csv", "junit" or "github". */
+/* "text", "json", "markdown", "html", "csv", "junit", "github" or
+ * "gitlab-codequality". */
 const char *e2e_format_name(enum e2e_format f);
 
 struct e2e_render_input {

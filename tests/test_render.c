@@ -542,6 +542,51 @@ START_TEST(github_commands)
 }
 END_TEST
 
+/* GitLab Code Quality: one issue per regressed metric and per finding
+ * with a severity, the gate's line as the description, a fingerprint that
+ * names the problem (not its numbers), the baseline file as location. */
+START_TEST(gitlab_codequality)
+{
+	struct e2e_report *r = model(true);
+	char *out = render(E2E_FORMAT_GITLAB, r, mkgate(), false, false);
+	json_error_t err;
+	json_t *j = json_loads(out, 0, &err), *p95, *host;
+	char *again;
+
+	ck_assert_msg(j && json_is_array(j), "not a JSON array: %s\n%s", err.text, out);
+	ck_assert_uint_eq(json_array_size(j), 2);
+	p95 = json_array_get(j, 0);
+	host = json_array_get(j, 1);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(p95, "description")),
+		"GET /users/{id}: p95 12.5 ms -> 38.5 ms (+208%, 95% CI +150..+260%) regression [critical]");
+	ck_assert_str_eq(json_string_value(json_object_get(p95, "check_name")), "e2e-perf/p95");
+	ck_assert_str_eq(json_string_value(json_object_get(p95, "severity")), "critical");
+	ck_assert_str_eq(json_string_value(json_object_get(host, "check_name")), "e2e-perf/host_mismatch");
+	ck_assert_str_eq(json_string_value(json_object_get(host, "severity")), "major");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(p95, "location"), "path")),
+			 "baselines/users-api.json");
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(p95, "location"), "lines"), "begin")),
+			 1);
+	ck_assert_uint_eq(strlen(json_string_value(json_object_get(p95, "fingerprint"))), 64);
+	ck_assert_str_ne(json_string_value(json_object_get(p95, "fingerprint")),
+			 json_string_value(json_object_get(host, "fingerprint")));
+	/* other numbers, the same problem: the same fingerprint */
+	cmps[0].metrics[E2E_METRIC_P95].current = 99;
+	again = render(E2E_FORMAT_GITLAB, r, &gate, false, false);
+	ck_assert_ptr_null(strstr(again, "38.5 ms"));
+	ck_assert_ptr_nonnull(strstr(again, json_string_value(json_object_get(p95, "fingerprint"))));
+	free(again);
+	json_decref(j);
+	free(out);
+	out = render(E2E_FORMAT_GITLAB, r, NULL, false, false);
+	ck_assert_str_eq(out, "[]\n");
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
 START_TEST(html_self_contained)
 {
 	struct e2e_report *r = model(true);
@@ -833,6 +878,7 @@ static Suite *suite(void)
 	tcase_add_test(t, junit_failures);
 	tcase_add_test(t, github_commands);
 	tcase_add_test(t, markdown_compact);
+	tcase_add_test(t, gitlab_codequality);
 	tcase_add_test(t, html_self_contained);
 	tcase_add_test(t, markdown_layout);
 	tcase_add_test(t, gate_sections);

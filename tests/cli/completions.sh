@@ -68,7 +68,7 @@ CASES=(
   'e2e -|-h --help -V --version'
   'e2e help |perf-ab perf-profile perf-report'
   'e2e perf-report --f|--fail-on --format'
-  'e2e perf-report -f |text json markdown html csv junit github'
+  'e2e perf-report -f |text json markdown html csv junit github gitlab-codequality'
   'e2e perf-profile --format m|markdown'
   'e2e perf-report --fail-on c|critical'
   'e2e perf-report --errors |5xx 4xx'
@@ -82,7 +82,7 @@ CASES=(
   'e2e perf-profile -q --s|--sample-hz --serve --serve-grace --serve-timeout --service --set-baseline'
   'e2e perf-profile --target http://127.0.0.1:1 --listen|--listen'
   'e2e perf-ab --r|--rounds --routes --rules'
-  'e2e perf-ab -f |text json markdown html csv junit github'
+  'e2e perf-ab -f |text json markdown html csv junit github gitlab-codequality'
 )
 WRAPPED='e2e perf-profile --target http://127.0.0.1:1 --'
 
