@@ -24,14 +24,14 @@
 #define C99 "#e45756"
 
 static const char style[] =
-	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:72em;"
+	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:80em;"
 	"padding:0 1em;color:#222;overflow-wrap:anywhere}\n"
 	"h1{font-size:1.5em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}\n"
 	"table{border-collapse:collapse;margin:.5em 0}th,td{padding:.25em .6em;border-bottom:1px solid #eee;"
 	"text-align:right;white-space:nowrap}\n"
 	"th:first-child,td:first-child{text-align:left;white-space:normal}th{background:#f6f6f6}"
 	"code{font-size:.95em}\n"
-	"td.key{min-width:12em;max-width:30em;word-break:break-all}\n"
+	"td.key{min-width:10em;max-width:30em;word-break:break-all}\n"
 	".verdict{font-size:1.15em;font-weight:600;padding:.4em "
 	".7em;border-radius:4px;display:inline-block}\n"
 	".pass{background:#e3f4e1}.fail{background:#fbe1e1}.warn{background:#fdf1d8}.info{background:#eef2f7}"

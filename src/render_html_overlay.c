@@ -238,7 +238,7 @@ bool e2e_render_html_spark(struct e2e_buf *b, const struct e2e_render_input *in,
 	double v[SPARK_RUNS], lo = INFINITY, hi = -INFINITY;
 	int64_t id[SPARK_RUNS];
 	size_t n = 0, last = 0;
-	const double w = 96, h = 22, pad = 3;
+	const double w = 80, h = 22, pad = 3;
 	bool first = true;
 
 	if (!e2e_overlay_p95_series(in->history, key, SPARK_RUNS, v, id, &n))

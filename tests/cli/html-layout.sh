@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The HTML report in a real browser (issue 22): headless Chromium at
 # 1280x2000 renders a failing comparison (shop run 6 against a baseline
-# of runs 7-9), a report with trend sparklines (users-api) and one with an
-# 8 KiB raw path (mkfixture --hostile). The page's own check (its script,
+# of runs 7-9), the same with history (sparklines; the golden file
+# compare-history.sh checks) and a report with an 8 KiB raw path
+# (mkfixture --hostile). The page's own check (its script,
 # active only with ?check in the address) opens every <details> and
 # records on <html> whether the page or any table overflows horizontally;
 # --dump-dom prints it. A page made to overflow must be caught, and the
@@ -25,7 +26,7 @@ DB=$TMP/f.db
   { echo "--set-baseline failed" >&2; exit 1; }
 run "$E2E" perf-report --db "$DB" -s shop --run 6 --compare-baseline -b "$TMP/bl.json" -f html --out "$TMP/gate.html"
 expect_rc 1 "the failing comparison"
-"$E2E" perf-report --db "$DB" -s users-api -f html --out "$TMP/trend.html" &&
+cp "$E2E_SOURCE_ROOT/tests/golden/compare/fail-history.html" "$TMP/history.html" &&
   "$E2E" perf-report --db "$TMP/h.db" -s long-paths -f html --out "$TMP/long.html" ||
   { echo "perf-report -f html failed" >&2; exit 1; }
 # the failing comparison with a row that cannot wrap: the check must see it
@@ -53,7 +54,7 @@ check() {
   if [ "$2" = ok ] && [ "${width% *}" -gt 1280 ]; then fail "$1: page width ${width% *} > 1280"; fi
 }
 check gate.html ok
-check trend.html ok
+check history.html ok
 check long.html ok
 check wide.html 'overflow: page *'
 
