@@ -73,7 +73,7 @@ _e2e()
 	# Values of the options that take one (shared by the commands).
 	case $prev in
 	-f | --format)
-		COMPREPLY=($(compgen -W 'text json markdown html csv junit github' -- "$cur"))
+		COMPREPLY=($(compgen -W 'text json markdown html csv junit github gitlab-codequality' -- "$cur"))
 		return
 		;;
 	--status)

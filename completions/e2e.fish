@@ -57,7 +57,7 @@ for cmd in perf-profile perf-report perf-ab
     complete -c e2e -n "__e2e_using $cmd" -l routes -r -F -d 'explicit endpoint templates (route list or OpenAPI 3 JSON)'
     complete -c e2e -n "__e2e_using $cmd" -s o -l output -x -a '(__fish_complete_directories)' -d 'data directory'
     complete -c e2e -n "__e2e_using $cmd" -l db -r -F -d 'database file'
-    complete -c e2e -n "__e2e_using $cmd" -s f -l format -x -a 'text json markdown html csv junit github' -d 'report format'
+    complete -c e2e -n "__e2e_using $cmd" -s f -l format -x -a 'text json markdown html csv junit github gitlab-codequality' -d 'report format'
     complete -c e2e -n "__e2e_using $cmd" -l out -r -F -d 'write the report to FILE instead of stdout'
     complete -c e2e -n "__e2e_using $cmd" -l errors -x -a '5xx 4xx' -d 'what counts as an error'
     complete -c e2e -n "__e2e_using $cmd" -l compare-baseline -d 'compare against the baseline and gate on regressions'

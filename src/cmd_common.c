@@ -24,9 +24,11 @@ void e2e_common_opts_init(struct e2e_common_opts *o)
 #define C struct e2e_common_opts
 
 static const struct e2e_option_name formats[] = {
-	{ "text", E2E_FORMAT_TEXT },	 { "json", E2E_FORMAT_JSON },	{ "markdown", E2E_FORMAT_MARKDOWN },
-	{ "html", E2E_FORMAT_HTML },	 { "csv", E2E_FORMAT_CSV },	{ "junit", E2E_FORMAT_JUNIT },
-	{ "github", E2E_FORMAT_GITHUB }, { "md", E2E_FORMAT_MARKDOWN }, { NULL, 0 },
+	{ "text", E2E_FORMAT_TEXT },	     { "json", E2E_FORMAT_JSON },
+	{ "markdown", E2E_FORMAT_MARKDOWN }, { "html", E2E_FORMAT_HTML },
+	{ "csv", E2E_FORMAT_CSV },	     { "junit", E2E_FORMAT_JUNIT },
+	{ "github", E2E_FORMAT_GITHUB },     { "gitlab-codequality", E2E_FORMAT_GITLAB },
+	{ "md", E2E_FORMAT_MARKDOWN },	     { NULL, 0 },
 };
 
 static const struct e2e_option_name error_classes[] = {
@@ -52,7 +54,8 @@ const struct e2e_option e2e_common_options[] = {
 	{ E2E_OPT_FILE('o', "output", C, output_dir, "DIR", "data directory (default: .e2e/performance)") },
 	{ E2E_OPT_FILE(0, "db", C, db, "FILE", "database file (default: DIR/perf.db)") },
 	{ E2E_OPT_ENUM('f', "format", C, format, "FMT",
-		       "report format: text, json, markdown, html, csv, junit, github", formats),
+		       "report format: text, json, markdown, html, csv, junit, github, gitlab-codequality",
+		       formats),
 	  E2E_OPT_APPLIES(E2E_WHEN_REPORT | E2E_WHEN_TREND | E2E_WHEN_LIST | E2E_WHEN_CHANGES) },
 	{ E2E_OPT_FILE(0, "out", C, out, "FILE", "write the report to FILE instead of stdout"),
 	  E2E_OPT_APPLIES(E2E_WHEN_REPORT | E2E_WHEN_TREND | E2E_WHEN_LIST | E2E_WHEN_CHANGES) },

@@ -400,7 +400,7 @@ int cmd_perf_report(int argc, char **argv)
 		rc = e2e_error(E2E_ERR_INPUT, "'--trend' supports -f text, json, markdown, html, csv");
 		goto fail;
 	}
-	if (o.changes && o.c.format == E2E_FORMAT_GITHUB) {
+	if (o.changes && (o.c.format == E2E_FORMAT_GITHUB || o.c.format == E2E_FORMAT_GITLAB)) {
 		rc = e2e_error(E2E_ERR_INPUT,
 			       "'--changes' supports -f text, json, markdown, html, csv, junit");
 		goto fail;

@@ -224,10 +224,58 @@ static void warn_unused_thresholds(const struct e2e_rules *rules, const char *cm
 				     rules->name, rules->rules[i].index - 1);
 }
 
+/* ---- the history behind the HTML sparklines and the Markdown p95 trends ---- */
+
+#define HISTORY_RUNS 20 /* the last runs a trend shows */
+
+/* HTML always draws sparklines; Markdown only a regressed endpoint's
+ * trend; the trend and change-point views show the runs themselves. */
+static bool wants_history(const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x,
+			  const struct e2e_gate_result *g)
+{
+	if (x->trend || x->changes)
+		return false;
+	if (o->format == E2E_FORMAT_HTML)
+		return true;
+	if (o->format != E2E_FORMAT_MARKDOWN || !g)
+		return false;
+	for (size_t i = 0; i < g->nendpoints; i++)
+		if (g->endpoints[i].verdict == E2E_VERDICT_REGRESSION)
+			return true;
+	return false;
+}
+
+/* A report over the service's last HISTORY_RUNS runs up to the newest
+ * covered one (by start time), or NULL when there is no earlier run. */
+static int history_load(struct e2e_store *st, const struct e2e_report *rep, const struct e2e_common_opts *o,
+			struct e2e_report **out)
+{
+	struct e2e_run *runs = NULL;
+	int64_t ids[HISTORY_RUNS];
+	size_t nruns = 0, n = 0, at;
+	int rc;
+
+	*out = NULL;
+	if (!rep->nruns)
+		return 0;
+	rc = e2e_store_runs_list(st, rep->service, &runs, &nruns);
+	if (rc < 0)
+		return rc;
+	for (at = 0; at < nruns && runs[at].id != rep->runs[0].id; at++)
+		;
+	n = nruns - at < HISTORY_RUNS ? nruns - at : HISTORY_RUNS;
+	for (size_t i = 0; i < n; i++)
+		ids[i] = runs[at + n - 1 - i].id; /* oldest first */
+	e2e_store_runs_free(runs, nruns);
+	if (n < 2)
+		return 0;
+	return e2e_pipeline_compute(st, ids, n, o, out);
+}
+
 /* GATE: compare: the report against the baseline and the rules, or
  * against the rules alone. */
 static int run_gate(const struct e2e_report *rep, const struct e2e_common_opts *o, const char *cmd,
-		    struct e2e_gate_result **out)
+		    struct e2e_gate_result **out, struct e2e_baseline **keep)
 {
 	struct e2e_gate_config cfg = { o->threshold_pct, o->min_delta_ms, o->fail_on, NULL };
 	struct e2e_baseline *b = NULL;
@@ -247,7 +295,10 @@ static int run_gate(const struct e2e_report *rep, const struct e2e_common_opts *
 	if (rc == 0)
 		rc = e2e_gate_compare(rep, b, &cfg, out);
 	e2e_rules_destroy(rules);
-	e2e_baseline_destroy(b);
+	if (rc == 0 && keep)
+		*keep = b;
+	else
+		e2e_baseline_destroy(b);
 	free(path);
 	return rc;
 }
@@ -287,7 +338,7 @@ int e2e_pipeline_judge(struct e2e_store *st, const int64_t *run_ids, size_t n,
 	int rc = e2e_pipeline_compute(st, run_ids, n, o, &rep);
 
 	if (rc == 0)
-		rc = run_gate(rep, o, cmd, out);
+		rc = run_gate(rep, o, cmd, out, NULL);
 	e2e_report_destroy(rep);
 	return rc;
 }
@@ -300,6 +351,8 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 	struct e2e_report *rep = NULL;
 	struct e2e_gate_result *gate = NULL; /* set by the GATE: compare hook */
 	struct e2e_changes *changes = NULL;
+	struct e2e_baseline *baseline = NULL; /* what the gate compared with */
+	struct e2e_report *history = NULL;
 	struct e2e_render_input in;
 	struct e2e_buf out = E2E_BUF_INIT;
 	int rc, exit_code = E2E_EXIT_OK;
@@ -334,7 +387,7 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 			     o->compare_baseline ? "compare with the baseline" : "check the rules against");
 		exit_code = E2E_EXIT_EMPTY;
 	} else if (o->compare_baseline || rules_gate(o, x)) {
-		rc = run_gate(rep, o, cmd, &gate);
+		rc = run_gate(rep, o, cmd, &gate, &baseline);
 		if (rc < 0)
 			goto out;
 		if (gate->failed && x->confirm && o->compare_baseline) {
@@ -356,6 +409,13 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 	in.tool_version = E2E_VERSION;
 	in.compact = o->compact;
 	in.always = o->always;
+	in.baseline = baseline;
+	if (wants_history(o, x, gate)) {
+		rc = history_load(st, rep, o, &history);
+		if (rc < 0)
+			goto out;
+		in.history = history;
+	}
 	if (x->changes) {
 		rc = e2e_changes_compute(rep, x->metric, &changes);
 		if (rc < 0)
@@ -373,6 +433,8 @@ out:
 	e2e_buf_finish(&out);
 	e2e_gate_result_destroy(gate);
 	e2e_changes_destroy(changes);
+	e2e_baseline_destroy(baseline);
+	e2e_report_destroy(history);
 	e2e_report_destroy(rep);
 	return rc;
 }

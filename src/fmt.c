@@ -107,6 +107,13 @@ void e2e_fmt_ms(struct e2e_buf *b, double ms)
 		e2e_buf_puts(b, " ms");
 }
 
+void e2e_fmt_ms_pair(struct e2e_buf *b, double base, double cur)
+{
+	e2e_fmt_ms_num(b, base);
+	e2e_buf_puts(b, " → ");
+	e2e_fmt_ms(b, cur);
+}
+
 /* A share in percent (0..100): one decimal, two for a nonzero share
  * below 0.1 so that it does not read as none. */
 static void share_num(struct e2e_buf *b, double pct, bool sign)

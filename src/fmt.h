@@ -25,6 +25,9 @@ void e2e_fmt_count(struct e2e_buf *b, uint64_t n);
  * e2e_fmt_ms_num leaves out the unit (for "20.0 → 41.0 ms"). */
 void e2e_fmt_ms(struct e2e_buf *b, double ms);
 void e2e_fmt_ms_num(struct e2e_buf *b, double ms);
+/* A baseline and a current value, one unit: "20.0 → 41.0 ms" (every
+ * format's "before → now"). */
+void e2e_fmt_ms_pair(struct e2e_buf *b, double base, double cur);
 /* A share, a fraction 0..1 (an error rate), in percent with one decimal,
  * two for a nonzero share below 0.1 %: "2.5%", "0.04%", "100.0%". */
 void e2e_fmt_pct(struct e2e_buf *b, double frac);

@@ -18,9 +18,10 @@
 #include "banned.h"
 
 static const char *const names[] = {
-	[E2E_FORMAT_TEXT] = "text",	[E2E_FORMAT_JSON] = "json", [E2E_FORMAT_MARKDOWN] = "markdown",
-	[E2E_FORMAT_HTML] = "html",	[E2E_FORMAT_CSV] = "csv",   [E2E_FORMAT_JUNIT] = "junit",
-	[E2E_FORMAT_GITHUB] = "github",
+	[E2E_FORMAT_TEXT] = "text",	    [E2E_FORMAT_JSON] = "json",
+	[E2E_FORMAT_MARKDOWN] = "markdown", [E2E_FORMAT_HTML] = "html",
+	[E2E_FORMAT_CSV] = "csv",	    [E2E_FORMAT_JUNIT] = "junit",
+	[E2E_FORMAT_GITHUB] = "github",	    [E2E_FORMAT_GITLAB] = "gitlab-codequality",
 };
 
 const char *e2e_format_name(enum e2e_format f)
@@ -44,6 +45,7 @@ static int render_changes(enum e2e_format f, const struct e2e_render_input *in, 
 	case E2E_FORMAT_JUNIT:
 		return e2e_render_junit_changes(in, out);
 	case E2E_FORMAT_GITHUB:
+	case E2E_FORMAT_GITLAB:
 		break;
 	}
 	return e2e_error(E2E_ERR_INPUT, "'--changes' supports -f text, json, markdown, html, csv, junit");
@@ -74,6 +76,11 @@ int e2e_render(enum e2e_format f, const struct e2e_render_input *in, struct e2e_
 			return e2e_error(E2E_ERR_INPUT,
 					 "'--trend' supports -f text, json, markdown, html, csv");
 		return e2e_render_github(in, out);
+	case E2E_FORMAT_GITLAB:
+		if (in->trend)
+			return e2e_error(E2E_ERR_INPUT,
+					 "'--trend' supports -f text, json, markdown, html, csv");
+		return e2e_render_gitlab(in, out);
 	}
 	return e2e_error(E2E_ERR_INPUT, "unknown format %d", (int)f);
 }

@@ -15,6 +15,7 @@ struct e2e_report;
 struct e2e_gate_result;
 struct e2e_run;
 struct e2e_changes;
+struct e2e_baseline;
 
 enum e2e_format {
 	E2E_FORMAT_TEXT = 0,
@@ -24,9 +25,11 @@ enum e2e_format {
 	E2E_FORMAT_CSV,
 	E2E_FORMAT_JUNIT,
 	E2E_FORMAT_GITHUB,
+	E2E_FORMAT_GITLAB, /* GitLab Code Quality JSON */
 };
 
-/* "text", "json", "markdown", "html", "csv", "junit" or "github". */
+/* "text", "json", "markdown", "html", "csv", "junit", "github" or
+ * "gitlab-codequality". */
 const char *e2e_format_name(enum e2e_format f);
 
 struct e2e_render_input {
@@ -42,6 +45,14 @@ struct e2e_render_input {
 	/* --changes: change points over the covered runs (every format);
 	   NULL otherwise */
 	const struct e2e_changes *changes;
+	/* The baseline the gate compared with (its histograms draw the HTML
+	   overlays); NULL otherwise. */
+	const struct e2e_baseline *baseline;
+	/* The service's history up to the newest covered run: a report over
+	   its last runs (newest first, per_run set) for the HTML sparklines
+	   and the Markdown p95 trends; NULL when the store holds no earlier
+	   run or the format draws none. */
+	const struct e2e_report *history;
 };
 
 int e2e_render(enum e2e_format f, const struct e2e_render_input *in, struct e2e_buf *out);

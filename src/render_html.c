@@ -1,14 +1,18 @@
 /* render_html.c - one self-contained HTML file: inline CSS, inline SVG
  * charts (the p50/p95/p99 of every endpoint, each endpoint's latency
  * distribution, and its trend when several runs are covered; with
- * --changes the metric across the runs with its change points), no script
- * and nothing loaded from the network. The markup is also well-formed XML
+ * --changes the metric across the runs with its change points; with a
+ * comparison each endpoint's baseline and current distributions overlaid,
+ * render_html_overlay.c), nothing loaded from the network, readable
+ * without script (the one script only checks the layout for a test). The markup is also well-formed XML
  * (void elements self-closed, only the five XML entities), so XML tools
  * can check and transform it. */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "render_html.h"
 #include "render_impl.h"
 #include "resources.h"
 #include "testreport.h"
@@ -20,18 +24,25 @@
 #define C99 "#e45756"
 
 static const char style[] =
-	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:72em;"
-	"padding:0 1em;color:#222}\n"
+	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:80em;"
+	"padding:0 1em;color:#222;overflow-wrap:anywhere}\n"
 	"h1{font-size:1.5em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}\n"
 	"table{border-collapse:collapse;margin:.5em 0}th,td{padding:.25em .6em;border-bottom:1px solid #eee;"
 	"text-align:right;white-space:nowrap}\n"
-	"th:first-child,td:first-child{text-align:left}th{background:#f6f6f6}code{font-size:.95em}\n"
+	"th:first-child,td:first-child{text-align:left;white-space:normal}th{background:#f6f6f6}"
+	"code{font-size:.95em}\n"
+	"td.key{min-width:10em;max-width:30em;word-break:break-all}\n"
 	".verdict{font-size:1.15em;font-weight:600;padding:.4em "
 	".7em;border-radius:4px;display:inline-block}\n"
 	".pass{background:#e3f4e1}.fail{background:#fbe1e1}.warn{background:#fdf1d8}.info{background:#eef2f7}"
 	"\n"
 	".regression{color:#b00020;font-weight:600}.improved{color:#1b7a2c}.note{color:#8a5a00}\n"
-	"section.endpoint{margin:1.2em 0;padding:.2em 0 .6em;border-top:1px solid #eee}\n"
+	"section.endpoint,details.endpoint{margin:1.2em 0;padding:.2em 0 .6em;border-top:1px solid #eee}\n"
+	"details.endpoint>summary{cursor:pointer;font-size:1.05em;padding:.3em 0}\n"
+	"details.endpoint>summary .sum{color:#555;margin-left:.5em}\n"
+	"svg.spark{display:inline-block;vertical-align:middle;margin:0 .3em}\n"
+	".legend span.ln{height:0;border-top:2px solid #1f3b73}.legend span.ln.base{border-top:2px dashed "
+	"#8c8c8c}\n"
 	"svg{display:block;margin:.4em 0;max-width:100%;height:auto}svg text{font:11px "
 	"sans-serif;fill:#444}\n"
 	".legend span{display:inline-block;width:.9em;height:.9em;margin:0 .3em 0 "
@@ -243,79 +254,107 @@ static void trend_chart(const struct e2e_report *r, const struct e2e_endpoint_re
 	e2e_buf_puts(b, "</svg>\n");
 }
 
-static void endpoint_table(const struct e2e_render_input *in, struct e2e_buf *b)
+/* The endpoints at a glance, in the page's order (regressed first): with
+ * a comparison each figure as "baseline → now", as in the Markdown; the
+ * rest of the figures are in each endpoint's details, so that the table
+ * fits a 1280-px window. */
+static void endpoint_row(const struct e2e_render_input *in, const struct e2e_html_item *it, struct e2e_buf *b)
+{
+	static const enum e2e_metric ms[] = { E2E_METRIC_P50, E2E_METRIC_P95, E2E_METRIC_P99 };
+	const struct e2e_endpoint_report *e = it->e;
+	const struct e2e_endpoint_cmp *c = it->c;
+	bool base = c && c->verdict != E2E_VERDICT_NEW;
+
+	tag_text(b, "<tr><td class=\"key\"><code>", it->key, "</code></td><td>");
+	if (base) {
+		e2e_fmt_count(b, c->n_baseline);
+		e2e_buf_puts(b, " → ");
+	}
+	if (e)
+		e2e_fmt_count(b, e->count);
+	else
+		e2e_buf_puts(b, "-");
+	e2e_buf_puts(b, "</td>");
+	for (size_t k = 0; k < 3; k++) {
+		e2e_buf_puts(b, "<td>");
+		if (base)
+			e2e_fmt_ms_pair(b, c->metrics[ms[k]].baseline, e ? c->metrics[ms[k]].current : NAN);
+		else
+			e2e_fmt_ms(b, e ? (k == 0 ? e->p50_ms : k == 1 ? e->p95_ms : e->p99_ms) : NAN);
+		e2e_buf_puts(b, "</td>");
+	}
+	e2e_buf_puts(b, "<td>");
+	if (base) {
+		e2e_fmt_pct(b, c->metrics[E2E_METRIC_ERROR_RATE].baseline);
+		e2e_buf_puts(b, " → ");
+	}
+	e2e_fmt_pct(b, e ? e->error_rate : NAN);
+	e2e_buf_puts(b, "</td><td>");
+	if (base && e)
+		e2e_fmt_delta_pct(b, c->metrics[E2E_METRIC_P95].delta_pct);
+	e2e_buf_puts(b, "</td>");
+	if (c)
+		e2e_buf_printf(b, "<td class=\"%s\">%s%s%s</td>", e2e_verdict_name(c->verdict),
+			       e2e_verdict_name(c->verdict), c->severity ? " " : "",
+			       e2e_severity_name(c->severity));
+	else
+		e2e_buf_puts(b, "<td></td>");
+}
+
+static void plain_row(const struct e2e_endpoint_report *e, bool total, struct e2e_buf *b)
+{
+	if (total)
+		e2e_buf_puts(b, "<tr><td><strong>total</strong></td>");
+	else
+		tag_text(b, "<tr><td class=\"key\"><code>", e->key, "</code></td>");
+	e2e_buf_puts(b, "<td>");
+	e2e_fmt_count(b, e->count);
+	e2e_buf_puts(b, "</td><td>");
+	e2e_fmt_pct(b, e->error_rate);
+	e2e_buf_puts(b, "</td><td>");
+	e2e_fmt_rate(b, e->throughput_rps);
+	e2e_buf_puts(b, "</td>");
+	td_ms(b, e->mean_ms);
+	td_ms(b, e->p50_ms);
+	td_ms(b, e->p90_ms);
+	td_ms(b, e->p95_ms);
+	td_ms(b, e->p99_ms);
+	td_ms(b, e->max_ms);
+}
+
+static void endpoint_table(const struct e2e_render_input *in, const struct e2e_html_item *items, size_t n,
+			   struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
 	const struct e2e_gate_result *g = e2e_render_comparison(in);
 
-	e2e_buf_puts(b,
-		     "<table class=\"endpoints\">\n<thead><tr><th>Endpoint</th><th>n</th><th>errors</th>"
-		     "<th>req/s</th><th>min</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th>"
-		     "<th>max</th><th>bytes in</th><th>bytes out</th>");
 	if (g)
-		e2e_buf_puts(b, "<th>baseline p95</th><th>Δ p95</th><th>verdict</th>");
+		e2e_buf_puts(b,
+			     "<table class=\"endpoints\">\n<thead><tr><th>Endpoint</th><th>n</th><th>p50</th>"
+			     "<th>p95</th><th>p99</th><th>errors</th><th>Δ p95</th><th>verdict</th>");
+	else
+		e2e_buf_puts(b,
+			     "<table class=\"endpoints\">\n<thead><tr><th>Endpoint</th><th>n</th>"
+			     "<th>errors</th><th>req/s</th><th>mean</th><th>p50</th><th>p90</th><th>p95</th>"
+			     "<th>p99</th><th>max</th>");
+	if (in->history)
+		e2e_buf_puts(b, "<th>p95 trend</th>");
 	e2e_buf_puts(b, "</tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i <= r->nendpoints; i++) {
-		const struct e2e_endpoint_report *e = i < r->nendpoints ? &r->endpoints[i] : &r->overall;
-
-		if (i == r->nendpoints && r->nendpoints < 2)
-			break;
-		e2e_buf_puts(b, "<tr>");
-		if (i < r->nendpoints)
-			tag_text(b, "<td><code>", e->key, "</code></td>");
+	for (size_t i = 0; i < n; i++) {
+		if (g)
+			endpoint_row(in, &items[i], b);
 		else
-			e2e_buf_puts(b, "<td><strong>total</strong></td>");
-		e2e_buf_puts(b, "<td>");
-		e2e_fmt_count(b, e->count);
-		e2e_buf_puts(b, "</td><td>");
-		e2e_fmt_pct(b, e->error_rate);
-		e2e_buf_puts(b, "</td><td>");
-		e2e_fmt_rate(b, e->throughput_rps);
-		e2e_buf_puts(b, "</td>");
-		td_ms(b, e->min_ms);
-		td_ms(b, e->mean_ms);
-		td_ms(b, e->p50_ms);
-		td_ms(b, e->p90_ms);
-		td_ms(b, e->p95_ms);
-		td_ms(b, e->p99_ms);
-		td_ms(b, e->max_ms);
-		e2e_buf_puts(b, "<td>");
-		e2e_fmt_bytes(b, e->mean_req_bytes);
-		e2e_buf_puts(b, "</td><td>");
-		e2e_fmt_bytes(b, e->mean_resp_bytes);
-		e2e_buf_puts(b, "</td>");
-		if (g) {
-			const struct e2e_endpoint_cmp *c =
-				i < r->nendpoints ? e2e_render_cmp(g, e->key) : NULL;
-
-			if (c && c->verdict != E2E_VERDICT_NEW) {
-				td_ms(b, c->metrics[E2E_METRIC_P95].baseline);
-				e2e_buf_puts(b, "<td>");
-				e2e_fmt_delta_pct(b, c->metrics[E2E_METRIC_P95].delta_pct);
-				e2e_buf_puts(b, "</td>");
-			} else {
-				e2e_buf_puts(b, "<td></td><td></td>");
-			}
-			if (c)
-				e2e_buf_printf(b, "<td class=\"%s\">%s%s%s</td>",
-					       e2e_verdict_name(c->verdict), e2e_verdict_name(c->verdict),
-					       c->severity ? " " : "", e2e_severity_name(c->severity));
-			else
-				e2e_buf_puts(b, "<td></td>");
+			plain_row(items[i].e, false, b);
+		if (in->history) {
+			e2e_buf_puts(b, "<td>");
+			e2e_render_html_spark(b, in, items[i].key);
+			e2e_buf_puts(b, "</td>");
 		}
 		e2e_buf_puts(b, "</tr>\n");
 	}
-	for (size_t i = 0; g && i < g->nendpoints; i++) {
-		if (e2e_report_find(r, g->endpoints[i].key))
-			continue;
-		e2e_buf_puts(b, "<tr>");
-		tag_text(b, "<td><code>", g->endpoints[i].key, "</code></td>");
-		for (size_t k = 0; k < 12; k++)
-			e2e_buf_puts(b, "<td>-</td>");
-		td_ms(b, g->endpoints[i].metrics[E2E_METRIC_P95].baseline);
-		e2e_buf_printf(b, "<td></td><td class=\"%s\">%s</td></tr>\n",
-			       e2e_verdict_name(g->endpoints[i].verdict),
-			       e2e_verdict_name(g->endpoints[i].verdict));
+	if (r->nendpoints >= 2 && !g) {
+		plain_row(&r->overall, true, b);
+		e2e_buf_puts(b, in->history ? "<td></td></tr>\n" : "</tr>\n");
 	}
 	e2e_buf_puts(b, "</tbody>\n</table>\n");
 }
@@ -409,11 +448,38 @@ static void gate_section(const struct e2e_gate_result *g, const struct e2e_repor
 	}
 }
 
-static void endpoint_section(const struct e2e_render_input *in, const struct e2e_endpoint_report *e,
+/* The summary line of an endpoint's details: its key, verdict, p95 and
+ * its p95 over the last runs. */
+static void endpoint_summary(const struct e2e_render_input *in, const struct e2e_html_item *it,
 			     struct e2e_buf *b)
 {
-	e2e_buf_puts(b, "<section class=\"endpoint\">\n");
-	tag_text(b, "<h3><code>", e->key, "</code></h3>\n<p>");
+	const struct e2e_endpoint_cmp *c = it->c;
+
+	tag_text(b, "<summary><code>", it->key, "</code>");
+	if (c)
+		e2e_buf_printf(b, " <span class=\"%s\">%s%s%s</span>", e2e_verdict_name(c->verdict),
+			       e2e_verdict_name(c->verdict), c->severity ? " " : "",
+			       e2e_severity_name(c->severity));
+	e2e_buf_puts(b, " <span class=\"sum\">p95 ");
+	if (c && c->verdict != E2E_VERDICT_NEW) {
+		e2e_fmt_ms_pair(b, c->metrics[E2E_METRIC_P95].baseline,
+				it->e ? c->metrics[E2E_METRIC_P95].current : NAN);
+		if (it->e) {
+			e2e_buf_puts(b, " (");
+			e2e_fmt_delta_pct(b, c->metrics[E2E_METRIC_P95].delta_pct);
+			e2e_buf_putc(b, ')');
+		}
+	} else {
+		e2e_fmt_ms(b, it->e ? it->e->p95_ms : NAN);
+	}
+	e2e_buf_puts(b, "</span> ");
+	e2e_render_html_spark(b, in, it->key);
+	e2e_buf_puts(b, "</summary>\n");
+}
+
+static void endpoint_statuses(const struct e2e_endpoint_report *e, struct e2e_buf *b)
+{
+	e2e_buf_puts(b, "<p>");
 	e2e_fmt_count(b, e->count);
 	e2e_buf_puts(b, " requests, ");
 	e2e_fmt_pct(b, e->error_rate);
@@ -432,13 +498,34 @@ static void endpoint_section(const struct e2e_render_input *in, const struct e2e
 		}
 	}
 	e2e_buf_puts(b, "</p>\n");
-	e2e_buf_puts(b, "<p class=\"cap\">Latency distribution (lines: p50, p95, p99)</p>\n");
-	distribution_chart(e, b);
-	if (e->per_run) {
+}
+
+/* An endpoint's details: expanded for a regression (or without a
+ * comparison), collapsed otherwise. */
+static void endpoint_section(const struct e2e_render_input *in, const struct e2e_html_item *it,
+			     struct e2e_buf *b)
+{
+	const struct e2e_endpoint_report *e = it->e;
+
+	e2e_buf_puts(b, e2e_render_html_expanded(in, it) ? "<details class=\"endpoint\" open=\"open\">\n"
+							 : "<details class=\"endpoint\">\n");
+	endpoint_summary(in, it, b);
+	if (e)
+		endpoint_statuses(e, b);
+	if (e2e_render_comparison(in)) {
+		e2e_buf_puts(b, "<p class=\"cap\">Share of requests at or below each latency, baseline and "
+				"now (log scale)</p>\n");
+		e2e_render_html_overlay(b, in, it);
+	} else if (e) {
+		e2e_buf_puts(b, "<p class=\"cap\">Latency distribution (lines: p50, p95, p99)</p>\n");
+		distribution_chart(e, b);
+	}
+	e2e_render_html_figures(b, in, it);
+	if (e && e->per_run) {
 		e2e_buf_puts(b, "<p class=\"cap\">p50, p95 and p99 across the runs, oldest to newest</p>\n");
 		trend_chart(in->report, e, b);
 	}
-	if (in->show_paths || e2e_render_templated(e)) {
+	if (e && (in->show_paths || e2e_render_templated(e))) {
 		e2e_buf_puts(b, "<details><summary>");
 		e2e_fmt_count(b, e->npaths);
 		e2e_buf_puts(b, e->npaths == 1 ? " raw path" : " raw paths");
@@ -451,7 +538,7 @@ static void endpoint_section(const struct e2e_render_input *in, const struct e2e
 		}
 		e2e_buf_puts(b, "</tbody></table>\n</details>\n");
 	}
-	e2e_buf_puts(b, "</section>\n");
+	e2e_buf_puts(b, "</details>\n");
 }
 
 /* ---- the service's own cost (resources.h) ---- */
@@ -592,7 +679,10 @@ int e2e_render_html(const struct e2e_render_input *in, struct e2e_buf *b)
 	const struct e2e_report *r = in->report;
 	const struct e2e_gate_result *g = in->gate;
 	struct e2e_buf line = E2E_BUF_INIT;
+	struct e2e_html_item *items = NULL;
+	size_t nitems = 0;
 
+	e2e_render_html_items(in, &items, &nitems);
 	page_open(b, r->service);
 	if (g) {
 		e2e_render_verdict(&line, g);
@@ -610,13 +700,14 @@ int e2e_render_html(const struct e2e_render_input *in, struct e2e_buf *b)
 	e2e_render_notes(&line, r, "");
 	if (line.len)
 		tag_text(b, "<p class=\"note\">", line.data, "</p>\n");
-	if (r->nendpoints == 0 && !(g && g->nendpoints)) {
+	if (nitems == 0) {
 		e2e_buf_puts(b, "<p>No requests recorded.</p>\n");
 	} else {
 		e2e_buf_puts(b, "<h2>Endpoints</h2>\n");
-		endpoint_table(in, b);
-		e2e_buf_printf(b, "<p>Errors: %s. Percentiles are exact on the raw samples (type 7).</p>\n",
-			       r->count_4xx ? "transport errors, 5xx and 4xx" : "transport errors and 5xx");
+		endpoint_table(in, items, nitems, b);
+		e2e_buf_printf(b, "<p>Errors: %s. Percentiles are exact on the raw samples (type 7).%s</p>\n",
+			       r->count_4xx ? "transport errors, 5xx and 4xx" : "transport errors and 5xx",
+			       in->history ? " Trend: p95 over the service's last runs." : "");
 	}
 	if (g)
 		gate_section(g, in->report, b);
@@ -625,14 +716,19 @@ int e2e_render_html(const struct e2e_render_input *in, struct e2e_buf *b)
 		e2e_buf_puts(b, "<h2>Percentiles</h2>\n");
 		legend(b);
 		percentile_chart(r, b);
+	}
+	if (nitems) {
 		e2e_buf_puts(b, "<h2>Per endpoint</h2>\n");
-		for (size_t i = 0; i < r->nendpoints; i++)
-			endpoint_section(in, &r->endpoints[i], b);
+		for (size_t i = 0; i < nitems; i++)
+			endpoint_section(in, &items[i], b);
 	}
 	resources_html(r->resources, b);
 	e2e_buf_puts(b,
 		     "<footer>Generated by e2e perf-report. Latency: the upstream's total time per request."
-		     "</footer>\n</body>\n</html>\n");
+		     "</footer>\n");
+	e2e_render_html_check_script(b);
+	e2e_buf_puts(b, "</body>\n</html>\n");
+	free(items);
 	e2e_buf_finish(&line);
 	return 0;
 }

@@ -25,6 +25,12 @@ int e2e_render_html(const struct e2e_render_input *in, struct e2e_buf *out);
 int e2e_render_csv(const struct e2e_render_input *in, struct e2e_buf *out);
 int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out);
 int e2e_render_github(const struct e2e_render_input *in, struct e2e_buf *out);
+int e2e_render_gitlab(const struct e2e_render_input *in, struct e2e_buf *out);
+
+/* A new JSON string (jansson's json_t; caller decrefs) of s made valid
+ * UTF-8, for the JSON renderers: a path a client chose may not be. */
+struct json_t;
+struct json_t *e2e_render_jstr(const char *s);
 
 /* Run lists (--list). */
 int e2e_render_text_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *out);

@@ -144,7 +144,7 @@
 #define SCHEMA_VERSION 1
 #define PATHS_DEFAULT 10
 
-static json_t *jstr(const char *s)
+json_t *e2e_render_jstr(const char *s)
 {
 	struct e2e_buf b = E2E_BUF_INIT;
 	json_t *j;
@@ -153,6 +153,11 @@ static json_t *jstr(const char *s)
 	j = json_string(b.data ? b.data : "");
 	e2e_buf_finish(&b);
 	return j;
+}
+
+static json_t *jstr(const char *s)
+{
+	return e2e_render_jstr(s);
 }
 
 static json_t *jnum(double v, int decimals)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "overlay.h"
 #include "render_impl.h"
 #include "resources.h"
 #include "testreport.h"
@@ -112,14 +113,6 @@ static void verdict_line(const struct e2e_render_input *in, struct e2e_buf *b)
 	e2e_buf_puts(b, "\n\n");
 }
 
-/* "20.1 → 30.4 ms" */
-static void pair_ms(struct e2e_buf *b, double base, double cur)
-{
-	e2e_fmt_ms_num(b, base);
-	e2e_buf_puts(b, " → ");
-	e2e_fmt_ms(b, cur);
-}
-
 static void cmp_row(struct e2e_buf *b, const char *key, const struct e2e_endpoint_report *e,
 		    const struct e2e_endpoint_cmp *c)
 {
@@ -140,7 +133,7 @@ static void cmp_row(struct e2e_buf *b, const char *key, const struct e2e_endpoin
 	for (size_t i = 0; i < 3; i++) {
 		e2e_buf_puts(b, " | ");
 		if (base)
-			pair_ms(b, c->metrics[ms[i]].baseline, e ? c->metrics[ms[i]].current : NAN);
+			e2e_fmt_ms_pair(b, c->metrics[ms[i]].baseline, e ? c->metrics[ms[i]].current : NAN);
 		else
 			e2e_fmt_ms(b, e ? (i == 0 ? e->p50_ms : i == 1 ? e->p95_ms : e->p99_ms) : NAN);
 	}
@@ -511,6 +504,75 @@ static void notes(struct e2e_buf *b, const struct e2e_report *r)
 	e2e_buf_finish(&t);
 }
 
+/* ---- the p95 trend of each regressed endpoint (Mermaid, GitHub draws it) ---- */
+
+#define MERMAID_RUNS 20 /* the last runs a trend shows */
+
+/* Inside a quoted Mermaid string: nothing that ends the string, the code
+ * fence or reads as markup or an entity. */
+static const char *esc_mermaid(uint32_t cp)
+{
+	switch (cp) {
+	case '"':
+	case '`':
+		return "'";
+	case '<':
+	case '>':
+	case '&':
+	case '#':
+	case ';':
+	case '\\':
+		return "?";
+	default:
+		return e2e_fmt_is_control(cp) ? "?" : NULL;
+	}
+}
+
+static void mermaid_trend(const struct e2e_render_input *in, const char *key, struct e2e_buf *b)
+{
+	double v[MERMAID_RUNS];
+	int64_t id[MERMAID_RUNS];
+	size_t n = 0;
+	bool first = true;
+
+	if (!e2e_overlay_p95_series(in->history, key, MERMAID_RUNS, v, id, &n))
+		return;
+	e2e_buf_puts(b, "\np95 of ");
+	code(b, key);
+	e2e_buf_printf(b,
+		       " over runs %" PRId64 " to %" PRId64 " (ms):\n\n```mermaid\nxychart-beta\n  title \"",
+		       id[0], id[n - 1]);
+	e2e_fmt_escaped(b, key, esc_mermaid);
+	e2e_buf_puts(b, " p95\"\n  x-axis \"run\" [");
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(v[i]))
+			continue;
+		e2e_buf_printf(b, "%s\"%" PRId64 "\"", first ? "" : ", ", id[i]);
+		first = false;
+	}
+	e2e_buf_puts(b, "]\n  y-axis \"p95 (ms)\"\n  line [");
+	first = true;
+	for (size_t i = 0; i < n; i++) {
+		if (isnan(v[i]))
+			continue;
+		e2e_buf_puts(b, first ? "" : ", ");
+		e2e_fmt_fixed(b, v[i], 3);
+		first = false;
+	}
+	e2e_buf_puts(b, "]\n```\n");
+}
+
+/* Each regressed endpoint's p95 over the service's last runs, when the
+ * store holds earlier runs of it (in->history). */
+static void mermaid_trends(const struct e2e_render_input *in, struct e2e_buf *b)
+{
+	const struct e2e_gate_result *g = e2e_render_comparison(in);
+
+	for (size_t i = 0; g && in->history && i < g->nendpoints; i++)
+		if (g->endpoints[i].verdict == E2E_VERDICT_REGRESSION)
+			mermaid_trend(in, g->endpoints[i].key, b);
+}
+
 /* --compact, for a pull-request comment: nothing when every endpoint
  * passed (or improved) and the gate did not fail, unless --always; else
  * the verdict line, the notes, the endpoints that need a look and the
@@ -527,6 +589,7 @@ static int compact(const struct e2e_render_input *in, struct e2e_buf *b)
 	notes(b, in->report);
 	if (!quiet || !g)
 		table(in, b);
+	mermaid_trends(in, b);
 	if (g && !quiet)
 		gate_details(g, in->report, b);
 	return 0;
@@ -581,6 +644,7 @@ int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 		e2e_buf_puts(b, "No requests recorded.\n");
 	else
 		table(in, b);
+	mermaid_trends(in, b);
 	if (in->gate)
 		gate_details(in->gate, in->report, b);
 	paths_details(in, b);

@@ -428,7 +428,8 @@ START_TEST(test_common_options)
 		const char *msg; /* NULL: accepted */
 	} bad[] = {
 		{ "-f", "yaml",
-		  "option '--format': 'yaml' is not one of text, json, markdown, html, csv, junit, github" },
+		  "option '--format': 'yaml' is not one of text, json, markdown, html, csv, junit, github, "
+		  "gitlab-codequality" },
 		{ "--fail-on", "sometimes",
 		  "option '--fail-on': 'sometimes' is not one of warning, critical, never" },
 		{ "--errors", "3xx", "option '--errors': '3xx' is not one of 5xx, 4xx" },

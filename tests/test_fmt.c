@@ -33,6 +33,12 @@ static void delta_range(struct e2e_buf *b, double v)
 	e2e_fmt_delta_range(b, -v, v);
 }
 
+/* v and twice v, before and now */
+static void ms_pair(struct e2e_buf *b, double v)
+{
+	e2e_fmt_ms_pair(b, v, 2 * v);
+}
+
 static void pp_range(struct e2e_buf *b, double v)
 {
 	e2e_fmt_pp_range(b, -v, v);
@@ -88,6 +94,9 @@ START_TEST(times)
 		{ e2e_fmt_ms, -INFINITY, "-" },
 		{ e2e_fmt_ms_num, 51.43, "51.4" },
 		{ e2e_fmt_ms_num, NAN, "-" },
+		{ ms_pair, 20.04, "20.0 → 40.1 ms" },
+		{ ms_pair, 75.3, "75.3 → 151 ms" },
+		{ ms_pair, NAN, "- → -" },
 		{ e2e_fmt_duration, 0, "0.0 s" },
 		{ e2e_fmt_duration, 38.24, "38.2 s" },
 		{ e2e_fmt_duration, 59.94, "59.9 s" },

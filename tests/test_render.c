@@ -154,7 +154,9 @@ static const struct e2e_gate_result *mkgate(void)
 static char *render(enum e2e_format f, const struct e2e_report *r, const struct e2e_gate_result *g,
 		    bool show_paths, bool trend)
 {
-	struct e2e_render_input in = { r, g, false, show_paths, trend, "test", false, false, NULL };
+	struct e2e_render_input in = {
+		.report = r, .gate = g, .show_paths = show_paths, .trend = trend, .tool_version = "test"
+	};
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_int_eq(e2e_render(f, &in, &b), 0);
@@ -213,7 +215,7 @@ START_TEST(text_report_gate)
 	ck_assert_ptr_null(strstr(out, "\033["));
 	free(out);
 	/* colour only when asked */
-	struct e2e_render_input in = { r, &gate, true, false, false, NULL, false, false, NULL };
+	struct e2e_render_input in = { .report = r, .gate = &gate, .color = true };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_int_eq(e2e_render(E2E_FORMAT_TEXT, &in, &b), 0);
@@ -486,7 +488,7 @@ START_TEST(markdown_compact)
 {
 	struct e2e_report *r = model(false);
 	struct e2e_gate_result *g = (struct e2e_gate_result *)mkgate();
-	struct e2e_render_input in = { r, g, false, false, false, "test", true, false, NULL };
+	struct e2e_render_input in = { .report = r, .gate = g, .tool_version = "test", .compact = true };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_int_eq(e2e_render(E2E_FORMAT_MARKDOWN, &in, &b), 0);
@@ -540,18 +542,73 @@ START_TEST(github_commands)
 }
 END_TEST
 
+/* GitLab Code Quality: one issue per regressed metric and per finding
+ * with a severity, the gate's line as the description, a fingerprint that
+ * names the problem (not its numbers), the baseline file as location. */
+START_TEST(gitlab_codequality)
+{
+	struct e2e_report *r = model(true);
+	char *out = render(E2E_FORMAT_GITLAB, r, mkgate(), false, false);
+	json_error_t err;
+	json_t *j = json_loads(out, 0, &err), *p95, *host;
+	char *again;
+
+	ck_assert_msg(j && json_is_array(j), "not a JSON array: %s\n%s", err.text, out);
+	ck_assert_uint_eq(json_array_size(j), 2);
+	p95 = json_array_get(j, 0);
+	host = json_array_get(j, 1);
+	ck_assert_str_eq(
+		json_string_value(json_object_get(p95, "description")),
+		"GET /users/{id}: p95 12.5 ms -> 38.5 ms (+208%, 95% CI +150..+260%) regression [critical]");
+	ck_assert_str_eq(json_string_value(json_object_get(p95, "check_name")), "e2e-perf/p95");
+	ck_assert_str_eq(json_string_value(json_object_get(p95, "severity")), "critical");
+	ck_assert_str_eq(json_string_value(json_object_get(host, "check_name")), "e2e-perf/host_mismatch");
+	ck_assert_str_eq(json_string_value(json_object_get(host, "severity")), "major");
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(p95, "location"), "path")),
+			 "baselines/users-api.json");
+	ck_assert_int_eq(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(p95, "location"), "lines"), "begin")),
+			 1);
+	ck_assert_uint_eq(strlen(json_string_value(json_object_get(p95, "fingerprint"))), 64);
+	ck_assert_str_ne(json_string_value(json_object_get(p95, "fingerprint")),
+			 json_string_value(json_object_get(host, "fingerprint")));
+	/* other numbers, the same problem: the same fingerprint */
+	cmps[0].metrics[E2E_METRIC_P95].current = 99;
+	again = render(E2E_FORMAT_GITLAB, r, &gate, false, false);
+	ck_assert_ptr_null(strstr(again, "38.5 ms"));
+	ck_assert_ptr_nonnull(strstr(again, json_string_value(json_object_get(p95, "fingerprint"))));
+	free(again);
+	json_decref(j);
+	free(out);
+	out = render(E2E_FORMAT_GITLAB, r, NULL, false, false);
+	ck_assert_str_eq(out, "[]\n");
+	free(out);
+	e2e_report_destroy(r);
+}
+END_TEST
+
 START_TEST(html_self_contained)
 {
 	struct e2e_report *r = model(true);
 	char *out = render(E2E_FORMAT_HTML, r, mkgate(), false, false);
 
-	ck_assert_uint_eq(count(out, "<svg "), 1 + 3 + 3); /* percentiles, distributions, trends */
-	ck_assert_uint_eq(count(out, "class=\"dist\""), 3);
+	/* percentiles, then per endpoint the overlay of both sides (with a
+	   comparison) and the trend */
+	ck_assert_uint_eq(count(out, "<svg "), 1 + 3 + 3);
+	ck_assert_uint_eq(count(out, "class=\"overlay\""), 3);
+	ck_assert_uint_eq(count(out, "class=\"dist\""), 0);
 	ck_assert_uint_eq(count(out, "class=\"trend\""), 3);
 	ck_assert_uint_eq(count(out, "http"), count(out, "xmlns=\"http://www.w3.org/2000/svg\""));
 	ck_assert_ptr_null(strstr(out, "src="));
 	ck_assert_ptr_null(strstr(out, "href="));
-	ck_assert_ptr_null(strstr(out, "<script"));
+	/* one script, the layout check, which does nothing without ?check */
+	ck_assert_uint_eq(count(out, "<script"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "if (!/[?&]check\\b/.test(location.search)) return;"));
+	/* the regression first and expanded, the others collapsed */
+	ck_assert_ptr_nonnull(strstr(out, "<details class=\"endpoint\" open=\"open\">\n<summary><code>GET "
+					  "/users/{id}</code> <span class=\"regression\">"));
+	ck_assert_uint_eq(count(out, "<details class=\"endpoint\" open=\"open\">"), 1);
+	ck_assert_uint_eq(count(out, "<details class=\"endpoint\">"), 3); /* GET /gone too */
 	ck_assert_ptr_null(strstr(out, "c<d>"));
 	ck_assert_ptr_nonnull(strstr(out, "<code>POST /a,b|c&lt;d&gt;</code>"));
 	ck_assert_ptr_nonnull(strstr(out, "<p class=\"verdict fail\">regression: 1 regressed (1 critical)"));
@@ -683,7 +740,7 @@ START_TEST(trend_views)
 	struct e2e_report *r = model(true);
 	char *out = render(E2E_FORMAT_TEXT, r, NULL, false, true);
 	json_t *j, *e;
-	struct e2e_render_input in = { r, NULL, false, false, true, NULL, false, false, NULL };
+	struct e2e_render_input in = { .report = r, .trend = true };
 	struct e2e_buf b = E2E_BUF_INIT;
 
 	ck_assert_ptr_nonnull(strstr(
@@ -821,6 +878,7 @@ static Suite *suite(void)
 	tcase_add_test(t, junit_failures);
 	tcase_add_test(t, github_commands);
 	tcase_add_test(t, markdown_compact);
+	tcase_add_test(t, gitlab_codequality);
 	tcase_add_test(t, html_self_contained);
 	tcase_add_test(t, markdown_layout);
 	tcase_add_test(t, gate_sections);

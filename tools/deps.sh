@@ -10,6 +10,8 @@ PKGS=(
   python3-pytest python3-requests python3-pytest-xdist
   debhelper dpkg-dev fakeroot lintian python3-yaml git  # packaging: debian/, action.yml, meson dist (issue 24)
   chromium nodejs npm # the Playwright integration's test (@playwright/test comes from npm)
+
+  chromium python3-pil # the HTML report in a real browser (tests/cli/html-layout.sh)
 )
 missing=()
 for p in "${PKGS[@]}"; do

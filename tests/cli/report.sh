@@ -115,7 +115,7 @@ run "$E2E" perf-report --db "$DB" -s shop --runs 3 --set-baseline --baseline-dir
 expect_rc 0 "--set-baseline from 3 runs"
 expect_no_out_err() { [ -z "$ERR" ] || fail "$1: stderr '$ERR'"; }
 expect_no_out_err "--set-baseline -q"
-for f in txt:text json:json md:markdown html:html csv:csv xml:junit gh:github; do
+for f in txt:text json:json md:markdown html:html csv:csv xml:junit gh:github cq.json:gitlab-codequality; do
   IN_DIR=$TMP WANT_RC=1 golden "gate.${f%%:*}" -s shop --run 6 --compare-baseline -b bl/shop.json -f "${f#*:}"
 done
 

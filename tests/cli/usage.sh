@@ -49,7 +49,7 @@ for c in perf-profile perf-report perf-ab; do
 
   run "$E2E" "$c" -f yaml
   expect_rc 2 "$c bad format"
-  expect_err "e2e: $c: option '--format': 'yaml' is not one of text, json, markdown, html, csv, junit, github" "$c bad format"
+  expect_err "e2e: $c: option '--format': 'yaml' is not one of text, json, markdown, html, csv, junit, github, gitlab-codequality" "$c bad format"
 
   run "$E2E" "$c" --fail-on sometimes
   expect_rc 2 "$c bad fail-on"
