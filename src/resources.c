@@ -17,35 +17,6 @@ void e2e_res_info_finish(struct e2e_res_info *info)
 	memset(info, 0, sizeof(*info));
 }
 
-static double cpu_at(const struct e2e_res_sample *s, size_t n, uint64_t t)
-{
-	size_t lo = 0, hi = n;
-
-	if (t <= s[0].t_ns)
-		return (double)(s[0].cpu_user_ns + s[0].cpu_sys_ns);
-	if (t >= s[n - 1].t_ns)
-		return (double)(s[n - 1].cpu_user_ns + s[n - 1].cpu_sys_ns);
-	while (hi - lo > 1) { /* s[lo].t_ns <= t < s[hi].t_ns */
-		size_t mid = lo + (hi - lo) / 2;
-		if (s[mid].t_ns <= t)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	double a = (double)(s[lo].cpu_user_ns + s[lo].cpu_sys_ns);
-	double b = (double)(s[hi].cpu_user_ns + s[hi].cpu_sys_ns);
-	double f = (double)(t - s[lo].t_ns) / (double)(s[hi].t_ns - s[lo].t_ns);
-
-	return a + (b - a) * f;
-}
-
-double e2e_res_cpu_between(const struct e2e_res_sample *s, size_t n, uint64_t t0, uint64_t t1)
-{
-	if (!n || t1 <= t0)
-		return 0;
-	return cpu_at(s, n, t1) - cpu_at(s, n, t0);
-}
-
 struct ep_sum {
 	const char *key;
 	uint64_t n;
@@ -66,11 +37,59 @@ static int by_cpu_desc(const void *a, const void *b)
 	return strcmp(x->endpoint, y->endpoint);
 }
 
-/* Per-endpoint CPU of one run's requests, added to sums (sorted by key). */
+static double cpu_of(const struct e2e_res_sample *x)
+{
+	return (double)(x->cpu_user_ns + x->cpu_sys_ns);
+}
+
+static int by_start(const void *a, const void *b, void *reqs)
+{
+	const struct e2e_res_request *rq = reqs;
+	uint64_t x = rq[*(const size_t *)a].t0_ns, y = rq[*(const size_t *)b].t0_ns;
+
+	return (x > y) - (x < y);
+}
+
+static double overlap(const struct e2e_res_request *q, uint64_t a, uint64_t b)
+{
+	uint64_t lo = q->t0_ns > a ? q->t0_ns : a, hi = q->t1_ns < b ? q->t1_ns : b;
+
+	return hi > lo ? (double)(hi - lo) : 0;
+}
+
+/* Per-endpoint CPU of one run's requests, added to sums (sorted by key).
+ * Each sampling interval's CPU goes to the requests in flight during it,
+ * in proportion to their time in it; an interval with none in flight is
+ * the service's own (idle, background). Interpolating the counter at each
+ * request's start and end instead lost about a third of a sampling
+ * period per request to the idle time around it: a quarter of a 10 ms
+ * request's CPU at 100 Hz. Exact for a serial suite (one request in flight). */
 static void attribute(const struct e2e_res_run *run, struct ep_sum **sums, size_t *nsums)
 {
-	for (size_t i = 0; i < run->nrequests; i++) {
-		const struct e2e_res_request *q = &run->requests[i];
+	const struct e2e_res_request *rq = run->requests;
+	const struct e2e_res_sample *s = run->samples;
+	size_t n = run->nrequests, j0 = 0;
+	size_t *ord = e2e_xmalloc((n ? n : 1) * sizeof(*ord));
+	double *cpu = e2e_xcalloc(n ? n : 1, sizeof(*cpu));
+
+	for (size_t i = 0; i < n; i++)
+		ord[i] = i;
+	qsort_r(ord, n, sizeof(*ord), by_start, (void *)rq);
+	for (size_t i = 0; i + 1 < run->nsamples; i++) {
+		uint64_t a = s[i].t_ns, b = s[i + 1].t_ns;
+		double d = cpu_of(&s[i + 1]) - cpu_of(&s[i]), o = 0;
+
+		while (j0 < n && rq[ord[j0]].t1_ns <= a)
+			j0++;
+		if (d <= 0 || b <= a)
+			continue;
+		for (size_t j = j0; j < n && rq[ord[j]].t0_ns < b; j++)
+			o += overlap(&rq[ord[j]], a, b);
+		for (size_t j = j0; o > 0 && j < n && rq[ord[j]].t0_ns < b; j++)
+			cpu[ord[j]] += d * overlap(&rq[ord[j]], a, b) / o;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct e2e_res_request *q = &rq[i];
 		struct ep_sum key = { .key = q->endpoint }, *hit;
 
 		hit = *nsums ? bsearch(&key, *sums, *nsums, sizeof(key), by_key) : NULL;
@@ -81,8 +100,10 @@ static void attribute(const struct e2e_res_run *run, struct ep_sum **sums, size_
 			hit = bsearch(&key, *sums, *nsums, sizeof(key), by_key);
 		}
 		hit->n++;
-		hit->cpu_ns += e2e_res_cpu_between(run->samples, run->nsamples, q->t0_ns, q->t1_ns);
+		hit->cpu_ns += cpu[i];
 	}
+	free(cpu);
+	free(ord);
 }
 
 /* RSS of the newest run: start, peak, end, least-squares slope and

@@ -126,10 +126,6 @@ const struct e2e_res_run_cpu *e2e_res_run_find(const struct e2e_res_report *r, i
 /* The CPU ms per request of endpoint key in one run, or NAN. */
 double e2e_res_run_endpoint_cpu(const struct e2e_res_run_cpu *rc, const char *key);
 
-/* The CPU time (user + system, ns) the samples show between t0 and t1,
- * interpolated linearly between samples. */
-double e2e_res_cpu_between(const struct e2e_res_sample *s, size_t n, uint64_t t0, uint64_t t1);
-
 /* Computes the section from runs[0..n-1] (newest first). Runs without
  * samples are skipped; *out is NULL when none has any. Returns 0. */
 int e2e_res_compute(const struct e2e_res_run *runs, size_t n, struct e2e_res_report **out);
