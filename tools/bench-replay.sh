@@ -4,6 +4,9 @@
 #
 #   tools/bench-replay.sh [-b BUILD] [-d SECONDS] [-c IN-FLIGHT] [-r RATE] [-p PORT]
 #
+# 0. the engine: perf-replay asked for far more than it can send at 64 in
+#    flight (a closed loop in effect, the rest skipped) against
+#    tools/curl-multi-loop (curl easy handles on one multi, 64 in flight);
 # 1. hey -c 64 -z Ds: hey's closed-loop request rate at 64 in flight (its
 #    best rate here);
 # 2. perf-replay asked for that rate with --max-in-flight 64: its achieved
@@ -19,7 +22,7 @@ BUILD=build; DUR=10; INF=64; RATE=5000; PORT=18380
 while getopts "b:d:c:r:p:h" o; do
   case $o in
     b) BUILD=$OPTARG ;; d) DUR=$OPTARG ;; c) INF=$OPTARG ;; r) RATE=$OPTARG ;; p) PORT=$OPTARG ;;
-    h) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    h) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -73,6 +76,10 @@ replay() { # RATE -> "achieved p50_ms p99_ms max_ms late skipped"
          if ($i == "max") m = $(i + 1) } }
        END { sub(/\/s;?/, "", a); printf "%s %s %s %s %s %s\n", a, p5, p9, m, l, s }' "$T/err"
 }
+
+read -r a _ <<<"$(replay 100000)"
+cm=$("$BUILD/tools/curl-multi-loop" "$URL/" "$INF" "$DUR" | sed 's/rps=//')
+echo "RESULT step=engine in_flight=$INF replay_upstream_c_rps=$a curl_multi_easy_rps=$cm"
 
 hey_max=$(hey_rps -c "$INF" -z "${DUR}s" "$URL/")
 read -r a p50 p99 max late skipped <<<"$(replay "${hey_max%.*}")"
