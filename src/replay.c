@@ -382,13 +382,13 @@ static void arm(int tfd, uint64_t abs_ns)
 	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-/* What is still in flight at the end: a timeout sample each. */
-static void abort_all(struct replay *rp)
+/* What is still in flight at the end: a sample of error kind each. */
+static void abort_all(struct replay *rp, int kind)
 {
 	for (uint32_t i = 0; i < rp->cfg->max_in_flight; i++) {
 		struct slot *sl = &rp->slots[i];
 		if (sl->x) {
-			complete(sl, E2E_EK_TIMEOUT);
+			complete(sl, kind);
 			rp->res->aborted++;
 		}
 	}
@@ -420,8 +420,12 @@ static int loop(struct replay *rp, int epfd, int tfd)
 				break;
 			if (drain_until == UINT64_MAX)
 				drain_until = now + cfg->timeout_ns;
+			if (cfg->stop && cfg->stop(cfg->stop_ctx)) { /* a second signal */
+				abort_all(rp, E2E_EK_CLIENT_ABORT);
+				break;
+			}
 			if (now >= drain_until) {
-				abort_all(rp);
+				abort_all(rp, E2E_EK_TIMEOUT);
 				break;
 			}
 			wait = (int)((drain_until - now + 999999) / 1000000);

@@ -118,7 +118,9 @@ struct e2e_replay_result {
 	uint64_t total_requested, total_sent, total_skipped, total_late;
 	uint64_t completed; /* sent and answered or failed (stored as samples) */
 	uint64_t errors; /* of completed: transport errors and 5xx */
-	uint64_t aborted; /* sent, still running when the replay ended: timeout samples */
+	/* sent, still running when the replay ended: samples of error timeout
+	 * (--timeout after the schedule), client_abort (a second signal) */
+	uint64_t aborted;
 	uint64_t dropped; /* samples the capture queue could not take */
 	uint32_t peak_in_flight;
 	double sched_p50_us, sched_p99_us, sched_max_us; /* actual minus intended send */
