@@ -411,8 +411,15 @@ static int loop(struct replay *rp, int epfd, int tfd)
 
 		send_due(rp, &sc, &next);
 		if (next != UINT64_MAX && cfg->stop && cfg->stop(cfg->stop_ctx)) {
+			struct e2e_replay_result *r = rp->res;
+			uint64_t at = mono_ns() - cfg->start_ns;
 			next = UINT64_MAX;
-			rp->res->stopped = true;
+			r->stopped = true;
+			/* the schedule ended here: rates over the part that ran */
+			if (at < r->duration_ns) {
+				r->duration_ns = at ? at : 1;
+				r->nsec = (size_t)(at / 1000000000u) + 1;
+			}
 		}
 		now = mono_ns();
 		if (next == UINT64_MAX) {

@@ -110,7 +110,7 @@ struct e2e_replay_config {
 
 /* What the replay did, per second of the schedule and in total. */
 struct e2e_replay_result {
-	size_t nsec; /* entries in the arrays below (seconds of the schedule) */
+	size_t nsec; /* entries in the arrays below (seconds of the schedule that ran) */
 	uint64_t *requested; /* arrivals due in second i */
 	uint64_t *sent; /* requests actually sent in second i */
 	uint64_t *skipped; /* arrivals due in second i, not sent (--max-in-flight) */
@@ -125,7 +125,7 @@ struct e2e_replay_result {
 	uint32_t peak_in_flight;
 	double sched_p50_us, sched_p99_us, sched_max_us; /* actual minus intended send */
 	uint64_t sent_first_ns, sent_last_ns; /* first and last actual send, from start_ns */
-	uint64_t duration_ns; /* the schedule's */
+	uint64_t duration_ns; /* the schedule's (up to the stop when stopped) */
 	uint64_t elapsed_ns; /* start_ns to the last request's end */
 	bool stopped; /* the stop callback ended it early */
 };
