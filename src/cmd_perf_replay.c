@@ -123,11 +123,13 @@ static int parse_args(int argc, char **argv, struct replay_opts *o)
 	if (o->rate) {
 		if (!parse_rate(o->rate, &o->rate_rps))
 			return e2e_error(E2E_ERR_INPUT,
-					 "'--rate': '%s' is not a number of requests per second", o->rate);
-		if (o->rate_rps <= 0)
-			return e2e_error(E2E_ERR_INPUT,
-					 "'--rate': '%s': the rate must be above 0 requests per second",
+					 "option '--rate': '%s' is not a number of requests per second",
 					 o->rate);
+		if (o->rate_rps <= 0)
+			return e2e_error(
+				E2E_ERR_INPUT,
+				"option '--rate': '%s': the rate must be above 0 requests per second",
+				o->rate);
 	}
 	if (e2e_replay_profile_needs_rate(&o->prof) && !o->rate)
 		return e2e_error(E2E_ERR_INPUT, "missing '--rate R' (requests per second)");

@@ -109,13 +109,13 @@ RUNS=$(sqlite3 "$DB" 'SELECT count(*) FROM runs')
 T=(--db "$DB" --target "http://127.0.0.1:$PORT")
 run "$E2E" perf-replay "${T[@]}" --from-run 1 --rate 0 --duration 1s
 expect_rc 2 "rate 0"
-expect_err "e2e: perf-replay: '--rate': '0': the rate must be above 0 requests per second" "rate 0 message"
+expect_err "e2e: perf-replay: option '--rate': '0': the rate must be above 0 requests per second" "rate 0 message"
 run "$E2E" perf-replay "${T[@]}" --from-run 1 --rate=-5 --duration 1s
 expect_rc 2 "negative rate"
-expect_err "e2e: perf-replay: '--rate': '-5': the rate must be above 0 requests per second" "negative rate message"
+expect_err "e2e: perf-replay: option '--rate': '-5': the rate must be above 0 requests per second" "negative rate message"
 run "$E2E" perf-replay "${T[@]}" --from-run 1 --rate fast --duration 1s
 expect_rc 2 "rate not a number"
-expect_err "e2e: perf-replay: '--rate': 'fast' is not a number of requests per second" "bad rate message"
+expect_err "e2e: perf-replay: option '--rate': 'fast' is not a number of requests per second" "bad rate message"
 run "$E2E" perf-replay "${T[@]}" --from-run 1 --rate 10 --duration 1s --profile burst
 expect_rc 2 "unknown profile"
 expect_err "e2e: perf-replay: unknown profile 'burst' (constant, ramp:FROM-TO, spike:BASE,PEAK,AT,FOR or soak)" "unknown profile message"
