@@ -311,6 +311,20 @@ static void run_init(struct e2e_run *r, const struct replay_opts *o, const char 
 	e2e_hostinfo_fill(r);
 }
 
+/* Late and skipped sends stay with the run (notes), so every later
+ * report of it says them. */
+static int store_counts(struct e2e_store *st, int64_t run_id, const struct e2e_replay_result *res)
+{
+	struct e2e_run_note notes[2];
+	size_t n = 0;
+
+	if (res->total_late)
+		notes[n++] = (struct e2e_run_note){ E2E_NOTE_REPLAY_LATE, (char *)"", res->total_late };
+	if (res->total_skipped)
+		notes[n++] = (struct e2e_run_note){ E2E_NOTE_REPLAY_SKIPPED, (char *)"", res->total_skipped };
+	return n ? e2e_store_run_notes_add(st, run_id, notes, n) : 0;
+}
+
 /* Replays mix into a new run. Returns 0 and *run_id, or a negative code. */
 static int replay_run(const struct replay_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
 		      const struct e2e_replay_mix *mix, const char *service, struct e2e_buf *text,
@@ -355,6 +369,8 @@ static int replay_run(const struct replay_opts *o, struct e2e_store *st, const s
 	run.duration_ns = res.elapsed_ns;
 	run.max_concurrency = res.peak_in_flight;
 	if ((rc = e2e_recorder_end(k.rec, &run, res.dropped)) < 0)
+		goto out;
+	if ((rc = store_counts(st, run.id, &res)) < 0)
 		goto out;
 	if (run.dropped)
 		e2e_cmd_fail(CMD, "warning: %llu requests were sent but not recorded",

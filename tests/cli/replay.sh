@@ -77,6 +77,21 @@ check "requests per second $PER, want 20 20 200 20 (+- 3 %, at least 1)" \
   awk -v got="$PER" 'BEGIN {split(got, g, " "); split("20 20 200 20", w, " ");
     for (i = 1; i <= 4; i++) { d = g[i] - w[i]; if (d < 0) d = -d; t = w[i] * 0.03; if (t < 1) t = 1; if (d > t) exit 1 } }'
 
+# 3b. --max-in-flight 1 against a 200 ms service at 20/s: the arrivals
+# while one request is outstanding are skipped, counted, and every later
+# report of the run says so.
+start_service python3 "$UP" "$TMP/up.log" 200
+run "$E2E" perf-replay --db "$DB" --target "http://127.0.0.1:$PORT" --from-run 1 --rate 20 --duration 1s --max-in-flight 1 -q
+expect_rc 0 "replay at --max-in-flight 1"
+SENT=$("$SAMPLES" "$DB" 5 | wc -l)
+run "$E2E" perf-report --db "$DB" --run 5 -f json
+SKIPPED=$(printf '%s' "$OUT" | jq -r '.alerts[] | select(.kind == "replay_skipped") | .message' | cut -d' ' -f1)
+check "sent $SENT + skipped $SKIPPED = the 20 arrivals, most skipped" \
+  [ "$((SENT + SKIPPED))" = 20 -a "$SKIPPED" -ge 10 ]
+run "$E2E" perf-report --db "$DB" --run 5
+expect_out_has "$SKIPPED arrivals of the replay were not sent: --max-in-flight requests were outstanding" \
+  "the text report says the skipped arrivals"
+
 # 4. A HAR file: bodies and headers sent, hop-by-hop headers and cookies
 # left out (kept with --keep-cookies).
 cat >"$TMP/in.har" <<HAR
@@ -97,7 +112,7 @@ check "the body sent" [ "$(grep -c '^{"user":"a"}$' "$TMP/up.log")" = 10 ]
 check "Content-Type and X-Trace sent" [ "$(grep -c -e '^Content-Type: application/json' -e '^X-Trace: t1' "$TMP/up.log")" = 20 ]
 check "Content-Length framed again" [ "$(grep -c '^Content-Length: 12' "$TMP/up.log")" = 10 ]
 check "no Cookie, Connection or pseudo-header" bash -c "! grep -qi -e '^cookie' -e '^connection' -e '^:authority' '$TMP/up.log'"
-"$SAMPLES" "$DB" 5 >"$TMP/s5" || fail "run_samples"
+"$SAMPLES" "$DB" 6 >"$TMP/s5" || fail "run_samples"
 check "stored as POST /login with its body size" [ "$(awk '{print $8, $9, $7}' "$TMP/s5" | sort -u)" = "POST /login 12" ]
 : >"$TMP/up.log"
 run "$E2E" perf-replay --db "$DB" --target "http://127.0.0.1:$PORT" --import "$TMP/in.har" --rate 5 --duration 1s -q --keep-cookies
