@@ -18,7 +18,7 @@ _e2e()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab mark help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab perf-replay mark help' -- "$cur"))
 		fi
 		return
 	fi
@@ -35,7 +35,7 @@ _e2e()
 
 	case $cmd in
 	help)
-		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab mark' -- "$cur"))
+		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab perf-replay mark' -- "$cur"))
 		return
 		;;
 	perf-profile)
@@ -57,6 +57,12 @@ _e2e()
 		fi
 		opts="
 			--status -h --help
+		"
+		;;
+	perf-replay)
+		opts="$common
+			-s --service --target --from-run --import --rate --profile --duration --max-in-flight
+			--timeout --keep-cookies --insecure --set-baseline -q --quiet
 		"
 		;;
 	perf-report)
@@ -96,6 +102,11 @@ _e2e()
 		COMPREPLY=($(compgen -W 'p50 p95 p99 mean error_rate cpu' -- "$cur"))
 		return
 		;;
+	--profile)
+		COMPREPLY=($(compgen -W 'constant ramp: spike: soak' -- "$cur"))
+		[[ $cur == *:* ]] && COMPREPLY=()
+		return
+		;;
 	--host)
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return
@@ -119,6 +130,7 @@ _e2e()
 		;;
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | --a | --b | --rounds | \
 		--serve | --serve-a | --serve-b | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
+		--from-run | --rate | --max-in-flight | --timeout | \
 		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer
 		return

@@ -47,13 +47,14 @@ complete -c e2e -n __e2e_no_command -a perf-profile -d 'record the latency of ev
 complete -c e2e -n __e2e_no_command -a perf-report -d 'report, compare against a baseline and gate on regressions'
 complete -c e2e -n __e2e_no_command -a perf-ab -d 'compare two builds on one runner, interleaved in ABBA order'
 complete -c e2e -n __e2e_no_command -a mark -d 'tell perf-profile that a test of a shell suite started or ended'
+complete -c e2e -n __e2e_no_command -a perf-replay -d 'replay a recorded run'"'"'s traffic as open-model load'
 complete -c e2e -n __e2e_no_command -a help -d 'show the options of a command'
 complete -c e2e -n __e2e_no_command -s h -l help -d 'show the list of commands'
 complete -c e2e -n __e2e_no_command -s V -l version -d 'print the version'
-complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report perf-ab mark'
+complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report perf-ab perf-replay mark'
 
 # every command (the common options of src/cmd.h)
-for cmd in perf-profile perf-report perf-ab
+for cmd in perf-profile perf-report perf-ab perf-replay
     complete -c e2e -n "__e2e_using $cmd" -l routes -r -F -d 'explicit endpoint templates (route list or OpenAPI 3 JSON)'
     complete -c e2e -n "__e2e_using $cmd" -s o -l output -x -a '(__fish_complete_directories)' -d 'data directory'
     complete -c e2e -n "__e2e_using $cmd" -l db -r -F -d 'database file'
@@ -130,3 +131,18 @@ complete -c e2e -n '__e2e_using perf-ab' -s q -l quiet -d 'no progress lines on 
 complete -c e2e -n '__e2e_using mark; and test (count (commandline -opc)) -eq 2' -a 'start end' -d 'test marker'
 complete -c e2e -n '__e2e_using mark' -l status -x -a 'passed failed skipped error xfailed xpassed' -d "the test's outcome, for end"
 complete -c e2e -n '__e2e_using mark' -s h -l help -d 'show the help of mark'
+
+# e2e perf-replay
+complete -c e2e -n '__e2e_using perf-replay' -s s -l service -x -a '(__e2e_services)' -d 'service the replay is recorded under'
+complete -c e2e -n '__e2e_using perf-replay' -l target -x -d 'base URL of the service to send the load to'
+complete -c e2e -n '__e2e_using perf-replay' -l from-run -x -d 'replay the mix of stored run ID (bodiless requests)'
+complete -c e2e -n '__e2e_using perf-replay' -l import -r -F -d 'replay the requests of a HAR file (with bodies)'
+complete -c e2e -n '__e2e_using perf-replay' -l rate -x -d 'requests per second (constant and soak profiles)'
+complete -c e2e -n '__e2e_using perf-replay' -l profile -x -a 'constant ramp: spike: soak' -d 'how the rate changes over time'
+complete -c e2e -n '__e2e_using perf-replay' -l duration -x -d 'how long to send (soak default: 1h)'
+complete -c e2e -n '__e2e_using perf-replay' -l max-in-flight -x -d 'skip (and count) an arrival while N requests are outstanding'
+complete -c e2e -n '__e2e_using perf-replay' -l timeout -x -d 'a request without progress for DUR is a timeout'
+complete -c e2e -n '__e2e_using perf-replay' -l keep-cookies -d '--import: send the Cookie headers of the HAR too'
+complete -c e2e -n '__e2e_using perf-replay' -l insecure -d 'do not verify the target TLS certificate'
+complete -c e2e -n '__e2e_using perf-replay' -l set-baseline -d 'write the baseline file from this replay'
+complete -c e2e -n '__e2e_using perf-replay' -s q -l quiet -d 'no replay summary'

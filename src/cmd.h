@@ -14,6 +14,7 @@
 int cmd_perf_profile(int argc, char **argv);
 int cmd_perf_report(int argc, char **argv);
 int cmd_perf_ab(int argc, char **argv);
+int cmd_perf_replay(int argc, char **argv);
 int cmd_mark(int argc, char **argv);
 
 struct e2e_common_opts;

@@ -28,6 +28,9 @@ struct har_rec {
 	size_t method_off, path_off; /* into the arena */
 	uint16_t method_len;
 	uint32_t path_len;
+	/* e2e_har_load_replay() only */
+	size_t target_off, target_len, headers_off, headers_len, body_off, body_len;
+	bool has_body;
 };
 
 struct e2e_har {
@@ -61,6 +64,9 @@ struct har_entry {
 	uint64_t post_text_len;
 	int error;
 	struct e2e_buf method, url, text;
+	/* e2e_har_load_replay() only: "Name: value\n" lines; the body text */
+	struct e2e_buf headers, body, hname, hvalue;
+	bool has_hname, has_hvalue;
 };
 
 /* One authority seen among the imported entries while reading. */
@@ -80,6 +86,7 @@ struct har_reader {
 	size_t nhosts, hosts_cap;
 	struct e2e_buf host_names;
 	bool has_log, has_version, has_entries;
+	bool replay; /* keep query, headers and body text (e2e_har_load_replay) */
 };
 
 static int64_t days_from_civil(int64_t y, int m, int d)
@@ -344,7 +351,51 @@ static int post_data_member(struct har_reader *hr, const char *key, bool *handle
 		return 0;
 	*handled = true;
 	hr->e.has_post_text = true;
-	return e2e_json_stream_string(hr->js, NULL, &hr->e.post_text_len);
+	return e2e_json_stream_string(hr->js, hr->replay ? &hr->e.body : NULL, &hr->e.post_text_len);
+}
+
+static int header_member(struct har_reader *hr, const char *key, bool *handled)
+{
+	struct har_entry *e = &hr->e;
+
+	if (!strcmp(key, "name")) {
+		*handled = e->has_hname = true;
+		return e2e_json_stream_string(hr->js, &e->hname, NULL);
+	}
+	if (!strcmp(key, "value")) {
+		*handled = e->has_hvalue = true;
+		return e2e_json_stream_string(hr->js, &e->hvalue, NULL);
+	}
+	return 0;
+}
+
+/* request.headers for a replay: [{ "name": ..., "value": ... }], each kept
+ * as a "Name: value" line unless it could not be sent as one (an HTTP/2
+ * pseudo-header such as ":authority", a line break, an empty name). */
+static int headers_value(struct har_reader *hr)
+{
+	struct har_entry *e = &hr->e;
+	struct e2e_json_stream *js = hr->js;
+	int rc = e2e_json_stream_enter(js, E2E_JSON_ARRAY);
+
+	if (rc < 0)
+		return rc;
+	while ((rc = e2e_json_stream_next_item(js)) > 0) {
+		e->has_hname = e->has_hvalue = false;
+		if ((rc = read_object(hr, header_member)) < 0)
+			return rc;
+		if (!e->has_hname || !e->has_hvalue)
+			return missing(js, e->has_hname ? "value" : "name");
+		if (!e->hname.len || e->hname.data[0] == ':' || strpbrk(e->hname.data, ":\r\n") ||
+		    strlen(e->hname.data) != e->hname.len || strpbrk(e->hvalue.data, "\r\n") ||
+		    strlen(e->hvalue.data) != e->hvalue.len)
+			continue;
+		e2e_buf_add(&e->headers, e->hname.data, e->hname.len);
+		e2e_buf_add(&e->headers, ": ", 2);
+		e2e_buf_add(&e->headers, e->hvalue.data, e->hvalue.len);
+		e2e_buf_putc(&e->headers, '\n');
+	}
+	return rc;
 }
 
 static int request_member(struct har_reader *hr, const char *key, bool *handled)
@@ -384,6 +435,8 @@ static int request_member(struct har_reader *hr, const char *key, bool *handled)
 		return size_in_range(js, &e->req_body);
 	if (!strcmp(key, "postData"))
 		return read_object(hr, post_data_member);
+	if (hr->replay && !strcmp(key, "headers"))
+		return headers_value(hr);
 	*handled = false;
 	return 0;
 }
@@ -497,13 +550,20 @@ static int entry_member(struct har_reader *hr, const char *key, bool *handled)
 static void entry_reset(struct har_entry *e)
 {
 	struct e2e_buf method = e->method, url = e->url, text = e->text;
+	struct e2e_buf headers = e->headers, body = e->body, hname = e->hname, hvalue = e->hvalue;
 
 	memset(e, 0, sizeof(*e));
 	e->method = method;
 	e->url = url;
 	e->text = text;
+	e->headers = headers;
+	e->body = body;
+	e->hname = hname;
+	e->hvalue = hvalue;
 	e2e_buf_reset(&e->method);
 	e2e_buf_reset(&e->url);
+	e2e_buf_reset(&e->headers);
+	e2e_buf_reset(&e->body);
 	e->req_body = e->resp_body = e->content_size = e->transfer_size = -1;
 	e->time_ms = -1;
 	for (int i = 0; i < T__COUNT; i++)
@@ -635,6 +695,29 @@ static bool cache_hit(const struct har_entry *e)
 	return e->status >= 100 && e->transfer_size == 0 && e->resp_body <= 0;
 }
 
+/* What a replay sends besides method and path: the URL's query, the
+ * request's headers and its body text. */
+static void keep_for_replay(struct har_reader *hr, struct har_rec *rec, const struct url_parts *u)
+{
+	struct har_entry *e = &hr->e;
+	const char *end = e->url.data + e->url.len, *q = u->path + u->path_len, *hash;
+
+	rec->target_off = hr->arena.len;
+	e2e_buf_add(&hr->arena, u->path, u->path_len);
+	if (q < end && *q == '?') {
+		hash = memchr(q, '#', (size_t)(end - q));
+		e2e_buf_add(&hr->arena, q, (size_t)((hash ? hash : end) - q));
+	}
+	rec->target_len = hr->arena.len - rec->target_off;
+	rec->headers_off = hr->arena.len;
+	e2e_buf_add(&hr->arena, e->headers.data, e->headers.len);
+	rec->headers_len = e->headers.len;
+	rec->has_body = e->has_post_text;
+	rec->body_off = hr->arena.len;
+	e2e_buf_add(&hr->arena, e->body.data, e->body.len);
+	rec->body_len = e->body.len;
+}
+
 static int entry_finish(struct har_reader *hr)
 {
 	struct har_entry *e = &hr->e;
@@ -731,6 +814,8 @@ static int entry_finish(struct har_reader *hr)
 		h->stats.cut_paths++;
 	}
 	rec->path_len = (uint32_t)(hr->arena.len - rec->path_off);
+	if (hr->replay)
+		keep_for_replay(hr, rec, &u);
 
 	struct e2e_sample *s = &rec->s;
 
@@ -989,7 +1074,7 @@ int e2e_har_load(const char *path, struct e2e_har **out)
 	return e2e_har_load_hosts(path, NULL, 0, out);
 }
 
-int e2e_har_load_hosts(const char *path, const char *const *hosts, size_t nhosts, struct e2e_har **out)
+static int load(const char *path, const char *const *hosts, size_t nhosts, bool replay, struct e2e_har **out)
 {
 	struct har_reader hr;
 	struct har_file f = { .fd = -1 };
@@ -999,6 +1084,7 @@ int e2e_har_load_hosts(const char *path, const char *const *hosts, size_t nhosts
 	memset(&hr, 0, sizeof(hr));
 	hr.only_hosts = hosts;
 	hr.n_only = nhosts;
+	hr.replay = replay;
 	f.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (f.fd < 0)
 		return e2e_error(E2E_ERR_INPUT, "'%s': cannot open: %s", path, strerror(errno));
@@ -1038,11 +1124,37 @@ out:
 	e2e_buf_finish(&hr.e.method);
 	e2e_buf_finish(&hr.e.url);
 	e2e_buf_finish(&hr.e.text);
+	e2e_buf_finish(&hr.e.headers);
+	e2e_buf_finish(&hr.e.body);
+	e2e_buf_finish(&hr.e.hname);
+	e2e_buf_finish(&hr.e.hvalue);
 	e2e_buf_finish(&hr.arena);
 	e2e_buf_finish(&hr.host_names);
 	free(hr.hosts);
 	e2e_har_destroy(hr.h);
 	return rc;
+}
+
+int e2e_har_load_hosts(const char *path, const char *const *hosts, size_t nhosts, struct e2e_har **out)
+{
+	return load(path, hosts, nhosts, false, out);
+}
+
+int e2e_har_load_replay(const char *path, struct e2e_har **out)
+{
+	return load(path, NULL, 0, true, out);
+}
+
+void e2e_har_request(const struct e2e_har *h, size_t i, struct e2e_har_request *out)
+{
+	const struct har_rec *rec = &h->recs[i];
+
+	out->target = h->arena + rec->target_off;
+	out->target_len = rec->target_len;
+	out->headers = h->arena + rec->headers_off;
+	out->headers_len = rec->headers_len;
+	out->body = rec->has_body ? h->arena + rec->body_off : NULL;
+	out->body_len = rec->body_len;
 }
 
 void e2e_har_destroy(struct e2e_har *h)

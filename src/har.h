@@ -100,8 +100,26 @@ int e2e_har_load(const char *path, struct e2e_har **out);
  * the URL has none), compared case-insensitively. nhosts 0: all. hosts
  * is only read during the call. */
 int e2e_har_load_hosts(const char *path, const char *const *hosts, size_t nhosts, struct e2e_har **out);
+/* The same (all hosts), also keeping what perf-replay sends again: each
+ * request's query, its headers (request.headers, name and value strings,
+ * required when present; HTTP/2 pseudo-headers and ones with a line break
+ * left out) and its body (request.postData.text). Memory then grows with
+ * what the file's requests hold. */
+int e2e_har_load_replay(const char *path, struct e2e_har **out);
 /* Accepts NULL. */
 void e2e_har_destroy(struct e2e_har *h);
+
+/* What e2e_har_load_replay() kept of request i (pointing into h; after
+ * e2e_har_load() the fields are empty). */
+struct e2e_har_request {
+	const char *target; /* path and query as in the URL */
+	size_t target_len;
+	const char *headers; /* "Name: value\n" lines */
+	size_t headers_len;
+	const char *body; /* NULL: no postData.text */
+	size_t body_len;
+};
+void e2e_har_request(const struct e2e_har *h, size_t i, struct e2e_har_request *out);
 
 /* The requests in start order, i < e2e_har_count(h). The capture's method
  * and path point into h. */

@@ -16,6 +16,7 @@ static const struct command {
 	{ "perf-profile", cmd_perf_profile, "record the latency of every HTTP request a test suite makes" },
 	{ "perf-report", cmd_perf_report, "report, compare against a baseline and gate on regressions" },
 	{ "perf-ab", cmd_perf_ab, "compare two builds on one runner, interleaved in ABBA order" },
+	{ "perf-replay", cmd_perf_replay, "replay a recorded run's traffic as open-model load" },
 	{ "mark", cmd_mark, "tell perf-profile that a test of a shell suite started or ended" },
 };
 

@@ -35,6 +35,8 @@ static const char *const note_keys[E2E_NOTE__COUNT] = {
 	[E2E_NOTE_CACHE_HITS] = "cache_hits",
 	[E2E_NOTE_OTHER_HOSTS] = "other_hosts",
 	[E2E_NOTE_HOST] = "host",
+	[E2E_NOTE_REPLAY_LATE] = "replay_late",
+	[E2E_NOTE_REPLAY_SKIPPED] = "replay_skipped",
 };
 
 const char *e2e_note_key(enum e2e_note_kind k)

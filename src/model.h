@@ -107,6 +107,8 @@ enum e2e_note_kind {
 	E2E_NOTE_CACHE_HITS, /* name "" */
 	E2E_NOTE_OTHER_HOSTS, /* name "" */
 	E2E_NOTE_HOST, /* name: "host" or "host:port" */
+	E2E_NOTE_REPLAY_LATE, /* perf-replay: requests sent over 1 ms late; name "" */
+	E2E_NOTE_REPLAY_SKIPPED, /* perf-replay: arrivals not sent (--max-in-flight); name "" */
 	E2E_NOTE__COUNT
 };
 

@@ -415,6 +415,18 @@ bool e2e_render_run_note(struct e2e_buf *b, const struct e2e_report *r, enum e2e
 				     one ? " browser-cache hit was not imported: it never reached the service"
 					 : " browser-cache hits were not imported: they never reached the "
 					   "service");
+		else if (kind == E2E_NOTE_REPLAY_LATE)
+			e2e_buf_puts(b,
+				     one ? " replayed request was sent over 1 ms after its intended time "
+					   "(its latency counts from that time)"
+					 : " replayed requests were sent over 1 ms after their intended time "
+					   "(their latencies count from that time)");
+		else if (kind == E2E_NOTE_REPLAY_SKIPPED)
+			e2e_buf_puts(b,
+				     one ? " arrival of the replay was not sent: --max-in-flight requests "
+					   "were outstanding"
+					 : " arrivals of the replay were not sent: --max-in-flight requests "
+					   "were outstanding");
 		else
 			e2e_buf_puts(b, one ? " HAR entry for another host was not imported (--host)"
 					    : " HAR entries for other hosts were not imported (--host)");

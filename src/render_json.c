@@ -485,7 +485,8 @@ static json_t *alerts_json(const struct e2e_report *r, const struct e2e_gate_res
 		alert(a, "dropped_requests", "warning", NULL, b.data);
 	}
 	for (int k = 0; k < E2E_NOTE__COUNT; k++) {
-		static const char *const kinds[E2E_NOTE__COUNT] = { "cache_hits", "other_hosts", "hosts" };
+		static const char *const kinds[E2E_NOTE__COUNT] = { "cache_hits", "other_hosts", "hosts",
+								    "replay_late", "replay_skipped" };
 
 		e2e_buf_reset(&b);
 		if (e2e_render_run_note(&b, r, (enum e2e_note_kind)k))

@@ -7,6 +7,7 @@ PKGS=(
   libcurl4-openssl-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev check
   scdoc mandoc zsh fish bash-completion curl python3 sqlite3 jq valgrind
   nginx-light wrk util-linux openssl libxml2-utils
+  hey # tools/bench-replay.sh: perf-replay side by side with hey -q
   python3-pytest python3-requests python3-pytest-xdist
   debhelper dpkg-dev fakeroot lintian python3-yaml git  # packaging: debian/, action.yml, meson dist (issue 24)
   chromium nodejs npm # the Playwright integration's test (@playwright/test comes from npm)

@@ -63,10 +63,10 @@ cd "$WORK" || exit 1
 # Cases shared by the three shells: LINE|WANT (WANT space-separated; the
 # cursor is at the end of LINE).
 CASES=(
-  'e2e |help mark perf-ab perf-profile perf-report'
-  'e2e perf-|perf-ab perf-profile perf-report'
+  'e2e |help mark perf-ab perf-profile perf-replay perf-report'
+  'e2e perf-|perf-ab perf-profile perf-replay perf-report'
   'e2e -|-h --help -V --version'
-  'e2e help |mark perf-ab perf-profile perf-report'
+  'e2e help |mark perf-ab perf-profile perf-replay perf-report'
   'e2e perf-report --f|--fail-on --format'
   'e2e perf-report -f |text json markdown html csv junit github gitlab-codequality'
   'e2e perf-profile --format m|markdown'

@@ -43,7 +43,7 @@ opt_tokens() { grep -oE -- '(^|[^A-Za-z0-9_-])--?[A-Za-z][a-z0-9-]*' | sed -E 's
 
 commands=$("$E2E" --help | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p')
 NTESTS=$((NTESTS + 1))
-[ "$(echo $commands)" = "perf-profile perf-report perf-ab mark" ] ||
+[ "$(echo $commands)" = "perf-profile perf-report perf-ab perf-replay mark" ] ||
   fail "commands in 'e2e --help': '$(echo $commands)'"
 
 # Commands: e2e(1) describes each; each completion offers each (and help).

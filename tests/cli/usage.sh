@@ -22,7 +22,7 @@ run "$E2E" frobnicate
 expect_rc 2 "unknown command"
 expect_err "e2e: unknown command 'frobnicate'" "unknown command"
 
-for c in perf-profile perf-report perf-ab; do
+for c in perf-profile perf-report perf-ab perf-replay; do
   run "$E2E" help "$c"
   expect_rc 0 "help $c"
   expect_out_has "usage: e2e $c" "help $c"
