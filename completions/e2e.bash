@@ -43,6 +43,7 @@ _e2e()
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
 			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz
+			--profile-cpu --profile-hz --profile-call-graph --profile-endpoints
 		"
 		;;
 	perf-ab)
@@ -83,6 +84,10 @@ _e2e()
 		COMPREPLY=($(compgen -W 'p50 p95 p99 mean error_rate' -- "$cur"))
 		return
 		;;
+	--profile-call-graph)
+		COMPREPLY=($(compgen -W 'fp dwarf' -- "$cur"))
+		return
+		;;
 	--host)
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return
@@ -105,7 +110,7 @@ _e2e()
 		return
 		;;
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | --a | --b | --rounds | \
-		--serve | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
+		--serve | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | --profile-hz | --profile-endpoints | \
 		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer
 		return
