@@ -33,7 +33,7 @@ struct node {
 struct tree {
 	struct node *n;
 	size_t count, cap;
-	struct e2e_strmap idx; /* parent id (4 bytes) + name -> node */
+	struct e2e_strmap idx; /* "PARENT:name" -> node */
 	struct e2e_buf key;
 	uint32_t max_depth;
 };
@@ -43,7 +43,7 @@ static uint32_t tree_child(struct tree *t, uint32_t parent, const char *name, si
 	uint32_t id;
 
 	e2e_buf_reset(&t->key);
-	e2e_buf_add(&t->key, &parent, sizeof(parent));
+	e2e_buf_printf(&t->key, "%u:", parent); /* strmap keys are text: no NUL inside */
 	e2e_buf_add(&t->key, name, len);
 	if (e2e_strmap_get(&t->idx, t->key.data, t->key.len, &id))
 		return id;

@@ -32,6 +32,7 @@ static const struct harness {
 	{ "json_stream", e2e_fuzz_json_stream, 10 },
 	{ "http1", e2e_fuzz_http1, 10 },
 	{ "http1_req", e2e_fuzz_http1_req, 10 },
+	{ "fold", e2e_fuzz_fold, 4 },
 };
 
 static int no_dots(const struct dirent *d)

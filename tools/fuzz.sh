@@ -26,7 +26,7 @@ if [[ ${1:-} =~ ^[0-9]+$ ]]; then
   seconds=$1
   shift
 fi
-all=(har rules baseline routes template hist json_stream http1 http1_req)
+all=(har rules baseline routes template hist json_stream http1 http1_req fold)
 names=("$@")
 [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 for n in "${names[@]}"; do
