@@ -19,6 +19,7 @@
 #define FRAME_H 16
 #define TOP 52
 #define MIN_PX 0.1
+#define SVG_MAX_BYTES (2 * 1024 * 1024)
 #define CHAR_PX 6.6
 
 struct node {
@@ -182,8 +183,10 @@ static void put_title(struct e2e_buf *b, const struct tree *t, const struct node
 	e2e_fmt_count(b, n->total);
 	e2e_buf_puts(b, n->total == 1 ? " sample, " : " samples, ");
 	e2e_fmt_pct(b, share(n->total, t->n[0].total));
-	e2e_buf_puts(b, "; self ");
-	e2e_fmt_pct(b, share(n->self, t->n[0].total));
+	if (n->self || diff) {
+		e2e_buf_puts(b, "; self ");
+		e2e_fmt_pct(b, share(n->self, t->n[0].total));
+	}
 	if (diff) {
 		double now = share(n->self, t->n[0].total), was = share(n->base_self, t->n[0].base_total);
 		e2e_buf_puts(b, " (baseline ");
@@ -275,12 +278,47 @@ static double max_self_delta(const struct tree *t)
 	return m;
 }
 
+/* The frames at least min_px wide. */
+static void draw_frames(struct e2e_buf *out, const struct tree *t, bool diff, double max_delta, double min_px)
+{
+	double per = t->n[0].total ? (SVG_W - 2 * PAD) / (double)t->n[0].total : 0;
+
+	for (size_t i = 0; i < t->count; i++) {
+		const struct node *n = &t->n[i];
+		double x = PAD + (double)n->x * per, w = (double)n->total * per;
+		unsigned y = TOP + (t->max_depth - n->depth) * FRAME_H;
+
+		if (i && w < min_px)
+			continue;
+		if (!n->total)
+			continue;
+		e2e_buf_printf(out, "<g class=\"f\" data-s=\"%llu\" data-n=\"%llu\" data-d=\"%u\"><title>",
+			       (unsigned long long)n->x, (unsigned long long)n->total, n->depth);
+		put_title(out, t, n, diff);
+		e2e_buf_puts(out, "</title><rect x=\"");
+		e2e_fmt_fixed(out, x, 1);
+		e2e_buf_printf(out, "\" y=\"%u\" width=\"", y);
+		e2e_fmt_fixed(out, w, 1);
+		e2e_buf_printf(out, "\" height=\"%d\" fill=\"", FRAME_H - 1);
+		put_fill(out, t, n, diff, max_delta);
+		e2e_buf_puts(out, "\"/>");
+		if (w / CHAR_PX >= 3) {
+			e2e_buf_puts(out, "<text x=\"");
+			e2e_fmt_fixed(out, x + 3, 1);
+			e2e_buf_printf(out, "\" y=\"%u\">", y + 11);
+			put_label(out, n, w);
+			e2e_buf_puts(out, "</text>");
+		}
+		e2e_buf_puts(out, "</g>\n");
+	}
+}
+
 void e2e_flame_svg(const struct e2e_fold *f, const struct e2e_fold *base, const char *title,
 		   struct e2e_buf *out)
 {
 	struct tree t = { 0 };
 	bool diff = base != NULL;
-	double fw = SVG_W - 2 * PAD, max_delta;
+	double max_delta;
 	unsigned height;
 
 	t.cap = 256;
@@ -325,34 +363,15 @@ void e2e_flame_svg(const struct e2e_fold *f, const struct e2e_fold *base, const 
 		       "<text id=\"search\" class=\"b\" x=\"%d\" y=\"20\" text-anchor=\"end\">Search</text>\n"
 		       "<text id=\"matched\" x=\"%d\" y=\"%u\" text-anchor=\"end\"></text>\n",
 		       PAD, SVG_W - PAD, SVG_W - PAD, height - 8);
-	double per = t.n[0].total ? fw / (double)t.n[0].total : 0;
-	for (size_t i = 0; i < t.count; i++) {
-		const struct node *n = &t.n[i];
-		double x = PAD + (double)n->x * per, w = (double)n->total * per;
-		unsigned y = TOP + (t.max_depth - n->depth) * FRAME_H;
-
-		if (i && w < MIN_PX)
-			continue;
-		if (!n->total)
-			continue;
-		e2e_buf_printf(out, "<g class=\"f\" data-s=\"%llu\" data-n=\"%llu\" data-d=\"%u\"><title>",
-			       (unsigned long long)n->x, (unsigned long long)n->total, n->depth);
-		put_title(out, &t, n, diff);
-		e2e_buf_puts(out, "</title><rect x=\"");
-		e2e_fmt_fixed(out, x, 1);
-		e2e_buf_printf(out, "\" y=\"%u\" width=\"", y);
-		e2e_fmt_fixed(out, w, 1);
-		e2e_buf_printf(out, "\" height=\"%d\" fill=\"", FRAME_H - 1);
-		put_fill(out, &t, n, diff, max_delta);
-		e2e_buf_puts(out, "\"/>");
-		if (w / CHAR_PX >= 3) {
-			e2e_buf_puts(out, "<text x=\"");
-			e2e_fmt_fixed(out, x + 3, 1);
-			e2e_buf_printf(out, "\" y=\"%u\">", y + 11);
-			put_label(out, n, w);
-			e2e_buf_puts(out, "</text>");
-		}
-		e2e_buf_puts(out, "</g>\n");
+	/* frames narrower than 0.1 px go; if the SVG would still pass
+	 * SVG_MAX_BYTES, the threshold doubles until it does not */
+	size_t mark = out->len;
+	for (double min_px = MIN_PX;; min_px *= 2) {
+		draw_frames(out, &t, diff, max_delta, min_px);
+		if (out->len - mark <= SVG_MAX_BYTES - sizeof(script) - 4096 || min_px > SVG_W)
+			break;
+		out->len = mark;
+		out->data[mark] = 0;
 	}
 	e2e_buf_puts(out, script);
 	e2e_buf_puts(out, "</svg>\n");

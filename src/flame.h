@@ -15,7 +15,8 @@ struct e2e_fold;
 /* Appends the SVG of f titled title. With base non-NULL, a differential
  * flame graph: the frames and widths are f's, each frame coloured by how
  * its share of self samples changed from base (red grew, blue shrank,
- * grey unchanged). Frames narrower than 0.1 px are left out. */
+ * grey unchanged). Frames narrower than 0.1 px are left out, and wider
+ * ones too where needed to keep the SVG within 2 MiB. */
 void e2e_flame_svg(const struct e2e_fold *f, const struct e2e_fold *base, const char *title,
 		   struct e2e_buf *out);
 

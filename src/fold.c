@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "buf.h"
-#include "strmap.h"
 #include "banned.h"
 
 #define LINE_MAX_BYTES 65536 /* a longer line is malformed */
@@ -24,7 +23,9 @@ struct frame_ref {
 };
 
 struct e2e_fold {
-	struct e2e_strmap ids;
+	uint32_t *slots; /* open addressing: stack id + 1, 0 empty */
+	uint64_t *hashes; /* per stack */
+	size_t nslots;
 	struct e2e_fold_stack *stacks;
 	size_t nstacks, capstacks;
 	struct e2e_fold_sample *samples;
@@ -59,7 +60,8 @@ void e2e_fold_destroy(struct e2e_fold *f)
 	free(f->stacks);
 	free(f->samples);
 	free(f->frames);
-	e2e_strmap_finish(&f->ids);
+	free(f->slots);
+	free(f->hashes);
 	e2e_buf_finish(&f->line);
 	e2e_buf_finish(&f->comm);
 	e2e_buf_finish(&f->names);
@@ -106,6 +108,20 @@ static void put_clean(struct e2e_buf *b, const char *s, size_t n, bool keep_semi
 	size_t start = b->len;
 
 	for (size_t i = 0; i < n;) {
+		size_t run = i;
+
+		while (run < n && u[run] >= 0x20 && u[run] < 0x7f && u[run] != ';')
+			run++; /* plain ASCII: in one piece */
+		if (run > i) {
+			size_t take = run - i;
+			if (!keep_semi && b->len - start + take > FRAME_MAX_BYTES)
+				take = FRAME_MAX_BYTES - (b->len - start);
+			e2e_buf_add(b, s + i, take);
+			if (take < run - i)
+				break;
+			i = run;
+			continue;
+		}
 		size_t len = utf8_len(u + i, n - i);
 
 		if (!keep_semi && b->len - start + len > FRAME_MAX_BYTES)
@@ -123,14 +139,63 @@ static void put_clean(struct e2e_buf *b, const char *s, size_t n, bool keep_semi
 	}
 }
 
+/* 8 bytes a step: folding hashes every sample's whole stack. */
+static uint64_t hash_stack(const char *s, size_t n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ n, w;
+
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 29);
+}
+
+static size_t find_slot(const struct e2e_fold *f, const char *frames, size_t len, uint64_t h)
+{
+	size_t i = (size_t)h & (f->nslots - 1);
+
+	for (;; i = (i + 1) & (f->nslots - 1)) {
+		uint32_t id = f->slots[i];
+		if (!id)
+			return i;
+		const struct e2e_fold_stack *st = &f->stacks[id - 1];
+		if (f->hashes[id - 1] == h && st->len == len && memcmp(st->frames, frames, len) == 0)
+			return i;
+	}
+}
+
+static void grow_slots(struct e2e_fold *f)
+{
+	free(f->slots);
+	f->nslots = f->nslots ? 2 * f->nslots : 1024;
+	f->slots = e2e_xcalloc(f->nslots, sizeof(*f->slots));
+	for (size_t id = 0; id < f->nstacks; id++) {
+		size_t i = (size_t)f->hashes[id] & (f->nslots - 1);
+		while (f->slots[i])
+			i = (i + 1) & (f->nslots - 1);
+		f->slots[i] = (uint32_t)id + 1;
+	}
+}
+
 static uint32_t add_stack(struct e2e_fold *f, const char *frames, size_t len, uint64_t count)
 {
+	uint64_t h = hash_stack(frames, len);
+	size_t slot;
 	uint32_t id;
 
-	if (!e2e_strmap_get(&f->ids, frames, len, &id)) {
+	if ((f->nstacks + 1) * 2 > f->nslots)
+		grow_slots(f);
+	slot = find_slot(f, frames, len, h);
+	if (!f->slots[slot]) {
 		if (f->nstacks == f->capstacks) {
 			f->capstacks = f->capstacks ? 2 * f->capstacks : 256;
 			f->stacks = e2e_xrealloc(f->stacks, f->capstacks * sizeof(*f->stacks));
+			f->hashes = e2e_xrealloc(f->hashes, f->capstacks * sizeof(*f->hashes));
 		}
 		id = (uint32_t)f->nstacks++;
 		f->stacks[id].frames = e2e_xmalloc(len + 1);
@@ -138,7 +203,10 @@ static uint32_t add_stack(struct e2e_fold *f, const char *frames, size_t len, ui
 		f->stacks[id].frames[len] = 0;
 		f->stacks[id].len = len;
 		f->stacks[id].count = 0;
-		e2e_strmap_put(&f->ids, frames, len, id);
+		f->hashes[id] = h;
+		f->slots[slot] = id + 1;
+	} else {
+		id = f->slots[slot] - 1;
 	}
 	f->stacks[id].count += count;
 	f->total += count;
