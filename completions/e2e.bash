@@ -43,6 +43,7 @@ _e2e()
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
 			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz --junit
+			--profile-cpu --profile-hz --profile-call-graph --profile-endpoints
 		"
 		;;
 	perf-ab)
@@ -107,6 +108,10 @@ _e2e()
 		[[ $cur == *:* ]] && COMPREPLY=()
 		return
 		;;
+	--profile-call-graph)
+		COMPREPLY=($(compgen -W 'fp dwarf' -- "$cur"))
+		return
+		;;
 	--host)
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
 		return
@@ -129,7 +134,7 @@ _e2e()
 		return
 		;;
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | --a | --b | --rounds | \
-		--serve | --serve-a | --serve-b | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
+		--serve | --serve-a | --serve-b | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | --profile-hz | --profile-endpoints | \
 		--from-run | --rate | --max-in-flight | --timeout | \
 		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms)
 		# a free-form value: nothing to offer

@@ -93,6 +93,10 @@ complete -c e2e -n '__e2e_using perf-profile' -l watch-pid -x -a '(__fish_comple
 complete -c e2e -n '__e2e_using perf-profile' -l watch-cgroup -x -a '(__fish_complete_directories)' -d 'sample the CPU and memory of a cgroup v2 directory'
 complete -c e2e -n '__e2e_using perf-profile' -l sample-hz -x -d 'samples per second of the service CPU and memory'
 complete -c e2e -n '__e2e_using perf-profile' -l junit -r -F -d "read the suite's JUnit XML results after each run"
+complete -c e2e -n '__e2e_using perf-profile' -l profile-cpu -d 'profile the watched service CPU with Linux perf'
+complete -c e2e -n '__e2e_using perf-profile' -l profile-hz -x -d '--profile-cpu: samples per second (default 99)'
+complete -c e2e -n '__e2e_using perf-profile' -l profile-call-graph -x -a 'fp dwarf' -d '--profile-cpu: how perf walks stacks'
+complete -c e2e -n '__e2e_using perf-profile' -l profile-endpoints -x -d '--profile-cpu: flame graphs of the top N endpoints'
 complete -c e2e -n '__e2e_using perf-profile' -l redact-command -d 'store only the command name, none of its arguments'
 complete -c e2e -n '__e2e_using perf-profile' -l set-baseline -d 'write the baseline file from this run'
 complete -c e2e -n '__e2e_using perf-profile' -s q -l quiet -d 'no live progress line'

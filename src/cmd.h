@@ -78,6 +78,7 @@ enum e2e_when {
 	E2E_WHEN_SAMPLE = 1u << 5, /* perf-profile --serve, --watch-pid, --watch-cgroup */
 	E2E_WHEN_MARKDOWN = 1u << 6, /* one report (not --trend) in -f markdown */
 	E2E_WHEN_COMPACT = 1u << 7, /* --compact, where it applies */
+	E2E_WHEN_PROFILE = 1u << 8, /* perf-profile --profile-cpu where something is watched */
 	E2E_WHEN__NAMED = 0xffffu, /* the bits above (room for 16) */
 	E2E_WHEN_REPORT = 1u << 16, /* one report of the selected runs (not --trend) */
 	E2E_WHEN_TREND = 1u << 17, /* perf-report --trend */

@@ -140,6 +140,7 @@ static const struct {
 	{ E2E_WHEN_SAMPLE, "--serve, --watch-pid or --watch-cgroup" },
 	{ E2E_WHEN_MARKDOWN, "a Markdown report (-f markdown)" },
 	{ E2E_WHEN_COMPACT, "--compact" },
+	{ E2E_WHEN_PROFILE, "--profile-cpu" },
 };
 
 /* "without --compare-baseline or --rules", or "with --list". */

@@ -16,6 +16,8 @@
 #include "e2e-config.h"
 #include "cli.h"
 #include "cmd.h"
+#include "cmd_cpu.h"
+#include "cpuprof.h"
 #include "disturb.h"
 #include "error.h"
 #include "fmt.h"
@@ -23,6 +25,7 @@
 #include "exitcode.h"
 #include "hostinfo.h"
 #include "parse.h"
+#include "baseline.h"
 #include "capture.h"
 #include "har.h"
 #include "import.h"
@@ -71,6 +74,11 @@ struct profile_opts {
 	const char *watch_cgroup;
 	uint64_t sample_hz;
 	struct e2e_cli_list junit;
+	bool profile_cpu;
+	uint64_t profile_hz;
+	int profile_call_graph; /* 0: frame pointers, 1: dwarf */
+	uint64_t profile_endpoints;
+	struct e2e_cmd_cpu *cpu; /* --profile-cpu's session; NULL without */
 	char **cmd;
 	int ncmd;
 	const char *source; /* runs.source when not the default (perf-ab) */
@@ -138,6 +146,12 @@ static bool valid_watch_pid(const char *s)
 
 #define P struct profile_opts
 
+static const struct e2e_option_name call_graphs[] = {
+	{ "fp", 0 },
+	{ "dwarf", 1 },
+	{ NULL, 0 },
+};
+
 static const struct e2e_option options[] = {
 	{ E2E_OPT_REWORD("service", "service name the run is recorded under (default: unknown)") },
 	{ E2E_OPT_STRING(0, "target", P, target, "URL", "upstream base URL to forward to (http or https)"),
@@ -198,6 +212,20 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_LIST(0, "junit", P, junit, "FILE",
 		       "after each run, read the suite's JUnit XML results from FILE (a glob; repeatable)"),
 	  E2E_OPT_APPLIES(E2E_WHEN_COMMAND) },
+	{ E2E_OPT_FLAG(0, "profile-cpu", P, profile_cpu,
+		       "profile the watched service's CPU with Linux perf: flame graphs, speedscope"),
+	  E2E_OPT_APPLIES(E2E_WHEN_SAMPLE) },
+	{ E2E_OPT_UINT(0, "profile-hz", P, profile_hz, "N", "--profile-cpu: samples per second (default: 99)",
+		       1, 10000),
+	  E2E_OPT_APPLIES(E2E_WHEN_PROFILE) },
+	{ E2E_OPT_ENUM(0, "profile-call-graph", P, profile_call_graph, "MODE",
+		       "--profile-cpu: how perf walks stacks: fp (frame pointers, default) or dwarf",
+		       call_graphs),
+	  E2E_OPT_APPLIES(E2E_WHEN_PROFILE) },
+	{ E2E_OPT_UINT(0, "profile-endpoints", P, profile_endpoints, "N",
+		       "--profile-cpu: flame graphs of the N endpoints with most time (default: 5; 0: none)",
+		       0, 100),
+	  E2E_OPT_APPLIES(E2E_WHEN_PROFILE) },
 	{ E2E_OPT_REWORD("set-baseline", "write the baseline file from this run (all --repeat runs)") },
 	{ E2E_OPT_REWORD("quiet", "no live progress line") },
 	{ E2E_OPT_END() },
@@ -238,6 +266,8 @@ static int parse_args(int argc, char **argv, struct profile_opts *o)
 	o->serve_timeout_ns = 30ull * 1000000000ull;
 	o->serve_grace_ns = 5ull * 1000000000ull;
 	o->sample_hz = 100;
+	o->profile_hz = 99;
+	o->profile_endpoints = 5;
 	rc = e2e_cmd_parse(&spec, argc, argv, o, &rest);
 	if (rc < 0 || o->c.help)
 		return rc;
@@ -567,24 +597,26 @@ struct tally {
 	uint64_t seen, stored;
 };
 
-/* One proxied run. Returns 0 (with *run_id and the command's *status,
- * its counts added to *t) or a negative code. A store that fails (or
- * st == NULL: it could not be opened) is a warning, not an error:
- * profiling never breaks the suite it watches, so the command still runs
- * through the proxy, the loss is counted, and *run_id is 0 when nothing
- * could be recorded. */
-/* Starts the sampler of the service's cost, if anything is watched; a
- * failure is a warning (*out stays NULL). */
-static void sampler_begin(const struct profile_opts *o, pid_t serve_pid, uint64_t start_ns,
-			  struct e2e_sampler **out)
+/* The watched processes: --serve's and --watch-pid's (n of them in pids). */
+static size_t watched_pids(const struct profile_opts *o, pid_t serve_pid, pid_t *pids)
 {
-	pid_t pids[E2E_CLI_LIST_MAX + 1];
 	size_t n = 0;
 
 	if (serve_pid > 0)
 		pids[n++] = serve_pid;
 	for (size_t i = 0; i < o->watch_pids.n; i++)
 		pids[n++] = (pid_t)atol(o->watch_pids.v[i]);
+	return n;
+}
+
+/* Starts the sampler of the service's cost, if anything is watched; a
+ * failure is a warning (*out stays NULL). */
+static void sampler_begin(const struct profile_opts *o, pid_t serve_pid, uint64_t start_ns,
+			  struct e2e_sampler **out)
+{
+	pid_t pids[E2E_CLI_LIST_MAX + 1];
+	size_t n = watched_pids(o, serve_pid, pids);
+
 	if (!n && !o->watch_cgroup)
 		return;
 	struct e2e_sampler_config cfg = {
@@ -673,11 +705,30 @@ static void junit_ingest(const struct profile_opts *o, struct e2e_store *st, int
 	}
 }
 
+/* Starts --profile-cpu's perf on the watched processes (NULL without, or
+ * after a warning). */
+static struct e2e_cpuprof *cpu_begin(const struct profile_opts *o, pid_t serve_pid)
+{
+	pid_t pids[E2E_CLI_LIST_MAX + 1];
+	size_t n = watched_pids(o, serve_pid, pids);
+
+	if (!o->cpu || (!n && !o->watch_cgroup))
+		return NULL;
+	return e2e_cmd_cpu_begin(o->cpu, pids, n, o->watch_cgroup);
+}
+
+/* One proxied run. Returns 0 (with *run_id and the command's *status,
+ * its counts added to *t) or a negative code. A store that fails (or
+ * st == NULL: it could not be opened) is a warning, not an error:
+ * profiling never breaks the suite it watches, so the command still runs
+ * through the proxy, the loss is counted, and *run_id is 0 when nothing
+ * could be recorded. */
 static int capture_run(const struct profile_opts *o, struct e2e_store *st, const struct e2e_routes *routes,
 		       const struct e2e_serve *serve, const char *serve_log, int64_t *run_id, int *status,
 		       struct tally *t)
 {
 	struct e2e_sampler *smp = NULL;
+	struct e2e_cpuprof *prof = NULL;
 	struct capture c = { .o = o, .st = st };
 	struct e2e_run run;
 	struct e2e_proxy *proxy = NULL;
@@ -725,6 +776,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 			o->ncmd ? "" : " (Ctrl+C ends the session)");
 	}
 	sampler_begin(o, serve ? e2e_serve_pid(serve) : 0, start_ns, &smp);
+	prof = cpu_begin(o, serve ? e2e_serve_pid(serve) : 0);
 	rc = wait_for_end(&c, url, status);
 	e2e_sampler_stop(smp);
 	e2e_disturb_stop(probe, &run);
@@ -755,9 +807,13 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 			     e2e_error_message());
 	*run_id = st ? run.id : 0;
 	sampler_end(smp, c.rec ? st : NULL, *run_id, serve_log, NAME(o));
+	if (o->cpu)
+		e2e_cmd_cpu_end(o->cpu, prof, c.rec ? st : NULL, *run_id, start_ns, ps.peak);
+	prof = NULL;
 	t->seen += run.recorded + run.dropped;
 	t->stored += run.recorded;
 out:
+	e2e_cpuprof_destroy(prof);
 	e2e_sampler_destroy(smp);
 	e2e_disturb_stop(probe, NULL);
 	e2e_proxy_destroy(proxy);
@@ -993,6 +1049,8 @@ static void warn_unused(const struct profile_opts *o)
 		active |= E2E_WHEN_SERVE;
 	if (o->serve || o->watch_pids.n || o->watch_cgroup)
 		active |= E2E_WHEN_SAMPLE;
+	if ((active & E2E_WHEN_SAMPLE) && o->profile_cpu)
+		active |= E2E_WHEN_PROFILE;
 	e2e_cmd_warn_unused(&spec, &o->c, active, o->import ? "--import" : "--target");
 	if (o->confirm && o->c.compare_baseline && !o->ncmd)
 		e2e_cmd_fail(CMD, "warning: '--confirm' has no effect without a command after '--'");
@@ -1042,6 +1100,22 @@ static int report_failed(const struct e2e_common_opts *c, int rc, int gate_exit,
 	return E2E_EXIT_OK;
 }
 
+/* --profile-cpu with --set-baseline or --compare-baseline, once the
+ * pipeline wrote or judged the baseline. */
+static void cpu_baseline(const struct profile_opts *o, int gate_exit)
+{
+	char *path;
+
+	if (!o->cpu || !(o->c.set_baseline || o->c.compare_baseline))
+		return;
+	path = e2e_baseline_path(o->c.baseline, o->c.baseline_dir, o->c.service);
+	if (o->c.set_baseline)
+		e2e_cmd_cpu_set_baseline(o->cpu, path);
+	else
+		e2e_cmd_cpu_compare(o->cpu, path, gate_exit == E2E_EXIT_GATE);
+	free(path);
+}
+
 int cmd_perf_profile(int argc, char **argv)
 {
 	struct profile_opts o;
@@ -1089,6 +1163,17 @@ int cmd_perf_profile(int argc, char **argv)
 		st = NULL;
 	}
 
+	if (o.profile_cpu && (o.serve || o.watch_pids.n || o.watch_cgroup)) {
+		struct e2e_cmd_cpu_opts co = {
+			.hz = (unsigned)o.profile_hz,
+			.dwarf = o.profile_call_graph == 1,
+			.endpoints = (unsigned)o.profile_endpoints,
+			.db = db,
+			.service = o.c.service,
+			.quiet = o.c.quiet,
+		};
+		o.cpu = e2e_cmd_cpu_create(&co);
+	}
 	if (o.serve) {
 		serve_log = serve_log_path(db, o.c.service);
 		rc = serve_begin(&o, serve_log, &serve);
@@ -1143,6 +1228,7 @@ int cmd_perf_profile(int argc, char **argv)
 	if (rc < 0)
 		goto fail;
 	exit_code = gate_exit;
+	cpu_baseline(&o, gate_exit);
 	goto out;
 fail:
 	e2e_cmd_fail(CMD, "%s", e2e_error_message());
@@ -1153,6 +1239,7 @@ out:
 	if (status != 0)
 		exit_code = status; /* the suite's own failure wins */
 	e2e_serve_destroy(serve);
+	e2e_cmd_cpu_destroy(o.cpu);
 	free(serve_log);
 	e2e_store_close(st);
 	e2e_routes_destroy(routes);

@@ -33,6 +33,7 @@ static const struct harness {
 	{ "http1", e2e_fuzz_http1, 10 },
 	{ "http1_req", e2e_fuzz_http1_req, 10 },
 	{ "junit", e2e_fuzz_junit, 6 },
+	{ "fold", e2e_fuzz_fold, 4 },
 };
 
 static int no_dots(const struct dirent *d)

@@ -13,6 +13,7 @@ PKGS=(
   chromium nodejs npm # the Playwright integration's test (@playwright/test comes from npm)
 
   chromium python3-pil # the HTML report in a real browser (tests/cli/html-layout.sh)
+  linux-perf chromium # --profile-cpu: perf record/script; the flame graph's screenshot test
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -92,9 +92,11 @@ for cmd in $commands; do
     grep -qE -- "\*$name\*.* _${arg}_\$" <<<"$entries" ||
       fail "e2e-$cmd.1.scd: entry of $name does not end in _${arg}_"
   done <<<"$opts"
-  # the rest of the text names only options that exist
+  # the rest of the text names only options that exist, but for other
+  # programs' options listed in a "; not e2e's: -x --y" scdoc comment
+  foreign=$(sed -n "s/^; not e2e's: //p" "$page" | opt_tokens)
   check "e2e-$cmd.1.scd text" "$all_names" \
-    "$( (opt_tokens <"$page"; echo "$all_names") | sort -u)"
+    "$( (opt_tokens <"$page" | grep -vxF -e "${foreign:-^}" -f <(echo "$foreign"); echo "$all_names") | sort -u)"
 
   # bash: the command's option list (with the common list when it uses
   # it), and the value case shared by both.

@@ -133,6 +133,10 @@ PROFILE_TABLE="
 --watch-cgroup  | --watch-cgroup $CGROUP     | $CGROUP_CELLS
 --sample-hz     | --sample-hz 50             | w   w   w   w   w
 --junit         | --junit $TMP/none.xml      | w   ok  w   w   w
+--profile-cpu   | --profile-cpu              | w   w   w   w   w
+--profile-hz    | --profile-hz 50            | w   w   w   w   w
+--profile-call-graph | --profile-call-graph dwarf | w   w   w   w   w
+--profile-endpoints | --profile-endpoints 2  | w   w   w   w   w
 --routes        | --routes $ROUTES           | ok  ok  ok  ok  ok
 --output        | -o $TMP/out                | ok  ok  ok  ok  ok
 --db            | --db $TMP/p.db             | ok  ok  ok  ok  ok
