@@ -46,10 +46,12 @@ complete -c e2e -f
 complete -c e2e -n __e2e_no_command -a perf-profile -d 'record the latency of every HTTP request a test suite makes'
 complete -c e2e -n __e2e_no_command -a perf-report -d 'report, compare against a baseline and gate on regressions'
 complete -c e2e -n __e2e_no_command -a perf-ab -d 'compare two builds on one runner, interleaved in ABBA order'
+complete -c e2e -n __e2e_no_command -a push -d 'upload local runs to the team store (PostgreSQL)'
+complete -c e2e -n __e2e_no_command -a store -d 'create or migrate the team store'
 complete -c e2e -n __e2e_no_command -a help -d 'show the options of a command'
 complete -c e2e -n __e2e_no_command -s h -l help -d 'show the list of commands'
 complete -c e2e -n __e2e_no_command -s V -l version -d 'print the version'
-complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report perf-ab'
+complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report perf-ab push store'
 
 # every command (the common options of src/cmd.h)
 for cmd in perf-profile perf-report perf-ab
@@ -93,6 +95,7 @@ complete -c e2e -n '__e2e_using perf-profile' -l sample-hz -x -d 'samples per se
 complete -c e2e -n '__e2e_using perf-profile' -l redact-command -d 'store only the command name, none of its arguments'
 complete -c e2e -n '__e2e_using perf-profile' -l set-baseline -d 'write the baseline file from this run'
 complete -c e2e -n '__e2e_using perf-profile' -s q -l quiet -d 'no live progress line'
+complete -c e2e -n '__e2e_using perf-profile' -l store -x -d 'also push the run to the team store (default: $E2E_STORE)'
 complete -c e2e -n __e2e_wrapping -a '(__e2e_wrapped)'
 
 # e2e perf-report
@@ -112,6 +115,7 @@ complete -c e2e -n '__e2e_using perf-report' -l keep -x -d 'with --prune: keep t
 complete -c e2e -n '__e2e_using perf-report' -l older-than -x -d 'with --prune: remove runs older than DAYS days'
 complete -c e2e -n '__e2e_using perf-report' -l set-baseline -d 'write the baseline file from the selected runs'
 complete -c e2e -n '__e2e_using perf-report' -s q -l quiet -d 'no notes on stderr'
+complete -c e2e -n '__e2e_using perf-report' -l store -x -d 'read the runs from the team store (default: $E2E_STORE)'
 
 # e2e perf-ab
 complete -c e2e -n '__e2e_using perf-ab' -s s -l service -x -a '(__e2e_services)' -d 'service name the runs are recorded under'
@@ -120,3 +124,19 @@ complete -c e2e -n '__e2e_using perf-ab' -l b -x -d 'base URL of build B, judged
 complete -c e2e -n '__e2e_using perf-ab' -l rounds -x -d 'rounds of one A and one B run, ABBA order (default 5)'
 complete -c e2e -n '__e2e_using perf-ab' -l set-baseline -d 'not for perf-ab (a usage error)'
 complete -c e2e -n '__e2e_using perf-ab' -s q -l quiet -d 'no progress lines on stderr'
+
+# e2e push
+complete -c e2e -n '__e2e_using push' -l store -x -d 'the team store (default: $E2E_STORE)'
+complete -c e2e -n '__e2e_using push' -s s -l service -x -a '(__e2e_services)' -d 'only the runs of this service'
+complete -c e2e -n '__e2e_using push' -s o -l output -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c e2e -n '__e2e_using push' -l db -r -F -d 'database file'
+complete -c e2e -n '__e2e_using push' -s q -l quiet -d 'no line per run on stderr'
+complete -c e2e -n '__e2e_using push' -s h -l help -d 'show this help'
+
+# e2e store
+complete -c e2e -n '__e2e_using store' -a init -d 'create or migrate the schema and roles'
+complete -c e2e -n '__e2e_using store' -l store -x -d 'the team store (default: $E2E_STORE)'
+complete -c e2e -n '__e2e_using store' -l writer-role -x -d 'role that may only insert and read (default: e2e_writer)'
+complete -c e2e -n '__e2e_using store' -l reader-role -x -d 'role that may only read (default: e2e_reader)'
+complete -c e2e -n '__e2e_using store' -s q -l quiet -d 'nothing on stderr when it worked'
+complete -c e2e -n '__e2e_using store' -s h -l help -d 'show this help'

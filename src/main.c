@@ -15,6 +15,8 @@ static const struct command {
 	{ "perf-profile", cmd_perf_profile, "record the latency of every HTTP request a test suite makes" },
 	{ "perf-report", cmd_perf_report, "report, compare against a baseline and gate on regressions" },
 	{ "perf-ab", cmd_perf_ab, "compare two builds on one runner, interleaved in ABBA order" },
+	{ "push", cmd_push, "upload local runs to the team store (PostgreSQL)" },
+	{ "store", cmd_store, "create or migrate the team store: 'e2e store init'" },
 };
 
 static void usage(FILE *f)

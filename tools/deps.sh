@@ -8,6 +8,7 @@ PKGS=(
   scdoc mandoc zsh fish bash-completion curl python3 sqlite3 jq valgrind
   nginx-light wrk util-linux openssl libxml2-utils
   python3-pytest python3-requests python3-pytest-xdist
+  libpq-dev postgresql # the team store (SPEC section 13): libpq, and a real server for the tests
 )
 missing=()
 for p in "${PKGS[@]}"; do
