@@ -53,7 +53,7 @@ _e2e()
 	perf-report)
 		opts="$common
 			-s --service --run --runs --list --trend --days --changes --metric --last
-			--branch --show-paths --prune --keep --older-than --set-baseline -q --quiet --store
+			--branch --show-paths --prune --keep --older-than --set-baseline -q --quiet --store --baseline-from
 		"
 		;;
 	push)
@@ -117,7 +117,7 @@ _e2e()
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | --a | --b | --rounds | \
 		--serve | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | \
 		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms | \
-		--store | --writer-role | --reader-role)
+		--store | --writer-role | --reader-role | --baseline-from)
 		# a free-form value: nothing to offer
 		return
 		;;

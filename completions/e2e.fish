@@ -116,6 +116,7 @@ complete -c e2e -n '__e2e_using perf-report' -l older-than -x -d 'with --prune: 
 complete -c e2e -n '__e2e_using perf-report' -l set-baseline -d 'write the baseline file from the selected runs'
 complete -c e2e -n '__e2e_using perf-report' -s q -l quiet -d 'no notes on stderr'
 complete -c e2e -n '__e2e_using perf-report' -l store -x -d 'read the runs from the team store (default: $E2E_STORE)'
+complete -c e2e -n '__e2e_using perf-report' -l baseline-from -x -a 'branch=main,last=10' -d 'with --store: compare against the last runs of a branch'
 
 # e2e perf-ab
 complete -c e2e -n '__e2e_using perf-ab' -s s -l service -x -a '(__e2e_services)' -d 'service name the runs are recorded under'

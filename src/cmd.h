@@ -18,6 +18,7 @@ int cmd_push(int argc, char **argv);
 int cmd_store(int argc, char **argv);
 
 struct e2e_store;
+struct e2e_common_opts;
 
 /* The team store (cmd_store.c): the URL given, else $E2E_STORE, else
  * NULL. */
@@ -38,6 +39,16 @@ int e2e_cmd_store_fetch(const char *url, const struct e2e_team_select *want, str
 			struct e2e_store **st);
 /* Accepts NULL. */
 void e2e_cmd_store_done(struct e2e_cmd_store_copy *c);
+/* --baseline-from 'branch=B,last=N' (last defaults to 10): *branch is
+ * the caller's to free. E2E_ERR_INPUT naming the bad part. */
+int e2e_cmd_store_baseline_spec(const char *spec, char **branch, size_t *last);
+/* Writes the baseline of the last runs of service on branch in the store
+ * (the runs of skip left out: the report's own) into a private directory
+ * (*out, removed by e2e_cmd_store_done) and gives its path (caller
+ * frees); names the runs on stderr unless o->quiet. */
+int e2e_cmd_store_baseline(const char *cmd, const char *url, const char *service, const char *branch,
+			   size_t last, const int64_t *skip, size_t nskip, const struct e2e_common_opts *o,
+			   struct e2e_cmd_store_copy **out, char **path);
 void e2e_cmd_store_push(const char *cmd, const char *url, struct e2e_store *st, const int64_t *ids, size_t n,
 			bool quiet, bool warned);
 

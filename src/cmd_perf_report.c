@@ -39,6 +39,7 @@ struct report_opts {
 	uint64_t older_than_days;
 	bool older_given;
 	const char *store; /* --store URL; else $E2E_STORE */
+	const char *baseline_from; /* --baseline-from 'branch=B,last=N' */
 };
 
 static bool parse_run_id(const char *s, void *target)
@@ -85,6 +86,9 @@ static const struct e2e_option options[] = {
 	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
 	{ E2E_OPT_STRING(0, "store", R, store, "URL",
 			 "read the runs from the team store (default: $E2E_STORE): postgresql://...") },
+	{ E2E_OPT_TEXT(0, "baseline-from", R, baseline_from, "SPEC",
+		       "with --store: compare against the last runs of a branch ('branch=main,last=10')"),
+	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
 	{ E2E_OPT_FLAG(0, "prune", R, prune, "remove old runs (with --keep or --older-than)") },
 	{ E2E_OPT_UINT(0, "keep", R, keep, "N", "with --prune: keep the newest N runs", 0, 1000000),
 	  .what = "a number of runs", E2E_OPT_SEEN(R, keep_given) },
@@ -388,7 +392,8 @@ int cmd_perf_report(int argc, char **argv)
 	struct e2e_pipeline_extra x = { .color = false };
 	char *db = NULL;
 	const char *store_url = NULL;
-	struct e2e_cmd_store_copy *copy = NULL;
+	struct e2e_cmd_store_copy *copy = NULL, *bcopy = NULL;
+	char *bpath = NULL;
 	int exit_code = E2E_EXIT_OK, gate_exit = E2E_EXIT_OK;
 	int rc = parse_args(argc, argv, &o);
 
@@ -415,6 +420,16 @@ int cmd_perf_report(int argc, char **argv)
 	if (rc < 0)
 		goto fail;
 	store_url = e2e_cmd_store_url(o.store);
+	if (o.baseline_from && !store_url) {
+		rc = e2e_error(E2E_ERR_INPUT, "'--baseline-from' needs '--store URL' (or E2E_STORE)");
+		goto fail;
+	}
+	if (o.baseline_from && (o.c.compare_baseline || o.c.set_baseline || o.c.baseline)) {
+		rc = e2e_error(
+			E2E_ERR_INPUT,
+			"'--baseline-from' replaces '--compare-baseline', '--set-baseline' and '--baseline'");
+		goto fail;
+	}
 	if (store_url && o.prune) {
 		rc = e2e_error(E2E_ERR_INPUT, "'--prune' works on the local database, not the team store");
 		goto fail;
@@ -449,6 +464,20 @@ int cmd_perf_report(int argc, char **argv)
 		rc = select_runs(st, &o, db, &sel);
 		if (rc < 0)
 			goto fail;
+		if (o.baseline_from) {
+			char *branch = NULL;
+			size_t last = 0;
+
+			rc = e2e_cmd_store_baseline_spec(o.baseline_from, &branch, &last);
+			if (rc == 0)
+				rc = e2e_cmd_store_baseline(CMD, store_url, sel.service, branch, last,
+							    sel.ids, sel.n, &o.c, &bcopy, &bpath);
+			free(branch);
+			if (rc < 0)
+				goto fail;
+			o.c.compare_baseline = true;
+			o.c.baseline = bpath;
+		}
 		x.color = e2e_pipeline_color(&o.c);
 		x.show_paths = o.show_paths;
 		x.trend = o.trend;
@@ -466,6 +495,8 @@ out:
 	selection_finish(&sel);
 	e2e_store_close(st);
 	e2e_cmd_store_done(copy);
+	e2e_cmd_store_done(bcopy);
+	free(bpath);
 	free(db);
 	return exit_code;
 }

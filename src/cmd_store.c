@@ -7,12 +7,17 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "buf.h"
+#include "cmd_pipeline.h"
+#include "e2e-config.h"
+#include "report.h"
 #include "cli.h"
 #include "cmd.h"
 #include "error.h"
 #include "exitcode.h"
 #include "fmt.h"
+#include "parse.h"
 #include "store.h"
 #include "store_pg.h"
 #include "team.h"
@@ -146,6 +151,107 @@ void e2e_cmd_store_done(struct e2e_cmd_store_copy *c)
 	if (c->dir[0])
 		rmdir(c->dir);
 	free(c);
+}
+
+/* ---- --baseline-from ---- */
+
+int e2e_cmd_store_baseline_spec(const char *spec, char **branch, size_t *last)
+{
+	char *copy = e2e_xstrdup(spec), *p = copy, *item;
+	int rc = 0;
+
+	*branch = NULL;
+	*last = 10;
+	while (rc == 0 && (item = strsep(&p, ",")) != NULL) {
+		uint64_t n = 0;
+
+		if (strncmp(item, "branch=", 7) == 0 && item[7]) {
+			free(*branch);
+			*branch = e2e_xstrdup(item + 7);
+		} else if (strncmp(item, "last=", 5) == 0 && e2e_parse_u64(item + 5, 1, 1000, &n)) {
+			*last = (size_t)n;
+		} else {
+			rc = e2e_error(E2E_ERR_INPUT,
+				       "option '--baseline-from': '%s' is not 'branch=B' or 'last=N' (N from "
+				       "1 to 1000)",
+				       item);
+		}
+	}
+	if (rc == 0 && !*branch)
+		rc = e2e_error(E2E_ERR_INPUT, "option '--baseline-from': no 'branch=B' in '%s'", spec);
+	free(copy);
+	if (rc < 0) {
+		free(*branch);
+		*branch = NULL;
+	}
+	return rc;
+}
+
+int e2e_cmd_store_baseline(const char *cmd, const char *url, const char *service, const char *branch,
+			   size_t last, const int64_t *skip, size_t nskip, const struct e2e_common_opts *o,
+			   struct e2e_cmd_store_copy **out, char **path)
+{
+	struct e2e_team_select want = {
+		.service = service, .branch = branch, .limit = last + nskip, .samples = true
+	};
+	struct e2e_store *st = NULL;
+	struct e2e_run *runs = NULL;
+	struct e2e_report *rep = NULL;
+	struct e2e_baseline *b = NULL;
+	struct e2e_buf names = E2E_BUF_INIT, file = E2E_BUF_INIT;
+	int64_t *ids = NULL;
+	size_t n = 0, take = 0;
+	int rc = e2e_cmd_store_fetch(url, &want, out, &st);
+
+	if (rc == 0)
+		rc = e2e_store_runs_list(st, service, &runs, &n);
+	if (rc == 0) {
+		ids = e2e_xcalloc(n + 1, sizeof(*ids));
+		for (size_t i = n; i-- > 0;) { /* oldest first, the newest last of them */
+			bool skipped = false;
+
+			for (size_t j = 0; j < nskip; j++)
+				skipped |= runs[i].id == skip[j];
+			if (!skipped)
+				ids[take++] = runs[i].id;
+		}
+		if (take > last) {
+			memmove(ids, ids + (take - last), last * sizeof(*ids));
+			take = last;
+		}
+		if (take == 0)
+			rc = e2e_error(E2E_ERR_EMPTY,
+				       "no runs of service '%s' on branch '%s' in the store to compare with",
+				       service, branch);
+	}
+	if (rc == 0)
+		rc = e2e_pipeline_compute(st, ids, take, o, &rep);
+	if (rc == 0)
+		rc = e2e_baseline_from_report(rep, rep->ended_ms, E2E_VERSION, &b);
+	if (rc == 0) {
+		e2e_buf_printf(&file, "%s/baseline.json", (*out)->dir);
+		rc = e2e_baseline_write(b, file.data);
+	}
+	if (rc == 0 && !o->quiet) {
+		for (size_t i = 0; i < take; i++)
+			e2e_buf_printf(&names, "%s%lld", i ? ", " : "", (long long)ids[i]);
+		e2e_cmd_fail(cmd, "baseline from the store: %zu run%s of branch '%s' (%s)", take,
+			     take == 1 ? "" : "s", branch, names.data);
+	}
+	e2e_baseline_destroy(b);
+	e2e_report_destroy(rep);
+	e2e_store_runs_free(runs, n);
+	e2e_store_close(st);
+	free(ids);
+	e2e_buf_finish(&names);
+	if (rc < 0) {
+		e2e_buf_finish(&file);
+		e2e_cmd_store_done(*out);
+		*out = NULL;
+		return rc;
+	}
+	*path = e2e_buf_detach(&file, NULL);
+	return 0;
 }
 
 /* ---- e2e push ---- */

@@ -81,6 +81,7 @@ REPORT_TABLE="
 --keep          | --keep 5                   | err err err ok  err err  err
 --older-than    | --older-than 1             | err err err err err err  err
 --store         | --store postgresql://127.0.0.1:9/x | 3 3 3 err 3  3  3
+--baseline-from | --baseline-from branch=main | err err err err err err err
 --routes        | --routes $ROUTES           | ok  ok  w   w   ok  ok  ok
 --output        | -o $TMP/out                | ok  ok  ok  ok  ok  ok  ok
 --db            | --db $DB                   | ok  ok  ok  ok  ok  ok  ok

@@ -173,6 +173,31 @@ NTESTS=$((NTESTS + 1))
 [ "$(panel 4 | cut -d'|' -f2,4-6)" = "2|GET /users/{id}|p95|regression
 2|GET /health|p95|pass" ] || fail "verdicts panel: $(panel 4)"
 
+# -- --baseline-from: the baseline from the store's history of a branch
+for i in 11 12 13; do $HAR "$TMP/m.har" "$i" GET:/users/+4:60:20 POST:/orders:40:10 >/dev/null
+  GIT_BRANCH=main "$E2E" perf-profile -s svc --import "$TMP/m.har" --db "$TMP/m.db" -q -f json >/dev/null; done
+$HAR "$TMP/slow.har" 14 GET:/users/+4:60:60 POST:/orders:40:10 >/dev/null
+GIT_BRANCH=pr "$E2E" perf-profile -s svc --import "$TMP/slow.har" --db "$TMP/m.db" -q -f json >/dev/null
+"$E2E" push --store "$PG_URL" --db "$TMP/m.db" -q
+run "$E2E" perf-report --store "$PG_URL" -s svc --baseline-from 'branch=main,last=3' -f json
+expect_rc 1 "--baseline-from: the slower PR run fails the gate"
+used=$(q "SELECT string_agg(id::text, ', ' ORDER BY id) FROM (SELECT id FROM e2e.runs WHERE service = 'svc'
+  AND git_branch = 'main' ORDER BY started_ms DESC, id DESC LIMIT 3) AS r")
+expect_err "e2e: perf-report: baseline from the store: 3 runs of branch 'main' ($used)" "--baseline-from names its runs"
+NTESTS=$((NTESTS + 1))
+[ "$(jq -r '[.regressions[].endpoint] | unique | join(",")' <<<"$OUT")" = "GET /users/{id}" ] ||
+  fail "--baseline-from regressions: $(jq -c .regressions <<<"$OUT" | head -c 300)"
+MAIN=$(q "SELECT max(id) FROM e2e.runs WHERE service = 'svc' AND git_branch = 'main'")
+run "$E2E" perf-report --store "$PG_URL" -s svc --run "$MAIN" --baseline-from 'branch=main,last=2' -q
+expect_rc 0 "--baseline-from: a main run against the two before it"
+run "$E2E" perf-report --store "$PG_URL" -s svc --baseline-from 'branch=nope'
+expect_rc 4 "--baseline-from: no runs on the branch"
+run "$E2E" perf-report --store "$PG_URL" -s svc --baseline-from 'last=0'
+expect_rc 2 "--baseline-from: bad spec"
+expect_err "e2e: perf-report: option '--baseline-from': 'last=0' is not 'branch=B' or 'last=N' (N from 1 to 1000)" "bad spec"
+run "$E2E" perf-report --db "$TMP/m.db" --baseline-from 'branch=main'
+expect_rc 2 "--baseline-from without --store"
+
 # -- PostgreSQL down: the run spools with one warning, the suite decides the exit
 pg_stop
 $HAR "$TMP/e.har" 7 GET:/down:25 >/dev/null
