@@ -98,6 +98,9 @@ int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, b
 	if (rc == 0)
 		rc = e2e_pg_push(pg, &r, sums, nsums, created, pg_id);
 	summaries_free(sums, hists, nsums);
+	e2e_store_paths_free(r.paths, r.npaths); /* the store's allocation, not ours */
+	r.paths = NULL;
+	r.npaths = 0;
 	e2e_pg_run_finish(&r);
 	return rc;
 }

@@ -22,10 +22,12 @@ q() { pg_sql -c "$1"; }
 # 1. 8 concurrent runs of 100,000 requests (HAR imports through the recorder)
 python3 "$ROOT/tests/cli/make_har.py" "$TMP/100k.har" 1 GET:/users/+1000:50000 POST:/orders:30000 GET:/health:20000 >/dev/null
 t0=$(now)
+pids=()
 for i in 1 2 3 4 5 6 7 8; do
   "$E2E" perf-profile -s conc --import "$TMP/100k.har" --db "$TMP/c$i.db" --store "$PG_URL" -q -f json >/dev/null &
+  pids+=($!)
 done
-wait
+wait "${pids[@]}" # not the server's
 t1=$(now)
 echo "8 concurrent perf-profile --store runs x 100,000 requests: $(secs "$t0" "$t1") s;" \
   "in PostgreSQL: runs $(q "SELECT count(*) FROM e2e.runs WHERE service = 'conc'")," \
