@@ -18,7 +18,7 @@ _e2e()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-h --help -V --version' -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab perf-replay mark help' -- "$cur"))
+			COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab perf-replay mark push store help' -- "$cur"))
 		fi
 		return
 	fi
@@ -35,14 +35,14 @@ _e2e()
 
 	case $cmd in
 	help)
-		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab perf-replay mark' -- "$cur"))
+		((cword == 2)) && COMPREPLY=($(compgen -W 'perf-profile perf-report perf-ab perf-replay mark push store' -- "$cur"))
 		return
 		;;
 	perf-profile)
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
-			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz --junit
+			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz --junit --store
 			--profile-cpu --profile-hz --profile-call-graph --profile-endpoints
 		"
 		;;
@@ -69,8 +69,18 @@ _e2e()
 	perf-report)
 		opts="$common
 			-s --service --run --runs --list --trend --days --changes --metric --last
-			--branch --show-paths --prune --keep --older-than --set-baseline -q --quiet
+			--branch --show-paths --prune --keep --older-than --set-baseline -q --quiet --store --baseline-from
 		"
+		;;
+	push)
+		opts="--store -s --service -o --output --db -q --quiet -h --help"
+		;;
+	store)
+		if ((cword == 2)); then
+			COMPREPLY=($(compgen -W 'init' -- "$cur"))
+			return
+		fi
+		opts="--store --writer-role --reader-role -q --quiet -h --help"
 		;;
 	*)
 		return
@@ -136,7 +146,8 @@ _e2e()
 	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | --a | --b | --rounds | \
 		--serve | --serve-a | --serve-b | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | --profile-hz | --profile-endpoints | \
 		--from-run | --rate | --max-in-flight | --timeout | \
-		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms)
+		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms | \
+		--store | --writer-role | --reader-role | --baseline-from)
 		# a free-form value: nothing to offer
 		return
 		;;

@@ -48,10 +48,12 @@ complete -c e2e -n __e2e_no_command -a perf-report -d 'report, compare against a
 complete -c e2e -n __e2e_no_command -a perf-ab -d 'compare two builds on one runner, interleaved in ABBA order'
 complete -c e2e -n __e2e_no_command -a mark -d 'tell perf-profile that a test of a shell suite started or ended'
 complete -c e2e -n __e2e_no_command -a perf-replay -d 'replay a recorded run'"'"'s traffic as open-model load'
+complete -c e2e -n __e2e_no_command -a push -d 'upload local runs to the team store (PostgreSQL)'
+complete -c e2e -n __e2e_no_command -a store -d 'create or migrate the team store'
 complete -c e2e -n __e2e_no_command -a help -d 'show the options of a command'
 complete -c e2e -n __e2e_no_command -s h -l help -d 'show the list of commands'
 complete -c e2e -n __e2e_no_command -s V -l version -d 'print the version'
-complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report perf-ab perf-replay mark'
+complete -c e2e -n __e2e_help_topic -a 'perf-profile perf-report perf-ab perf-replay mark push store'
 
 # every command (the common options of src/cmd.h)
 for cmd in perf-profile perf-report perf-ab perf-replay
@@ -100,6 +102,7 @@ complete -c e2e -n '__e2e_using perf-profile' -l profile-endpoints -x -d '--prof
 complete -c e2e -n '__e2e_using perf-profile' -l redact-command -d 'store only the command name, none of its arguments'
 complete -c e2e -n '__e2e_using perf-profile' -l set-baseline -d 'write the baseline file from this run'
 complete -c e2e -n '__e2e_using perf-profile' -s q -l quiet -d 'no live progress line'
+complete -c e2e -n '__e2e_using perf-profile' -l store -x -d 'also push the run to the team store (default: $E2E_STORE)'
 complete -c e2e -n __e2e_wrapping -a '(__e2e_wrapped)'
 
 # e2e perf-report
@@ -119,6 +122,8 @@ complete -c e2e -n '__e2e_using perf-report' -l keep -x -d 'with --prune: keep t
 complete -c e2e -n '__e2e_using perf-report' -l older-than -x -d 'with --prune: remove runs older than DAYS days'
 complete -c e2e -n '__e2e_using perf-report' -l set-baseline -d 'write the baseline file from the selected runs'
 complete -c e2e -n '__e2e_using perf-report' -s q -l quiet -d 'no notes on stderr'
+complete -c e2e -n '__e2e_using perf-report' -l store -x -d 'read the runs from the team store (default: $E2E_STORE)'
+complete -c e2e -n '__e2e_using perf-report' -l baseline-from -x -a 'branch=main,last=10' -d 'with --store: compare against the last runs of a branch'
 
 # e2e perf-ab
 complete -c e2e -n '__e2e_using perf-ab' -s s -l service -x -a '(__e2e_services)' -d 'service name the runs are recorded under'
@@ -150,3 +155,19 @@ complete -c e2e -n '__e2e_using perf-replay' -l keep-cookies -d '--import: send 
 complete -c e2e -n '__e2e_using perf-replay' -l insecure -d 'do not verify the target TLS certificate'
 complete -c e2e -n '__e2e_using perf-replay' -l set-baseline -d 'write the baseline file from this replay'
 complete -c e2e -n '__e2e_using perf-replay' -s q -l quiet -d 'no replay summary'
+
+# e2e push
+complete -c e2e -n '__e2e_using push' -l store -x -d 'the team store (default: $E2E_STORE)'
+complete -c e2e -n '__e2e_using push' -s s -l service -x -a '(__e2e_services)' -d 'only the runs of this service'
+complete -c e2e -n '__e2e_using push' -s o -l output -x -a '(__fish_complete_directories)' -d 'data directory'
+complete -c e2e -n '__e2e_using push' -l db -r -F -d 'database file'
+complete -c e2e -n '__e2e_using push' -s q -l quiet -d 'no line per run on stderr'
+complete -c e2e -n '__e2e_using push' -s h -l help -d 'show this help'
+
+# e2e store
+complete -c e2e -n '__e2e_using store' -a init -d 'create or migrate the schema and roles'
+complete -c e2e -n '__e2e_using store' -l store -x -d 'the team store (default: $E2E_STORE)'
+complete -c e2e -n '__e2e_using store' -l writer-role -x -d 'role that may only insert and read (default: e2e_writer)'
+complete -c e2e -n '__e2e_using store' -l reader-role -x -d 'role that may only read (default: e2e_reader)'
+complete -c e2e -n '__e2e_using store' -s q -l quiet -d 'nothing on stderr when it worked'
+complete -c e2e -n '__e2e_using store' -s h -l help -d 'show this help'

@@ -16,6 +16,43 @@ int cmd_perf_report(int argc, char **argv);
 int cmd_perf_ab(int argc, char **argv);
 int cmd_perf_replay(int argc, char **argv);
 int cmd_mark(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_store(int argc, char **argv);
+
+struct e2e_store;
+struct e2e_common_opts;
+
+/* The team store (cmd_store.c): the URL given, else $E2E_STORE, else
+ * NULL. */
+const char *e2e_cmd_store_url(const char *given);
+/* Before a run: E2E_ERR_INPUT (a bad URL, no or a foreign store) stops the
+ * command; a store that cannot be reached is one warning on stderr and
+ * *down, the run spooling to db. */
+int e2e_cmd_store_check(const char *cmd, const char *url, const char *db, bool *down);
+/* After it: pushes the runs, warning once (unless warned before) when
+ * they stay spooled. */
+/* perf-report --store: copies the runs want names (the newest run's
+ * service when it names none) into a new private SQLite store *st that
+ * the report reads as it reads a file; e2e_cmd_store_done() after closing
+ * *st removes it. */
+struct e2e_cmd_store_copy;
+struct e2e_team_select;
+int e2e_cmd_store_fetch(const char *url, const struct e2e_team_select *want, struct e2e_cmd_store_copy **out,
+			struct e2e_store **st);
+/* Accepts NULL. */
+void e2e_cmd_store_done(struct e2e_cmd_store_copy *c);
+/* --baseline-from 'branch=B,last=N' (last defaults to 10): *branch is
+ * the caller's to free. E2E_ERR_INPUT naming the bad part. */
+int e2e_cmd_store_baseline_spec(const char *spec, char **branch, size_t *last);
+/* Writes the baseline of the last runs of service on branch in the store
+ * (the runs of skip left out: the report's own) into a private directory
+ * (*out, removed by e2e_cmd_store_done) and gives its path (caller
+ * frees); names the runs on stderr unless o->quiet. */
+int e2e_cmd_store_baseline(const char *cmd, const char *url, const char *service, const char *branch,
+			   size_t last, const int64_t *skip, size_t nskip, const struct e2e_common_opts *o,
+			   struct e2e_cmd_store_copy **out, char **path);
+void e2e_cmd_store_push(const char *cmd, const char *url, struct e2e_store *st, const int64_t *ids, size_t n,
+			bool quiet, bool warned);
 
 struct e2e_common_opts;
 struct e2e_routes;

@@ -82,6 +82,7 @@ struct profile_opts {
 	char **cmd;
 	int ncmd;
 	const char *source; /* runs.source when not the default (perf-ab) */
+	const char *store; /* --store URL; else $E2E_STORE */
 };
 
 static bool valid_env_name(const char *s)
@@ -154,6 +155,8 @@ static const struct e2e_option_name call_graphs[] = {
 
 static const struct e2e_option options[] = {
 	{ E2E_OPT_REWORD("service", "service name the run is recorded under (default: unknown)") },
+	{ E2E_OPT_STRING(0, "store", P, store, "URL",
+			 "also push the run to the team store (default: $E2E_STORE): postgresql://...") },
 	{ E2E_OPT_STRING(0, "target", P, target, "URL", "upstream base URL to forward to (http or https)"),
 	  .valid = valid_target, .what = "an http:// or https:// URL" },
 	{ E2E_OPT_CUSTOM(0, "listen", P, listen, "ADDR:PORT",
@@ -1127,6 +1130,8 @@ int cmd_perf_profile(int argc, char **argv)
 	int64_t *run_ids = NULL;
 	size_t nruns = 0;
 	char *db = NULL, *target = NULL;
+	const char *store_url = NULL;
+	bool store_down = false;
 	struct tally tally = { 0 };
 	struct e2e_common_opts report;
 	int status = 0, exit_code = E2E_EXIT_OK, gate_exit = -1; /* -1: the gate did not judge */
@@ -1154,6 +1159,9 @@ int cmd_perf_profile(int argc, char **argv)
 	if (rc < 0)
 		goto fail;
 	db = e2e_common_db_path(&o.c);
+	store_url = e2e_cmd_store_url(o.store);
+	if (store_url && (rc = e2e_cmd_store_check(CMD, store_url, db, &store_down)) < 0)
+		goto fail;
 	rc = e2e_store_open(db, E2E_STORE_CREATE, &st);
 	if (rc < 0 && (o.import || !o.ncmd))
 		goto fail;
@@ -1208,6 +1216,8 @@ int cmd_perf_profile(int argc, char **argv)
 			exit_code = E2E_EXIT_EMPTY;
 		goto out;
 	}
+	if (store_url && st)
+		e2e_cmd_store_push(CMD, store_url, st, run_ids, nruns, o.c.quiet, store_down);
 	report = o.c;
 	if (o.ncmd && !gate_can_run(&o, &tally)) { /* the report without a verdict */
 		report.compare_baseline = false;

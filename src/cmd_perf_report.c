@@ -13,7 +13,9 @@
 #include "parse.h"
 #include "cmd_pipeline.h"
 #include "render.h"
+#include "redact.h"
 #include "store.h"
+#include "team.h"
 #include "banned.h"
 
 #define CMD "perf-report"
@@ -36,6 +38,8 @@ struct report_opts {
 	bool keep_given;
 	uint64_t older_than_days;
 	bool older_given;
+	const char *store; /* --store URL; else $E2E_STORE */
+	const char *baseline_from; /* --baseline-from 'branch=B,last=N' */
 };
 
 static bool parse_run_id(const char *s, void *target)
@@ -80,6 +84,11 @@ static const struct e2e_option options[] = {
 	  .what = "a number of runs", E2E_OPT_SEEN(R, last_given) },
 	{ E2E_OPT_TEXT(0, "branch", R, branch, "B", "with --changes: only runs of git branch B") },
 	{ E2E_OPT_FLAG(0, "show-paths", R, show_paths, "list the raw paths behind every endpoint template"),
+	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
+	{ E2E_OPT_STRING(0, "store", R, store, "URL",
+			 "read the runs from the team store (default: $E2E_STORE): postgresql://...") },
+	{ E2E_OPT_TEXT(0, "baseline-from", R, baseline_from, "SPEC",
+		       "with --store: compare against the last runs of a branch ('branch=main,last=10')"),
 	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
 	{ E2E_OPT_FLAG(0, "prune", R, prune, "remove old runs (with --keep or --older-than)") },
 	{ E2E_OPT_UINT(0, "keep", R, keep, "N", "with --prune: keep the newest N runs", 0, 1000000),
@@ -383,6 +392,9 @@ int cmd_perf_report(int argc, char **argv)
 	struct selection sel = { 0 };
 	struct e2e_pipeline_extra x = { .color = false };
 	char *db = NULL;
+	const char *store_url = NULL;
+	struct e2e_cmd_store_copy *copy = NULL, *bcopy = NULL;
+	char *bpath = NULL;
 	int exit_code = E2E_EXIT_OK, gate_exit = E2E_EXIT_OK;
 	int rc = parse_args(argc, argv, &o);
 
@@ -408,8 +420,41 @@ int cmd_perf_report(int argc, char **argv)
 	rc = e2e_pipeline_check(&o.c);
 	if (rc < 0)
 		goto fail;
-	db = e2e_common_db_path(&o.c);
-	rc = e2e_store_open(db, o.prune ? 0 : E2E_STORE_READONLY, &st);
+	store_url = e2e_cmd_store_url(o.store);
+	if (o.baseline_from && !store_url) {
+		rc = e2e_error(E2E_ERR_INPUT, "'--baseline-from' needs '--store URL' (or E2E_STORE)");
+		goto fail;
+	}
+	if (o.baseline_from && (o.c.compare_baseline || o.c.set_baseline || o.c.baseline)) {
+		rc = e2e_error(
+			E2E_ERR_INPUT,
+			"'--baseline-from' replaces '--compare-baseline', '--set-baseline' and '--baseline'");
+		goto fail;
+	}
+	if (store_url && o.prune) {
+		rc = e2e_error(E2E_ERR_INPUT, "'--prune' works on the local database, not the team store");
+		goto fail;
+	}
+	if (store_url) {
+		struct e2e_team_select want = { .service = o.c.service,
+						.branch = o.changes ? o.branch : NULL,
+						.since_ms =
+							o.days ? now_ms() - (int64_t)o.days * 86400000 : 0,
+						.limit = o.list || o.trend ? (size_t)o.runs
+							 : o.changes	   ? (size_t)o.last
+							 : o.runs	   ? (size_t)o.runs
+									   : 1,
+						.run_id = o.run_id,
+						.samples = !o.list };
+
+		rc = e2e_cmd_store_fetch(store_url, &want, &copy, &st);
+		if (rc < 0)
+			goto fail;
+		db = e2e_redact_url(store_url);
+	} else {
+		db = e2e_common_db_path(&o.c);
+		rc = e2e_store_open(db, o.prune ? 0 : E2E_STORE_READONLY, &st);
+	}
 	if (rc < 0)
 		goto fail;
 	if (o.list) {
@@ -420,6 +465,20 @@ int cmd_perf_report(int argc, char **argv)
 		rc = select_runs(st, &o, db, &sel);
 		if (rc < 0)
 			goto fail;
+		if (o.baseline_from) {
+			char *branch = NULL;
+			size_t last = 0;
+
+			rc = e2e_cmd_store_baseline_spec(o.baseline_from, &branch, &last);
+			if (rc == 0)
+				rc = e2e_cmd_store_baseline(CMD, store_url, sel.service, branch, last,
+							    sel.ids, sel.n, &o.c, &bcopy, &bpath);
+			free(branch);
+			if (rc < 0)
+				goto fail;
+			o.c.compare_baseline = true;
+			o.c.baseline = bpath;
+		}
 		x.color = e2e_pipeline_color(&o.c);
 		x.show_paths = o.show_paths;
 		x.trend = o.trend;
@@ -436,6 +495,9 @@ fail:
 out:
 	selection_finish(&sel);
 	e2e_store_close(st);
+	e2e_cmd_store_done(copy);
+	e2e_cmd_store_done(bcopy);
+	free(bpath);
 	free(db);
 	return exit_code;
 }

@@ -18,6 +18,8 @@ static const struct command {
 	{ "perf-ab", cmd_perf_ab, "compare two builds on one runner, interleaved in ABBA order" },
 	{ "perf-replay", cmd_perf_replay, "replay a recorded run's traffic as open-model load" },
 	{ "mark", cmd_mark, "tell perf-profile that a test of a shell suite started or ended" },
+	{ "push", cmd_push, "upload local runs to the team store (PostgreSQL)" },
+	{ "store", cmd_store, "create or migrate the team store: 'e2e store init'" },
 };
 
 static void usage(FILE *f)

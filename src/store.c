@@ -34,6 +34,7 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -263,6 +264,15 @@ static const char *const schema_v11[] = {
 	NULL,
 };
 
+/* v12: the run's UUID (SPEC section 13), its identity in a team store:
+ * given when first asked for (e2e_store_run_uuid), kept by copies. */
+static const char *const schema_v12[] = {
+	"ALTER TABLE runs ADD COLUMN uuid TEXT NOT NULL DEFAULT ''",
+	"CREATE UNIQUE INDEX runs_by_uuid ON runs (uuid) WHERE uuid <> ''",
+	"PRAGMA user_version = 12",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -278,6 +288,7 @@ static const struct migration {
 	{ schema_v6, NULL, NULL },  { schema_v7, NULL, NULL },
 	{ schema_v8, NULL, NULL },  { schema_v9, NULL, NULL },
 	{ schema_v10, NULL, NULL }, { schema_v11, NULL, NULL },
+	{ schema_v12, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -309,6 +320,8 @@ enum stmt_id {
 	S_COMMIT,
 	S_ROLLBACK,
 	S_RUN_INSERT,
+	S_RUN_UUID_GET,
+	S_RUN_UUID_SET,
 	S_RUN_PROGRESS,
 	S_RUN_END,
 	S_RUN_LOSS,
@@ -370,8 +383,10 @@ static const char *const stmt_sql[S__COUNT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_RUN_INSERT] =
 		"INSERT INTO runs (service, started_ms, duration_ns, command, exit_status, git_commit,"
-		" git_branch, host_cpu, host_cores, host_os, tool_version, source, target)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		" git_branch, host_cpu, host_cores, host_os, tool_version, source, target, id)"
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	[S_RUN_UUID_GET] = "SELECT uuid FROM runs WHERE id = ?",
+	[S_RUN_UUID_SET] = "UPDATE runs SET uuid = ?2 WHERE id = ?1 AND (uuid = '' OR ?3)",
 	[S_RUN_PROGRESS] = "UPDATE runs SET recorded = ?2, dropped = ?3, max_concurrency = ?4 WHERE id = ?1",
 	[S_RUN_END] =
 		"UPDATE runs SET ended_ms = ?2, duration_ns = ?3, exit_status = ?4, max_concurrency = ?5,"
@@ -1215,7 +1230,21 @@ static void run_from_row(sqlite3_stmt *s, void *out)
 	r->disturbance_probes = 0;
 }
 
+static int run_insert(struct e2e_store *st, const struct e2e_run *r, int64_t as, int64_t *out_id);
+
 int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *out_id)
+{
+	return run_insert(st, r, 0, out_id);
+}
+
+int e2e_store_run_begin_as(struct e2e_store *st, const struct e2e_run *r, int64_t *out_id)
+{
+	if (r->id <= 0)
+		return e2e_error(E2E_ERR_INPUT, "no run id to record a copy under");
+	return run_insert(st, r, r->id, out_id);
+}
+
+static int run_insert(struct e2e_store *st, const struct e2e_run *r, int64_t as, int64_t *out_id)
 {
 	sqlite3_stmt *s;
 	int64_t id = 0;
@@ -1238,6 +1267,8 @@ int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *
 		bind_text(s, 11, r->tool_version);
 		bind_text(s, 12, r->source);
 		bind_text(s, 13, r->target);
+		if (as > 0)
+			sqlite3_bind_int64(s, 14, as);
 		rc = step_done(st, s, "cannot record the run");
 		id = sqlite3_last_insert_rowid(st->db);
 	}
@@ -1249,6 +1280,77 @@ int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *
 	else if (id)
 		lease_release(st, id);
 	return rc;
+}
+
+static int run_exists(struct e2e_store *st, int64_t run_id);
+
+static void uuid_from_row(sqlite3_stmt *s, void *out)
+{
+	const char *t = col_text(s, 0);
+	size_t n = strnlen(t, E2E_STORE_UUID_LEN);
+
+	memcpy(out, t, n);
+	((char *)out)[n] = '\0';
+}
+
+/* A version 4 UUID from the kernel's random source. */
+static int uuid_make(char out[E2E_STORE_UUID_LEN + 1])
+{
+	uint8_t b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return e2e_error(E2E_ERR_RUNTIME, "cannot make a run uuid: %s", strerror(errno));
+	b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+	b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+	for (size_t i = 0, o = 0; i < sizeof(b); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = "0123456789abcdef"[b[i] >> 4];
+		out[o++] = "0123456789abcdef"[b[i] & 15];
+	}
+	out[E2E_STORE_UUID_LEN] = '\0';
+	return 0;
+}
+
+static int uuid_write(struct e2e_store *st, int64_t run_id, const char *uuid, bool replace)
+{
+	sqlite3_stmt *s;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0)
+		rc = run_exists(st, run_id);
+	if (rc == 0)
+		rc = stmt(st, S_RUN_UUID_SET, &s);
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, run_id);
+		bind_text(s, 2, uuid);
+		sqlite3_bind_int(s, 3, replace);
+		rc = step_done(st, s, "cannot record the run's uuid");
+	}
+	return write_leave(st, own, rc);
+}
+
+int e2e_store_run_uuid(struct e2e_store *st, int64_t run_id, char out[E2E_STORE_UUID_LEN + 1])
+{
+	char made[E2E_STORE_UUID_LEN + 1], got[E2E_STORE_UUID_LEN + 1] = "";
+	int rc = run_row(st, S_RUN_UUID_GET, run_id, uuid_from_row, got);
+
+	if (rc == 0 && !got[0]) {
+		rc = uuid_make(made);
+		if (rc == 0)
+			rc = uuid_write(st, run_id, made, false);
+		if (rc == 0) /* another process may have given it one first */
+			rc = run_row(st, S_RUN_UUID_GET, run_id, uuid_from_row, got);
+	}
+	if (rc == 0)
+		memcpy(out, got, sizeof(got));
+	return rc;
+}
+
+int e2e_store_run_uuid_set(struct e2e_store *st, int64_t run_id, const char *uuid)
+{
+	return uuid_write(st, run_id, uuid, true);
 }
 
 /* Starts an UPDATE of one run: a write transaction unless the caller has

@@ -38,6 +38,15 @@ const char *e2e_store_path(const struct e2e_store *st);
  * e2e_store_run_end() marks it complete or the handle is closed (or the
  * process ends): prune never removes a run whose lease is held. */
 int e2e_store_run_begin(struct e2e_store *st, const struct e2e_run *r, int64_t *out_id);
+/* As e2e_store_run_begin, under r->id (> 0; a copy of a run from a team
+ * store keeps its id there): E2E_ERR_RUNTIME when the id is taken. */
+int e2e_store_run_begin_as(struct e2e_store *st, const struct e2e_run *r, int64_t *out_id);
+/* A run's UUID, its identity in a team store (SPEC section 13): given to
+ * the run (version 4, random) the first time it is asked for. */
+#define E2E_STORE_UUID_LEN 36
+int e2e_store_run_uuid(struct e2e_store *st, int64_t run_id, char out[E2E_STORE_UUID_LEN + 1]);
+/* Sets it (a copy of a run keeps its UUID). */
+int e2e_store_run_uuid_set(struct e2e_store *st, int64_t run_id, const char *uuid);
 /* Progress written with every batch so that a killed run keeps counts. */
 int e2e_store_run_progress(struct e2e_store *st, int64_t run_id, uint64_t recorded, uint64_t dropped,
 			   uint32_t max_concurrency);

@@ -14,6 +14,7 @@ PKGS=(
 
   chromium python3-pil # the HTML report in a real browser (tests/cli/html-layout.sh)
   linux-perf chromium # --profile-cpu: perf record/script; the flame graph's screenshot test
+  libpq-dev postgresql # the team store (SPEC section 13): libpq, and a real server for the tests
 )
 missing=()
 for p in "${PKGS[@]}"; do

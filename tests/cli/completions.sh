@@ -63,10 +63,10 @@ cd "$WORK" || exit 1
 # Cases shared by the three shells: LINE|WANT (WANT space-separated; the
 # cursor is at the end of LINE).
 CASES=(
-  'e2e |help mark perf-ab perf-profile perf-replay perf-report'
+  'e2e |help mark perf-ab perf-profile perf-replay perf-report push store'
   'e2e perf-|perf-ab perf-profile perf-replay perf-report'
   'e2e -|-h --help -V --version'
-  'e2e help |mark perf-ab perf-profile perf-replay perf-report'
+  'e2e help |mark perf-ab perf-profile perf-replay perf-report push store'
   'e2e perf-report --f|--fail-on --format'
   'e2e perf-report -f |text json markdown html csv junit github gitlab-codequality'
   'e2e perf-profile --format m|markdown'
@@ -79,7 +79,7 @@ CASES=(
   'e2e perf-profile --pre|--preserve-host'
   'e2e perf-report --pre|'
   'e2e perf-report --days 3 --t|--threshold --trend'
-  'e2e perf-profile -q --s|--sample-hz --serve --serve-grace --serve-timeout --service --set-baseline'
+  'e2e perf-profile -q --s|--sample-hz --serve --serve-grace --serve-timeout --service --set-baseline --store'
   'e2e perf-profile --target http://127.0.0.1:1 --listen|--listen'
   'e2e perf-ab --r|--rounds --routes --rules'
   'e2e perf-ab -f |text json markdown html csv junit github gitlab-codequality'

@@ -2,7 +2,8 @@
 # Schema v2 -> current (v3: endpoints per run, v4: lost samples and their
 # cause, v5: run notes, v6: service cost samples, v7: runner
 # disturbance per run, v8: --confirm re-runs' links, v9: perf-ab
-# comparisons, v10: the tests of a run, v11: their JUnit results) on
+# comparisons, v10: the tests of a run, v11: their JUnit results,
+# v12: run uuids) on
 # tests/fixtures/store-v2/perf.db, a file the previous release made (see
 # its make.sh): every view of every run reports exactly what that release
 # reported from it (expected/), the migrated file passes
@@ -44,7 +45,7 @@ cp "$FIX/perf.db" "$DB"
 [ "$(sql "$DB" 'PRAGMA user_version')" = 2 ] || fail "fixture is not schema v2"
 same_views "$DB" "migrated"
 NTESTS=$((NTESTS + 1))
-[ "$(sql "$DB" 'PRAGMA user_version')" = 11 ] || fail "not migrated to v11"
+[ "$(sql "$DB" 'PRAGMA user_version')" = 12 ] || fail "not migrated to v12"
 [ "$(sql "$DB" "SELECT group_concat(lost || ':' || lost_cause) FROM runs")" = "0:,0:,0:" ] || fail "migrated runs' losses"
 [ "$(sql "$DB" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after the migration"
 [ "$(sql "$DB" 'PRAGMA journal_mode')" = wal ] || fail "journal mode after the migration"
@@ -89,7 +90,7 @@ run "$E2E" perf-report --db "$DB" --run 1
 expect_rc 2 "corrupt chunk: run 1"
 expect_err "e2e: perf-report: '$DB': run 1: corrupt sample chunk 1" "corrupt chunk: run 1"
 NTESTS=$((NTESTS + 1))
-[ "$(sql "$DB" 'PRAGMA user_version')" = 11 ] || fail "corrupt chunk: not migrated"
+[ "$(sql "$DB" 'PRAGMA user_version')" = 12 ] || fail "corrupt chunk: not migrated"
 [ "$(sql "$DB" 'SELECT count(*) FROM run_paths WHERE run_id = 1')" -gt 0 ] || fail "corrupt chunk: run 1 lost its other chunks' paths"
 
 finish

@@ -80,6 +80,8 @@ REPORT_TABLE="
 --prune         | --prune --keep 100         | ok  err err ok  err w:--rules  err
 --keep          | --keep 5                   | err err err ok  err err  err
 --older-than    | --older-than 1             | err err err err err err  err
+--store         | --store postgresql://127.0.0.1:9/x | 3 3 3 err 3  3  3
+--baseline-from | --baseline-from branch=main | err err err err err err err
 --routes        | --routes $ROUTES           | ok  ok  w   w   ok  ok  ok
 --output        | -o $TMP/out                | ok  ok  ok  ok  ok  ok  ok
 --db            | --db $DB                   | ok  ok  ok  ok  ok  ok  ok
@@ -126,6 +128,7 @@ PROFILE_TABLE="
 --import        | --import $HAR              | ok  err err ok  ok
 --host          | --host api.test            | ok  err err ok  ok
 --redact-command | --redact-command          | w   ok  w   w   w
+--store         | --store postgresql://127.0.0.1:9/x | ok ok ok ok ok
 --serve         | --serve false              | err 3   3   err err
 --serve-timeout | --serve-timeout 5s         | w   w   w   w   w
 --serve-grace   | --serve-grace 1s           | w   w   w   w   w

@@ -1,0 +1,193 @@
+/* team.c - runs between the local store and the team store. See team.h. */
+#include "team.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "error.h"
+#include "hist.h"
+#include "report.h"
+#include "store.h"
+#include "store_pg.h"
+#include "banned.h"
+
+/* The per-endpoint rows of a run: the report's own figures (exact
+ * percentiles) and its latency histogram. */
+static int summarise(const struct e2e_pg_run *r, struct e2e_pg_summary **out, char ***hists, size_t *n)
+{
+	struct e2e_report_run in = { .run = &r->run,
+				     .samples = r->samples,
+				     .nsamples = r->nsamples,
+				     .paths = r->paths,
+				     .npaths = r->npaths };
+	struct e2e_report_opts opts = { .count_4xx = false };
+	struct e2e_report *rep = NULL;
+	struct e2e_pg_summary *s;
+	char **h;
+	int rc = e2e_report_compute(&in, 1, r->paths, r->npaths, &opts, &rep);
+
+	if (rc < 0)
+		return rc;
+	s = e2e_xcalloc(rep->nendpoints + 1, sizeof(*s));
+	h = e2e_xcalloc(rep->nendpoints + 1, sizeof(*h));
+	for (size_t i = 0; i < rep->nendpoints; i++) {
+		const struct e2e_endpoint_report *e = &rep->endpoints[i];
+		struct e2e_hist *hist = e2e_hist_create();
+
+		for (size_t j = 0; j < e->nsamples; j++)
+			e2e_hist_add(hist, e2e_sample_latency_us(&e->samples[j]));
+		h[i] = e2e_hist_encode(hist);
+		e2e_hist_destroy(hist);
+		s[i] = (struct e2e_pg_summary){ .endpoint = e2e_xstrdup(e->key),
+						.n = e->count,
+						.errors = e->errors,
+						.mean_ms = e->mean_ms,
+						.p50_ms = e->p50_ms,
+						.p90_ms = e->p90_ms,
+						.p95_ms = e->p95_ms,
+						.p99_ms = e->p99_ms,
+						.max_ms = e->max_ms,
+						.histogram = h[i] };
+	}
+	*n = rep->nendpoints;
+	*out = s;
+	*hists = h;
+	e2e_report_destroy(rep);
+	return 0;
+}
+
+static void summaries_free(struct e2e_pg_summary *s, char **h, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free((char *)s[i].endpoint);
+		free(h[i]);
+	}
+	free(s);
+	free(h);
+}
+
+int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, bool *created, int64_t *pg_id)
+{
+	struct e2e_pg_run r;
+	struct e2e_pg_summary *sums = NULL;
+	char **hists = NULL;
+	size_t nsums = 0;
+	int64_t there = 0;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = e2e_store_run_uuid(st, run_id, r.uuid);
+	if (rc == 0)
+		rc = e2e_pg_find(pg, r.uuid, &there);
+	if (rc < 0)
+		return rc;
+	if (there) {
+		*created = false;
+		*pg_id = there;
+		return 0;
+	}
+	rc = e2e_store_run_get(st, run_id, &r.run);
+	if (rc == 0)
+		rc = e2e_store_run_paths_load(st, run_id, &r.paths, &r.npaths);
+	if (rc == 0)
+		rc = e2e_store_samples_load(st, run_id, &r.samples, &r.nsamples);
+	if (rc == 0)
+		rc = summarise(&r, &sums, &hists, &nsums);
+	if (rc == 0)
+		rc = e2e_pg_push(pg, &r, sums, nsums, created, pg_id);
+	summaries_free(sums, hists, nsums);
+	e2e_store_paths_free(r.paths, r.npaths); /* the store's allocation, not ours */
+	r.paths = NULL;
+	r.npaths = 0;
+	e2e_pg_run_finish(&r);
+	return rc;
+}
+
+/* The run's paths interned in dst, and its samples' path ids moved to
+ * dst's ids for them. */
+static int copy_paths(struct e2e_store *dst, int64_t id, struct e2e_pg_run *r)
+{
+	uint32_t max = 0, *map;
+	int rc = 0;
+
+	for (size_t i = 0; i < r->npaths; i++)
+		if (r->paths[i].id > max)
+			max = r->paths[i].id;
+	map = e2e_xcalloc((size_t)max + 1, sizeof(*map));
+	for (size_t i = 0; rc == 0 && i < r->npaths; i++)
+		rc = e2e_store_path_intern(dst, id, r->paths[i].method, r->paths[i].path,
+					   r->paths[i].endpoint, &map[r->paths[i].id]);
+	for (size_t i = 0; rc == 0 && i < r->nsamples; i++) {
+		uint32_t p = r->samples[i].path_id;
+
+		if (p > max || (!map[p] && p))
+			rc = e2e_error(E2E_ERR_RUNTIME, "run %lld: a sample of an unknown path",
+				       (long long)id);
+		else
+			r->samples[i].path_id = map[p];
+	}
+	free(map);
+	return rc;
+}
+
+static int copy_run(struct e2e_pg *pg, struct e2e_store *dst, struct e2e_pg_run *r, bool samples)
+{
+	int64_t id = 0;
+	int rc = samples ? e2e_pg_run_load(pg, r) : 0;
+
+	if (rc == 0)
+		rc = e2e_store_begin(dst);
+	if (rc < 0)
+		return rc;
+	rc = e2e_store_run_begin_as(dst, &r->run, &id);
+	if (rc == 0)
+		rc = copy_paths(dst, id, r);
+	if (rc == 0 && r->nsamples)
+		rc = e2e_store_append(dst, id, r->samples, r->nsamples);
+	if (rc == 0)
+		rc = e2e_store_run_end(dst, &r->run);
+	if (rc == 0)
+		rc = e2e_store_run_uuid_set(dst, id, r->uuid);
+	if (rc == 0)
+		return e2e_store_commit(dst);
+	e2e_store_rollback(dst);
+	return rc;
+}
+
+int e2e_team_fetch(struct e2e_pg *pg, const struct e2e_team_select *sel, struct e2e_store *dst, size_t *n)
+{
+	struct e2e_pg_run *runs = NULL;
+	size_t nruns = 0, done = 0;
+	int rc = e2e_pg_runs_list(pg, sel->service, sel->branch, sel->since_ms, sel->run_id ? 0 : sel->limit,
+				  &runs, &nruns);
+
+	/* oldest first, so that dst lists them as pg does */
+	for (size_t i = nruns; rc == 0 && i-- > 0;) {
+		if (sel->run_id && runs[i].run.id != sel->run_id)
+			continue;
+		rc = copy_run(pg, dst, &runs[i], sel->samples);
+		done++;
+	}
+	for (size_t i = 0; i < nruns; i++)
+		e2e_pg_run_finish(&runs[i]);
+	free(runs);
+	if (rc == 0)
+		*n = done;
+	return rc;
+}
+
+int e2e_team_latest_service(struct e2e_pg *pg, char **service)
+{
+	struct e2e_pg_run *runs = NULL;
+	size_t n = 0;
+	int rc = e2e_pg_runs_list(pg, NULL, NULL, 0, 1, &runs, &n);
+
+	if (rc == 0)
+		*service = n ? e2e_xstrdup(runs[0].run.service) : NULL;
+	for (size_t i = 0; i < n; i++)
+		e2e_pg_run_finish(&runs[i]);
+	free(runs);
+	return rc;
+}
