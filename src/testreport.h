@@ -24,7 +24,8 @@ struct e2e_test_report {
 	bool flaky; /* passed in one run, failed in another */
 	uint64_t requests, errors;
 	double http_ms; /* summed request latency (total upstream time) */
-	double duration_ms; /* its own time, start to end marker (else --junit's), mean over its runs; NAN unknown */
+	double duration_ms; /* its own time, start to end marker (else --junit's), mean over its runs; NAN
+			       unknown */
 };
 
 /* A test's share of one endpoint. */
