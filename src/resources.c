@@ -57,52 +57,108 @@ static double overlap(const struct e2e_res_request *q, uint64_t a, uint64_t b)
 	return hi > lo ? (double)(hi - lo) : 0;
 }
 
-/* Per-endpoint CPU of one run's requests, added to sums (sorted by key).
- * Each sampling interval's CPU goes to the requests in flight during it,
- * in proportion to their time in it; an interval with none in flight is
- * the service's own (idle, background). Interpolating the counter at each
- * request's start and end instead lost about a third of a sampling
- * period per request to the idle time around it: a quarter of a 10 ms
- * request's CPU at 100 Hz. Exact for a serial suite (one request in flight). */
-static void attribute(const struct e2e_res_run *run, struct ep_sum **sums, size_t *nsums)
+#define EM_ROUNDS 20
+
+/* The sum entry of key, added (zeroed) when new; sums stay sorted. */
+static struct ep_sum *sum_of(struct ep_sum **sums, size_t *nsums, const char *key)
+{
+	struct ep_sum k = { .key = key }, *hit;
+
+	hit = *nsums ? bsearch(&k, *sums, *nsums, sizeof(k), by_key) : NULL;
+	if (!hit) {
+		*sums = e2e_xrealloc(*sums, (*nsums + 1) * sizeof(**sums));
+		(*sums)[(*nsums)++] = k;
+		qsort(*sums, *nsums, sizeof(k), by_key);
+		hit = bsearch(&k, *sums, *nsums, sizeof(k), by_key);
+	}
+	return hit;
+}
+
+/* One pass over the sampling intervals: each interval's CPU to the
+ * requests in flight in it, in proportion to their time in it times
+ * their endpoint's CPU rate (rate[ep[j]], CPU ns per wall ns); by time
+ * alone when every rate there is 0. Into cpu[]. */
+static void spread(const struct e2e_res_run *run, const size_t *ord, const size_t *ep, const double *rate,
+		   double *cpu)
 {
 	const struct e2e_res_request *rq = run->requests;
 	const struct e2e_res_sample *s = run->samples;
 	size_t n = run->nrequests, j0 = 0;
-	size_t *ord = e2e_xmalloc((n ? n : 1) * sizeof(*ord));
-	double *cpu = e2e_xcalloc(n ? n : 1, sizeof(*cpu));
 
-	for (size_t i = 0; i < n; i++)
-		ord[i] = i;
-	qsort_r(ord, n, sizeof(*ord), by_start, (void *)rq);
+	memset(cpu, 0, (n ? n : 1) * sizeof(*cpu));
 	for (size_t i = 0; i + 1 < run->nsamples; i++) {
 		uint64_t a = s[i].t_ns, b = s[i + 1].t_ns;
-		double d = cpu_of(&s[i + 1]) - cpu_of(&s[i]), o = 0;
+		double d = cpu_of(&s[i + 1]) - cpu_of(&s[i]), o = 0, w = 0;
 
 		while (j0 < n && rq[ord[j0]].t1_ns <= a)
 			j0++;
 		if (d <= 0 || b <= a)
 			continue;
-		for (size_t j = j0; j < n && rq[ord[j]].t0_ns < b; j++)
-			o += overlap(&rq[ord[j]], a, b);
-		for (size_t j = j0; o > 0 && j < n && rq[ord[j]].t0_ns < b; j++)
-			cpu[ord[j]] += d * overlap(&rq[ord[j]], a, b) / o;
+		for (size_t j = j0; j < n && rq[ord[j]].t0_ns < b; j++) {
+			double x = overlap(&rq[ord[j]], a, b);
+
+			o += x;
+			w += x * rate[ep[ord[j]]];
+		}
+		for (size_t j = j0; o > 0 && j < n && rq[ord[j]].t0_ns < b; j++) {
+			double x = overlap(&rq[ord[j]], a, b);
+
+			cpu[ord[j]] += d * (w > 0 ? x * rate[ep[ord[j]]] / w : x / o);
+		}
+	}
+}
+
+/* Per-endpoint CPU of one run's requests, added to sums (sorted by key).
+ * Interpolating the CPU counter at each request's start and end lost
+ * about a third of a sampling period per request to the idle time around
+ * it (a quarter of a 10 ms request's CPU at 100 Hz); splitting each
+ * interval by time alone gave a request that burns nothing part of the
+ * one before it in the same interval. So: each sampling interval's CPU
+ * goes to the requests in flight in it by their time in it weighted with
+ * their endpoint's CPU rate, and the rates are re-estimated from that
+ * split until they settle (expectation-maximisation; EM_ROUNDS passes).
+ * An interval with no request in flight is the service's own (idle,
+ * background). For a serial suite (one request in flight). */
+static void attribute(const struct e2e_res_run *run, struct ep_sum **sums, size_t *nsums)
+{
+	const struct e2e_res_request *rq = run->requests;
+	size_t n = run->nrequests;
+	size_t *ord = e2e_xmalloc((n ? n : 1) * sizeof(*ord)), *ep = e2e_xmalloc((n ? n : 1) * sizeof(*ep));
+	double *cpu = e2e_xcalloc(n ? n : 1, sizeof(*cpu));
+	double *rate, *num, *den;
+
+	for (size_t i = 0; i < n; i++) {
+		ord[i] = i;
+		sum_of(sums, nsums, rq[i].endpoint);
+	}
+	for (size_t i = 0; i < n; i++) /* indices once every key is in */
+		ep[i] = (size_t)(sum_of(sums, nsums, rq[i].endpoint) - *sums);
+	qsort_r(ord, n, sizeof(*ord), by_start, (void *)rq);
+	rate = e2e_xmalloc((*nsums ? *nsums : 1) * sizeof(*rate));
+	num = e2e_xmalloc((*nsums ? *nsums : 1) * sizeof(*num));
+	den = e2e_xmalloc((*nsums ? *nsums : 1) * sizeof(*den));
+	for (size_t e = 0; e < *nsums; e++)
+		rate[e] = 1;
+	for (int round = 0; round < EM_ROUNDS; round++) {
+		spread(run, ord, ep, rate, cpu);
+		memset(num, 0, *nsums * sizeof(*num));
+		memset(den, 0, *nsums * sizeof(*den));
+		for (size_t i = 0; i < n; i++) {
+			num[ep[i]] += cpu[i];
+			den[ep[i]] += rq[i].t1_ns > rq[i].t0_ns ? (double)(rq[i].t1_ns - rq[i].t0_ns) : 0;
+		}
+		for (size_t e = 0; e < *nsums; e++)
+			rate[e] = den[e] > 0 ? num[e] / den[e] : 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		const struct e2e_res_request *q = &rq[i];
-		struct ep_sum key = { .key = q->endpoint }, *hit;
-
-		hit = *nsums ? bsearch(&key, *sums, *nsums, sizeof(key), by_key) : NULL;
-		if (!hit) {
-			*sums = e2e_xrealloc(*sums, (*nsums + 1) * sizeof(**sums));
-			(*sums)[(*nsums)++] = key;
-			qsort(*sums, *nsums, sizeof(key), by_key);
-			hit = bsearch(&key, *sums, *nsums, sizeof(key), by_key);
-		}
-		hit->n++;
-		hit->cpu_ns += cpu[i];
+		(*sums)[ep[i]].n++;
+		(*sums)[ep[i]].cpu_ns += cpu[i];
 	}
+	free(den);
+	free(num);
+	free(rate);
 	free(cpu);
+	free(ep);
 	free(ord);
 }
 
