@@ -3,7 +3,8 @@
 
 Listens on 127.0.0.1 (port 0 = any free port), prints "PORT <n>" on stdout
 once it accepts, serves HTTP/1.1 with keep-alive. Latency per route comes
-from --delay ROUTE=MS (repeatable; ROUTE is a prefix such as /users), with
+from --delay ROUTE=MS (repeatable; ROUTE is a prefix such as /users; a
+later one for the same ROUTE replaces the earlier), with
 +-10 % jitter, so a test or the demo can make one route slower;
 --burn ROUTE=MS burns MS of CPU time per request (a busy loop measured
 with time.thread_time, not a sleep) and --leak ROUTE=KIB keeps KIB of
@@ -33,11 +34,11 @@ def main():
     args = ap.parse_args()
     burns = [(p, float(v)) for p, v in (b.split("=", 1) for b in args.burn)]
     leaks = [(p, int(v)) for p, v in (b.split("=", 1) for b in args.leak)]
-    delays = []
+    by_prefix = {}  # a later --delay for the same prefix replaces the earlier
     for d in args.delay:
         prefix, ms = d.split("=", 1)
-        delays.append((prefix, float(ms)))
-    delays.sort(key=lambda x: -len(x[0]))
+        by_prefix[prefix] = float(ms)
+    delays = sorted(by_prefix.items(), key=lambda x: -len(x[0]))
     rnd = random.Random(args.seed)
     bursts = []  # [prefix, ms, requests left]
     for d in args.burst:
