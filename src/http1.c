@@ -9,6 +9,7 @@
  * the store itself becomes its field in place. */
 #include "http1.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -138,7 +139,13 @@ bool e2e_http1_conn_listed(const char *v, const char *name, size_t len)
 void e2e_http1_init(struct e2e_http1 *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->head_max = E2E_HTTP1_HEAD_MAX;
 	e2e_http1_reset(p, false);
+}
+
+void e2e_http1_set_head_max(struct e2e_http1 *p, size_t max)
+{
+	p->head_max = max ? max : E2E_HTTP1_HEAD_MAX;
 }
 
 void e2e_http1_finish(struct e2e_http1 *p)
@@ -165,7 +172,7 @@ void e2e_http1_reset(struct e2e_http1 *p, bool head_request)
 	p->state = S_STATUS;
 	p->last_field = F_NONE;
 	p->head_request = head_request;
-	p->have_head = p->http10 = p->te = p->te_chunked = p->close = false;
+	p->have_head = p->http10 = p->te = p->te_chunked = p->close = p->head_too_large = false;
 }
 
 static enum e2e_http1_event fail(struct e2e_http1 *p, const char *why)
@@ -462,8 +469,11 @@ static enum e2e_http1_event head_line(struct e2e_http1 *p, const char *data, siz
 	size_t n = nl ? (size_t)(nl - (data + *i)) + 1 : len - *i;
 	const char *line;
 
-	if (n > E2E_HTTP1_HEAD_MAX - p->line_bytes)
-		return fail(p, "response head larger than 65536 bytes");
+	if (n > p->head_max - p->line_bytes) {
+		snprintf(p->why, sizeof(p->why), "response head larger than %zu bytes", p->head_max);
+		p->head_too_large = true;
+		return fail(p, p->why);
+	}
 	p->line_bytes += n;
 	reserve(p, p->store_len + p->part + n + 2);
 	if (!nl || p->part) {
@@ -687,4 +697,9 @@ bool e2e_http1_keep_alive(const struct e2e_http1 *p)
 const char *e2e_http1_error(const struct e2e_http1 *p)
 {
 	return p->error;
+}
+
+bool e2e_http1_head_too_large(const struct e2e_http1 *p)
+{
+	return p->head_too_large;
 }

@@ -28,7 +28,8 @@
  * - chunk sizes are hex digits within int64, then optional whitespace and
  *   extensions (ignored); trailers are read and dropped;
  * - a head (with its interim heads), a chunk-size line and the trailer
- *   section are each at most E2E_HTTP1_HEAD_MAX bytes. */
+ *   section are each at most E2E_HTTP1_HEAD_MAX bytes; the head's limit
+ *   can be set lower or higher (e2e_http1_set_head_max). */
 #ifndef E2E_HTTP1_H
 #define E2E_HTTP1_H
 
@@ -55,10 +56,12 @@ struct e2e_http1 {
 	uint64_t left; /* body bytes left in the Content-Length or chunk */
 	int64_t content_length; /* -1 = none */
 	size_t line_bytes; /* of the head, chunk-size line or trailers so far */
+	size_t head_max; /* the head's limit (E2E_HTTP1_HEAD_MAX unless set) */
 	const char *error;
+	char why[64]; /* the error when the head is over head_max */
 	int status;
 	uint8_t state, last_field;
-	bool head_request, have_head, http10, te, te_chunked, close;
+	bool head_request, have_head, http10, te, te_chunked, close, head_too_large;
 };
 
 /* Sets up an empty parser (no allocation); e2e_http1_reset() before use. */
@@ -68,6 +71,10 @@ void e2e_http1_finish(struct e2e_http1 *p);
 /* Ready for the next response, to a HEAD request or not: headers of the
  * previous one are gone. */
 void e2e_http1_reset(struct e2e_http1 *p, bool head_request);
+
+/* The most bytes a response head (with its interim heads) may take; 0 =
+ * E2E_HTTP1_HEAD_MAX. Kept across resets. */
+void e2e_http1_set_head_max(struct e2e_http1 *p, size_t max);
 
 /* Parses from data[0, len) (len may be 0) up to the next event and sets
  * *used to how many bytes that took. On E2E_HTTP1_BODY, *body and
@@ -91,8 +98,11 @@ int e2e_http1_status(const struct e2e_http1 *p);
 bool e2e_http1_header(const struct e2e_http1 *p, size_t i, const char **name, const char **value);
 int64_t e2e_http1_content_length(const struct e2e_http1 *p);
 bool e2e_http1_keep_alive(const struct e2e_http1 *p);
-/* Why the parser returned E2E_HTTP1_ERROR (a static string), or NULL. */
+/* Why the parser returned E2E_HTTP1_ERROR (valid until the next reset),
+ * or NULL. */
 const char *e2e_http1_error(const struct e2e_http1 *p);
+/* Was that error a head over its limit (e2e_http1_set_head_max)? */
+bool e2e_http1_head_too_large(const struct e2e_http1 *p);
 
 /* Is this header hop-by-hop (never forwarded)? Is name one of the
  * comma-separated tokens of a Connection header value (so hop-by-hop too)?

@@ -112,6 +112,7 @@ struct e2e_upstream {
 	CURLM *multi;
 	int epfd;
 	uint64_t timeout_ns;
+	size_t head_max; /* response head limit (0: http1.c's default) */
 	bool insecure;
 	bool tls; /* https: bytes go through curl_easy_send/recv */
 	char *base_url; /* scheme://host:port/ */
@@ -550,7 +551,7 @@ static int parse(struct e2e_upstream_xfer *x)
 			x->done = true;
 			break;
 		case E2E_HTTP1_ERROR:
-			return E2E_EK_PROTOCOL;
+			return e2e_http1_head_too_large(&x->h1) ? E2E_EK_HEAD_TOO_LARGE : E2E_EK_PROTOCOL;
 		}
 	}
 	return E2E_EK_NONE;
@@ -806,6 +807,7 @@ struct e2e_upstream_xfer *e2e_upstream_xfer(struct e2e_upstream *up, void *ctx)
 		x = e2e_xcalloc(1, sizeof(*x));
 		x->up = up;
 		e2e_http1_init(&x->h1);
+		e2e_http1_set_head_max(&x->h1, up->head_max);
 	}
 	x->ctx = ctx;
 	x->c = NULL;
@@ -1173,6 +1175,7 @@ int e2e_upstream_create(const struct e2e_upstream_config *cfg, const struct e2e_
 	up->cbs = *cbs;
 	up->epfd = cfg->epfd;
 	up->timeout_ns = cfg->timeout_ns;
+	up->head_max = cfg->head_max;
 	up->insecure = cfg->insecure;
 	up->timer_at = UINT64_MAX;
 	up->reuse_idle_ns = REUSE_IDLE_MAX;

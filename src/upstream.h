@@ -42,6 +42,7 @@ struct e2e_upstream_cbs {
 struct e2e_upstream_config {
 	const char *target; /* http[s]://host[:port][/prefix] */
 	uint64_t timeout_ns; /* no upstream progress for this long -> TIMEOUT */
+	size_t head_max; /* a response head over this -> HEAD_TOO_LARGE; 0 = 64 KiB */
 	bool insecure; /* do not verify TLS certificates */
 	int epfd; /* the loop's epoll set (level-triggered registrations) */
 };

@@ -384,6 +384,53 @@ static void padded_head(struct e2e_buf *b, size_t interim, size_t total)
 	ck_assert_uint_eq(b->len, total);
 }
 
+/* A head limit set on the parser: exact, reported as head_too_large, kept
+ * across resets; other errors are not head_too_large. */
+START_TEST(test_head_max)
+{
+	static const struct {
+		size_t max, total;
+		enum e2e_http1_event want;
+		const char *why;
+	} cases[] = {
+		{ 200, 200, E2E_HTTP1_HEAD, NULL },
+		{ 200, 201, E2E_HTTP1_ERROR, "response head larger than 200 bytes" },
+		{ 100000, 70000, E2E_HTTP1_HEAD, NULL },
+		{ 0, E2E_HTTP1_HEAD_MAX + 1, E2E_HTTP1_ERROR, "response head larger than 65536 bytes" },
+	};
+	struct e2e_buf b = E2E_BUF_INIT;
+	struct e2e_http1 h;
+
+	e2e_http1_init(&h);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t used = 0, n = 0;
+		const char *body;
+		enum e2e_http1_event ev;
+
+		e2e_http1_set_head_max(&h, cases[i].max);
+		for (int round = 0; round < 2; round++) { /* the limit outlives a reset */
+			e2e_http1_reset(&h, false);
+			padded_head(&b, 0, cases[i].total);
+			ev = e2e_http1_parse(&h, b.data, b.len, &used, &body, &n);
+			ck_assert_int_eq(ev, cases[i].want);
+			ck_assert_int_eq(e2e_http1_head_too_large(&h), cases[i].why != NULL);
+			if (cases[i].why)
+				ck_assert_str_eq(e2e_http1_error(&h), cases[i].why);
+		}
+	}
+	e2e_http1_reset(&h, false);
+	{
+		size_t used = 0, n = 0;
+		const char *body;
+		ck_assert_int_eq(e2e_http1_parse(&h, "HTTP/9 x\r\n\r\n", 14, &used, &body, &n),
+				 E2E_HTTP1_ERROR);
+		ck_assert(!e2e_http1_head_too_large(&h));
+	}
+	e2e_http1_finish(&h);
+	e2e_buf_finish(&b);
+}
+END_TEST
+
 START_TEST(test_limits)
 {
 	struct e2e_buf b = E2E_BUF_INIT, want = E2E_BUF_INIT;
@@ -564,6 +611,7 @@ static Suite *make_suite(void)
 	tc = tcase_create("limits");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_limits);
+	tcase_add_test(tc, test_head_max);
 	tcase_add_test(tc, test_reuse);
 	suite_add_tcase(s, tc);
 
