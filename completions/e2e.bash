@@ -41,7 +41,7 @@ _e2e()
 	perf-profile)
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
-			--preserve-host --insecure --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
+			--preserve-host --insecure --max-header-bytes --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
 			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz --junit --store
 			--profile-cpu --profile-hz --profile-call-graph --profile-endpoints
 		"
@@ -143,7 +143,7 @@ _e2e()
 		COMPREPLY=($(compgen -W "$services" -- "$cur"))
 		return
 		;;
-	--target | --listen | --env | --duration | --upstream-timeout | --repeat | --confirm | --a | --b | --rounds | \
+	--target | --listen | --env | --duration | --upstream-timeout | --max-header-bytes | --repeat | --confirm | --a | --b | --rounds | \
 		--serve | --serve-a | --serve-b | --serve-timeout | --serve-grace | --watch-pid | --sample-hz | --profile-hz | --profile-endpoints | \
 		--from-run | --rate | --max-in-flight | --timeout | \
 		--runs | --days | --last | --branch | --keep | --older-than | -t | --threshold | --min-delta-ms | \

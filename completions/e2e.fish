@@ -82,6 +82,7 @@ complete -c e2e -n '__e2e_using perf-profile' -l listen -x -d 'where the proxy l
 complete -c e2e -n '__e2e_using perf-profile' -l env -x -a '(set -n)' -d 'also set NAME to the proxy URL for the command'
 complete -c e2e -n '__e2e_using perf-profile' -l duration -x -d 'session mode: stop after DUR (e.g. 30s, 5m)'
 complete -c e2e -n '__e2e_using perf-profile' -l upstream-timeout -x -d 'answer 504 when the upstream takes longer'
+complete -c e2e -n '__e2e_using perf-profile' -l max-header-bytes -x -d 'largest request or response head the proxy passes'
 complete -c e2e -n '__e2e_using perf-profile' -l preserve-host -d 'forward the client Host header instead of the target'
 complete -c e2e -n '__e2e_using perf-profile' -l insecure -d 'do not verify the upstream TLS certificate'
 complete -c e2e -n '__e2e_using perf-profile' -l repeat -x -d 'run the command N times, one run each'

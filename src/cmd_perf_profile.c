@@ -62,6 +62,7 @@ struct profile_opts {
 	uint64_t upstream_timeout_ns;
 	bool preserve_host;
 	bool insecure;
+	uint64_t max_header_bytes;
 	bool redact_command;
 	uint64_t repeat;
 	uint64_t confirm; /* --confirm N; 0: none */
@@ -175,6 +176,11 @@ static const struct e2e_option options[] = {
 		       "forward the client's Host header instead of the target's"),
 	  E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
 	{ E2E_OPT_FLAG(0, "insecure", P, insecure, "do not verify the upstream's TLS certificate"),
+	  E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
+	{ E2E_OPT_UINT(
+		  0, "max-header-bytes", P, max_header_bytes, "N",
+		  "largest request or response head the proxy passes (default: 65536); 431 or 502 past it",
+		  1024, 1048576),
 	  E2E_OPT_APPLIES(E2E_WHEN_PROXY) },
 	{ E2E_OPT_UINT(0, "repeat", P, repeat, "N", "run the command N times, one run each (default: 1)", 1,
 		       1000),
@@ -762,6 +768,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		.upstream_timeout_ns = o->upstream_timeout_ns,
 		.preserve_host = o->preserve_host,
 		.insecure = o->insecure,
+		.max_header_bytes = (size_t)o->max_header_bytes,
 		.run_start_ns = start_ns,
 		.queue = c.queue,
 	};

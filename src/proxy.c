@@ -55,17 +55,22 @@
 #define PARTIAL_PER_PEER 256 /* connections in a request head per client address */
 #define STALL_NS 1000000000u /* request body bytes waiting unread this long: stuck */
 #define FD_RESERVE 64 /* descriptors kept for the store, curl, the loop */
-/* MHD's per-connection pool (request head, response head, read buffer).
- * MHD zeroes all of it after every request, so it is kept modest: 16 KiB
- * allows request heads up to about 12 KiB (larger ones get 431). */
-#define CONN_MEMORY (16u * 1024u)
-/* The response head MHD writes must fit in that pool beside the request
- * head, which MHD keeps there (its bytes and about HDR_POOL_COST per
- * field): an upstream head larger than what is left, less POOL_SLACK, gets
- * 502, recorded as head_too_large. With a short request head that is
- * about 15 KiB. */
+/* MHD's per-connection pool holds the request head (its bytes, about
+ * HDR_POOL_COST per field, and for a Cookie field a second copy and a
+ * record per name=value pair, which MHD parses whether we want it or not),
+ * the read buffer and the response head. MHD zeroes about 1.5 times the
+ * pool after every request and has no option against it, so the pool
+ * follows the request head limit (pool_size()) and every request pays for
+ * it: tools/bench-heads.sh. A response head from the upstream must fit
+ * beside the request head (less POOL_SLACK): past what is left it gets
+ * 502, recorded as head_too_large; so does one over the head limit
+ * (http1.c counts it as it arrives). */
+#define POOL_MIN (16u * 1024u)
+#define POOL_FACTOR 3u
+#define POOL_EXTRA (16u * 1024u)
 #define HDR_POOL_COST 48u
-#define POOL_SLACK 1024u
+#define COOKIE_POOL_COST 64u /* MHD's record of one cookie, aligned */
+#define POOL_SLACK 4096u
 
 /* Per client connection, made when it opens: its address as text for
  * X-Forwarded-For, formatted once instead of per request. While the
@@ -118,6 +123,8 @@ struct e2e_proxy {
 	struct e2e_capture_queue *queue;
 	int epfd, wakefd, listen_fd;
 	uint16_t port;
+	size_t max_head; /* request and response heads: the most bytes each */
+	size_t pool; /* MHD's memory per connection */
 	struct MHD_Daemon *d;
 	struct e2e_upstream *up;
 	pthread_t thread;
@@ -515,12 +522,13 @@ static bool resp_head_fits(const struct req *r)
 {
 	const char *name, *value;
 	size_t n = 128; /* status line, Date, Content-Length or Transfer-Encoding, Connection */
+	size_t pool = r->p->pool;
 
-	if (r->req_head + POOL_SLACK >= CONN_MEMORY)
+	if (r->req_head + POOL_SLACK >= pool)
 		return false;
 	for (size_t i = 0; e2e_upstream_header(r->x, i, &name, &value); i++)
 		n += strlen(name) + strlen(value) + 4;
-	return n <= CONN_MEMORY - POOL_SLACK - r->req_head;
+	return n <= pool - POOL_SLACK - r->req_head;
 }
 
 static enum MHD_Result respond(struct req *r)
@@ -601,6 +609,12 @@ static enum MHD_Result fwd_header(void *cls, enum MHD_ValueKind kind, const char
 
 	(void)kind;
 	f->r->req_head += klen + vlen + 4 + HDR_POOL_COST;
+	if (klen == 6 && strncasecmp(key, "cookie", 6) == 0) {
+		/* MHD's copy of the value and a record per name=value pair */
+		f->r->req_head += vlen + 1 + COOKIE_POOL_COST;
+		for (const char *c = value; (c = memchr(c, ';', vlen - (size_t)(c - value))); c++)
+			f->r->req_head += COOKIE_POOL_COST;
+	}
 	if (klen == 14 && strncasecmp(key, "content-length", 14) == 0) {
 		if (f->body_len == -1)
 			f->body_len = strtoll(value, NULL, 10);
@@ -788,6 +802,37 @@ static enum MHD_Result check_field(void *cls, enum MHD_ValueKind kind, const cha
 	return e2e_http1_req_field(cls, key, klen, value, vlen) ? MHD_YES : MHD_NO;
 }
 
+static enum MHD_Result count_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t klen,
+				   const char *value, size_t vlen)
+{
+	(void)kind;
+	(void)key;
+	(void)value;
+	*(size_t *)cls += klen + vlen + 4; /* "name: value" CRLF */
+	return MHD_YES;
+}
+
+/* The request head's size as "METHOD target HTTP/1.1", its fields as
+ * "name: value" lines and the empty line, each ending in CRLF: over the
+ * limit, the status (431) and the body to refuse it with, in why. */
+static int check_size(const struct req *r, struct MHD_Connection *conn, size_t method_len,
+		      struct e2e_http1_verdict *v, char *why, size_t why_size)
+{
+	size_t n = method_len + 1 + r->uri_len + 11 + 2;
+	size_t max = r->p->max_head;
+
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, count_field, &n);
+	if (n <= max)
+		return 0;
+	snprintf(why, why_size,
+		 "431 request header fields too large: the request head is %zu bytes, over the "
+		 "proxy's limit of %zu bytes (e2e perf-profile --max-header-bytes raises it)\n",
+		 n, max);
+	v->status = 431;
+	v->why = why;
+	return 431;
+}
+
 /* The request head as a strict server judges it (http1_req.h): 0, or the
  * status to refuse it with and why. */
 static int check_head(struct req *r, struct MHD_Connection *conn, const char *method,
@@ -813,7 +858,7 @@ static enum MHD_Result reject(struct req *r, const struct e2e_http1_verdict *v)
 {
 	size_t len = strlen(v->why);
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(len, (void *)v->why, MHD_RESPMEM_PERSISTENT);
+		MHD_create_response_from_buffer(len, (void *)v->why, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ret;
 
 	r->kind = E2E_EK_REJECTED;
@@ -883,6 +928,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct req *r = *req_cls;
 	struct e2e_http1_verdict v;
+	char why[256];
 
 	if (!r)
 		return MHD_NO;
@@ -897,7 +943,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		 * in the raw copy means an embedded NUL: close the connection. */
 		if (version > url && (size_t)(version - url) - 1 != r->uri_len)
 			return MHD_NO;
-		int st = check_head(r, conn, method, &v);
+		int st = check_size(r, conn, ml, &v, why, sizeof(why));
+		if (!st)
+			st = check_head(r, conn, method, &v);
 		r->state = R_FORWARDED;
 		r->conn = conn;
 		r->t_start = now_ns();
@@ -1239,6 +1287,17 @@ static int listen_socket(struct e2e_proxy *p, uint16_t port)
 	return ss.ss_family == AF_INET6 ? 1 : 0;
 }
 
+/* MHD's memory per connection for request heads up to max bytes: a head
+ * of that size, three quarters of it a Cookie of 45-byte pairs, passes
+ * (tests/cli/heads.sh); a Cookie of many shorter pairs costs MHD more and
+ * can still get its own 431. */
+static size_t pool_size(size_t max)
+{
+	size_t n = POOL_FACTOR * max + POOL_EXTRA;
+
+	return n < POOL_MIN ? POOL_MIN : n;
+}
+
 /* Raises the soft descriptor limit to the hard one (idle clients must not
  * exhaust it) and returns how many client connections fit under it. */
 static unsigned connection_limit(void)
@@ -1270,6 +1329,8 @@ int e2e_proxy_start(const struct e2e_proxy_config *cfg, struct e2e_proxy **out)
 	p->target = e2e_xstrdup(cfg->target ? cfg->target : "");
 	p->run_start_ns = cfg->run_start_ns;
 	p->preserve_host = cfg->preserve_host;
+	p->max_head = cfg->max_header_bytes ? cfg->max_header_bytes : (size_t)E2E_PROXY_HEADER_BYTES;
+	p->pool = pool_size(p->max_head);
 	p->queue = cfg->queue;
 	p->listen_fd = -1;
 	p->wakefd = -1;
@@ -1284,6 +1345,7 @@ int e2e_proxy_start(const struct e2e_proxy_config *cfg, struct e2e_proxy **out)
 	ucfg.target = p->target;
 	ucfg.timeout_ns = cfg->upstream_timeout_ns;
 	ucfg.insecure = cfg->insecure;
+	ucfg.head_max = p->max_head;
 	ucfg.epfd = p->epfd;
 	rc = e2e_upstream_create(&ucfg, &upstream_cbs, &p->up);
 	if (rc < 0)
@@ -1298,7 +1360,7 @@ int e2e_proxy_start(const struct e2e_proxy_config *cfg, struct e2e_proxy **out)
 		MHD_OPTION_URI_LOG_CALLBACK, on_uri, p, MHD_OPTION_NOTIFY_COMPLETED, on_completed, p,
 		MHD_OPTION_NOTIFY_CONNECTION, on_connection, p, MHD_OPTION_UNESCAPE_CALLBACK, unescape_none,
 		NULL, MHD_OPTION_CONNECTION_TIMEOUT, CLIENT_IDLE_S, MHD_OPTION_CONNECTION_LIMIT,
-		connection_limit(), MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_END);
+		connection_limit(), MHD_OPTION_CONNECTION_MEMORY_LIMIT, p->pool, MHD_OPTION_END);
 	if (!p->d) {
 		rc = e2e_error(E2E_ERR_RUNTIME, "cannot listen on '%s:%u': cannot start the HTTP server",
 			       p->listen_host, (unsigned)p->port);

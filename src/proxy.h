@@ -16,6 +16,7 @@
 #define E2E_PROXY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct e2e_capture_queue;
@@ -27,9 +28,14 @@ struct e2e_proxy_config {
 	uint64_t upstream_timeout_ns; /* no upstream progress for this long -> 504; 0 = never */
 	bool preserve_host; /* forward the client's Host instead of the target's */
 	bool insecure; /* do not verify the upstream's TLS certificate */
+	/* Request heads over this get 431, response heads 502 (recorded as
+	 * rejected and head_too_large); 0 = E2E_PROXY_HEADER_BYTES. */
+	size_t max_header_bytes;
 	uint64_t run_start_ns; /* CLOCK_MONOTONIC origin of the start offsets */
 	struct e2e_capture_queue *queue; /* NULL = count requests only */
 };
+
+#define E2E_PROXY_HEADER_BYTES (64u * 1024u)
 
 struct e2e_proxy;
 

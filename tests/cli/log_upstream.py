@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """An upstream that appends every byte it receives to LOG and answers each
 request head with 200 "ok" (bodies are not parsed: the framing tests send
-it nothing they expect to be forwarded but plain GETs).
+it nothing they expect to be forwarded but plain GETs). A request for
+/big/<n> gets a head with an X-Big field of n bytes of value besides.
 
 usage: log_upstream.py LOG   (prints "PORT <n>" once it listens)
 """
@@ -27,8 +28,12 @@ def serve(c):
                 f.write(d)
             buf += d
             while b"\r\n\r\n" in buf:
-                _, buf = buf.split(b"\r\n\r\n", 1)
-                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                target = (head.split(b" ", 2) + [b""])[1]
+                big = b""
+                if target.startswith(b"/big/"):
+                    big = b"X-Big: " + b"b" * int(target[5:]) + b"\r\n"
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n" + big + b"\r\nok\n")
 
 
 s = socket.socket()

@@ -122,6 +122,7 @@ PROFILE_TABLE="
 --duration      | --duration 100ms           | err err ok  err err
 --upstream-timeout | --upstream-timeout 5s   | w   ok  ok  w   w
 --preserve-host | --preserve-host            | w   ok  ok  w   w
+--max-header-bytes | --max-header-bytes 4096 | w   ok  ok  w   w
 --insecure      | --insecure                 | w   ok  ok  w   w
 --repeat        | --repeat 1                 | w   ok  w   w   w
 --confirm       | --confirm 2                | w   w   w   w   w

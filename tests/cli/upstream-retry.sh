@@ -40,6 +40,7 @@ for t in head-then-close bad-chunk bad-chunk-later; do
 done
 code "\$E2E_PROXY_URL/bighead/8" >big8.code
 code "\$E2E_PROXY_URL/bighead/40" >big40.code
+code "\$E2E_PROXY_URL/bighead/70" >big70.code
 python3 "$SRC/tests/cli/post_client.py" 8 50 >posts.out
 exit 0
 SH
@@ -68,10 +69,12 @@ done
 [ "$(kind "GET /bad-chunk-later" protocol)" = 1 ] || fail "bad-chunk-later not recorded as protocol: $OUT"
 [ "$(kind "GET /head-then-close" reset)" = 1 ] || fail "head-then-close not recorded as reset: $OUT"
 
-# response heads: 8 KiB forwarded, 40 KiB is 502 head_too_large
+# response heads: 8 and 40 KiB forwarded, 70 KiB (over --max-header-bytes
+# default) is 502 head_too_large
 [ "$(cat "$TMP/big8.code")" = 200 ] || fail "8 KiB response head: client got $(cat "$TMP/big8.code")"
-[ "$(cat "$TMP/big40.code")" = 502 ] || fail "40 KiB response head: client got $(cat "$TMP/big40.code"), want 502"
-[ "$(kind "GET /bighead/{id}" head_too_large)" = 1 ] || fail "40 KiB head not recorded as head_too_large: $OUT"
+[ "$(cat "$TMP/big40.code")" = 200 ] || fail "40 KiB response head: client got $(cat "$TMP/big40.code"), want 200"
+[ "$(cat "$TMP/big70.code")" = 502 ] || fail "70 KiB response head: client got $(cat "$TMP/big70.code"), want 502"
+[ "$(kind "GET /bighead/{id}" head_too_large)" = 1 ] || fail "70 KiB head not recorded as head_too_large: $OUT"
 [ "$(kind "GET /bighead/{id}" client_abort)" = 0 ] || fail "a large head recorded as client_abort: $OUT"
 
 # POSTs on recycled connections: every one 200, executed once
