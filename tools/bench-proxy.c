@@ -3,7 +3,7 @@
  * SQLite), so figures show the cost of the request path itself.
  *
  *   build/tools/bench-proxy --listen 127.0.0.1:PORT --target URL
- *                           [--upstream-timeout SECONDS] [--quiet]
+ *                           [--upstream-timeout SECONDS] [--max-header-bytes N] [--quiet]
  *
  * Prints "listening on http://ADDR:PORT" once ready and runs until SIGINT
  * or SIGTERM; then stops (2 s grace), waits for the writer and prints
@@ -38,7 +38,8 @@ static void count(void *ctx, const struct e2e_capture_batch *b)
 
 static void usage(FILE *f)
 {
-	fputs("usage: bench-proxy --listen ADDR:PORT --target URL [--upstream-timeout SECONDS] [--quiet]\n",
+	fputs("usage: bench-proxy --listen ADDR:PORT --target URL [--upstream-timeout SECONDS] "
+	      "[--max-header-bytes N] [--quiet]\n",
 	      f);
 }
 
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "target", required_argument, NULL, 't' },
 		{ "upstream-timeout", required_argument, NULL, 'T' },
+		{ "max-header-bytes", required_argument, NULL, 'H' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -84,6 +86,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			cfg.upstream_timeout_ns = (uint64_t)(atof(optarg) * 1e9);
+			break;
+		case 'H':
+			cfg.max_header_bytes = (size_t)strtoull(optarg, NULL, 10);
 			break;
 		case 'q':
 			quiet = true;

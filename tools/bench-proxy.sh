@@ -12,7 +12,11 @@
 # through the candidate, interleaved, ROUNDS times per connection count, and
 # prints one line per run plus a summary of medians per connection count:
 #   c=16 direct_rps=.. nginx_rps=.. proxy_rps=.. ratio_vs_nginx=.. ratio_vs_direct=..
-#        direct_p50_us=.. nginx_added_p50_us=.. proxy_added_p50_us=.. proxy_p99_us=..
+#        direct_p50_us=.. nginx_added_p50_us=.. proxy_added_p50_us=.. nginx_p99_us=.. proxy_p99_us=..
+#        direct_p99_us=.. nginx_added_p99_us=.. proxy_added_p99_us=..
+# (added = the median over rounds of that percentile minus the direct one's;
+# a percentile of a sum is not the sum of percentiles, so an added p99 is
+# an indication, comparable between nginx and the candidate)
 # The default candidate is BUILD_DIR/tools/bench-proxy (the proxy module with
 # a counting capture consumer; its "requests= recorded= dropped=" line is
 # printed too); any command works, with {PORT} and {TARGET} placeholders, e.g.
@@ -23,7 +27,7 @@ BUILD=build; CONNS="1 16"; DUR=5; ROUNDS=3; PIN=0; BASE=18280
 while getopts "b:c:d:r:P:p:h" o; do
   case $o in
     b) BUILD=$OPTARG ;; c) CONNS=$OPTARG ;; d) DUR=$OPTARG ;; r) ROUNDS=$OPTARG ;;
-    P) PIN=$OPTARG ;; p) BASE=$OPTARG ;; h) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    P) PIN=$OPTARG ;; p) BASE=$OPTARG ;; h) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) exit 2 ;;
   esac
 done
@@ -37,16 +41,8 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for p in $UP $NGX $PX; do
   ! port_open "$p" || { echo "bench-proxy: port $p on 127.0.0.1 is in use (-p BASE)" >&2; exit 2; }
 done
-T=$(mktemp -d /tmp/bench-proxy.XXXXXX)
-PIDS=()
-cleanup() {
-  local p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-  rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/bench-lib.sh"
+bench_setup bench-proxy
 pin() { if [[ $PIN == none ]]; then "$@"; else taskset -c "$PIN" "$@"; fi; }
 # starts CMD in the background and remembers ITS pid (taskset execs it)
 start_bg() { # LOG CMD...
@@ -130,9 +126,10 @@ awk '
   END {
     for (c in cs) {
       d = c " direct"; n = c " nginx"; p = c " proxy"
-      printf "c=%s direct_rps=%.0f nginx_rps=%.0f proxy_rps=%.0f ratio_vs_nginx=%.2f ratio_vs_direct=%.2f direct_p50_us=%s nginx_added_p50_us=%s proxy_added_p50_us=%s nginx_p99_us=%s proxy_p99_us=%s\n",
+      printf "c=%s direct_rps=%.0f nginx_rps=%.0f proxy_rps=%.0f ratio_vs_nginx=%.2f ratio_vs_direct=%.2f direct_p50_us=%s nginx_added_p50_us=%s proxy_added_p50_us=%s nginx_p99_us=%s proxy_p99_us=%s direct_p99_us=%s nginx_added_p99_us=%s proxy_added_p99_us=%s\n",
         c, med(rps[d]), med(rps[n]), med(rps[p]), med(rps[p]) / med(rps[n]), med(rps[p]) / med(rps[d]),
-        med(p50[d]), med(p50[n]) - med(p50[d]), med(p50[p]) - med(p50[d]), med(p99[n]), med(p99[p])
+        med(p50[d]), med(p50[n]) - med(p50[d]), med(p50[p]) - med(p50[d]), med(p99[n]), med(p99[p]),
+        med(p99[d]), med(p99[n]) - med(p99[d]), med(p99[p]) - med(p99[d])
     }
     printf "errors=%d\n", err
   }' "$RES"

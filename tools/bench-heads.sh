@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# bench-heads.sh - what the request-head limit (--max-header-bytes) costs an
+# ordinary request, load-independently: instructions per request of the
+# proxy module (BUILD/tools/bench-proxy) under callgrind, in front of an
+# nginx upstream answering 11 bytes, for a keep-alive Python client sending
+# plain GETs (a 200-byte head). Per request = (Ir at 2*R requests - Ir at R
+# requests) / R, so start-up and shutdown cancel. Also memset's share, and
+# the wall time of one memset of each pool size (libmicrohttpd zeroes the
+# whole per-connection pool after every request; callgrind counts each
+# byte of a "rep stosb" as an instruction, so its instruction figures
+# overstate what the zeroing costs in time).
+#
+# Usage: tools/bench-heads.sh [-b BUILD_DIR] [-r REQUESTS] [-p PORT] [N ...]
+#   N: --max-header-bytes values (default: 4096 65536); R: default 1000
+# Prints one line per N:
+#   max_header_bytes=N pool_bytes=P ir_per_req=.. memset_ir_per_req=.. memset_pool_ns=..
+# Needs nginx, valgrind (callgrind_annotate), python3, cc. Every process it
+# starts is ended by PID. About 60 s on an idle machine (2.5 min at load 13).
+set -u
+BUILD=build; R=1000; BASE=18380
+while getopts "b:r:p:h" o; do
+  case $o in
+    b) BUILD=$OPTARG ;; r) R=$OPTARG ;; p) BASE=$OPTARG ;;
+    h) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+SIZES=${*:-4096 65536}
+for t in nginx valgrind callgrind_annotate python3 cc; do
+  command -v "$t" >/dev/null || { echo "bench-heads: missing tool: $t" >&2; exit 2; }
+done
+[ -x "$BUILD/tools/bench-proxy" ] || { echo "bench-heads: no $BUILD/tools/bench-proxy" >&2; exit 2; }
+UP=$BASE; PX=$((BASE + 1))
+. "$(dirname "$0")/bench-lib.sh"
+bench_setup bench-heads
+
+mkdir -p "$T/ngx"
+cat >"$T/ngx/nginx.conf" <<NGX
+worker_processes 1;
+daemon off;
+pid $T/ngx/nginx.pid;
+error_log $T/ngx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $T/ngx/cb; proxy_temp_path $T/ngx/p; fastcgi_temp_path $T/ngx/f;
+  uwsgi_temp_path $T/ngx/u; scgi_temp_path $T/ngx/s;
+  keepalive_requests 10000000;
+  server { listen 127.0.0.1:$UP; default_type application/json; location / { return 200 '{"ok":true}'; } }
+}
+NGX
+nginx -c "$T/ngx/nginx.conf" -p "$T/ngx/" >"$T/ngx.log" 2>&1 &
+PIDS+=($!)
+
+cat >"$T/client.py" <<'PY'
+import http.client, sys
+port, n = int(sys.argv[1]), int(sys.argv[2])
+for _ in range(300):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30); c.connect(); break
+    except OSError:
+        import time; time.sleep(0.1)
+hdrs = {"User-Agent": "bench-heads/1", "Accept": "application/json",
+        "Authorization": "Bearer " + "t" * 100, "Cookie": "session=" + "s" * 40}
+for _ in range(n):
+    c.request("GET", "/users/1", headers=hdrs)
+    r = c.getresponse(); r.read()
+    if r.status != 200:
+        sys.exit("status %d" % r.status)
+PY
+cat >"$T/ms.c" <<'C'
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e9 + t.tv_nsec; }
+int main(int argc, char **argv)
+{
+	size_t sz = strtoul(argv[1], 0, 10);
+	unsigned char *volatile p = malloc(sz);
+	double best = 1e18;
+	for (int r = 0; r < 50; r++) {
+		double t0 = now();
+		for (int i = 0; i < 200; i++) { memset(p, 0, sz); p[i % sz] = 1; }
+		double t = (now() - t0) / 200;
+		if (t < best) best = t;
+	}
+	printf("%.0f\n", best);
+	return p[0] == 2;
+}
+C
+cc -O2 -o "$T/ms" "$T/ms.c" || exit 2
+
+# ir N REQUESTS -> "total memset" instructions of one bench-proxy run
+ir() {
+  local out="$T/cg.$1.$2"
+  valgrind --tool=callgrind --callgrind-out-file="$out" "$BUILD/tools/bench-proxy" --quiet \
+    --listen "127.0.0.1:$PX" --target "http://127.0.0.1:$UP" --max-header-bytes "$1" >"$T/px.log" 2>&1 &
+  local pid=$!
+  PIDS+=($pid)
+  python3 "$T/client.py" "$PX" "$2" || { echo "bench-heads: client failed" >&2; cat "$T/px.log" >&2; exit 1; }
+  kill -INT $pid; wait $pid 2>/dev/null
+  callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk '
+    /PROGRAM TOTALS/ { gsub(",", "", $1); tot = $1 }
+    /memset/ && !seen[$0]++ { v = $1; gsub(",", "", v); if (v + 0 > ms) ms = v + 0 }
+    END { print tot + 0, ms + 0 }'
+}
+for n in $SIZES; do
+  read -r a ma < <(ir "$n" "$R")
+  read -r b mb < <(ir "$n" $((2 * R)))
+  # MHD's pool per connection, as pool_size() in src/proxy.c
+  pool=$(awk -v n="$n" 'BEGIN { p = 3 * n + 16384; print (p < 16384 ? 16384 : p) }')
+  printf 'max_header_bytes=%s pool_bytes=%s ir_per_req=%.0f memset_ir_per_req=%.0f memset_pool_ns=%s\n' \
+    "$n" "$pool" "$(((b - a) / R))" "$(((mb - ma) / R))" "$("$T/ms" "$pool")"
+done
