@@ -42,7 +42,7 @@ _e2e()
 		opts="$common
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --max-header-bytes --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
-			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz --junit --store
+			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz --junit --store --baseline-from
 			--profile-cpu --profile-hz --profile-call-graph --profile-endpoints
 		"
 		;;

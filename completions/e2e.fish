@@ -104,6 +104,7 @@ complete -c e2e -n '__e2e_using perf-profile' -l redact-command -d 'store only t
 complete -c e2e -n '__e2e_using perf-profile' -l set-baseline -d 'write the baseline file from this run'
 complete -c e2e -n '__e2e_using perf-profile' -s q -l quiet -d 'no live progress line'
 complete -c e2e -n '__e2e_using perf-profile' -l store -x -d 'also push the run to the team store (default: $E2E_STORE)'
+complete -c e2e -n '__e2e_using perf-profile' -l baseline-from -x -a 'branch=main,last=10' -d 'compare against the last runs of a branch in the team store'
 complete -c e2e -n __e2e_wrapping -a '(__e2e_wrapped)'
 
 # e2e perf-report

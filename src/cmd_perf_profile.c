@@ -84,6 +84,9 @@ struct profile_opts {
 	int ncmd;
 	const char *source; /* runs.source when not the default (perf-ab) */
 	const char *store; /* --store URL; else $E2E_STORE */
+	const char *baseline_from; /* --baseline-from 'branch=B,last=N' */
+	char *from_branch; /* its parts (from_branch: caller frees) */
+	size_t from_last;
 };
 
 static bool valid_env_name(const char *s)
@@ -158,6 +161,9 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_REWORD("service", "service name the run is recorded under (default: unknown)") },
 	{ E2E_OPT_STRING(0, "store", P, store, "URL",
 			 "also push the run to the team store (default: $E2E_STORE): postgresql://...") },
+	{ E2E_OPT_TEXT(0, "baseline-from", P, baseline_from, "SPEC",
+		       "compare against the last runs of a branch in the team store ('branch=main,last=10')"),
+	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
 	{ E2E_OPT_STRING(0, "target", P, target, "URL", "upstream base URL to forward to (http or https)"),
 	  .valid = valid_target, .what = "an http:// or https:// URL" },
 	{ E2E_OPT_CUSTOM(0, "listen", P, listen, "ADDR:PORT",
@@ -263,6 +269,40 @@ static bool is_loopback(const char *host)
 	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
 }
 
+/* --baseline-from: with a team store, instead of a baseline file; its
+ * spec read before anything runs. */
+static int baseline_from_check(struct profile_opts *o)
+{
+	if (!e2e_cmd_store_url(o->store))
+		return e2e_error(E2E_ERR_INPUT, "'--baseline-from' needs '--store URL' (or E2E_STORE)");
+	if (o->c.compare_baseline || o->c.set_baseline || o->c.baseline)
+		return e2e_error(
+			E2E_ERR_INPUT,
+			"'--baseline-from' replaces '--compare-baseline', '--set-baseline' and '--baseline'");
+	return e2e_cmd_store_baseline_spec(o->baseline_from, &o->from_branch, &o->from_last);
+}
+
+/* The baseline --baseline-from draws from the team store's history, in a
+ * file of *copy: report->baseline. A store that cannot be reached or has
+ * no such runs yet leaves the report without a verdict, with a warning:
+ * the team store never fails a suite. */
+static int baseline_from_fetch(const struct profile_opts *o, const char *url, struct e2e_common_opts *report,
+			       struct e2e_cmd_store_copy **copy, char **path)
+{
+	int rc = e2e_cmd_store_baseline(CMD, url, o->c.service, o->from_branch, o->from_last, NULL, 0, &o->c,
+					copy, path);
+
+	if (rc == 0) {
+		report->baseline = *path;
+		return 0;
+	}
+	if (rc != E2E_ERR_RUNTIME && rc != E2E_ERR_EMPTY)
+		return rc;
+	e2e_cmd_fail(CMD, "warning: %s; the report has no verdict", e2e_error_message());
+	report->compare_baseline = false;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct profile_opts *o)
 {
 	int rest = argc;
@@ -301,6 +341,8 @@ static int parse_args(int argc, char **argv, struct profile_opts *o)
 	if (o->c.set_baseline && o->c.compare_baseline)
 		return e2e_error(E2E_ERR_INPUT,
 				 "'--set-baseline' and '--compare-baseline' exclude each other");
+	if (o->baseline_from)
+		return baseline_from_check(o);
 	return 0;
 }
 
@@ -1049,7 +1091,7 @@ static void warn_unused(const struct profile_opts *o)
 
 	if (o->ncmd)
 		active |= E2E_WHEN_COMMAND;
-	if (o->c.compare_baseline)
+	if (o->c.compare_baseline || o->baseline_from)
 		active |= E2E_WHEN_COMPARE;
 	if (o->c.set_baseline)
 		active |= E2E_WHEN_SET;
@@ -1116,8 +1158,8 @@ static void cpu_baseline(const struct profile_opts *o, int gate_exit)
 {
 	char *path;
 
-	if (!o->cpu || !(o->c.set_baseline || o->c.compare_baseline))
-		return;
+	if (!o->cpu || !(o->c.set_baseline || o->c.compare_baseline) || o->baseline_from)
+		return; /* no CPU profile baseline in the team store */
 	path = e2e_baseline_path(o->c.baseline, o->c.baseline_dir, o->c.service);
 	if (o->c.set_baseline)
 		e2e_cmd_cpu_set_baseline(o->cpu, path);
@@ -1139,6 +1181,8 @@ int cmd_perf_profile(int argc, char **argv)
 	char *db = NULL, *target = NULL;
 	const char *store_url = NULL;
 	bool store_down = false;
+	struct e2e_cmd_store_copy *from_copy = NULL; /* --baseline-from's baseline */
+	char *from_path = NULL;
 	struct tally tally = { 0 };
 	struct e2e_common_opts report;
 	int status = 0, exit_code = E2E_EXIT_OK, gate_exit = -1; /* -1: the gate did not judge */
@@ -1165,6 +1209,7 @@ int cmd_perf_profile(int argc, char **argv)
 	rc = e2e_pipeline_check(&o.c);
 	if (rc < 0)
 		goto fail;
+	o.c.compare_baseline |= o.baseline_from != NULL; /* its file comes after the run */
 	db = e2e_common_db_path(&o.c);
 	store_url = e2e_cmd_store_url(o.store);
 	if (store_url && (rc = e2e_cmd_store_check(CMD, store_url, db, &store_down)) < 0)
@@ -1223,21 +1268,25 @@ int cmd_perf_profile(int argc, char **argv)
 			exit_code = E2E_EXIT_EMPTY;
 		goto out;
 	}
-	if (store_url && st)
-		e2e_cmd_store_push(CMD, store_url, st, run_ids, nruns, o.c.quiet, store_down);
 	report = o.c;
 	if (o.ncmd && !gate_can_run(&o, &tally)) { /* the report without a verdict */
 		report.compare_baseline = false;
 		report.rules = NULL;
 	}
+	if (o.baseline_from && report.compare_baseline &&
+	    (rc = baseline_from_fetch(&o, store_url, &report, &from_copy, &from_path)) < 0)
+		goto fail;
 	struct confirm_ctx cc = { &o, st, routes, serve, serve_log, &tally, &status, run_ids[nruns - 1] };
-	struct e2e_pipeline_extra x = { .color = e2e_pipeline_color(&report) };
+	struct e2e_pipeline_extra x = { .color = e2e_pipeline_color(&report), .keep_verdicts = st != NULL };
 
 	if (o.confirm && o.ncmd && st && status == 0) {
 		x.confirm = confirm_reruns;
 		x.confirm_ctx = &cc;
 	}
 	rc = e2e_pipeline_report(st, run_ids, nruns, &report, &x, CMD, &gate_exit);
+	/* after the gate, so that its verdicts go with the run */
+	if (store_url && st)
+		e2e_cmd_store_push(CMD, store_url, st, run_ids, nruns, o.c.quiet, store_down);
 	if (rc < 0 && o.ncmd) {
 		exit_code = report_failed(&report, rc, gate_exit, &tally);
 		goto out;
@@ -1263,5 +1312,8 @@ out:
 	free(run_ids);
 	free(db);
 	free(target);
+	free(o.from_branch);
+	e2e_cmd_store_done(from_copy);
+	free(from_path);
 	return exit_code;
 }

@@ -343,6 +343,34 @@ int e2e_pipeline_judge(struct e2e_store *st, const int64_t *run_ids, size_t n,
 	return rc;
 }
 
+/* The gate's judgement of run_id as rows of the store (and of the team
+ * store's e2e.verdicts): every metric of every endpoint the JSON report
+ * shows. A failure only warns: the verdict stands without its record. */
+static void verdicts_keep(struct e2e_store *st, int64_t run_id, const struct e2e_gate_result *g,
+			  const char *cmd)
+{
+	struct e2e_run_verdict *v = e2e_xcalloc(g->nendpoints * E2E_METRIC__COUNT + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->nendpoints; i++)
+		for (size_t m = 0; m < E2E_METRIC__COUNT; m++) {
+			const struct e2e_metric_cmp *x = &g->endpoints[i].metrics[m];
+
+			if (m == E2E_METRIC_CPU && isnan(x->baseline) && isnan(x->current))
+				continue;
+			v[n++] = (struct e2e_run_verdict){ .endpoint = g->endpoints[i].key,
+							   .metric = (char *)e2e_metric_name(x->metric),
+							   .verdict = (char *)e2e_verdict_name(x->verdict),
+							   .severity = (char *)e2e_severity_name(x->severity),
+							   .baseline = x->baseline,
+							   .current = x->current,
+							   .change_pct = x->delta_pct };
+		}
+	if (e2e_store_verdicts_save(st, run_id, v, n) < 0)
+		e2e_cmd_fail(cmd, "warning: cannot keep the verdicts with the run: %s", e2e_error_message());
+	free(v); /* the strings are the gate's */
+}
+
 int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 			const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x, const char *cmd,
 			int *gate_exit)
@@ -397,6 +425,8 @@ int e2e_pipeline_report(struct e2e_store *st, const int64_t *run_ids, size_t n,
 		}
 		if (gate->failed)
 			exit_code = E2E_EXIT_GATE;
+		if (x->keep_verdicts && o->compare_baseline && st && n)
+			verdicts_keep(st, run_ids[n - 1], gate, cmd);
 	}
 	*gate_exit = exit_code; /* the verdict stands whatever happens to the report now */
 

@@ -56,6 +56,9 @@ struct e2e_pipeline_extra {
 	void *confirm_ctx;
 	bool changes; /* --changes: change points across the runs */
 	enum e2e_changes_metric metric; /* with changes: --metric */
+	/* perf-profile: the gate's verdicts on the runs judged against a
+	 * baseline are stored with the newest of them (for 'e2e push') */
+	bool keep_verdicts;
 };
 
 /* The gate's comparison of runs run_ids[0..n-1] (oldest first, pooled as

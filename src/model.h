@@ -125,4 +125,17 @@ int e2e_note_parse(const char *key, enum e2e_note_kind *out);
 /* Frees the names and the array; accepts NULL. */
 void e2e_run_notes_free(struct e2e_run_note *notes, size_t n);
 
+/* One verdict of the gate on a run (schema v13; the team store's
+ * e2e.verdicts row): per endpoint and metric ("p95"), e2e_verdict_name()
+ * and e2e_severity_name() text; NAN for a figure it has not. Strings
+ * owned (e2e_store_verdicts_free,
+ * e2e_pg_extras_finish). */
+struct e2e_run_verdict {
+	char *endpoint;
+	char *metric;
+	char *verdict;
+	char *severity;
+	double baseline, current, change_pct;
+};
+
 #endif

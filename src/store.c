@@ -31,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +274,24 @@ static const char *const schema_v12[] = {
 	NULL,
 };
 
+/* v13: the gate's verdicts on a run judged when it was recorded
+ * (perf-profile --compare-baseline), kept so that 'e2e push' carries them
+ * to the team store's e2e.verdicts; gone with their run. */
+static const char *const schema_v13[] = {
+	"CREATE TABLE run_verdicts ("
+	" run_id INTEGER NOT NULL,"
+	" endpoint TEXT NOT NULL,"
+	" metric TEXT NOT NULL,"
+	" verdict TEXT NOT NULL,"
+	" severity TEXT NOT NULL DEFAULT '',"
+	" baseline REAL, current REAL, change_pct REAL,"
+	" PRIMARY KEY (run_id, endpoint, metric)) WITHOUT ROWID",
+	"CREATE TRIGGER run_verdicts_gone AFTER DELETE ON runs"
+	" BEGIN DELETE FROM run_verdicts WHERE run_id = old.id; END",
+	"PRAGMA user_version = 13",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -288,7 +307,7 @@ static const struct migration {
 	{ schema_v6, NULL, NULL },  { schema_v7, NULL, NULL },
 	{ schema_v8, NULL, NULL },  { schema_v9, NULL, NULL },
 	{ schema_v10, NULL, NULL }, { schema_v11, NULL, NULL },
-	{ schema_v12, NULL, NULL },
+	{ schema_v12, NULL, NULL }, { schema_v13, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -2616,4 +2635,111 @@ int e2e_store_resources_serve_end(struct e2e_store *st, int64_t run_id, const ch
 	rc = step_done(st, s, "cannot store how the service ended");
 	sqlite3_finalize(s);
 	return rc;
+}
+
+/* ---- the gate's verdicts (v13) ---- */
+
+static void bind_real(sqlite3_stmt *s, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_double(s, i, v);
+}
+
+static double col_real(sqlite3_stmt *s, int i)
+{
+	return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+int e2e_store_verdicts_save(struct e2e_store *st, int64_t run_id, const struct e2e_run_verdict *v, size_t n)
+{
+	sqlite3_stmt *del = NULL, *ins = NULL;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0)
+		rc = run_exists(st, run_id);
+	if (rc == 0)
+		rc = res_prepare(st, "DELETE FROM run_verdicts WHERE run_id = ?", &del);
+	if (rc == 0) {
+		sqlite3_bind_int64(del, 1, run_id);
+		rc = step_done(st, del, "cannot store the verdicts");
+	}
+	if (rc == 0)
+		rc = res_prepare(st,
+				 "INSERT INTO run_verdicts (run_id, endpoint, metric, verdict, severity,"
+				 " baseline, current, change_pct) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				 &ins);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		sqlite3_reset(ins);
+		sqlite3_bind_int64(ins, 1, run_id);
+		sqlite3_bind_text(ins, 2, v[i].endpoint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 3, v[i].metric, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 4, v[i].verdict, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins, 5, v[i].severity ? v[i].severity : "", -1, SQLITE_STATIC);
+		bind_real(ins, 6, v[i].baseline);
+		bind_real(ins, 7, v[i].current);
+		bind_real(ins, 8, v[i].change_pct);
+		rc = step_done(st, ins, "cannot store the verdicts");
+	}
+	sqlite3_finalize(del);
+	sqlite3_finalize(ins);
+	return write_leave(st, own, rc);
+}
+
+int e2e_store_verdicts_load(struct e2e_store *st, int64_t run_id, struct e2e_run_verdict **out, size_t *n)
+{
+	struct e2e_run_verdict *v = NULL;
+	size_t len = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	int rc = 0, step;
+
+	if (st->version < 13) {
+		*out = NULL;
+		*n = 0;
+		return 0;
+	}
+	rc = res_prepare(st,
+			 "SELECT endpoint, metric, verdict, severity, baseline, current, change_pct"
+			 " FROM run_verdicts WHERE run_id = ? ORDER BY endpoint, metric",
+			 &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 16;
+			v = e2e_xrealloc(v, cap * sizeof(*v));
+		}
+		v[len] = (struct e2e_run_verdict){ .endpoint = e2e_xstrdup(col_text(s, 0)),
+						   .metric = e2e_xstrdup(col_text(s, 1)),
+						   .verdict = e2e_xstrdup(col_text(s, 2)),
+						   .severity = e2e_xstrdup(col_text(s, 3)),
+						   .baseline = col_real(s, 4),
+						   .current = col_real(s, 5),
+						   .change_pct = col_real(s, 6) };
+		len++;
+	}
+	if (step != SQLITE_DONE)
+		rc = db_error(st, "cannot read the verdicts");
+	sqlite3_finalize(s);
+	if (rc) {
+		e2e_store_verdicts_free(v, len);
+		return rc;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+void e2e_store_verdicts_free(struct e2e_run_verdict *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].endpoint);
+		free(v[i].metric);
+		free(v[i].verdict);
+		free(v[i].severity);
+	}
+	free(v);
 }

@@ -151,6 +151,14 @@ void e2e_store_tests_free(struct e2e_test *tests, size_t n);
  * none. */
 int e2e_store_tests_junit(struct e2e_store *st, int64_t run_id, const struct e2e_test *t, size_t n);
 
+/* Replaces the run's verdicts (the caller's transaction if one is open).
+ * E2E_ERR_INPUT "no run N" when absent. */
+int e2e_store_verdicts_save(struct e2e_store *st, int64_t run_id, const struct e2e_run_verdict *v, size_t n);
+/* By endpoint then metric; none for a run never judged or a schema
+ * before v13. Caller frees with e2e_store_verdicts_free(). */
+int e2e_store_verdicts_load(struct e2e_store *st, int64_t run_id, struct e2e_run_verdict **out, size_t *n);
+void e2e_store_verdicts_free(struct e2e_run_verdict *v, size_t n);
+
 /* Whether run_id's lease is held (by any handle, this one too): the run
  * is being recorded. E2E_ERR_RUNTIME when that cannot be told. */
 int e2e_store_run_live(struct e2e_store *st, int64_t run_id, bool *live);

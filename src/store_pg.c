@@ -2,6 +2,7 @@
 #include "store_pg.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,61 @@ static const char *const pg_schema_v1[] = {
 	NULL,
 };
 
-static const char *const *const pg_migrations[] = { NULL, pg_schema_v1 };
+/* v2: what the local store keeps per run besides its samples, so that a
+ * report from the team store says what one from the file says: notes
+ * (SQLite v5), the service's cost (v6), the runner's disturbance (v7),
+ * the tests (v10, v11), how paths became endpoints; and the gate's
+ * verdicts pushed with a run judged when recorded (e2e.verdicts, v1). */
+static const char *const pg_schema_v2[] = {
+	"CREATE TABLE e2e.run_notes ("
+	" run_id bigint NOT NULL REFERENCES e2e.runs ON DELETE CASCADE,"
+	" kind text NOT NULL,"
+	" name text NOT NULL DEFAULT '',"
+	" count bigint NOT NULL,"
+	" PRIMARY KEY (run_id, kind, name))",
+	"CREATE TABLE e2e.run_resources ("
+	" run_id bigint PRIMARY KEY REFERENCES e2e.runs ON DELETE CASCADE,"
+	" source text NOT NULL,"
+	" have integer NOT NULL,"
+	" hz integer NOT NULL,"
+	" errors bigint NOT NULL,"
+	" peak_rss_bytes bigint NOT NULL,"
+	" sampler_cpu_ns bigint NOT NULL,"
+	" serve_log text NOT NULL DEFAULT '',"
+	" serve_end text NOT NULL DEFAULT '')",
+	"CREATE TABLE e2e.resource_samples ("
+	" run_id bigint NOT NULL REFERENCES e2e.runs ON DELETE CASCADE,"
+	" t_ns bigint NOT NULL,"
+	" cpu_user_ns bigint NOT NULL, cpu_sys_ns bigint NOT NULL,"
+	" rss_bytes bigint NOT NULL, threads integer NOT NULL, fds integer NOT NULL,"
+	" procs integer NOT NULL, ctx_vol bigint NOT NULL, ctx_invol bigint NOT NULL,"
+	" runq_wait_ns bigint NOT NULL,"
+	" PRIMARY KEY (run_id, t_ns))",
+	"CREATE TABLE e2e.run_disturbance ("
+	" run_id bigint PRIMARY KEY REFERENCES e2e.runs ON DELETE CASCADE,"
+	" ratio double precision NOT NULL,"
+	" probes bigint NOT NULL)",
+	"CREATE TABLE e2e.run_tests ("
+	" run_id bigint NOT NULL REFERENCES e2e.runs ON DELETE CASCADE,"
+	" id integer NOT NULL,"
+	" name text NOT NULL,"
+	" status text NOT NULL DEFAULT '',"
+	" classname text NOT NULL DEFAULT '',"
+	" started_ns bigint NOT NULL DEFAULT 0,"
+	" ended_ns bigint NOT NULL DEFAULT 0,"
+	" duration_ns bigint NOT NULL DEFAULT 0,"
+	" junit_ns bigint NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (run_id, id))",
+	"CREATE TABLE e2e.run_templating ("
+	" run_id bigint PRIMARY KEY REFERENCES e2e.runs ON DELETE CASCADE,"
+	" rules_version integer NOT NULL,"
+	" routes_name text NOT NULL DEFAULT '',"
+	" routes_sha256 text NOT NULL DEFAULT '',"
+	" routes_text bytea)",
+	NULL,
+};
+
+static const char *const *const pg_migrations[] = { NULL, pg_schema_v1, pg_schema_v2 };
 #define PG_VERSION ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])) - 1)
 _Static_assert(PG_VERSION == E2E_PG_VERSION, "store_pg.h's E2E_PG_VERSION");
 
@@ -281,6 +336,10 @@ const char *e2e_pg_name(const struct e2e_pg *pg)
 	return pg->name;
 }
 
+static void extras_finish(struct e2e_pg_extras *x);
+static int extras_push(struct e2e_pg *pg, const struct e2e_pg_run *r, const char *id);
+static int extras_load(struct e2e_pg *pg, struct e2e_pg_run *r);
+
 static void rollback(struct e2e_pg *pg)
 {
 	PQclear(PQexec(pg->conn, "ROLLBACK"));
@@ -380,6 +439,7 @@ void e2e_pg_run_finish(struct e2e_pg_run *r)
 	}
 	free(r->paths);
 	free(r->samples);
+	extras_finish(&r->x);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -641,6 +701,8 @@ int e2e_pg_push(struct e2e_pg *pg, const struct e2e_pg_run *r, const struct e2e_
 		made = true;
 		got = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		rc = push_rows(pg, r, sums, nsums, PQgetvalue(res, 0, 0));
+		if (rc == 0)
+			rc = extras_push(pg, r, PQgetvalue(res, 0, 0));
 	}
 	PQclear(res);
 	if (rc == 0 && !made)
@@ -774,8 +836,366 @@ int e2e_pg_run_load(struct e2e_pg *pg, struct e2e_pg_run *r)
 	}
 	PQclear(res);
 	if (rc == 0)
+		rc = extras_load(pg, r);
+	if (rc == 0)
 		rc = exec0(pg, "COMMIT", "cannot end the transaction");
 	else
 		rollback(pg);
+	return rc;
+}
+
+/* ---- what a run keeps besides its samples (schema v2) ---- */
+
+static void extras_finish(struct e2e_pg_extras *x)
+{
+	e2e_run_notes_free(x->notes, x->nnotes);
+	free(x->res);
+	e2e_res_info_finish(&x->res_info);
+	for (size_t i = 0; x->tests && i < x->ntests; i++) {
+		free(x->tests[i].name);
+		free(x->tests[i].status);
+		free(x->tests[i].classname);
+	}
+	free(x->tests);
+	e2e_templating_finish(&x->templating);
+	for (size_t i = 0; x->verdicts && i < x->nverdicts; i++) {
+		free(x->verdicts[i].endpoint);
+		free(x->verdicts[i].metric);
+		free(x->verdicts[i].verdict);
+		free(x->verdicts[i].severity);
+	}
+	free(x->verdicts);
+	memset(x, 0, sizeof(*x));
+}
+
+static int verdicts_insert(struct e2e_pg *pg, const char *id, const struct e2e_run_verdict *v, size_t n)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct num d[3];
+		const char *p[] = { id,
+				    v[i].endpoint,
+				    v[i].metric,
+				    v[i].verdict,
+				    v[i].severity ? v[i].severity : "",
+				    dbl(v[i].baseline, &d[0]),
+				    dbl(v[i].current, &d[1]),
+				    dbl(v[i].change_pct, &d[2]) };
+
+		rc = exec_params(pg,
+				 "INSERT INTO e2e.verdicts (run_id, endpoint, metric, verdict, severity,"
+				 " baseline, current, change_pct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+				 8, p, NULL, "cannot write the run's verdicts");
+	}
+	return rc;
+}
+
+int e2e_pg_verdicts_set(struct e2e_pg *pg, int64_t id, const struct e2e_run_verdict *v, size_t n)
+{
+	struct num rid = i64(id);
+	const char *p[] = { rid.s };
+	int rc = exec0(pg, "BEGIN", "cannot start a transaction");
+
+	if (rc == 0)
+		rc = exec_params(pg, "DELETE FROM e2e.verdicts WHERE run_id = $1", 1, p, NULL,
+				 "cannot replace the run's verdicts");
+	if (rc == 0)
+		rc = verdicts_insert(pg, rid.s, v, n);
+	if (rc == 0)
+		rc = exec0(pg, "COMMIT", "cannot commit the verdicts");
+	if (rc < 0)
+		rollback(pg);
+	return rc;
+}
+
+/* Appends v to a PostgreSQL array literal ("{1,2,3}") being built. */
+static void array_add(struct e2e_buf *b, uint64_t v)
+{
+	e2e_buf_printf(b, "%s%" PRIu64, b->len > 1 ? "," : "", v);
+}
+
+/* All of a run's resource samples in one statement: one array per column. */
+static int resources_push(struct e2e_pg *pg, const char *id, const struct e2e_res_sample *s, size_t n)
+{
+	struct e2e_buf a[10];
+	const char *v[11] = { id };
+	int rc;
+
+	for (size_t c = 0; c < 10; c++) {
+		a[c] = (struct e2e_buf)E2E_BUF_INIT;
+		e2e_buf_puts(&a[c], "{");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t f[] = { s[i].t_ns,      s[i].cpu_user_ns, s[i].cpu_sys_ns, s[i].rss_bytes,
+				       s[i].threads,   s[i].fds,	 s[i].procs,	  s[i].ctx_vol,
+				       s[i].ctx_invol, s[i].runq_wait_ns };
+
+		for (size_t c = 0; c < 10; c++)
+			array_add(&a[c], f[c]);
+	}
+	for (size_t c = 0; c < 10; c++) {
+		e2e_buf_puts(&a[c], "}");
+		v[c + 1] = a[c].data;
+	}
+	rc = exec_params(pg,
+			 "INSERT INTO e2e.resource_samples (run_id, t_ns, cpu_user_ns, cpu_sys_ns, rss_bytes,"
+			 " threads, fds, procs, ctx_vol, ctx_invol, runq_wait_ns)"
+			 " SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],"
+			 " $6::integer[], $7::integer[], $8::integer[], $9::bigint[], $10::bigint[],"
+			 " $11::bigint[])",
+			 11, v, NULL, "cannot write the run's resource samples");
+	for (size_t c = 0; c < 10; c++)
+		e2e_buf_finish(&a[c]);
+	return rc;
+}
+
+static int extras_push(struct e2e_pg *pg, const struct e2e_pg_run *r, const char *id)
+{
+	const struct e2e_pg_extras *x = &r->x;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < x->nnotes; i++) {
+		struct num c = u64(x->notes[i].count);
+		const char *v[] = { id, e2e_note_key(x->notes[i].kind),
+				    x->notes[i].name ? x->notes[i].name : "", c.s };
+
+		rc = exec_params(
+			pg, "INSERT INTO e2e.run_notes (run_id, kind, name, count) VALUES ($1, $2, $3, $4)",
+			4, v, NULL, "cannot write the run's notes");
+	}
+	if (rc == 0 && x->res_info.source) {
+		const struct e2e_res_info *ri = &x->res_info;
+		struct num have = u64(ri->have), hz = u64(ri->hz), err = u64(ri->errors),
+			   peak = u64(ri->peak_rss_bytes), cpu = u64(ri->sampler_cpu_ns);
+		const char *v[] = { id,
+				    ri->source,
+				    have.s,
+				    hz.s,
+				    err.s,
+				    peak.s,
+				    cpu.s,
+				    ri->serve_log ? ri->serve_log : "",
+				    ri->serve_end ? ri->serve_end : "" };
+
+		rc = exec_params(
+			pg,
+			"INSERT INTO e2e.run_resources (run_id, source, have, hz, errors, peak_rss_bytes,"
+			" sampler_cpu_ns, serve_log, serve_end) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+			9, v, NULL, "cannot write the run's resources");
+		if (rc == 0 && x->nres)
+			rc = resources_push(pg, id, x->res, x->nres);
+	}
+	if (rc == 0 && r->run.disturbance_probes) {
+		struct num ratio, probes = u64(r->run.disturbance_probes);
+		const char *v[] = { id, dbl(r->run.disturbance, &ratio), probes.s };
+
+		rc = exec_params(
+			pg, "INSERT INTO e2e.run_disturbance (run_id, ratio, probes) VALUES ($1, $2, $3)", 3,
+			v, NULL, "cannot write the run's disturbance");
+	}
+	for (size_t i = 0; rc == 0 && i < x->ntests; i++) {
+		const struct e2e_test *t = &x->tests[i];
+		struct num tid = u64(t->id), st = u64(t->started_ns), en = u64(t->ended_ns),
+			   du = u64(t->duration_ns), ju = u64(t->junit_ns);
+		const char *v[] = { id,
+				    tid.s,
+				    t->name,
+				    t->status ? t->status : "",
+				    t->classname ? t->classname : "",
+				    st.s,
+				    en.s,
+				    du.s,
+				    ju.s };
+
+		rc = exec_params(
+			pg,
+			"INSERT INTO e2e.run_tests (run_id, id, name, status, classname, started_ns,"
+			" ended_ns, duration_ns, junit_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+			9, v, NULL, "cannot write the run's tests");
+	}
+	if (rc == 0 && x->templating.rules_version) {
+		const struct e2e_templating *t = &x->templating;
+		struct num rv = i64(t->rules_version);
+		const char *v[] = { id, rv.s, t->routes_name ? t->routes_name : "",
+				    t->routes_sha256 ? t->routes_sha256 : "", t->routes_text };
+		const int len[] = { 0, 0, 0, 0, t->routes_text ? (int)t->routes_len : 0 };
+		const int bin[] = { 0, 0, 0, 0, 1 };
+		PGresult *res =
+			PQexecParams(pg->conn,
+				     "INSERT INTO e2e.run_templating (run_id, rules_version, routes_name,"
+				     " routes_sha256, routes_text) VALUES ($1, $2, $3, $4, $5)",
+				     5, NULL, v, len, bin, 0);
+
+		if (PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot write the run's templating");
+		PQclear(res);
+	}
+	if (rc == 0)
+		rc = verdicts_insert(pg, id, x->verdicts, x->nverdicts);
+	return rc;
+}
+
+static uint64_t col_u64(PGresult *r, int row, int c)
+{
+	return strtoull(PQgetvalue(r, row, c), NULL, 10);
+}
+
+static void notes_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	struct e2e_pg_extras *x = &r->x;
+
+	x->notes = e2e_xcalloc((size_t)n + 1, sizeof(*x->notes));
+	for (int i = 0; i < n; i++) {
+		enum e2e_note_kind k;
+
+		if (e2e_note_parse(PQgetvalue(res, i, 0), &k) < 0)
+			continue; /* a newer e2e's kind: left out, as the local store does */
+		x->notes[x->nnotes++] = (struct e2e_run_note){ .kind = k,
+							       .name = col(res, i, 1),
+							       .count = col_u64(res, i, 2) };
+	}
+}
+
+static void resources_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	if (n == 1)
+		r->x.res_info = (struct e2e_res_info){ .source = col(res, 0, 0),
+						       .have = (unsigned)col_u64(res, 0, 1),
+						       .hz = (unsigned)col_u64(res, 0, 2),
+						       .errors = col_u64(res, 0, 3),
+						       .peak_rss_bytes = col_u64(res, 0, 4),
+						       .sampler_cpu_ns = col_u64(res, 0, 5),
+						       .serve_log = col(res, 0, 6),
+						       .serve_end = col(res, 0, 7) };
+}
+
+static void res_samples_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	struct e2e_pg_extras *x = &r->x;
+
+	x->res = e2e_xcalloc((size_t)n + 1, sizeof(*x->res));
+	x->nres = (size_t)n;
+	for (int i = 0; i < n; i++)
+		x->res[i] = (struct e2e_res_sample){ .t_ns = col_u64(res, i, 0),
+						     .cpu_user_ns = col_u64(res, i, 1),
+						     .cpu_sys_ns = col_u64(res, i, 2),
+						     .rss_bytes = col_u64(res, i, 3),
+						     .threads = (uint32_t)col_u64(res, i, 4),
+						     .fds = (uint32_t)col_u64(res, i, 5),
+						     .procs = (uint32_t)col_u64(res, i, 6),
+						     .ctx_vol = col_u64(res, i, 7),
+						     .ctx_invol = col_u64(res, i, 8),
+						     .runq_wait_ns = col_u64(res, i, 9) };
+}
+
+static void disturbance_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	if (n == 1) {
+		r->run.disturbance = strtod(PQgetvalue(res, 0, 0), NULL);
+		r->run.disturbance_probes = col_u64(res, 0, 1);
+	}
+}
+
+static void tests_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	struct e2e_pg_extras *x = &r->x;
+
+	x->tests = e2e_xcalloc((size_t)n + 1, sizeof(*x->tests));
+	x->ntests = (size_t)n;
+	for (int i = 0; i < n; i++)
+		x->tests[i] = (struct e2e_test){ .id = (uint32_t)col_u64(res, i, 0),
+						 .name = col(res, i, 1),
+						 .status = col(res, i, 2),
+						 .classname = col(res, i, 3),
+						 .started_ns = col_u64(res, i, 4),
+						 .ended_ns = col_u64(res, i, 5),
+						 .duration_ns = col_u64(res, i, 6),
+						 .junit_ns = col_u64(res, i, 7) };
+}
+
+static void templating_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	struct e2e_templating *t = &r->x.templating;
+	unsigned char *b;
+	size_t len = 0;
+
+	if (n != 1)
+		return;
+	t->rules_version = (int)col_i64(res, 0, 0);
+	t->routes_name = col(res, 0, 1);
+	t->routes_sha256 = col(res, 0, 2);
+	if (PQgetisnull(res, 0, 3))
+		return;
+	b = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 3), &len);
+	if (!b)
+		return;
+	t->routes_text = e2e_xmalloc(len + 1);
+	memcpy(t->routes_text, b, len);
+	t->routes_text[len] = '\0';
+	t->routes_len = len;
+	PQfreemem(b);
+}
+
+static double col_dbl(PGresult *res, int row, int c)
+{
+	return PQgetisnull(res, row, c) ? NAN : strtod(PQgetvalue(res, row, c), NULL);
+}
+
+static void verdicts_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	struct e2e_pg_extras *x = &r->x;
+
+	x->verdicts = e2e_xcalloc((size_t)n + 1, sizeof(*x->verdicts));
+	x->nverdicts = (size_t)n;
+	for (int i = 0; i < n; i++)
+		x->verdicts[i] = (struct e2e_run_verdict){ .endpoint = col(res, i, 0),
+							   .metric = col(res, i, 1),
+							   .verdict = col(res, i, 2),
+							   .severity = col(res, i, 3),
+							   .baseline = col_dbl(res, i, 4),
+							   .current = col_dbl(res, i, 5),
+							   .change_pct = col_dbl(res, i, 6) };
+}
+
+/* Each table of schema v2 (and the verdicts): its rows of a run ($1), and
+ * where they go in the run. */
+static const struct extras_table {
+	const char *sql;
+	void (*rows)(PGresult *res, int n, struct e2e_pg_run *r);
+} extras_tables[] = {
+	{ "SELECT kind, name, count FROM e2e.run_notes WHERE run_id = $1 ORDER BY kind, name", notes_rows },
+	{ "SELECT source, have, hz, errors, peak_rss_bytes, sampler_cpu_ns, serve_log, serve_end"
+	  " FROM e2e.run_resources WHERE run_id = $1",
+	  resources_rows },
+	{ "SELECT t_ns, cpu_user_ns, cpu_sys_ns, rss_bytes, threads, fds, procs, ctx_vol, ctx_invol,"
+	  " runq_wait_ns FROM e2e.resource_samples WHERE run_id = $1 ORDER BY t_ns",
+	  res_samples_rows },
+	{ "SELECT ratio, probes FROM e2e.run_disturbance WHERE run_id = $1", disturbance_rows },
+	{ "SELECT id, name, status, classname, started_ns, ended_ns, duration_ns, junit_ns"
+	  " FROM e2e.run_tests WHERE run_id = $1 ORDER BY id",
+	  tests_rows },
+	{ "SELECT rules_version, routes_name, routes_sha256, routes_text FROM e2e.run_templating"
+	  " WHERE run_id = $1",
+	  templating_rows },
+	{ "SELECT endpoint, metric, verdict, severity, baseline, current, change_pct FROM e2e.verdicts"
+	  " WHERE run_id = $1 ORDER BY endpoint, metric",
+	  verdicts_rows },
+};
+
+static int extras_load(struct e2e_pg *pg, struct e2e_pg_run *r)
+{
+	struct num rid = i64(r->run.id);
+	const char *v[] = { rid.s };
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < sizeof(extras_tables) / sizeof(extras_tables[0]); i++) {
+		PGresult *res = NULL;
+
+		rc = exec_params(pg, extras_tables[i].sql, 1, v, &res, "cannot read the run");
+		if (rc == 0)
+			extras_tables[i].rows(res, PQntuples(res), r);
+		PQclear(res);
+	}
 	return rc;
 }

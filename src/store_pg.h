@@ -11,12 +11,13 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "resources.h"
 #include "sample.h"
 
 struct e2e_pg;
 
 /* The schema version of the tables this e2e writes and reads. */
-#define E2E_PG_VERSION 1
+#define E2E_PG_VERSION 2
 
 /* Whether s names a PostgreSQL store (a postgresql:// or postgres:// URI;
  * libpq's PG* environment variables fill in what it leaves out). */
@@ -52,6 +53,22 @@ struct e2e_pg_summary {
 	const char *histogram; /* e2e_hist_encode() */
 };
 
+/* What the local store keeps with a run besides its samples (schema v2
+ * of the team store), pushed and fetched with it. Owned by the run
+ * (e2e_pg_run_finish). */
+struct e2e_pg_extras {
+	struct e2e_run_note *notes; /* v5 */
+	size_t nnotes;
+	struct e2e_res_sample *res; /* v6: resource samples, oldest first */
+	size_t nres;
+	struct e2e_res_info res_info; /* source NULL: none */
+	struct e2e_test *tests; /* v10/v11, by id */
+	size_t ntests;
+	struct e2e_templating templating; /* rules_version 0: none recorded */
+	struct e2e_run_verdict *verdicts; /* the gate's, when it was judged */
+	size_t nverdicts;
+};
+
 /* A run as it is pushed and fetched. */
 struct e2e_pg_run {
 	char uuid[37];
@@ -60,10 +77,15 @@ struct e2e_pg_run {
 	size_t npaths;
 	struct e2e_sample *samples; /* recording order */
 	size_t nsamples;
+	struct e2e_pg_extras x; /* run.disturbance* go with them */
 };
 
 /* Frees what a fetch filled in; accepts NULL. */
 void e2e_pg_run_finish(struct e2e_pg_run *r);
+
+/* Writes the gate's verdicts on run id of the store (replacing any): for
+ * a run pushed before it was judged. */
+int e2e_pg_verdicts_set(struct e2e_pg *pg, int64_t id, const struct e2e_run_verdict *v, size_t n);
 
 /* The id of the run of this UUID in the store; 0 when it has none. */
 int e2e_pg_find(struct e2e_pg *pg, const char *uuid, int64_t *id);

@@ -68,6 +68,68 @@ static void summaries_free(struct e2e_pg_summary *s, char **h, size_t n)
 	free(h);
 }
 
+/* What the local store keeps with the run besides its samples. */
+static int extras_read(struct e2e_store *st, int64_t id, struct e2e_pg_extras *x)
+{
+	int rc = e2e_store_run_notes_load(st, id, &x->notes, &x->nnotes);
+
+	if (rc == 0)
+		rc = e2e_store_resources_load(st, id, &x->res, &x->nres, &x->res_info);
+	if (rc == 0)
+		rc = e2e_store_tests_load(st, id, &x->tests, &x->ntests);
+	if (rc == 0)
+		rc = e2e_store_run_templating_get(st, id, &x->templating);
+	if (rc == 0)
+		rc = e2e_store_verdicts_load(st, id, &x->verdicts, &x->nverdicts);
+	return rc;
+}
+
+/* The run's tests as the events that made them (names, ends), then what
+ * --junit added. */
+static int tests_write(struct e2e_store *dst, int64_t id, const struct e2e_test *t, size_t n)
+{
+	struct e2e_test_event *ev = e2e_xcalloc(2 * n + 1, sizeof(*ev));
+	size_t k = 0;
+	bool junit = false;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		ev[k++] = (struct e2e_test_event){ .id = t[i].id,
+						   .kind = E2E_TEST_EV_BEGIN,
+						   .at_ns = t[i].started_ns,
+						   .text = t[i].name,
+						   .text_len = (uint32_t)strlen(t[i].name) };
+		if (t[i].status && *t[i].status)
+			ev[k++] = (struct e2e_test_event){ .id = t[i].id,
+							   .kind = E2E_TEST_EV_END,
+							   .at_ns = t[i].ended_ns,
+							   .duration_ns = t[i].duration_ns,
+							   .text = t[i].status,
+							   .text_len = (uint32_t)strlen(t[i].status) };
+		junit |= (t[i].classname && *t[i].classname) || t[i].junit_ns;
+	}
+	rc = e2e_store_tests_add(dst, id, ev, k);
+	if (rc == 0 && junit)
+		rc = e2e_store_tests_junit(dst, id, t, n);
+	free(ev);
+	return rc;
+}
+
+static int extras_write(struct e2e_store *dst, int64_t id, const struct e2e_pg_extras *x)
+{
+	int rc = x->nnotes ? e2e_store_run_notes_add(dst, id, x->notes, x->nnotes) : 0;
+
+	if (rc == 0 && x->res_info.source)
+		rc = e2e_store_resources_save(dst, id, x->res, x->nres, &x->res_info);
+	if (rc == 0 && x->ntests)
+		rc = tests_write(dst, id, x->tests, x->ntests);
+	if (rc == 0 && x->templating.rules_version)
+		rc = e2e_store_run_templating_set(dst, id, &x->templating);
+	if (rc == 0 && x->nverdicts)
+		rc = e2e_store_verdicts_save(dst, id, x->verdicts, x->nverdicts);
+	return rc;
+}
+
 int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, bool *created, int64_t *pg_id)
 {
 	struct e2e_pg_run r;
@@ -93,6 +155,8 @@ int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, b
 		rc = e2e_store_run_paths_load(st, run_id, &r.paths, &r.npaths);
 	if (rc == 0)
 		rc = e2e_store_samples_load(st, run_id, &r.samples, &r.nsamples);
+	if (rc == 0)
+		rc = extras_read(st, run_id, &r.x);
 	if (rc == 0)
 		rc = summarise(&r, &sums, &hists, &nsums);
 	if (rc == 0)
@@ -150,6 +214,8 @@ static int copy_run(struct e2e_pg *pg, struct e2e_store *dst, struct e2e_pg_run 
 		rc = e2e_store_run_end(dst, &r->run);
 	if (rc == 0)
 		rc = e2e_store_run_uuid_set(dst, id, r->uuid);
+	if (rc == 0)
+		rc = extras_write(dst, id, &r->x);
 	if (rc == 0)
 		return e2e_store_commit(dst);
 	e2e_store_rollback(dst);

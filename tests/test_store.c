@@ -15,8 +15,8 @@
 #include "testutil.h"
 
 /* The schema this e2e writes (store.c's migrations). */
-#define SCHEMA_VERSION 12
-#define SCHEMA_VERSION_TEXT "12"
+#define SCHEMA_VERSION 13
+#define SCHEMA_VERSION_TEXT "13"
 
 static char *tmp;
 

@@ -45,7 +45,7 @@ cp "$FIX/perf.db" "$DB"
 [ "$(sql "$DB" 'PRAGMA user_version')" = 2 ] || fail "fixture is not schema v2"
 same_views "$DB" "migrated"
 NTESTS=$((NTESTS + 1))
-[ "$(sql "$DB" 'PRAGMA user_version')" = 12 ] || fail "not migrated to v12"
+[ "$(sql "$DB" 'PRAGMA user_version')" = 13 ] || fail "not migrated to v13"
 [ "$(sql "$DB" "SELECT group_concat(lost || ':' || lost_cause) FROM runs")" = "0:,0:,0:" ] || fail "migrated runs' losses"
 [ "$(sql "$DB" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after the migration"
 [ "$(sql "$DB" 'PRAGMA journal_mode')" = wal ] || fail "journal mode after the migration"
@@ -90,7 +90,7 @@ run "$E2E" perf-report --db "$DB" --run 1
 expect_rc 2 "corrupt chunk: run 1"
 expect_err "e2e: perf-report: '$DB': run 1: corrupt sample chunk 1" "corrupt chunk: run 1"
 NTESTS=$((NTESTS + 1))
-[ "$(sql "$DB" 'PRAGMA user_version')" = 12 ] || fail "corrupt chunk: not migrated"
+[ "$(sql "$DB" 'PRAGMA user_version')" = 13 ] || fail "corrupt chunk: not migrated"
 [ "$(sql "$DB" 'SELECT count(*) FROM run_paths WHERE run_id = 1')" -gt 0 ] || fail "corrupt chunk: run 1 lost its other chunks' paths"
 
 finish

@@ -130,6 +130,7 @@ PROFILE_TABLE="
 --host          | --host api.test            | ok  err err ok  ok
 --redact-command | --redact-command          | w   ok  w   w   w
 --store         | --store postgresql://127.0.0.1:9/x | ok ok ok ok ok
+--baseline-from | --baseline-from branch=main | err err err err err
 --serve         | --serve false              | err 3   3   err err
 --serve-timeout | --serve-timeout 5s         | w   w   w   w   w
 --serve-grace   | --serve-grace 1s           | w   w   w   w   w
