@@ -14,7 +14,8 @@ PY=/usr/bin/python3
 pg_start
 q() { pg_sql -c "$1"; }
 expect_sql() { NTESTS=$((NTESTS + 1)); local got; got=$(q "$1"); [ "$got" = "$2" ] || fail "$3: '$1' gave '$got', want '$2'"; }
-strip() { grep -v '"generated_at"'; }
+# a report without what names the store's copy: its run ids and time
+strip() { jq -S 'del(.generated_at, .test_run_id, .run_ids, .runs[]?.id)'; }
 "$E2E" store init --store "$PG_URL" -q || fail "store init"
 
 # -- verdicts: perf-profile --store --compare-baseline writes them
@@ -64,5 +65,48 @@ q "DELETE FROM e2e.runs WHERE id = 3" >/dev/null
 NTESTS=$((NTESTS + 1))
 [ "$(panel 4 | cut -d'|' -f2,4-6 | head -4 | tr '\n' ,)" = "1|GET /users/{id}|mean|regression,1|GET /users/{id}|p50|regression,1|GET /users/{id}|p95|regression,1|GET /users/{id}|error_rate|pass," ] ||
   fail "verdicts panel, run 1: $(panel 4)"
+
+# -- a run with the service's cost (--serve sampling) and pytest's tests:
+# perf-report --store prints the JSON the local file gives, exactly
+if "$PY" -c 'import pytest, requests' 2>/dev/null; then
+  P=$(free_port)
+  run timeout 120 "$E2E" perf-profile -q -s py --target "http://127.0.0.1:$P" --db "$TMP/py.db" --store "$PG_URL" \
+    --serve "exec $PY $SRC/demo/service.py --port $P" -f json --out "$TMP/py.json" -- \
+    "$PY" -m pytest -q -p no:cacheprovider --rootdir "$SRC/tests/cli/pysuite" "$SRC/tests/cli/pysuite"
+  expect_rc 1 "the pytest suite (one failing test) with --serve and --store"
+  NTESTS=$((NTESTS + 1))
+  [ "$(jq '[.resources.samples // .resources.sample_count, (.tests.tests | length)] | map(. != null and . != 0) | all' "$TMP/py.json")" = true ] ||
+    fail "the local report lacks resources or tests: $(jq -c '[.resources | keys?, .tests | keys?]' "$TMP/py.json")"
+  ID=$(q "SELECT max(id) FROM e2e.runs WHERE service = 'py'")
+  expect_sql "SELECT (SELECT count(*) FROM e2e.run_tests WHERE run_id = $ID) || '|' ||
+    (SELECT count(*) > 5 FROM e2e.resource_samples WHERE run_id = $ID) || '|' ||
+    (SELECT serve_end <> '' FROM e2e.run_resources WHERE run_id = $ID)" \
+    "$(jq '.tests.tests | length' "$TMP/py.json")|true|true" "tests and resource rows"
+  for args in "-f json" "-f json --show-paths"; do
+    run "$E2E" perf-report --db "$TMP/py.db" -s py $args
+    local_out=$(printf '%s' "$OUT" | strip)
+    run "$E2E" perf-report --store "$PG_URL" -s py $args
+    expect_rc 0 "perf-report --store $args of the pytest run"
+    NTESTS=$((NTESTS + 1))
+    [ "$(printf '%s' "$OUT" | strip)" = "$local_out" ] ||
+      fail "perf-report --store $args differs: $(diff <(echo "$local_out") <(printf '%s' "$OUT" | strip) | head -8)"
+  done
+else
+  echo "note: no python3-pytest/python3-requests: the pytest run is left out"
+fi
+
+# a browser HAR's notes (its cache hits) travel too
+"$E2E" perf-profile -s notes --import "$SRC/tests/fixtures/har-browser/playwright.har" \
+  --db "$TMP/n.db" -q -f json >/dev/null
+run "$E2E" push --store "$PG_URL" --db "$TMP/n.db" -q
+expect_rc 0 "push of a run with notes"
+expect_sql "SELECT string_agg(kind || '=' || count, ',' ORDER BY kind) FROM e2e.run_notes n JOIN e2e.runs r
+  ON r.id = n.run_id WHERE r.service = 'notes'" "cache_hits=2" "note rows"
+run "$E2E" perf-report --db "$TMP/n.db" -s notes -f json
+local_out=$(printf '%s' "$OUT" | strip)
+run "$E2E" perf-report --store "$PG_URL" -s notes -f json
+NTESTS=$((NTESTS + 1))
+[ "$(printf '%s' "$OUT" | strip)" = "$local_out" ] ||
+  fail "notes: perf-report --store differs: $(diff <(echo "$local_out") <(printf '%s' "$OUT" | strip) | head -8)"
 
 finish
