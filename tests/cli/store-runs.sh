@@ -9,6 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pglib.sh"
 SRC=${E2E_SOURCE_ROOT:?}
+BUILD=${E2E_BUILD_ROOT:?}
 HAR="python3 $SRC/tests/cli/make_har.py"
 PY=/usr/bin/python3
 pg_start
@@ -108,5 +109,38 @@ run "$E2E" perf-report --store "$PG_URL" -s notes -f json
 NTESTS=$((NTESTS + 1))
 [ "$(printf '%s' "$OUT" | strip)" = "$local_out" ] ||
   fail "notes: perf-report --store differs: $(diff <(echo "$local_out") <(printf '%s' "$OUT" | strip) | head -8)"
+
+# -- a push killed midway (SIGKILL once the samples are on their way, the
+# transaction open): none of the run; the next push writes it once
+"$BUILD/tools/mkfixture" "$TMP/big.db" --requests 1000000 --endpoints 20 >/dev/null || fail "mkfixture"
+in_flight() {
+  q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'e2e' AND xact_start IS NOT NULL
+    AND query LIKE '%e2e.sample_chunks%'"
+}
+"$E2E" push --store "$PG_URL" --db "$TMP/big.db" -q & PUSH=$!
+caught=""
+for _ in $(seq 1 1200); do
+  kill -0 "$PUSH" 2>/dev/null || break
+  [ "$(in_flight)" = 0 ] || { kill -KILL "$PUSH"; caught=1; break; }
+  sleep 0.01
+done
+wait "$PUSH" 2>/dev/null
+NTESTS=$((NTESTS + 1))
+[ -n "$caught" ] || fail "the push ended before it could be killed midway"
+for _ in $(seq 1 600); do # the server ends the dead client's transaction
+  [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'e2e'")" = 0 ] && break
+  sleep 0.05
+done
+expect_sql "SELECT (SELECT count(*) FROM e2e.runs WHERE service = 'bench') || '|' ||
+  (SELECT count(*) FROM e2e.sample_chunks c LEFT JOIN e2e.runs r ON r.id = c.run_id WHERE r.id IS NULL
+    OR r.service = 'bench')" "0|0" "a killed push leaves none of the run"
+run "$E2E" push --store "$PG_URL" --db "$TMP/big.db"
+expect_rc 0 "the push after the killed one"
+expect_err_has "pushed 1 run, 0 already there" "the second push writes the run"
+run "$E2E" push --store "$PG_URL" --db "$TMP/big.db"
+expect_err_has "pushed 0 runs, 1 already there" "a third push writes nothing"
+expect_sql "SELECT count(*) || '|' || sum(recorded) || '|' || sum((SELECT sum(n) FROM e2e.sample_chunks WHERE run_id = r.id))
+  || '|' || sum((SELECT sum(n) FROM e2e.endpoint_stats WHERE run_id = r.id)) FROM e2e.runs r WHERE service = 'bench'" \
+  "1|1000000|1000000|1000000" "the run once, every request once"
 
 finish
