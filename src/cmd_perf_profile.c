@@ -286,11 +286,12 @@ static int baseline_from_check(struct profile_opts *o)
  * file of *copy: report->baseline. A store that cannot be reached or has
  * no such runs yet leaves the report without a verdict, with a warning:
  * the team store never fails a suite. */
-static int baseline_from_fetch(const struct profile_opts *o, const char *url, struct e2e_common_opts *report,
-			       struct e2e_cmd_store_copy **copy, char **path)
+static int baseline_from_fetch(const struct profile_opts *o, const char *url, bool down,
+			       struct e2e_common_opts *report, struct e2e_cmd_store_copy **copy, char **path)
 {
-	int rc = e2e_cmd_store_baseline(CMD, url, o->c.service, o->from_branch, o->from_last, NULL, 0, &o->c,
-					copy, path);
+	int rc = down ? e2e_error(E2E_ERR_RUNTIME, "no baseline from a team store that cannot be reached")
+		      : e2e_cmd_store_baseline(CMD, url, o->c.service, o->from_branch, o->from_last, NULL, 0,
+					       &o->c, copy, path);
 
 	if (rc == 0) {
 		report->baseline = *path;
@@ -1274,7 +1275,7 @@ int cmd_perf_profile(int argc, char **argv)
 		report.rules = NULL;
 	}
 	if (o.baseline_from && report.compare_baseline &&
-	    (rc = baseline_from_fetch(&o, store_url, &report, &from_copy, &from_path)) < 0)
+	    (rc = baseline_from_fetch(&o, store_url, store_down, &report, &from_copy, &from_path)) < 0)
 		goto fail;
 	struct confirm_ctx cc = { &o, st, routes, serve, serve_log, &tally, &status, run_ids[nruns - 1] };
 	struct e2e_pipeline_extra x = { .color = e2e_pipeline_color(&report), .keep_verdicts = st != NULL };

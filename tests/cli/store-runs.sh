@@ -143,4 +143,58 @@ expect_sql "SELECT count(*) || '|' || sum(recorded) || '|' || sum((SELECT sum(n)
   || '|' || sum((SELECT sum(n) FROM e2e.endpoint_stats WHERE run_id = r.id)) FROM e2e.runs r WHERE service = 'bench'" \
   "1|1000000|1000000|1000000" "the run once, every request once"
 
+# -- perf-profile --baseline-from: the gate against the team store's history
+for i in 21 22 23; do $HAR "$TMP/m.har" "$i" GET:/users/+4:60:20 POST:/orders:40:10 >/dev/null
+  GIT_BRANCH=main "$E2E" perf-profile -s hist --import "$TMP/m.har" --db "$TMP/h.db" --store "$PG_URL" -q -f json \
+    >/dev/null || fail "a main run of hist"; done
+used=$(q "SELECT string_agg(id::text, ', ' ORDER BY id) FROM e2e.runs WHERE service = 'hist'")
+GIT_BRANCH=pr run "$E2E" perf-profile -s hist --import "$TMP/slow.har" --db "$TMP/h.db" --store "$PG_URL" \
+  --baseline-from 'branch=main,last=3' -f json --out "$TMP/pr.json"
+expect_rc 1 "perf-profile --baseline-from: the slower PR run fails the gate"
+expect_err "e2e: perf-profile: baseline from the store: 3 runs of branch 'main' ($used)" "the runs it used"
+NTESTS=$((NTESTS + 1))
+[ "$(jq -r '[.regressions[].endpoint] | unique | join(",")' "$TMP/pr.json")" = "GET /users/{id}" ] ||
+  fail "--baseline-from regressions: $(jq -c .regressions "$TMP/pr.json" | head -c 300)"
+NTESTS=$((NTESTS + 1))
+[ "$(jq -r '.comparison.baseline_runs' "$TMP/pr.json")" = 3 ] || fail "baseline runs: $(jq .comparison.baseline_runs "$TMP/pr.json")"
+expect_sql "SELECT git_branch || '|' || ((SELECT count(*) FROM e2e.verdicts v WHERE v.run_id = r.id AND verdict = 'regression') > 0)
+  FROM e2e.runs r WHERE service = 'hist' ORDER BY id DESC LIMIT 1" "pr|true" "the PR run pushed with its verdicts"
+# the same figures as perf-report --baseline-from on the run now in the store
+run "$E2E" perf-report --store "$PG_URL" -s hist --baseline-from 'branch=main,last=3' -f json
+expect_rc 1 "perf-report --baseline-from on the same run"
+NTESTS=$((NTESTS + 1))
+[ "$(jq -c '.comparison.endpoints | map_values(.metrics | map_values(.verdict))' <<<"$OUT")" = \
+  "$(jq -c '.comparison.endpoints | map_values(.metrics | map_values(.verdict))' "$TMP/pr.json")" ] ||
+  fail "perf-profile and perf-report --baseline-from judge differently"
+# a branch without runs yet (a new store), and bad input
+GIT_BRANCH=pr run "$E2E" perf-profile -s hist --import "$TMP/slow.har" --db "$TMP/h.db" --store "$PG_URL" \
+  --baseline-from 'branch=nope' -f json --out "$TMP/nope.json"
+expect_rc 0 "--baseline-from a branch without runs: no verdict, the suite's status"
+expect_err "e2e: perf-profile: warning: no runs of service 'hist' on branch 'nope' in the store to compare with; the report has no verdict" \
+  "no runs on the branch"
+NTESTS=$((NTESTS + 1))
+[ "$(jq -c '.comparison' "$TMP/nope.json")" = null ] || fail "a verdict without a baseline"
+run "$E2E" perf-profile -s hist --import "$TMP/slow.har" --db "$TMP/h.db" --store "$PG_URL" --baseline-from 'last=3'
+expect_rc 2 "--baseline-from without a branch"
+expect_err "e2e: perf-profile: option '--baseline-from': no 'branch=B' in 'last=3'" "no branch"
+run "$E2E" perf-profile -s hist --import "$TMP/slow.har" --db "$TMP/h.db" --baseline-from 'branch=main'
+expect_rc 2 "--baseline-from without a store"
+expect_err "e2e: perf-profile: '--baseline-from' needs '--store URL' (or E2E_STORE)" "no store"
+run env E2E_STORE="$PG_URL" "$E2E" perf-profile -s hist --import "$TMP/slow.har" --db "$TMP/h.db" \
+  --baseline-from 'branch=main' --compare-baseline
+expect_rc 2 "--baseline-from with --compare-baseline"
+expect_err "e2e: perf-profile: '--baseline-from' replaces '--compare-baseline', '--set-baseline' and '--baseline'" \
+  "with --compare-baseline"
+expect_sql "SELECT count(*) FROM e2e.runs WHERE service = 'hist'" 5 "bad input records nothing"
+# PostgreSQL down: spooled, no verdict, the suite's status
+pg_stop
+printf '#!/bin/sh\nexit 0\n' >"$TMP/ok.sh"; chmod +x "$TMP/ok.sh"
+run "$E2E" perf-profile -s hist --import "$TMP/slow.har" --db "$TMP/h.db" --store "$PG_URL" \
+  --baseline-from 'branch=main' -f json --out "$TMP/down.json"
+expect_rc 0 "--baseline-from with PostgreSQL down"
+expect_err_has "; the run is spooled in '$TMP/h.db'" "spooled"
+expect_err_has "warning: no baseline from a team store that cannot be reached; the report has no verdict" "no verdict"
+NTESTS=$((NTESTS + 1)); [ "$(printf '%s\n' "$ERR" | grep -c warning)" = 2 ] || fail "warnings: '$ERR'"
+pg_run
+
 finish
