@@ -19,8 +19,23 @@ expect_sql() { NTESTS=$((NTESTS + 1)); local got; got=$(q "$1"); [ "$got" = "$2"
 strip() { jq -S 'del(.generated_at, .test_run_id, .run_ids, .runs[]?.id)'; }
 "$E2E" store init --store "$PG_URL" -q || fail "store init"
 
-# -- verdicts: perf-profile --store --compare-baseline writes them
+# -- a version 1 store (before the tables of what a run keeps) is migrated
+q "DROP TABLE e2e.run_notes, e2e.run_resources, e2e.resource_samples, e2e.run_disturbance, e2e.run_tests,
+  e2e.run_templating; UPDATE e2e.meta SET value = '1' WHERE key = 'schema_version'" >/dev/null
 $HAR "$TMP/a.har" 1 GET:/users/+4:60:20 POST:/orders:40:10 >/dev/null
+"$E2E" perf-profile -s old --import "$TMP/a.har" --db "$TMP/old.db" -q -f json >/dev/null
+run "$E2E" push --store "$PG_URL" --db "$TMP/old.db"
+expect_rc 2 "push to a version 1 store"
+expect_err_has "store schema version 1 is older than this e2e's (2): run 'e2e store init'" "older store"
+run "$E2E" store init --store "$PG_URL"
+expect_rc 0 "store init migrates version 1"
+expect_err_has "e2e: store: migrated store '" "migrated"
+expect_err_has "from schema version 1 to 2" "migrated from 1 to 2"
+expect_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'e2e'" 12 "the tables of version 2"
+expect_sql "SELECT value FROM e2e.meta WHERE key = 'schema_version'" 2 "schema version"
+expect_sql "SELECT count(*) FROM e2e.runs" 0 "nothing pushed to the older store"
+
+# -- verdicts: perf-profile --store --compare-baseline writes them
 $HAR "$TMP/slow.har" 2 GET:/users/+4:60:60 POST:/orders:40:10 >/dev/null
 "$E2E" perf-profile -s svc --import "$TMP/a.har" --db "$TMP/v.db" -q --set-baseline -b "$TMP/bl.json" -f json >/dev/null
 run "$E2E" perf-profile -s svc --import "$TMP/slow.har" --db "$TMP/v.db" --store "$PG_URL" --compare-baseline \
