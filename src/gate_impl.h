@@ -66,6 +66,10 @@ struct gate_ep_noise {
 struct gate_noise {
 	struct gate_ep_noise *ep[NLAT]; /* by baseline endpoint index */
 	double runner2[NLAT]; /* variance of the runner factor */
+	/* how the endpoints' run-to-run spread compared with the sampling
+	 * variance read off their quantile functions (<= 1: the prior's scale
+	 * of moderate(), gate_noise.c) */
+	double samp_scale[NLAT];
 };
 
 /* One latency metric of a pair. */

@@ -25,7 +25,9 @@
  * environment shift when large), else the runner variance of the
  * baseline is added to every endpoint's variance instead. The variance of
  * the judged change D_e - F is the endpoint's wobble, the current run's
- * own sampling variance, the baseline centre's uncertainty and F's.
+ * own sampling variance, the baseline centre's uncertainty and F's; the
+ * sampling parts read off quantile functions are taken on the scale the
+ * source runs showed them to have when that is below 1 (moderate()).
  *
  * The error rate's test adds a run-to-run allowance to the binomial
  * variance. */
@@ -107,8 +109,8 @@ static double run_value(const struct e2e_baseline_run_stats *r, int m, bool band
  * scale is set by the median endpoint. An endpoint whose own variance is
  * far above its prior (2.5 sd of log variance) keeps it, unshrunk, on its
  * own d df: erratic endpoints must not borrow calm ones' noise. */
-static void moderate(struct gate_ep_noise *ns, const size_t *ke, const bool *skip, size_t E, double tau_pool2,
-		     int m)
+static double moderate(struct gate_ep_noise *ns, const size_t *ke, const bool *skip, size_t E,
+		       double tau_pool2, int m)
 {
 	double *z = e2e_xcalloc(E + 1, sizeof(*z)), *t = e2e_xcalloc(E + 1, sizeof(*t));
 	double scale = 1, cut = INFINITY;
@@ -155,6 +157,7 @@ static void moderate(struct gate_ep_noise *ns, const size_t *ke, const bool *ski
 	}
 	free(z);
 	free(t);
+	return scale;
 }
 
 static size_t source_index(const struct e2e_baseline *b, int64_t id)
@@ -355,7 +358,7 @@ void e2e_gate_noise_estimate(const struct e2e_baseline *b, const bool *skip, int
 			x.tmp[nt++] = ns[e].s2 > ns[e].samp2 ? ns[e].s2 - ns[e].samp2 : 0;
 	if (nt)
 		tau_pool2 = e2e_stats_median(x.tmp, nt);
-	moderate(ns, x.ke, skip, E, tau_pool2, m);
+	bn->samp_scale[m] = fmin(moderate(ns, x.ke, skip, E, tau_pool2, m), 1);
 	bn->ep[m] = ns;
 	free(x.L);
 	free(x.lbar);
@@ -399,7 +402,9 @@ void e2e_gate_noise_cell(struct gate_pair *p, const struct gate_noise *bn, int m
 	 * baseline runs' at the current request count */
 	if (ns->n >= 1 && samp_c < ns->samp2 * ns->n / (double)p->cur->count)
 		samp_c = ns->samp2 * ns->n / (double)p->cur->count;
-	c->V = coef * ns->s2 - ns->samp2 / p->kc + samp_c;
+	/* the sampling variances read off the quantile function, on the
+	 * scale the baseline's runs showed them to have (never above it) */
+	c->V = coef * ns->s2 + bn->samp_scale[m] * (samp_c - ns->samp2 / p->kc);
 	if (c->V < coef * ns->s2 * 0.5)
 		c->V = coef * ns->s2 * 0.5;
 	/* Satterthwaite, never below the df of the estimated part: an erratic
