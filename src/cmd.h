@@ -94,6 +94,7 @@ struct e2e_common_opts {
 	const char *baseline_dir; /* --baseline-dir, default "baselines" */
 	const char *baseline; /* -b FILE */
 	const char *rules; /* --rules FILE */
+	bool gate_tests; /* --gate-tests (perf-profile and perf-report's own tables) */
 	bool compact; /* --compact: Markdown for a PR comment */
 	bool always; /* --always: a compact report even when all pass */
 	bool quiet; /* -q */

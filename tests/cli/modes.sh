@@ -94,6 +94,7 @@ REPORT_TABLE="
 --baseline      | -b $BL                     | w   w   w   w   ok  w  w
 --threshold     | -t 20                      | w   w   w   w   ok  w  w
 --min-delta-ms  | --min-delta-ms 2           | w   w   w   w   ok  w  w
+--gate-tests    | --gate-tests               | w   w   w   w   ok  w  w
 --fail-on       | --fail-on critical         | w   w   w   w   ok  ok  w
 --rules         | --rules $RULES             | ok  w   w   w   ok  ok  w
 --compact       | --compact                  | w   w   w   w   w   w   w
@@ -153,6 +154,7 @@ PROFILE_TABLE="
 --baseline      | -b $BL                     | w   w   w   ok  w
 --threshold     | -t 20                      | w   w   w   ok  w
 --min-delta-ms  | --min-delta-ms 2           | w   w   w   ok  w
+--gate-tests    | --gate-tests               | w   w   w   ok  w
 --fail-on       | --fail-on critical         | w   w   w   ok  ok
 --rules         | --rules $RULES             | ok  4   4   ok  ok
 --compact       | --compact                  | w   w   w   w   w
