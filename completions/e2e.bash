@@ -69,7 +69,7 @@ _e2e()
 		;;
 	perf-report)
 		opts="$common
-			--gate-tests
+			--gate-tests --junit
 			-s --service --run --runs --list --trend --days --changes --metric --last
 			--branch --show-paths --prune --keep --older-than --set-baseline -q --quiet --store --baseline-from
 		"

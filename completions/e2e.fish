@@ -120,6 +120,7 @@ complete -c e2e -n '__e2e_using perf-report' -l metric -x -a 'p50 p95 p99 mean e
 complete -c e2e -n '__e2e_using perf-report' -l last -x -d 'with --changes: the last N runs of the service'
 complete -c e2e -n '__e2e_using perf-report' -l branch -x -d 'with --changes: only runs of git branch B'
 complete -c e2e -n '__e2e_using perf-report' -l show-paths -d 'list the raw paths behind every endpoint template'
+complete -c e2e -n '__e2e_using perf-report' -l junit -r -F -d "attach the suite's JUnit XML results to the run"
 complete -c e2e -n '__e2e_using perf-report' -l prune -d 'remove old runs (with --keep or --older-than)'
 complete -c e2e -n '__e2e_using perf-report' -l keep -x -d 'with --prune: keep the newest N runs'
 complete -c e2e -n '__e2e_using perf-report' -l older-than -x -d 'with --prune: remove runs older than DAYS days'

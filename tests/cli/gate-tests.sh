@@ -109,8 +109,26 @@ assert t["test_demo.py::test_failing_3"]["verdict"] == "missing", t["test_demo.p
 assert t["test_demo.py::test_failing_3"]["message"] == "test test_demo.py::test_failing_3: missing test, not judged"
 ' "$TMP/p.json" "$SLOW" || fail "perf-profile --gate-tests: JSON"
 PROFILE=(--compare-baseline --gate-tests)
-suite -k "not failing"
+suite -k "not failing" --junit-xml "$TMP/j.xml"
 expect_rc 0 "perf-profile --gate-tests, no test slower: the gate passes"
+
+# perf-report --junit: pytest's JUnit file attached to that stored run
+# after the fact (its classname and status), kept for later reports.
+run "$E2E" perf-report -s py --db "$TMP/db" --junit "$TMP/j.xml" --junit "$TMP/none-*.xml" -f json
+expect_rc 0 "perf-report --junit"
+expect_err "e2e: perf-report: warning: --junit '$TMP/none-*.xml' matches no file" "--junit: no match is a warning"
+run "$E2E" perf-report -s py --db "$TMP/db" -f json
+NTESTS=$((NTESTS + 1))
+"$PY" -c '
+import json, sys
+t = {x["name"]: x for x in json.load(sys.stdin)["tests"]["tests"]}
+o = t["test_demo.py::test_orders_4"]
+assert o["classname"] == "test_demo" and o["status"] == "passed" and o["requests"] == 4, o
+assert len(t) == 12, sorted(t)
+' <<<"$OUT" || fail "perf-report --junit: the run's tests gained their classname"
+run "$E2E" perf-report -s py --db "$TMP/db" --runs 2 --junit "$TMP/j.xml"
+expect_rc 2 "--junit with --runs 2"
+expect_err "e2e: perf-report: '--junit' attaches to one run: not with '--runs 2'" "--junit with --runs 2"
 
 # A baseline without test durations: a note, the endpoints judged as always.
 "$PY" -c '

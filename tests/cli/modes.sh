@@ -77,6 +77,7 @@ REPORT_TABLE="
 --last          | --last 10                  | err err err err err err ok
 --branch        | --branch no-such-branch    | err err err err err err 4
 --show-paths    | --show-paths               | ok  w   w   w   ok  ok  w
+--junit         | --junit $TMP/none.xml      | ok  w   w   w   ok  ok  w
 --prune         | --prune --keep 100         | ok  err err ok  err w:--rules  err
 --keep          | --keep 5                   | err err err ok  err err  err
 --older-than    | --older-than 1             | err err err err err err  err
