@@ -370,23 +370,20 @@ bool e2e_render_callers(struct e2e_buf *b, const struct e2e_report *r, const cha
 	return true;
 }
 
+bool e2e_render_test_listed(const struct e2e_metric_cmp *t)
+{
+	return t->verdict == E2E_VERDICT_NEW || t->verdict == E2E_VERDICT_MISSING ||
+	       (t->verdict == E2E_VERDICT_INCONCLUSIVE && t->reason &&
+		strcmp(t->reason, "change within noise") != 0 &&
+		strcmp(t->reason, E2E_GATE_REASON_DISTURBED) != 0);
+}
+
 /* The group a test's line goes in: PASS for one listed, not judged. */
 static int test_group(const struct e2e_metric_cmp *t)
 {
-	switch (t->verdict) {
-	case E2E_VERDICT_NEW:
-	case E2E_VERDICT_MISSING:
+	if (e2e_render_test_listed(t))
 		return E2E_VERDICT_PASS;
-	case E2E_VERDICT_INCONCLUSIVE:
-		return t->reason && strcmp(t->reason, "change within noise") != 0 &&
-				       strcmp(t->reason, E2E_GATE_REASON_DISTURBED) != 0
-			       ? E2E_VERDICT_PASS
-			       : E2E_VERDICT_INCONCLUSIVE;
-	case E2E_VERDICT_PASS:
-		return -1;
-	default:
-		return (int)t->verdict;
-	}
+	return t->verdict == E2E_VERDICT_PASS ? -1 : (int)t->verdict;
 }
 
 /* --gate-tests: the tests of one group, after its endpoints. */

@@ -85,6 +85,9 @@ const char *e2e_render_gate_heading(enum e2e_verdict v); /* "regressions", "new 
  * (2x)" (e2e_tests_report_callers) for endpoint key of r, appended to b;
  * false (nothing appended) when r has no tests or the endpoint no caller. */
 bool e2e_render_callers(struct e2e_buf *b, const struct e2e_report *r, const char *key, const char *prefix);
+/* --gate-tests: is this test's comparison one listed but not judged (new,
+ * missing, failed now, no duration)? */
+bool e2e_render_test_listed(const struct e2e_metric_cmp *t);
 void e2e_render_gate_lines(const struct e2e_gate_result *g, const struct e2e_report *r,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx);
 /* "12 tests (the 10 slowest shown); requests outside any test: 3,

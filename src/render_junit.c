@@ -144,10 +144,6 @@ static void test_testcase(struct e2e_buf *b, const struct e2e_report *r, const s
 {
 	const struct e2e_metric_cmp *x = &t->duration;
 	struct e2e_buf line = E2E_BUF_INIT, cls = E2E_BUF_INIT;
-	bool judged = x->verdict != E2E_VERDICT_NEW && x->verdict != E2E_VERDICT_MISSING &&
-		      !(x->verdict == E2E_VERDICT_INCONCLUSIVE && x->reason &&
-			strcmp(x->reason, "change within noise") != 0 &&
-			strcmp(x->reason, "runner disturbed") != 0);
 
 	e2e_gate_format_test(t, &line);
 	e2e_buf_printf(&cls, "%s.tests", r->service);
@@ -160,7 +156,7 @@ static void test_testcase(struct e2e_buf *b, const struct e2e_report *r, const s
 		attr(b, "message", line.data);
 		e2e_buf_puts(b, "/>\n");
 		(*failures)++;
-	} else if (!judged) {
+	} else if (e2e_render_test_listed(x)) {
 		e2e_buf_puts(b, "      <skipped");
 		attr(b, "message", line.data);
 		e2e_buf_puts(b, "/>\n");
