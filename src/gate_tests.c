@@ -30,6 +30,8 @@
 #define PRIOR_DF 24.0 /* as gate_noise.c: weight of the pooled prior */
 #define WOBBLE_FLOOR 0.02 /* lowest run-to-run sd (log) */
 #define EPS_MS 0.001
+#define ENV_MIN_TESTS 5 /* judged tests needed to estimate the suite's factor */
+#define ENV_AGREE 0.6 /* share of them that must move with it */
 #define A_DEFAULT_MS 2.0 /* additive jitter (sd, ms) when the baseline cannot tell */
 
 /* A test in the comparison: the pieces e2e_gate_judge_cell() reads. */
@@ -46,6 +48,7 @@ struct gate_test {
 struct gate_tests {
 	struct gate_test *t;
 	size_t n;
+	double F, var_f; /* the suite's shared factor (log) removed, its variance; 0 when none */
 	const char *baseline_name;
 	bool no_base_tests; /* the baseline keeps no test durations */
 	bool no_cur_tests; /* the current runs have no tests */
@@ -204,6 +207,37 @@ static void init_test(struct gate_test *x, const struct e2e_report *cur, double 
 	}
 }
 
+/* A slower or faster runner stretches every test: as the endpoints'
+ * environment shift, the median change over ENV_MIN_TESTS or more judged
+ * tests is removed when most of them (ENV_AGREE) sit within half the
+ * threshold of it; its variance, that of a median, joins each test's. */
+static void shared_factor(struct gate_tests *ts, double threshold)
+{
+	double *d = e2e_xcalloc(ts->n + 1, sizeof(*d)), *v = e2e_xcalloc(ts->n + 1, sizeof(*v)), F;
+	double half = log1p(threshold / 100) / 2;
+	size_t n = 0, agree = 0;
+
+	for (size_t i = 0; i < ts->n; i++) {
+		const struct gate_cell *c = &ts->t[i].p.cell[E2E_METRIC_MEAN];
+
+		if (c->eligible) {
+			d[n] = c->D;
+			v[n++] = c->V;
+		}
+	}
+	if (n >= ENV_MIN_TESTS) {
+		F = e2e_stats_median(d, n);
+		for (size_t i = 0; i < n; i++)
+			agree += fabs(d[i] - F) <= half;
+		if ((double)agree >= ENV_AGREE * (double)n) {
+			ts->F = F;
+			ts->var_f = M_PI / 2 * e2e_stats_median(v, n) / (double)n;
+		}
+	}
+	free(d);
+	free(v);
+}
+
 static int cmp_name(const void *a, const void *b)
 {
 	const struct gate_test *x = a, *y = b;
@@ -246,6 +280,7 @@ size_t e2e_gate_tests_model(const struct e2e_report *cur, const struct e2e_basel
 		init_test(&ts->t[i], cur, threshold);
 		judged += ts->t[i].p.cell[E2E_METRIC_MEAN].eligible;
 	}
+	shared_factor(ts, threshold);
 	*out = ts;
 	return judged;
 }
@@ -256,7 +291,7 @@ size_t e2e_gate_tests_caps(const struct gate_tests *ts, double min_delta_ms, dou
 
 	for (size_t i = 0; ts && i < ts->n; i++)
 		if (ts->t[i].p.cell[E2E_METRIC_MEAN].eligible)
-			caps[n++] = e2e_gate_cell_cap(&ts->t[i].p, E2E_METRIC_MEAN, 0, min_delta_ms);
+			caps[n++] = e2e_gate_cell_cap(&ts->t[i].p, E2E_METRIC_MEAN, ts->var_f, min_delta_ms);
 	return n;
 }
 
@@ -294,7 +329,7 @@ void e2e_gate_tests_judge(struct gate_tests *ts, struct e2e_gate_result *g, doub
 		struct e2e_metric_cmp *mc = &x->cmp.metrics[E2E_METRIC_MEAN];
 
 		if (x->p.cell[E2E_METRIC_MEAN].eligible) {
-			e2e_gate_judge_cell(&x->p, E2E_METRIC_MEAN, 0, 0, alpha, min_delta_ms);
+			e2e_gate_judge_cell(&x->p, E2E_METRIC_MEAN, ts->F, ts->var_f, alpha, min_delta_ms);
 			g->tests_judged++;
 			/* a disturbed runner stretches tests as it does requests:
 			 * as an endpoint's p50, only twice the threshold stands */
@@ -345,6 +380,13 @@ void e2e_gate_format_test(const struct e2e_test_cmp *t, struct e2e_buf *out)
 	if (!isnan(m->delta_pct)) {
 		e2e_buf_puts(out, " (");
 		e2e_fmt_delta_pct(out, m->delta_pct);
+		if (fabs(m->env_factor - 1) >= 0.005 && !isnan(m->judged_pct)) {
+			e2e_buf_puts(out, "; ");
+			e2e_fmt_delta_pct(out, m->judged_pct);
+			e2e_buf_puts(out, " after the suite's ");
+			e2e_fmt_factor(out, m->env_factor);
+			e2e_buf_puts(out, " shift");
+		}
 		if (!isnan(m->ci_lo_pct)) {
 			e2e_buf_puts(out, ", 95% CI ");
 			e2e_fmt_delta_range(out, m->ci_lo_pct, m->ci_hi_pct);

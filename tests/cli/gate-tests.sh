@@ -108,9 +108,15 @@ assert t[sys.argv[2]]["verdict"] == "regression", t[sys.argv[2]]
 assert t["test_demo.py::test_failing_3"]["verdict"] == "missing", t["test_demo.py::test_failing_3"]
 assert t["test_demo.py::test_failing_3"]["message"] == "test test_demo.py::test_failing_3: missing test, not judged"
 ' "$TMP/p.json" "$SLOW" || fail "perf-profile --gate-tests: JSON"
-PROFILE=(--compare-baseline --gate-tests)
+PROFILE=(--compare-baseline --gate-tests -f json --out "$TMP/q.json")
 suite -k "not failing" --junit-xml "$TMP/j.xml"
 expect_rc 0 "perf-profile --gate-tests, no test slower: the gate passes"
+[ "$RC" -eq 0 ] || "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print("regressions:", [(r["endpoint"], r["metric"], r["message"]) for r in d["regressions"]], file=sys.stderr)
+print("tests:", [t["message"] for t in d["test_gate"]["tests"] if t["verdict"] == "regression"], file=sys.stderr)
+' "$TMP/q.json"
 
 # perf-report --junit: pytest's JUnit file attached to that stored run
 # after the fact (its classname and status), kept for later reports.
