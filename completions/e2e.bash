@@ -40,6 +40,7 @@ _e2e()
 		;;
 	perf-profile)
 		opts="$common
+			--gate-tests
 			-s --service --target --listen --env --duration --upstream-timeout
 			--preserve-host --insecure --max-header-bytes --repeat --confirm --import --host --redact-command --set-baseline -q --quiet
 			--serve --serve-timeout --serve-grace --watch-pid --watch-cgroup --sample-hz --junit --store --baseline-from
@@ -68,6 +69,7 @@ _e2e()
 		;;
 	perf-report)
 		opts="$common
+			--gate-tests --junit
 			-s --service --run --runs --list --trend --days --changes --metric --last
 			--branch --show-paths --prune --keep --older-than --set-baseline -q --quiet --store --baseline-from
 		"

@@ -95,6 +95,7 @@ complete -c e2e -n '__e2e_using perf-profile' -l serve-grace -x -d '--serve: SIG
 complete -c e2e -n '__e2e_using perf-profile' -l watch-pid -x -a '(__fish_complete_pids)' -d 'sample the CPU and memory of PID and its descendants'
 complete -c e2e -n '__e2e_using perf-profile' -l watch-cgroup -x -a '(__fish_complete_directories)' -d 'sample the CPU and memory of a cgroup v2 directory'
 complete -c e2e -n '__e2e_using perf-profile' -l sample-hz -x -d 'samples per second of the service CPU and memory'
+complete -c e2e -n '__e2e_using perf-profile' -l gate-tests -d "with --compare-baseline, judge each test's duration too"
 complete -c e2e -n '__e2e_using perf-profile' -l junit -r -F -d "read the suite's JUnit XML results after each run"
 complete -c e2e -n '__e2e_using perf-profile' -l profile-cpu -d 'profile the watched service CPU with Linux perf'
 complete -c e2e -n '__e2e_using perf-profile' -l profile-hz -x -d '--profile-cpu: samples per second (default 99)'
@@ -111,6 +112,7 @@ complete -c e2e -n __e2e_wrapping -a '(__e2e_wrapped)'
 complete -c e2e -n '__e2e_using perf-report' -s s -l service -x -a '(__e2e_services)' -d 'service to report on'
 complete -c e2e -n '__e2e_using perf-report' -l run -x -a latest -d 'run id to report, or latest'
 complete -c e2e -n '__e2e_using perf-report' -l runs -x -d 'merge the last N runs of the service'
+complete -c e2e -n '__e2e_using perf-report' -l gate-tests -d "with --compare-baseline, judge each test's duration too"
 complete -c e2e -n '__e2e_using perf-report' -l list -d 'list stored runs'
 complete -c e2e -n '__e2e_using perf-report' -l trend -d 'per-endpoint p50/p95/p99 across stored runs'
 complete -c e2e -n '__e2e_using perf-report' -l days -x -d 'with --trend: only runs of the last N days'
@@ -119,6 +121,7 @@ complete -c e2e -n '__e2e_using perf-report' -l metric -x -a 'p50 p95 p99 mean e
 complete -c e2e -n '__e2e_using perf-report' -l last -x -d 'with --changes: the last N runs of the service'
 complete -c e2e -n '__e2e_using perf-report' -l branch -x -d 'with --changes: only runs of git branch B'
 complete -c e2e -n '__e2e_using perf-report' -l show-paths -d 'list the raw paths behind every endpoint template'
+complete -c e2e -n '__e2e_using perf-report' -l junit -r -F -d "attach the suite's JUnit XML results to the run"
 complete -c e2e -n '__e2e_using perf-report' -l prune -d 'remove old runs (with --keep or --older-than)'
 complete -c e2e -n '__e2e_using perf-report' -l keep -x -d 'with --prune: keep the newest N runs'
 complete -c e2e -n '__e2e_using perf-report' -l older-than -x -d 'with --prune: remove runs older than DAYS days'

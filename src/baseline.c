@@ -17,6 +17,7 @@
 #include "hist.h"
 #include "resources.h"
 #include "stats.h"
+#include "testreport.h"
 #include "fsutil.h"
 #include "banned.h"
 
@@ -84,6 +85,60 @@ static void endpoint_runs(struct e2e_baseline_endpoint *be, const struct e2e_end
 	}
 	free(lat);
 	free(count);
+}
+
+static int cmp_test_name(const void *a, const void *b)
+{
+	return strcmp(((const struct e2e_baseline_test *)a)->name,
+		      ((const struct e2e_baseline_test *)b)->name);
+}
+
+/* SPEC section 11: each test's duration in each source run it has one in
+ * (runs oldest first, as the sources). */
+static void baseline_tests(struct e2e_baseline *b, const struct e2e_report *r)
+{
+	const struct e2e_tests_report *t = r->tests;
+
+	if (!t || !t->ntests)
+		return;
+	b->tests = e2e_xcalloc(t->ntests, sizeof(*b->tests));
+	for (size_t i = 0; i < t->ntests; i++) {
+		const struct e2e_test_report *x = &t->tests[i];
+		struct e2e_baseline_test *bt = &b->tests[b->ntests];
+		double sum = 0;
+		size_t npassed = 0;
+
+		bt->runs = e2e_xcalloc(r->nruns, sizeof(*bt->runs));
+		for (size_t k = r->nruns; k-- > 0;) {
+			if (isnan(x->run_ms[k]))
+				continue;
+			bt->runs[bt->nruns++] =
+				(struct e2e_baseline_test_run){ r->runs[k].id, x->run_ms[k],
+								x->run_state[k] == E2E_TEST_PASSED };
+			if (x->run_state[k] == E2E_TEST_PASSED) {
+				sum += x->run_ms[k];
+				npassed++;
+			}
+		}
+		if (!bt->nruns) {
+			free(bt->runs);
+			bt->runs = NULL;
+			continue;
+		}
+		bt->name = e2e_xstrdup(x->name);
+		bt->duration_ms = npassed ? sum / (double)npassed : NAN;
+		b->ntests++;
+	}
+	qsort(b->tests, b->ntests, sizeof(*b->tests), cmp_test_name);
+}
+
+const struct e2e_baseline_test *e2e_baseline_find_test(const struct e2e_baseline *b, const char *name)
+{
+	struct e2e_baseline_test key = { .name = (char *)name };
+
+	if (!b->ntests)
+		return NULL;
+	return bsearch(&key, b->tests, b->ntests, sizeof(*b->tests), cmp_test_name);
 }
 
 int e2e_baseline_from_report(const struct e2e_report *r, int64_t created_ms, const char *tool_version,
@@ -162,6 +217,7 @@ int e2e_baseline_from_report(const struct e2e_report *r, int64_t created_ms, con
 					b->sources[k].requests += be->runs[j].count;
 	}
 	qsort(b->endpoints, b->nendpoints, sizeof(*b->endpoints), cmp_endpoint_key);
+	baseline_tests(b, r);
 	*out = b;
 	return 0;
 }
@@ -179,6 +235,11 @@ void e2e_baseline_destroy(struct e2e_baseline *b)
 		free(e->runs);
 	}
 	free(b->endpoints);
+	for (size_t i = 0; i < b->ntests; i++) {
+		free(b->tests[i].name);
+		free(b->tests[i].runs);
+	}
+	free(b->tests);
 	for (size_t i = 0; i < b->nsources; i++) {
 		free(b->sources[i].commit);
 		free(b->sources[i].branch);
@@ -328,6 +389,24 @@ static json_t *encode_endpoint(const struct e2e_baseline_endpoint *e)
 	return o;
 }
 
+static json_t *encode_test(const struct e2e_baseline_test *t)
+{
+	json_t *o = json_object(), *runs = json_array();
+
+	if (!isnan(t->duration_ms))
+		json_object_set_new(o, "duration_ms", real(t->duration_ms, 3));
+	for (size_t i = 0; i < t->nruns; i++) {
+		json_t *ro = json_object();
+
+		json_object_set_new(ro, "run", json_integer(t->runs[i].run_id));
+		json_object_set_new(ro, "duration_ms", real(t->runs[i].duration_ms, 3));
+		json_object_set_new(ro, "passed", json_boolean(t->runs[i].passed));
+		json_array_append_new(runs, ro);
+	}
+	json_object_set_new(o, "runs", runs);
+	return o;
+}
+
 char *e2e_baseline_encode(const struct e2e_baseline *b)
 {
 	json_t *root = json_object(), *host = json_object(), *src = json_array(), *eps = json_object();
@@ -365,6 +444,13 @@ char *e2e_baseline_encode(const struct e2e_baseline *b)
 	for (size_t i = 0; i < b->nendpoints; i++)
 		json_object_set_new(eps, b->endpoints[i].key, encode_endpoint(&b->endpoints[i]));
 	json_object_set_new(root, "endpoints", eps);
+	if (b->ntests) {
+		json_t *tests = json_object();
+
+		for (size_t i = 0; i < b->ntests; i++)
+			json_object_set_new(tests, b->tests[i].name, encode_test(&b->tests[i]));
+		json_object_set_new(root, "tests", tests);
+	}
 	text = json_dumps(root,
 			  JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(15) | JSON_ENSURE_ASCII);
 	json_decref(root);
@@ -515,6 +601,22 @@ static double opt_num(struct reader *rd, json_t *o, const char *key, double max,
 	return json_object_get(o, key) ? get_num(rd, o, key, max, rc) : NAN;
 }
 
+static bool is_source(const struct e2e_baseline *b, int64_t id)
+{
+	for (size_t k = 0; k < b->nsources; k++)
+		if (b->sources[k].id == id)
+			return true;
+	return false;
+}
+
+static int not_source(const struct reader *rd, int64_t id)
+{
+	char what[96];
+
+	snprintf(what, sizeof(what), "%lld is not one of source_runs", (long long)id);
+	return bad(rd, "run", what);
+}
+
 static int parse_run_stats(struct reader *rd, json_t *ro, const struct e2e_baseline *b,
 			   struct e2e_baseline_run_stats *rs)
 {
@@ -524,19 +626,8 @@ static int parse_run_stats(struct reader *rd, json_t *ro, const struct e2e_basel
 	if (!json_is_object(ro))
 		return e2e_error(E2E_ERR_INPUT, "'%s': %s: expected an object", rd->name, rd->path);
 	id = need(rd, ro, "run", JSON_INTEGER, &rc);
-	if (id) {
-		size_t k = 0;
-
-		rs->run_id = json_integer_value(id);
-		while (k < b->nsources && b->sources[k].id != rs->run_id)
-			k++;
-		if (k == b->nsources) {
-			char what[96];
-
-			snprintf(what, sizeof(what), "%lld is not one of source_runs", (long long)rs->run_id);
-			return bad(rd, "run", what);
-		}
-	}
+	if (id && (rs->run_id = json_integer_value(id), !is_source(b, rs->run_id)))
+		return not_source(rd, rs->run_id);
 	rs->count = get_count(rd, ro, "count", &rc);
 	rs->errors = get_count(rd, ro, "errors", &rc);
 	rs->mean_ms = get_num(rd, ro, "mean_ms", MS_MAX, &rc);
@@ -645,6 +736,69 @@ static int parse_endpoint(struct reader *rd, json_t *o, const struct e2e_baselin
 	return 0;
 }
 
+/* tests["name"]: its mean and its runs, each of a source run. */
+static int parse_test(struct reader *rd, json_t *o, const struct e2e_baseline *b, struct e2e_baseline_test *t)
+{
+	int rc = 0;
+	json_t *runs;
+
+	if (!json_is_object(o))
+		return e2e_error(E2E_ERR_INPUT, "'%s': %s: expected an object", rd->name, rd->path);
+	t->duration_ms = opt_num(rd, o, "duration_ms", MS_MAX, &rc);
+	runs = need(rd, o, "runs", JSON_ARRAY, &rc);
+	if (rc < 0)
+		return rc;
+	t->runs = e2e_xcalloc(json_array_size(runs) + 1, sizeof(*t->runs));
+	for (size_t i = 0; i < json_array_size(runs); i++) {
+		json_t *ro = json_array_get(runs, i), *v;
+		struct e2e_baseline_test_run *tr = &t->runs[i];
+		size_t len = push_key(rd, "runs", false);
+
+		push_index(rd, i);
+		if (!json_is_object(ro))
+			return e2e_error(E2E_ERR_INPUT, "'%s': %s: expected an object", rd->name, rd->path);
+		v = need(rd, ro, "run", JSON_INTEGER, &rc);
+		if (v && (tr->run_id = json_integer_value(v), !is_source(b, tr->run_id)))
+			return not_source(rd, tr->run_id);
+		tr->duration_ms = get_num(rd, ro, "duration_ms", MS_MAX, &rc);
+		v = need(rd, ro, "passed", JSON_TRUE, &rc);
+		tr->passed = v && json_is_true(v);
+		if (rc < 0)
+			return rc;
+		rd->path[len] = '\0';
+		t->nruns = i + 1;
+	}
+	return 0;
+}
+
+/* The optional "tests" object (baselines before it have none). */
+static int parse_tests(struct reader *rd, json_t *root, struct e2e_baseline *b)
+{
+	json_t *tests = json_object_get(root, "tests"), *v;
+	const char *k;
+	int rc = 0;
+
+	if (!tests)
+		return 0;
+	if (!json_is_object(tests))
+		return bad(rd, "tests", "expected an object");
+	b->tests = e2e_xcalloc(json_object_size(tests) + 1, sizeof(*b->tests));
+	json_object_foreach(tests, k, v)
+	{
+		struct e2e_baseline_test *t = &b->tests[b->ntests++];
+
+		t->name = e2e_xstrdup(k);
+		push_key(rd, "tests", false);
+		push_key(rd, k, true);
+		rc = parse_test(rd, v, b, t);
+		if (rc < 0)
+			return rc;
+		rd->path[0] = '\0';
+	}
+	qsort(b->tests, b->ntests, sizeof(*b->tests), cmp_test_name);
+	return 0;
+}
+
 static int parse_root(struct reader *rd, json_t *root, struct e2e_baseline *b)
 {
 	int rc = 0;
@@ -727,7 +881,7 @@ static int parse_root(struct reader *rd, json_t *root, struct e2e_baseline *b)
 	if (b->nendpoints == 0)
 		return bad(rd, "endpoints", "expected at least one endpoint");
 	qsort(b->endpoints, b->nendpoints, sizeof(*b->endpoints), cmp_endpoint_key);
-	return 0;
+	return parse_tests(rd, root, b);
 }
 
 int e2e_baseline_parse(const char *text, size_t len, const char *name, struct e2e_baseline **out)

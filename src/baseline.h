@@ -63,6 +63,21 @@ struct e2e_baseline_source {
 	double cpu_ms_per_request; /* the service's, over the run; NAN: not measured */
 };
 
+/* One test's duration in one source run (SPEC section 11). */
+struct e2e_baseline_test_run {
+	int64_t run_id;
+	double duration_ms;
+	bool passed; /* a failed or skipped run's duration is kept but not used by the gate */
+};
+
+/* A test of the source runs with a known duration in at least one. */
+struct e2e_baseline_test {
+	char *name;
+	double duration_ms; /* mean over the source runs it passed in; NAN when it passed in none */
+	struct e2e_baseline_test_run *runs; /* oldest first */
+	size_t nruns;
+};
+
 struct e2e_baseline {
 	int schema_version;
 	char *service;
@@ -78,6 +93,8 @@ struct e2e_baseline {
 	size_t nsources;
 	struct e2e_baseline_endpoint *endpoints; /* ascending key */
 	size_t nendpoints;
+	struct e2e_baseline_test *tests; /* ascending name; none in files without "tests" */
+	size_t ntests;
 	char *name; /* file it was read from or written to, for messages; may be NULL */
 };
 
@@ -111,6 +128,9 @@ char *e2e_baseline_encode(const struct e2e_baseline *b);
  * of the first bad field ("'x.json': endpoints["GET /a"].p95_ms: expected
  * a number"). Caller destroys. */
 int e2e_baseline_parse(const char *text, size_t len, const char *name, struct e2e_baseline **out);
+
+/* The test with this name, or NULL. */
+const struct e2e_baseline_test *e2e_baseline_find_test(const struct e2e_baseline *b, const char *name);
 
 /* Reads and validates a baseline file. A missing or unreadable file is
  * E2E_ERR_INPUT naming it (the user named or implied that file). */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "cli.h"
 #include "gate.h"
@@ -94,6 +95,7 @@ struct e2e_common_opts {
 	const char *baseline_dir; /* --baseline-dir, default "baselines" */
 	const char *baseline; /* -b FILE */
 	const char *rules; /* --rules FILE */
+	bool gate_tests; /* --gate-tests (perf-profile and perf-report's own tables) */
 	bool compact; /* --compact: Markdown for a PR comment */
 	bool always; /* --always: a compact report even when all pass */
 	bool quiet; /* -q */
@@ -157,6 +159,13 @@ int e2e_cmd_stop(const struct e2e_cmd_spec *spec, int rc);
  * none). */
 void e2e_cmd_warn_unused(const struct e2e_cmd_spec *spec, const struct e2e_common_opts *o, unsigned active,
 			 const char *mode);
+
+/* --junit: every file of every pattern in files (globs) read and joined
+ * with run_id's tests in st (cmd_junit.c); each problem (no match, bad
+ * XML, a file older than run_start when that is not 0) is one warning on
+ * stderr naming the file, never a failure. */
+void e2e_cmd_junit_ingest(const char *cmd, const struct e2e_cli_list *files, struct e2e_store *st,
+			  int64_t run_id, time_t run_start);
 
 /* Prints "e2e: CMD: MESSAGE" on stderr. */
 void e2e_cmd_fail(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

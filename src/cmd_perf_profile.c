@@ -2,7 +2,6 @@
  * import), store it, report it, and optionally set or gate a baseline. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <glob.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -29,7 +28,6 @@
 #include "capture.h"
 #include "har.h"
 #include "import.h"
-#include "junit_read.h"
 #include "cmd_pipeline.h"
 #include "proxy.h"
 #include "recorder.h"
@@ -227,6 +225,9 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_LIST(0, "junit", P, junit, "FILE",
 		       "after each run, read the suite's JUnit XML results from FILE (a glob; repeatable)"),
 	  E2E_OPT_APPLIES(E2E_WHEN_COMMAND) },
+	{ E2E_OPT_FLAG(0, "gate-tests", P, c.gate_tests,
+		       "with --compare-baseline: judge each test's duration against the baseline's too"),
+	  E2E_OPT_APPLIES(E2E_WHEN_COMPARE) },
 	{ E2E_OPT_FLAG(0, "profile-cpu", P, profile_cpu,
 		       "profile the watched service's CPU with Linux perf: flame graphs, speedscope"),
 	  E2E_OPT_APPLIES(E2E_WHEN_SAMPLE) },
@@ -706,55 +707,6 @@ static void sampler_end(struct e2e_sampler *smp, struct e2e_store *st, int64_t r
 	if (st && run_id && e2e_store_resources_save(st, run_id, r, n, &info) < 0)
 		e2e_cmd_fail(name, "warning: cannot store the service's cost: %s", e2e_error_message());
 	e2e_res_info_finish(&info);
-}
-
-#define JUNIT_MAX_BYTES (256u << 20)
-
-/* One JUnit file into run_id: 0, or why not (a warning, never the run's
- * failure). A file older than the run is a previous run's: left alone. */
-static int junit_file(struct e2e_store *st, int64_t run_id, const char *path, time_t run_start)
-{
-	struct e2e_junit_case *cases = NULL;
-	struct e2e_test *tests = NULL, *joined = NULL;
-	size_t nc = 0, nt = 0, nj = 0;
-	struct stat sb;
-	char *data = NULL;
-	size_t len;
-	int rc;
-
-	if (stat(path, &sb) == 0 && sb.st_mtime < run_start)
-		return e2e_error(E2E_ERR_INPUT, "'%s' is older than the run: not read", path);
-	rc = e2e_fsutil_read_file(path, "JUnit file", JUNIT_MAX_BYTES, &data, &len);
-	if (rc == 0)
-		rc = e2e_junit_read(data, len, path, &cases, &nc);
-	if (rc == 0)
-		rc = e2e_store_tests_load(st, run_id, &tests, &nt);
-	if (rc == 0) {
-		e2e_junit_join(cases, nc, tests, nt, &joined, &nj);
-		rc = e2e_store_tests_junit(st, run_id, joined, nj);
-	}
-	e2e_store_tests_free(joined, nj);
-	e2e_store_tests_free(tests, nt);
-	e2e_junit_cases_free(cases, nc);
-	free(data);
-	return rc;
-}
-
-/* --junit: every file of every pattern into run_id; problems are warnings. */
-static void junit_ingest(const struct profile_opts *o, struct e2e_store *st, int64_t run_id, time_t run_start)
-{
-	for (size_t i = 0; i < o->junit.n; i++) {
-		glob_t g;
-		int grc = glob(o->junit.v[i], GLOB_NOSORT, NULL, &g);
-
-		if (grc == GLOB_NOMATCH)
-			e2e_cmd_fail(CMD, "warning: --junit '%s' matches no file", o->junit.v[i]);
-		for (size_t k = 0; grc == 0 && k < g.gl_pathc; k++)
-			if (junit_file(st, run_id, g.gl_pathv[k], run_start) < 0)
-				e2e_cmd_fail(CMD, "warning: %s", e2e_error_message());
-		if (grc != GLOB_NOMATCH)
-			globfree(&g);
-	}
 }
 
 /* Starts --profile-cpu's perf on the watched processes (NULL without, or
@@ -1252,7 +1204,7 @@ int cmd_perf_profile(int argc, char **argv)
 		if (rc < 0)
 			goto fail;
 		if (id && st && o.junit.n)
-			junit_ingest(&o, st, id, began);
+			e2e_cmd_junit_ingest(CMD, &o.junit, st, id, began);
 		if (id)
 			run_ids[nruns++] = id;
 		if (status != 0)

@@ -40,6 +40,7 @@ struct report_opts {
 	bool older_given;
 	const char *store; /* --store URL; else $E2E_STORE */
 	const char *baseline_from; /* --baseline-from 'branch=B,last=N' */
+	struct e2e_cli_list junit; /* --junit FILE: attached to the selected run first */
 };
 
 static bool parse_run_id(const char *s, void *target)
@@ -90,6 +91,12 @@ static const struct e2e_option options[] = {
 	{ E2E_OPT_TEXT(0, "baseline-from", R, baseline_from, "SPEC",
 		       "with --store: compare against the last runs of a branch ('branch=main,last=10')"),
 	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
+	{ E2E_OPT_LIST(0, "junit", R, junit, "FILE",
+		       "attach the suite's JUnit XML results from FILE (a glob; repeatable) to the run"),
+	  E2E_OPT_APPLIES(E2E_WHEN_REPORT) },
+	{ E2E_OPT_FLAG(0, "gate-tests", R, c.gate_tests,
+		       "with --compare-baseline: judge each test's duration against the baseline's too"),
+	  E2E_OPT_APPLIES(E2E_WHEN_COMPARE) },
 	{ E2E_OPT_FLAG(0, "prune", R, prune, "remove old runs (with --keep or --older-than)") },
 	{ E2E_OPT_UINT(0, "keep", R, keep, "N", "with --prune: keep the newest N runs", 0, 1000000),
 	  .what = "a number of runs", E2E_OPT_SEEN(R, keep_given) },
@@ -341,6 +348,12 @@ static int prune(struct e2e_store *st, const struct report_opts *o)
 	return rc;
 }
 
+/* --junit in a report's mode: the files go into the selected run. */
+static bool junit_attach(const struct report_opts *o)
+{
+	return o->junit.n && !o->list && !o->prune && !o->trend && !o->changes;
+}
+
 /* Option combinations the parser leaves to the flow. */
 static int check_modes(const struct report_opts *o)
 {
@@ -359,6 +372,9 @@ static int check_modes(const struct report_opts *o)
 		return e2e_error(E2E_ERR_INPUT, "'--trend' does not go with '--run' (use '--runs N')");
 	if (o->changes && o->run_id)
 		return e2e_error(E2E_ERR_INPUT, "'--changes' does not go with '--run' (use '--last N')");
+	if (o->junit.n && !mode && o->runs > 1)
+		return e2e_error(E2E_ERR_INPUT, "'--junit' attaches to one run: not with '--runs %llu'",
+				 (unsigned long long)o->runs);
 	return 0;
 }
 
@@ -431,6 +447,11 @@ int cmd_perf_report(int argc, char **argv)
 			"'--baseline-from' replaces '--compare-baseline', '--set-baseline' and '--baseline'");
 		goto fail;
 	}
+	if (store_url && o.junit.n && !o.list && !o.prune && !o.trend && !o.changes) {
+		rc = e2e_error(E2E_ERR_INPUT,
+			       "'--junit' attaches to a run of the local database, not the team store");
+		goto fail;
+	}
 	if (store_url && o.prune) {
 		rc = e2e_error(E2E_ERR_INPUT, "'--prune' works on the local database, not the team store");
 		goto fail;
@@ -453,7 +474,7 @@ int cmd_perf_report(int argc, char **argv)
 		db = e2e_redact_url(store_url);
 	} else {
 		db = e2e_common_db_path(&o.c);
-		rc = e2e_store_open(db, o.prune ? 0 : E2E_STORE_READONLY, &st);
+		rc = e2e_store_open(db, o.prune || junit_attach(&o) ? 0 : E2E_STORE_READONLY, &st);
 	}
 	if (rc < 0)
 		goto fail;
@@ -465,6 +486,8 @@ int cmd_perf_report(int argc, char **argv)
 		rc = select_runs(st, &o, db, &sel);
 		if (rc < 0)
 			goto fail;
+		if (junit_attach(&o)) /* the newest selected run, the only one (check_modes) */
+			e2e_cmd_junit_ingest(CMD, &o.junit, st, sel.ids[sel.n - 1], 0);
 		if (o.baseline_from) {
 			char *branch = NULL;
 			size_t last = 0;

@@ -293,7 +293,7 @@ static int run_gate(const struct e2e_report *rep, const struct e2e_common_opts *
 		warn_unused_thresholds(rules, cmd);
 	cfg.rules = rules;
 	if (rc == 0)
-		rc = e2e_gate_compare(rep, b, &cfg, out);
+		rc = e2e_gate_compare_tests(rep, b, &cfg, o->gate_tests && b, out);
 	e2e_rules_destroy(rules);
 	if (rc == 0 && keep)
 		*keep = b;

@@ -97,6 +97,9 @@ void e2e_gate_result_destroy(struct e2e_gate_result *g)
 	free(g->advice);
 	free(g->baseline_name);
 	free(g->rules_name);
+	for (size_t i = 0; i < g->ntests; i++)
+		free(g->tests[i].name);
+	free(g->tests);
 	if (g->confirmation) {
 		for (size_t i = 0; i < g->confirmation->nitems; i++)
 			free(g->confirmation->items[i].endpoint);
@@ -478,6 +481,7 @@ struct compare {
 	bool *skip; /* baseline endpoints the rules ignore */
 	struct gate_noise bn;
 	struct gate_env env[NLAT];
+	struct gate_tests *tests; /* --gate-tests; NULL when not asked */
 };
 
 static struct e2e_gate_result *result_create(const struct e2e_report *cur, const struct e2e_baseline *b,
@@ -603,6 +607,7 @@ static double test_level(const struct compare *c, size_t family)
 		if ((p->cur->errors || p->base->errors) && e2e_gate_noise_err_test(p, &et))
 			caps[ncaps++] = 0.5 * erfc(et.zmin / M_SQRT2);
 	}
+	ncaps += e2e_gate_tests_caps(c->tests, c->cfg->min_delta_ms, caps + ncaps);
 	alpha = shared_level(caps, ncaps, ALPHA_FAMILY);
 	free(caps);
 	return alpha;
@@ -630,6 +635,8 @@ static void judge(struct compare *c, double alpha)
 	}
 	for (size_t i = 0; i < c->np; i++)
 		endpoint_verdict(&g->endpoints[i]);
+	if (c->tests)
+		e2e_gate_tests_judge(c->tests, g, alpha, c->cfg->min_delta_ms);
 	g->env_endpoints = p50->n;
 	g->env_agree = p50->agree;
 	if (p50->removed) {
@@ -667,6 +674,15 @@ static void sum_up(struct e2e_gate_result *g, enum e2e_fail_on fail_on)
 			g->overall = E2E_VERDICT_IMPROVED;
 		}
 	}
+	for (size_t i = 0; i < g->ntests; i++) { /* --gate-tests: a regression counts as an endpoint's */
+		const struct e2e_metric_cmp *t = &g->tests[i].duration;
+
+		if (t->verdict == E2E_VERDICT_REGRESSION) {
+			g->overall = E2E_VERDICT_REGRESSION;
+			if (t->severity > g->worst)
+				g->worst = t->severity;
+		}
+	}
 	g->failed =
 		fail_on != E2E_FAIL_ON_NEVER &&
 		g->worst >= (fail_on == E2E_FAIL_ON_WARNING ? E2E_SEVERITY_WARNING : E2E_SEVERITY_CRITICAL);
@@ -679,10 +695,17 @@ static void compare_finish(struct compare *c)
 	free(c->pairs);
 	free(c->skip);
 	e2e_gate_noise_finish(&c->bn);
+	e2e_gate_tests_destroy(c->tests);
 }
 
 int e2e_gate_compare(const struct e2e_report *cur, const struct e2e_baseline *b,
 		     const struct e2e_gate_config *cfg, struct e2e_gate_result **out)
+{
+	return e2e_gate_compare_tests(cur, b, cfg, false, out);
+}
+
+int e2e_gate_compare_tests(const struct e2e_report *cur, const struct e2e_baseline *b,
+			   const struct e2e_gate_config *cfg, bool gate_tests, struct e2e_gate_result **out)
 {
 	struct compare c = { .cur = cur, .b = b, .cfg = cfg };
 	int rc;
@@ -697,6 +720,8 @@ int e2e_gate_compare(const struct e2e_report *cur, const struct e2e_baseline *b,
 		assess_disturbance(c.g, cur, b);
 		make_pairs(&c);
 		c.g->comparisons = model_noise(&c);
+		if (gate_tests)
+			c.g->comparisons += e2e_gate_tests_model(cur, b, cfg->threshold_pct, &c.tests);
 		c.g->test_level = test_level(&c, c.g->comparisons);
 		judge(&c, c.g->test_level);
 	}

@@ -44,10 +44,22 @@ struct e2e_gate_config {
 int e2e_gate_compare(const struct e2e_report *current, const struct e2e_baseline *baseline,
 		     const struct e2e_gate_config *cfg, struct e2e_gate_result **out);
 
+/* e2e_gate_compare(), and with gate_tests (--gate-tests) each test's
+ * duration too (current->tests against the baseline's tests, in the same
+ * family of comparisons): the result's tests. */
+int e2e_gate_compare_tests(const struct e2e_report *current, const struct e2e_baseline *baseline,
+			   const struct e2e_gate_config *cfg, bool gate_tests, struct e2e_gate_result **out);
+
 /* The one-line text of a metric's finding that every renderer uses:
  * "GET /users/{id}: p95 142 ms -> 210 ms (+48%, 95% CI +31..+66%)
  * regression [warning]". No newline. endpoint may be NULL (no prefix). */
 void e2e_gate_format_metric(const struct e2e_metric_cmp *m, const char *endpoint, struct e2e_buf *out);
+
+/* The one-line text of a test's finding: "test test_checkout: duration
+ * 120 ms -> 480 ms (+300%, 95% CI +250..+350%) regression [critical]",
+ * "test test_new: new test (now 12.0 ms in 1 run), not judged". No
+ * newline; the name as stored (a format escapes the text). */
+void e2e_gate_format_test(const struct e2e_test_cmp *t, struct e2e_buf *out);
 
 /* Frees g and everything it holds; accepts NULL. */
 void e2e_gate_result_destroy(struct e2e_gate_result *g);

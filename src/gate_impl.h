@@ -146,6 +146,21 @@ void e2e_gate_text_breach(struct e2e_gate_result *g, const struct e2e_rule *rule
 void e2e_gate_text_global(struct e2e_gate_result *g, const struct e2e_report *cur,
 			  const struct e2e_baseline *b, const struct gate_env *env);
 
+/* gate_tests.c: --gate-tests, each test's duration (the gate's tests). */
+struct gate_tests;
+/* Pairs the report's tests (cur->tests, judged over cur's runs) with the
+ * baseline's and models their noise; returns how many will be judged
+ * (they join the multiple-comparison family). Destroy *out. */
+size_t e2e_gate_tests_model(const struct e2e_report *cur, const struct e2e_baseline *b, double threshold,
+			    struct gate_tests **out);
+/* The caps of the tests judged, into caps; returns how many. */
+size_t e2e_gate_tests_caps(const struct gate_tests *ts, double min_delta_ms, double *caps);
+/* Judges them at level alpha into g->tests (g->runner_disturbed set). */
+void e2e_gate_tests_judge(struct gate_tests *ts, struct e2e_gate_result *g, double alpha,
+			  double min_delta_ms);
+/* Accepts NULL. */
+void e2e_gate_tests_destroy(struct gate_tests *ts);
+
 /* gate.c: the pieces perf-ab's paired test (ab.c) shares with the gate. */
 /* p->cmp's metrics from p->cur, p->base and p->threshold, before any
  * test (the verdict new, missing or pass). */

@@ -192,9 +192,24 @@ bool e2e_render_rule_breach(const struct e2e_gate_result *g, const char *key)
 	return false;
 }
 
+/* --gate-tests: regressed tests, *critical of them. */
+static size_t tests_regressed(const struct e2e_gate_result *g, size_t *critical)
+{
+	size_t n = 0;
+
+	*critical = 0;
+	for (size_t i = 0; i < g->ntests; i++)
+		if (g->tests[i].duration.verdict == E2E_VERDICT_REGRESSION) {
+			n++;
+			*critical += g->tests[i].duration.severity == E2E_SEVERITY_CRITICAL;
+		}
+	return n;
+}
+
 void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g)
 {
-	size_t n[E2E_VERDICT_REGRESSION + 1] = { 0 }, critical = 0, rules = 0;
+	size_t n[E2E_VERDICT_REGRESSION + 1] = { 0 }, critical = 0, rules = 0, tests_critical = 0;
+	size_t n_t = tests_regressed(g, &tests_critical);
 	const char *sep = ": ";
 
 	for (size_t i = 0; i < g->nendpoints; i++) {
@@ -212,6 +227,12 @@ void e2e_render_verdict(struct e2e_buf *b, const struct e2e_gate_result *g)
 		e2e_buf_printf(b, "%s%zu regressed", sep, n[E2E_VERDICT_REGRESSION]);
 		if (critical)
 			e2e_buf_printf(b, " (%zu critical)", critical);
+		sep = ", ";
+	}
+	if (n_t) {
+		e2e_buf_printf(b, "%s%zu test%s slower", sep, n_t, n_t == 1 ? "" : "s");
+		if (tests_critical)
+			e2e_buf_printf(b, " (%zu critical)", tests_critical);
 		sep = ", ";
 	}
 	if (rules) {
@@ -310,8 +331,11 @@ void e2e_render_confirm_line(struct e2e_buf *b, const struct e2e_confirmation *c
 	rerun_ids(b, c, it->reruns);
 }
 
+/* PASS stands for --gate-tests' tests listed but not judged (new, missing,
+ * failed now): judged tests that pass are not listed, as endpoints. */
 static const enum e2e_verdict gate_groups[] = { E2E_VERDICT_REGRESSION, E2E_VERDICT_INCONCLUSIVE,
-						E2E_VERDICT_NEW, E2E_VERDICT_MISSING, E2E_VERDICT_IMPROVED };
+						E2E_VERDICT_NEW,	E2E_VERDICT_MISSING,
+						E2E_VERDICT_IMPROVED,	E2E_VERDICT_PASS };
 
 const char *e2e_render_gate_heading(enum e2e_verdict v)
 {
@@ -326,21 +350,53 @@ const char *e2e_render_gate_heading(enum e2e_verdict v)
 		return "missing endpoints";
 	case E2E_VERDICT_IMPROVED:
 		return "improved";
+	case E2E_VERDICT_PASS:
+		return "tests not judged";
 	default:
 		return "other";
 	}
 }
 
-/* SPEC section 11: a regression names the tests that exercise it. */
-static void regression_callers(const struct e2e_report *r, const char *key, struct e2e_buf *b)
+bool e2e_render_callers(struct e2e_buf *b, const struct e2e_report *r, const char *key, const char *prefix)
 {
 	const struct e2e_endpoint_report *e = r && r->tests ? e2e_report_find(r, key) : NULL;
 	size_t i = e ? (size_t)(e - r->endpoints) : 0;
 
 	if (!e || !r->tests->ntop[i])
-		return;
-	e2e_buf_puts(b, "; called by ");
+		return false;
+	e2e_buf_puts(b, prefix);
+	e2e_buf_puts(b, "called by ");
 	e2e_tests_report_callers(r->tests, i, b);
+	return true;
+}
+
+bool e2e_render_test_listed(const struct e2e_metric_cmp *t)
+{
+	return t->verdict == E2E_VERDICT_NEW || t->verdict == E2E_VERDICT_MISSING ||
+	       (t->verdict == E2E_VERDICT_INCONCLUSIVE && t->reason &&
+		strcmp(t->reason, "change within noise") != 0 &&
+		strcmp(t->reason, E2E_GATE_REASON_DISTURBED) != 0);
+}
+
+/* The group a test's line goes in: PASS for one listed, not judged. */
+static int test_group(const struct e2e_metric_cmp *t)
+{
+	if (e2e_render_test_listed(t))
+		return E2E_VERDICT_PASS;
+	return t->verdict == E2E_VERDICT_PASS ? -1 : (int)t->verdict;
+}
+
+/* --gate-tests: the tests of one group, after its endpoints. */
+static void test_lines(const struct e2e_gate_result *g, enum e2e_verdict group, struct e2e_buf *line,
+		       void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx)
+{
+	for (size_t i = 0; i < g->ntests; i++) {
+		if (test_group(&g->tests[i].duration) != (int)group)
+			continue;
+		e2e_buf_reset(line);
+		e2e_gate_format_test(&g->tests[i], line);
+		fn(ctx, group, line->data);
+	}
 }
 
 void e2e_render_gate_lines(const struct e2e_gate_result *g, const struct e2e_report *r,
@@ -352,7 +408,7 @@ void e2e_render_gate_lines(const struct e2e_gate_result *g, const struct e2e_rep
 		enum e2e_verdict group = gate_groups[k];
 		bool reg = group == E2E_VERDICT_REGRESSION;
 
-		for (size_t i = 0; i < g->nendpoints; i++) {
+		for (size_t i = 0; group != E2E_VERDICT_PASS && i < g->nendpoints; i++) {
 			const struct e2e_endpoint_cmp *c = &g->endpoints[i];
 
 			if (c->verdict != group)
@@ -366,12 +422,13 @@ void e2e_render_gate_lines(const struct e2e_gate_result *g, const struct e2e_rep
 				e2e_buf_reset(&line);
 				e2e_gate_format_metric(x, c->key, &line);
 				if (reg)
-					regression_callers(r, c->key, &line);
+					e2e_render_callers(&line, r, c->key, "; ");
 				fn(ctx, group, line.data ? line.data : "");
 				if (!reg)
 					break;
 			}
 		}
+		test_lines(g, group, &line, fn, ctx);
 	}
 	e2e_buf_finish(&line);
 }

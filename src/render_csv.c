@@ -198,6 +198,40 @@ static void cpu_columns(struct e2e_buf *b, const struct e2e_report *r, const str
 	e2e_buf_putc(b, '\n');
 }
 
+/* --gate-tests: a row per test of the comparison, method "TEST" (endpoint
+ * "test NAME", path NAME): count its current runs with a duration,
+ * mean_ms its current mean duration, the verdict and severity,
+ * baseline_count the baseline's runs, the gate's line (with the baseline's
+ * duration and the change) in the last text column; the rest empty. */
+static void test_rows(struct e2e_buf *b, const struct e2e_report *r, const struct e2e_gate_result *g)
+{
+	struct e2e_buf key = E2E_BUF_INIT, line = E2E_BUF_INIT;
+
+	for (size_t i = 0; g && i < g->ntests; i++) {
+		const struct e2e_metric_cmp *x = &g->tests[i].duration;
+
+		e2e_buf_reset(&key);
+		e2e_buf_printf(&key, "test %s", g->tests[i].name);
+		prefix(b, r, key.data, "TEST", g->tests[i].name);
+		u64(b, x->n_current);
+		e2e_buf_puts(b, "0,,,,"); /* errors .. min_ms */
+		num(b, x->current, 3);
+		for (int k = 0; k < 9; k++) /* p50_ms .. distinct_paths */
+			e2e_buf_putc(b, ',');
+		field(b, e2e_verdict_name(x->verdict), false);
+		field(b, e2e_severity_name(x->severity), false);
+		u64(b, x->n_baseline);
+		e2e_buf_puts(b, ",,,,,"); /* baseline_p50_ms .. p95_delta_pct */
+		e2e_buf_reset(&line);
+		e2e_gate_format_test(&g->tests[i], &line);
+		field(b, line.data, true);
+		cpu_columns(b, r, NULL, "");
+		callers_column(b, r, "");
+	}
+	e2e_buf_finish(&key);
+	e2e_buf_finish(&line);
+}
+
 static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_report *r = in->report;
@@ -250,6 +284,7 @@ static void report(const struct e2e_render_input *in, struct e2e_buf *b)
 		callers_column(b, r, c->key);
 		e2e_buf_finish(&method);
 	}
+	test_rows(b, r, g);
 }
 
 static void trend(const struct e2e_render_input *in, struct e2e_buf *b)

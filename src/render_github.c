@@ -55,8 +55,9 @@ static const char *level_of(enum e2e_severity s)
 	return s == E2E_SEVERITY_CRITICAL ? "error" : "warning";
 }
 
-/* One annotation per regressed endpoint: every regressed metric's line. */
-static void regressions(struct e2e_buf *b, const struct e2e_gate_result *g)
+/* One annotation per regressed endpoint: every regressed metric's line,
+ * then the tests that call it most; one per regressed test. */
+static void regressions(struct e2e_buf *b, const struct e2e_report *r, const struct e2e_gate_result *g)
 {
 	struct e2e_buf title = E2E_BUF_INIT, msg = E2E_BUF_INIT;
 
@@ -83,8 +84,21 @@ static void regressions(struct e2e_buf *b, const struct e2e_gate_result *g)
 				e2e_render_confirm_line(&msg, g->confirmation, it);
 			}
 		}
-		if (msg.len)
+		if (msg.len) {
+			e2e_render_callers(&msg, r, c->key, "\n");
 			command(b, level_of(c->severity), title.data, msg.data);
+		}
+	}
+	for (size_t i = 0; i < g->ntests; i++) { /* --gate-tests */
+		const struct e2e_metric_cmp *x = &g->tests[i].duration;
+
+		if (x->verdict != E2E_VERDICT_REGRESSION)
+			continue;
+		e2e_buf_reset(&title);
+		e2e_buf_reset(&msg);
+		e2e_buf_printf(&title, "e2e: test %s slower", g->tests[i].name);
+		e2e_gate_format_test(&g->tests[i], &msg);
+		command(b, level_of(x->severity), title.data, msg.data);
 	}
 	e2e_buf_finish(&title);
 	e2e_buf_finish(&msg);
@@ -115,7 +129,7 @@ int e2e_render_github(const struct e2e_render_input *in, struct e2e_buf *out)
 	struct e2e_buf msg = E2E_BUF_INIT, title = E2E_BUF_INIT;
 
 	if (g) {
-		regressions(out, g);
+		regressions(out, in->report, g);
 		findings(out, g);
 	}
 	e2e_buf_printf(&title, "e2e perf-report %s", in->report->service);

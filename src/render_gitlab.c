@@ -75,9 +75,18 @@ static void regressions(json_t *list, const struct e2e_report *r, const struct e
 				e2e_buf_puts(&line, "; ");
 				e2e_render_confirm_line(&line, g->confirmation, it);
 			}
+			e2e_render_callers(&line, r, c->key, "; ");
 			issue(list, r->service, path, e2e_metric_name((enum e2e_metric)m), c->key,
 			      c->metrics[m].severity, line.data);
 		}
+	}
+	for (size_t i = 0; i < g->ntests; i++) { /* --gate-tests */
+		if (g->tests[i].duration.verdict != E2E_VERDICT_REGRESSION)
+			continue;
+		e2e_buf_reset(&line);
+		e2e_gate_format_test(&g->tests[i], &line);
+		issue(list, r->service, path, "test_duration", g->tests[i].name,
+		      g->tests[i].duration.severity, line.data);
 	}
 	e2e_buf_finish(&line);
 }

@@ -73,11 +73,21 @@ void e2e_render_confirm_line(struct e2e_buf *b, const struct e2e_confirmation *c
 /* The gate's evidence, one line per item in the gate's own wording
  * (e2e_gate_format_metric, endpoint prefixed), grouped by verdict in this
  * order: every regressed metric, then the deciding metric of every
- * endpoint that is inconclusive, new, missing, improved. fn gets the
+ * endpoint that is inconclusive, new, missing, improved; --gate-tests'
+ * tests after the endpoints of their group (e2e_gate_format_test), and
+ * last the tests listed but not judged, as the group PASS ("tests not
+ * judged"). fn gets the
  * group's verdict; a renderer starts a section (e2e_render_gate_heading)
  * when it changes. A regression line ends with "; called by" and the
  * tests that call its endpoint most when r has tests (r may be NULL). */
 const char *e2e_render_gate_heading(enum e2e_verdict v); /* "regressions", "new endpoints", ... */
+/* SPEC section 11: prefix and "called by test_checkout (38x), test_profile
+ * (2x)" (e2e_tests_report_callers) for endpoint key of r, appended to b;
+ * false (nothing appended) when r has no tests or the endpoint no caller. */
+bool e2e_render_callers(struct e2e_buf *b, const struct e2e_report *r, const char *key, const char *prefix);
+/* --gate-tests: is this test's comparison one listed but not judged (new,
+ * missing, failed now, no duration)? */
+bool e2e_render_test_listed(const struct e2e_metric_cmp *t);
 void e2e_render_gate_lines(const struct e2e_gate_result *g, const struct e2e_report *r,
 			   void (*fn)(void *ctx, enum e2e_verdict v, const char *line), void *ctx);
 /* "12 tests (the 10 slowest shown); requests outside any test: 3,

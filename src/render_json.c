@@ -448,6 +448,41 @@ static json_t *regressions_json(const struct e2e_gate_result *g, const struct e2
 	return a;
 }
 
+/* --gate-tests: every test's comparison (not only regressions). */
+static json_t *test_gate_json(const struct e2e_gate_result *g)
+{
+	json_t *o = json_object(), *a = json_array();
+	size_t reg = 0;
+
+	for (size_t i = 0; i < g->ntests; i++) {
+		const struct e2e_metric_cmp *x = &g->tests[i].duration;
+		struct e2e_buf b = E2E_BUF_INIT;
+		json_t *t = json_object();
+
+		reg += x->verdict == E2E_VERDICT_REGRESSION;
+		set(t, "name", jstr(g->tests[i].name));
+		set(t, "verdict", json_string(e2e_verdict_name(x->verdict)));
+		set(t, "severity", json_string(e2e_severity_name(x->severity)));
+		set(t, "reason", x->reason ? json_string(x->reason) : json_null());
+		set(t, "baseline_ms", jms(x->baseline));
+		set(t, "current_ms", jms(x->current));
+		set(t, "delta_pct", jms(x->delta_pct));
+		set(t, "judged_pct", jms(x->judged_pct));
+		set(t, "ci_low_pct", jms(x->ci_lo_pct));
+		set(t, "ci_high_pct", jms(x->ci_hi_pct));
+		set(t, "baseline_runs", jint(x->n_baseline));
+		set(t, "current_runs", jint(x->n_current));
+		e2e_gate_format_test(&g->tests[i], &b);
+		set(t, "message", jstr(b.data));
+		e2e_buf_finish(&b);
+		json_array_append_new(a, t);
+	}
+	set(o, "judged", jint(g->tests_judged));
+	set(o, "regressions", jint(reg));
+	set(o, "tests", a);
+	return o;
+}
+
 static void alert(json_t *a, const char *kind, const char *severity, const char *endpoint,
 		  const char *message)
 {
@@ -780,6 +815,8 @@ static json_t *report_json(const struct e2e_render_input *in)
 	set(o, "recommendations", advice_json(in->gate));
 	set(o, "summary", summary_json(r, in->gate));
 	set(o, "comparison", comparison_json(in->gate));
+	if (in->gate && in->gate->tests_gated) /* only then: other reports stay as they were */
+		set(o, "test_gate", test_gate_json(in->gate));
 	set(o, "runs", runs_json(r->runs, r->nruns));
 	if (r->resources) /* only then: reports of unsampled runs stay as they were */
 		set(o, "resources", resources_json(r->resources));

@@ -28,9 +28,9 @@ static void attr(struct e2e_buf *b, const char *name, const char *value)
  * A regression that --confirm saw vanish is no failure: its line goes to
  * the test's output (vanished). */
 
-static bool failure_text(const struct e2e_gate_result *g, const struct e2e_endpoint_cmp *c, const char *key,
-			 struct e2e_buf *msg, struct e2e_buf *text, struct e2e_buf *vanished,
-			 const char **type)
+static bool failure_text(const struct e2e_report *r, const struct e2e_gate_result *g,
+			 const struct e2e_endpoint_cmp *c, const char *key, struct e2e_buf *msg,
+			 struct e2e_buf *text, struct e2e_buf *vanished, const char **type)
 {
 	bool failed = false;
 
@@ -52,6 +52,10 @@ static bool failure_text(const struct e2e_gate_result *g, const struct e2e_endpo
 		e2e_buf_putc(text, '\n');
 		*type = "regression";
 		failed = true;
+	}
+	if (failed && e2e_render_callers(msg, r, key, "; ")) {
+		e2e_render_callers(text, r, key, "");
+		e2e_buf_putc(text, '\n');
 	}
 	for (size_t i = 0; g && i < g->nfindings; i++) {
 		const struct e2e_finding *f = &g->findings[i];
@@ -103,7 +107,7 @@ static void testcase(struct e2e_buf *b, const struct e2e_report *r, const struct
 	attr(b, "classname", r->service);
 	attr(b, "name", key);
 	e2e_buf_printf(b, " time=\"%.6f\">\n", e && e->count ? e->mean_ms / 1000 : 0.0);
-	if (failure_text(g, c, key, &msg, &text, &vanished, &type)) {
+	if (failure_text(r, g, c, key, &msg, &text, &vanished, &type)) {
 		e2e_buf_puts(b, "      <failure");
 		attr(b, "type", type);
 		attr(b, "message", msg.data);
@@ -131,6 +135,40 @@ static void testcase(struct e2e_buf *b, const struct e2e_report *r, const struct
 	e2e_buf_finish(&text);
 	e2e_buf_finish(&out);
 	e2e_buf_finish(&vanished);
+}
+
+/* --gate-tests: a testcase per test of the comparison (classname
+ * "SERVICE.tests"): a regression fails, a test not judged is skipped. */
+static void test_testcase(struct e2e_buf *b, const struct e2e_report *r, const struct e2e_test_cmp *t,
+			  size_t *failures, size_t *skipped)
+{
+	const struct e2e_metric_cmp *x = &t->duration;
+	struct e2e_buf line = E2E_BUF_INIT, cls = E2E_BUF_INIT;
+
+	e2e_gate_format_test(t, &line);
+	e2e_buf_printf(&cls, "%s.tests", r->service);
+	e2e_buf_puts(b, "    <testcase");
+	attr(b, "classname", cls.data);
+	attr(b, "name", t->name);
+	e2e_buf_printf(b, " time=\"%.6f\">\n", isnan(x->current) ? 0.0 : x->current / 1000);
+	if (x->verdict == E2E_VERDICT_REGRESSION) {
+		e2e_buf_puts(b, "      <failure type=\"test_duration\"");
+		attr(b, "message", line.data);
+		e2e_buf_puts(b, "/>\n");
+		(*failures)++;
+	} else if (e2e_render_test_listed(x)) {
+		e2e_buf_puts(b, "      <skipped");
+		attr(b, "message", line.data);
+		e2e_buf_puts(b, "/>\n");
+		(*skipped)++;
+	} else {
+		e2e_buf_puts(b, "      <system-out>");
+		e2e_fmt_xml(b, line.data);
+		e2e_buf_puts(b, "</system-out>\n");
+	}
+	e2e_buf_puts(b, "    </testcase>\n");
+	e2e_buf_finish(&line);
+	e2e_buf_finish(&cls);
 }
 
 /* ---- the service's own cost (resources.h): one property per line ---- */
@@ -205,6 +243,8 @@ int e2e_render_junit(const struct e2e_render_input *in, struct e2e_buf *out)
 		if (g->endpoints[i].verdict == E2E_VERDICT_MISSING)
 			skipped++;
 	}
+	for (size_t i = 0; g && i < g->ntests; i++, tests++)
+		test_testcase(&body, r, &g->tests[i], &failures, &skipped);
 	if (g && g->failed && failures == 0) {
 		struct e2e_buf v = E2E_BUF_INIT;
 

@@ -50,17 +50,29 @@ static uint32_t **join_tests(const struct e2e_report *rep, const struct e2e_test
 				g->name = e2e_xstrdup(x->name);
 				g->status = e2e_xstrdup(x->status); /* runs are newest first */
 				g->classname = e2e_xstrdup(x->classname ? x->classname : "");
+				g->run_ms = e2e_xmalloc(rep->nruns * sizeof(*g->run_ms));
+				g->run_state = e2e_xcalloc(rep->nruns, sizeof(*g->run_state));
+				for (size_t j = 0; j < rep->nruns; j++)
+					g->run_ms[j] = NAN;
 			}
 			g = &t->tests[gi];
 			map[k][x->id] = gi;
 			g->runs++;
-			if (strcmp(x->status, "passed") == 0)
+			g->run_state[k] = E2E_TEST_OTHER;
+			if (strcmp(x->status, "passed") == 0) {
 				g->passed++;
-			else if (status_failed(x->status))
+				g->run_state[k] = E2E_TEST_PASSED;
+			} else if (status_failed(x->status)) {
 				g->failed++;
+				g->run_state[k] = E2E_TEST_FAILED;
+			}
 			if (x->duration_ns || x->junit_ns) {
-				dur_sum[gi] += (double)(x->duration_ns ? x->duration_ns : x->junit_ns) / 1e6;
+				double ms = (double)(x->duration_ns ? x->duration_ns : x->junit_ns) / 1e6;
+
+				dur_sum[gi] += ms;
 				dur_n[gi]++;
+				/* a name seen twice in one run: its durations add up */
+				g->run_ms[k] = isnan(g->run_ms[k]) ? ms : g->run_ms[k] + ms;
 			}
 		}
 	}
@@ -223,6 +235,8 @@ void e2e_tests_report_destroy(struct e2e_tests_report *t)
 		free(t->tests[i].name);
 		free(t->tests[i].status);
 		free(t->tests[i].classname);
+		free(t->tests[i].run_ms);
+		free(t->tests[i].run_state);
 	}
 	free(t->tests);
 	free(t->top);

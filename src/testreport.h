@@ -26,6 +26,18 @@ struct e2e_test_report {
 	double http_ms; /* summed request latency (total upstream time) */
 	double duration_ms; /* its own time, start to end marker (else --junit's), mean over its runs; NAN
 			       unknown */
+	/* Per covered run k (index into e2e_report.runs): its duration there
+	 * (NAN: not run there or unknown) and its state (baselines keep them,
+	 * the gate's --gate-tests judges them). */
+	double *run_ms;
+	uint8_t *run_state; /* enum e2e_test_state */
+};
+
+enum e2e_test_state {
+	E2E_TEST_ABSENT = 0, /* not run in that run */
+	E2E_TEST_PASSED,
+	E2E_TEST_FAILED, /* "failed" or "error" */
+	E2E_TEST_OTHER, /* skipped, never ended, ... */
 };
 
 /* A test's share of one endpoint. */

@@ -112,6 +112,16 @@ struct e2e_confirmation {
 	int rerun_status; /* a re-run's command failed with this status: stopped */
 };
 
+/* --gate-tests (SPEC section 11): one test's duration, baseline against
+ * current. duration.metric is E2E_METRIC_MEAN (the figures are the mean
+ * durations over the runs in ms, judged in log space like a latency);
+ * NEW and MISSING tests are listed, not judged, and so is a test that
+ * failed in a current run (verdict INCONCLUSIVE, reason "failed now"). */
+struct e2e_test_cmp {
+	char *name;
+	struct e2e_metric_cmp duration; /* n_baseline, n_current: runs with a duration */
+};
+
 struct e2e_gate_result {
 	struct e2e_endpoint_cmp *endpoints; /* sorted: regressions first, then key */
 	size_t nendpoints;
@@ -145,6 +155,13 @@ struct e2e_gate_result {
 	bool runner_disturbed;
 	size_t disturbance_set_aside;
 	struct e2e_confirmation *confirmation; /* --confirm; NULL when no re-run was judged */
+	/* --gate-tests: every test of the baseline or the current runs,
+	 * regressions first (critical first), then by name; tests_gated when
+	 * it was asked for (ntests 0 then: no test on either side). */
+	bool tests_gated;
+	struct e2e_test_cmp *tests;
+	size_t ntests;
+	size_t tests_judged; /* tests whose duration was judged (in the comparisons) */
 };
 
 #endif

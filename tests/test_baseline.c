@@ -427,6 +427,90 @@ START_TEST(test_bad_files)
 }
 END_TEST
 
+/* SPEC section 11: per-test durations per source run; optional (the
+ * golden file above has none and loads), round-trips byte for byte, bad
+ * fields named. */
+static const char tests_block[] = "  \"tests\": {\n"
+				  "    \"test_a\": {\n"
+				  "      \"duration_ms\": 150.5,\n"
+				  "      \"runs\": [\n"
+				  "        {\n"
+				  "          \"duration_ms\": 100.25,\n"
+				  "          \"passed\": true,\n"
+				  "          \"run\": 7\n"
+				  "        },\n"
+				  "        {\n"
+				  "          \"duration_ms\": 200.75,\n"
+				  "          \"passed\": true,\n"
+				  "          \"run\": 9\n"
+				  "        }\n"
+				  "      ]\n"
+				  "    },\n"
+				  "    \"test_b\": {\n"
+				  "      \"runs\": [\n"
+				  "        {\n"
+				  "          \"duration_ms\": 3.0,\n"
+				  "          \"passed\": false,\n"
+				  "          \"run\": 9\n"
+				  "        }\n"
+				  "      ]\n"
+				  "    }\n"
+				  "  },\n"
+				  "  \"tool_version\"";
+
+START_TEST(test_tests_optional_round_trip)
+{
+	char *text = mutate("  \"tool_version\"", tests_block), *again;
+	struct e2e_baseline *b = NULL;
+	const struct e2e_baseline_test *t;
+	static const struct {
+		const char *from, *to, *msg;
+	} bad[] = {
+		{ "\"run\": 7\n        },\n        {\n          \"duration_ms\": 200.75",
+		  "\"run\": 8\n        },\n        {\n          \"duration_ms\": 200.75",
+		  "'b.json': tests[\"test_a\"].runs[0].run: 8 is not one of source_runs" },
+		{ "\"passed\": false", "\"passed\": 0",
+		  "'b.json': tests[\"test_b\"].runs[0].passed: expected true or false" },
+		{ "\"duration_ms\": 3.0", "\"duration_ms\": -3",
+		  "'b.json': tests[\"test_b\"].runs[0].duration_ms: -3 is out of range (0 to 1e+10)" },
+		{ "  \"tests\": {\n    \"test_a\": {", "  \"tests\": [], \"x\": {\n    \"test_a\": {",
+		  "'b.json': tests: expected an object" },
+	};
+
+	ck_assert_int_eq(e2e_baseline_parse(text, strlen(text), "b.json", &b), 0);
+	ck_assert_uint_eq(b->ntests, 2);
+	t = e2e_baseline_find_test(b, "test_a");
+	ck_assert_ptr_nonnull(t);
+	ck_assert_double_eq(t->duration_ms, 150.5);
+	ck_assert_uint_eq(t->nruns, 2);
+	ck_assert_int_eq(t->runs[1].run_id, 9);
+	ck_assert_double_eq(t->runs[1].duration_ms, 200.75);
+	ck_assert(t->runs[1].passed);
+	t = e2e_baseline_find_test(b, "test_b");
+	ck_assert(isnan(t->duration_ms) && !t->runs[0].passed);
+	ck_assert_ptr_null(e2e_baseline_find_test(b, "test_c"));
+	again = e2e_baseline_encode(b);
+	ck_assert_str_eq(again, text);
+	free(again);
+	e2e_baseline_destroy(b);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *at = strstr(text, bad[i].from);
+		struct e2e_buf m = E2E_BUF_INIT;
+
+		ck_assert_msg(at != NULL, "case %zu", i);
+		e2e_buf_add(&m, text, (size_t)(at - text));
+		e2e_buf_puts(&m, bad[i].to);
+		e2e_buf_puts(&m, at + strlen(bad[i].from));
+		b = NULL;
+		ck_assert_int_eq(e2e_baseline_parse(m.data, m.len, "b.json", &b), E2E_ERR_INPUT);
+		ck_assert_msg(strcmp(e2e_error_message(), bad[i].msg) == 0, "case %zu: got '%s'", i,
+			      e2e_error_message());
+		e2e_buf_finish(&m);
+	}
+	free(text);
+}
+END_TEST
+
 START_TEST(test_helpers)
 {
 	static const struct {
@@ -489,6 +573,7 @@ static Suite *baseline_suite(void)
 	tcase_add_test(tc, test_bad_files);
 	tcase_add_test(tc, test_band_optional);
 	tcase_add_test(tc, test_helpers);
+	tcase_add_test(tc, test_tests_optional_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }

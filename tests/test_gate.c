@@ -12,6 +12,7 @@
 #include "gate.h"
 #include "gate_fixture.h"
 #include "rules.h"
+#include "testreport.h"
 #include "testutil.h"
 
 static const struct {
@@ -807,6 +808,109 @@ START_TEST(test_confirm)
 }
 END_TEST
 
+/* --gate-tests (SPEC section 11): three baseline runs whose tests wobble
+ * by a few percent, then one where t0 is three times slower, t1..t5 as
+ * before, t6 gone, t_new new and t7 failed. */
+#define NT 8
+static const double t_base_ms[NT] = { 200, 150, 80, 400, 1200, 30, 90, 60 };
+static const double t_wobble[3] = { 1.0, 1.05, 0.96 };
+
+static void tests_of(struct e2e_test *t, size_t *n, int run, bool current)
+{
+	static const char *const names[NT] = { "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7" };
+
+	*n = 0;
+	for (size_t i = 0; i < NT; i++) {
+		double ms = t_base_ms[i] * (current ? (i == 0 ? 3.0 : 1.02) : t_wobble[run]);
+
+		if (current && i == 6)
+			continue;
+		t[*n] = (struct e2e_test){ (uint32_t)(i + 1),
+					   (char *)names[i],
+					   (char *)(current && i == 7 ? "failed" : "passed"),
+					   0,
+					   0,
+					   (uint64_t)(ms * 1e6),
+					   NULL,
+					   0 };
+		(*n)++;
+	}
+	if (current)
+		t[(*n)++] = (struct e2e_test){ 99, "t_new", "passed", 0, 0, 5000000, NULL, 0 };
+}
+
+START_TEST(test_gate_tests)
+{
+	struct fx f;
+	struct e2e_report *base_report, *cur;
+	struct e2e_baseline *b = NULL;
+	struct e2e_test bt[3][NT + 1], ct[NT + 1];
+	const struct e2e_test *btp[3] = { bt[0], bt[1], bt[2] }, *ctp[1] = { ct };
+	size_t bn[3], cn[1];
+	struct e2e_gate_config cfg = { 50, 1.0, E2E_FAIL_ON_WARNING, NULL };
+	struct e2e_gate_result *g = NULL;
+	static const struct {
+		const char *name;
+		enum e2e_verdict v;
+		const char *reason;
+	} want[] = {
+		{ "t0", E2E_VERDICT_REGRESSION, NULL }, { "t1", E2E_VERDICT_PASS, NULL },
+		{ "t2", E2E_VERDICT_PASS, NULL },	{ "t3", E2E_VERDICT_PASS, NULL },
+		{ "t4", E2E_VERDICT_PASS, NULL },	{ "t5", E2E_VERDICT_PASS, NULL },
+		{ "t6", E2E_VERDICT_MISSING, NULL },	{ "t7", E2E_VERDICT_INCONCLUSIVE, "failed now" },
+		{ "t_new", E2E_VERDICT_NEW, NULL },
+	};
+
+	fx_init(&f);
+	for (int r = 0; r < 3; r++) {
+		fx_run(&f, r + 1);
+		fx_lognormal(&f, "GET /a", 200, 10, 0.2, 0, 1000);
+	}
+	fx_run(&f, 100);
+	fx_lognormal(&f, "GET /a", 200, 10, 0.2, 0, 1000);
+	base_report = fx_report(&f, 0, 3);
+	for (int k = 0; k < 3; k++) /* the report's runs are newest first */
+		tests_of(bt[k], &bn[k], 2 - k, false);
+	ck_assert_int_eq(e2e_report_add_tests(base_report, btp, bn), 0);
+	ck_assert_int_eq(e2e_baseline_from_report(base_report, 1767312000000, "0.1.0", &b), 0);
+	ck_assert_uint_eq(b->ntests, NT);
+	cur = fx_report(&f, 3, 1);
+	tests_of(ct, &cn[0], 0, true);
+	ck_assert_int_eq(e2e_report_add_tests(cur, ctp, cn), 0);
+
+	ck_assert_int_eq(e2e_gate_compare(cur, b, &cfg, &g), 0); /* not asked: no test judged */
+	ck_assert(!g->tests_gated && g->ntests == 0 && !g->failed);
+	e2e_gate_result_destroy(g);
+
+	ck_assert_int_eq(e2e_gate_compare_tests(cur, b, &cfg, true, &g), 0);
+	ck_assert(g->tests_gated && g->failed);
+	ck_assert_int_eq(g->worst, E2E_SEVERITY_CRITICAL);
+	ck_assert_uint_eq(g->ntests, 9);
+	ck_assert_uint_eq(g->tests_judged, 6);
+	ck_assert_str_eq(g->tests[0].name, "t0"); /* regressions first */
+	ck_assert_int_eq(g->tests[0].duration.severity, E2E_SEVERITY_CRITICAL);
+	ck_assert(fabs(g->tests[0].duration.delta_pct - (600 / (200 * (1 + 1.05 + 0.96) / 3) - 1) * 100) <
+		  1e-6);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct e2e_test_cmp *t = NULL;
+
+		for (size_t j = 0; j < g->ntests; j++)
+			if (strcmp(g->tests[j].name, want[i].name) == 0)
+				t = &g->tests[j];
+		ck_assert_msg(t != NULL, "%s", want[i].name);
+		ck_assert_msg(t->duration.verdict == want[i].v, "%s: %s", want[i].name,
+			      e2e_verdict_name(t->duration.verdict));
+		if (want[i].reason)
+			ck_assert_str_eq(t->duration.reason, want[i].reason);
+	}
+	e2e_gate_result_destroy(g);
+	e2e_baseline_destroy(b);
+	e2e_report_destroy(base_report);
+	e2e_report_destroy(cur);
+	fx_finish(&f);
+}
+END_TEST
+
 static Suite *gate_suite(void)
 {
 	Suite *s = suite_create("gate");
@@ -827,6 +931,7 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_format);
 	tcase_add_test(tc, test_names);
 	tcase_add_test(tc, test_confirm);
+	tcase_add_test(tc, test_gate_tests);
 	suite_add_tcase(s, tc);
 	return s;
 }

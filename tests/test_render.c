@@ -14,6 +14,7 @@
 #include "render.h"
 #include "render_impl.h"
 #include "report.h"
+#include "testreport.h"
 #include "testutil.h"
 
 static struct e2e_path paths[] = {
@@ -864,6 +865,152 @@ START_TEST(loss_notes)
 }
 END_TEST
 
+/* SPEC section 11: the tests that call a regressed endpoint, and
+ * --gate-tests' findings, in every format. GET /users/{id}'s four
+ * requests: three by test_checkout, one by test_profile. */
+static struct e2e_test_cmp test_cmps[2];
+
+static struct e2e_report *model_with_tests(void)
+{
+	struct e2e_report *r = model(false);
+	struct e2e_test t[2] = {
+		{ 1, "test_checkout", "passed", 0, 500000000, 400000000, NULL, 0 },
+		{ 2, "test_profile", "passed", 0, 600000000, 100000000, NULL, 0 },
+	};
+	const struct e2e_test *tests[1] = { t };
+	size_t ntests[1] = { 2 };
+	struct e2e_endpoint_report *e = (struct e2e_endpoint_report *)e2e_report_find(r, "GET /users/{id}");
+
+	for (size_t i = 0; i < e->nsamples; i++)
+		e->samples[i].test_id = i == 1 ? 2 : 1;
+	ck_assert_int_eq(e2e_report_add_tests(r, tests, ntests), 0);
+	return r;
+}
+
+static const struct e2e_gate_result *mkgate_tests(void)
+{
+	struct e2e_gate_result *g = (struct e2e_gate_result *)mkgate();
+
+	memset(test_cmps, 0, sizeof(test_cmps));
+	test_cmps[0].name = "test_checkout";
+	test_cmps[0].duration = (struct e2e_metric_cmp){ .metric = E2E_METRIC_MEAN,
+							 .baseline = 120,
+							 .current = 400,
+							 .delta = 280,
+							 .delta_pct = 233.3,
+							 .judged_pct = 233.3,
+							 .ci_lo_pct = 150,
+							 .ci_hi_pct = 300,
+							 .env_factor = 1,
+							 .n_baseline = 3,
+							 .n_current = 1,
+							 .verdict = E2E_VERDICT_REGRESSION,
+							 .severity = E2E_SEVERITY_CRITICAL };
+	test_cmps[1].name = "test_new";
+	test_cmps[1].duration = (struct e2e_metric_cmp){ .metric = E2E_METRIC_MEAN,
+							 .baseline = NAN,
+							 .current = 12,
+							 .delta = NAN,
+							 .delta_pct = NAN,
+							 .judged_pct = NAN,
+							 .ci_lo_pct = NAN,
+							 .ci_hi_pct = NAN,
+							 .env_factor = 1,
+							 .n_current = 1,
+							 .verdict = E2E_VERDICT_NEW };
+	g->tests = test_cmps;
+	g->ntests = 2;
+	g->tests_judged = 1;
+	g->tests_gated = true;
+	return g;
+}
+
+START_TEST(tests_in_every_format)
+{
+	static const struct {
+		enum e2e_format f;
+		const char *want[3]; /* the regression with its callers, the test's finding, the new test */
+	} cases[] = {
+		{ E2E_FORMAT_TEXT,
+		  { "  GET /users/{id}: p95 12.5 ms -> 38.5 ms (+208%, 95% CI +150..+260%) regression "
+		    "[critical]; "
+		    "called by test_checkout (3x), test_profile (1x)\n",
+		    "  test test_checkout: duration 120 ms -> 400 ms (+233%, 95% CI +150..+300%) regression "
+		    "[critical]\n",
+		    "\ntests not judged:\n  test test_new: new test (now 12.0 ms), not judged\n" } },
+		{ E2E_FORMAT_MARKDOWN,
+		  { "- GET /users/{id}: p95 12.5 ms -&gt; 38.5 ms (+208%, 95% CI +150..+260%) regression "
+		    "\\[critical\\]; called by test\\_checkout (3x), test\\_profile (1x)\n",
+		    "- test test\\_checkout: duration 120 ms -&gt; 400 ms (+233%, 95% CI +150..+300%) "
+		    "regression \\[critical\\]\n",
+		    "- test test\\_new: new test (now 12.0 ms), not judged\n" } },
+		{ E2E_FORMAT_HTML,
+		  { "<li class=\"regression\">GET /users/{id}: p95 12.5 ms -&gt; 38.5 ms (+208%, 95% CI "
+		    "+150..+260%) regression [critical]; called by test_checkout (3x), test_profile "
+		    "(1x)</li>\n",
+		    "<li class=\"regression\">test test_checkout: duration 120 ms -&gt; 400 ms (+233%, 95% "
+		    "CI "
+		    "+150..+300%) regression [critical]</li>\n",
+		    "<h3>tests not judged</h3>\n<ul>\n<li class=\"pass\">test test_new: new test (now 12.0 "
+		    "ms), "
+		    "not judged</li>\n" } },
+		{ E2E_FORMAT_CSV,
+		  { ",208.000,,\"test_checkout (3x), test_profile (1x)\"\n",
+		    "users-api,12,test "
+		    "test_checkout,TEST,test_checkout,1,0,,,,400.000,,,,,,,,,,regression,critical,3,"
+		    ",,,,,\"test test_checkout: duration 120 ms -> 400 ms (+233%, 95% CI +150..+300%) "
+		    "regression "
+		    "[critical]\",\n",
+		    "users-api,12,test test_new,TEST,test_new,1,0,,,,12.000,,,,,,,,,,new,,0,,,,,,\"test "
+		    "test_new: "
+		    "new test (now 12.0 ms), not judged\",\n" } },
+		{ E2E_FORMAT_JUNIT,
+		  { "<failure type=\"regression\" message=\"p95 12.5 ms -&gt; 38.5 ms (+208%, 95% CI "
+		    "+150..+260%) "
+		    "regression [critical]; called by test_checkout (3x), test_profile (1x)\">",
+		    "<testcase classname=\"users-api.tests\" name=\"test_checkout\" time=\"0.400000\">\n"
+		    "      <failure type=\"test_duration\" message=\"test test_checkout: duration 120 ms "
+		    "-&gt; 400 "
+		    "ms (+233%, 95% CI +150..+300%) regression [critical]\"/>\n",
+		    "<testcase classname=\"users-api.tests\" name=\"test_new\" time=\"0.012000\">\n"
+		    "      <skipped message=\"test test_new: new test (now 12.0 ms), not judged\"/>\n" } },
+		{ E2E_FORMAT_GITHUB,
+		  { "regression [critical]%0Acalled by test_checkout (3x), test_profile (1x)\n",
+		    "::error title=e2e%3A test test_checkout slower::test test_checkout: duration 120 ms -> "
+		    "400 ms "
+		    "(+233%25, 95%25 CI +150..+300%25) regression [critical]\n",
+		    NULL } },
+		{ E2E_FORMAT_GITLAB,
+		  { "\"description\": \"GET /users/{id}: p95 12.5 ms -> 38.5 ms (+208%, 95% CI +150..+260%) "
+		    "regression [critical]; called by test_checkout (3x), test_profile (1x)\",",
+		    "\"description\": \"test test_checkout: duration 120 ms -> 400 ms (+233%, 95% CI "
+		    "+150..+300%) "
+		    "regression [critical]\",",
+		    NULL } },
+		{ E2E_FORMAT_JSON,
+		  { "\"called_by\": [\n        {\n          \"test\": \"test_checkout\",\n          "
+		    "\"count\": 3\n",
+		    "\"message\": \"test test_checkout: duration 120 ms -> 400 ms (+233%, 95% CI "
+		    "+150..+300%) "
+		    "regression [critical]\"",
+		    "\"message\": \"test test_new: new test (now 12.0 ms), not judged\"" } },
+	};
+	struct e2e_report *r = model_with_tests();
+	const struct e2e_gate_result *g = mkgate_tests();
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out = render(cases[i].f, r, g, false, false);
+
+		for (size_t k = 0; k < 3; k++)
+			if (cases[i].want[k] && !strstr(out, cases[i].want[k]))
+				ck_abort_msg("format %d: lacks '%s' in:\n%s", (int)cases[i].f,
+					     cases[i].want[k], out);
+		free(out);
+	}
+	e2e_report_destroy(r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("render");
@@ -884,6 +1031,7 @@ static Suite *suite(void)
 	tcase_add_test(t, gate_sections);
 	tcase_add_test(t, trend_views);
 	tcase_add_test(t, run_lists);
+	tcase_add_test(t, tests_in_every_format);
 	tcase_add_test(t, empty_report_every_format);
 	suite_add_tcase(s, t);
 	return s;

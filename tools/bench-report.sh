@@ -56,3 +56,14 @@ for f in text json; do
   read -r wall cpu < <(best "$E2E" perf-report --db "$DB" -f "$f")
   printf '  -f %-5s best of 5: %s s wall, %s s CPU\n' "$f" "$wall" "$cpu"
 done
+
+# --gate-tests (SPEC section 11): with TESTS, the same run judged against a
+# baseline written from it, without and with each test's duration.
+if [ "$TESTS" -gt 0 ]; then
+  "$E2E" perf-report -q --db "$DB" --set-baseline -b "$DIR/base-$TESTS.json" >/dev/null
+  for gt in "" --gate-tests; do
+    read -r wall cpu < <(best "$E2E" perf-report --db "$DB" --compare-baseline $gt \
+      -b "$DIR/base-$TESTS.json" -f text)
+    printf '  --compare-baseline %-12s best of 5: %s s wall, %s s CPU\n' "$gt" "$wall" "$cpu"
+  done
+fi

@@ -107,6 +107,15 @@ print("outside", d["outside_requests"])
 print("unattributed", d["unattributed_requests"])'
 }
 
+# need_pytest: exits the test (skipped, 77) unless Debian's python3-pytest
+# and python3-requests are there for /usr/bin/python3 (tools/deps.sh).
+need_pytest() {
+  if ! /usr/bin/python3 -c 'import pytest, requests' 2>/dev/null; then
+    echo "SKIP: Debian's python3-pytest and python3-requests are not installed (tools/deps.sh)"
+    exit 77
+  fi
+}
+
 # demo_service: starts demo/service.py on a free port of 127.0.0.1 (stopped
 # by PID on exit), sets T to its URL; exits the test if it does not start.
 demo_service() {

@@ -77,6 +77,7 @@ REPORT_TABLE="
 --last          | --last 10                  | err err err err err err ok
 --branch        | --branch no-such-branch    | err err err err err err 4
 --show-paths    | --show-paths               | ok  w   w   w   ok  ok  w
+--junit         | --junit $TMP/none.xml      | ok  w   w   w   ok  ok  w
 --prune         | --prune --keep 100         | ok  err err ok  err w:--rules  err
 --keep          | --keep 5                   | err err err ok  err err  err
 --older-than    | --older-than 1             | err err err err err err  err
@@ -94,6 +95,7 @@ REPORT_TABLE="
 --baseline      | -b $BL                     | w   w   w   w   ok  w  w
 --threshold     | -t 20                      | w   w   w   w   ok  w  w
 --min-delta-ms  | --min-delta-ms 2           | w   w   w   w   ok  w  w
+--gate-tests    | --gate-tests               | w   w   w   w   ok  w  w
 --fail-on       | --fail-on critical         | w   w   w   w   ok  ok  w
 --rules         | --rules $RULES             | ok  w   w   w   ok  ok  w
 --compact       | --compact                  | w   w   w   w   w   w   w
@@ -154,6 +156,7 @@ PROFILE_TABLE="
 --baseline      | -b $BL                     | w   w   w   ok  w
 --threshold     | -t 20                      | w   w   w   ok  w
 --min-delta-ms  | --min-delta-ms 2           | w   w   w   ok  w
+--gate-tests    | --gate-tests               | w   w   w   ok  w
 --fail-on       | --fail-on critical         | w   w   w   ok  ok
 --rules         | --rules $RULES             | ok  4   4   ok  ok
 --compact       | --compact                  | w   w   w   w   w

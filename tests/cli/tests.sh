@@ -8,10 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 SRC=${E2E_SOURCE_ROOT:?}
 PY=/usr/bin/python3
-if ! "$PY" -c 'import pytest, requests' 2>/dev/null; then
-  echo "SKIP: Debian's python3-pytest and python3-requests are not installed (tools/deps.sh)"
-  exit 77
-fi
+need_pytest
 
 # want_pytest: what report_tests must print for tests/cli/pysuite.
 want_pytest() {
