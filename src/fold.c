@@ -473,6 +473,8 @@ static bool parse_frame(const char *s, size_t n, struct e2e_buf *name)
 		if (!is_hex(s[k - 1]) && s[k - 1] != 'x')
 			break;
 	}
+	while (sym_end > sym_start && is_space(s[sym_end - 1])) /* "f +0x1f" */
+		sym_end--;
 	if (sym_end > sym_start &&
 	    !(sym_end - sym_start == 9 && memcmp(s + sym_start, "[unknown]", 9) == 0)) {
 		put_clean(name, s + sym_start, sym_end - sym_start, false);
@@ -561,7 +563,8 @@ static void resolve_callers(struct e2e_fold *f)
 		f->capblock_ids = 2 * (f->nblock_ids + bl->n);
 		f->block_ids = e2e_xrealloc(f->block_ids, f->capblock_ids * sizeof(*f->block_ids));
 	}
-	memcpy(f->block_ids + f->nblock_ids, f->ids + first, bl->n * sizeof(*f->ids));
+	if (bl->n)
+		memcpy(f->block_ids + f->nblock_ids, f->ids + first, bl->n * sizeof(*f->ids));
 	f->nblock_ids += bl->n;
 	f->block = intern_add(&f->callers, slot, p, len, h, (uint32_t)f->callers.n);
 out:

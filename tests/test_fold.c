@@ -118,6 +118,12 @@ START_TEST(test_perf_malformed)
 	ck_assert_uint_eq(e2e_fold_stacks(f, &s), 1);
 	ck_assert_str_eq(s[0].frames, "app??;f?[31m");
 	e2e_fold_destroy(f);
+	/* a blank before the offset is not part of the name: folded text
+	 * (which trims before the count) reads the stack back the same */
+	f = fold_in_pieces("app 1 1.5:\n\t 12 leaf +0x15 (/x)\n\n", 4);
+	ck_assert_uint_eq(e2e_fold_stacks(f, &s), 1);
+	ck_assert_str_eq(s[0].frames, "app;leaf");
+	e2e_fold_destroy(f);
 }
 END_TEST
 
