@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "cpu_report.h"
 #include "cpuprof.h"
 #include "error.h"
 #include "flame.h"
@@ -30,6 +31,7 @@ struct e2e_cmd_cpu {
 	struct e2e_cmd_cpu_opts o;
 	struct e2e_fold *all; /* every run's stacks: what the baseline keeps and compares */
 	char *last_prefix; /* the last run's output files, without their suffix */
+	struct e2e_cpu_profile *last; /* the last run's files and grown frames */
 };
 
 struct e2e_cmd_cpu *e2e_cmd_cpu_create(const struct e2e_cmd_cpu_opts *o)
@@ -47,6 +49,7 @@ void e2e_cmd_cpu_destroy(struct e2e_cmd_cpu *c)
 		return;
 	e2e_fold_destroy(c->all);
 	free(c->last_prefix);
+	e2e_cpu_profile_destroy(c->last);
 	free(c);
 }
 
@@ -204,6 +207,7 @@ static void per_endpoint(struct e2e_cmd_cpu *c, const struct e2e_fold *f, struct
 		e2e_buf_printf(&title, "CPU of %s: %s", c->o.service, eps[i].name);
 		e2e_flame_svg(eps[i].fold, NULL, title.data, &svg);
 		if (write_file(path.data, "the endpoint's flame graph", &svg)) {
+			e2e_cpu_profile_add_file(c->last, E2E_CPU_FILE_ENDPOINT, eps[i].name, path.data);
 			e2e_buf_printf(&list, "\n  %s: ", eps[i].name);
 			e2e_fmt_count(&list, e2e_fold_total(eps[i].fold));
 			e2e_buf_printf(&list, " samples: %s", path.data);
@@ -232,6 +236,8 @@ out:
 	e2e_store_paths_free(paths, np);
 	e2e_buf_finish(&list);
 }
+
+static void compare(struct e2e_cmd_cpu *c);
 
 void e2e_cmd_cpu_end(struct e2e_cmd_cpu *c, struct e2e_cpuprof *p, struct e2e_store *st, int64_t run_id,
 		     uint64_t start_ns, uint64_t peak)
@@ -272,19 +278,27 @@ void e2e_cmd_cpu_end(struct e2e_cmd_cpu *c, struct e2e_cpuprof *p, struct e2e_st
 	e2e_buf_printf(&title, "CPU of %s", c->o.service);
 	if (run_id)
 		e2e_buf_printf(&title, ", run %lld", (long long)run_id);
+	e2e_cpu_profile_destroy(c->last);
+	c->last = e2e_cpu_profile_create(run_id);
 	e2e_fold_write(f, 0, 0, &b);
 	e2e_buf_printf(&path, "%s.folded", prefix.data);
 	bool ok = write_file(path.data, "the folded stacks", &b);
+	if (ok)
+		e2e_cpu_profile_add_file(c->last, E2E_CPU_FILE_FOLDED, NULL, path.data);
 	e2e_buf_reset(&b);
 	e2e_buf_reset(&path);
 	e2e_buf_printf(&path, "%s.speedscope.json", prefix.data);
 	ok = ok && e2e_flame_speedscope(f, title.data, &b) == 0 &&
 	     write_file(path.data, "the speedscope profile", &b);
+	if (ok)
+		e2e_cpu_profile_add_file(c->last, E2E_CPU_FILE_SPEEDSCOPE, NULL, path.data);
 	e2e_buf_reset(&b);
 	e2e_buf_reset(&path);
 	e2e_buf_printf(&path, "%s.svg", prefix.data);
 	e2e_flame_svg(f, NULL, title.data, &b);
 	ok = ok && write_file(path.data, "the flame graph", &b);
+	if (ok)
+		e2e_cpu_profile_add_file(c->last, E2E_CPU_FILE_FLAME, NULL, path.data);
 	if (ok && !c->o.quiet) {
 		e2e_buf_reset(&b);
 		e2e_fmt_count(&b, fs.samples);
@@ -302,6 +316,11 @@ void e2e_cmd_cpu_end(struct e2e_cmd_cpu *c, struct e2e_cpuprof *p, struct e2e_st
 			"note: no CPU profile per endpoint: requests overlapped (up to %llu at once), so a "
 			"sample cannot be given to one; a serial suite gets one",
 			(unsigned long long)peak);
+	if (c->o.baseline_json)
+		compare(c);
+	if (st && run_id && c->last->nfiles && e2e_store_cpu_profile_save(st, c->last) < 0)
+		e2e_cmd_fail(CMD, "warning: the CPU profile's files are not stored with run %lld: %s",
+			     (long long)run_id, e2e_error_message());
 out:
 	e2e_cpuprof_destroy(p);
 	e2e_fold_destroy(f);
@@ -348,9 +367,12 @@ out:
 	free(path);
 }
 
-void e2e_cmd_cpu_compare(struct e2e_cmd_cpu *c, const char *baseline_json, bool regression)
+/* The differential flame graph of every run so far against the profile
+ * beside the baseline, and the frames whose self time grew most, into
+ * c->last. */
+static void compare(struct e2e_cmd_cpu *c)
 {
-	char *path = e2e_cmd_cpu_baseline_profile(baseline_json), *text = NULL;
+	char *path = e2e_cmd_cpu_baseline_profile(c->o.baseline_json), *text = NULL;
 	struct e2e_fold *base = e2e_fold_create();
 	struct e2e_flame_growth g[GROWN_CITED];
 	struct e2e_buf b = E2E_BUF_INIT, out = E2E_BUF_INIT, title = E2E_BUF_INIT;
@@ -384,22 +406,14 @@ void e2e_cmd_cpu_compare(struct e2e_cmd_cpu *c, const char *baseline_json, bool 
 	e2e_buf_printf(&title, "CPU of %s against its baseline", c->o.service);
 	e2e_flame_svg(c->all, base, title.data, &b);
 	e2e_buf_printf(&out, "%s.diff.svg", c->last_prefix);
-	if (write_file(out.data, "the differential flame graph", &b) && !c->o.quiet)
-		e2e_cmd_fail(CMD, "differential flame graph (red grew, blue shrank): %s", out.data);
-	ng = e2e_flame_grown(c->all, base, GROWN_CITED, g);
-	e2e_buf_reset(&b);
-	for (size_t i = 0; i < ng; i++) {
-		e2e_buf_printf(&b, "%s%s ", i ? ", " : "", g[i].frame);
-		e2e_fmt_pp(&b, 100.0 * (g[i].share - g[i].base_share));
-		e2e_buf_puts(&b, " of samples (");
-		e2e_fmt_pct(&b, g[i].base_share);
-		e2e_buf_puts(&b, " -> ");
-		e2e_fmt_pct(&b, g[i].share);
-		e2e_buf_putc(&b, ')');
+	if (write_file(out.data, "the differential flame graph", &b)) {
+		e2e_cpu_profile_add_file(c->last, E2E_CPU_FILE_DIFF, NULL, out.data);
+		if (!c->o.quiet)
+			e2e_cmd_fail(CMD, "differential flame graph (red grew, blue shrank): %s", out.data);
 	}
-	if (ng && (regression || !c->o.quiet))
-		e2e_cmd_fail(CMD, "%sself time grew most in: %s",
-			     regression ? "regression: CPU profile: " : "CPU profile: ", b.data);
+	ng = e2e_flame_grown(c->all, base, GROWN_CITED, g);
+	for (size_t i = 0; i < ng; i++)
+		e2e_cpu_profile_add_grown(c->last, g[i].frame, g[i].base_share, g[i].share);
 	e2e_flame_growth_free(g, ng);
 out:
 	e2e_fold_destroy(base);
@@ -408,4 +422,16 @@ out:
 	e2e_buf_finish(&title);
 	free(text);
 	free(path);
+}
+
+void e2e_cmd_cpu_compare(struct e2e_cmd_cpu *c, bool regression)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	if (!c->last || !c->last->ngrown || !(regression || !c->o.quiet))
+		return;
+	e2e_cpu_grown_text(&b, c->last->grown, c->last->ngrown);
+	e2e_cmd_fail(CMD, "%sself time grew most in: %s",
+		     regression ? "regression: CPU profile: " : "CPU profile: ", b.data);
+	e2e_buf_finish(&b);
 }

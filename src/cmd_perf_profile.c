@@ -1117,7 +1117,7 @@ static void cpu_baseline(const struct profile_opts *o, int gate_exit)
 	if (o->c.set_baseline)
 		e2e_cmd_cpu_set_baseline(o->cpu, path);
 	else
-		e2e_cmd_cpu_compare(o->cpu, path, gate_exit == E2E_EXIT_GATE);
+		e2e_cmd_cpu_compare(o->cpu, gate_exit == E2E_EXIT_GATE);
 	free(path);
 }
 
@@ -1131,7 +1131,7 @@ int cmd_perf_profile(int argc, char **argv)
 	bool serve_stopped = false;
 	int64_t *run_ids = NULL;
 	size_t nruns = 0;
-	char *db = NULL, *target = NULL;
+	char *db = NULL, *target = NULL, *cpu_baseline_json = NULL;
 	const char *store_url = NULL;
 	bool store_down = false;
 	struct e2e_cmd_store_copy *from_copy = NULL; /* --baseline-from's baseline */
@@ -1177,12 +1177,16 @@ int cmd_perf_profile(int argc, char **argv)
 	}
 
 	if (o.profile_cpu && (o.serve || o.watch_pids.n || o.watch_cgroup)) {
+		cpu_baseline_json = o.c.compare_baseline
+					    ? e2e_baseline_path(o.c.baseline, o.c.baseline_dir, o.c.service)
+					    : NULL;
 		struct e2e_cmd_cpu_opts co = {
 			.hz = (unsigned)o.profile_hz,
 			.dwarf = o.profile_call_graph == 1,
 			.endpoints = (unsigned)o.profile_endpoints,
 			.db = db,
 			.service = o.c.service,
+			.baseline_json = cpu_baseline_json,
 			.quiet = o.c.quiet,
 		};
 		o.cpu = e2e_cmd_cpu_create(&co);
@@ -1259,6 +1263,7 @@ out:
 		exit_code = status; /* the suite's own failure wins */
 	e2e_serve_destroy(serve);
 	e2e_cmd_cpu_destroy(o.cpu);
+	free(cpu_baseline_json);
 	free(serve_log);
 	e2e_store_close(st);
 	e2e_routes_destroy(routes);

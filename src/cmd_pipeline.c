@@ -14,6 +14,7 @@
 
 #include "baseline.h"
 #include "buf.h"
+#include "cpu_report.h"
 #include "cmd.h"
 #include "e2e-config.h"
 #include "error.h"
@@ -274,6 +275,20 @@ static int history_load(struct e2e_store *st, const struct e2e_report *rep, cons
 
 /* GATE: compare: the report against the baseline and the rules, or
  * against the rules alone. */
+/* A regression's CPU evidence: the frames whose self time grew most
+ * against the baseline's profile, as a finding beside it. */
+static void cpu_finding(const struct e2e_report *rep, struct e2e_gate_result *g)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	if (!rep->cpu || !rep->cpu->ngrown || g->overall != E2E_VERDICT_REGRESSION)
+		return;
+	e2e_buf_printf(&b, "CPU profile of run %lld: self time grew most in: ", (long long)rep->cpu->run_id);
+	e2e_cpu_grown_text(&b, rep->cpu->grown, rep->cpu->ngrown);
+	e2e_gate_add_finding(g, "cpu_profile", NULL, g->worst, b.data);
+	e2e_buf_finish(&b);
+}
+
 static int run_gate(const struct e2e_report *rep, const struct e2e_common_opts *o, const char *cmd,
 		    struct e2e_gate_result **out, struct e2e_baseline **keep)
 {
@@ -294,6 +309,8 @@ static int run_gate(const struct e2e_report *rep, const struct e2e_common_opts *
 	cfg.rules = rules;
 	if (rc == 0)
 		rc = e2e_gate_compare_tests(rep, b, &cfg, o->gate_tests && b, out);
+	if (rc == 0)
+		cpu_finding(rep, *out);
 	e2e_rules_destroy(rules);
 	if (rc == 0 && keep)
 		*keep = b;
@@ -326,6 +343,8 @@ int e2e_pipeline_compute(struct e2e_store *st, const int64_t *run_ids, size_t n,
 			e2e_res_endpoint_cpu((*out)->resources, (*out)->endpoints[i].key);
 	if (rc == 0)
 		rc = e2e_report_add_tests(*out, (const struct e2e_test *const *)l.tests, l.ntests);
+	if (rc == 0 && n)
+		rc = e2e_store_cpu_profile_load(st, run_ids[n - 1], &(*out)->cpu);
 	loaded_finish(&l); /* the report holds its own copy of the samples */
 	e2e_routes_destroy(routes);
 	return rc;

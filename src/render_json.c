@@ -136,6 +136,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "cpu_report.h"
 #include "render_impl.h"
 #include "resources.h"
 #include "testreport.h"
@@ -554,6 +555,32 @@ static json_t *advice_json(const struct e2e_gate_result *g)
 	return a;
 }
 
+/* The newest run's CPU profile (cpu_report.h): its files, its grown frames. */
+static json_t *cpu_json(const struct e2e_cpu_profile *p)
+{
+	json_t *o = json_object(), *files = json_array(), *grown = json_array();
+
+	for (size_t i = 0; i < p->nfiles; i++) {
+		json_t *f = json_object();
+		set(f, "kind", json_string(p->files[i].kind));
+		set(f, "endpoint", *p->files[i].endpoint ? jstr(p->files[i].endpoint) : json_null());
+		set(f, "path", jstr(p->files[i].path));
+		json_array_append_new(files, f);
+	}
+	for (size_t i = 0; i < p->ngrown; i++) {
+		json_t *g = json_object();
+		set(g, "frame", jstr(p->grown[i].frame));
+		set(g, "baseline_share", jfrac(p->grown[i].base_share));
+		set(g, "share", jfrac(p->grown[i].share));
+		set(g, "change_pp", jnum(100.0 * (p->grown[i].share - p->grown[i].base_share), 3));
+		json_array_append_new(grown, g);
+	}
+	set(o, "run_id", json_integer((json_int_t)p->run_id));
+	set(o, "files", files);
+	set(o, "grown_frames", grown);
+	return o;
+}
+
 /* What the runs counted but did not record (model.h: run notes). */
 static void notes_json(json_t *o, const struct e2e_report *r)
 {
@@ -822,6 +849,8 @@ static json_t *report_json(const struct e2e_render_input *in)
 		set(o, "resources", resources_json(r->resources));
 	if (r->tests)
 		set(o, "tests", tests_json(r->tests));
+	if (r->cpu)
+		set(o, "cpu_profile", cpu_json(r->cpu));
 	e2e_buf_finish(&ids);
 	return o;
 }

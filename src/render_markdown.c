@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "overlay.h"
+#include "cpu_report.h"
 #include "render_impl.h"
 #include "resources.h"
 #include "testreport.h"
@@ -595,6 +596,35 @@ static int compact(const struct e2e_render_input *in, struct e2e_buf *b)
 	return 0;
 }
 
+/* ---- the newest run's CPU profile (cpu_report.h): links to its files ---- */
+
+static void cpu_md(const struct e2e_report *r, struct e2e_buf *b)
+{
+	struct e2e_buf label = E2E_BUF_INIT;
+
+	if (!r->cpu)
+		return;
+	e2e_buf_printf(b, "\n### CPU profile of run %lld\n\n", (long long)r->cpu->run_id);
+	if (r->cpu->ngrown) {
+		e2e_cpu_grown_text(&label, r->cpu->grown, r->cpu->ngrown);
+		e2e_buf_puts(b, "Self time grew most in: ");
+		md(b, label.data);
+		e2e_buf_puts(b, "\n\n");
+	}
+	for (size_t i = 0; i < r->cpu->nfiles; i++) {
+		e2e_buf_reset(&label);
+		e2e_cpu_file_label(&label, &r->cpu->files[i]);
+		e2e_buf_puts(b, "- [");
+		md(b, label.data);
+		e2e_buf_puts(b, "](<");
+		for (const char *p = r->cpu->files[i].path; *p;
+		     p++) /* a link destination in <>: no <, >, newline */
+			e2e_buf_putc(b, *p == '<' || *p == '>' || (unsigned char)*p < 0x20 ? '_' : *p);
+		e2e_buf_puts(b, ">)\n");
+	}
+	e2e_buf_finish(&label);
+}
+
 /* ---- the service's own cost (resources.h) ---- */
 
 static void res_line_md(void *ctx, const char *label, const char *text, bool warn)
@@ -651,6 +681,7 @@ int e2e_render_markdown(const struct e2e_render_input *in, struct e2e_buf *b)
 	tests_details(r, b);
 	runs_details(r, b);
 	resources_md(r->resources, b);
+	cpu_md(r, b);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_report.h"
 #include "render_impl.h"
 #include "resources.h"
 #include "testreport.h"
@@ -460,6 +461,33 @@ static void res_line_text(void *ctx, const char *label, const char *text, bool w
 	e2e_buf_putc(b, '\n');
 }
 
+/* The newest run's CPU profile files (cpu_report.h), one a line. */
+static void cpu_section(const struct e2e_report *r, struct e2e_buf *b)
+{
+	struct e2e_buf label = E2E_BUF_INIT;
+
+	if (!r->cpu)
+		return;
+	e2e_buf_printf(b, "\nCPU profile of run %lld\n", (long long)r->cpu->run_id);
+	if (r->cpu->ngrown) {
+		e2e_buf_reset(&label);
+		e2e_cpu_grown_text(&label, r->cpu->grown, r->cpu->ngrown);
+		e2e_buf_puts(b, "  self time grew most in: ");
+		e2e_fmt_utf8(b, label.data, true);
+		e2e_buf_putc(b, '\n');
+	}
+	for (size_t i = 0; i < r->cpu->nfiles; i++) {
+		e2e_buf_reset(&label);
+		e2e_cpu_file_label(&label, &r->cpu->files[i]);
+		e2e_buf_puts(b, "  ");
+		e2e_fmt_utf8(b, label.data, true);
+		e2e_buf_puts(b, ": ");
+		e2e_fmt_utf8(b, r->cpu->files[i].path, true);
+		e2e_buf_putc(b, '\n');
+	}
+	e2e_buf_finish(&label);
+}
+
 static void resources_section(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_res_report *r = in->report->resources;
@@ -562,6 +590,7 @@ int e2e_render_text(const struct e2e_render_input *in, struct e2e_buf *b)
 		gate_details(in, b);
 	route_view(in, b);
 	resources_section(in, b);
+	cpu_section(in->report, b);
 	tests_section(in, b);
 	return 0;
 }

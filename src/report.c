@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cpu_report.h"
 #include "error.h"
 #include "resources.h"
 #include "routes.h"
@@ -328,6 +329,7 @@ void e2e_report_destroy(struct e2e_report *r)
 	if (!r)
 		return;
 	e2e_res_report_destroy(r->resources);
+	e2e_cpu_profile_destroy(r->cpu);
 	free(r->service);
 	for (size_t i = 0; i < r->nruns; i++)
 		e2e_run_finish(&r->runs[i]);

@@ -13,6 +13,7 @@
 #include "sample.h"
 
 struct e2e_routes;
+struct e2e_cpu_profile;
 
 struct e2e_status_count {
 	uint16_t status; /* 0 = no response (transport error) */
@@ -93,6 +94,9 @@ struct e2e_report {
 	 * has tests. */
 	struct e2e_tests_report *tests;
 	void (*tests_free)(struct e2e_tests_report *t);
+	/* The newest covered run's CPU profile (cpu_report.h), set by the
+	 * pipeline; NULL when it has none. Owned. */
+	struct e2e_cpu_profile *cpu;
 	/* Private to report.c: the one allocation every endpoint's samples
 	 * and sample_run point into. */
 	void *sample_storage;

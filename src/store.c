@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cpu_report.h"
 #include "error.h"
 #include "fsutil.h"
 
@@ -292,6 +293,28 @@ static const char *const schema_v13[] = {
 	NULL,
 };
 
+/* v14: a run's CPU profile (SPEC section 12): the files --profile-cpu
+ * wrote for it (kind 'file': label the file's kind, endpoint for a
+ * per-endpoint graph) and the frames whose self time grew most against
+ * the baseline's profile (kind 'grown': label the frame, rank from 0,
+ * shares of all samples). Gone with its run. */
+static const char *const schema_v14[] = {
+	"CREATE TABLE run_cpu ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" kind TEXT NOT NULL,"
+	" rank INTEGER NOT NULL,"
+	" label TEXT NOT NULL,"
+	" endpoint TEXT NOT NULL DEFAULT '',"
+	" path TEXT NOT NULL DEFAULT '',"
+	" base_share REAL NOT NULL DEFAULT 0,"
+	" share REAL NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (run_id, kind, rank))",
+	"CREATE TRIGGER runs_cpu_gone AFTER DELETE ON runs BEGIN"
+	" DELETE FROM run_cpu WHERE run_id = old.id; END",
+	"PRAGMA user_version = 14",
+	NULL,
+};
+
 static int carry_endpoints(struct e2e_store *st);
 
 /* migrations[v] turns schema v-1 into v: its statements, then its carry
@@ -308,6 +331,7 @@ static const struct migration {
 	{ schema_v8, NULL, NULL },  { schema_v9, NULL, NULL },
 	{ schema_v10, NULL, NULL }, { schema_v11, NULL, NULL },
 	{ schema_v12, NULL, NULL }, { schema_v13, NULL, NULL },
+	{ schema_v14, NULL, NULL },
 };
 #define STORE_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])) - 1)
 /* The oldest schema a read-only open can read as it is (see
@@ -2742,4 +2766,84 @@ void e2e_store_verdicts_free(struct e2e_run_verdict *v, size_t n)
 		free(v[i].severity);
 	}
 	free(v);
+}
+
+/* ---- a run's CPU profile (SPEC section 12): uncached statements ---- */
+
+int e2e_store_cpu_profile_save(struct e2e_store *st, const struct e2e_cpu_profile *p)
+{
+	sqlite3_stmt *s = NULL;
+	bool own;
+	int rc = write_enter(st, &own);
+
+	if (rc == 0)
+		rc = run_exists(st, p->run_id);
+	if (rc == 0)
+		rc = res_prepare(st, "DELETE FROM run_cpu WHERE run_id = ?", &s);
+	if (rc == 0) {
+		sqlite3_bind_int64(s, 1, p->run_id);
+		rc = step_done(st, s, "cannot store the CPU profile");
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	if (rc == 0)
+		rc = res_prepare(
+			st,
+			"INSERT INTO run_cpu (run_id, kind, rank, label, endpoint, path, base_share, share)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			&s);
+	for (size_t i = 0; rc == 0 && i < p->nfiles + p->ngrown; i++) {
+		bool file = i < p->nfiles;
+		size_t k = file ? i : i - p->nfiles;
+
+		sqlite3_bind_int64(s, 1, p->run_id);
+		bind_text(s, 2, file ? "file" : "grown");
+		sqlite3_bind_int64(s, 3, (int64_t)k);
+		bind_text(s, 4, file ? p->files[k].kind : p->grown[k].frame);
+		bind_text(s, 5, file ? p->files[k].endpoint : "");
+		bind_text(s, 6, file ? p->files[k].path : "");
+		sqlite3_bind_double(s, 7, file ? 0 : p->grown[k].base_share);
+		sqlite3_bind_double(s, 8, file ? 0 : p->grown[k].share);
+		rc = step_done(st, s, "cannot store the CPU profile");
+	}
+	sqlite3_finalize(s);
+	return write_leave(st, own, rc);
+}
+
+int e2e_store_cpu_profile_load(struct e2e_store *st, int64_t run_id, struct e2e_cpu_profile **out)
+{
+	struct e2e_cpu_profile *p = NULL;
+	sqlite3_stmt *s = NULL;
+	int rc, step;
+
+	*out = NULL;
+	rc = run_exists(st, run_id);
+	if (rc || st->version < 14) /* before v14 a run kept no CPU profile */
+		return rc;
+	rc = res_prepare(st,
+			 "SELECT kind, label, endpoint, path, base_share, share FROM run_cpu"
+			 " WHERE run_id = ? ORDER BY kind, rank",
+			 &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *kind = col_text(s, 0);
+
+		if (!p)
+			p = e2e_cpu_profile_create(run_id);
+		if (strcmp(kind, "file") == 0)
+			e2e_cpu_profile_add_file(p, col_text(s, 1), col_text(s, 2), col_text(s, 3));
+		else if (strcmp(kind, "grown") == 0)
+			e2e_cpu_profile_add_grown(p, col_text(s, 1), sqlite3_column_double(s, 4),
+						  sqlite3_column_double(s, 5));
+	}
+	if (step != SQLITE_DONE) {
+		rc = db_error(st, "cannot read the CPU profile");
+		e2e_cpu_profile_destroy(p);
+	} else {
+		*out = p;
+	}
+	sqlite3_finalize(s);
+	return rc;
 }

@@ -120,6 +120,14 @@ int e2e_store_run_notes_add(struct e2e_store *st, int64_t run_id, const struct e
  * e2e_run_notes_free. E2E_ERR_INPUT "no run N" when absent. */
 int e2e_store_run_notes_load(struct e2e_store *st, int64_t run_id, struct e2e_run_note **out, size_t *n);
 
+/* A run's CPU profile (cpu_report.h): save replaces what the run had;
+ * load sets *out NULL when the run has none (or the schema predates v13),
+ * else caller destroys with e2e_cpu_profile_destroy. E2E_ERR_INPUT "no run
+ * N" when absent. */
+struct e2e_cpu_profile;
+int e2e_store_cpu_profile_save(struct e2e_store *st, const struct e2e_cpu_profile *p);
+int e2e_store_cpu_profile_load(struct e2e_store *st, int64_t run_id, struct e2e_cpu_profile **out);
+
 /* Appends samples to a run (inside the caller's transaction if one is
  * open, else in its own). */
 int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_sample *s, size_t n);

@@ -118,6 +118,12 @@ START_TEST(test_perf_malformed)
 	ck_assert_uint_eq(e2e_fold_stacks(f, &s), 1);
 	ck_assert_str_eq(s[0].frames, "app??;f?[31m");
 	e2e_fold_destroy(f);
+	/* a blank before the offset is not part of the name: folded text
+	 * (which trims before the count) reads the stack back the same */
+	f = fold_in_pieces("app 1 1.5:\n\t 12 leaf +0x15 (/x)\n\n", 4);
+	ck_assert_uint_eq(e2e_fold_stacks(f, &s), 1);
+	ck_assert_str_eq(s[0].frames, "app;leaf");
+	e2e_fold_destroy(f);
 }
 END_TEST
 
@@ -137,6 +143,66 @@ START_TEST(test_overlong_line)
 	ck_assert_uint_eq(st.samples, 1); /* the sample with the overlong frame goes */
 	ck_assert_uint_eq(st.skipped, 1);
 	e2e_buf_finish(&b);
+	e2e_fold_destroy(f);
+}
+END_TEST
+
+/* A sample's callers seen before are looked up, not parsed again: the
+ * stacks, counts and skipped lines are those of parsing every line. */
+START_TEST(test_repeated_callers)
+{
+	static const char text[] =
+		"app 1 1.5:\n\t 10 leaf1 (/x)\n\t 11 mid (/x)\n\tzz bad\n\t 12 main (/x)\n\n"
+		"app 1 1.6:\n\t 13 leaf2 (/x)\n\t 11 mid (/x)\n\tzz bad\n\t 12 main (/x)\n\n"
+		"app 1 1.7:\n\t 10 leaf1 (/x)\n\t 11 mid (/x)\n\tzz bad\n\t 12 main (/x)\n\n"
+		"other 2 1.8:\n\t 10 leaf1 (/x)\n\t 11 mid (/x)\n\tzz bad\n\t 12 main (/x)\n"
+		"app 1 1.9:\n\tzz badleaf\n\t 11 mid (/x)\n\tzz bad\n\t 12 main (/x)\n\n"
+		"app 1 2.0:\n\t 13 leaf2 (/x)\n\t 11 mid (/x)\n\tzz bad\n\t 12 main (/x)\n";
+	static const char want[] = "app;main;mid;leaf1 2\napp;main;mid;leaf2 2\napp;main;mid 1\n"
+				   "other;main;mid;leaf1 1\n";
+	static const size_t pieces[] = { 1, 5, 40, 100000 };
+
+	for (size_t p = 0; p < sizeof(pieces) / sizeof(pieces[0]); p++) {
+		struct e2e_fold *f = fold_in_pieces(text, pieces[p]);
+		struct e2e_buf b = E2E_BUF_INIT;
+		struct e2e_fold_stats st;
+
+		e2e_fold_write(f, 0, 0, &b);
+		ck_assert_str_eq(b.data, want);
+		e2e_fold_get_stats(f, &st);
+		ck_assert_uint_eq(st.samples, 6);
+		ck_assert_uint_eq(st.skipped, 7); /* "zz bad" six times, "zz badleaf" once */
+		e2e_buf_finish(&b);
+		e2e_fold_destroy(f);
+	}
+}
+END_TEST
+
+/* 5,000 callers (deeper than the 4,096 frames kept): the root-most go,
+ * as many as the leaf takes, whether the callers were seen before or not. */
+START_TEST(test_deep_callers)
+{
+	struct e2e_buf in = E2E_BUF_INIT, callers = E2E_BUF_INIT;
+	struct e2e_fold *f = e2e_fold_create();
+	const struct e2e_fold_stack *s;
+
+	for (int i = 0; i < 5000; i++)
+		e2e_buf_printf(&callers, "\t %x f%d (/x)\n", 16 + i, i);
+	e2e_buf_puts(&in, "app 1 1.5:\n\t 1 leaf (/x)\n");
+	e2e_buf_add(&in, callers.data, callers.len);
+	e2e_buf_puts(&in, "\napp 1 1.6:\n\tzz badleaf\n");
+	e2e_buf_add(&in, callers.data, callers.len);
+	e2e_buf_puts(&in, "\napp 1 1.7:\n\t 1 leaf (/x)\n");
+	e2e_buf_add(&in, callers.data, callers.len);
+	e2e_fold_feed(f, in.data, in.len);
+	e2e_fold_end(f);
+	ck_assert_uint_eq(e2e_fold_stacks(f, &s), 2);
+	ck_assert_uint_eq(s[0].count, 2);
+	ck_assert_msg(strncmp(s[0].frames, "app;f4094;f4093;", 16) == 0, "%.40s", s[0].frames);
+	ck_assert_msg(strncmp(s[1].frames, "app;f4095;f4094;", 16) == 0, "%.40s", s[1].frames);
+	ck_assert_uint_eq(s[1].count, 1);
+	e2e_buf_finish(&in);
+	e2e_buf_finish(&callers);
 	e2e_fold_destroy(f);
 }
 END_TEST
@@ -298,6 +364,8 @@ static Suite *fold_suite(void)
 	tcase_add_test(t, test_perf_script);
 	tcase_add_test(t, test_perf_malformed);
 	tcase_add_test(t, test_overlong_line);
+	tcase_add_test(t, test_repeated_callers);
+	tcase_add_test(t, test_deep_callers);
 	suite_add_tcase(s, t);
 	t = tcase_create("folded");
 	tcase_add_test(t, test_folded_text);

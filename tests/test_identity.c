@@ -442,7 +442,7 @@ START_TEST(test_migrate_v2_fixture)
 		e2e_templating_finish(&t);
 	}
 	e2e_store_close(st);
-	ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), 13); /* v3 to v13 */
+	ck_assert_int_eq(raw_int(db, "PRAGMA user_version"), 14); /* v3 to v14 */
 	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM run_paths WHERE run_id = 3"), 0); /* pruned */
 	ck_assert_int_eq(raw_int(db, "SELECT count(*) FROM paths"), 106); /* ids kept */
 	free(src);

@@ -9,14 +9,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "cpu_report.h"
 #include "error.h"
 #include "sample.h"
 #include "store.h"
 #include "testutil.h"
 
 /* The schema this e2e writes (store.c's migrations). */
-#define SCHEMA_VERSION 13
-#define SCHEMA_VERSION_TEXT "13"
+#define SCHEMA_VERSION 14
+#define SCHEMA_VERSION_TEXT "14"
 
 static char *tmp;
 
@@ -1138,6 +1140,71 @@ END_TEST
 
 /* A run's notes: added counts of the same kind and name add up, loaded
  * by kind then name, a newer tool's kind left out, gone with the run. */
+/* A run's CPU profile: saved, replaced, loaded in order, gone with its run. */
+START_TEST(test_cpu_profile)
+{
+	char *path = tu_path(tmp, "cpu.db");
+	struct e2e_store *st = open_ok(path, E2E_STORE_CREATE);
+	int64_t id = begin_run(st, "a", 1000), other = begin_run(st, "a", 2000);
+	struct e2e_cpu_profile *p = e2e_cpu_profile_create(id), *got = NULL;
+	size_t removed = 0;
+	char msg[512];
+
+	ck_assert_int_eq(e2e_store_cpu_profile_load(st, id, &got), 0);
+	ck_assert_ptr_null(got);
+	e2e_cpu_profile_add_file(p, E2E_CPU_FILE_FLAME, NULL, "old.svg");
+	ck_assert_int_eq(e2e_store_cpu_profile_save(st, p), 0);
+	e2e_cpu_profile_destroy(p);
+	p = e2e_cpu_profile_create(id);
+	e2e_cpu_profile_add_file(p, E2E_CPU_FILE_FOLDED, NULL, "d/a.run1.cpu.folded");
+	e2e_cpu_profile_add_file(p, E2E_CPU_FILE_ENDPOINT, "GET /x", "d/a.run1.cpu.GET__x.svg");
+	e2e_cpu_profile_add_file(p, E2E_CPU_FILE_DIFF, NULL, "d/a.run1.cpu.diff.svg");
+	e2e_cpu_profile_add_grown(p, "json_dumps", 0.02, 0.43);
+	e2e_cpu_profile_add_grown(p, "parse", 0.01, 0.04);
+	ck_assert_int_eq(e2e_store_cpu_profile_save(st, p), 0); /* replaces */
+	e2e_cpu_profile_destroy(p);
+	ck_assert_int_eq(e2e_store_cpu_profile_load(st, id, &got), 0);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_int_eq(got->run_id, id);
+	ck_assert_uint_eq(got->nfiles, 3);
+	ck_assert_str_eq(got->files[0].kind, "folded");
+	ck_assert_str_eq(got->files[0].endpoint, "");
+	ck_assert_str_eq(got->files[1].kind, "endpoint_flame_graph");
+	ck_assert_str_eq(got->files[1].endpoint, "GET /x");
+	ck_assert_str_eq(got->files[1].path, "d/a.run1.cpu.GET__x.svg");
+	ck_assert_str_eq(got->files[2].path, "d/a.run1.cpu.diff.svg");
+	ck_assert_uint_eq(got->ngrown, 2);
+	ck_assert_str_eq(got->grown[0].frame, "json_dumps");
+	ck_assert(got->grown[0].base_share == 0.02 && got->grown[0].share == 0.43);
+	ck_assert_str_eq(got->grown[1].frame, "parse");
+	{
+		struct e2e_buf b = E2E_BUF_INIT;
+		e2e_cpu_grown_text(&b, got->grown, got->ngrown);
+		ck_assert_str_eq(b.data, "json_dumps +41.0 pp of samples (2.0% -> 43.0%), parse +3.0 pp of "
+					 "samples (1.0% -> 4.0%)");
+		e2e_buf_reset(&b);
+		e2e_cpu_file_label(&b, &got->files[1]);
+		ck_assert_str_eq(b.data, "flame graph of GET /x");
+		e2e_buf_finish(&b);
+	}
+	e2e_cpu_profile_destroy(got);
+	snprintf(msg, sizeof(msg), "no run 7 in '%s'", path);
+	assert_err(e2e_store_cpu_profile_load(st, 7, &got), E2E_ERR_INPUT, msg);
+	p = e2e_cpu_profile_create(other);
+	e2e_cpu_profile_add_file(p, E2E_CPU_FILE_FLAME, NULL, "d/a.run2.cpu.svg");
+	ck_assert_int_eq(e2e_store_cpu_profile_save(st, p), 0);
+	e2e_cpu_profile_destroy(p);
+	e2e_store_close(st); /* its runs' leases go: prune may remove them */
+	st = open_ok(path, 0);
+	ck_assert_int_eq(e2e_store_prune_keep(st, "a", 1, &removed), 0);
+	ck_assert_uint_eq(removed, 1);
+	e2e_store_close(st);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM run_cpu"), 1);
+	ck_assert_int_eq(file_int(path, "SELECT run_id FROM run_cpu"), other);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_run_notes)
 {
 	char *path = tu_path(tmp, "notes.db");
@@ -1537,6 +1604,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tdata, test_corrupt_chunks);
 	tcase_add_test(tdata, test_prune);
 	tcase_add_test(tdata, test_run_notes);
+	tcase_add_test(tdata, test_cpu_profile);
 	tcase_add_test(tdata, test_prune_live);
 	tcase_add_test(tdata, test_prune_leases_unreadable);
 	tcase_add_test(tdata, test_prune_frees_space);

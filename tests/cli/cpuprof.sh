@@ -92,11 +92,78 @@ fi
 # 3. the differential: grown_function made /hot slower; it is the top grown frame
 P=$(free_port)
 run "$E2E" perf-profile -s cpu --db "$TMP/p.db" --target "http://127.0.0.1:$P" --serve "$SVC $P slow" \
-  --profile-cpu --profile-hz 499 --baseline-dir "$TMP/bl" --compare-baseline -- sh -c "$SUITE"
+  --profile-cpu --profile-hz 499 --baseline-dir "$TMP/bl" --compare-baseline -f json -- sh -c "$SUITE"
+# the gate's verdict on GET /hot (twice the CPU) depends on the machine's
+# load (a disturbed runner makes it inconclusive): a regression (exit 1)
+# carries the frames as a finding too, a pass none
+GATE_RC=$RC
+NTESTS=$((NTESTS + 1))
+case $GATE_RC in 0 | 1) ;; *) fail "the comparing run exited $GATE_RC" ;; esac
 expect_err_has "differential flame graph (red grew, blue shrank): $TMP/cpu.run2.cpu.diff.svg" "the diff is named"
 expect_err_has "self time grew most in: grown_function +" "grown_function is the top grown frame"
 NTESTS=$((NTESTS + 1))
 grep -A1 '<title>grown_function$' cpu.run2.cpu.diff.svg | grep -q 'fill="rgb(255,' || fail "grown_function is not red"
+# the grown frames are in the report, beside the regression; the files are
+# named with the run: in the comparing run's report and in a later one
+# check_json FILE: the cpu_profile object, and the cpu_profile alert when
+# the gate found a regression
+check_json() {
+  python3 - "$1" "$TMP" "$GATE_RC" <<'PY'
+import json, os, sys
+d = json.load(open(sys.argv[1]))
+c = d["cpu_profile"]
+assert c["run_id"] == 2, c["run_id"]
+g = c["grown_frames"][0]
+assert g["frame"] == "grown_function", g
+assert g["share"] > g["baseline_share"] and abs(g["change_pp"] - 100 * (g["share"] - g["baseline_share"])) < 0.01, g
+kinds = sorted(f["kind"] for f in c["files"])
+want = ["differential", "flame_graph", "folded", "speedscope"]
+assert [k for k in kinds if k != "endpoint_flame_graph"] == want, kinds
+for f in c["files"]:
+    assert os.path.isabs(f["path"]) and os.path.getsize(f["path"]) > 0, f
+    assert f["path"].startswith(sys.argv[2] + "/cpu.run2.cpu."), f
+    assert (f["endpoint"] is not None) == (f["kind"] == "endpoint_flame_graph"), f
+assert {"kind": "differential", "endpoint": None, "path": sys.argv[2] + "/cpu.run2.cpu.diff.svg"} in c["files"]
+a = [x for x in d["alerts"] if x["kind"] == "cpu_profile"]
+if sys.argv[3] == "1":
+    assert len(a) == 1 and "CPU profile of run 2: self time grew most in: grown_function +" in a[0]["message"], d["alerts"]
+else:
+    assert not a, a
+PY
+}
+printf '%s\n' "$OUT" >compare.json
+NTESTS=$((NTESTS + 1))
+check_json compare.json || fail "the comparing run's JSON lacks its CPU profile"
+for f in json markdown html text; do
+  run "$E2E" perf-report -s cpu --db "$TMP/p.db" --baseline-dir "$TMP/bl" --compare-baseline -f "$f"
+  expect_rc "$GATE_RC" "perf-report -f $f: the same verdict"
+  printf '%s\n' "$OUT" >"later.$f"
+done
+NTESTS=$((NTESTS + 1))
+check_json later.json || fail "a later perf-report's JSON lacks the CPU profile"
+NTESTS=$((NTESTS + 1))
+grep -qE "^Self time grew most in: grown\\\\?_function \\+" later.markdown || fail "markdown: no grown frame"
+NTESTS=$((NTESTS + 1))
+grep -qF "[differential flame graph (against the baseline)](<$TMP/cpu.run2.cpu.diff.svg>)" later.markdown ||
+  fail "markdown: no link to the differential flame graph"
+NTESTS=$((NTESTS + 1))
+grep -q "<p>Self time grew most in: grown_function +" later.html || fail "html: no grown frame"
+NTESTS=$((NTESTS + 1))
+grep -qF "<a href=\"$TMP/cpu.run2.cpu.svg\">flame graph</a>" later.html || fail "html: no link to the flame graph"
+NTESTS=$((NTESTS + 1))
+grep -qF "  speedscope profile: $TMP/cpu.run2.cpu.speedscope.json" later.text || fail "text: no speedscope file"
+NTESTS=$((NTESTS + 1))
+grep -q "^  self time grew most in: grown_function +" later.text || fail "text: no grown frame"
+if [ "$GATE_RC" = 1 ]; then
+  # beside the regression: a finding in every format that shows findings
+  for f in markdown html text; do
+    NTESTS=$((NTESTS + 1))
+    grep -qE "CPU profile of run 2: self time grew most in: grown\\\\?_function \\+" "later.$f" || fail "$f: no cpu_profile finding"
+  done
+  run "$E2E" perf-report -s cpu --db "$TMP/p.db" --baseline-dir "$TMP/bl" --compare-baseline -f junit
+  NTESTS=$((NTESTS + 1))
+  printf '%s\n' "$OUT" | grep -q "CPU profile of run 2: self time grew most in: grown_function +" || fail "junit: no grown frame"
+fi
 
 # 4. perf not permitted: a stub perf (for this case only) that fails as perf does
 mkdir -p stub

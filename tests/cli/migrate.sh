@@ -3,7 +3,7 @@
 # cause, v5: run notes, v6: service cost samples, v7: runner
 # disturbance per run, v8: --confirm re-runs' links, v9: perf-ab
 # comparisons, v10: the tests of a run, v11: their JUnit results,
-# v12: run uuids) on
+# v12: run uuids, v13: the gate's verdicts, v14: CPU profile files and grown frames) on
 # tests/fixtures/store-v2/perf.db, a file the previous release made (see
 # its make.sh): every view of every run reports exactly what that release
 # reported from it (expected/), the migrated file passes
@@ -45,7 +45,7 @@ cp "$FIX/perf.db" "$DB"
 [ "$(sql "$DB" 'PRAGMA user_version')" = 2 ] || fail "fixture is not schema v2"
 same_views "$DB" "migrated"
 NTESTS=$((NTESTS + 1))
-[ "$(sql "$DB" 'PRAGMA user_version')" = 13 ] || fail "not migrated to v13"
+[ "$(sql "$DB" 'PRAGMA user_version')" = 14 ] || fail "not migrated to v14"
 [ "$(sql "$DB" "SELECT group_concat(lost || ':' || lost_cause) FROM runs")" = "0:,0:,0:" ] || fail "migrated runs' losses"
 [ "$(sql "$DB" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after the migration"
 [ "$(sql "$DB" 'PRAGMA journal_mode')" = wal ] || fail "journal mode after the migration"
@@ -90,7 +90,7 @@ run "$E2E" perf-report --db "$DB" --run 1
 expect_rc 2 "corrupt chunk: run 1"
 expect_err "e2e: perf-report: '$DB': run 1: corrupt sample chunk 1" "corrupt chunk: run 1"
 NTESTS=$((NTESTS + 1))
-[ "$(sql "$DB" 'PRAGMA user_version')" = 13 ] || fail "corrupt chunk: not migrated"
+[ "$(sql "$DB" 'PRAGMA user_version')" = 14 ] || fail "corrupt chunk: not migrated"
 [ "$(sql "$DB" 'SELECT count(*) FROM run_paths WHERE run_id = 1')" -gt 0 ] || fail "corrupt chunk: run 1 lost its other chunks' paths"
 
 finish
