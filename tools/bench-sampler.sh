@@ -14,7 +14,7 @@ THREADS=${2:-200}
 HZ=${3:-100}
 SECONDS_=${4:-10}
 ROUNDS=${5:-3}
-E2E=$(pwd)/$BUILD/e2e
+case $BUILD in /*) E2E=$BUILD/e2e ;; *) E2E=$(pwd)/$BUILD/e2e ;; esac
 [ -x "$E2E" ] || { echo "bench-sampler: build first (ninja -C $BUILD)" >&2; exit 2; }
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/e2e-bench-smp.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT
