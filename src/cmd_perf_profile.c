@@ -700,9 +700,10 @@ static size_t res_flush(void *ctx, const struct e2e_res_sample *r, size_t n, con
 /* Starts the sampler of the service's cost, if anything is watched; a
  * failure is a warning (*out stays NULL). Its samples go to the store
  * during the run when c records one. */
-static void sampler_begin(const struct profile_opts *o, struct capture *c, pid_t serve_pid, uint64_t start_ns,
-			  struct e2e_sampler **out)
+static void sampler_begin(const struct profile_opts *o, struct capture *c, const struct e2e_serve *serve,
+			  uint64_t start_ns, struct e2e_sampler **out)
 {
+	pid_t serve_pid = serve ? e2e_serve_pid(serve) : 0;
 	pid_t pids[E2E_CLI_LIST_MAX + 1];
 	size_t n = watched_pids(o, serve_pid, pids);
 
@@ -712,6 +713,8 @@ static void sampler_begin(const struct profile_opts *o, struct capture *c, pid_t
 		.pids = pids,
 		.npids = n,
 		.cgroup = o->watch_cgroup,
+		/* with --watch-pid too, the cgroup would miss their CPU */
+		.cpu_cgroup = serve && !o->watch_pids.n ? e2e_serve_cgroup(serve) : NULL,
 		.hz = (unsigned)o->sample_hz,
 		.start_ns = start_ns,
 		.flush = c->rec ? res_flush : NULL,
@@ -868,7 +871,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		fprintf(stderr, "e2e: %s: %s: proxy %s -> %s%s\n", NAME(o), label, url, o->target,
 			o->ncmd ? "" : " (Ctrl+C ends the session)");
 	}
-	sampler_begin(o, &c, serve ? e2e_serve_pid(serve) : 0, start_ns, &smp);
+	sampler_begin(o, &c, serve, start_ns, &smp);
 	prof = cpu_begin(o, serve ? e2e_serve_pid(serve) : 0);
 	rc = wait_for_end(&c, url, status);
 	e2e_sampler_stop(smp);

@@ -75,6 +75,7 @@ struct e2e_sampler {
 	unsigned have;
 	long page;
 	int cg_fd[3]; /* the cgroup's cpu.stat, memory.current, pids.current */
+	int cpu_cg_fd; /* cfg.cpu_cgroup's cpu.stat, -1 without (or once unreadable) */
 };
 
 static uint64_t mono_ns(void)
@@ -201,20 +202,21 @@ static uint64_t ts_ns(const struct timespec *ts)
 /* Reads p now: false when it ended (or is a zombie: no memory, and its
  * counters went to its parent's). The clocks come first, so that a pid
  * reused between the two reads fails the statm read. */
-static bool read_proc(struct proc *p)
+static bool read_proc(struct proc *p, bool clocks)
 {
 	struct timespec sched, prof, virt;
 	uint64_t size, rss;
 	char buf[256];
 
-	if (clock_gettime(p->clk_sched, &sched) != 0 || clock_gettime(p->clk_prof, &prof) != 0 ||
-	    clock_gettime(p->clk_virt, &virt) != 0)
+	if (clocks && (clock_gettime(p->clk_sched, &sched) != 0 || clock_gettime(p->clk_prof, &prof) != 0 ||
+		       clock_gettime(p->clk_virt, &virt) != 0))
 		return false;
 	if (pread_small(p->statm, buf, sizeof(buf)) <= 0 || !e2e_sampler_parse_statm(buf, &size, &rss) ||
 	    !size)
 		return false;
-	e2e_sampler_cpu_split(ts_ns(&sched), ts_ns(&virt), ts_ns(&prof) - ts_ns(&virt), &p->user_ns,
-			      &p->sys_ns);
+	if (clocks)
+		e2e_sampler_cpu_split(ts_ns(&sched), ts_ns(&virt), ts_ns(&prof) - ts_ns(&virt), &p->user_ns,
+				      &p->sys_ns);
 	p->rss_pages = rss;
 	return true;
 }
@@ -246,7 +248,7 @@ static struct proc *proc_add(struct e2e_sampler *s, pid_t pid)
 	p.clk_sched = cpu_clock(pid, 2);
 	/* its thread count until the first scan, from the one read of stat */
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if (p.statm < 0 || !read_proc(&p) || read_small(path, buf, sizeof(buf)) < 0 ||
+	if (p.statm < 0 || !read_proc(&p, true) || read_small(path, buf, sizeof(buf)) < 0 ||
 	    !(q = strrchr(buf, ')'))) {
 		if (p.statm >= 0)
 			close(p.statm);
@@ -365,16 +367,26 @@ static void scan(struct e2e_sampler *s)
 
 static const char *const cg_files[3] = { "cpu.stat", "memory.current", "pids.current" };
 
+/* A cgroup's CPU time from its open cpu.stat; false if unreadable. */
+static bool cgroup_cpu(int fd, struct e2e_res_sample *out)
+{
+	char buf[4096];
+	uint64_t user, sys;
+
+	if (pread_small(fd, buf, sizeof(buf)) < 0 || !field_u64(buf, "user_usec", &user) ||
+	    !field_u64(buf, "system_usec", &sys))
+		return false;
+	out->cpu_user_ns = user * 1000;
+	out->cpu_sys_ns = sys * 1000;
+	return true;
+}
+
 static void read_cgroup(struct e2e_sampler *s, struct e2e_res_sample *out)
 {
 	char buf[4096];
 	uint64_t v;
 
-	if (pread_small(s->cg_fd[0], buf, sizeof(buf)) >= 0 &&
-	    field_u64(buf, "user_usec", &out->cpu_user_ns) &&
-	    field_u64(buf, "system_usec", &out->cpu_sys_ns)) {
-		out->cpu_user_ns *= 1000;
-		out->cpu_sys_ns *= 1000;
+	if (cgroup_cpu(s->cg_fd[0], out)) {
 		s->have |= E2E_RES_CPU;
 	} else { /* the counters never go back: the last ones */
 		s->errors++;
@@ -425,7 +437,7 @@ static void tick(struct e2e_sampler *s, uint64_t now)
 	for (size_t i = 0; i < s->nprocs; i++) {
 		struct proc *p = &s->procs[i];
 
-		if (p->alive && !read_proc(p)) {
+		if (p->alive && !read_proc(p, s->cpu_cg_fd < 0)) {
 			p->alive = false; /* it ended: its last counters stay */
 			close(p->statm);
 			p->statm = -1;
@@ -438,6 +450,13 @@ static void tick(struct e2e_sampler *s, uint64_t now)
 			r.fds += p->fds;
 			r.procs++;
 		}
+	}
+	/* --serve's own cgroup: the CPU of its processes, alive or ended, in one read */
+	if (s->cpu_cg_fd >= 0 && !cgroup_cpu(s->cpu_cg_fd, &r)) {
+		close(s->cpu_cg_fd); /* unreadable: the clocks from now on */
+		s->cpu_cg_fd = -1;
+		r.cpu_user_ns = s->last.cpu_user_ns;
+		r.cpu_sys_ns = s->last.cpu_sys_ns;
 	}
 	if (s->nprocs)
 		s->have |= E2E_RES_CPU | E2E_RES_RSS | E2E_RES_THREADS;
@@ -568,6 +587,18 @@ int e2e_sampler_start(const struct e2e_sampler_config *cfg, struct e2e_sampler *
 	s->period_ns = 1000000000ull / (cfg->hz ? cfg->hz : 100);
 	s->page = sysconf(_SC_PAGESIZE);
 	s->flush_ns = cfg->flush_ns ? cfg->flush_ns : 1000000000ull;
+	s->cpu_cg_fd = -1;
+	if (cfg->cpu_cgroup) {
+		char path[4096];
+		struct e2e_res_sample probe;
+
+		snprintf(path, sizeof(path), "%s/cpu.stat", cfg->cpu_cgroup);
+		s->cpu_cg_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (s->cpu_cg_fd >= 0 && !cgroup_cpu(s->cpu_cg_fd, &probe)) {
+			close(s->cpu_cg_fd);
+			s->cpu_cg_fd = -1;
+		}
+	}
 	for (size_t i = 0; i < cfg->npids; i++)
 		if (!proc_add(s, cfg->pids[i]))
 			s->errors++;
@@ -627,6 +658,8 @@ void e2e_sampler_destroy(struct e2e_sampler *s)
 	for (size_t i = 0; i < 3; i++)
 		if (s->cg_fd[i] >= 0)
 			close(s->cg_fd[i]);
+	if (s->cpu_cg_fd >= 0)
+		close(s->cpu_cg_fd);
 	free(s->procs);
 	free(s->tasks);
 	free(s->samples);

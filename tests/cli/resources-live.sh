@@ -40,14 +40,32 @@ for _ in $(seq 1 100); do
   [ "${n:-0}" -ge 150 ] && break
   sleep 0.1
 done
-kill -KILL "$PROF"
-wait "$PROF" 2>/dev/null
+# where cgroup v2 is writable, --serve started the service in a cgroup of
+# its own (its CPU: one read of cpu.stat)
+CG=$(awk '{for (i = 7; i < NF; i++) if ($i == "-") {if ($(i + 1) == "cgroup2") {print $5; exit} break}}' /proc/self/mountinfo)
+OWN=$(sed -n 's/^0:://p' /proc/self/cgroup)
+CGDIR=$(ls -d "$CG${OWN%/}/e2e-serve-$PROF-"* 2>/dev/null | head -1)
 kid=$(q "SELECT r.source FROM run_resources r JOIN runs u ON u.id = r.run_id WHERE u.service = 'killed'")
 svc=${kid#pid }
 svc=${svc%% *}
+svc_cg=$(sed -n 's/^0:://p' "/proc/$svc/cgroup" 2>/dev/null)
+kill -KILL "$PROF"
+wait "$PROF" 2>/dev/null
+if [ -n "$CG" ] && [ -w "$CG${OWN%/}" ]; then
+  NTESTS=$((NTESTS + 1))
+  if [ -z "$CGDIR" ]; then
+    fail "no cgroup e2e-serve-$PROF-* under '$CG${OWN%/}' for the service"
+  else
+    [ "$svc_cg" = "${CGDIR#"$CG"}" ] || fail "the service is in '$svc_cg', not in '$CGDIR'"
+  fi
+else
+  echo "note: cgroup v2 not writable here: the service's own cgroup is not checked"
+fi
 # what the killed run left running: its suite and its service
 [ -s "$TMP/suite.pid" ] && kill "$(cat "$TMP/suite.pid")" 2>/dev/null
 case $svc in '' | *[!0-9]*) fail "the killed run's source: '$kid', want 'pid N and descendants'" ;; *) kill "$svc" 2>/dev/null ;; esac
+# and the cgroup it left (a SIGKILLed e2e cannot remove it), once empty
+for _ in $(seq 1 50); do [ -z "$CGDIR" ] || rmdir "$CGDIR" 2>/dev/null && break; sleep 0.1; done
 NTESTS=$((NTESTS + 1))
 after=$(q "SELECT count(*), min(r.hz), max(r.have & 1) FROM resource_samples s JOIN runs u ON u.id = s.run_id
   JOIN run_resources r ON r.run_id = s.run_id WHERE u.service = 'killed'")
