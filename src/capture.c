@@ -150,6 +150,7 @@ struct e2e_capture_batch *e2e_capture_queue_take(struct e2e_capture_queue *q)
 		b->n = 0;
 		b->nevents = 0;
 		b->arena_used = 0;
+		b->nres = 0;
 		return b;
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -159,7 +160,7 @@ struct e2e_capture_batch *e2e_capture_queue_take(struct e2e_capture_queue *q)
 void e2e_capture_queue_submit(struct e2e_capture_queue *q, struct e2e_capture_batch *b)
 {
 	pthread_mutex_lock(&q->lock);
-	if (b->n == 0 && b->nevents == 0) {
+	if (b->n == 0 && b->nevents == 0 && b->nres == 0) {
 		q->free_list[q->nfree++] = b;
 	} else {
 		q->pending[(q->head + q->count) % q->max_batches] = b;

@@ -4,6 +4,7 @@
  *
  * The producer (the proxy's event loop, one thread) fills a batch with
  * e2e_capture_batch_add() and submits it when full or on its periodic tick;
+ * the sampler's thread submits batches of resource samples the same way;
  * the writer thread calls the consumer for each batch, in order, and
  * recycles it. The number of batches is bounded: when none is free the
  * producer counts the request as dropped (stored and printed, never silent). */
@@ -14,11 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "resources.h"
 #include "sample.h"
 
 #define E2E_CAPTURE_BATCH_MAX 1024 /* captures per batch */
 #define E2E_CAPTURE_ARENA (256 * 1024) /* method + path bytes per batch */
 #define E2E_CAPTURE_EVENTS_MAX 256 /* test events per batch */
+#define E2E_CAPTURE_RES_MAX 256 /* the service's resource samples per batch */
 
 /* A batch's test events come before its captures: a capture's test id
  * has its BEGIN in the same batch or an earlier one. */
@@ -29,6 +32,11 @@ struct e2e_capture_batch {
 	size_t nevents;
 	size_t arena_used;
 	char arena[E2E_CAPTURE_ARENA];
+	/* the sampler's (sampler.h), in a batch of their own: res_info is
+	 * what they are of so far, its strings NULL (the consumer knows them) */
+	struct e2e_res_sample res[E2E_CAPTURE_RES_MAX];
+	size_t nres;
+	struct e2e_res_info res_info;
 };
 
 /* Copies method and path (query removed by the caller; a long one cut as

@@ -373,8 +373,9 @@ struct capture {
 	struct e2e_recorder *rec;
 	struct e2e_capture_queue *queue;
 	struct e2e_proxy *_Atomic proxy;
-	atomic_bool store_warned;
+	atomic_bool store_warned, res_warned;
 	_Atomic uint64_t unstored; /* captures with no store to go to */
+	const char *serve_log; /* --serve's log file, or NULL */
 	bool progress; /* draw the live line */
 	bool progress_drawn;
 	uint64_t last_draw_ns, last_requests;
@@ -392,6 +393,17 @@ static void consume(void *ctx, const struct e2e_capture_batch *b)
 		atomic_fetch_add(&c->unstored, b->n);
 		return;
 	}
+	if (b->nres) {
+		struct e2e_res_info info = b->res_info;
+
+		info.serve_log = (char *)(c->serve_log ? c->serve_log : "");
+		if (e2e_recorder_add_resources(c->rec, b->res, b->nres, &info) < 0 &&
+		    !atomic_exchange(&c->res_warned, true))
+			e2e_cmd_fail(NAME(c->o), "warning: cannot store the service's cost: %s",
+				     e2e_error_message());
+	}
+	if (!b->n && !b->nevents)
+		return;
 	if (p)
 		e2e_proxy_stats(p, &ps);
 	rc = e2e_recorder_add_tests(c->rec, b->caps, b->n, b->events, b->nevents,
@@ -662,11 +674,37 @@ static size_t watched_pids(const struct profile_opts *o, pid_t serve_pid, pid_t 
 	return n;
 }
 
-/* Starts the sampler of the service's cost, if anything is watched; a
- * failure is a warning (*out stays NULL). */
-static void sampler_begin(const struct profile_opts *o, pid_t serve_pid, uint64_t start_ns,
-			  struct e2e_sampler **out)
+/* The sampler's flush (its thread): its samples so far to the writer in
+ * batches of their own, as many as there are free batches; the rest stay
+ * with the sampler until a later flush or the run's end. */
+static size_t res_flush(void *ctx, const struct e2e_res_sample *r, size_t n, const struct e2e_res_info *info)
 {
+	struct capture *c = ctx;
+	size_t took = 0;
+
+	while (took < n) {
+		struct e2e_capture_batch *b = e2e_capture_queue_take(c->queue);
+		size_t k = n - took < E2E_CAPTURE_RES_MAX ? n - took : E2E_CAPTURE_RES_MAX;
+
+		if (!b)
+			break;
+		memcpy(b->res, r + took, k * sizeof(*r));
+		b->nres = k;
+		b->res_info = *info;
+		b->res_info.serve_log = b->res_info.serve_end = NULL;
+		e2e_capture_queue_submit(c->queue, b);
+		took += k;
+	}
+	return took;
+}
+
+/* Starts the sampler of the service's cost, if anything is watched; a
+ * failure is a warning (*out stays NULL). Its samples go to the store
+ * during the run when c records one. */
+static void sampler_begin(const struct profile_opts *o, struct capture *c, const struct e2e_serve *serve,
+			  uint64_t start_ns, struct e2e_sampler **out)
+{
+	pid_t serve_pid = serve ? e2e_serve_pid(serve) : 0;
 	pid_t pids[E2E_CLI_LIST_MAX + 1];
 	size_t n = watched_pids(o, serve_pid, pids);
 
@@ -676,15 +714,20 @@ static void sampler_begin(const struct profile_opts *o, pid_t serve_pid, uint64_
 		.pids = pids,
 		.npids = n,
 		.cgroup = o->watch_cgroup,
+		/* with --watch-pid too, the cgroup would miss their CPU */
+		.cpu_cgroup = serve && !o->watch_pids.n ? e2e_serve_cgroup(serve) : NULL,
 		.hz = (unsigned)o->sample_hz,
 		.start_ns = start_ns,
+		.flush = c->rec ? res_flush : NULL,
+		.flush_ctx = c,
 	};
 	if (e2e_sampler_start(&cfg, out) < 0)
 		e2e_cmd_fail(NAME(o), "warning: %s; the run goes on without the service's cost",
 			     e2e_error_message());
 }
 
-/* Stops the sampler and stores its samples with the run. */
+/* Stops the sampler and stores its last samples (those it could not
+ * flush during the run) and what they are of with the run. */
 static void sampler_end(struct e2e_sampler *smp, struct e2e_store *st, int64_t run_id, const char *serve_log,
 			const char *name)
 {
@@ -733,7 +776,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 {
 	struct e2e_sampler *smp = NULL;
 	struct e2e_cpuprof *prof = NULL;
-	struct capture c = { .o = o, .st = st };
+	struct capture c = { .o = o, .st = st, .serve_log = serve_log };
 	struct e2e_run run;
 	struct e2e_proxy *proxy = NULL;
 	struct e2e_proxy_stats ps = { 0 };
@@ -780,7 +823,7 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 		fprintf(stderr, "e2e: %s: %s: proxy %s -> %s%s\n", NAME(o), label, url, o->target,
 			o->ncmd ? "" : " (Ctrl+C ends the session)");
 	}
-	sampler_begin(o, serve ? e2e_serve_pid(serve) : 0, start_ns, &smp);
+	sampler_begin(o, &c, serve, start_ns, &smp);
 	prof = cpu_begin(o, serve ? e2e_serve_pid(serve) : 0);
 	rc = wait_for_end(&c, url, status);
 	e2e_sampler_stop(smp);
@@ -819,10 +862,11 @@ static int capture_run(const struct profile_opts *o, struct e2e_store *st, const
 	t->stored += run.recorded;
 out:
 	e2e_cpuprof_destroy(prof);
-	e2e_sampler_destroy(smp);
+	e2e_sampler_stop(smp); /* its flushes take batches: before the queue goes */
 	e2e_disturb_stop(probe, NULL);
 	e2e_proxy_destroy(proxy);
 	e2e_capture_queue_destroy(c.queue);
+	e2e_sampler_destroy(smp); /* after: queued batches borrow its source */
 	e2e_recorder_destroy(c.rec);
 	e2e_run_finish(&run);
 	free(url);

@@ -226,6 +226,12 @@ out:
 	return 0;
 }
 
+int e2e_recorder_add_resources(struct e2e_recorder *r, const struct e2e_res_sample *res, size_t n,
+			       const struct e2e_res_info *info)
+{
+	return e2e_store_resources_save(r->st, r->run_id, res, n, info);
+}
+
 void e2e_recorder_progress(struct e2e_recorder *r, struct e2e_recorder_progress *out)
 {
 	pthread_mutex_lock(&r->lock);

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "resources.h"
 #include "sample.h"
 
 struct e2e_store;
@@ -55,6 +56,11 @@ int e2e_recorder_add(struct e2e_recorder *r, const struct e2e_capture *caps, siz
 int e2e_recorder_add_tests(struct e2e_recorder *r, const struct e2e_capture *caps, size_t n,
 			   const struct e2e_test_event *ev, size_t nev, uint64_t dropped,
 			   uint32_t max_concurrency);
+
+/* Stores the service's resource samples taken so far and what they are
+ * of (e2e_store_resources_save), so that a run killed later keeps them. */
+int e2e_recorder_add_resources(struct e2e_recorder *r, const struct e2e_res_sample *res, size_t n,
+			       const struct e2e_res_info *info);
 
 /* Live figures for the progress line; safe to call from another thread
  * (a lock taken once per call, never per request). */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,12 +29,18 @@
 #define SCAN_NS 500000000ull
 #define SCAN_THREADS_PER_S 50
 
+/* A process is read every tick without a path walk or a /proc/PID/stat
+ * (which walks its threads twice and formats 52 fields): its CPU clocks
+ * (one walk each, nanoseconds) and a kept-open /proc/PID/statm (O(1)).
+ * The open statm names the process, not the number: once it ended, reads
+ * fail, so a reused pid is never taken for it. */
 struct proc {
 	pid_t pid;
 	bool alive;
-	unsigned long long start; /* starttime: a reused pid is another process */
-	unsigned long long utime, stime; /* clock ticks, last read */
-	unsigned long long rss_pages;
+	int statm; /* fd of /proc/PID/statm, -1 once it ended */
+	clockid_t clk_sched, clk_prof, clk_virt;
+	uint64_t user_ns, sys_ns; /* last read, split as e2e_sampler_cpu_split() */
+	uint64_t rss_pages;
 	uint32_t threads, fds;
 };
 
@@ -61,9 +68,14 @@ struct e2e_sampler {
 	size_t nsamples, cap;
 	uint64_t period_ns, last_scan_ns, scan_ns;
 	bool scanned;
-	uint64_t errors, cg_peak, own_cpu_ns;
+	uint64_t errors, cg_peak, own_cpu_ns, peak_rss;
+	struct e2e_res_sample last; /* the latest sample, flushed or not */
+	uint64_t flush_ns, last_flush_ns;
+	char *source; /* what is watched: fixed at the start */
 	unsigned have;
-	long tick_ns, page;
+	long page;
+	int cg_fd[3]; /* the cgroup's cpu.stat, memory.current, pids.current */
+	int cpu_cg_fd; /* cfg.cpu_cgroup's cpu.stat, -1 without (or once unreadable) */
 };
 
 static uint64_t mono_ns(void)
@@ -86,6 +98,22 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 		n = read(fd, buf, size - 1);
 	while (n < 0 && errno == EINTR);
 	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
+/* Reads a kept-open /proc or cgroup file from its start; -1 on failure. */
+static ssize_t pread_small(int fd, char *buf, size_t size)
+{
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	do
+		n = pread(fd, buf, size - 1, 0);
+	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
 	buf[n] = 0;
@@ -125,47 +153,110 @@ static bool field_u64(const char *text, const char *key, uint64_t *out)
 	return false;
 }
 
-/* /proc/PID/stat: fields after the command name, which may hold spaces. */
-static bool read_stat(pid_t pid, struct proc *out)
+bool e2e_sampler_parse_statm(const char *text, uint64_t *size_pages, uint64_t *rss_pages)
 {
-	char path[64], buf[1024];
-	unsigned long long v[24];
-	const char *p;
+	char *end;
+	uint64_t size = strtoull(text, &end, 10), rss;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if (read_small(path, buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ')')))
+	if (end == text || *end != ' ')
 		return false;
-	p += 2;
-	if (*p == 'Z' || *p == 'X')
-		return false; /* a zombie's counters went to its parent's */
-	p++;
-	/* v[0] is field 4 (ppid); utime 14, stime 15, threads 20, start 22, rss 24 */
-	for (int i = 0; i < 21; i++) {
-		char *end;
-		v[i] = strtoull(p, &end, 10);
-		if (end == p)
-			return false;
-		p = end;
-	}
-	out->utime = v[10];
-	out->stime = v[11];
-	out->threads = (uint32_t)v[16];
-	out->start = v[18];
-	out->rss_pages = v[20];
+	text = end;
+	rss = strtoull(text, &end, 10);
+	if (end == text)
+		return false;
+	*size_pages = size;
+	*rss_pages = rss;
 	return true;
+}
+
+void e2e_sampler_cpu_split(uint64_t rtime, uint64_t utime, uint64_t stime, uint64_t *user, uint64_t *sys)
+{
+	uint64_t st, ut;
+
+	if (rtime <= *user + *sys)
+		return;
+	if (!stime)
+		st = 0;
+	else if (!utime)
+		st = rtime;
+	else
+		st = (uint64_t)((long double)stime * (long double)rtime / (long double)(stime + utime));
+	if (st < *sys)
+		st = *sys;
+	if (st > rtime)
+		st = rtime;
+	ut = rtime - st;
+	if (ut < *user) {
+		ut = *user;
+		st = rtime - ut;
+	}
+	*user = ut;
+	*sys = st;
+}
+
+static uint64_t ts_ns(const struct timespec *ts)
+{
+	return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+}
+
+/* Reads p now: false when it ended (or is a zombie: no memory, and its
+ * counters went to its parent's). The clocks come first, so that a pid
+ * reused between the two reads fails the statm read. */
+static bool read_proc(struct proc *p, bool clocks)
+{
+	struct timespec sched, prof, virt;
+	uint64_t size, rss;
+	char buf[256];
+
+	if (clocks && (clock_gettime(p->clk_sched, &sched) != 0 || clock_gettime(p->clk_prof, &prof) != 0 ||
+		       clock_gettime(p->clk_virt, &virt) != 0))
+		return false;
+	if (pread_small(p->statm, buf, sizeof(buf)) <= 0 || !e2e_sampler_parse_statm(buf, &size, &rss) ||
+	    !size)
+		return false;
+	if (clocks)
+		e2e_sampler_cpu_split(ts_ns(&sched), ts_ns(&virt), ts_ns(&prof) - ts_ns(&virt), &p->user_ns,
+				      &p->sys_ns);
+	p->rss_pages = rss;
+	return true;
+}
+
+/* The process CPU clocks of pid (clock_getcpuclockid() gives only the
+ * first): the kernel's encoding, CPUCLOCK_PROF 0, VIRT 1, SCHED 2. */
+static clockid_t cpu_clock(pid_t pid, int which)
+{
+	return (clockid_t)(((unsigned)~pid << 3) | (unsigned)which);
 }
 
 static struct proc *proc_add(struct e2e_sampler *s, pid_t pid)
 {
-	struct proc p = { .pid = pid, .alive = true };
+	struct proc p = { .pid = pid, .alive = true, .statm = -1 };
+	char path[64], buf[1024];
+	const char *q;
 
 	for (size_t i = 0; i < s->nprocs; i++)
 		if (s->procs[i].pid == pid && s->procs[i].alive)
 			return NULL;
-	if (s->nprocs == PROCS_MAX || !read_stat(pid, &p)) {
-		s->errors += s->nprocs == PROCS_MAX;
+	if (s->nprocs == PROCS_MAX) {
+		s->errors++;
 		return NULL;
 	}
+	snprintf(path, sizeof(path), "/proc/%ld/statm", (long)pid);
+	p.statm = open(path, O_RDONLY | O_CLOEXEC);
+	p.clk_prof = cpu_clock(pid, 0);
+	p.clk_virt = cpu_clock(pid, 1);
+	p.clk_sched = cpu_clock(pid, 2);
+	/* its thread count until the first scan, from the one read of stat */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (p.statm < 0 || !read_proc(&p, true) || read_small(path, buf, sizeof(buf)) < 0 ||
+	    !(q = strrchr(buf, ')'))) {
+		if (p.statm >= 0)
+			close(p.statm);
+		return NULL;
+	}
+	for (int field = 3; field <= 20 && q; field++)
+		q = strchr(q + 1, ' ');
+	p.threads = q ? (uint32_t)strtoul(q + 1, NULL, 10) : 0;
 	s->procs = e2e_xrealloc(s->procs, (s->nprocs + 1) * sizeof(*s->procs));
 	s->procs[s->nprocs] = p;
 	return &s->procs[s->nprocs++];
@@ -256,11 +347,16 @@ static void scan(struct e2e_sampler *s)
 		snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
 		if (!(d = opendir(path)))
 			continue; /* it ended: the next tick says so */
+		uint32_t n = 0;
 		while ((e = readdir(d)))
-			if (e->d_name[0] != '.')
+			if (e->d_name[0] != '.') {
 				scan_task(s, pid, (pid_t)atol(e->d_name));
+				n++;
+			}
 		closedir(d);
-		s->procs[i].fds = count_fds(pid); /* (s->procs may have moved: index) */
+		/* (s->procs may have moved: index) */
+		s->procs[i].threads = n;
+		s->procs[i].fds = count_fds(pid);
 		s->have |= E2E_RES_FDS;
 		threads += s->procs[i].threads;
 	}
@@ -269,31 +365,39 @@ static void scan(struct e2e_sampler *s)
 		s->scan_ns = SCAN_NS;
 }
 
+static const char *const cg_files[3] = { "cpu.stat", "memory.current", "pids.current" };
+
+/* A cgroup's CPU time from its open cpu.stat; false if unreadable. */
+static bool cgroup_cpu(int fd, struct e2e_res_sample *out)
+{
+	char buf[4096];
+	uint64_t user, sys;
+
+	if (pread_small(fd, buf, sizeof(buf)) < 0 || !field_u64(buf, "user_usec", &user) ||
+	    !field_u64(buf, "system_usec", &sys))
+		return false;
+	out->cpu_user_ns = user * 1000;
+	out->cpu_sys_ns = sys * 1000;
+	return true;
+}
+
 static void read_cgroup(struct e2e_sampler *s, struct e2e_res_sample *out)
 {
-	char path[4096], buf[4096];
+	char buf[4096];
 	uint64_t v;
 
-	snprintf(path, sizeof(path), "%s/cpu.stat", s->cgroup);
-	if (read_small(path, buf, sizeof(buf)) >= 0 && field_u64(buf, "user_usec", &out->cpu_user_ns) &&
-	    field_u64(buf, "system_usec", &out->cpu_sys_ns)) {
-		out->cpu_user_ns *= 1000;
-		out->cpu_sys_ns *= 1000;
+	if (cgroup_cpu(s->cg_fd[0], out)) {
 		s->have |= E2E_RES_CPU;
-	} else if (s->nsamples) { /* the counters never go back: the last ones */
+	} else { /* the counters never go back: the last ones */
 		s->errors++;
-		out->cpu_user_ns = s->samples[s->nsamples - 1].cpu_user_ns;
-		out->cpu_sys_ns = s->samples[s->nsamples - 1].cpu_sys_ns;
-	} else {
-		s->errors++;
+		out->cpu_user_ns = s->last.cpu_user_ns;
+		out->cpu_sys_ns = s->last.cpu_sys_ns;
 	}
-	snprintf(path, sizeof(path), "%s/memory.current", s->cgroup);
-	if (read_small(path, buf, sizeof(buf)) >= 0) {
+	if (pread_small(s->cg_fd[1], buf, sizeof(buf)) >= 0) {
 		out->rss_bytes = strtoull(buf, NULL, 10);
 		s->have |= E2E_RES_RSS;
 	}
-	snprintf(path, sizeof(path), "%s/pids.current", s->cgroup);
-	if (!s->nprocs && read_small(path, buf, sizeof(buf)) >= 0) {
+	if (!s->nprocs && pread_small(s->cg_fd[2], buf, sizeof(buf)) >= 0) {
 		v = strtoull(buf, NULL, 10);
 		out->threads = (uint32_t)v;
 		s->have |= E2E_RES_THREADS;
@@ -313,12 +417,14 @@ static void add_sample(struct e2e_sampler *s, const struct e2e_res_sample *r)
 		s->samples = e2e_xrealloc(s->samples, s->cap * sizeof(*s->samples));
 	}
 	s->samples[s->nsamples++] = *r;
+	s->last = *r;
+	if (r->rss_bytes > s->peak_rss)
+		s->peak_rss = r->rss_bytes;
 }
 
-static void tick(struct e2e_sampler *s)
+static void tick(struct e2e_sampler *s, uint64_t now)
 {
 	struct e2e_res_sample r = { 0 };
-	uint64_t now = mono_ns();
 
 	if (!s->scanned || now - s->last_scan_ns >= s->scan_ns) {
 		for (size_t i = 0; i < s->ntasks; i++)
@@ -329,24 +435,28 @@ static void tick(struct e2e_sampler *s)
 	}
 	r.t_ns = now > s->cfg.start_ns ? now - s->cfg.start_ns : 0;
 	for (size_t i = 0; i < s->nprocs; i++) {
-		struct proc *p = &s->procs[i], cur;
+		struct proc *p = &s->procs[i];
 
-		if (p->alive && (!read_stat(p->pid, &cur) || cur.start != p->start))
+		if (p->alive && !read_proc(p, s->cpu_cg_fd < 0)) {
 			p->alive = false; /* it ended: its last counters stay */
-		if (p->alive) {
-			p->utime = cur.utime;
-			p->stime = cur.stime;
-			p->rss_pages = cur.rss_pages;
-			p->threads = cur.threads;
+			close(p->statm);
+			p->statm = -1;
 		}
-		r.cpu_user_ns += p->utime * (uint64_t)s->tick_ns;
-		r.cpu_sys_ns += p->stime * (uint64_t)s->tick_ns;
+		r.cpu_user_ns += p->user_ns;
+		r.cpu_sys_ns += p->sys_ns;
 		if (p->alive) {
 			r.rss_bytes += p->rss_pages * (uint64_t)s->page;
 			r.threads += p->threads;
 			r.fds += p->fds;
 			r.procs++;
 		}
+	}
+	/* --serve's own cgroup: the CPU of its processes, alive or ended, in one read */
+	if (s->cpu_cg_fd >= 0 && !cgroup_cpu(s->cpu_cg_fd, &r)) {
+		close(s->cpu_cg_fd); /* unreadable: the clocks from now on */
+		s->cpu_cg_fd = -1;
+		r.cpu_user_ns = s->last.cpu_user_ns;
+		r.cpu_sys_ns = s->last.cpu_sys_ns;
 	}
 	if (s->nprocs)
 		s->have |= E2E_RES_CPU | E2E_RES_RSS | E2E_RES_THREADS;
@@ -360,19 +470,65 @@ static void tick(struct e2e_sampler *s)
 	add_sample(s, &r);
 }
 
+static uint64_t own_cpu_ns(void)
+{
+	struct timespec own;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &own);
+	return ts_ns(&own);
+}
+
+/* What the samples are of so far; the strings borrowed from s. */
+static void info_now(const struct e2e_sampler *s, struct e2e_res_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->source = s->source;
+	info->have = s->have;
+	info->hz = s->cfg.hz;
+	info->errors = s->errors;
+	info->peak_rss_bytes = s->cg_peak > s->peak_rss ? s->cg_peak : s->peak_rss;
+	info->sampler_cpu_ns = s->own_cpu_ns;
+	info->serve_log = (char *)"";
+	info->serve_end = (char *)"";
+}
+
+/* Hands the samples taken so far to cfg.flush; what it took leaves. */
+static void flush(struct e2e_sampler *s, uint64_t now)
+{
+	struct e2e_res_info info;
+	size_t took;
+
+	s->last_flush_ns = now;
+	if (!s->cfg.flush || !s->nsamples)
+		return;
+	s->own_cpu_ns = own_cpu_ns();
+	info_now(s, &info);
+	took = s->cfg.flush(s->cfg.flush_ctx, s->samples, s->nsamples, &info);
+	if (took > s->nsamples)
+		took = s->nsamples;
+	memmove(s->samples, s->samples + took, (s->nsamples - took) * sizeof(*s->samples));
+	s->nsamples -= took;
+}
+
 static void *sampler_main(void *arg)
 {
 	struct e2e_sampler *s = arg;
-	struct timespec own, next;
-	uint64_t deadline = mono_ns();
+	struct timespec next;
+	uint64_t deadline = mono_ns(), now;
 
+	/* wake-ups may batch with others': a sample says when it was taken */
+	prctl(PR_SET_TIMERSLACK, (unsigned long)(s->period_ns / 20), 0, 0, 0);
+	s->last_flush_ns = deadline;
 	pthread_mutex_lock(&s->lock);
 	while (!s->quit) {
 		pthread_mutex_unlock(&s->lock);
-		tick(s);
+		now = mono_ns();
+		tick(s, now);
+		if (now - s->last_flush_ns >= s->flush_ns)
+			flush(s, now);
 		deadline += s->period_ns;
-		if (deadline < mono_ns())
-			deadline = mono_ns(); /* late (a loaded machine): no burst to catch up */
+		if (deadline < now)
+			deadline = now; /* late (a loaded machine): no burst to catch up */
 		next.tv_sec = (time_t)(deadline / 1000000000ull);
 		next.tv_nsec = (long)(deadline % 1000000000ull);
 		pthread_mutex_lock(&s->lock);
@@ -382,16 +538,32 @@ static void *sampler_main(void *arg)
 	pthread_mutex_unlock(&s->lock);
 	s->last_scan_ns = 0;
 	s->scanned = false;
-	tick(s); /* the end of the run */
+	now = mono_ns();
+	tick(s, now); /* the end of the run */
 	if (s->cgroup) {
 		char path[4096], buf[64];
 		snprintf(path, sizeof(path), "%s/memory.peak", s->cgroup);
 		if (read_small(path, buf, sizeof(buf)) >= 0)
 			s->cg_peak = strtoull(buf, NULL, 10);
 	}
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &own);
-	s->own_cpu_ns = (uint64_t)own.tv_sec * 1000000000ull + (uint64_t)own.tv_nsec;
+	flush(s, now);
+	s->own_cpu_ns = own_cpu_ns();
+
 	return NULL;
+}
+
+/* "pid 1, 2 and descendants; cgroup DIR" (caller frees). */
+static char *source(const struct e2e_sampler *s)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	for (size_t i = 0; i < s->cfg.npids && i < s->nprocs; i++)
+		e2e_buf_printf(&b, "%s%ld", i ? ", " : "pid ", (long)s->procs[i].pid);
+	if (b.len)
+		e2e_buf_puts(&b, " and descendants");
+	if (s->cgroup)
+		e2e_buf_printf(&b, "%scgroup %s", b.len ? "; " : "", s->cgroup);
+	return b.len ? e2e_buf_detach(&b, NULL) : e2e_xstrdup("");
 }
 
 int e2e_sampler_start(const struct e2e_sampler_config *cfg, struct e2e_sampler **out)
@@ -403,18 +575,40 @@ int e2e_sampler_start(const struct e2e_sampler_config *cfg, struct e2e_sampler *
 	s->cfg = *cfg;
 	s->cfg.pids = NULL;
 	s->cgroup = cfg->cgroup ? e2e_xstrdup(cfg->cgroup) : NULL;
+	for (size_t i = 0; i < 3; i++) {
+		char path[4096];
+
+		s->cg_fd[i] = -1;
+		if (!s->cgroup)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", s->cgroup, cg_files[i]);
+		s->cg_fd[i] = open(path, O_RDONLY | O_CLOEXEC);
+	}
 	s->period_ns = 1000000000ull / (cfg->hz ? cfg->hz : 100);
-	s->tick_ns = 1000000000l / sysconf(_SC_CLK_TCK);
 	s->page = sysconf(_SC_PAGESIZE);
+	s->flush_ns = cfg->flush_ns ? cfg->flush_ns : 1000000000ull;
+	s->cpu_cg_fd = -1;
+	if (cfg->cpu_cgroup) {
+		char path[4096];
+		struct e2e_res_sample probe;
+
+		snprintf(path, sizeof(path), "%s/cpu.stat", cfg->cpu_cgroup);
+		s->cpu_cg_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (s->cpu_cg_fd >= 0 && !cgroup_cpu(s->cpu_cg_fd, &probe)) {
+			close(s->cpu_cg_fd);
+			s->cpu_cg_fd = -1;
+		}
+	}
 	for (size_t i = 0; i < cfg->npids; i++)
 		if (!proc_add(s, cfg->pids[i]))
 			s->errors++;
+	s->source = source(s);
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	tick(s);
+	tick(s, mono_ns());
 	rc = pthread_create(&s->thread, NULL, sampler_main, s);
 	if (rc != 0) {
 		e2e_sampler_destroy(s);
@@ -445,25 +639,8 @@ size_t e2e_sampler_samples(const struct e2e_sampler *s, const struct e2e_res_sam
 
 void e2e_sampler_info(const struct e2e_sampler *s, struct e2e_res_info *info)
 {
-	struct e2e_buf b = E2E_BUF_INIT;
-	uint64_t peak = 0;
-
-	memset(info, 0, sizeof(*info));
-	for (size_t i = 0; i < s->cfg.npids && i < s->nprocs; i++)
-		e2e_buf_printf(&b, "%s%ld", i ? ", " : "pid ", (long)s->procs[i].pid);
-	if (b.len)
-		e2e_buf_puts(&b, " and descendants");
-	if (s->cgroup)
-		e2e_buf_printf(&b, "%scgroup %s", b.len ? "; " : "", s->cgroup);
-	info->source = b.len ? e2e_buf_detach(&b, NULL) : e2e_xstrdup("");
-	info->have = s->have;
-	info->hz = s->cfg.hz;
-	info->errors = s->errors;
-	for (size_t i = 0; i < s->nsamples; i++)
-		if (s->samples[i].rss_bytes > peak)
-			peak = s->samples[i].rss_bytes;
-	info->peak_rss_bytes = s->cg_peak > peak ? s->cg_peak : peak;
-	info->sampler_cpu_ns = s->own_cpu_ns;
+	info_now(s, info);
+	info->source = e2e_xstrdup(s->source);
 	info->serve_log = e2e_xstrdup("");
 	info->serve_end = e2e_xstrdup("");
 }
@@ -475,10 +652,19 @@ void e2e_sampler_destroy(struct e2e_sampler *s)
 	e2e_sampler_stop(s);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].statm >= 0)
+			close(s->procs[i].statm);
+	for (size_t i = 0; i < 3; i++)
+		if (s->cg_fd[i] >= 0)
+			close(s->cg_fd[i]);
+	if (s->cpu_cg_fd >= 0)
+		close(s->cpu_cg_fd);
 	free(s->procs);
 	free(s->tasks);
 	free(s->samples);
 	free(s->cgroup);
+	free(s->source);
 	free(s);
 }
 

@@ -41,6 +41,10 @@ void e2e_serve_stop(struct e2e_serve *s, uint64_t grace_ns, struct e2e_buf *how)
 pid_t e2e_serve_pid(const struct e2e_serve *s);
 /* Its shell-style exit status once it ended (-1 while running). */
 int e2e_serve_status(const struct e2e_serve *s);
+/* The cgroup v2 directory the service was started in, made for it (and
+ * removed by e2e_serve_destroy() once empty), or NULL where the hierarchy
+ * was not writable. It holds the service and its descendants only. */
+const char *e2e_serve_cgroup(const struct e2e_serve *s);
 
 /* Appends the last n lines of the log file, each as "  | LINE\n". */
 void e2e_serve_log_tail(const struct e2e_serve *s, size_t n, struct e2e_buf *out);

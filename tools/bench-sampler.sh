@@ -14,7 +14,7 @@ THREADS=${2:-200}
 HZ=${3:-100}
 SECONDS_=${4:-10}
 ROUNDS=${5:-3}
-E2E=$(pwd)/$BUILD/e2e
+case $BUILD in /*) E2E=$BUILD/e2e ;; *) E2E=$(pwd)/$BUILD/e2e ;; esac
 [ -x "$E2E" ] || { echo "bench-sampler: build first (ninja -C $BUILD)" >&2; exit 2; }
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/e2e-bench-smp.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT
@@ -40,8 +40,10 @@ for i in $(seq 1 "$ROUNDS"); do
     --out "$DIR/t$i.json" --serve "exec python3 $DIR/threads.py $P" --sample-hz "$HZ" --duration "${SECONDS_}s"
   pct=$(json "$DIR/t$i.json" 'r["resources"]["sampler_cpu_pct"]')
   echo "$pct" >>"$DIR/pcts"
+  n=$(json "$DIR/t$i.json" 'r["resources"]["samples"]')
+  # per sample too: a loaded machine also drops ticks, which lowers the share
   echo "round $i: $pct % of one CPU ($(json "$DIR/t$i.json" 'r["resources"]["threads_peak"]') threads," \
-    "$(json "$DIR/t$i.json" 'r["resources"]["samples"]') samples)"
+    "$n samples, $(python3 -c "import sys; print(round(float(sys.argv[1]) / 100 * float(sys.argv[2]) * 1e6 / float(sys.argv[3]), 1))" "$pct" "$SECONDS_" "$n") us per sample)"
 done
 echo "sampler overhead, ${THREADS}-thread service at $HZ Hz: median" \
   "$(sort -g "$DIR/pcts" | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}') % of one CPU"

@@ -1,0 +1,171 @@
+/* Unit tests for sampler.c: the parsing of /proc/PID/statm, the split of
+ * a precise CPU time into user and system (never going back), and a real
+ * child process sampled through the flush callback. */
+#include <check.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sampler.h"
+#include "testutil.h"
+
+START_TEST(statm_parse)
+{
+	static const struct {
+		const char *in;
+		bool ok;
+		uint64_t size, rss;
+	} cases[] = {
+		{ "10543 2870 1536 1 0 1404 0\n", true, 10543, 2870 },
+		{ "0 0 0 0 0 0 0\n", true, 0, 0 }, /* a zombie: no memory */
+		{ "18446744073709551615 7 0 0 0 0 0", true, UINT64_MAX, 7 },
+		{ "", false, 0, 0 },
+		{ "12", false, 0, 0 },
+		{ "12 x", false, 0, 0 },
+		{ "x 12", false, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t size = 99, rss = 99;
+		bool ok = e2e_sampler_parse_statm(cases[i].in, &size, &rss);
+
+		ck_assert_msg(ok == cases[i].ok, "'%s'", cases[i].in);
+		ck_assert_uint_eq(size, ok ? cases[i].size : 99);
+		ck_assert_uint_eq(rss, ok ? cases[i].rss : 99);
+	}
+}
+END_TEST
+
+START_TEST(cpu_split)
+{
+	/* a sequence of reads of one process: precise total, tick-sampled
+	 * utime and stime; the split that must follow */
+	static const struct {
+		uint64_t rtime, utime, stime, user, sys;
+	} steps[] = {
+		{ 0, 0, 0, 0, 0 }, /* nothing yet */
+		{ 1000, 0, 0, 1000, 0 }, /* no tick yet: all user */
+		{ 3000, 4000, 4000, 1500, 1500 }, /* the ticks' proportion */
+		{ 2500, 4000, 4000, 1500, 1500 }, /* a smaller total: unchanged */
+		{ 4000, 0, 4000, 1500, 2500 }, /* all system now: user stays */
+		{ 6000, 12000, 4000, 3500, 2500 }, /* 1500 sys by the ratio: clamped */
+		{ 10000, 4000, 0, 7500, 2500 }, /* all user now: sys stays */
+		{ 10000000000000ull, 1000000000000ull, 3000000000000ull, 2500000000000ull, 7500000000000ull },
+	};
+	uint64_t user = 0, sys = 0;
+
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		e2e_sampler_cpu_split(steps[i].rtime, steps[i].utime, steps[i].stime, &user, &sys);
+		ck_assert_msg(user == steps[i].user && sys == steps[i].sys, "step %zu: %llu + %llu", i,
+			      (unsigned long long)user, (unsigned long long)sys);
+	}
+}
+END_TEST
+
+struct flushed {
+	struct e2e_res_sample r[4096];
+	size_t n, calls;
+	unsigned have;
+};
+
+/* Takes every other call's samples: the rest stay with the sampler. */
+static size_t take(void *ctx, const struct e2e_res_sample *r, size_t n, const struct e2e_res_info *info)
+{
+	struct flushed *f = ctx;
+
+	ck_assert_msg(strncmp(info->source, "pid ", 4) == 0, "source '%s'", info->source);
+	if (f->calls++ % 2 || f->n + n > 4096)
+		return 0;
+	memcpy(f->r + f->n, r, n * sizeof(*r));
+	f->n += n;
+	f->have = info->have;
+	return n;
+}
+
+static void burn_ms(long ms)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+/* A child that burns 300 ms of CPU and exits: every sample reaches the
+ * flush or stays for e2e_sampler_samples(), in order, with counters that
+ * never go back; the child's CPU time is in them and it ends alive 0. */
+START_TEST(real_child)
+{
+	static struct flushed f;
+	const struct e2e_res_sample *rest;
+	struct timespec ts;
+	pid_t pid;
+	struct e2e_sampler *s = NULL;
+	size_t nrest;
+
+	memset(&f, 0, sizeof(f));
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		usleep(200000);
+		burn_ms(300);
+		_exit(0);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	struct e2e_sampler_config cfg = {
+		.pids = &pid,
+		.npids = 1,
+		.hz = 100,
+		.start_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec,
+		.flush = take,
+		.flush_ctx = &f,
+		.flush_ns = 100000000ull,
+	};
+	ck_assert_int_eq(e2e_sampler_start(&cfg, &s), 0);
+	waitpid(pid, NULL, 0);
+	usleep(300000);
+	e2e_sampler_stop(s);
+	nrest = e2e_sampler_samples(s, &rest);
+	ck_assert_uint_ge(f.calls, 4);
+	ck_assert_uint_gt(f.n, 0);
+	ck_assert_uint_le(nrest + f.n, 4096);
+	memcpy(f.r + f.n, rest, nrest * sizeof(*rest));
+	f.n += nrest;
+	ck_assert_uint_ge(f.n, 20);
+	ck_assert(f.have & E2E_RES_CPU);
+	for (size_t i = 1; i < f.n; i++) {
+		ck_assert_uint_gt(f.r[i].t_ns, f.r[i - 1].t_ns);
+		ck_assert_uint_ge(f.r[i].cpu_user_ns, f.r[i - 1].cpu_user_ns);
+		ck_assert_uint_ge(f.r[i].cpu_sys_ns, f.r[i - 1].cpu_sys_ns);
+	}
+	uint64_t cpu = f.r[f.n - 1].cpu_user_ns + f.r[f.n - 1].cpu_sys_ns;
+	ck_assert_msg(cpu >= 270000000ull && cpu <= 400000000ull, "child's CPU %llu ns, want about 300 ms",
+		      (unsigned long long)cpu);
+	ck_assert_uint_eq(f.r[0].procs, 1);
+	ck_assert_uint_gt(f.r[0].rss_bytes, 0);
+	ck_assert_uint_eq(f.r[f.n - 1].procs, 0);
+	ck_assert_uint_eq(f.r[f.n - 1].rss_bytes, 0);
+	e2e_sampler_destroy(s);
+}
+END_TEST
+
+static Suite *sampler_suite(void)
+{
+	Suite *s = suite_create("sampler");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, statm_parse);
+	tcase_add_test(tc, cpu_split);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("real");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, real_child);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+E2E_TEST_MAIN(sampler_suite)
