@@ -31,6 +31,8 @@ static const double *b_factor;
  * inflated), and the disturbance stored with each A and B run */
 static const double *b_tail;
 static const double *a_disturb, *b_disturb;
+/* each endpoint's own wobble per run beyond sampling (sd of log) */
+static double own_wobble;
 
 /* A's ROUNDS runs, then B's (GET /slow x slow, every err_every-th request
  * of GET /health a 500 when err_every), compared at threshold. */
@@ -55,7 +57,7 @@ static struct e2e_gate_result *ab_world(size_t rounds_b, double slow, size_t err
 			for (size_t e = 0; e < NEPS; e++)
 				fx_lognormal(
 					&f, eps[e].key, 200,
-					eps[e].median_ms * round_factor[r] *
+					eps[e].median_ms * round_factor[r] * exp(own_wobble * fx_gauss(&f)) *
 						(side && b_factor ? b_factor[r] : 1) *
 						(side && strcmp(eps[e].key, "GET /slow") == 0 ? slow : 1),
 					eps[e].sigma *
@@ -247,6 +249,41 @@ START_TEST(test_disturbed_rounds)
 }
 END_TEST
 
+/* The wobble of each endpoint's runs beyond their sampling, pooled over
+ * the endpoints: near none when there is none (each run's sampling is
+ * estimated from its own requests), near the 6 % put in when there is. */
+static double wobble_found(double sd)
+{
+	struct e2e_gate_result *g;
+	const char *msg = NULL, *w;
+	double v = NAN;
+	int rc;
+
+	own_wobble = sd;
+	g = ab_world(ROUNDS, 1, 0, 10, &rc);
+	own_wobble = 0;
+	ck_assert_int_eq(rc, 0);
+	for (size_t i = 0; i < g->nfindings; i++)
+		if (strncmp(g->findings[i].message, "rounds' shared part", 19) == 0)
+			msg = g->findings[i].message;
+	ck_assert_ptr_nonnull(msg);
+	w = strstr(msg, "; each endpoint's own wobble beyond sampling ");
+	ck_assert_ptr_nonnull(w);
+	v = strtod(w + strlen("; each endpoint's own wobble beyond sampling "), NULL);
+	ck_assert_msg(!g->failed, "%s", msg);
+	e2e_gate_result_destroy(g);
+	return v;
+}
+
+START_TEST(test_pooled_wobble)
+{
+	double none = wobble_found(0), some = wobble_found(0.06);
+
+	ck_assert_msg(none < 1.5, "%.1f%% found, none put in", none);
+	ck_assert_msg(some > 4 && some < 10, "%.1f%% found, 6%% put in", some);
+}
+END_TEST
+
 static Suite *ab_suite(void)
 {
 	Suite *s = suite_create("ab");
@@ -259,6 +296,7 @@ static Suite *ab_suite(void)
 	tcase_add_test(tc, test_rounds_must_match);
 	tcase_add_test(tc, test_shared_part);
 	tcase_add_test(tc, test_disturbed_rounds);
+	tcase_add_test(tc, test_pooled_wobble);
 	suite_add_tcase(s, tc);
 	return s;
 }
