@@ -242,30 +242,23 @@ struct ab_shared {
 	double prior_df; /* weight of the pooled estimate in each endpoint's */
 };
 
-/* The z-quantile of log(chi-square on d df / d) (Wilson and Hilferty). */
-static double log_chi2_quantile(double z, double d)
-{
-	return 3 * log(1 - 2 / (9 * d) + z * sqrt(2 / (9 * d)));
-}
-
 /* The prior's degrees of freedom from lr, each endpoint's log of its own
  * variance (d df) over its expected one: the fewer the more they differ;
  * at most dpool, the pooled estimate's own. */
-static double prior_df_of(double *lr, size_t k, double d, double dpool)
+static double prior_df_of(const double *lr, size_t k, double d, double dpool)
 {
-	double q[2], v, excess, lo = 1e-3, hi = 1e6;
-	static const double quartiles[2] = { 0.25, 0.75 };
+	double mean = 0, v = 0, excess, lo = 1e-3, hi = 1e6;
 
 	if (k < 3)
 		return 0;
+	for (size_t i = 0; i < k; i++)
+		mean += lr[i] / (double)k;
+	for (size_t i = 0; i < k; i++)
+		v += (lr[i] - mean) * (lr[i] - mean) / (double)(k - 1);
 	/* log of a variance on d df spreads by trigamma(d / 2); what the
 	 * endpoints spread beyond that is how far their own noises differ
-	 * (Smyth's moderated t). The spread is read from the quartiles, as a
-	 * multiple of theirs on d df, so that one endpoint far below or
-	 * above the rest does not make them all look different. */
-	e2e_stats_quantiles(lr, k, quartiles, 2, q);
-	v = (q[1] - q[0]) / (log_chi2_quantile(0.6745, d) - log_chi2_quantile(-0.6745, d));
-	excess = (v * v - 1) * e2e_stats_trigamma(d / 2);
+	 * (Smyth's moderated t) */
+	excess = v - e2e_stats_trigamma(d / 2);
 	if (excess <= e2e_stats_trigamma(dpool / 2))
 		return dpool;
 	for (int it = 0; it < 100; it++) {
@@ -291,7 +284,8 @@ static void share_rounds(struct ab_pair *pairs, size_t np, size_t n, int m, stru
 {
 	double *c = e2e_xcalloc(n + 1, sizeof(*c)), *own = e2e_xcalloc(np + 1, sizeof(*own));
 	double *tmp = e2e_xcalloc(3 * np + 1, sizeof(*tmp)), s0, dpool = 0, excess = 0, d = (double)(n - 1);
-	double outlier = exp(log_chi2_quantile(2.326, d)); /* its 99 % point */
+	/* chi-square's 99.9 % point on d df over d (Wilson and Hilferty) */
+	double outlier = pow(1 - 2 / (9 * d) + 3.09 * sqrt(2 / (9 * d)), 3);
 	bool *out_ = e2e_xcalloc(np + 1, sizeof(*out_));
 	size_t E = shared_part(pairs, np, n, m, c), k = 0;
 
@@ -326,9 +320,9 @@ static void share_rounds(struct ab_pair *pairs, size_t np, size_t n, int m, stru
 	/* a median of E means: about pi/2 times a mean's variance */
 	sh->var_f = M_PI / 2 * s0 / (double)n / (double)E;
 	sh->wobble2 = fmax(excess / dpool, 0);
-	/* an endpoint far noisier than expected (beyond the 99 % point of its
-	 * variance on d df) keeps its own noise and stays out of the pool: a
-	 * round a neighbour hit is its own */
+	/* an endpoint far noisier than expected (beyond the 99.9 % point of
+	 * its variance on d df) keeps its own noise and stays out of the
+	 * pool: a round a neighbour hit is its own */
 	for (size_t i = 0; i < np; i++)
 		out_[i] = own[i] > outlier * (sh->wobble2 + pairs[i].d[m].samp_mean);
 	excess = dpool = 0;
