@@ -3,9 +3,12 @@
  * metric of the round's two runs) and d_r = B_r - A_r of the error rate;
  * their mean over the rounds is the judged change. Its noise: with 5 or
  * more complete endpoints, the rounds' shared part (share_rounds) and
- * each endpoint's own part, moderated across endpoints; else the rounds'
- * own spread s / sqrt(k) (df k - 1). The verdicts, the shared level and
- * the sum are the gate's own (gate_impl.h). */
+ * each endpoint's own part: its runs' sampling (from their requests) plus
+ * a wobble pooled across endpoints, its own spread moderated towards
+ * that; else the rounds' own spread s / sqrt(k) (df k - 1). Rounds whose
+ * B run the runner disturbed more than A's must not carry a latency
+ * regression alone. The verdicts, the shared level and the sum are the
+ * gate's own (gate_impl.h). */
 #include "ab.h"
 
 #include <math.h>
@@ -20,11 +23,13 @@
 #include "banned.h"
 
 /* The rounds' paired differences of one metric: mean, its variance, df;
- * x the round's difference (NAN: none), s2 their variance. */
+ * x the round's difference (NAN: none), s2 their variance, samp the
+ * round's sampling variance of x (both runs' own, from their requests;
+ * NAN: not known) and samp_mean its mean over the rounds. */
 struct paired {
 	size_t k;
-	double mean, var_mean, df, s2;
-	double *x;
+	double mean, var_mean, df, s2, samp_mean;
+	double *x, *samp;
 };
 
 /* Metric m of round r (oldest first) of an endpoint of a report of n runs;
@@ -45,18 +50,61 @@ static double round_value(const struct e2e_endpoint_report *e, size_t n, size_t 
 					  : t->mean_ms;
 }
 
-/* out->x keeps the rounds' differences (caller frees). */
+static const double lat_q[NLAT] = { 0.5, 0.95, 0.99, NAN };
+
+/* The sampling variance of the log of each latency metric of one run of
+ * an endpoint, from that run's own requests (buf has room for all of
+ * e's): a quantile's from the order statistics one standard error of the
+ * empirical distribution either side of it, the mean's from the spread.
+ * NAN where the run has too few requests. */
+static void run_sampling(const struct e2e_endpoint_report *e, uint32_t run, double *buf, double out[NLAT])
+{
+	struct e2e_summary sum;
+	size_t n = 0;
+
+	for (int m = 0; m < NLAT; m++)
+		out[m] = NAN;
+	if (!e->sample_run)
+		return;
+	for (size_t i = 0; i < e->nsamples; i++)
+		if (e->sample_run[i] == run)
+			buf[n++] = e->samples[i].total_us / 1000.0;
+	if (n < 5)
+		return;
+	e2e_stats_summary(buf, n, &sum);
+	if (sum.mean > 0)
+		out[E2E_METRIC_MEAN] = sum.stddev * sum.stddev / (double)n / (sum.mean * sum.mean);
+	e2e_stats_sort(buf, n);
+	for (int m = 0; m < E2E_METRIC_MEAN; m++) {
+		double q = lat_q[m], h = sqrt(q * (1 - q) / (double)n), lo_q = fmax(0, q - h),
+		       hi_q = fmin(1, q + h);
+		double lo = e2e_stats_quantile_sorted(buf, n, lo_q),
+		       hi = e2e_stats_quantile_sorted(buf, n, hi_q);
+
+		if (lo > 0 && hi > 0) {
+			double slope = (log(hi) - log(lo)) / (hi_q - lo_q);
+
+			out[m] = slope * slope * q * (1 - q) / (double)n;
+		}
+	}
+}
+
+/* out->x keeps the rounds' differences, out->samp their sampling
+ * variances (caller frees both); samp: per round, NULL for the error
+ * rate. */
 static void pair_rounds(const struct e2e_endpoint_report *a, const struct e2e_endpoint_report *b, size_t n,
-			int m, struct paired *out)
+			int m, const double *samp, struct paired *out)
 {
 	double *x = e2e_xcalloc(n + 1, sizeof(*x)), s2 = 0;
-	size_t k = 0;
+	size_t k = 0, ks = 0;
 
 	memset(out, 0, sizeof(*out));
+	out->samp = e2e_xcalloc(n + 1, sizeof(*out->samp));
 	for (size_t r = 0; r < n; r++) {
 		double va = round_value(a, n, r, m), vb = round_value(b, n, r, m);
 
 		x[r] = NAN;
+		out->samp[r] = NAN;
 		if (isnan(va) || isnan(vb))
 			continue;
 		if (m == E2E_METRIC_ERROR_RATE)
@@ -66,12 +114,18 @@ static void pair_rounds(const struct e2e_endpoint_report *a, const struct e2e_en
 		if (!isnan(x[r])) {
 			out->mean += x[r];
 			k++;
+			if (samp && !isnan(samp[r])) {
+				out->samp[r] = samp[r];
+				out->samp_mean += samp[r];
+				ks++;
+			}
 		}
 	}
 	out->k = k;
 	out->x = x;
 	if (k)
 		out->mean /= (double)k;
+	out->samp_mean = ks ? out->samp_mean / (double)ks : 0;
 	for (size_t r = 0; r < n; r++)
 		if (!isnan(x[r]))
 			s2 += (x[r] - out->mean) * (x[r] - out->mean);
@@ -117,9 +171,21 @@ static bool enough(const struct ab_pair *p, int m)
 static size_t model(struct ab_pair *p, size_t n)
 {
 	size_t tests = 0;
+	double *samp = e2e_xcalloc(NLAT * n + 1, sizeof(*samp));
+	double *buf = e2e_xcalloc(p->a->nsamples + p->b->nsamples + 1, sizeof(*buf));
 
+	for (size_t r = 0; r < n; r++) {
+		double va[NLAT], vb[NLAT];
+
+		run_sampling(p->a, (uint32_t)(n - 1 - r), buf, va);
+		run_sampling(p->b, (uint32_t)(n - 1 - r), buf, vb);
+		for (int m = 0; m < NLAT; m++)
+			samp[(size_t)m * n + r] = va[m] + vb[m];
+	}
 	for (int m = 0; m < E2E_METRIC__COUNT; m++)
-		pair_rounds(p->a, p->b, n, m, &p->d[m]);
+		pair_rounds(p->a, p->b, n, m, m < NLAT ? samp + (size_t)m * n : NULL, &p->d[m]);
+	free(samp);
+	free(buf);
 	for (int m = 0; m < NLAT; m++) {
 		struct gate_cell *c = &p->gp.cell[m];
 
@@ -171,17 +237,56 @@ struct ab_shared {
 	double var_f; /* its variance as an estimate of the shared part */
 	double C; /* variance of the rounds' mean shared part, df n - 1 */
 	size_t E;
+	double wobble2; /* pooled own variance of a round's x beyond sampling */
+	double own2, samp2; /* the pooled own variance and its sampling part */
+	double prior_df; /* weight of the pooled estimate in each endpoint's */
 };
 
-/* Latency metric m's noise once the rounds' shared part is known: each
- * endpoint's own round-to-round variance, moderated towards the median
- * endpoint's when below it (as many degrees of freedom again; the prior
- * larger for an endpoint with fewer requests than the median one); the
+/* The prior's degrees of freedom from lr, each endpoint's log of its own
+ * variance (d df) over its expected one: the fewer the more they differ;
+ * at most dpool, the pooled estimate's own. */
+static double prior_df_of(const double *lr, size_t k, double d, double dpool)
+{
+	double mean = 0, v = 0, excess, lo = 1e-3, hi = 1e6;
+
+	if (k < 3)
+		return 0;
+	for (size_t i = 0; i < k; i++)
+		mean += lr[i] / (double)k;
+	for (size_t i = 0; i < k; i++)
+		v += (lr[i] - mean) * (lr[i] - mean) / (double)(k - 1);
+	/* log of a variance on d df spreads by trigamma(d / 2); what the
+	 * endpoints spread beyond that is how far their own noises differ
+	 * (Smyth's moderated t) */
+	excess = v - e2e_stats_trigamma(d / 2);
+	if (excess <= e2e_stats_trigamma(dpool / 2))
+		return dpool;
+	for (int it = 0; it < 100; it++) {
+		double mid = sqrt(lo * hi);
+
+		if (e2e_stats_trigamma(mid) > excess)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return fmin(2 * sqrt(lo * hi), dpool);
+}
+
+/* Latency metric m's noise once the rounds' shared part is known. A
+ * round's x of an endpoint varies by its two runs' sampling (known from
+ * their requests, many degrees of freedom) plus an own wobble beyond it;
+ * the wobble is pooled over the complete endpoints (their rounds' df
+ * summed), and each endpoint's own round-to-round variance is moderated
+ * towards its expected one (pooled wobble + its sampling) with as many
+ * prior degrees of freedom as the endpoints' agreement supports. The
  * cell's V is that own part, sh->C the shared part's. */
 static void share_rounds(struct ab_pair *pairs, size_t np, size_t n, int m, struct ab_shared *sh)
 {
 	double *c = e2e_xcalloc(n + 1, sizeof(*c)), *own = e2e_xcalloc(np + 1, sizeof(*own));
-	double *tmp = e2e_xcalloc(3 * np + 1, sizeof(*tmp)), s0, nmed, d0 = (double)(n - 1);
+	double *tmp = e2e_xcalloc(3 * np + 1, sizeof(*tmp)), s0, dpool = 0, excess = 0, d = (double)(n - 1);
+	/* chi-square's 99.9 % point on d df over d (Wilson and Hilferty) */
+	double outlier = pow(1 - 2 / (9 * d) + 3.09 * sqrt(2 / (9 * d)), 3);
+	bool *out_ = e2e_xcalloc(np + 1, sizeof(*out_));
 	size_t E = shared_part(pairs, np, n, m, c), k = 0;
 
 	memset(sh, 0, sizeof(*sh));
@@ -192,45 +297,66 @@ static void share_rounds(struct ab_pair *pairs, size_t np, size_t n, int m, stru
 	for (size_t r = 0; r < n; r++)
 		sh->C += c[r] * c[r] / (double)(n - 1) / (double)n;
 	for (size_t i = 0; i < np; i++) {
-		struct paired *d = &pairs[i].d[m];
+		struct paired *dp = &pairs[i].d[m];
 		double u2 = 0;
 
 		if (!pairs[i].a || !pairs[i].b || !pairs[i].gp.cell[m].eligible)
 			continue;
 		for (size_t r = 0; r < n; r++)
-			if (!isnan(d->x[r]))
-				u2 += (d->x[r] - d->mean - c[r]) * (d->x[r] - d->mean - c[r]);
+			if (!isnan(dp->x[r]))
+				u2 += (dp->x[r] - dp->mean - c[r]) * (dp->x[r] - dp->mean - c[r]);
 		/* the median of E took a little of each endpoint's own part */
-		own[i] = fmax(u2 / (double)(d->k - 1) * (double)E / (double)(E - 1), 1e-8);
+		own[i] = fmax(u2 / (double)(dp->k - 1) * (double)E / (double)(E - 1), 1e-8);
 		if (shares(&pairs[i], n, m)) {
 			tmp[k] = own[i];
-			tmp[np + k] = (double)fmin(pairs[i].a->count, pairs[i].b->count);
-			tmp[2 * np + k++] = d->mean;
+			tmp[np + k] = dp->mean;
+			excess += d * (own[i] - dp->samp_mean);
+			dpool += d;
+			k++;
 		}
 	}
 	s0 = e2e_stats_median(tmp, k);
-	nmed = e2e_stats_median(tmp + np, k);
-	sh->F = e2e_stats_median(tmp + 2 * np, k);
+	sh->F = e2e_stats_median(tmp + np, k);
 	/* a median of E means: about pi/2 times a mean's variance */
 	sh->var_f = M_PI / 2 * s0 / (double)n / (double)E;
+	sh->wobble2 = fmax(excess / dpool, 0);
+	/* an endpoint far noisier than expected (beyond the 99.9 % point of
+	 * its variance on d df) keeps its own noise and stays out of the
+	 * pool: a round a neighbour hit is its own */
+	for (size_t i = 0; i < np; i++)
+		out_[i] = own[i] > outlier * (sh->wobble2 + pairs[i].d[m].samp_mean);
+	excess = dpool = 0;
+	for (size_t i = 0; i < np; i++)
+		if (shares(&pairs[i], n, m) && !out_[i]) {
+			excess += d * (own[i] - pairs[i].d[m].samp_mean);
+			dpool += d;
+		}
+	if (dpool > 0)
+		sh->wobble2 = fmax(excess / dpool, 0);
+	k = 0;
+	for (size_t i = 0; i < np; i++)
+		if (shares(&pairs[i], n, m) && !out_[i]) {
+			sh->own2 += d * own[i] / dpool;
+			sh->samp2 += d * pairs[i].d[m].samp_mean / dpool;
+			tmp[k++] = log(own[i] / fmax(sh->wobble2 + pairs[i].d[m].samp_mean, 1e-8));
+		}
+	sh->prior_df = prior_df_of(tmp, k, d, dpool);
 	for (size_t i = 0; i < np; i++) {
-		struct paired *d = &pairs[i].d[m];
+		struct paired *dp = &pairs[i].d[m];
 		struct gate_cell *cell = &pairs[i].gp.cell[m];
-		double dk = (double)(d->k - 1), prior;
-		bool pool;
+		double dk = (double)(dp->k - 1), prior = fmax(sh->wobble2 + dp->samp_mean, 1e-8);
+		double d0 = out_[i] ? 0 : sh->prior_df;
 
 		if (!pairs[i].a || !pairs[i].b || !cell->eligible)
 			continue;
-		prior = s0 * fmax(1, nmed / (double)fmin(pairs[i].a->count, pairs[i].b->count));
-		/* never below the endpoint's own: a round a neighbour hit is its own */
-		pool = own[i] < prior;
-		cell->V = (pool ? (dk * own[i] + d0 * prior) / (dk + d0) : own[i]) / (double)d->k;
-		cell->df = pool ? dk + d0 : dk;
+		cell->V = (dk * own[i] + d0 * prior) / (dk + d0) / (double)dp->k;
+		cell->df = dk + d0;
 	}
 out:
 	free(c);
 	free(own);
 	free(tmp);
+	free(out_);
 }
 
 /* Whether the shared part is B's as a whole: beyond the threshold either
@@ -304,6 +430,118 @@ static void judge_errors(struct ab_pair *p, double alpha)
 			    e2e_stats_t_quantile(1 - alpha, d->df), p->gp.threshold / 100);
 }
 
+/* ---- runner disturbance (disturb.h) ------------------------------------
+ * A round whose B run waited markedly longer for the CPU than its A run
+ * (the gate's rule: at least AB_DISTURB_FACTOR x A's + AB_DISTURB_MARGIN)
+ * gave B scheduling delay A never saw, which inflates B's latencies,
+ * tails most. A latency regression stands only when it still holds on the
+ * rounds the disturbance did not touch (or is a p50 at 2 x the
+ * threshold, as in the gate); else it is inconclusive: runner disturbed. */
+#define AB_DISTURB_FACTOR 2.0
+#define AB_DISTURB_MARGIN 0.1
+
+/* A run's disturbance, NAN when not measured. */
+static double run_disturbance(const struct e2e_report *r, size_t i)
+{
+	return r->runs[i].disturbance_probes ? r->runs[i].disturbance : NAN;
+}
+
+/* Marks the rounds (oldest first) whose B run was markedly more disturbed
+ * than their A run; fills g's disturbance figures (B's median as the
+ * current, A's median and maximum as the baseline's). Returns how many. */
+static size_t disturbed_rounds(const struct e2e_report *a, const struct e2e_report *b, size_t n, bool *hit,
+			       struct e2e_gate_result *g, double *hit_a, double *hit_b)
+{
+	double *va = e2e_xcalloc(3 * n + 1, sizeof(*va)), *vb = va + n, *tmp = va + 2 * n;
+	size_t na = 0, nb = 0, nh = 0;
+
+	g->disturbance_current = g->disturbance_baseline = g->disturbance_baseline_max = NAN;
+	for (size_t r = 0; r < n; r++) {
+		double da = run_disturbance(a, n - 1 - r), db = run_disturbance(b, n - 1 - r);
+
+		hit[r] = !isnan(da) && !isnan(db) && db >= AB_DISTURB_FACTOR * da + AB_DISTURB_MARGIN;
+		if (!isnan(da)) {
+			va[na++] = da;
+			if (!(da <= g->disturbance_baseline_max))
+				g->disturbance_baseline_max = da;
+		}
+		if (!isnan(db))
+			vb[nb++] = db;
+		if (hit[r]) {
+			tmp[nh] = da;
+			hit_b[nh++] = db;
+		}
+	}
+	if (na)
+		g->disturbance_baseline = e2e_stats_median(va, na);
+	if (nb)
+		g->disturbance_current = e2e_stats_median(vb, nb);
+	*hit_a = nh ? e2e_stats_median(tmp, nh) : NAN;
+	free(va);
+	return nh;
+}
+
+/* Whether latency regression m of p still holds on the undisturbed rounds
+ * (F, var_f: the shared part removed), as judge_latency would find it. */
+static bool holds_undisturbed(const struct ab_pair *p, int m, const bool *hit, size_t n, double F,
+			      double var_f, double alpha)
+{
+	const struct paired *d = &p->d[m];
+	const struct gate_cell *c = &p->gp.cell[m];
+	double sum = 0, A, sd;
+	size_t k = 0;
+
+	for (size_t r = 0; r < n; r++)
+		if (!hit[r] && !isnan(d->x[r])) {
+			sum += d->x[r];
+			k++;
+		}
+	if (k < 2)
+		return false;
+	A = sum / (double)k - F;
+	sd = sqrt((c->V + var_f) * (double)d->k / (double)k);
+	return A >= log1p(p->gp.threshold / 100) && A - e2e_stats_t_quantile(1 - alpha, c->df) * sd > 0;
+}
+
+static void set_aside_disturbed(struct e2e_gate_result *g, struct ab_pair *p, const bool *hit, size_t n,
+				const struct ab_shared *sh, double alpha)
+{
+	for (int m = 0; m < NLAT; m++) {
+		struct e2e_metric_cmp *mc = &p->gp.cmp->metrics[m];
+
+		if (mc->verdict != E2E_VERDICT_REGRESSION)
+			continue;
+		if (m == E2E_METRIC_P50 && mc->judged_pct >= 2 * p->gp.threshold)
+			continue;
+		if (holds_undisturbed(p, m, hit, n, sh[m].removed ? sh[m].F : 0,
+				      sh[m].removed ? sh[m].var_f : 0, alpha))
+			continue;
+		mc->verdict = E2E_VERDICT_INCONCLUSIVE;
+		mc->severity = E2E_SEVERITY_NONE;
+		mc->reason = E2E_GATE_REASON_DISTURBED;
+		g->disturbance_set_aside++;
+	}
+}
+
+/* "runner disturbed: in 2 of 5 rounds B's run waited markedly longer for
+ * the CPU than A's (...); 1 latency regression it can explain is
+ * inconclusive, the others hold on the 3 other rounds" */
+static void add_disturbed(struct e2e_gate_result *g, size_t nh, size_t n, double hit_a, double hit_b)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+
+	e2e_buf_printf(
+		&b,
+		"runner disturbed: in %zu of %zu rounds B's run waited markedly longer for the CPU than "
+		"A's (run-queue wait %.2f vs %.2f ms per CPU ms, medians of those rounds); %zu latency %s "
+		"it can explain %s inconclusive, the others hold on the %zu other rounds",
+		nh, n, hit_b, hit_a, g->disturbance_set_aside,
+		g->disturbance_set_aside == 1 ? "regression" : "regressions",
+		g->disturbance_set_aside == 1 ? "is" : "are", n - nh);
+	e2e_gate_add_finding(g, "runner_disturbed", NULL, E2E_SEVERITY_NONE, b.data);
+	e2e_buf_finish(&b);
+}
+
 /* B's endpoints with A's, then the ones only A has. */
 static size_t make_pairs(const struct e2e_report *a, const struct e2e_report *b, struct e2e_gate_result *g,
 			 double threshold, struct ab_pair **out)
@@ -351,6 +589,13 @@ static void add_shared(struct e2e_gate_result *g, const struct ab_shared *sh, si
 		       exp(sh->F), exp(sh->F - h), exp(sh->F + h), sh->E,
 		       sh->removed ? "the runner's: taken out of each endpoint"
 				   : "B's as a whole: each endpoint judged on its whole change");
+	/* a round's x holds two runs' wobble */
+	e2e_buf_printf(
+		&b,
+		"; each endpoint's own wobble beyond sampling %.1f%% a run (own %.1f%%, sampling %.1f%%; "
+		"pooled, %.0f df)",
+		100 * expm1(sqrt(sh->wobble2 / 2)), 100 * expm1(sqrt(sh->own2 / 2)),
+		100 * expm1(sqrt(sh->samp2 / 2)), sh->prior_df);
 	e2e_gate_add_finding(g, "ab", NULL, E2E_SEVERITY_NONE, b.data);
 	e2e_buf_finish(&b);
 }
@@ -361,8 +606,9 @@ int e2e_ab_compare(const struct e2e_report *a, const struct e2e_report *b, const
 	struct e2e_gate_result *g;
 	struct ab_pair *pairs = NULL;
 	struct ab_shared sh[NLAT];
-	double *capv;
-	size_t np, ncaps = 0, n = a->nruns;
+	double *capv, *hit_b, hit_a;
+	bool *hit;
+	size_t np, ncaps = 0, n = a->nruns, nhit;
 
 	if (a->nruns != b->nruns || n < 2)
 		return e2e_error(E2E_ERR_INPUT,
@@ -374,6 +620,9 @@ int e2e_ab_compare(const struct e2e_report *a, const struct e2e_report *b, const
 	g->environment_factor = 1;
 	g->baseline_name = e2e_xstrdup(a_name);
 	g->baseline_runs = n;
+	hit = e2e_xcalloc(n, sizeof(*hit));
+	hit_b = e2e_xcalloc(n, sizeof(*hit_b));
+	nhit = disturbed_rounds(a, b, n, hit, g, &hit_a, hit_b);
 	np = make_pairs(a, b, g, cfg->threshold_pct, &pairs);
 	for (size_t i = 0; i < np; i++)
 		if (pairs[i].a && pairs[i].b)
@@ -398,12 +647,21 @@ int e2e_ab_compare(const struct e2e_report *a, const struct e2e_report *b, const
 					    sh[m].removed ? sh[m].var_f : 0, g->test_level,
 					    cfg->min_delta_ms);
 		judge_errors(p, g->test_level);
+		if (nhit)
+			set_aside_disturbed(g, p, hit, n, sh, g->test_level);
 	}
 	for (size_t i = 0; i < np; i++)
-		for (int m = 0; m < E2E_METRIC__COUNT; m++)
+		for (int m = 0; m < E2E_METRIC__COUNT; m++) {
 			free(pairs[i].d[m].x);
+			free(pairs[i].d[m].samp);
+		}
 	free(pairs);
 	add_shared(g, &sh[E2E_METRIC_P50], n);
+	g->runner_disturbed = nhit > 0;
+	if (nhit)
+		add_disturbed(g, nhit, n, hit_a, e2e_stats_median(hit_b, nhit));
+	free(hit);
+	free(hit_b);
 	e2e_gate_sum_up(g, cfg->fail_on);
 	*out = g;
 	return 0;

@@ -5,9 +5,11 @@
  * verdict rests on the rounds' paired log ratios B/A, so what the runner
  * does to both runs of a round cancels; what it does between the two runs
  * moves every endpoint of the round together, and with 5 or more
- * endpoints that shared part is split off each endpoint's own. The
- * threshold, floor, severity and the family's level are the gate's
- * (gate.h; e2e-perf-ab(1), THE METHOD). */
+ * endpoints that shared part is split off each endpoint's own. The runs'
+ * runner disturbance (e2e_run.disturbance) sets aside latency regressions
+ * only rounds with a disturbed B run carry. The threshold, floor,
+ * severity and the family's level are the gate's (gate.h;
+ * e2e-perf-ab(1), THE METHOD). */
 #ifndef E2E_AB_H
 #define E2E_AB_H
 

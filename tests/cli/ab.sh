@@ -70,6 +70,17 @@ NTESTS=$((NTESTS + 1))
 [ "$(verdict 'GET /same/{id}')" = pass ] || fail "/same: $(verdict 'GET /same/{id}'), want pass"
 NTESTS=$((NTESTS + 1))
 [ "$(jq -r '.comparison.baseline_runs' "$TMP/ab.json")" = 8 ] || fail "baseline_runs is not the 8 A runs"
+# the runner disturbance each run stored: B's median as current, A's as
+# the baseline's (to the JSON's 3 decimals)
+med() {
+  sqlite3 "$TMP/ab.db" "SELECT d.ratio FROM ab_runs a JOIN run_disturbance d ON d.run_id = a.run_id
+    WHERE a.comparison = 1 AND a.side = '$1' AND d.probes > 0 ORDER BY d.ratio" |
+    awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+dist=$(jq -r '.comparison.runner_disturbance | "\(.current) \(.baseline_median)"' "$TMP/ab.json")
+NTESTS=$((NTESTS + 1))
+echo "$dist $(med B) $(med A)" | awk '{ exit !($1 - $3 < 0.0011 && $3 - $1 < 0.0011 && $2 - $4 < 0.0011 && $4 - $2 < 0.0011) }' ||
+  fail "runner_disturbance (current, baseline_median): '$dist', stored medians B $(med B), A $(med A)"
 
 # The same URL twice: a warning, and an A/A comparison that runs.
 run env N=3 "$E2E" perf-ab --db "$TMP/aa.db" --a "$A" --b "$A" --rounds 2 -q -- "$TMP/suite.sh"
