@@ -138,6 +138,30 @@ int e2e_store_resources_load(struct e2e_store *st, int64_t run_id, struct e2e_re
 			     struct e2e_res_info *info);
 int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_sample **out, size_t *n);
 
+/* A run's samples as the store keeps them (the encoding store.c
+ * describes), for copying a run to the team store and back without
+ * decoding: v[i].data points into storage. */
+struct e2e_store_chunks {
+	struct e2e_sample_chunk *v; /* in recording order */
+	size_t n;
+	size_t nsamples; /* summed over v */
+	uint8_t *storage;
+};
+/* Loads run_id's chunks (each one checked to be well-formed). Caller
+ * finishes *out with e2e_store_chunks_free (which accepts NULL).
+ * E2E_ERR_INPUT "no run N" when absent, or for a corrupt chunk. */
+int e2e_store_chunks_load(struct e2e_store *st, int64_t run_id, struct e2e_store_chunks *out);
+void e2e_store_chunks_free(struct e2e_store_chunks *c);
+/* Decodes n chunks into out (room for all their samples); E2E_ERR_INPUT
+ * for a malformed one. */
+int e2e_store_chunks_decode(const struct e2e_sample_chunk *c, size_t n, struct e2e_sample *out);
+/* Appends chunks of another store's run to run_id with every path id p
+ * replaced by map[p] (nmap entries; 0 maps to 0, any other id without an
+ * entry is E2E_ERR_INPUT), inside the caller's transaction if one is
+ * open. */
+int e2e_store_append_chunks(struct e2e_store *st, int64_t run_id, const struct e2e_sample_chunk *c, size_t n,
+			    const uint32_t *map, size_t nmap);
+
 /* Applies a run's test events (sample.h) in order, inside the caller's
  * transaction if one is open: BEGIN adds test id with its name (again:
  * nothing), END sets its status and end and adds the duration. */
