@@ -2401,7 +2401,7 @@ static int load_chunks(struct e2e_store *st, int64_t run_id, struct e2e_sample *
 		rc = stmt(st, S_CHUNKS_LOAD, &s);
 	if (rc)
 		return rc;
-	samples = e2e_xmalloc(cap * sizeof(*samples));
+	samples = e2e_xmalloc_big(cap * sizeof(*samples));
 	vals = e2e_xmalloc(CHUNK_MAX * sizeof(*vals));
 	sqlite3_bind_int64(s, 1, run_id);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {

@@ -811,53 +811,70 @@ int e2e_pg_runs_list(struct e2e_pg *pg, const char *service, const char *branch,
 	return 0;
 }
 
-/* A run's chunks from a binary result (n, format, data): format 1's
- * decoded into r->samples, format 2's copied into r->chunks. One run has
- * one format (one push wrote it). */
-static int load_chunks(struct e2e_pg *pg, PGresult *res, struct e2e_pg_run *r)
+/* One row (n, format, data) of a run's chunks: format 1's decoded into
+ * r->samples, format 2's appended to data (r->chunks[i].data is its
+ * offset there until the end). One run has one format (one push wrote
+ * it). */
+static int chunk_row(struct e2e_pg *pg, PGresult *res, struct e2e_pg_run *r, struct e2e_buf *data,
+		     size_t *cap, uint16_t *fmt)
 {
-	int rows = PQntuples(res);
-	size_t total = 0, bytes = 0;
-	uint16_t fmt = rows ? get_be16((const uint8_t *)PQgetvalue(res, 0, 1)) : CHUNK_FORMAT_STORE;
-	uint8_t *at;
+	size_t n = get_be32((const uint8_t *)PQgetvalue(res, 0, 0)), len = (size_t)PQgetlength(res, 0, 2);
+	uint16_t f = get_be16((const uint8_t *)PQgetvalue(res, 0, 1));
 
-	for (int i = 0; i < rows; i++) {
-		size_t n = get_be32((const uint8_t *)PQgetvalue(res, i, 0)),
-		       len = (size_t)PQgetlength(res, i, 2);
-
-		if (get_be16((const uint8_t *)PQgetvalue(res, i, 1)) != fmt ||
-		    (fmt == CHUNK_FORMAT && len != n * SAMPLE_BYTES) ||
-		    (fmt != CHUNK_FORMAT && fmt != CHUNK_FORMAT_STORE))
-			return e2e_error(E2E_ERR_RUNTIME,
-					 "%s: run %" PRId64 ": a sample chunk of unknown format", pg->name,
-					 r->run.id);
-		total += n;
-		bytes += len;
-	}
-	if (fmt == CHUNK_FORMAT) {
-		r->samples = e2e_xcalloc(total + 1, sizeof(*r->samples));
-		for (int i = 0; i < rows; i++) {
-			size_t n = get_be32((const uint8_t *)PQgetvalue(res, i, 0));
-
-			chunk_decode((const uint8_t *)PQgetvalue(res, i, 2), n, r->samples + r->nsamples);
-			r->nsamples += n;
-		}
+	if (!*fmt)
+		*fmt = f;
+	if (f != *fmt || (f == CHUNK_FORMAT && len != n * SAMPLE_BYTES) ||
+	    (f != CHUNK_FORMAT && f != CHUNK_FORMAT_STORE))
+		return e2e_error(E2E_ERR_RUNTIME, "%s: run %" PRId64 ": a sample chunk of unknown format",
+				 pg->name, r->run.id);
+	if (f == CHUNK_FORMAT) {
+		r->samples = e2e_xrealloc(r->samples, (r->nsamples + n + 1) * sizeof(*r->samples));
+		chunk_decode((const uint8_t *)PQgetvalue(res, 0, 2), n, r->samples + r->nsamples);
+		r->nsamples += n;
 		return 0;
 	}
-	r->chunks = e2e_xcalloc((size_t)rows + 1, sizeof(*r->chunks));
-	r->chunk_storage = e2e_xmalloc(bytes + 1);
-	at = r->chunk_storage;
-	for (int i = 0; i < rows; i++) {
-		size_t len = (size_t)PQgetlength(res, i, 2);
-
-		memcpy(at, PQgetvalue(res, i, 2), len);
-		r->chunks[i] = (struct e2e_sample_chunk){ at, len,
-							  get_be32((const uint8_t *)PQgetvalue(res, i, 0)) };
-		at += len;
+	if (r->nchunks == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		r->chunks = e2e_xrealloc(r->chunks, *cap * sizeof(*r->chunks));
 	}
-	r->nchunks = (size_t)rows;
-	r->nsamples = total;
+	r->chunks[r->nchunks++] =
+		(struct e2e_sample_chunk){ (const uint8_t *)(uintptr_t)data->len, len, (uint32_t)n };
+	e2e_buf_add(data, PQgetvalue(res, 0, 2), len);
+	r->nsamples += n;
 	return 0;
+}
+
+/* A run's chunks, a row at a time (single-row mode: libpq never holds
+ * the whole run, nor grows a buffer for it). */
+static int load_chunks(struct e2e_pg *pg, const char *const *v, struct e2e_pg_run *r)
+{
+	struct e2e_buf data = E2E_BUF_INIT;
+	size_t cap = 0;
+	uint16_t fmt = 0;
+	PGresult *res;
+	int rc = 0;
+
+	if (!PQsendQueryParams(pg->conn,
+			       "SELECT n, format, data FROM e2e.sample_chunks WHERE run_id = $1 ORDER BY seq",
+			       1, NULL, v, NULL, NULL, 1) ||
+	    !PQsetSingleRowMode(pg->conn))
+		return pg_fail(pg, E2E_ERR_RUNTIME, "cannot read the run's samples");
+	while ((res = PQgetResult(pg->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && rc == 0)
+			rc = chunk_row(pg, res, r, &data, &cap, &fmt);
+		else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && rc == 0)
+			rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot read the run's samples");
+		PQclear(res);
+	}
+	if (rc == 0 && r->nchunks) {
+		r->chunk_storage = (uint8_t *)e2e_buf_detach(&data, NULL);
+		for (size_t i = 0; i < r->nchunks; i++)
+			r->chunks[i].data = r->chunk_storage + (uintptr_t)r->chunks[i].data;
+	}
+	e2e_buf_finish(&data);
+	return rc;
 }
 
 int e2e_pg_run_load(struct e2e_pg *pg, struct e2e_pg_run *r)
@@ -882,16 +899,8 @@ int e2e_pg_run_load(struct e2e_pg *pg, struct e2e_pg_run *r)
 			r->paths[i].endpoint = col(res, (int)i, 3);
 		}
 		PQclear(res);
-		res = PQexecParams(
-			pg->conn,
-			"SELECT n, format, data FROM e2e.sample_chunks WHERE run_id = $1 ORDER BY seq", 1,
-			NULL, v, NULL, NULL, 1);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK)
-			rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot read the run's samples");
+		rc = load_chunks(pg, v, r);
 	}
-	if (rc == 0)
-		rc = load_chunks(pg, res, r);
-	PQclear(res);
 	if (rc == 0)
 		rc = extras_load(pg, r);
 	if (rc == 0)

@@ -140,7 +140,7 @@ static int load_chunks(struct e2e_store *st, int64_t run_id, struct e2e_pg_run *
 		return rc;
 	r->chunks = c->v;
 	r->nchunks = c->n;
-	r->samples = e2e_xmalloc((c->nsamples + 1) * sizeof(*r->samples));
+	r->samples = e2e_xmalloc_big((c->nsamples + 1) * sizeof(*r->samples));
 	r->nsamples = c->nsamples;
 	return e2e_store_chunks_decode(c->v, c->n, r->samples);
 }
