@@ -38,7 +38,7 @@ if [ "$SPEED" = 1 ]; then
     s0=$(server_cpu)
     t=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>"$TMP/cmd.err"; } 2>&1) ||
       { echo "$label: failed: $(cat "$TMP/cmd.err")"; exit 1; }
-    sleep 0.3 # the backend is reaped
+    sleep 1 # the backend has exited and been reaped
     s1=$(server_cpu)
     WALL=$(echo "$t" | awk '{ print $1 }')
     echo "$label: wall $WALL s, client CPU $(echo "$t" | awk '{ printf "%.2f", $2 + $3 }') s, server CPU $(echo "$s1 - $s0" | bc -l | xargs printf '%.2f') s"
