@@ -1000,6 +1000,8 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out)
 	st->version = STORE_VERSION;
 	st->lease_fd = st->probe_fd = -1;
 	rc = db_connect(st, false);
+	if (rc == 0 && (flags & E2E_STORE_SCRATCH)) /* before the migrations' commits */
+		rc = exec_once(st, "PRAGMA synchronous = OFF", "cannot configure the database");
 	if (rc == 0)
 		rc = schema_check(st, &state, &version);
 	if (rc && st->readonly && st->db && no_wal_index(st))
@@ -1012,7 +1014,7 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out)
 		else
 			rc = migrate_for_reader(st, version);
 	}
-	if (rc == 0 && !st->readonly)
+	if (rc == 0 && !st->readonly && !(flags & E2E_STORE_SCRATCH))
 		rc = exec_once(st, "PRAGMA synchronous = NORMAL", "cannot configure the database");
 	if (rc) {
 		e2e_store_close(st);

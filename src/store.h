@@ -19,6 +19,7 @@ struct e2e_store;
 enum e2e_store_flags {
 	E2E_STORE_READONLY = 1 << 0, /* never create, never write (but see below) */
 	E2E_STORE_CREATE = 1 << 1, /* create the file (mode 0600) and parents */
+	E2E_STORE_SCRATCH = 1 << 2, /* a private copy thrown away after use: nothing is synced to disk */
 };
 
 /* Opens (and creates/migrates unless READONLY) the database. A file that is
