@@ -46,11 +46,11 @@ expect_err "e2e: store: unknown subcommand 'frob' (there is 'init')" "unknown su
 # -- init, twice
 run "$E2E" store init --store "$PG_URL"
 expect_rc 0 "store init"
-expect_err_has "created the store (schema version 2)" "store init"
+expect_err_has "created the store (schema version 3)" "store init"
 run env E2E_STORE="$PG_URL" "$E2E" store init -q
 expect_rc 0 "store init again, URL from E2E_STORE"
 [ -z "$ERR" ] || fail "store init -q: stderr '$ERR'"
-expect_sql "SELECT value FROM e2e.meta WHERE key = 'schema_version'" 2 "schema version"
+expect_sql "SELECT value FROM e2e.meta WHERE key = 'schema_version'" 3 "schema version"
 
 # -- perf-profile --store: the run locally and in the store
 $HAR "$TMP/a.har" 1 GET:/users/+4:60:20 POST:/orders:40:10 >/dev/null
@@ -256,7 +256,7 @@ q "UPDATE e2e.meta SET value = '9' WHERE key = 'schema_version'" >/dev/null
 "$E2E" perf-profile -s late --import "$TMP/e.har" --db "$TMP/p.db" -q -f json >/dev/null
 run "$E2E" push --store "$PG_URL" --db "$TMP/p.db"
 expect_rc 2 "newer schema"
-expect_err_has "store schema version 9 is newer than this e2e's (2)" "newer schema"
+expect_err_has "store schema version 9 is newer than this e2e's (3)" "newer schema"
 run "$E2E" perf-profile -s late --import "$TMP/e.har" --db "$TMP/p.db" --store "$PG_URL"
 expect_rc 2 "perf-profile --store: newer schema"
 expect_sql "SELECT count(*) FROM e2e.runs WHERE service = 'late'" 0 "nothing written to a newer schema"
