@@ -1,9 +1,12 @@
 #include "buf.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 void *e2e_xmalloc(size_t n)
 {
@@ -11,6 +14,21 @@ void *e2e_xmalloc(size_t n)
 
 	if (!p)
 		abort();
+	return p;
+}
+
+void *e2e_xmalloc_big(size_t n)
+{
+	void *p = e2e_xmalloc(n);
+#ifdef MADV_HUGEPAGE
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+
+	if (n < ((size_t)4 << 20))
+		return p;
+	lo = ((uintptr_t)p + page - 1) & ~(page - 1);
+	hi = ((uintptr_t)p + n) & ~(page - 1);
+	(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* only advice: failing is fine */
+#endif
 	return p;
 }
 

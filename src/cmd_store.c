@@ -119,7 +119,7 @@ int e2e_cmd_store_fetch(const char *url, const struct e2e_team_select *want, str
 	}
 	if (rc == 0) {
 		snprintf(c->db, sizeof(c->db), "%s/perf.db", c->dir);
-		rc = e2e_store_open(c->db, E2E_STORE_CREATE, st);
+		rc = e2e_store_open(c->db, E2E_STORE_CREATE | E2E_STORE_SCRATCH, st);
 	}
 	if (rc == 0)
 		rc = e2e_team_fetch(pg, &sel, *st, &n);

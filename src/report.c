@@ -704,8 +704,8 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 	w.offset[w.nslots] = total;
 	r->endpoints = e2e_xcalloc(r->nendpoints ? r->nendpoints : 1, sizeof(*r->endpoints));
 	r->nendpoints = 0;
-	r->sample_storage = e2e_xmalloc((total ? total : 1) * sizeof(struct e2e_sample));
-	r->run_storage = e2e_xmalloc((total ? total : 1) * sizeof(uint32_t));
+	r->sample_storage = e2e_xmalloc_big((total ? total : 1) * sizeof(struct e2e_sample));
+	r->run_storage = e2e_xmalloc_big((total ? total : 1) * sizeof(uint32_t));
 	all = r->sample_storage;
 	run_of = r->run_storage;
 	for (size_t s = 0; s < w.nslots; s++) {
@@ -722,7 +722,7 @@ int e2e_report_compute(const struct e2e_report_run *runs, size_t nruns, const st
 	}
 
 	/* Second pass: samples and latencies into their endpoint's slice. */
-	w.lat = e2e_xmalloc((total ? total : 1) * sizeof(*w.lat));
+	w.lat = e2e_xmalloc_big((total ? total : 1) * sizeof(*w.lat));
 	fill = e2e_xmalloc((w.nslots ? w.nslots : 1) * sizeof(*fill)); /* each slot's next position */
 	memcpy(fill, w.offset, w.nslots * sizeof(*fill));
 	for (size_t k = 0; k < nruns; k++) {

@@ -45,6 +45,14 @@ struct e2e_sample {
 	uint64_t resp_bytes; /* response body bytes */
 };
 
+/* n samples in the store's compact encoding (store.c), len bytes: how
+ * runs travel between the local store and the team store. */
+struct e2e_sample_chunk {
+	const uint8_t *data;
+	size_t len;
+	uint32_t n;
+};
+
 /* Which test issued a request (SPEC section 11). Ids from
  * E2E_TEST_FIRST on name a test of the run (the store's run_tests). */
 #define E2E_TEST_OUTSIDE 0u /* no test was running: setup, fixtures, a suite without markers */

@@ -1024,6 +1024,8 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out)
 	st->version = STORE_VERSION;
 	st->lease_fd = st->probe_fd = -1;
 	rc = db_connect(st, false);
+	if (rc == 0 && (flags & E2E_STORE_SCRATCH)) /* before the migrations' commits */
+		rc = exec_once(st, "PRAGMA synchronous = OFF", "cannot configure the database");
 	if (rc == 0)
 		rc = schema_check(st, &state, &version);
 	if (rc && st->readonly && st->db && no_wal_index(st))
@@ -1036,7 +1038,7 @@ int e2e_store_open(const char *path, int flags, struct e2e_store **out)
 		else
 			rc = migrate_for_reader(st, version);
 	}
-	if (rc == 0 && !st->readonly)
+	if (rc == 0 && !st->readonly && !(flags & E2E_STORE_SCRATCH))
 		rc = exec_once(st, "PRAGMA synchronous = NORMAL", "cannot configure the database");
 	if (rc) {
 		e2e_store_close(st);
@@ -1929,6 +1931,15 @@ static unsigned width_of(uint64_t mask)
 	return mask ? (unsigned)(71 - __builtin_clzll(mask)) / 8 : 0;
 }
 
+static void scratch_ensure(struct e2e_store *st)
+{
+	if (!st->columns) {
+		st->columns = e2e_xmalloc(COLS * CHUNK_MAX * sizeof(*st->columns));
+		/* + 8: each value is stored with one 8-byte write */
+		st->scratch = e2e_xmalloc(CHUNK_HEADER + CHUNK_MAX * COLS * 8 + 8);
+	}
+}
+
 /* Encodes n <= CHUNK_MAX samples into st->scratch; returns the length. */
 static size_t chunk_encode(struct e2e_store *st, const struct e2e_sample *s, size_t n)
 {
@@ -1937,11 +1948,7 @@ static size_t chunk_encode(struct e2e_store *st, const struct e2e_sample *s, siz
 	uint8_t *p;
 	int cols;
 
-	if (!st->columns) {
-		st->columns = e2e_xmalloc(COLS * CHUNK_MAX * sizeof(*st->columns));
-		/* + 8: each value is stored with one 8-byte write */
-		st->scratch = e2e_xmalloc(CHUNK_HEADER + CHUNK_MAX * COLS * 8 + 8);
-	}
+	scratch_ensure(st);
 	for (int c = 0; c < COLS; c++)
 		v[c] = st->columns + (size_t)c * CHUNK_MAX;
 	for (size_t i = 0; i < n; i++) {
@@ -2200,32 +2207,47 @@ static int next_seq(struct e2e_store *st, int64_t run_id, int64_t *seq)
 	return rc;
 }
 
-int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_sample *samples, size_t n)
+static int chunk_insert(struct e2e_store *st, int64_t run_id, int64_t seq, size_t n, const uint8_t *data,
+			size_t len)
 {
 	sqlite3_stmt *s;
+	int rc = stmt(st, S_CHUNK_INSERT, &s);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	sqlite3_bind_int64(s, 2, seq);
+	sqlite3_bind_int64(s, 3, (int64_t)n);
+	sqlite3_bind_blob(s, 4, data, (int)len, SQLITE_STATIC);
+	return step_done(st, s, "cannot store samples");
+}
+
+/* Opens the write (see write_enter) of chunks after run_id's last. */
+static int append_enter(struct e2e_store *st, int64_t run_id, bool *own, int64_t *seq)
+{
+	int rc = write_enter(st, own);
+
+	if (rc == 0)
+		rc = run_exists(st, run_id);
+	if (rc == 0)
+		rc = next_seq(st, run_id, seq);
+	return rc;
+}
+
+int e2e_store_append(struct e2e_store *st, int64_t run_id, const struct e2e_sample *samples, size_t n)
+{
 	int64_t seq = 0;
 	bool own;
 	int rc;
 
 	if (n == 0)
 		return 0;
-	rc = write_enter(st, &own);
-	if (rc == 0)
-		rc = run_exists(st, run_id);
-	if (rc == 0)
-		rc = next_seq(st, run_id, &seq);
+	rc = append_enter(st, run_id, &own, &seq);
 	for (size_t at = 0; rc == 0 && at < n; at += CHUNK_MAX, seq++) {
 		size_t k = n - at < CHUNK_MAX ? n - at : CHUNK_MAX;
 		size_t len = chunk_encode(st, samples + at, k);
 
-		rc = stmt(st, S_CHUNK_INSERT, &s);
-		if (rc)
-			break;
-		sqlite3_bind_int64(s, 1, run_id);
-		sqlite3_bind_int64(s, 2, seq);
-		sqlite3_bind_int64(s, 3, (int64_t)k);
-		sqlite3_bind_blob(s, 4, st->scratch, (int)len, SQLITE_STATIC);
-		rc = step_done(st, s, "cannot store samples");
+		rc = chunk_insert(st, run_id, seq, k, st->scratch, len);
 	}
 	return write_leave(st, own, rc);
 }
@@ -2405,7 +2427,7 @@ static int load_chunks(struct e2e_store *st, int64_t run_id, struct e2e_sample *
 		rc = stmt(st, S_CHUNKS_LOAD, &s);
 	if (rc)
 		return rc;
-	samples = e2e_xmalloc(cap * sizeof(*samples));
+	samples = e2e_xmalloc_big(cap * sizeof(*samples));
 	vals = e2e_xmalloc(CHUNK_MAX * sizeof(*vals));
 	sqlite3_bind_int64(s, 1, run_id);
 	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -2441,6 +2463,150 @@ int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_samp
 	if (rc == 0)
 		rc = load_chunks(st, run_id, out, n);
 	return read_leave(st, own, rc);
+}
+
+/* ---- chunks as stored: the team store copies them without decoding ---- */
+
+void e2e_store_chunks_free(struct e2e_store_chunks *c)
+{
+	if (!c)
+		return;
+	free(c->v);
+	free(c->storage);
+	memset(c, 0, sizeof(*c));
+}
+
+static int load_raw_chunks(struct e2e_store *st, int64_t run_id, struct e2e_store_chunks *out)
+{
+	struct e2e_buf b = E2E_BUF_INIT;
+	struct e2e_sample_chunk *v = NULL;
+	size_t n = 0, cap = 0, total = 0, *at = NULL;
+	sqlite3_stmt *s;
+	unsigned w[COLS];
+	int rc = run_exists(st, run_id), step;
+
+	if (rc == 0)
+		rc = stmt(st, S_CHUNKS_LOAD, &s);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(s, 1, run_id);
+	while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+		int64_t seq = sqlite3_column_int64(s, 0), k = sqlite3_column_int64(s, 1);
+		const uint8_t *data = sqlite3_column_blob(s, 2);
+		size_t bytes = (size_t)sqlite3_column_bytes(s, 2);
+
+		if (k < 1 || k > CHUNK_MAX || !data || !chunk_layout(data, bytes, (size_t)k, w)) {
+			rc = corrupt_chunk(st, run_id, seq);
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			v = e2e_xrealloc(v, cap * sizeof(*v));
+			at = e2e_xrealloc(at, cap * sizeof(*at));
+		}
+		at[n] = b.len;
+		v[n++] = (struct e2e_sample_chunk){ NULL, bytes, (uint32_t)k };
+		e2e_buf_add(&b, data, bytes);
+		total += (size_t)k;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = db_error(st, "cannot read sample chunks");
+	sqlite3_reset(s);
+	if (rc == 0) {
+		out->storage = (uint8_t *)e2e_buf_detach(&b, NULL);
+		for (size_t i = 0; i < n; i++)
+			v[i].data = out->storage + at[i];
+		out->v = v;
+		out->n = n;
+		out->nsamples = total;
+		v = NULL;
+	}
+	e2e_buf_finish(&b);
+	free(v);
+	free(at);
+	return rc;
+}
+
+int e2e_store_chunks_load(struct e2e_store *st, int64_t run_id, struct e2e_store_chunks *out)
+{
+	bool own;
+	int rc = read_enter(st, &own);
+
+	memset(out, 0, sizeof(*out));
+	if (rc == 0)
+		rc = load_raw_chunks(st, run_id, out);
+	return read_leave(st, own, rc);
+}
+
+int e2e_store_chunks_decode(const struct e2e_sample_chunk *c, size_t n, struct e2e_sample *out)
+{
+	uint64_t *vals = e2e_xmalloc(CHUNK_MAX * sizeof(*vals));
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < n; out += c[i].n, i++)
+		if (c[i].n < 1 || c[i].n > CHUNK_MAX || !chunk_decode(c[i].data, c[i].len, c[i].n, out, vals))
+			rc = e2e_error(E2E_ERR_INPUT, "sample chunk %zu of %zu: corrupt", i + 1, n);
+	free(vals);
+	return rc;
+}
+
+/* The chunk c with its path ids replaced by map[id] into st->scratch;
+ * false if it is malformed or names a path outside the map. */
+static bool chunk_remap(struct e2e_store *st, const struct e2e_sample_chunk *c, const uint32_t *map,
+			size_t nmap, size_t *len)
+{
+	unsigned w[COLS], nw;
+	uint64_t bits = 0;
+	size_t head, start_len, rest;
+	uint8_t *p;
+
+	if (c->n < 1 || c->n > CHUNK_MAX || !chunk_layout(c->data, c->len, c->n, w))
+		return false;
+	scratch_ensure(st);
+	column_read(c->data + chunk_header_len(c->data) + c->n * w[COL_START], c->data + c->len, w[COL_PATH],
+		    c->n, st->columns);
+	for (size_t i = 0; i < c->n; i++) {
+		uint64_t id = st->columns[i];
+
+		if (id >= nmap || (!map[id] && id))
+			return false;
+		st->columns[i] = map[id];
+		bits |= map[id];
+	}
+	nw = width_of(bits);
+	head = chunk_header_len(c->data);
+	start_len = c->n * w[COL_START];
+	rest = c->len - head - start_len - c->n * w[COL_PATH];
+	memcpy(st->scratch, c->data, head + start_len);
+	st->scratch[3 + COL_PATH] = (uint8_t)nw;
+	p = st->scratch + head + start_len;
+	for (size_t i = 0; nw && i < c->n; i++, p += nw) {
+		uint64_t x = le64(st->columns[i]);
+
+		memcpy(p, &x, 8);
+	}
+	memcpy(p, c->data + c->len - rest, rest);
+	*len = (size_t)(p - st->scratch) + rest;
+	return true;
+}
+
+int e2e_store_append_chunks(struct e2e_store *st, int64_t run_id, const struct e2e_sample_chunk *c, size_t n,
+			    const uint32_t *map, size_t nmap)
+{
+	int64_t seq = 0;
+	bool own;
+	int rc = append_enter(st, run_id, &own, &seq);
+
+	for (size_t i = 0; rc == 0 && i < n; i++, seq++) {
+		size_t len;
+
+		if (!chunk_remap(st, &c[i], map, nmap, &len))
+			rc = e2e_error(E2E_ERR_INPUT, "run %lld: sample chunk %zu of %zu: corrupt",
+				       (long long)run_id, i + 1, n);
+		else
+			rc = chunk_insert(st, run_id, seq, c[i].n, st->scratch, len);
+	}
+	return write_leave(st, own, rc);
 }
 
 /* ---- pruning ---- */

@@ -19,6 +19,7 @@ struct e2e_store;
 enum e2e_store_flags {
 	E2E_STORE_READONLY = 1 << 0, /* never create, never write (but see below) */
 	E2E_STORE_CREATE = 1 << 1, /* create the file (mode 0600) and parents */
+	E2E_STORE_SCRATCH = 1 << 2, /* a private copy thrown away after use: nothing is synced to disk */
 };
 
 /* Opens (and creates/migrates unless READONLY) the database. A file that is
@@ -145,6 +146,30 @@ int e2e_store_resources_serve_end(struct e2e_store *st, int64_t run_id, const ch
 int e2e_store_resources_load(struct e2e_store *st, int64_t run_id, struct e2e_res_sample **out, size_t *n,
 			     struct e2e_res_info *info);
 int e2e_store_samples_load(struct e2e_store *st, int64_t run_id, struct e2e_sample **out, size_t *n);
+
+/* A run's samples as the store keeps them (the encoding store.c
+ * describes), for copying a run to the team store and back without
+ * decoding: v[i].data points into storage. */
+struct e2e_store_chunks {
+	struct e2e_sample_chunk *v; /* in recording order */
+	size_t n;
+	size_t nsamples; /* summed over v */
+	uint8_t *storage;
+};
+/* Loads run_id's chunks (each one checked to be well-formed). Caller
+ * finishes *out with e2e_store_chunks_free (which accepts NULL).
+ * E2E_ERR_INPUT "no run N" when absent, or for a corrupt chunk. */
+int e2e_store_chunks_load(struct e2e_store *st, int64_t run_id, struct e2e_store_chunks *out);
+void e2e_store_chunks_free(struct e2e_store_chunks *c);
+/* Decodes n chunks into out (room for all their samples); E2E_ERR_INPUT
+ * for a malformed one. */
+int e2e_store_chunks_decode(const struct e2e_sample_chunk *c, size_t n, struct e2e_sample *out);
+/* Appends chunks of another store's run to run_id with every path id p
+ * replaced by map[p] (nmap entries; 0 maps to 0, any other id without an
+ * entry is E2E_ERR_INPUT), inside the caller's transaction if one is
+ * open. */
+int e2e_store_append_chunks(struct e2e_store *st, int64_t run_id, const struct e2e_sample_chunk *c, size_t n,
+			    const uint32_t *map, size_t nmap);
 
 /* Applies a run's test events (sample.h) in order, inside the caller's
  * transaction if one is open: BEGIN adds test id with its name (again:

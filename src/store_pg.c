@@ -18,10 +18,13 @@ struct e2e_pg {
 	char *name; /* the URL, password redacted */
 };
 
-/* Samples go in chunks of at most this many, each one bytea of fixed-width
- * little-endian columns (format 1, below). */
-#define CHUNK_SAMPLES 65536
+/* Sample chunks: format 1 (the first pushes) is at most 65536 samples of
+ * fixed-width little-endian columns (below), read but no longer written;
+ * format 2 is one chunk of the local store's own encoding (store.c, a few
+ * thousand samples, a third of format 1's size), copied as it is both
+ * ways, so that a push and a fetch neither decode nor encode it. */
 #define CHUNK_FORMAT 1
+#define CHUNK_FORMAT_STORE 2
 /* Bytes per sample: start_ns, path_id, status, error, test_id, ttfb_us,
  * total_us, proxy_us, req_bytes, resp_bytes. */
 #define SAMPLE_BYTES (8 + 4 + 2 + 1 + 4 + 4 + 4 + 4 + 8 + 8)
@@ -153,7 +156,14 @@ static const char *const pg_schema_v2[] = {
 	NULL,
 };
 
-static const char *const *const pg_migrations[] = { NULL, pg_schema_v1, pg_schema_v2 };
+/* v3: chunks are compact already (format 2): stored without TOAST's
+ * compression, which took most of a push's and a fetch's time. */
+static const char *const pg_schema_v3[] = {
+	"ALTER TABLE e2e.sample_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
+	NULL,
+};
+
+static const char *const *const pg_migrations[] = { NULL, pg_schema_v1, pg_schema_v2, pg_schema_v3 };
 #define PG_VERSION ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])) - 1)
 _Static_assert(PG_VERSION == E2E_PG_VERSION, "store_pg.h's E2E_PG_VERSION");
 
@@ -440,6 +450,8 @@ void e2e_pg_run_finish(struct e2e_pg_run *r)
 	free(r->paths);
 	free(r->samples);
 	extras_finish(&r->x);
+	free(r->chunks);
+	free(r->chunk_storage);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -487,12 +499,6 @@ static const char *dbl(double v, struct num *n)
 	return n->s;
 }
 
-static void put_le(uint8_t *p, uint64_t v, int bytes)
-{
-	for (int i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Integers of a binary result are big-endian. */
 static uint32_t get_be32(const uint8_t *p)
 {
@@ -516,32 +522,6 @@ static uint64_t get_le(const uint8_t *p, int bytes)
 /* Column widths of format 1 in order (see SAMPLE_BYTES). */
 static const int widths[] = { 8, 4, 2, 1, 4, 4, 4, 4, 8, 8 };
 #define NCOLS (sizeof(widths) / sizeof(widths[0]))
-
-static uint64_t sample_field(const struct e2e_sample *s, size_t col)
-{
-	switch (col) {
-	case 0:
-		return s->start_ns;
-	case 1:
-		return s->path_id;
-	case 2:
-		return s->status;
-	case 3:
-		return s->error;
-	case 4:
-		return s->test_id;
-	case 5:
-		return s->ttfb_us;
-	case 6:
-		return s->total_us;
-	case 7:
-		return s->proxy_us;
-	case 8:
-		return s->req_bytes;
-	default:
-		return s->resp_bytes;
-	}
-}
 
 static void sample_set(struct e2e_sample *s, size_t col, uint64_t v)
 {
@@ -579,14 +559,7 @@ static void sample_set(struct e2e_sample *s, size_t col, uint64_t v)
 	}
 }
 
-/* Column-major: all start_ns, then all path_id...: compresses well (TOAST). */
-static void chunk_encode(const struct e2e_sample *s, size_t n, uint8_t *out)
-{
-	for (size_t c = 0; c < NCOLS; c++)
-		for (size_t i = 0; i < n; i++, out += widths[c])
-			put_le(out, sample_field(&s[i], c), widths[c]);
-}
-
+/* Format 1: column-major, all start_ns, then all path_id... */
 static void chunk_decode(const uint8_t *in, size_t n, struct e2e_sample *s)
 {
 	for (size_t c = 0; c < NCOLS; c++)
@@ -594,10 +567,78 @@ static void chunk_decode(const uint8_t *in, size_t n, struct e2e_sample *s)
 			sample_set(&s[i], c, get_le(in, widths[c]));
 }
 
+static void put_be(struct e2e_buf *b, uint64_t v, int bytes)
+{
+	uint8_t p[8];
+
+	for (int i = 0; i < bytes; i++)
+		p[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+	e2e_buf_add(b, p, (size_t)bytes);
+}
+
+/* One field of a binary COPY row: its length, then its bytes. */
+static void copy_field(struct e2e_buf *b, uint64_t v, int bytes)
+{
+	put_be(b, (uint64_t)bytes, 4);
+	put_be(b, v, bytes);
+}
+
+/* The run's chunks (format 2) in one COPY ... FROM STDIN (FORMAT binary):
+ * no statement per chunk and no text escaping of the bytea; each chunk is
+ * sent as it is (libpq buffers, the server streams the rows in). */
+static int push_chunks(struct e2e_pg *pg, const struct e2e_pg_run *r, const char *id)
+{
+	static const char header[] = "PGCOPY\n\377\r\n";
+	struct e2e_buf b = E2E_BUF_INIT;
+	int64_t run_id = strtoll(id, NULL, 10);
+	PGresult *res;
+	int rc = 0;
+
+	if (r->nchunks == 0)
+		return 0;
+	res = PQexec(pg->conn,
+		     "COPY e2e.sample_chunks (run_id, seq, n, format, data) FROM STDIN (FORMAT binary)");
+	if (PQresultStatus(res) != PGRES_COPY_IN)
+		rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot write the run's samples");
+	PQclear(res);
+	if (rc < 0)
+		return rc;
+	e2e_buf_add(&b, header, sizeof(header)); /* with its '\0' */
+	put_be(&b, 0, 4); /* flags */
+	put_be(&b, 0, 4); /* header extension length */
+	for (size_t i = 0; rc == 0 && i <= r->nchunks; i++) {
+		if (i == r->nchunks) {
+			put_be(&b, 0xffff, 2); /* the trailer */
+		} else {
+			const struct e2e_sample_chunk *c = &r->chunks[i];
+
+			put_be(&b, 5, 2);
+			copy_field(&b, (uint64_t)run_id, 8);
+			copy_field(&b, i, 4);
+			copy_field(&b, c->n, 4);
+			copy_field(&b, CHUNK_FORMAT_STORE, 2);
+			put_be(&b, c->len, 4);
+		}
+		if (PQputCopyData(pg->conn, b.data, (int)b.len) != 1 ||
+		    (i < r->nchunks &&
+		     PQputCopyData(pg->conn, (const char *)r->chunks[i].data, (int)r->chunks[i].len) != 1))
+			rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot write the run's samples");
+		e2e_buf_reset(&b);
+	}
+	e2e_buf_finish(&b);
+	if (PQputCopyEnd(pg->conn, rc < 0 ? "push failed" : NULL) != 1 && rc == 0)
+		rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot write the run's samples");
+	while ((res = PQgetResult(pg->conn))) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0)
+			rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot write the run's samples");
+		PQclear(res);
+	}
+	return rc;
+}
+
 static int push_rows(struct e2e_pg *pg, const struct e2e_pg_run *r, const struct e2e_pg_summary *sums,
 		     size_t nsums, const char *id)
 {
-	uint8_t *chunk = e2e_xmalloc((size_t)CHUNK_SAMPLES * SAMPLE_BYTES);
 	int rc = 0;
 
 	for (size_t i = 0; rc == 0 && i < r->npaths; i++) {
@@ -631,24 +672,8 @@ static int push_rows(struct e2e_pg *pg, const struct e2e_pg_run *r, const struct
 			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 			11, v, NULL, "cannot write the run's summaries");
 	}
-	for (size_t at = 0, seq = 0; rc == 0 && at < r->nsamples; at += CHUNK_SAMPLES, seq++) {
-		size_t n = r->nsamples - at < CHUNK_SAMPLES ? r->nsamples - at : CHUNK_SAMPLES;
-		struct num sq = u64(seq), nn = u64(n), fmt = i64(CHUNK_FORMAT);
-		const char *v[] = { id, sq.s, nn.s, fmt.s, (const char *)chunk };
-		const int len[] = { 0, 0, 0, 0, (int)(n * SAMPLE_BYTES) };
-		const int bin[] = { 0, 0, 0, 0, 1 };
-		PGresult *res;
-
-		chunk_encode(r->samples + at, n, chunk);
-		res = PQexecParams(pg->conn,
-				   "INSERT INTO e2e.sample_chunks (run_id, seq, n, format, data)"
-				   " VALUES ($1, $2, $3, $4, $5)",
-				   5, NULL, v, len, bin, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot write the run's samples");
-		PQclear(res);
-	}
-	free(chunk);
+	if (rc == 0)
+		rc = push_chunks(pg, r, id);
 	return rc;
 }
 
@@ -786,12 +811,77 @@ int e2e_pg_runs_list(struct e2e_pg *pg, const char *service, const char *branch,
 	return 0;
 }
 
+/* One row (n, format, data) of a run's chunks: format 1's decoded into
+ * r->samples, format 2's appended to data (r->chunks[i].data is its
+ * offset there until the end). One run has one format (one push wrote
+ * it). */
+static int chunk_row(struct e2e_pg *pg, PGresult *res, struct e2e_pg_run *r, struct e2e_buf *data,
+		     size_t *cap, uint16_t *fmt)
+{
+	size_t n = get_be32((const uint8_t *)PQgetvalue(res, 0, 0)), len = (size_t)PQgetlength(res, 0, 2);
+	uint16_t f = get_be16((const uint8_t *)PQgetvalue(res, 0, 1));
+
+	if (!*fmt)
+		*fmt = f;
+	if (f != *fmt || (f == CHUNK_FORMAT && len != n * SAMPLE_BYTES) ||
+	    (f != CHUNK_FORMAT && f != CHUNK_FORMAT_STORE))
+		return e2e_error(E2E_ERR_RUNTIME, "%s: run %" PRId64 ": a sample chunk of unknown format",
+				 pg->name, r->run.id);
+	if (f == CHUNK_FORMAT) {
+		r->samples = e2e_xrealloc(r->samples, (r->nsamples + n + 1) * sizeof(*r->samples));
+		chunk_decode((const uint8_t *)PQgetvalue(res, 0, 2), n, r->samples + r->nsamples);
+		r->nsamples += n;
+		return 0;
+	}
+	if (r->nchunks == *cap) {
+		*cap = *cap ? 2 * *cap : 256;
+		r->chunks = e2e_xrealloc(r->chunks, *cap * sizeof(*r->chunks));
+	}
+	r->chunks[r->nchunks++] =
+		(struct e2e_sample_chunk){ (const uint8_t *)(uintptr_t)data->len, len, (uint32_t)n };
+	e2e_buf_add(data, PQgetvalue(res, 0, 2), len);
+	r->nsamples += n;
+	return 0;
+}
+
+/* A run's chunks, a row at a time (single-row mode: libpq never holds
+ * the whole run, nor grows a buffer for it). */
+static int load_chunks(struct e2e_pg *pg, const char *const *v, struct e2e_pg_run *r)
+{
+	struct e2e_buf data = E2E_BUF_INIT;
+	size_t cap = 0;
+	uint16_t fmt = 0;
+	PGresult *res;
+	int rc = 0;
+
+	if (!PQsendQueryParams(pg->conn,
+			       "SELECT n, format, data FROM e2e.sample_chunks WHERE run_id = $1 ORDER BY seq",
+			       1, NULL, v, NULL, NULL, 1) ||
+	    !PQsetSingleRowMode(pg->conn))
+		return pg_fail(pg, E2E_ERR_RUNTIME, "cannot read the run's samples");
+	while ((res = PQgetResult(pg->conn))) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_SINGLE_TUPLE && rc == 0)
+			rc = chunk_row(pg, res, r, &data, &cap, &fmt);
+		else if (st != PGRES_SINGLE_TUPLE && st != PGRES_TUPLES_OK && rc == 0)
+			rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot read the run's samples");
+		PQclear(res);
+	}
+	if (rc == 0 && r->nchunks) {
+		r->chunk_storage = (uint8_t *)e2e_buf_detach(&data, NULL);
+		for (size_t i = 0; i < r->nchunks; i++)
+			r->chunks[i].data = r->chunk_storage + (uintptr_t)r->chunks[i].data;
+	}
+	e2e_buf_finish(&data);
+	return rc;
+}
+
 int e2e_pg_run_load(struct e2e_pg *pg, struct e2e_pg_run *r)
 {
 	struct num id = i64(r->run.id);
 	const char *v[] = { id.s };
 	PGresult *res = NULL;
-	size_t total = 0;
 	int rc = exec0(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "cannot start a transaction");
 
 	if (rc == 0)
@@ -809,32 +899,8 @@ int e2e_pg_run_load(struct e2e_pg *pg, struct e2e_pg_run *r)
 			r->paths[i].endpoint = col(res, (int)i, 3);
 		}
 		PQclear(res);
-		res = PQexecParams(
-			pg->conn,
-			"SELECT n, format, data FROM e2e.sample_chunks WHERE run_id = $1 ORDER BY seq", 1,
-			NULL, v, NULL, NULL, 1);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK)
-			rc = pg_fail(pg, E2E_ERR_RUNTIME, "cannot read the run's samples");
+		rc = load_chunks(pg, v, r);
 	}
-	for (int i = 0; rc == 0 && i < PQntuples(res); i++)
-		total += (size_t)get_be32((const uint8_t *)PQgetvalue(res, i, 0));
-	if (rc == 0) {
-		r->samples = e2e_xcalloc(total + 1, sizeof(*r->samples));
-		for (int i = 0; rc == 0 && i < PQntuples(res); i++) {
-			size_t n = get_be32((const uint8_t *)PQgetvalue(res, i, 0));
-			uint16_t fmt = (uint16_t)get_be16((const uint8_t *)PQgetvalue(res, i, 1));
-
-			if (fmt != CHUNK_FORMAT || (size_t)PQgetlength(res, i, 2) != n * SAMPLE_BYTES)
-				rc = e2e_error(E2E_ERR_RUNTIME,
-					       "%s: run %" PRId64 ": a sample chunk of unknown format",
-					       pg->name, r->run.id);
-			else
-				chunk_decode((const uint8_t *)PQgetvalue(res, i, 2), n,
-					     r->samples + r->nsamples);
-			r->nsamples += n;
-		}
-	}
-	PQclear(res);
 	if (rc == 0)
 		rc = extras_load(pg, r);
 	if (rc == 0)

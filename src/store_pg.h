@@ -17,7 +17,7 @@
 struct e2e_pg;
 
 /* The schema version of the tables this e2e writes and reads. */
-#define E2E_PG_VERSION 2
+#define E2E_PG_VERSION 3
 
 /* Whether s names a PostgreSQL store (a postgresql:// or postgres:// URI;
  * libpq's PG* environment variables fill in what it leaves out). */
@@ -78,6 +78,12 @@ struct e2e_pg_run {
 	struct e2e_sample *samples; /* recording order */
 	size_t nsamples;
 	struct e2e_pg_extras x; /* run.disturbance* go with them */
+	/* The same samples as the local store's chunks (sample.h): a push
+	 * writes these; a fetch fills these in instead of samples for a run
+	 * pushed so. chunk_storage: what a fetch's chunks point into. */
+	struct e2e_sample_chunk *chunks;
+	size_t nchunks;
+	uint8_t *chunk_storage;
 };
 
 /* Frees what a fetch filled in; accepts NULL. */

@@ -130,9 +130,25 @@ static int extras_write(struct e2e_store *dst, int64_t id, const struct e2e_pg_e
 	return rc;
 }
 
+/* The run's samples as the store holds them (what is pushed) and decoded
+ * (what the summaries are computed from). */
+static int load_chunks(struct e2e_store *st, int64_t run_id, struct e2e_pg_run *r, struct e2e_store_chunks *c)
+{
+	int rc = e2e_store_chunks_load(st, run_id, c);
+
+	if (rc < 0)
+		return rc;
+	r->chunks = c->v;
+	r->nchunks = c->n;
+	r->samples = e2e_xmalloc_big((c->nsamples + 1) * sizeof(*r->samples));
+	r->nsamples = c->nsamples;
+	return e2e_store_chunks_decode(c->v, c->n, r->samples);
+}
+
 int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, bool *created, int64_t *pg_id)
 {
 	struct e2e_pg_run r;
+	struct e2e_store_chunks chunks = { 0 };
 	struct e2e_pg_summary *sums = NULL;
 	char **hists = NULL;
 	size_t nsums = 0;
@@ -154,7 +170,7 @@ int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, b
 	if (rc == 0)
 		rc = e2e_store_run_paths_load(st, run_id, &r.paths, &r.npaths);
 	if (rc == 0)
-		rc = e2e_store_samples_load(st, run_id, &r.samples, &r.nsamples);
+		rc = load_chunks(st, run_id, &r, &chunks);
 	if (rc == 0)
 		rc = extras_read(st, run_id, &r.x);
 	if (rc == 0)
@@ -162,16 +178,19 @@ int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, b
 	if (rc == 0)
 		rc = e2e_pg_push(pg, &r, sums, nsums, created, pg_id);
 	summaries_free(sums, hists, nsums);
-	e2e_store_paths_free(r.paths, r.npaths); /* the store's allocation, not ours */
+	e2e_store_paths_free(r.paths, r.npaths); /* the store's allocations, not ours */
+	e2e_store_chunks_free(&chunks);
 	r.paths = NULL;
 	r.npaths = 0;
+	r.chunks = NULL;
+	r.nchunks = 0;
 	e2e_pg_run_finish(&r);
 	return rc;
 }
 
-/* The run's paths interned in dst, and its samples' path ids moved to
- * dst's ids for them. */
-static int copy_paths(struct e2e_store *dst, int64_t id, struct e2e_pg_run *r)
+/* The run's paths interned in dst, and its samples (or chunks) appended
+ * to run id with dst's ids for those paths. */
+static int copy_samples(struct e2e_store *dst, int64_t id, struct e2e_pg_run *r)
 {
 	uint32_t max = 0, *map;
 	int rc = 0;
@@ -183,7 +202,7 @@ static int copy_paths(struct e2e_store *dst, int64_t id, struct e2e_pg_run *r)
 	for (size_t i = 0; rc == 0 && i < r->npaths; i++)
 		rc = e2e_store_path_intern(dst, id, r->paths[i].method, r->paths[i].path,
 					   r->paths[i].endpoint, &map[r->paths[i].id]);
-	for (size_t i = 0; rc == 0 && i < r->nsamples; i++) {
+	for (size_t i = 0; rc == 0 && !r->nchunks && i < r->nsamples; i++) {
 		uint32_t p = r->samples[i].path_id;
 
 		if (p > max || (!map[p] && p))
@@ -192,6 +211,10 @@ static int copy_paths(struct e2e_store *dst, int64_t id, struct e2e_pg_run *r)
 		else
 			r->samples[i].path_id = map[p];
 	}
+	if (rc == 0 && r->nchunks)
+		rc = e2e_store_append_chunks(dst, id, r->chunks, r->nchunks, map, (size_t)max + 1);
+	else if (rc == 0 && r->nsamples)
+		rc = e2e_store_append(dst, id, r->samples, r->nsamples);
 	free(map);
 	return rc;
 }
@@ -207,9 +230,7 @@ static int copy_run(struct e2e_pg *pg, struct e2e_store *dst, struct e2e_pg_run 
 		return rc;
 	rc = e2e_store_run_begin_as(dst, &r->run, &id);
 	if (rc == 0)
-		rc = copy_paths(dst, id, r);
-	if (rc == 0 && r->nsamples)
-		rc = e2e_store_append(dst, id, r->samples, r->nsamples);
+		rc = copy_samples(dst, id, r);
 	if (rc == 0)
 		rc = e2e_store_run_end(dst, &r->run);
 	if (rc == 0)

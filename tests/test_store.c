@@ -840,6 +840,54 @@ START_TEST(test_samples_many_batches)
 }
 END_TEST
 
+/* Chunks as stored (the team store's format 2): loaded as they are,
+ * decoded to the samples, and appended to another store with their path
+ * ids mapped (here to ids one byte wider); a malformed chunk or a path
+ * outside the map is refused. */
+START_TEST(test_chunks_copy)
+{
+	char *pa = tu_path(tmp, "chunks-a.db"), *pb = tu_path(tmp, "chunks-b.db");
+	struct e2e_store *a = open_ok(pa, E2E_STORE_CREATE), *b = open_ok(pb, E2E_STORE_CREATE);
+	int64_t ra = begin_run(a, "svc", 1), rb = begin_run(b, "svc", 1);
+	struct e2e_sample *want = make_samples(3, 10000), *got = malloc(10000 * sizeof(*got));
+	struct e2e_store_chunks c;
+	uint32_t map[98] = { 0 };
+	char msg[128];
+
+	ck_assert_int_eq(e2e_store_append(a, ra, want, 10000), 0);
+	ck_assert_msg(e2e_store_chunks_load(a, ra, &c) == 0, "%s", e2e_error_message());
+	ck_assert_uint_eq(c.n, 3);
+	ck_assert_uint_eq(c.nsamples, 10000);
+	ck_assert_uint_eq(c.v[0].n + c.v[1].n + c.v[2].n, 10000);
+	ck_assert_int_eq(e2e_store_chunks_decode(c.v, c.n, got), 0);
+	for (size_t i = 0; i < 10000; i++)
+		ck_assert_msg(same_sample(&got[i], &want[i]), "decoded sample %zu differs", i);
+	for (uint32_t i = 1; i < 98; i++)
+		map[i] = i + 300;
+	ck_assert_msg(e2e_store_append_chunks(b, rb, c.v, c.n, map, 98) == 0, "%s", e2e_error_message());
+	for (size_t i = 0; i < 10000; i++)
+		want[i].path_id += 300;
+	assert_samples(b, rb, want, 10000);
+
+	snprintf(msg, sizeof(msg), "run %lld: sample chunk 2 of 3: corrupt", (long long)rb);
+	c.v[1].len--;
+	assert_err(e2e_store_append_chunks(b, rb, c.v, c.n, map, 98), E2E_ERR_INPUT, msg);
+	assert_err(e2e_store_chunks_decode(c.v, c.n, got), E2E_ERR_INPUT, "sample chunk 2 of 3: corrupt");
+	c.v[1].len++;
+	snprintf(msg, sizeof(msg), "run %lld: sample chunk 1 of 3: corrupt", (long long)rb);
+	assert_err(e2e_store_append_chunks(b, rb, c.v, c.n, map, 50), E2E_ERR_INPUT, msg);
+	assert_samples(b, rb, want, 10000); /* nothing of the refused ones */
+	e2e_store_chunks_free(&c);
+	e2e_store_chunks_free(NULL);
+	e2e_store_close(a);
+	e2e_store_close(b);
+	free(want);
+	free(got);
+	free(pa);
+	free(pb);
+}
+END_TEST
+
 /* The encoder writes exactly the documented format. */
 /* A run's tests (schema v6) and its samples' test ids (chunk format 2,
  * written only for a chunk with a test id; format 1 still reads). */
@@ -1601,6 +1649,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tdata, test_tests);
 	tcase_add_test(tdata, test_samples_many_batches);
 	tcase_add_test(tdata, test_chunk_format);
+	tcase_add_test(tdata, test_chunks_copy);
 	tcase_add_test(tdata, test_corrupt_chunks);
 	tcase_add_test(tdata, test_prune);
 	tcase_add_test(tdata, test_run_notes);

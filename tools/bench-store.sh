@@ -5,9 +5,17 @@
 # PostgreSQL stopped mid-run (spooled, then e2e push completes it), the
 # push rate of one 1,000,000-request run, and perf-report --store over it.
 #
-#   tools/bench-store.sh [BUILD_DIR]     (default: build)
+#   tools/bench-store.sh [BUILD_DIR] [--speed]    (default: build, everything)
+#
+# --speed: only the two speed figures (push rate, perf-report --store, and
+# the same report from the SQLite file), each taken 3 times, with the
+# client's CPU time and the server's (its backends' CPU) beside the wall
+# time: on a loaded machine the wall time mostly measures the load.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SPEED=0
+[ "${2:-}" = --speed ] && SPEED=1
+[ "${1:-}" = --speed ] && { SPEED=1; shift; }
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
 export E2E_BIN=$BUILD/e2e
 . "$ROOT/tests/cli/lib.sh"
@@ -18,6 +26,44 @@ echo "load: $(uptime | sed 's/.*load average: //')"
 pg_start
 "$E2E" store init --store "$PG_URL" -q || exit 1
 q() { pg_sql -c "$1"; }
+
+# --speed: wall, client CPU and server CPU of a command, 3 times
+if [ "$SPEED" = 1 ]; then
+  # the server's CPU: what its exited backends used (cutime + cstime of
+  # the postmaster, in clock ticks)
+  server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$PG_PID/stat"; }
+  # measure LABEL CMD...: "LABEL: wall W s, client CPU C s, server CPU S s"
+  measure() {
+    local label=$1 s0 s1 t; shift
+    s0=$(server_cpu)
+    t=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>"$TMP/cmd.err"; } 2>&1) ||
+      { echo "$label: failed: $(cat "$TMP/cmd.err")"; exit 1; }
+    sleep 1 # the backend has exited and been reaped
+    s1=$(server_cpu)
+    WALL=$(echo "$t" | awk '{ print $1 }')
+    echo "$label: wall $WALL s, client CPU $(echo "$t" | awk '{ printf "%.2f", $2 + $3 }') s, server CPU $(echo "$s1 - $s0" | bc -l | xargs printf '%.2f') s"
+  }
+  "$BUILD/tools/mkfixture" "$TMP/big.db" --requests 1000000 --endpoints 20 >/dev/null || exit 1
+  for i in 1 2 3; do
+    q "DELETE FROM e2e.runs" >/dev/null
+    measure "push of 1,000,000 requests ($i)" "$E2E" push --store "$PG_URL" --db "$TMP/big.db" -q
+    echo "  = $(echo "1000000 / $WALL" | bc) requests/s (issue: >= 200,000/s)"
+  done
+  for i in 1 2 3; do
+    measure "perf-report --store, 1,000,000 requests ($i, issue: <= 1.0 s)" \
+      "$E2E" perf-report --store "$PG_URL" -s bench -f json
+  done
+  for i in 1 2 3; do
+    measure "perf-report of the SQLite file, 1,000,000 requests ($i)" "$E2E" perf-report --db "$TMP/big.db" -s bench -f json
+  done
+  "$E2E" perf-report --store "$PG_URL" -s bench -f json | grep -v -e '"generated_at"' -e '"test_run_id"' -e '"id": ' \
+    -e '^    [0-9]' >"$TMP/s.json"
+  "$E2E" perf-report --db "$TMP/big.db" -s bench -f json | grep -v -e '"generated_at"' -e '"test_run_id"' -e '"id": ' \
+    -e '^    [0-9]' >"$TMP/l.json"
+  cmp -s "$TMP/s.json" "$TMP/l.json" && echo "the two reports agree (but for run ids)" || echo "the two reports DIFFER"
+  echo "load: $(uptime | sed 's/.*load average: //')"
+  exit 0
+fi
 
 # 1. 8 concurrent runs of 100,000 requests (HAR imports through the recorder)
 python3 "$ROOT/tests/cli/make_har.py" "$TMP/100k.har" 1 GET:/users/+1000:50000 POST:/orders:30000 GET:/health:20000 >/dev/null

@@ -46,11 +46,11 @@ expect_err "e2e: store: unknown subcommand 'frob' (there is 'init')" "unknown su
 # -- init, twice
 run "$E2E" store init --store "$PG_URL"
 expect_rc 0 "store init"
-expect_err_has "created the store (schema version 2)" "store init"
+expect_err_has "created the store (schema version 3)" "store init"
 run env E2E_STORE="$PG_URL" "$E2E" store init -q
 expect_rc 0 "store init again, URL from E2E_STORE"
 [ -z "$ERR" ] || fail "store init -q: stderr '$ERR'"
-expect_sql "SELECT value FROM e2e.meta WHERE key = 'schema_version'" 2 "schema version"
+expect_sql "SELECT value FROM e2e.meta WHERE key = 'schema_version'" 3 "schema version"
 
 # -- perf-profile --store: the run locally and in the store
 $HAR "$TMP/a.har" 1 GET:/users/+4:60:20 POST:/orders:40:10 >/dev/null
@@ -93,14 +93,19 @@ expect_sql "SELECT count(*) || '|' || sum(recorded) FROM e2e.runs" "5|240" "conc
 
 # -- perf-report --store reads what the local file reads
 # (svc's runs have the same ids in both; other's were pushed concurrently)
+# same_report DB URL ARGS...: perf-report --store URL prints what --db DB does
+same_report() {
+  local db=$1 url=$2 local_out; shift 2
+  run "$E2E" perf-report --db "$db" "$@"
+  local_out=$(printf '%s' "$OUT" | grep -v '"generated_at"')
+  run "$E2E" perf-report --store "$url" "$@"
+  expect_rc 0 "perf-report --store $*"
+  [ "$(printf '%s' "$OUT" | grep -v '"generated_at"')" = "$local_out" ] ||
+    fail "perf-report --store $* differs from the local report: $(diff <(echo "$local_out") <(printf '%s' "$OUT" | grep -v '"generated_at"') | head -5)"
+}
 for args in "-s svc -f json" "-s svc --runs 2 -f json" "-s svc --runs 2 -f csv" "-s svc --trend -f json" \
   "-s svc --runs 2 -f markdown"; do
-  run "$E2E" perf-report --db "$TMP/p.db" $args
-  local_out=$(printf '%s' "$OUT" | grep -v '"generated_at"')
-  run "$E2E" perf-report --store "$PG_URL" $args
-  expect_rc 0 "perf-report --store $args"
-  [ "$(printf '%s' "$OUT" | grep -v '"generated_at"')" = "$local_out" ] ||
-    fail "perf-report --store $args differs from the local report: $(diff <(echo "$local_out") <(printf '%s' "$OUT" | grep -v '"generated_at"') | head -5)"
+  same_report "$TMP/p.db" "$PG_URL" $args
 done
 figures='[.total_requests, (.endpoints[] | [.count, .p50_latency_ms, .p95_latency_ms, .p99_latency_ms])]'
 "$E2E" perf-report --db "$TMP/p.db" -s other --runs 3 -f json | jq -c "$figures" >"$TMP/other.local"
@@ -217,12 +222,41 @@ expect_rc 0 "push after the outage"
 expect_err_has "pushed 2 runs, 0 already there" "spooled runs pushed"
 expect_sql "SELECT sum(recorded) FROM e2e.runs WHERE service = 'down'" 25 "the spooled run"
 
+# -- samples travel as the local store's own chunks (format 2, stored
+# uncompressed), copied both ways: a pushed run reports byte for byte what
+# the local file reports, also when the private store gives its paths ids
+# of another width (run 2's ids are 301-306 here, 1-6 there). A database
+# of its own, so that the store's run ids are the file's.
+q "CREATE DATABASE chunks" >/dev/null
+CHUNKS="postgresql://postgres@/chunks?host=$PG_SOCK&port=$PG_PORT"
+"$E2E" store init --store "$CHUNKS" -q
+$HAR "$TMP/wide.har" 21 GET:/a/+300:300 >/dev/null
+$HAR "$TMP/narrow.har" 22 GET:/users/+5:3000 POST:/orders:2000 >/dev/null
+"$E2E" perf-profile -s wide --import "$TMP/wide.har" --db "$TMP/w.db" -q -f json >/dev/null
+"$E2E" perf-profile -s chunks --import "$TMP/narrow.har" --db "$TMP/w.db" -q -f json >/dev/null
+run "$E2E" push --store "$CHUNKS" --db "$TMP/w.db" -q
+expect_rc 0 "push of chunks"
+PG_DB=chunks expect_sql "SELECT count(*) || '|' || sum(n) || '|' || min(format) || '|' || max(format) FROM e2e.sample_chunks WHERE run_id = 2" \
+  "5|5000|2|2" "run 2's chunks: one per import batch, format 2"
+PG_DB=chunks expect_sql "SELECT attstorage FROM pg_attribute WHERE attrelid = 'e2e.sample_chunks'::regclass AND attname = 'data'" \
+  e "chunks stored without compression"
+for args in "-s chunks -f json" "-s wide -f json" "-s chunks -f csv"; do
+  same_report "$TMP/w.db" "$CHUNKS" $args
+done
+NTESTS=$((NTESTS + 1))
+[ "$(jq -c '[.total_requests, .endpoints["GET /users/{id}"].call_count, .endpoints["POST /orders"].call_count]' <<<"$("$E2E" perf-report --store "$CHUNKS" -s chunks -f json)")" = "[5000,3000,2000]" ] ||
+  fail "chunks: the fetched run's counts"
+PG_DB=chunks q "UPDATE e2e.sample_chunks SET data = substring(data from 1 for 20) WHERE run_id = 2 AND seq = 1" >/dev/null
+run "$E2E" perf-report --store "$CHUNKS" -s chunks -f json
+expect_rc 2 "a corrupt chunk in the store"
+expect_err "e2e: perf-report: run 2: sample chunk 2 of 5: corrupt" "a corrupt chunk"
+
 # -- a newer schema: refused, nothing written
 q "UPDATE e2e.meta SET value = '9' WHERE key = 'schema_version'" >/dev/null
 "$E2E" perf-profile -s late --import "$TMP/e.har" --db "$TMP/p.db" -q -f json >/dev/null
 run "$E2E" push --store "$PG_URL" --db "$TMP/p.db"
 expect_rc 2 "newer schema"
-expect_err_has "store schema version 9 is newer than this e2e's (2)" "newer schema"
+expect_err_has "store schema version 9 is newer than this e2e's (3)" "newer schema"
 run "$E2E" perf-profile -s late --import "$TMP/e.har" --db "$TMP/p.db" --store "$PG_URL"
 expect_rc 2 "perf-profile --store: newer schema"
 expect_sql "SELECT count(*) FROM e2e.runs WHERE service = 'late'" 0 "nothing written to a newer schema"
