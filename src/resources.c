@@ -57,7 +57,10 @@ static double overlap(const struct e2e_res_request *q, uint64_t a, uint64_t b)
 	return hi > lo ? (double)(hi - lo) : 0;
 }
 
-#define EM_ROUNDS 20
+/* The EM split stops when no endpoint's CPU rate moved by more than
+ * EM_SETTLED (relative) in a round, or after EM_ROUNDS rounds. */
+#define EM_ROUNDS 50
+#define EM_SETTLED 1e-4
 
 /* The sum entry of key, added (zeroed) when new; sums stay sorted. */
 static struct ep_sum *sum_of(struct ep_sum **sums, size_t *nsums, const char *key)
@@ -116,7 +119,7 @@ static void spread(const struct e2e_res_run *run, const size_t *ord, const size_
  * one before it in the same interval. So: each sampling interval's CPU
  * goes to the requests in flight in it by their time in it weighted with
  * their endpoint's CPU rate, and the rates are re-estimated from that
- * split until they settle (expectation-maximisation; EM_ROUNDS passes).
+ * split until they settle (expectation-maximisation, EM_SETTLED).
  * An interval with no request in flight is the service's own (idle,
  * background). For a serial suite (one request in flight). */
 static void attribute(const struct e2e_res_run *run, struct ep_sum **sums, size_t *nsums)
@@ -147,8 +150,17 @@ static void attribute(const struct e2e_res_run *run, struct ep_sum **sums, size_
 			num[ep[i]] += cpu[i];
 			den[ep[i]] += rq[i].t1_ns > rq[i].t0_ns ? (double)(rq[i].t1_ns - rq[i].t0_ns) : 0;
 		}
-		for (size_t e = 0; e < *nsums; e++)
-			rate[e] = den[e] > 0 ? num[e] / den[e] : 0;
+		double moved = 0;
+
+		for (size_t e = 0; e < *nsums; e++) {
+			double r = den[e] > 0 ? num[e] / den[e] : 0,
+			       m = fabs(r - rate[e]) / (rate[e] > 0 ? rate[e] : 1);
+
+			moved = m > moved ? m : moved;
+			rate[e] = r;
+		}
+		if (moved < EM_SETTLED)
+			break;
 	}
 	for (size_t i = 0; i < n; i++) {
 		(*sums)[ep[i]].n++;
