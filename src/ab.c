@@ -593,7 +593,7 @@ static void add_shared(struct e2e_gate_result *g, const struct ab_shared *sh, si
 	e2e_buf_printf(
 		&b,
 		"; each endpoint's own wobble beyond sampling %.1f%% a run (own %.1f%%, sampling %.1f%%; "
-		"pooled, %.0f df)",
+		"the pool weighs %.0f df in each endpoint's)",
 		100 * expm1(sqrt(sh->wobble2 / 2)), 100 * expm1(sqrt(sh->own2 / 2)),
 		100 * expm1(sqrt(sh->samp2 / 2)), sh->prior_df);
 	e2e_gate_add_finding(g, "ab", NULL, E2E_SEVERITY_NONE, b.data);
