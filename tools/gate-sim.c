@@ -27,7 +27,7 @@
  *   gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N]
  *            [--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S]
  *            [--change PCT] [--neighbour-delay MS] [--confirm N] [--trace]
- *            [--calibration]
+ *            [--calibration] [--tail-breakdown]
  *   gate-sim --ab ROUNDS [--ab-within-sd S] [--ab-drift D] [--ab-disturbed P]
  *            [--ab-change PCT] [--ab-no-signal] [--ab-model loaded]
  *            [the options above]  (perf-ab; see ab_main)
@@ -56,6 +56,8 @@
 #include "error.h"
 #include "ab.h"
 #include "gate.h"
+#include "gate_impl.h"
+#include "advice.h"
 #include "report.h"
 #include "stats.h"
 #include "model.h"
@@ -745,6 +747,190 @@ static void nn_print(const struct tally *t)
 		}
 }
 
+/* ---- where the tail power goes (--tail-breakdown) ------------------------
+ * For the changed endpoint of the P95 +50 % scenario at the lowest
+ * threshold, the gate's own noise pieces (gate_impl.h) are worked out
+ * again as e2e_gate_compare() does, and the P95 test's variance split
+ * into its terms: the endpoint's run-to-run wobble and the baseline's
+ * per-run sampling (both over 1/kc + 1/k, the current run's and the
+ * baseline centre's share), the current run's own sampling (net, on the
+ * baseline's scale), the runner's variance (added when no shared factor
+ * was removed) and the removed factor's. A missed change is put down to
+ * the first rule it failed: the judged (band) change below the
+ * threshold, the P95 itself below it (band only), the floor, or the
+ * interval reaching 0 at the gate's level; for the last, whether it would
+ * have been found at the family's whole 2 % (the multiple-comparison
+ * cost) or with the same level on infinite df (the cost of estimating
+ * the noise from few runs). */
+enum { TB_BAND_T, TB_RAW_T, TB_FLOOR, TB_NOISE, TB_OTHER, TB_NREASON };
+enum { TB_WOBBLE, TB_BASE_SAMP, TB_CUR_SAMP, TB_RUNNER, TB_FACTOR, TB_NTERM };
+
+struct tail_breakdown {
+	size_t runs[3], missed[3], reason[3][TB_NREASON], at_family[3], at_inf_df[3], band[3];
+	double share[3][TB_NTERM], share_all[3][TB_NTERM], z_missed[3], tcrit[3], sd_all[3];
+	/* unchanged runs: each endpoint's P95 z = judged change / its sd */
+	size_t null_n[3], null_above2[3];
+	double null_z2[3];
+};
+
+/* The P95 z of every endpoint of an unchanged run, by shape: their mean
+ * square is 1 when the P95's variance is right. */
+static void tail_breakdown_null(struct tail_breakdown *tb, const struct sim *s, const struct e2e_report *cur,
+				const struct e2e_baseline *b)
+{
+	struct e2e_gate_config cfg = { thresholds[NTHR - 1], 1.0, E2E_FAIL_ON_WARNING, NULL };
+	struct e2e_gate_result *g;
+
+	if (e2e_gate_compare(cur, b, &cfg, &g) < 0) {
+		fprintf(stderr, "gate-sim: %s\n", e2e_error_message());
+		exit(3);
+	}
+	for (size_t i = 0; i < g->nendpoints; i++) {
+		const struct e2e_metric_cmp *mc = &g->endpoints[i].metrics[E2E_METRIC_P95];
+		int sh = s->ep[strtoul(g->endpoints[i].key + strlen("GET /ep/"), NULL, 10)].shape;
+		double z;
+
+		if (isnan(mc->ci_lo_pct))
+			continue;
+		z = log1p(mc->judged_pct / 100) /
+		    ((log1p(mc->ci_hi_pct / 100) - log1p(mc->ci_lo_pct / 100)) / (2 * 1.959964));
+		tb->null_n[sh]++;
+		tb->null_z2[sh] += z * z;
+		tb->null_above2[sh] += z > 2;
+	}
+	e2e_gate_result_destroy(g);
+}
+
+static void tail_breakdown_add(struct tail_breakdown *tb, const struct sim *s, const struct e2e_report *cur,
+			       const struct e2e_baseline *b, int endpoint)
+{
+	struct e2e_gate_config cfg = { thresholds[NTHR - 1], 1.0, E2E_FAIL_ON_WARNING, NULL };
+	const int m = E2E_METRIC_P95;
+	int sh = s->ep[endpoint].shape;
+	size_t np = cur->nendpoints, target = np;
+	struct gate_pair *pairs = calloc(np, sizeof(*pairs));
+	bool *skip = calloc(b->nendpoints + 1, sizeof(*skip));
+	double *v0 = calloc(np, sizeof(*v0)), term[TB_NTERM], total = 0,
+	       logT = log1p(cfg.threshold_pct / 100);
+	struct gate_noise bn;
+	struct gate_env env;
+	struct e2e_gate_result *g;
+	const struct e2e_metric_cmp *mc = NULL;
+
+	if (e2e_gate_compare(cur, b, &cfg, &g) < 0) {
+		fprintf(stderr, "gate-sim: %s\n", e2e_error_message());
+		exit(3);
+	}
+	memset(&bn, 0, sizeof(bn));
+	e2e_gate_noise_estimate(b, skip, m, &bn);
+	for (size_t i = 0; i < np; i++) {
+		struct gate_pair *p = &pairs[i];
+
+		p->cur = &cur->endpoints[i];
+		p->base = e2e_baseline_find(b, p->cur->key);
+		if (!p->base)
+			continue;
+		p->base_index = (size_t)(p->base - b->endpoints);
+		p->kc = 1;
+		p->threshold = cfg.threshold_pct;
+		p->sorted = e2e_advice_latencies(p->cur, true);
+		e2e_gate_noise_cell(p, &bn, m);
+		v0[i] = p->cell[m].V;
+		if (strcmp(p->cur->key, s->paths[endpoint].endpoint) == 0)
+			target = i;
+	}
+	e2e_gate_noise_environment(pairs, np, &bn, m, &env);
+	for (size_t i = 0; i < g->nendpoints; i++)
+		if (strcmp(g->endpoints[i].key, s->paths[endpoint].endpoint) == 0)
+			mc = &g->endpoints[i].metrics[m];
+	if (target < np && mc && pairs[target].cell[m].eligible) {
+		const struct gate_pair *p = &pairs[target];
+		const struct gate_ep_noise *ns = &bn.ep[m][p->base_index];
+		const struct gate_cell *c = &p->cell[m];
+		double coef = 1 / p->kc + 1 / ns->k, A = c->D - env.factor, sd = sqrt(c->V + env.var_f);
+		double up = c->band ? fmin(A, c->D_raw - env.factor) : A;
+		double tcrit = e2e_stats_t_quantile(1 - g->test_level, c->df);
+		int r = TB_OTHER;
+
+		term[TB_WOBBLE] = coef * fmax(ns->s2 - ns->samp2, 0);
+		term[TB_BASE_SAMP] = coef * fmin(ns->samp2, ns->s2);
+		term[TB_CUR_SAMP] = v0[target] - coef * ns->s2;
+		term[TB_RUNNER] = c->V - v0[target];
+		term[TB_FACTOR] = env.var_f;
+		for (int k = 0; k < TB_NTERM; k++)
+			total += term[k];
+		tb->runs[sh]++;
+		tb->band[sh] += c->band;
+		tb->sd_all[sh] += sd;
+		for (int k = 0; k < TB_NTERM; k++)
+			tb->share_all[sh][k] += term[k] / total;
+		if (mc->verdict != E2E_VERDICT_REGRESSION) {
+			if (A < logT)
+				r = TB_BAND_T;
+			else if (up < logT)
+				r = TB_RAW_T;
+			else if (mc->baseline * expm1(up) < cfg.min_delta_ms)
+				r = TB_FLOOR;
+			else if (A - tcrit * sd <= 0)
+				r = TB_NOISE;
+			tb->missed[sh]++;
+			tb->reason[sh][r]++;
+			if (r == TB_NOISE) {
+				tb->at_family[sh] += A - e2e_stats_t_quantile(1 - 0.02, c->df) * sd > 0;
+				tb->at_inf_df[sh] += A - e2e_stats_norm_quantile(1 - g->test_level) * sd > 0;
+				tb->z_missed[sh] += A / sd;
+				tb->tcrit[sh] += tcrit;
+				for (int k = 0; k < TB_NTERM; k++)
+					tb->share[sh][k] += term[k] / total;
+			}
+		}
+	}
+	for (size_t i = 0; i < np; i++)
+		free(pairs[i].sorted);
+	free(pairs);
+	free(skip);
+	free(v0);
+	e2e_gate_noise_finish(&bn);
+	e2e_gate_result_destroy(g);
+}
+
+static void tail_breakdown_print(const struct tail_breakdown *tb)
+{
+	static const char *const reason[TB_NREASON] = { "judged<T", "P95<T", "floor", "noise", "other" };
+	static const char *const term[TB_NTERM] = { "wobble", "sampling", "cur extra", "runner", "factor" };
+
+	printf("\nwhere the P95 +50 %% power goes (-t %.0f %%, the changed endpoint's P95 test):\n",
+	       thresholds[NTHR - 1]);
+	for (int sh = 0; sh < 3; sh++) {
+		size_t nn = tb->reason[sh][TB_NOISE];
+
+		if (!tb->runs[sh])
+			continue;
+		printf("  %-10s  %zu runs (%zu on the band), P95 missed %zu; sd %.1f %%; variance shares "
+		       "(all):",
+		       shape_names[sh], tb->runs[sh], tb->band[sh], tb->missed[sh],
+		       100 * tb->sd_all[sh] / (double)tb->runs[sh]);
+		for (int k = 0; k < TB_NTERM; k++)
+			printf(" %s %.0f %%", term[k], pct_d(tb->share_all[sh][k], tb->runs[sh]));
+		printf("\n              unchanged P95s: %zu, mean z^2 %.2f, z > 2 %.1f %% (normal 2.3 %%)",
+		       tb->null_n[sh], tb->null_n[sh] ? tb->null_z2[sh] / (double)tb->null_n[sh] : NAN,
+		       pct(tb->null_above2[sh], tb->null_n[sh]));
+		printf("\n              missed by:");
+		for (int r = 0; r < TB_NREASON; r++)
+			printf(" %s %zu", reason[r], tb->reason[sh][r]);
+		printf("\n");
+		if (!nn)
+			continue;
+		printf("              noise misses: z %.2f vs t %.2f; found at 2 %% %zu, on infinite df %zu; "
+		       "shares:",
+		       tb->z_missed[sh] / (double)nn, tb->tcrit[sh] / (double)nn, tb->at_family[sh],
+		       tb->at_inf_df[sh]);
+		for (int k = 0; k < TB_NTERM; k++)
+			printf(" %s %.0f %%", term[k], pct_d(tb->share[sh][k], nn));
+		printf("\n");
+	}
+}
+
 /* ---- perf-ab: interleaved A/B rounds (--ab ROUNDS) ----------------------
  *
  * A and B run the same service, B with one endpoint's whole distribution
@@ -911,6 +1097,7 @@ int main(int argc, char **argv)
 	};
 	size_t trials = 200, mw_flags = 0, mw_tests = 0;
 	bool tracing = false, calibration = false;
+	struct tail_breakdown *tb = NULL;
 	size_t nconfirm = 0;
 	struct confirm_tally ct[5] = { { 0 } };
 	struct calibration cal = { 0 };
@@ -974,12 +1161,15 @@ int main(int argc, char **argv)
 			tracing = true;
 		else if (strcmp(argv[i], "--calibration") == 0)
 			calibration = true;
+		else if (strcmp(argv[i], "--tail-breakdown") == 0)
+			tb = calloc(1, sizeof(*tb));
 		else {
 			fprintf(stderr,
 				"usage: gate-sim [--trials N] [--seed S] [--endpoints E] [--requests N] "
 				"[--baseline-runs K] [--runner-sd S] [--wobble-sd S] [--mode-sd S] [--change "
 				"PCT] "
-				"[--neighbour-delay MS] [--confirm N] [--trace] [--calibration] [--ab ROUNDS "
+				"[--neighbour-delay MS] [--confirm N] [--trace] [--calibration] "
+				"[--tail-breakdown] [--ab ROUNDS "
 				"[--ab-within-sd S] "
 				"[--ab-drift D] [--ab-disturbed P] [--ab-change PCT] [--ab-no-signal] "
 				"[--ab-model loaded]]\n");
@@ -1045,6 +1235,10 @@ int main(int argc, char **argv)
 			if (nconfirm)
 				confirm_judge(&s, cr, b, &c, sc[i].metric, &ct[i], nconfirm,
 					      seed * 1000003 + trial * 8 + (uint64_t)i);
+			if (i == 0 && tb)
+				tail_breakdown_null(tb, &s, cr, b);
+			if (sc[i].tail && tb)
+				tail_breakdown_add(tb, &s, cr, b, c.endpoint);
 			if (sc[i].tail)
 				oracle_add(&oracle, &s, &s.ep[c.endpoint], t[i].last_level,
 					   seed * 1000003 + trial);
@@ -1125,6 +1319,9 @@ int main(int argc, char **argv)
 		       pct_d(oracle.power_best[sh], n), pct_d(oracle.power95_one[sh], n), n);
 		free(oracle.sd95[sh]);
 	}
+	if (tb)
+		tail_breakdown_print(tb);
+	free(tb);
 	if (calibration) {
 		printf("\ncalibration (unchanged endpoints, -t %.0f %%): share beyond z; normal: 2.28 0.62 "
 		       "0.135 0.023 %%\n",
