@@ -398,10 +398,22 @@ void e2e_gate_noise_cell(struct gate_pair *p, const struct gate_noise *bn, int m
 	 * uncertainty; only the s2 part is estimated (df by Satterthwaite) */
 	coef = 1 / p->kc + 1 / ns->k;
 	/* the current run's sampling variance, read off one sample, is itself
-	 * noisy where the quantile sits near a gap: never take it below the
-	 * baseline runs' at the current request count */
-	if (ns->n >= 1 && samp_c < ns->samp2 * ns->n / (double)p->cur->count)
-		samp_c = ns->samp2 * ns->n / (double)p->cur->count;
+	 * noisy where the quantile sits near a gap. For P95 (on its band or
+	 * not) it is pooled with the baseline runs' at the current request
+	 * count, each weighted by the runs it was read off (the baseline's
+	 * histogram holds k runs' requests): taking the larger of the two,
+	 * as for the other metrics, overstates it, since a noisy read-off is
+	 * kept whenever it errs upwards (tools/gate-sim --tail-breakdown).
+	 * Elsewhere never below the baseline runs': a P99's few highest
+	 * requests (warm-up) are not a random sample. */
+	if (ns->n >= 1) {
+		double at_n = ns->samp2 * ns->n / (double)p->cur->count;
+
+		if (m == E2E_METRIC_P95)
+			samp_c = (p->kc * samp_c + ns->k * at_n) / (p->kc + ns->k);
+		else if (samp_c < at_n)
+			samp_c = at_n;
+	}
 	/* the sampling variances read off the quantile function, on the
 	 * scale the baseline's runs showed them to have (never above it) */
 	c->V = coef * ns->s2 + bn->samp_scale[m] * (samp_c - ns->samp2 / p->kc);

@@ -162,6 +162,18 @@ START_TEST(test_unchanged_passes)
 }
 END_TEST
 
+/* The end of a case built on its own fixture: the comparison, the
+ * baseline, both reports and the fixture. */
+static void case_finish(struct e2e_gate_result *g, struct e2e_baseline *b, struct e2e_report *br,
+			struct e2e_report *cur, struct fx *f)
+{
+	e2e_gate_result_destroy(g);
+	e2e_baseline_destroy(b);
+	e2e_report_destroy(br);
+	e2e_report_destroy(cur);
+	fx_finish(f);
+}
+
 /* A slow mode of 6 % (x5) puts the P95 just inside it: its sampling
  * variance, read across +-2 standard errors of its rank, spans the gap,
  * so the gate judges P95 on its band (P95..P99, all in the slow mode).
@@ -216,12 +228,47 @@ START_TEST(test_p95_band)
 				      e2e_verdict_name(mc->verdict));
 			ck_assert(mc->current == e2e_report_find(cur, "GET /search")->p95_ms);
 			ck_assert_uint_eq(count_verdict(g, E2E_VERDICT_REGRESSION), (size_t)c);
-			e2e_gate_result_destroy(g);
-			e2e_baseline_destroy(b);
-			e2e_report_destroy(br);
-			e2e_report_destroy(cur);
-			fx_finish(&f);
+			case_finish(g, b, br, cur, &f);
 		}
+}
+END_TEST
+
+/* P95's sampling variance in the current run: its own read-off (from
+ * its sorted requests) pooled with the baseline runs' at its request
+ * count, weighted by the runs each rests on (1 and 5), not the larger of
+ * the two. Known sample: five quiet runs, then one whose GET /users is
+ * twice as spread (sigma 0.8, median x0.52: its P95 about level), so its
+ * own read-off is the larger and weighs 1/6. The P95's judged change and
+ * 95 % interval, exact; the rule before (the larger read-off, whole)
+ * gave -20.1..+15.2 %. */
+START_TEST(test_p95_sampling_pooled)
+{
+	struct fx f;
+	struct e2e_report *br, *cur;
+	struct e2e_baseline *b;
+	struct e2e_gate_config cfg = { 20, 1.0, E2E_FAIL_ON_WARNING, NULL };
+	struct e2e_gate_result *g;
+	const struct e2e_metric_cmp *mc;
+
+	fx_init(&f);
+	for (size_t r = 0; r < 6; r++) {
+		fx_run(&f, r < 5 ? (int64_t)r + 1 : 100);
+		for (size_t e = 0; e < NEPS; e++) {
+			bool wide = r == 5 && e == 1;
+
+			fx_lognormal(&f, eps[e].key, 400, eps[e].median_ms * (wide ? 0.52 : 1),
+				     eps[e].sigma * (wide ? 2 : 1), 0, 1000);
+		}
+	}
+	br = fx_report(&f, 0, 5);
+	ck_assert_int_eq(e2e_baseline_from_report(br, 1767312000000, "0.1.0", &b), 0);
+	cur = fx_report(&f, 5, 1);
+	ck_assert_int_eq(e2e_gate_compare(cur, b, &cfg, &g), 0);
+	mc = &ep(g, "GET /users")->metrics[E2E_METRIC_P95];
+	ck_assert_double_eq_tol(mc->judged_pct, -4.064729, 1e-6);
+	ck_assert_double_eq_tol(mc->ci_lo_pct, -15.725845, 1e-6);
+	ck_assert_double_eq_tol(mc->ci_hi_pct, 9.209950, 1e-6);
+	case_finish(g, b, br, cur, &f);
 }
 END_TEST
 
@@ -920,6 +967,7 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_unchanged_passes);
 	tcase_add_test(tc, test_shared_level);
 	tcase_add_test(tc, test_p95_band);
+	tcase_add_test(tc, test_p95_sampling_pooled);
 	tcase_add_test(tc, test_slower_endpoints);
 	tcase_add_test(tc, test_runner_disturbed);
 	tcase_add_test(tc, test_floor_and_few_samples);
