@@ -36,13 +36,14 @@ static int no_url(void)
 }
 
 /* One line per run pushed (or already there) on stderr unless quiet. */
-static void say_pushed(const char *cmd, const struct e2e_run *r, bool created, int64_t pg_id)
+static void say_pushed(const char *cmd, const struct e2e_run *r, enum e2e_team_pushed how, int64_t pg_id)
 {
 	struct e2e_buf n = E2E_BUF_INIT;
 
 	e2e_fmt_count(&n, r->recorded);
-	e2e_cmd_fail(cmd, "run %lld (%s, %s requests): %s store run %lld", (long long)r->id, r->service,
-		     n.data, created ? "pushed as" : "already there as", (long long)pg_id);
+	e2e_cmd_fail(cmd, "run %lld (%s, %s requests): %s store run %lld%s", (long long)r->id, r->service,
+		     n.data, how == E2E_TEAM_PUSHED ? "pushed as" : "already there as", (long long)pg_id,
+		     how == E2E_TEAM_VERDICTS ? ", its verdicts updated" : "");
 	e2e_buf_finish(&n);
 }
 
@@ -70,13 +71,13 @@ void e2e_cmd_store_push(const char *cmd, const char *url, struct e2e_store *st, 
 	int rc = e2e_pg_open(url, 0, &pg);
 
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		bool created = false;
+		enum e2e_team_pushed how = E2E_TEAM_THERE;
 		int64_t pg_id = 0;
 		struct e2e_run r;
 
-		rc = e2e_team_push_run(pg, st, ids[i], &created, &pg_id);
+		rc = e2e_team_push_run(pg, st, ids[i], &how, &pg_id);
 		if (rc == 0 && !quiet && e2e_store_run_get(st, ids[i], &r) == 0) {
-			say_pushed(cmd, &r, created, pg_id);
+			say_pushed(cmd, &r, how, pg_id);
 			e2e_run_finish(&r);
 		}
 	}
@@ -328,7 +329,8 @@ int cmd_push(int argc, char **argv)
 	if (rc == 0)
 		rc = e2e_store_runs_list(st, o.service, &runs, &n);
 	for (size_t i = n; rc == 0 && i-- > 0;) { /* oldest first */
-		bool live = false, created = false;
+		bool live = false;
+		enum e2e_team_pushed how = E2E_TEAM_THERE;
 		int64_t pg_id = 0;
 
 		if (!runs[i].complete && e2e_store_run_live(st, runs[i].id, &live) == 0 && live) {
@@ -338,12 +340,12 @@ int cmd_push(int argc, char **argv)
 			skipped++;
 			continue;
 		}
-		rc = e2e_team_push_run(pg, st, runs[i].id, &created, &pg_id);
+		rc = e2e_team_push_run(pg, st, runs[i].id, &how, &pg_id);
 		if (rc < 0)
 			break;
 		if (!o.quiet)
-			say_pushed("push", &runs[i], created, pg_id);
-		if (created)
+			say_pushed("push", &runs[i], how, pg_id);
+		if (how == E2E_TEAM_PUSHED)
 			pushed++;
 		else
 			there++;

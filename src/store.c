@@ -1481,6 +1481,64 @@ int e2e_store_ab_link(struct e2e_store *st, int64_t run_id, int64_t comparison, 
 	return write_leave(st, own, step_done(st, s, "cannot link the run to its comparison"));
 }
 
+/* ---- a run's links, as the team store carries them: uncached ---- */
+
+static int res_prepare(struct e2e_store *st, const char *sql, sqlite3_stmt **out);
+
+int e2e_store_run_links_get(struct e2e_store *st, int64_t run_id, struct e2e_run_links *out)
+{
+	struct e2e_run_links l = { 0 };
+	sqlite3_stmt *s = NULL;
+	int rc = run_exists(st, run_id);
+
+	if (rc || st->version < 9) /* before v9 no run had links */
+		goto out;
+	rc = res_prepare(st,
+			 "SELECT coalesce(c.id, 0), coalesce(f.id, 0), coalesce(a.side, ''),"
+			 " coalesce(a.round, 0) FROM runs r LEFT JOIN runs c ON c.id = r.confirms"
+			 " LEFT JOIN ab_runs a ON a.run_id = r.id LEFT JOIN runs f ON f.id = a.comparison"
+			 " WHERE r.id = ?",
+			 &s);
+	if (rc)
+		goto out;
+	sqlite3_bind_int64(s, 1, run_id);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		rc = db_error(st, "cannot read the run's links");
+		goto out;
+	}
+	l.confirms = sqlite3_column_int64(s, 0);
+	l.comparison = sqlite3_column_int64(s, 1);
+	l.side = col_text(s, 2)[0];
+	l.round = (uint32_t)sqlite3_column_int64(s, 3);
+out:
+	sqlite3_finalize(s);
+	if (rc == 0)
+		*out = l;
+	return rc;
+}
+
+int e2e_store_run_by_uuid(struct e2e_store *st, const char *uuid, int64_t *id)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = 0, step;
+
+	if (st->version < 12) { /* before v12 no run had a UUID */
+		*id = 0;
+		return 0;
+	}
+	rc = res_prepare(st, "SELECT id FROM runs WHERE uuid = ? AND uuid <> ''", &s);
+	if (rc)
+		return rc;
+	bind_text(s, 1, uuid);
+	step = sqlite3_step(s);
+	if (step == SQLITE_ROW || step == SQLITE_DONE)
+		*id = step == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	else
+		rc = db_error(st, "cannot find the run");
+	sqlite3_finalize(s);
+	return rc;
+}
+
 int e2e_store_make_room(struct e2e_store *st)
 {
 	if (st->in_txn)

@@ -83,6 +83,20 @@ void e2e_store_runs_free(struct e2e_run *runs, size_t n);
  * of the perf-ab comparison whose first run is comparison. */
 int e2e_store_ab_link(struct e2e_store *st, int64_t run_id, int64_t comparison, char side, uint32_t round);
 
+/* A run's links to other runs: the run a --confirm re-run confirms
+ * (confirms, 0: none) and its perf-ab comparison (comparison 0: none);
+ * a link to a run no longer here (pruned) is 0. All zero from a schema
+ * older than v9. E2E_ERR_INPUT "no run N". */
+struct e2e_run_links {
+	int64_t confirms;
+	int64_t comparison;
+	char side; /* 'A' or 'B' */
+	uint32_t round;
+};
+int e2e_store_run_links_get(struct e2e_store *st, int64_t run_id, struct e2e_run_links *out);
+/* The id of the run of this UUID; 0 when the store has none. */
+int e2e_store_run_by_uuid(struct e2e_store *st, const char *uuid, int64_t *id);
+
 /* Batches: everything between begin and commit is one transaction
  * (BEGIN IMMEDIATE, retried under the busy timeout). */
 int e2e_store_begin(struct e2e_store *st);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cpu_report.h"
 #include "error.h"
 #include "redact.h"
 #include "banned.h"
@@ -163,7 +164,37 @@ static const char *const pg_schema_v3[] = {
 	NULL,
 };
 
-static const char *const *const pg_migrations[] = { NULL, pg_schema_v1, pg_schema_v2, pg_schema_v3 };
+/* v4: what the local store keeps with a run that v2 left out (SQLite v8,
+ * v9, v14): the run a --confirm re-run confirms and the perf-ab
+ * comparison a run belongs to, both by the other run's UUID (its id
+ * differs between stores; the other run may not be pushed yet), and the
+ * run's CPU profile: the files --profile-cpu wrote and the frames whose
+ * self time grew most. */
+static const char *const pg_schema_v4[] = {
+	"CREATE TABLE e2e.run_confirms ("
+	" run_id bigint PRIMARY KEY REFERENCES e2e.runs ON DELETE CASCADE,"
+	" confirms_uuid uuid NOT NULL)",
+	"CREATE TABLE e2e.ab_runs ("
+	" run_id bigint PRIMARY KEY REFERENCES e2e.runs ON DELETE CASCADE,"
+	" comparison_uuid uuid NOT NULL,"
+	" side text NOT NULL,"
+	" round integer NOT NULL)",
+	"CREATE INDEX ab_runs_by_comparison ON e2e.ab_runs (comparison_uuid, round)",
+	"CREATE TABLE e2e.run_cpu ("
+	" run_id bigint NOT NULL REFERENCES e2e.runs ON DELETE CASCADE,"
+	" kind text NOT NULL,"
+	" rank integer NOT NULL,"
+	" label text NOT NULL,"
+	" endpoint text NOT NULL DEFAULT '',"
+	" path text NOT NULL DEFAULT '',"
+	" base_share double precision NOT NULL DEFAULT 0,"
+	" share double precision NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (run_id, kind, rank))",
+	NULL,
+};
+
+static const char *const *const pg_migrations[] = { NULL, pg_schema_v1, pg_schema_v2, pg_schema_v3,
+						    pg_schema_v4 };
 #define PG_VERSION ((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])) - 1)
 _Static_assert(PG_VERSION == E2E_PG_VERSION, "store_pg.h's E2E_PG_VERSION");
 
@@ -931,6 +962,7 @@ static void extras_finish(struct e2e_pg_extras *x)
 		free(x->verdicts[i].severity);
 	}
 	free(x->verdicts);
+	e2e_cpu_profile_destroy(x->cpu);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -951,28 +983,86 @@ static int verdicts_insert(struct e2e_pg *pg, const char *id, const struct e2e_r
 
 		rc = exec_params(pg,
 				 "INSERT INTO e2e.verdicts (run_id, endpoint, metric, verdict, severity,"
-				 " baseline, current, change_pct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+				 " baseline, current, change_pct) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+				 " ON CONFLICT DO NOTHING",
 				 8, p, NULL, "cannot write the run's verdicts");
 	}
 	return rc;
 }
 
-int e2e_pg_verdicts_set(struct e2e_pg *pg, int64_t id, const struct e2e_run_verdict *v, size_t n)
+static double col_dbl(PGresult *res, int row, int c);
+
+static bool same_dbl(double a, double b)
+{
+	return a == b || (isnan(a) && isnan(b));
+}
+
+/* Whether row i of an e2e.verdicts SELECT (endpoint, metric, verdict,
+ * severity, baseline, current, change_pct) says what v does. */
+static bool verdict_is(PGresult *res, int i, const struct e2e_run_verdict *v)
+{
+	return strcmp(PQgetvalue(res, i, 0), v->endpoint) == 0 &&
+	       strcmp(PQgetvalue(res, i, 1), v->metric) == 0 &&
+	       strcmp(PQgetvalue(res, i, 2), v->verdict) == 0 &&
+	       strcmp(PQgetvalue(res, i, 3), v->severity ? v->severity : "") == 0 &&
+	       same_dbl(col_dbl(res, i, 4), v->baseline) && same_dbl(col_dbl(res, i, 5), v->current) &&
+	       same_dbl(col_dbl(res, i, 6), v->change_pct);
+}
+
+/* Whether the rows hold exactly the verdicts v (one row per endpoint and
+ * metric: the primary key). */
+static bool verdicts_same(PGresult *res, const struct e2e_run_verdict *v, size_t n)
+{
+	int rows = PQntuples(res);
+
+	if ((size_t)rows != n)
+		return false;
+	for (size_t k = 0; k < n; k++) {
+		int i = 0;
+
+		while (i < rows && !verdict_is(res, i, &v[k]))
+			i++;
+		if (i == rows)
+			return false;
+	}
+	return true;
+}
+
+int e2e_pg_verdicts_set(struct e2e_pg *pg, int64_t id, const struct e2e_run_verdict *v, size_t n,
+			bool *changed)
 {
 	struct num rid = i64(id);
 	const char *p[] = { rid.s };
+	PGresult *res = NULL;
+	bool write = false;
 	int rc = exec0(pg, "BEGIN", "cannot start a transaction");
 
 	if (rc == 0)
-		rc = exec_params(pg, "DELETE FROM e2e.verdicts WHERE run_id = $1", 1, p, NULL,
-				 "cannot replace the run's verdicts");
-	if (rc == 0)
-		rc = verdicts_insert(pg, rid.s, v, n);
+		rc = exec_params(pg,
+				 "SELECT endpoint, metric, verdict, severity, baseline, current, change_pct"
+				 " FROM e2e.verdicts WHERE run_id = $1",
+				 1, p, &res, "cannot read the run's verdicts");
+	if (rc == 0 && !verdicts_same(res, v, n)) {
+		write = true;
+		/* a run without verdicts gets them by INSERT alone, which the
+		 * writer role may do (no row lock: that needs UPDATE; two
+		 * pushers at once insert the same rows, the second none);
+		 * others are replaced (DELETE: the owner) */
+		if (PQntuples(res))
+			rc = exec_params(pg, "DELETE FROM e2e.verdicts WHERE run_id = $1", 1, p, NULL,
+					 "cannot replace the run's verdicts");
+		if (rc == 0)
+			rc = verdicts_insert(pg, rid.s, v, n);
+	}
+	PQclear(res);
 	if (rc == 0)
 		rc = exec0(pg, "COMMIT", "cannot commit the verdicts");
-	if (rc < 0)
+	if (rc < 0) {
 		rollback(pg);
-	return rc;
+		return rc;
+	}
+	*changed = write;
+	return 0;
 }
 
 /* Appends v to a PostgreSQL array literal ("{1,2,3}") being built. */
@@ -1013,6 +1103,57 @@ static int resources_push(struct e2e_pg *pg, const char *id, const struct e2e_re
 			 11, v, NULL, "cannot write the run's resource samples");
 	for (size_t c = 0; c < 10; c++)
 		e2e_buf_finish(&a[c]);
+	return rc;
+}
+
+/* The run's links to other runs, by their UUIDs (v4). */
+static int links_push(struct e2e_pg *pg, const struct e2e_pg_extras *x, const char *id)
+{
+	int rc = 0;
+
+	if (x->confirms[0]) {
+		const char *v[] = { id, x->confirms };
+
+		rc = exec_params(pg, "INSERT INTO e2e.run_confirms (run_id, confirms_uuid) VALUES ($1, $2)",
+				 2, v, NULL, "cannot write the run's --confirm link");
+	}
+	if (rc == 0 && x->ab_comparison[0]) {
+		char side[2] = { x->ab_side, 0 };
+		struct num round = u64(x->ab_round);
+		const char *v[] = { id, x->ab_comparison, side, round.s };
+
+		rc = exec_params(pg,
+				 "INSERT INTO e2e.ab_runs (run_id, comparison_uuid, side, round)"
+				 " VALUES ($1, $2, $3, $4)",
+				 4, v, NULL, "cannot write the run's perf-ab comparison");
+	}
+	return rc;
+}
+
+/* The run's CPU profile (v4): its files, then its grown frames, each kind
+ * ranked from 0 as the local store ranks them. */
+static int cpu_push(struct e2e_pg *pg, const struct e2e_cpu_profile *p, const char *id)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < p->nfiles + p->ngrown; i++) {
+		bool file = i < p->nfiles;
+		size_t k = file ? i : i - p->nfiles;
+		struct num rank = u64(k), d[2];
+		const char *v[] = { id,
+				    file ? "file" : "grown",
+				    rank.s,
+				    file ? p->files[k].kind : p->grown[k].frame,
+				    file ? p->files[k].endpoint : "",
+				    file ? p->files[k].path : "",
+				    dbl(file ? 0 : p->grown[k].base_share, &d[0]),
+				    dbl(file ? 0 : p->grown[k].share, &d[1]) };
+
+		rc = exec_params(pg,
+				 "INSERT INTO e2e.run_cpu (run_id, kind, rank, label, endpoint, path,"
+				 " base_share, share) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+				 8, v, NULL, "cannot write the run's CPU profile");
+	}
 	return rc;
 }
 
@@ -1099,6 +1240,10 @@ static int extras_push(struct e2e_pg *pg, const struct e2e_pg_run *r, const char
 	}
 	if (rc == 0)
 		rc = verdicts_insert(pg, id, x->verdicts, x->nverdicts);
+	if (rc == 0)
+		rc = links_push(pg, x, id);
+	if (rc == 0 && x->cpu)
+		rc = cpu_push(pg, x->cpu, id);
 	return rc;
 }
 
@@ -1224,8 +1369,44 @@ static void verdicts_rows(PGresult *res, int n, struct e2e_pg_run *r)
 							   .change_pct = col_dbl(res, i, 6) };
 }
 
-/* Each table of schema v2 (and the verdicts): its rows of a run ($1), and
- * where they go in the run. */
+static void copy_uuid(char out[37], const char *s)
+{
+	snprintf(out, 37, "%s", s);
+}
+
+static void confirms_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	if (n == 1)
+		copy_uuid(r->x.confirms, PQgetvalue(res, 0, 0));
+}
+
+static void ab_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	if (n != 1)
+		return;
+	copy_uuid(r->x.ab_comparison, PQgetvalue(res, 0, 0));
+	r->x.ab_side = PQgetvalue(res, 0, 1)[0];
+	r->x.ab_round = (uint32_t)col_u64(res, 0, 2);
+}
+
+static void cpu_rows(PGresult *res, int n, struct e2e_pg_run *r)
+{
+	for (int i = 0; i < n; i++) {
+		const char *kind = PQgetvalue(res, i, 0);
+
+		if (!r->x.cpu)
+			r->x.cpu = e2e_cpu_profile_create(r->run.id);
+		if (strcmp(kind, "file") == 0)
+			e2e_cpu_profile_add_file(r->x.cpu, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+						 PQgetvalue(res, i, 3));
+		else if (strcmp(kind, "grown") == 0)
+			e2e_cpu_profile_add_grown(r->x.cpu, PQgetvalue(res, i, 1), col_dbl(res, i, 4),
+						  col_dbl(res, i, 5));
+	}
+}
+
+/* Each table of schemas v2 and v4 (and the verdicts): its rows of a run
+ * ($1), and where they go in the run. */
 static const struct extras_table {
 	const char *sql;
 	void (*rows)(PGresult *res, int n, struct e2e_pg_run *r);
@@ -1247,6 +1428,11 @@ static const struct extras_table {
 	{ "SELECT endpoint, metric, verdict, severity, baseline, current, change_pct FROM e2e.verdicts"
 	  " WHERE run_id = $1 ORDER BY endpoint, metric",
 	  verdicts_rows },
+	{ "SELECT confirms_uuid FROM e2e.run_confirms WHERE run_id = $1", confirms_rows },
+	{ "SELECT comparison_uuid, side, round FROM e2e.ab_runs WHERE run_id = $1", ab_rows },
+	{ "SELECT kind, label, endpoint, path, base_share, share FROM e2e.run_cpu WHERE run_id = $1"
+	  " ORDER BY kind, rank",
+	  cpu_rows },
 };
 
 static int extras_load(struct e2e_pg *pg, struct e2e_pg_run *r)

@@ -15,9 +15,10 @@
 #include "sample.h"
 
 struct e2e_pg;
+struct e2e_cpu_profile;
 
 /* The schema version of the tables this e2e writes and reads. */
-#define E2E_PG_VERSION 3
+#define E2E_PG_VERSION 4
 
 /* Whether s names a PostgreSQL store (a postgresql:// or postgres:// URI;
  * libpq's PG* environment variables fill in what it leaves out). */
@@ -67,6 +68,13 @@ struct e2e_pg_extras {
 	struct e2e_templating templating; /* rules_version 0: none recorded */
 	struct e2e_run_verdict *verdicts; /* the gate's, when it was judged */
 	size_t nverdicts;
+	/* v4: the run's links by the other runs' UUIDs ("" none), and its
+	 * CPU profile (cpu_report.h; NULL: none, run_id unused) */
+	char confirms[37]; /* the run a --confirm re-run confirms */
+	char ab_comparison[37]; /* the first run of its perf-ab comparison */
+	char ab_side; /* 'A' or 'B' */
+	uint32_t ab_round;
+	struct e2e_cpu_profile *cpu;
 };
 
 /* A run as it is pushed and fetched. */
@@ -89,9 +97,13 @@ struct e2e_pg_run {
 /* Frees what a fetch filled in; accepts NULL. */
 void e2e_pg_run_finish(struct e2e_pg_run *r);
 
-/* Writes the gate's verdicts on run id of the store (replacing any): for
- * a run pushed before it was judged. */
-int e2e_pg_verdicts_set(struct e2e_pg *pg, int64_t id, const struct e2e_run_verdict *v, size_t n);
+/* Makes the gate's verdicts on run id of the store exactly v: for a run
+ * judged after it was pushed. When the store has these already nothing
+ * is written (*changed false); to a run without verdicts they are only
+ * inserted, which the writer role may do; other verdicts are replaced
+ * (a DELETE: the owner's right). */
+int e2e_pg_verdicts_set(struct e2e_pg *pg, int64_t id, const struct e2e_run_verdict *v, size_t n,
+			bool *changed);
 
 /* The id of the run of this UUID in the store; 0 when it has none. */
 int e2e_pg_find(struct e2e_pg *pg, const char *uuid, int64_t *id);

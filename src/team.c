@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cpu_report.h"
 #include "error.h"
 #include "hist.h"
 #include "report.h"
@@ -68,6 +69,22 @@ static void summaries_free(struct e2e_pg_summary *s, char **h, size_t n)
 	free(h);
 }
 
+/* The run's links to other runs, as those runs' UUIDs. */
+static int links_read(struct e2e_store *st, int64_t id, struct e2e_pg_extras *x)
+{
+	struct e2e_run_links l;
+	int rc = e2e_store_run_links_get(st, id, &l);
+
+	if (rc == 0 && l.confirms)
+		rc = e2e_store_run_uuid(st, l.confirms, x->confirms);
+	if (rc == 0 && l.comparison) {
+		rc = e2e_store_run_uuid(st, l.comparison, x->ab_comparison);
+		x->ab_side = l.side;
+		x->ab_round = l.round;
+	}
+	return rc;
+}
+
 /* What the local store keeps with the run besides its samples. */
 static int extras_read(struct e2e_store *st, int64_t id, struct e2e_pg_extras *x)
 {
@@ -81,6 +98,10 @@ static int extras_read(struct e2e_store *st, int64_t id, struct e2e_pg_extras *x
 		rc = e2e_store_run_templating_get(st, id, &x->templating);
 	if (rc == 0)
 		rc = e2e_store_verdicts_load(st, id, &x->verdicts, &x->nverdicts);
+	if (rc == 0)
+		rc = links_read(st, id, x);
+	if (rc == 0)
+		rc = e2e_store_cpu_profile_load(st, id, &x->cpu);
 	return rc;
 }
 
@@ -115,6 +136,23 @@ static int tests_write(struct e2e_store *dst, int64_t id, const struct e2e_test 
 	return rc;
 }
 
+/* The run's links, to the runs of those UUIDs in dst; a link to a run
+ * dst lacks (not fetched) is left out. */
+static int links_write(struct e2e_store *dst, int64_t id, const struct e2e_pg_extras *x)
+{
+	int64_t to = 0;
+	int rc = x->confirms[0] ? e2e_store_run_by_uuid(dst, x->confirms, &to) : 0;
+
+	if (rc == 0 && to)
+		rc = e2e_store_run_confirms(dst, id, to);
+	to = 0;
+	if (rc == 0 && x->ab_comparison[0])
+		rc = e2e_store_run_by_uuid(dst, x->ab_comparison, &to);
+	if (rc == 0 && to)
+		rc = e2e_store_ab_link(dst, id, to, x->ab_side, x->ab_round);
+	return rc;
+}
+
 static int extras_write(struct e2e_store *dst, int64_t id, const struct e2e_pg_extras *x)
 {
 	int rc = x->nnotes ? e2e_store_run_notes_add(dst, id, x->notes, x->nnotes) : 0;
@@ -127,6 +165,12 @@ static int extras_write(struct e2e_store *dst, int64_t id, const struct e2e_pg_e
 		rc = e2e_store_run_templating_set(dst, id, &x->templating);
 	if (rc == 0 && x->nverdicts)
 		rc = e2e_store_verdicts_save(dst, id, x->verdicts, x->nverdicts);
+	if (rc == 0)
+		rc = links_write(dst, id, x);
+	if (rc == 0 && x->cpu) {
+		x->cpu->run_id = id; /* dst's id of the run */
+		rc = e2e_store_cpu_profile_save(dst, x->cpu);
+	}
 	return rc;
 }
 
@@ -145,8 +189,27 @@ static int load_chunks(struct e2e_store *st, int64_t run_id, struct e2e_pg_run *
 	return e2e_store_chunks_decode(c->v, c->n, r->samples);
 }
 
-int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, bool *created, int64_t *pg_id)
+/* A run pg has: the verdicts st has on it, when pg's differ. */
+static int verdicts_update(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, int64_t there,
+			   enum e2e_team_pushed *how)
 {
+	struct e2e_run_verdict *v = NULL;
+	size_t n = 0;
+	bool changed = false;
+	int rc = e2e_store_verdicts_load(st, run_id, &v, &n);
+
+	if (rc == 0 && n) /* none here: the store's stand */
+		rc = e2e_pg_verdicts_set(pg, there, v, n, &changed);
+	e2e_store_verdicts_free(v, n);
+	if (rc == 0)
+		*how = changed ? E2E_TEAM_VERDICTS : E2E_TEAM_THERE;
+	return rc;
+}
+
+int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, enum e2e_team_pushed *how,
+		      int64_t *pg_id)
+{
+	bool created = false;
 	struct e2e_pg_run r;
 	struct e2e_store_chunks chunks = { 0 };
 	struct e2e_pg_summary *sums = NULL;
@@ -162,9 +225,10 @@ int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, b
 	if (rc < 0)
 		return rc;
 	if (there) {
-		*created = false;
-		*pg_id = there;
-		return 0;
+		rc = verdicts_update(pg, st, run_id, there, how);
+		if (rc == 0)
+			*pg_id = there;
+		return rc;
 	}
 	rc = e2e_store_run_get(st, run_id, &r.run);
 	if (rc == 0)
@@ -176,7 +240,9 @@ int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, b
 	if (rc == 0)
 		rc = summarise(&r, &sums, &hists, &nsums);
 	if (rc == 0)
-		rc = e2e_pg_push(pg, &r, sums, nsums, created, pg_id);
+		rc = e2e_pg_push(pg, &r, sums, nsums, &created, pg_id);
+	if (rc == 0)
+		*how = created ? E2E_TEAM_PUSHED : E2E_TEAM_THERE;
 	summaries_free(sums, hists, nsums);
 	e2e_store_paths_free(r.paths, r.npaths); /* the store's allocations, not ours */
 	e2e_store_chunks_free(&chunks);

@@ -11,10 +11,19 @@
 struct e2e_pg;
 struct e2e_store;
 
+/* What a push did with a run. */
+enum e2e_team_pushed {
+	E2E_TEAM_PUSHED, /* written */
+	E2E_TEAM_THERE, /* pg had it: nothing written */
+	E2E_TEAM_VERDICTS, /* pg had it; the gate's verdicts on it written */
+};
+
 /* Copies run run_id of st (its UUID given if it has none), with its
  * per-endpoint summaries, to pg in one transaction. A run pg already has
- * is not written again: *created false. *pg_id: its id in pg. */
-int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, bool *created, int64_t *pg_id);
+ * is not written again, but its verdicts are when st has others (judged
+ * after it was pushed). *pg_id: its id in pg. */
+int e2e_team_push_run(struct e2e_pg *pg, struct e2e_store *st, int64_t run_id, enum e2e_team_pushed *how,
+		      int64_t *pg_id);
 
 /* What a fetch takes. */
 struct e2e_team_select {

@@ -21,18 +21,18 @@ strip() { jq -S 'del(.generated_at, .test_run_id, .run_ids, .runs[]?.id)'; }
 
 # -- a version 1 store (before the tables of what a run keeps) is migrated
 q "DROP TABLE e2e.run_notes, e2e.run_resources, e2e.resource_samples, e2e.run_disturbance, e2e.run_tests,
-  e2e.run_templating; UPDATE e2e.meta SET value = '1' WHERE key = 'schema_version'" >/dev/null
+  e2e.run_templating, e2e.run_confirms, e2e.ab_runs, e2e.run_cpu; UPDATE e2e.meta SET value = '1' WHERE key = 'schema_version'" >/dev/null
 $HAR "$TMP/a.har" 1 GET:/users/+4:60:20 POST:/orders:40:10 >/dev/null
 "$E2E" perf-profile -s old --import "$TMP/a.har" --db "$TMP/old.db" -q -f json >/dev/null
 run "$E2E" push --store "$PG_URL" --db "$TMP/old.db"
 expect_rc 2 "push to a version 1 store"
-expect_err_has "store schema version 1 is older than this e2e's (3): run 'e2e store init'" "older store"
+expect_err_has "store schema version 1 is older than this e2e's (4): run 'e2e store init'" "older store"
 run "$E2E" store init --store "$PG_URL"
 expect_rc 0 "store init migrates version 1"
 expect_err_has "e2e: store: migrated store '" "migrated"
-expect_err_has "from schema version 1 to 3" "migrated from 1 to 3"
-expect_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'e2e'" 12 "the tables of version 2"
-expect_sql "SELECT value FROM e2e.meta WHERE key = 'schema_version'" 3 "schema version"
+expect_err_has "from schema version 1 to 4" "migrated from 1 to 4"
+expect_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'e2e'" 15 "the tables of versions 2 and 4"
+expect_sql "SELECT value FROM e2e.meta WHERE key = 'schema_version'" 4 "schema version"
 expect_sql "SELECT count(*) FROM e2e.runs" 0 "nothing pushed to the older store"
 
 # -- verdicts: perf-profile --store --compare-baseline writes them

@@ -46,11 +46,11 @@ expect_err "e2e: store: unknown subcommand 'frob' (there is 'init')" "unknown su
 # -- init, twice
 run "$E2E" store init --store "$PG_URL"
 expect_rc 0 "store init"
-expect_err_has "created the store (schema version 3)" "store init"
+expect_err_has "created the store (schema version 4)" "store init"
 run env E2E_STORE="$PG_URL" "$E2E" store init -q
 expect_rc 0 "store init again, URL from E2E_STORE"
 [ -z "$ERR" ] || fail "store init -q: stderr '$ERR'"
-expect_sql "SELECT value FROM e2e.meta WHERE key = 'schema_version'" 3 "schema version"
+expect_sql "SELECT value FROM e2e.meta WHERE key = 'schema_version'" 4 "schema version"
 
 # -- perf-profile --store: the run locally and in the store
 $HAR "$TMP/a.har" 1 GET:/users/+4:60:20 POST:/orders:40:10 >/dev/null
@@ -141,6 +141,17 @@ NTESTS=$((NTESTS + 1))
 [ "$(as dash dashpw "SELECT count(*) FROM e2e.runs")" = 6 ] || fail "the reader cannot read"
 NTESTS=$((NTESTS + 1))
 case $(as dash dashpw "INSERT INTO e2e.meta VALUES ('x', 'y')") in *"permission denied"*) ;; *) fail "the reader may insert" ;; esac
+# a verdict judged after the push: the writer may send it (an insert), and
+# send the same again (nothing written)
+sqlite3 "$TMP/ci.db" "INSERT INTO run_verdicts VALUES (1, 'GET /ci', 'p95', 'pass', '', 10, 10, 0)"
+for i in 1 2; do
+  run "$E2E" push --store "postgresql://ci:cipw@127.0.0.1:$PG_PORT/postgres" --db "$TMP/ci.db"
+  expect_rc 0 "re-push $i of a judged run as the writer role"
+done
+expect_err "e2e: push: run 1 (ci, 10 requests): already there as store run $(q "SELECT id FROM e2e.runs WHERE service = 'ci'")" \
+  "the second re-push writes nothing"
+expect_sql "SELECT count(*) || '|' || min(verdict) FROM e2e.verdicts v JOIN e2e.runs r ON r.id = v.run_id WHERE r.service = 'ci'" \
+  "1|pass" "the writer's verdicts"
 run "$E2E" perf-report --store "postgresql://dash:dashpw@127.0.0.1:$PG_PORT/postgres" -s ci -f csv
 expect_rc 0 "perf-report as the reader role"
 "$E2E" perf-profile -s ci --import "$TMP/d.har" --db "$TMP/ci.db" -q -f json >/dev/null
@@ -203,6 +214,78 @@ expect_err "e2e: perf-report: option '--baseline-from': 'last=0' is not 'branch=
 run "$E2E" perf-report --db "$TMP/m.db" --baseline-from 'branch=main'
 expect_rc 2 "--baseline-from without --store"
 
+# -- schema v4: what the local file links to a run (a --confirm re-run's
+# first run, a perf-ab comparison's runs, both by UUID) and its CPU
+# profile go with it, and perf-report --store shows what the file's report
+# does; verdicts judged after a run was pushed follow on the next push
+# (idempotent). The rows are the ones confirm.sh, ab.sh and cpuprof.sh see
+# the tool write. A database of its own: the store's run ids are the file's.
+q "CREATE DATABASE links" >/dev/null
+LINKS="postgresql://postgres@/links?host=$PG_SOCK&port=$PG_PORT"
+lq() { PG_DB=links pg_sql -c "$1"; }
+"$E2E" store init --store "$LINKS" -q
+for i in 31 32 33 34; do $HAR "$TMP/l.har" "$i" GET:/l/+2:20 >/dev/null
+  "$E2E" perf-profile -s links --import "$TMP/l.har" --db "$TMP/l.db" -q -f json >/dev/null; done
+sqlite3 "$TMP/l.db" "UPDATE runs SET confirms = 1 WHERE id = 2;
+  INSERT INTO ab_runs VALUES (3, 3, 'A', 1), (4, 3, 'B', 1);
+  INSERT INTO run_cpu VALUES (4, 'file', 0, 'flame_graph', '', 'perf/cpu-4.svg', 0, 0),
+    (4, 'file', 1, 'endpoint_flame_graph', 'GET /l/{id}', 'perf/cpu-4-l.svg', 0, 0),
+    (4, 'grown', 0, 'json_dumps', '', '', 0.02, 0.43), (4, 'grown', 1, 'parse', '', '', 0.01, 0.04)"
+run "$E2E" push --store "$LINKS" --db "$TMP/l.db" -q
+expect_rc 0 "push of linked runs"
+NTESTS=$((NTESTS + 1))
+[ "$(lq "SELECT c.run_id || '>' || r.id FROM e2e.run_confirms c JOIN e2e.runs r ON r.uuid = c.confirms_uuid")" = "2>1" ] ||
+  fail "the --confirm link: '$(lq "SELECT * FROM e2e.run_confirms")'"
+NTESTS=$((NTESTS + 1))
+[ "$(lq "SELECT string_agg(a.run_id || ':' || r.id || ':' || a.side || a.round, ',' ORDER BY a.run_id) FROM e2e.ab_runs a JOIN e2e.runs r ON r.uuid = a.comparison_uuid")" = "3:3:A1,4:3:B1" ] ||
+  fail "the perf-ab links: '$(lq "SELECT * FROM e2e.ab_runs")'"
+NTESTS=$((NTESTS + 1))
+[ "$(lq "SELECT string_agg(kind || ':' || rank || ':' || label || ':' || endpoint || ':' || path || ':' || base_share || ':' || share, ',' ORDER BY kind, rank) FROM e2e.run_cpu WHERE run_id = 4")" = \
+  "file:0:flame_graph::perf/cpu-4.svg:0:0,file:1:endpoint_flame_graph:GET /l/{id}:perf/cpu-4-l.svg:0:0,grown:0:json_dumps:::0.02:0.43,grown:1:parse:::0.01:0.04" ] ||
+  fail "the CPU profile rows: '$(lq "SELECT * FROM e2e.run_cpu")'"
+for args in "-s links -f json" "-s links" "-s links -f markdown"; do
+  same_report "$TMP/l.db" "$LINKS" $args
+done
+NTESTS=$((NTESTS + 1))
+[ "$("$E2E" perf-report --store "$LINKS" -s links | grep -c 'perf/cpu-4')" = 2 ] || fail "the fetched report lacks the CPU profile"
+# verdicts judged after the push: sent by the next push, once
+sqlite3 "$TMP/l.db" "INSERT INTO run_verdicts VALUES (1, 'GET /l/{id}', 'p95', 'pass', '', 20.5, 21, 2.4390243902439024)"
+run "$E2E" push --store "$LINKS" --db "$TMP/l.db" -s links
+expect_rc 0 "re-push with new verdicts"
+expect_err_has "e2e: push: run 1 (links, 20 requests): already there as store run 1, its verdicts updated
+e2e: push: run 2 (links, 20 requests): already there as store run 2
+" "the re-push names the run whose verdicts it sent"
+lv="SELECT string_agg(run_id || ':' || endpoint || ':' || metric || ':' || verdict || ':' || baseline || ':' || current || ':' || change_pct, ',') FROM e2e.verdicts"
+NTESTS=$((NTESTS + 1))
+[ "$(lq "$lv")" = "1:GET /l/{id}:p95:pass:20.5:21:2.4390243902439024" ] || fail "verdicts after the re-push: '$(lq "$lv")'"
+run "$E2E" push --store "$LINKS" --db "$TMP/l.db" -s links
+expect_rc 0 "re-push, nothing new"
+NTESTS=$((NTESTS + 1))
+case $ERR in *"verdicts updated"*) fail "a re-push of the same verdicts wrote them again: '$ERR'" ;; esac
+NTESTS=$((NTESTS + 1))
+[ "$(lq "$lv")" = "1:GET /l/{id}:p95:pass:20.5:21:2.4390243902439024" ] || fail "verdicts after a second re-push: '$(lq "$lv")'"
+sqlite3 "$TMP/l.db" "UPDATE run_verdicts SET verdict = 'regression', severity = 'warning', current = 30, change_pct = 46.34 WHERE run_id = 1"
+run "$E2E" push --store "$LINKS" --db "$TMP/l.db" -q
+expect_rc 0 "re-push with changed verdicts"
+NTESTS=$((NTESTS + 1))
+[ "$(lq "$lv")" = "1:GET /l/{id}:p95:regression:20.5:30:46.34" ] || fail "changed verdicts after the re-push: '$(lq "$lv")'"
+# a re-run whose first run was pruned from the file: pushed without the link
+"$E2E" perf-profile -s orphan --import "$TMP/l.har" --db "$TMP/l.db" -q -f json >/dev/null
+sqlite3 "$TMP/l.db" "UPDATE runs SET confirms = 999 WHERE service = 'orphan'"
+run "$E2E" push --store "$LINKS" --db "$TMP/l.db" -s orphan
+expect_rc 0 "push of a re-run whose first run is gone"
+NTESTS=$((NTESTS + 1))
+[ "$(lq "SELECT count(*) FROM e2e.run_confirms c JOIN e2e.runs r ON r.id = c.run_id WHERE r.service = 'orphan'")" = 0 ] ||
+  fail "a link to a run the file no longer has was pushed"
+# a store at schema version 3 is migrated: the v4 tables are made
+lq "DROP TABLE e2e.run_confirms, e2e.ab_runs, e2e.run_cpu; UPDATE e2e.meta SET value = '3' WHERE key = 'schema_version'" >/dev/null
+run "$E2E" store init --store "$LINKS"
+expect_rc 0 "store init on a v3 store"
+expect_err_has "from schema version 3 to 4" "v3 migrated"
+NTESTS=$((NTESTS + 1))
+[ "$(lq "SELECT count(*) FROM pg_tables WHERE schemaname = 'e2e' AND tablename IN ('run_confirms', 'ab_runs', 'run_cpu')")" = 3 ] ||
+  fail "the v4 tables after the migration"
+
 # -- PostgreSQL down: the run spools with one warning, the suite decides the exit
 pg_stop
 $HAR "$TMP/e.har" 7 GET:/down:25 >/dev/null
@@ -256,7 +339,7 @@ q "UPDATE e2e.meta SET value = '9' WHERE key = 'schema_version'" >/dev/null
 "$E2E" perf-profile -s late --import "$TMP/e.har" --db "$TMP/p.db" -q -f json >/dev/null
 run "$E2E" push --store "$PG_URL" --db "$TMP/p.db"
 expect_rc 2 "newer schema"
-expect_err_has "store schema version 9 is newer than this e2e's (3)" "newer schema"
+expect_err_has "store schema version 9 is newer than this e2e's (4)" "newer schema"
 run "$E2E" perf-profile -s late --import "$TMP/e.har" --db "$TMP/p.db" --store "$PG_URL"
 expect_rc 2 "perf-profile --store: newer schema"
 expect_sql "SELECT count(*) FROM e2e.runs WHERE service = 'late'" 0 "nothing written to a newer schema"
