@@ -20,7 +20,6 @@
  * segment whatever the number of routes, and allocates nothing. */
 #include "routes.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,9 +27,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "error.h"
+#include "fsutil.h"
 #include "sha256.h"
 #include "template.h"
 
@@ -610,33 +609,13 @@ int e2e_routes_parse(const char *name, const char *data, size_t len, struct e2e_
 
 int e2e_routes_load(const char *path, struct e2e_routes **out)
 {
-	FILE *f = fopen(path, "rb");
-	struct stat st;
 	char *data = NULL;
 	size_t len = 0;
-	int rc;
+	int rc = e2e_fsutil_read_file(path, "routes file", MAX_FILE, &data, &len);
 
-	if (!f)
-		return e2e_error(E2E_ERR_RUNTIME, "cannot read routes file '%s': %s", path, strerror(errno));
-	if (fstat(fileno(f), &st) != 0) {
-		rc = e2e_error(E2E_ERR_RUNTIME, "cannot read routes file '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		rc = e2e_error(E2E_ERR_RUNTIME, "cannot read routes file '%s': is a directory", path);
-		goto out;
-	}
-	/* read at most one byte past the limit, whatever stat said */
-	data = e2e_xmalloc(MAX_FILE + 2);
-	len = fread(data, 1, MAX_FILE + 1, f);
-	if (ferror(f)) {
-		rc = e2e_error(E2E_ERR_RUNTIME, "cannot read routes file '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	rc = e2e_routes_parse(path, data, len, out);
-out:
+	if (rc == 0)
+		rc = e2e_routes_parse(path, data, len, out);
 	free(data);
-	fclose(f);
 	return rc;
 }
 

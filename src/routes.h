@@ -12,9 +12,11 @@
 
 struct e2e_routes;
 
-/* Loads a routes file. Returns 0 and *out (caller destroys), or
- * E2E_ERR_INPUT naming the file and line or JSON path, or E2E_ERR_RUNTIME
- * when the file cannot be read. */
+/* Loads a routes file (read by fsutil.h's reader, at most 4 MiB).
+ * Returns 0 and *out (caller destroys), or E2E_ERR_INPUT naming the file
+ * and line or JSON path, or the file when it cannot be read (missing,
+ * unreadable, a directory, too large: "cannot read routes file 'PATH':
+ * REASON", "'PATH': routes file larger than 4 MiB"). */
 int e2e_routes_load(const char *path, struct e2e_routes **out);
 /* Same from memory; name is used in messages. */
 int e2e_routes_parse(const char *name, const char *data, size_t len, struct e2e_routes **out);

@@ -392,15 +392,16 @@ START_TEST(test_load)
 	snprintf(want, sizeof(want), "'%s': line 2: expected '[METHOD] /path'", txt);
 	ck_assert_str_eq(e2e_error_message(), want);
 
-	ck_assert_int_eq(e2e_routes_load(missing, &r), E2E_ERR_RUNTIME);
+	/* fsutil's reader: a file that cannot be read is bad input (exit 2) */
+	ck_assert_int_eq(e2e_routes_load(missing, &r), E2E_ERR_INPUT);
 	snprintf(want, sizeof(want), "cannot read routes file '%s': No such file or directory", missing);
 	ck_assert_str_eq(e2e_error_message(), want);
-	ck_assert_int_eq(e2e_routes_load(dir, &r), E2E_ERR_RUNTIME);
-	snprintf(want, sizeof(want), "cannot read routes file '%s': is a directory", dir);
+	ck_assert_int_eq(e2e_routes_load(dir, &r), E2E_ERR_INPUT);
+	snprintf(want, sizeof(want), "cannot read routes file '%s': Is a directory", dir);
 	ck_assert_str_eq(e2e_error_message(), want);
 	if (geteuid() != 0) {
 		chmod(json, 0);
-		ck_assert_int_eq(e2e_routes_load(json, &r), E2E_ERR_RUNTIME);
+		ck_assert_int_eq(e2e_routes_load(json, &r), E2E_ERR_INPUT);
 		snprintf(want, sizeof(want), "cannot read routes file '%s': Permission denied", json);
 		ck_assert_str_eq(e2e_error_message(), want);
 	}
@@ -414,7 +415,7 @@ START_TEST(test_load)
 	data[1] = '\n';
 	tu_write_file(big, data, 5u << 20);
 	ck_assert_int_eq(e2e_routes_load(big, &r), E2E_ERR_INPUT);
-	snprintf(want, sizeof(want), "'%s': larger than 4 MiB", big);
+	snprintf(want, sizeof(want), "'%s': routes file larger than 4 MiB", big);
 	ck_assert_str_eq(e2e_error_message(), want);
 	free(data);
 

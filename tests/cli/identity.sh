@@ -134,4 +134,27 @@ run "$E2E" perf-report --db "$DB" -s c --prune --keep 0 -q
 [ "$(sqlite3 "$DB" 'SELECT count(*) FROM routes')" = 1 ] || fail "an unused routes file was kept"
 [ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after prune"
 
+# A routes file that cannot be read: one line naming it, exit 2 (fsutil's
+# reader, as for the rules and baseline files), nothing else printed.
+for bad in "$TMP/no-such-routes.txt" "$TMP"; do
+  run "$E2E" perf-report --db "$DB" -s a --routes "$bad"
+  expect_rc 2 "routes file '$bad'"
+  expect_no_out "routes file '$bad'"
+  NTESTS=$((NTESTS + 1)); [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] || fail "routes file '$bad': more than one line: '$ERR'"
+done
+expect_err "e2e: perf-report: cannot read routes file '$TMP': Is a directory" "a directory as the routes file"
+run "$E2E" perf-report --db "$DB" -s a --routes "$TMP/no-such-routes.txt"
+expect_err "e2e: perf-report: cannot read routes file '$TMP/no-such-routes.txt': No such file or directory" "a missing routes file"
+# unreadable: as root (which reads any file) the reader is user nobody, on
+# copies it may read
+RD=$(mktemp -d /tmp/e2e-routes.XXXXXX); chmod 755 "$RD"
+cp "$DB" "$RD/r.db"; chmod 644 "$RD/r.db"; printf 'GET /users/{id}\n' >"$RD/secret.txt"; chmod 600 "$RD/secret.txt"
+AS=()
+[ "$(id -u)" -ne 0 ] || AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+[ "$(id -u)" -eq 0 ] || chmod 000 "$RD/secret.txt"
+run "${AS[@]}" "$E2E" perf-report --db "$RD/r.db" -s a --routes "$RD/secret.txt"
+expect_rc 2 "an unreadable routes file"
+expect_err "e2e: perf-report: cannot read routes file '$RD/secret.txt': Permission denied" "an unreadable routes file"
+rm -rf "$RD"
+
 finish
