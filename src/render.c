@@ -152,6 +152,41 @@ const struct e2e_gate_result *e2e_render_comparison(const struct e2e_render_inpu
 	return in->gate && in->gate->baseline_name ? in->gate : NULL;
 }
 
+void e2e_render_cmp_cells(struct e2e_buf *b, const struct e2e_endpoint_report *e,
+			  const struct e2e_endpoint_cmp *c, const char *open, const char *sep,
+			  const char *close)
+{
+	static const enum e2e_metric ms[] = { E2E_METRIC_P50, E2E_METRIC_P95, E2E_METRIC_P99 };
+	bool base = c && c->verdict != E2E_VERDICT_NEW;
+
+	e2e_buf_puts(b, open);
+	if (base) {
+		e2e_fmt_count(b, c->n_baseline);
+		e2e_buf_puts(b, " → ");
+	}
+	if (e)
+		e2e_fmt_count(b, e->count);
+	else
+		e2e_buf_puts(b, "-");
+	for (size_t k = 0; k < 3; k++) {
+		e2e_buf_puts(b, sep);
+		if (base)
+			e2e_fmt_ms_pair(b, c->metrics[ms[k]].baseline, e ? c->metrics[ms[k]].current : NAN);
+		else
+			e2e_fmt_ms(b, e ? (k == 0 ? e->p50_ms : k == 1 ? e->p95_ms : e->p99_ms) : NAN);
+	}
+	e2e_buf_puts(b, sep);
+	if (base) {
+		e2e_fmt_pct(b, c->metrics[E2E_METRIC_ERROR_RATE].baseline);
+		e2e_buf_puts(b, " → ");
+	}
+	e2e_fmt_pct(b, e ? e->error_rate : NAN);
+	e2e_buf_puts(b, sep);
+	if (base && e)
+		e2e_fmt_delta_pct(b, c->metrics[E2E_METRIC_P95].delta_pct);
+	e2e_buf_puts(b, close);
+}
+
 const struct e2e_endpoint_cmp *e2e_render_cmp(const struct e2e_gate_result *g, const char *key)
 {
 	if (!g)

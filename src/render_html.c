@@ -261,39 +261,10 @@ static void trend_chart(const struct e2e_report *r, const struct e2e_endpoint_re
  * fits a 1280-px window. */
 static void endpoint_row(const struct e2e_render_input *in, const struct e2e_html_item *it, struct e2e_buf *b)
 {
-	static const enum e2e_metric ms[] = { E2E_METRIC_P50, E2E_METRIC_P95, E2E_METRIC_P99 };
-	const struct e2e_endpoint_report *e = it->e;
 	const struct e2e_endpoint_cmp *c = it->c;
-	bool base = c && c->verdict != E2E_VERDICT_NEW;
 
-	tag_text(b, "<tr><td class=\"key\"><code>", it->key, "</code></td><td>");
-	if (base) {
-		e2e_fmt_count(b, c->n_baseline);
-		e2e_buf_puts(b, " → ");
-	}
-	if (e)
-		e2e_fmt_count(b, e->count);
-	else
-		e2e_buf_puts(b, "-");
-	e2e_buf_puts(b, "</td>");
-	for (size_t k = 0; k < 3; k++) {
-		e2e_buf_puts(b, "<td>");
-		if (base)
-			e2e_fmt_ms_pair(b, c->metrics[ms[k]].baseline, e ? c->metrics[ms[k]].current : NAN);
-		else
-			e2e_fmt_ms(b, e ? (k == 0 ? e->p50_ms : k == 1 ? e->p95_ms : e->p99_ms) : NAN);
-		e2e_buf_puts(b, "</td>");
-	}
-	e2e_buf_puts(b, "<td>");
-	if (base) {
-		e2e_fmt_pct(b, c->metrics[E2E_METRIC_ERROR_RATE].baseline);
-		e2e_buf_puts(b, " → ");
-	}
-	e2e_fmt_pct(b, e ? e->error_rate : NAN);
-	e2e_buf_puts(b, "</td><td>");
-	if (base && e)
-		e2e_fmt_delta_pct(b, c->metrics[E2E_METRIC_P95].delta_pct);
-	e2e_buf_puts(b, "</td>");
+	tag_text(b, "<tr><td class=\"key\"><code>", it->key, "</code></td>");
+	e2e_render_cmp_cells(b, it->e, c, "<td>", "</td><td>", "</td>");
 	if (c)
 		e2e_buf_printf(b, "<td class=\"%s\">%s%s%s</td>", e2e_verdict_name(c->verdict),
 			       e2e_verdict_name(c->verdict), c->severity ? " " : "",

@@ -44,6 +44,14 @@ int e2e_render_csv_runs(const struct e2e_run *runs, size_t n, struct e2e_buf *ou
 void e2e_render_headline(struct e2e_buf *b, const struct e2e_report *r);
 /* "12" or "10, 11, 12" (oldest first). */
 void e2e_render_run_ids(struct e2e_buf *b, const struct e2e_report *r);
+/* The figures of a comparison table's row (HTML, Markdown) after its
+ * endpoint: n, p50, p95, p99, errors (each "baseline → now" when the
+ * baseline has the endpoint, else now alone), Δ p95; open before the
+ * first cell, sep between cells, close after the last. e NULL: an
+ * endpoint only the baseline has; c NULL: none compared. */
+void e2e_render_cmp_cells(struct e2e_buf *b, const struct e2e_endpoint_report *e,
+			  const struct e2e_endpoint_cmp *c, const char *open, const char *sep,
+			  const char *close);
 /* The gate's comparison for key, or NULL. */
 const struct e2e_endpoint_cmp *e2e_render_cmp(const struct e2e_gate_result *g, const char *key);
 /* The gate's result when it compared with a baseline (the comparison

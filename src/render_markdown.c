@@ -117,37 +117,9 @@ static void verdict_line(const struct e2e_render_input *in, struct e2e_buf *b)
 static void cmp_row(struct e2e_buf *b, const char *key, const struct e2e_endpoint_report *e,
 		    const struct e2e_endpoint_cmp *c)
 {
-	bool base = c && c->verdict != E2E_VERDICT_NEW;
-
 	e2e_buf_puts(b, "| ");
 	code(b, key);
-	e2e_buf_puts(b, " | ");
-	if (base) {
-		e2e_fmt_count(b, c->n_baseline);
-		e2e_buf_puts(b, " → ");
-	}
-	if (e)
-		e2e_fmt_count(b, e->count);
-	else
-		e2e_buf_puts(b, "-");
-	static const enum e2e_metric ms[] = { E2E_METRIC_P50, E2E_METRIC_P95, E2E_METRIC_P99 };
-	for (size_t i = 0; i < 3; i++) {
-		e2e_buf_puts(b, " | ");
-		if (base)
-			e2e_fmt_ms_pair(b, c->metrics[ms[i]].baseline, e ? c->metrics[ms[i]].current : NAN);
-		else
-			e2e_fmt_ms(b, e ? (i == 0 ? e->p50_ms : i == 1 ? e->p95_ms : e->p99_ms) : NAN);
-	}
-	e2e_buf_puts(b, " | ");
-	if (base) {
-		e2e_fmt_pct(b, c->metrics[E2E_METRIC_ERROR_RATE].baseline);
-		e2e_buf_puts(b, " → ");
-	}
-	e2e_fmt_pct(b, e ? e->error_rate : NAN);
-	e2e_buf_puts(b, " | ");
-	if (base && e)
-		e2e_fmt_delta_pct(b, c->metrics[E2E_METRIC_P95].delta_pct);
-	e2e_buf_puts(b, " | ");
+	e2e_render_cmp_cells(b, e, c, " | ", " | ", " | ");
 	if (c) {
 		bool bad = c->verdict == E2E_VERDICT_REGRESSION;
 
