@@ -550,6 +550,11 @@ static void mermaid_trends(const struct e2e_render_input *in, struct e2e_buf *b)
  * passed (or improved) and the gate did not fail, unless --always; else
  * the verdict line, the notes, the endpoints that need a look and the
  * gate's evidence. */
+static void cpu_md(const struct e2e_report *r, struct e2e_buf *b);
+
+/* --compact: what needs a look, for a pull request's comment; the CPU
+ * profile's links with it, as the full Markdown has them (the files say
+ * where a regression's time went). */
 static int compact(const struct e2e_render_input *in, struct e2e_buf *b)
 {
 	const struct e2e_gate_result *g = in->gate;
@@ -565,6 +570,8 @@ static int compact(const struct e2e_render_input *in, struct e2e_buf *b)
 	mermaid_trends(in, b);
 	if (g && !quiet)
 		gate_details(g, in->report, b);
+	if (!quiet)
+		cpu_md(in->report, b);
 	return 0;
 }
 

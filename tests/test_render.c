@@ -12,6 +12,7 @@
 #include "error.h"
 #include "gate.h"
 #include "render.h"
+#include "cpu_report.h"
 #include "render_impl.h"
 #include "report.h"
 #include "testreport.h"
@@ -497,6 +498,33 @@ START_TEST(markdown_compact)
 	ck_assert_ptr_nonnull(strstr(b.data, "| `GET /gone` |"));
 	ck_assert_ptr_null(strstr(b.data, "| `GET /health` |"));
 	ck_assert_ptr_null(strstr(b.data, "<summary>Run</summary>"));
+	ck_assert_ptr_null(strstr(b.data, "CPU profile"));
+	/* a run with a CPU profile: its grown frames and links, as the full
+	 * Markdown has them */
+	r->cpu = e2e_cpu_profile_create(42);
+	e2e_cpu_profile_add_grown(r->cpu, "json_dumps", 0.02, 0.43);
+	e2e_cpu_profile_add_file(r->cpu, E2E_CPU_FILE_FLAME, "", "perf/cpu.svg");
+	e2e_cpu_profile_add_file(r->cpu, E2E_CPU_FILE_ENDPOINT, "GET /users/{id}", "perf/cpu <users>.svg");
+	{
+		static const char want[] =
+			"\n### CPU profile of run 42\n\n"
+			"Self time grew most in: json\\_dumps +41.0 pp of samples (2.0% -&gt; 43.0%)\n\n"
+			"- [flame graph](<perf/cpu.svg>)\n"
+			"- [flame graph of GET /users/{id}](<perf/cpu _users_.svg>)\n";
+		struct e2e_buf full = E2E_BUF_INIT;
+		const char *at;
+
+		e2e_buf_reset(&b);
+		ck_assert_int_eq(e2e_render(E2E_FORMAT_MARKDOWN, &in, &b), 0);
+		at = strstr(b.data, "\n### CPU profile of run 42");
+		ck_assert_ptr_nonnull(at);
+		ck_assert_str_eq(at, want);
+		in.compact = false;
+		ck_assert_int_eq(e2e_render(E2E_FORMAT_MARKDOWN, &in, &full), 0);
+		in.compact = true;
+		ck_assert_ptr_nonnull(strstr(full.data, want));
+		e2e_buf_finish(&full);
+	}
 	e2e_buf_reset(&b);
 	cmps[0].verdict = E2E_VERDICT_PASS;
 	cmps[2].verdict = E2E_VERDICT_PASS;
