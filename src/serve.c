@@ -1,5 +1,6 @@
 #include "serve.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -42,6 +43,57 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Whether the cgroup at dir holds no process: its cgroup.procs reads
+ * empty. */
+static bool cgroup_empty(struct e2e_buf *dir)
+{
+	size_t len = dir->len;
+	char c;
+	int fd;
+	ssize_t n;
+
+	e2e_buf_puts(dir, "/cgroup.procs");
+	fd = open(dir->data, O_RDONLY | O_CLOEXEC);
+	dir->len = len;
+	dir->data[len] = 0;
+	if (fd < 0)
+		return false;
+	n = read(fd, &c, 1);
+	close(fd);
+	return n == 0;
+}
+
+/* What an e2e killed with SIGKILL left behind in parent: the cgroups of
+ * its services (e2e-serve-PID-N) whose PID is gone, removed once empty.
+ * rmdir alone (the kernel refuses a cgroup with a process or a child
+ * cgroup too); one whose PID lives on, or is taken again, stays. */
+static void cgroup_sweep(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct e2e_buf p = E2E_BUF_INIT;
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		long pid;
+		unsigned n;
+		char end;
+
+		if (strncmp(e->d_name, "e2e-serve-", 10) != 0 ||
+		    sscanf(e->d_name + 10, "%ld-%u%c", &pid, &n, &end) != 2 || pid <= 0 ||
+		    pid == (long)getpid())
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		e2e_buf_reset(&p);
+		e2e_buf_printf(&p, "%s/%s", parent, e->d_name);
+		if (cgroup_empty(&p))
+			rmdir(p.data);
+	}
+	if (d)
+		closedir(d);
+	e2e_buf_finish(&p);
+}
+
 /* A fresh cgroup v2 directory under e2e's own, for the service: its CPU
  * time is then one O(1) read of cpu.stat instead of a walk of all its
  * threads per sample. NULL (and nothing made) where there is no cgroup v2
@@ -73,8 +125,10 @@ static char *cgroup_create(int *procs_fd)
 		fclose(f);
 	if (!mnt[0] || own[0] != '/')
 		return NULL;
-	e2e_buf_printf(&dir, "%s%s/e2e-serve-%ld-%u", mnt, strcmp(own, "/") ? own : "", (long)getpid(),
-		       seq++);
+	e2e_buf_printf(&dir, "%s%s", mnt, strcmp(own, "/") ? own : "");
+	if (!seq)
+		cgroup_sweep(dir.data);
+	e2e_buf_printf(&dir, "/e2e-serve-%ld-%u", (long)getpid(), seq++);
 	if (mkdir(dir.data, 0755) != 0) {
 		e2e_buf_finish(&dir);
 		return NULL;

@@ -64,8 +64,32 @@ fi
 # what the killed run left running: its suite and its service
 [ -s "$TMP/suite.pid" ] && kill "$(cat "$TMP/suite.pid")" 2>/dev/null
 case $svc in '' | *[!0-9]*) fail "the killed run's source: '$kid', want 'pid N and descendants'" ;; *) kill "$svc" 2>/dev/null ;; esac
-# and the cgroup it left (a SIGKILLed e2e cannot remove it), once empty
-for _ in $(seq 1 50); do [ -z "$CGDIR" ] || rmdir "$CGDIR" 2>/dev/null && break; sleep 0.1; done
+# and the cgroup it left (a SIGKILLed e2e cannot remove it): the next
+# --serve removes it once empty, with no other: not one whose owner lives
+# (this shell), not one that still holds a process
+if [ -n "$CGDIR" ]; then
+  for _ in $(seq 1 50); do [ -z "$(cat "$CGDIR/cgroup.procs" 2>/dev/null)" ] && break; sleep 0.1; done
+  PARENT=$CG${OWN%/}
+  sh -c 'exit 0' & DEAD=$!; wait "$DEAD"
+  OWNED="$PARENT/e2e-serve-$$-77"
+  BUSY="$PARENT/e2e-serve-$DEAD-0"
+  mkdir "$OWNED" "$BUSY"
+  sleep 30 & SLEEPER=$!
+  echo "$SLEEPER" >"$BUSY/cgroup.procs" || fail "cannot move a process into '$BUSY'"
+  run "$E2E" perf-profile -s next --db "$TMP/p.db" --target "$T" -q --serve "$SVC" -- curl -s "$T/users/1" -o /dev/null
+  expect_rc 0 "the next --serve run"
+  NTESTS=$((NTESTS + 1))
+  [ ! -d "$CGDIR" ] || fail "the killed run's empty cgroup '$CGDIR' is still there after the next --serve"
+  NTESTS=$((NTESTS + 1))
+  [ -d "$OWNED" ] || fail "a cgroup whose owner ($$) lives was removed"
+  NTESTS=$((NTESTS + 1))
+  [ -d "$BUSY" ] || fail "a cgroup with a process in it was removed"
+  kill "$SLEEPER"; wait "$SLEEPER" 2>/dev/null
+  for _ in $(seq 1 50); do rmdir "$BUSY" 2>/dev/null && break; sleep 0.1; done
+  rmdir "$OWNED"
+else
+  echo "skip: the cleanup of a killed run's cgroup: no writable cgroup v2 hierarchy here"
+fi
 NTESTS=$((NTESTS + 1))
 after=$(q "SELECT count(*), min(r.hz), max(r.have & 1) FROM resource_samples s JOIN runs u ON u.id = s.run_id
   JOIN run_resources r ON r.run_id = s.run_id WHERE u.service = 'killed'")
