@@ -17,6 +17,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "fmt.h"
 #include "gate_impl.h"
 #include "report.h"
 #include "stats.h"
@@ -530,14 +531,21 @@ static void add_disturbed(struct e2e_gate_result *g, size_t nh, size_t n, double
 {
 	struct e2e_buf b = E2E_BUF_INIT;
 
-	e2e_buf_printf(
-		&b,
-		"runner disturbed: in %zu of %zu rounds B's run waited markedly longer for the CPU than "
-		"A's (run-queue wait %.2f vs %.2f ms per CPU ms, medians of those rounds); %zu latency %s "
-		"it can explain %s inconclusive, the others hold on the %zu other rounds",
-		nh, n, hit_b, hit_a, g->disturbance_set_aside,
-		g->disturbance_set_aside == 1 ? "regression" : "regressions",
-		g->disturbance_set_aside == 1 ? "is" : "are", n - nh);
+	e2e_buf_puts(&b, "runner disturbed: in ");
+	e2e_fmt_count(&b, nh);
+	e2e_buf_puts(&b, " of ");
+	e2e_fmt_count(&b, n);
+	e2e_buf_puts(&b, " rounds B's run waited markedly longer for the CPU than A's (run-queue wait ");
+	e2e_fmt_ms_num(&b, hit_b);
+	e2e_buf_puts(&b, " vs ");
+	e2e_fmt_ms_num(&b, hit_a);
+	e2e_buf_puts(&b, " ms per CPU ms, medians of those rounds); ");
+	e2e_fmt_count(&b, g->disturbance_set_aside);
+	e2e_buf_printf(&b, " latency %s it can explain %s inconclusive, the others hold on the ",
+		       g->disturbance_set_aside == 1 ? "regression" : "regressions",
+		       g->disturbance_set_aside == 1 ? "is" : "are");
+	e2e_fmt_count(&b, n - nh);
+	e2e_buf_puts(&b, " other rounds");
 	e2e_gate_add_finding(g, "runner_disturbed", NULL, E2E_SEVERITY_NONE, b.data);
 	e2e_buf_finish(&b);
 }
@@ -576,8 +584,16 @@ static size_t make_pairs(const struct e2e_report *a, const struct e2e_report *b,
 	return np;
 }
 
-/* "rounds' shared part: P50 x1.04 (95 % CI 0.98..1.10) over 7 endpoints,
- * the runner's: taken out of each endpoint" */
+/* A wobble's sd of log as a percentage of a run: "3.0%". */
+static void add_wobble(struct e2e_buf *b, double var)
+{
+	e2e_fmt_pct_num(b, 100 * expm1(sqrt(var)), false);
+	e2e_buf_putc(b, '%');
+}
+
+/* "rounds' shared part: P50 +4.0% (95% CI -2.0..+10%) over 7 endpoints,
+ * the runner's: taken out of each endpoint; each endpoint's own wobble
+ * ..." */
 static void add_shared(struct e2e_gate_result *g, const struct ab_shared *sh, size_t n)
 {
 	struct e2e_buf b = E2E_BUF_INIT;
@@ -585,17 +601,25 @@ static void add_shared(struct e2e_gate_result *g, const struct ab_shared *sh, si
 
 	if (!sh->known)
 		return;
-	e2e_buf_printf(&b, "rounds' shared part: P50 x%.3f (95%% CI %.3f..%.3f) over %zu endpoints, %s",
-		       exp(sh->F), exp(sh->F - h), exp(sh->F + h), sh->E,
-		       sh->removed ? "the runner's: taken out of each endpoint"
-				   : "B's as a whole: each endpoint judged on its whole change");
+	e2e_buf_puts(&b, "rounds' shared part: P50 ");
+	e2e_fmt_delta_pct(&b, 100 * expm1(sh->F));
+	e2e_buf_puts(&b, " (95% CI ");
+	e2e_fmt_delta_range(&b, 100 * expm1(sh->F - h), 100 * expm1(sh->F + h));
+	e2e_buf_puts(&b, ") over ");
+	e2e_fmt_count(&b, sh->E);
+	e2e_buf_puts(&b, sh->removed
+				 ? " endpoints, the runner's: taken out of each endpoint"
+				 : " endpoints, B's as a whole: each endpoint judged on its whole change");
 	/* a round's x holds two runs' wobble */
-	e2e_buf_printf(
-		&b,
-		"; each endpoint's own wobble beyond sampling %.1f%% a run (own %.1f%%, sampling %.1f%%; "
-		"the pool weighs %.0f df in each endpoint's)",
-		100 * expm1(sqrt(sh->wobble2 / 2)), 100 * expm1(sqrt(sh->own2 / 2)),
-		100 * expm1(sqrt(sh->samp2 / 2)), sh->prior_df);
+	e2e_buf_puts(&b, "; each endpoint's own wobble beyond sampling ");
+	add_wobble(&b, sh->wobble2 / 2);
+	e2e_buf_puts(&b, " a run (own ");
+	add_wobble(&b, sh->own2 / 2);
+	e2e_buf_puts(&b, ", sampling ");
+	add_wobble(&b, sh->samp2 / 2);
+	e2e_buf_puts(&b, "; the pool weighs ");
+	e2e_fmt_count(&b, (uint64_t)llround(sh->prior_df));
+	e2e_buf_puts(&b, " df in each endpoint's)");
 	e2e_gate_add_finding(g, "ab", NULL, E2E_SEVERITY_NONE, b.data);
 	e2e_buf_finish(&b);
 }

@@ -234,7 +234,7 @@ START_TEST(test_disturbed_rounds)
 			msg = g->findings[i].message;
 	ck_assert_ptr_nonnull(msg);
 	ck_assert_ptr_nonnull(strstr(msg, "runner disturbed: in 5 of 5 rounds B's run waited markedly longer "
-					  "for the CPU than A's (run-queue wait 1.20 vs 0.10 ms per CPU ms"));
+					  "for the CPU than A's (run-queue wait 1.20 vs 0.100 ms per CPU ms"));
 
 	/* the same disturbance on A's side cannot make B regress: nothing set aside */
 	e2e_gate_result_destroy(g);

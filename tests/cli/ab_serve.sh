@@ -42,7 +42,7 @@ expect_err_has ") answers at $A; its log: $TMP/demo.serve-a.log" "A's log"
 expect_err_has ") answers at $B; its log: $TMP/demo.serve-b.log" "B's log"
 expect_err_has ") stopped by SIGTERM" "stopped at the end"
 NTESTS=$((NTESTS + 1))
-jq -e '[.alerts[] | select(.kind == "ab") | .message | select(startswith("rounds'"'"' shared part: P50 x"))] | length == 1' \
+jq -e '[.alerts[] | select(.kind == "ab") | .message | select(test("^rounds'"'"' shared part: P50 ([-+][0-9.]+|0[.]0)% [(]95% CI [-+0-9.]+[.][.][-+0-9.]+%[)] over [0-9]+ endpoints"))] | length == 1' \
   "$TMP/ab.json" >/dev/null || fail "no finding on the rounds' shared part"
 
 verdict() { jq -r --arg k "$1" '.comparison.endpoints[$k].verdict' "$TMP/ab.json"; }
