@@ -30,6 +30,7 @@
  *            [--calibration] [--tail-breakdown]
  *   gate-sim --ab ROUNDS [--ab-within-sd S] [--ab-drift D] [--ab-disturbed P]
  *            [--ab-change PCT] [--ab-no-signal] [--ab-model loaded]
+ *            [--ab-oracle] [--ab-min-delta-ms MS]
  *            [the options above]  (perf-ab; see ab_main)
  *
  * It also runs the noisy-neighbour scenarios (nn_trial() below): additive
@@ -945,12 +946,19 @@ static void tail_breakdown_print(const struct tail_breakdown *tb)
  * unless --ab-no-signal. Judged by e2e_ab_compare() at each threshold.
  * --ab-model loaded takes the per-endpoint wobble measured on real A/A
  * perf-ab runs of the demo service on a loaded runner
- * (tools/bench-ab-wobble.sh) instead of the default 3 %. */
+ * (tools/bench-ab-wobble.sh) instead of the default 3 %.
+ * --ab-min-delta-ms MS is perf-ab's --min-delta-ms (1): a change of an
+ * endpoint whose median times X % is below it cannot be a regression,
+ * and the third column counts only the changes that reach it.
+ * --ab-oracle adds the bound (ab_oracle below) with perf-ab's mean
+ * per-test level and the number of tests sharing the family's 2 %. */
 
 struct ab_sim {
 	size_t rounds;
 	double within_sd, drift, disturbed, change;
 	bool no_signal; /* --ab-no-signal: runs carry no disturbance */
+	bool oracle; /* --ab-oracle: print the bound (ab_oracle) */
+	double min_delta_ms; /* --ab-min-delta-ms: perf-ab's --min-delta-ms (1) */
 };
 
 static const double ab_thresholds[3] = { 5, 10, 20 };
@@ -987,7 +995,7 @@ static struct e2e_sample *ab_run(const struct sim *s, const struct ab_sim *ab, c
 /* One comparison: the flags of the thresholds in hit (the changed
  * endpoint a regression) and any_false (another endpoint one). */
 static void ab_trial(const struct sim *s, const struct ab_sim *ab, const struct change *c, size_t *any_false,
-		     size_t *hit)
+		     size_t *hit, double *level, double *ntests)
 {
 	size_t nr = ab->rounds, *n[2];
 	double *dist[2];
@@ -1019,13 +1027,16 @@ static void ab_trial(const struct sim *s, const struct ab_sim *ab, const struct 
 		}
 	}
 	for (int k = 0; k < 3; k++) {
-		struct e2e_gate_config cfg = { ab_thresholds[k], 1, E2E_FAIL_ON_WARNING, NULL };
+		struct e2e_gate_config cfg = { ab_thresholds[k], ab->min_delta_ms, E2E_FAIL_ON_WARNING,
+					       NULL };
 		struct e2e_gate_result *g;
 
 		if (e2e_ab_compare(rep[0], rep[1], &cfg, "A", &g) < 0) {
 			fprintf(stderr, "gate-sim: %s\n", e2e_error_message());
 			exit(3);
 		}
+		level[k] = g->test_level;
+		ntests[k] = (double)g->comparisons;
 		for (size_t i = 0; i < g->nendpoints; i++) {
 			const struct e2e_endpoint_cmp *ec = &g->endpoints[i];
 			bool changed =
@@ -1052,41 +1063,127 @@ static void ab_trial(const struct sim *s, const struct ab_sim *ab, const struct 
 	}
 }
 
+/* ---- --ab-oracle: the bound a test that knew the noise would reach -------
+ *
+ * A test that knew the changed endpoint's true noise exactly (and the
+ * rounds' shared part, so nothing of it is estimated): its P50's paired
+ * log ratio x of one round is simulated AB_ORACLE_REPS times from the
+ * endpoint's model alone (both runs' own wobble, sampling of the run's
+ * requests, warm-up, the noisy neighbour's delay in the runs it hits;
+ * the runner factors divided out), which gives x's true mean and
+ * variance; the mean of the rounds is normal with those. It flags the
+ * change when that mean reaches the threshold and the floor and its
+ * z-test clears zero at the per-test level perf-ab used in the same
+ * comparison: the power of that test is the bound at that level. */
+enum { AB_ORACLE_REPS = 300 };
+
+/* The log P50 of one run of endpoint e alone, scaled by scale, the
+ * runner factor divided out; buf has room for s->nreq. */
+static double ab_oracle_run(const struct sim *s, const struct ab_sim *ab, int e, double scale, double *buf)
+{
+	const struct endpoint_model *m = &s->ep[e];
+	double runner = exp(s->runner_sd * gauss()) * exp(ab->within_sd * gauss());
+	double wob = exp(s->wobble_sd * gauss()), slow = m->slow_w * exp(s->mode_sd * gauss());
+	bool hit = unif() < ab->disturbed;
+
+	for (size_t i = 0; i < s->nreq; i++) {
+		double x = draw_base(m, slow) * scale;
+
+		if ((double)i < m->warm_n)
+			x *= m->warm_x;
+		x *= runner * wob;
+		if (hit && unif() < 0.1)
+			x += -5 * log(unif());
+		buf[i] = x;
+	}
+	qsort(buf, s->nreq, sizeof(*buf), cmp_double);
+	return log(e2e_stats_quantile_sorted(buf, s->nreq, 0.5) / runner);
+}
+
+/* The bound's power at each threshold for a change of endpoint e at the
+ * per-test levels alpha (the method's in the same comparison). */
+static void ab_oracle(const struct sim *s, const struct ab_sim *ab, int e, double scale, const double *alpha,
+		      double *power)
+{
+	double *buf = malloc(s->nreq * sizeof(*buf)), sum = 0, sum2 = 0, mu, var, sd;
+	uint64_t saved[4];
+
+	/* a stream of its own: the trials stay those of a run without it */
+	memcpy(saved, rng_s, sizeof(saved));
+	rng_seed(rng_s[0] ^ 0x6f7261636c65ull);
+	for (int r = 0; r < AB_ORACLE_REPS; r++) {
+		double x = ab_oracle_run(s, ab, e, scale, buf) - ab_oracle_run(s, ab, e, 1, buf);
+
+		sum += x;
+		sum2 += x * x;
+	}
+	free(buf);
+	memcpy(rng_s, saved, sizeof(saved));
+	mu = sum / AB_ORACLE_REPS;
+	var = (sum2 - sum * mu) / (AB_ORACLE_REPS - 1);
+	sd = sqrt(var / (double)ab->rounds);
+	for (int k = 0; k < 3; k++) {
+		double cut = fmax(log1p(ab_thresholds[k] / 100), log1p(1 / s->ep[e].median_ms));
+
+		cut = fmax(cut, e2e_stats_norm_quantile(1 - alpha[k]) * sd);
+		power[k] = 0.5 * erfc((cut - mu) / (sd * M_SQRT2));
+	}
+}
+
 static int ab_main(struct sim *s, const struct ab_sim *ab, size_t trials, uint64_t seed)
 {
 	size_t null_false[3] = { 0 }, chg_false[3] = { 0 }, hit[3] = { 0 }, unused[3] = { 0 };
 	size_t above = 0, hit_above[3] = { 0 };
+	double orc[3] = { 0 }, orc_above[3] = { 0 }, lvl[3] = { 0 }, level[3], dummy[3], nt[3],
+	       tests[3] = { 0 };
 
 	for (size_t trial = 0; trial < trials; trial++) {
 		struct change c = { (int)(rng_next() % s->nep), 1 + ab->change / 100, false, 0 };
 		struct change none = { -1, 1, false, 0 };
 		size_t h[3] = { 0 };
+		double power[3] = { 0 };
+		bool reach;
 
 		for (size_t e = 0; e < s->nep; e++)
 			model_init(&s->ep[e]);
-		ab_trial(s, ab, &none, null_false, unused);
-		ab_trial(s, ab, &c, chg_false, h);
-		/* a change below the 1 ms floor cannot be a regression */
-		if (s->ep[c.endpoint].median_ms * ab->change / 100 >= 1)
-			above++;
+		/* a change below the floor cannot be a regression */
+		reach = s->ep[c.endpoint].median_ms * ab->change / 100 >= ab->min_delta_ms;
+		ab_trial(s, ab, &none, null_false, unused, dummy, nt);
+		ab_trial(s, ab, &c, chg_false, h, level, nt);
+		if (ab->oracle)
+			ab_oracle(s, ab, c.endpoint, c.scale, level, power);
+		above += reach;
 		for (int k = 0; k < 3; k++) {
 			hit[k] += h[k];
-			if (s->ep[c.endpoint].median_ms * ab->change / 100 >= 1)
-				hit_above[k] += h[k];
+			hit_above[k] += reach ? h[k] : 0;
+			orc[k] += power[k];
+			orc_above[k] += reach ? power[k] : 0;
+			lvl[k] += level[k] / (double)trials;
+			tests[k] += nt[k] / (double)trials;
 		}
 	}
 	printf("gate-sim --ab: %zu trials, %zu endpoints x %zu requests, %zu rounds ABBA; sd (log) of the "
 	       "round's runner %.2f, of each run within it %.2f, endpoint %.2f; drift %.3f per run; "
-	       "disturbed runs %.0f %% (signal %s); seed %" PRIu64 "\n\n",
+	       "disturbed runs %.0f %% (signal %s); floor %g ms; seed %" PRIu64 "\n\n",
 	       trials, s->nep, s->nreq, ab->rounds, s->runner_sd, ab->within_sd, s->wobble_sd, ab->drift,
-	       100 * ab->disturbed, ab->no_signal ? "off" : "on", seed);
+	       100 * ab->disturbed, ab->no_signal ? "off" : "on", ab->min_delta_ms, seed);
 	printf("%9s  %21s  %26s  %26s  %26s\n", "threshold", "null: runs w/ false",
-	       "one ep p50 +X: ep flagged", "... of those >= 1 ms floor", "... runs w/ other flagged");
+	       "one ep p50 +X: ep flagged", "... of those >= the floor", "... runs w/ other flagged");
 	for (int k = 0; k < 3; k++)
 		printf("%8.0f%%  %20.1f%%  %25.1f%%  %25.1f%%  %25.1f%%\n", ab_thresholds[k],
 		       pct(null_false[k], trials), pct(hit[k], trials), pct(hit_above[k], above),
 		       pct(chg_false[k], trials));
-	printf("(X = %.0f %%; %zu of %zu changes >= the 1 ms floor)\n", ab->change, above, trials);
+	printf("(X = %.0f %%; %zu of %zu changes >= the %g ms floor)\n", ab->change, above, trials,
+	       ab->min_delta_ms);
+	if (!ab->oracle)
+		return 0;
+	printf("\nthe bound: a z-test that knew the changed endpoint's true P50 noise, at perf-ab's per-test "
+	       "level\n%9s  %26s  %26s  %26s  %10s\n",
+	       "threshold", "bound: ep flagged", "... of those >= the floor", "perf-ab's per-test level",
+	       "tests");
+	for (int k = 0; k < 3; k++)
+		printf("%8.0f%%  %25.1f%%  %25.1f%%  %25.4f%%  %10.1f\n", ab_thresholds[k],
+		       pct_d(orc[k], trials), pct_d(orc_above[k], above), 100 * lvl[k], tests[k]);
 	return 0;
 }
 
@@ -1115,7 +1212,7 @@ int main(int argc, char **argv)
 		{ .name = "one endpoint p50 +150 %" },
 	};
 	double big = 50; /* the second whole-distribution change, % */
-	struct ab_sim ab = { 0, 0.03, 0.01, 0.2, 10, false };
+	struct ab_sim ab = { 0, 0.03, 0.01, 0.2, 10, false, false, 1 };
 	char big_name[64];
 
 	for (int i = 1; i < argc; i++) {
@@ -1155,6 +1252,10 @@ int main(int argc, char **argv)
 			ab.change = strtod(v, NULL), i++;
 		else if (strcmp(argv[i], "--ab-no-signal") == 0)
 			ab.no_signal = true;
+		else if (strcmp(argv[i], "--ab-oracle") == 0)
+			ab.oracle = true;
+		else if (strcmp(argv[i], "--ab-min-delta-ms") == 0)
+			ab.min_delta_ms = strtod(v, NULL), i++;
 		else if (strcmp(argv[i], "--ab-model") == 0 && strcmp(v, "loaded") == 0)
 			s.wobble_sd = AB_LOADED_WOBBLE_SD, i++;
 		else if (strcmp(argv[i], "--trace") == 0)
@@ -1172,7 +1273,7 @@ int main(int argc, char **argv)
 				"[--tail-breakdown] [--ab ROUNDS "
 				"[--ab-within-sd S] "
 				"[--ab-drift D] [--ab-disturbed P] [--ab-change PCT] [--ab-no-signal] "
-				"[--ab-model loaded]]\n");
+				"[--ab-model loaded] [--ab-oracle] [--ab-min-delta-ms MS]]\n");
 			return 2;
 		}
 	}
