@@ -33,6 +33,8 @@ static const double *b_tail;
 static const double *a_disturb, *b_disturb;
 /* each endpoint's own wobble per run beyond sampling (sd of log) */
 static double own_wobble;
+/* NULL, or each endpoint's factor on own_wobble */
+static const double *own_scale;
 
 /* A's ROUNDS runs, then B's (GET /slow x slow, every err_every-th request
  * of GET /health a 500 when err_every), compared at threshold. */
@@ -57,7 +59,9 @@ static struct e2e_gate_result *ab_world(size_t rounds_b, double slow, size_t err
 			for (size_t e = 0; e < NEPS; e++)
 				fx_lognormal(
 					&f, eps[e].key, 200,
-					eps[e].median_ms * round_factor[r] * exp(own_wobble * fx_gauss(&f)) *
+					eps[e].median_ms * round_factor[r] *
+						exp(own_wobble * (own_scale ? own_scale[e] : 1) *
+						    fx_gauss(&f)) *
 						(side && b_factor ? b_factor[r] : 1) *
 						(side && strcmp(eps[e].key, "GET /slow") == 0 ? slow : 1),
 					eps[e].sigma *
@@ -233,8 +237,9 @@ START_TEST(test_disturbed_rounds)
 		if (strcmp(g->findings[i].kind, "runner_disturbed") == 0)
 			msg = g->findings[i].message;
 	ck_assert_ptr_nonnull(msg);
-	ck_assert_ptr_nonnull(strstr(msg, "runner disturbed: in 5 of 5 rounds B's run waited markedly longer "
-					  "for the CPU than A's (run-queue wait 1.20 vs 0.100 ms per CPU ms"));
+	ck_assert_ptr_nonnull(strstr(msg,
+				     "runner disturbed: in 5 of 5 rounds B's run waited markedly longer "
+				     "for the CPU than A's (run-queue wait 1.20 vs 0.100 ms per CPU ms"));
 
 	/* the same disturbance on A's side cannot make B regress: nothing set aside */
 	e2e_gate_result_destroy(g);
@@ -249,10 +254,9 @@ START_TEST(test_disturbed_rounds)
 }
 END_TEST
 
-/* The wobble of each endpoint's runs beyond their sampling, pooled over
- * the endpoints: near none when there is none (each run's sampling is
- * estimated from its own requests), near the 6 % put in when there is. */
-static double wobble_found(double sd)
+/* The figure after marker in the shared part's finding of an unchanged
+ * comparison where each endpoint's own wobble is sd (times its scale). */
+static double shared_figure(double sd, const double *scale, const char *marker)
 {
 	struct e2e_gate_result *g;
 	const char *msg = NULL, *w;
@@ -260,19 +264,29 @@ static double wobble_found(double sd)
 	int rc;
 
 	own_wobble = sd;
+	own_scale = scale;
 	g = ab_world(ROUNDS, 1, 0, 10, &rc);
 	own_wobble = 0;
+	own_scale = NULL;
 	ck_assert_int_eq(rc, 0);
 	for (size_t i = 0; i < g->nfindings; i++)
 		if (strncmp(g->findings[i].message, "rounds' shared part", 19) == 0)
 			msg = g->findings[i].message;
 	ck_assert_ptr_nonnull(msg);
-	w = strstr(msg, "; each endpoint's own wobble beyond sampling ");
+	w = strstr(msg, marker);
 	ck_assert_ptr_nonnull(w);
-	v = strtod(w + strlen("; each endpoint's own wobble beyond sampling "), NULL);
+	v = strtod(w + strlen(marker), NULL);
 	ck_assert_msg(!g->failed, "%s", msg);
 	e2e_gate_result_destroy(g);
 	return v;
+}
+
+/* The wobble of each endpoint's runs beyond their sampling, pooled over
+ * the endpoints: near none when there is none (each run's sampling is
+ * estimated from its own requests), near the 6 % put in when there is. */
+static double wobble_found(double sd)
+{
+	return shared_figure(sd, NULL, "; each endpoint's own wobble beyond sampling ");
 }
 
 START_TEST(test_pooled_wobble)
@@ -281,6 +295,24 @@ START_TEST(test_pooled_wobble)
 
 	ck_assert_msg(none < 1.5, "%.1f%% found, none put in", none);
 	ck_assert_msg(some > 4 && some < 10, "%.1f%% found, 6%% put in", some);
+}
+END_TEST
+
+/* How many degrees of freedom the pooled estimate weighs in each
+ * endpoint's own: all of the pool's (4 rounds' df x 5 endpoints) when the
+ * endpoints' own variances differ no more than chance makes them differ,
+ * fewer when they do. */
+START_TEST(test_pool_weight)
+{
+	static const double same[NEPS] = { 1, 1, 1, 1, 1 }, differ[NEPS] = { 1, 4, 1, 0.25, 2 };
+	const char *marker = "; the pool weighs ";
+
+	/* on these rounds the endpoints' log variances spread beyond their
+	 * sampling by half a standard error of that spread: chance, yet read
+	 * as heterogeneity it gave the pool 9 df */
+	ck_assert_double_eq(shared_figure(0.04, same, marker), 20);
+	/* own variances 16 times apart: each endpoint keeps its own */
+	ck_assert_double_eq(shared_figure(0.04, differ, marker), 1);
 }
 END_TEST
 
@@ -297,6 +329,7 @@ static Suite *ab_suite(void)
 	tcase_add_test(tc, test_shared_part);
 	tcase_add_test(tc, test_disturbed_rounds);
 	tcase_add_test(tc, test_pooled_wobble);
+	tcase_add_test(tc, test_pool_weight);
 	suite_add_tcase(s, tc);
 	return s;
 }
