@@ -102,7 +102,7 @@ signals() {
 }
 
 # summarize FILE: a gate report's verdict, regressed endpoints, the
-# disturbance figures and, per /orders endpoint, its p50 line (into
+# disturbance figures, the run's id and, per /orders endpoint, its p50 line (into
 # REGRESSED; the first line names the regressed endpoints)
 summarize() {
   REGRESSED=$(python3 - "$1" <<'PY' 2>/dev/null
@@ -114,9 +114,9 @@ eps = g.get("endpoints", {})
 def num(v, f="%.2f"):
     return f % v if isinstance(v, (int, float)) else "-"
 print(g.get("verdict"), ",".join(k for k, e in eps.items() if e.get("verdict") == "regression") or "-",
-      "disturbance=%s baseline=%s disturbed=%s set_aside=%s env=%s delay=%s+-%s ms run=%s" % (d.get("current"),
+      "disturbance=%s baseline=%s disturbed=%s set_aside=%s env=%s run=%s" % (d.get("current"),
       d.get("baseline_median"), d.get("disturbed"), d.get("set_aside"), num(g.get("environment_factor")),
-      num(d.get("delay_ms")), num(d.get("delay_sd_ms")), r["runs"][0]["id"]))
+      r["runs"][0]["id"]))
 for k, e in sorted(eps.items()):
     if "/orders" not in k:
         continue
