@@ -1,10 +1,16 @@
 /* Unit tests for sampler.c: the parsing of /proc/PID/statm, the split of
- * a precise CPU time into user and system (never going back), and a real
- * child process sampled through the flush callback. */
+ * a precise CPU time into user and system (never going back), a real
+ * child process sampled through the flush callback, and descendants
+ * started after the sampler, followed by their parents' threads or by
+ * --serve's cgroup. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,6 +159,154 @@ START_TEST(real_child)
 }
 END_TEST
 
+/* Samples pid (with cgroup as --serve's own, or NULL) at 100 Hz, lets it
+ * start its worker (a byte on go), waits for its end: the worker was
+ * followed (a sample counts both processes) and its 200 ms of CPU time
+ * is in the last sample. */
+static void follow(pid_t pid, const char *cgroup, int go)
+{
+	struct e2e_sampler_config cfg = { .pids = &pid, .npids = 1, .cpu_cgroup = cgroup, .hz = 100 };
+	const struct e2e_res_sample *r;
+	struct e2e_sampler *s = NULL;
+	uint32_t procs = 0;
+	size_t n;
+
+	ck_assert_int_eq(e2e_sampler_start(&cfg, &s), 0);
+	ck_assert_int_eq(write(go, "g", 1), 1);
+	close(go);
+	waitpid(pid, NULL, 0);
+	e2e_sampler_stop(s);
+	n = e2e_sampler_samples(s, &r);
+	ck_assert_uint_ge(n, 50);
+	for (size_t i = 0; i < n; i++)
+		if (r[i].procs > procs)
+			procs = r[i].procs;
+	ck_assert_uint_eq(procs, 2);
+	uint64_t cpu = r[n - 1].cpu_user_ns + r[n - 1].cpu_sys_ns;
+	ck_assert_msg(cpu >= 180000000ull && cpu <= 300000000ull,
+		      "the worker's CPU %llu ns, want about 200 ms", (unsigned long long)cpu);
+	e2e_sampler_destroy(s);
+}
+
+/* The worker both descendant cases start once the sampler runs: 200 ms
+ * of CPU, then alive until about 1.3 s after its start (past two scans). */
+static void worker(void)
+{
+	burn_ms(200);
+	usleep(1100000);
+	_exit(0);
+}
+
+/* A child that starts a grandchild once sampled: a scan of the child's
+ * threads' children follows it; its CPU time is then in the samples (the
+ * child's own clocks never count it). */
+START_TEST(descendants)
+{
+	int go[2];
+	pid_t pid, gc;
+
+	ck_assert_int_eq(pipe(go), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		if ((gc = fork()) == 0)
+			worker();
+		waitpid(gc, NULL, 0);
+		_exit(0);
+	}
+	close(go[0]);
+	follow(pid, NULL, go[1]);
+}
+END_TEST
+
+/* A fresh cgroup v2 directory at the hierarchy's root (the CLI tests'
+ * way), or NULL where there is none or it is not writable; caller frees
+ * and removes it. */
+static char *cgroup_make(void)
+{
+	char line[4096], mnt[4096] = "", *dir = NULL;
+	FILE *f = fopen("/proc/mounts", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*s %4095s cgroup2", mnt) == 1 && strstr(line, " cgroup2 "))
+			break;
+		else
+			mnt[0] = 0;
+	if (f)
+		fclose(f);
+	if (!mnt[0])
+		return NULL;
+	dir = malloc(strlen(mnt) + 64);
+	ck_assert_ptr_nonnull(dir);
+	snprintf(dir, strlen(mnt) + 64, "%s/e2e-test-sampler-%ld", mnt, (long)getpid());
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+/* --serve's own cgroup: a worker the service double-forked (its parent
+ * gone, so no thread of the service lists it as a child) is followed
+ * through the cgroup's cgroup.procs, and its CPU time is the cgroup's. */
+START_TEST(descendants_cgroup)
+{
+	char *cg = cgroup_make(), procs_path[4200];
+	int go[2], moved[2];
+	pid_t pid;
+	char c;
+
+	if (!cg) {
+		fprintf(stderr, "skip: descendants_cgroup: no writable cgroup v2 hierarchy here\n");
+		return;
+	}
+	snprintf(procs_path, sizeof(procs_path), "%s/cgroup.procs", cg);
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(moved), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd = open(procs_path, O_WRONLY | O_CLOEXEC);
+		pid_t mid;
+
+		close(go[1]);
+		close(moved[0]);
+		c = fd >= 0 && write(fd, "0", 1) == 1 ? 'y' : 'n';
+		if (write(moved[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		if ((mid = fork()) == 0) {
+			if (fork() == 0)
+				worker();
+			_exit(0);
+		}
+		waitpid(mid, NULL, 0);
+		usleep(1500000);
+		_exit(0);
+	}
+	close(go[0]);
+	close(moved[1]);
+	ck_assert_int_eq(read(moved[0], &c, 1), 1);
+	if (c != 'y') {
+		fprintf(stderr, "skip: descendants_cgroup: cannot move a process into %s\n", cg);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		rmdir(cg);
+		free(cg);
+		return;
+	}
+	follow(pid, cg, go[1]);
+	close(moved[0]);
+	for (int i = 0; i < 100 && rmdir(cg) != 0 && errno == EBUSY; i++)
+		usleep(20000); /* the worker, reparented, may still be exiting */
+	free(cg);
+}
+END_TEST
+
 static Suite *sampler_suite(void)
 {
 	Suite *s = suite_create("sampler");
@@ -164,6 +318,8 @@ static Suite *sampler_suite(void)
 	tc = tcase_create("real");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, real_child);
+	tcase_add_test(tc, descendants);
+	tcase_add_test(tc, descendants_cgroup);
 	suite_add_tcase(s, tc);
 	return s;
 }
