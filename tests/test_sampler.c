@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -307,6 +309,98 @@ START_TEST(descendants_cgroup)
 }
 END_TEST
 
+#define SWITCHERS 6
+
+static int end_pipe[2];
+
+/* Switches 20 times, then blocks: the first until it is told to end. */
+static void *switcher(void *arg)
+{
+	char c;
+
+	for (int i = 0; i < 20; i++)
+		usleep(1000);
+	if (arg)
+		return read(end_pipe[0], &c, 1) == 1 ? NULL : NULL;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A child whose threads switch, then block, one ending in between: the
+ * sampler's voluntary switches at the end are exactly the process's own
+ * count (getrusage: its threads alive and ended) plus the one switch of
+ * its main thread blocking after it; with RLIMIT_NOFILE at fd_limit (0:
+ * as it is), the threads' files kept open or opened per scan. */
+static void switches_case(rlim_t fd_limit)
+{
+	int ready[2], go[2];
+	struct e2e_sampler *s = NULL;
+	const struct e2e_res_sample *r;
+	long vol = -1;
+	pid_t pid;
+	size_t n;
+	char c;
+
+	if (fd_limit) {
+		struct rlimit rl = { fd_limit, fd_limit };
+		ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(end_pipe), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		pthread_t t[SWITCHERS];
+		struct rusage ru;
+
+		for (int i = 0; i < SWITCHERS; i++)
+			pthread_create(&t[i], NULL, switcher, i ? NULL : &t[0]);
+		usleep(300000); /* all of them blocked */
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1 ||
+		    write(end_pipe[1], "e", 1) != 1)
+			_exit(1);
+		pthread_join(t[0], NULL);
+		getrusage(RUSAGE_SELF, &ru);
+		if (write(ready[1], &ru.ru_nvcsw, sizeof(ru.ru_nvcsw)) != sizeof(ru.ru_nvcsw))
+			_exit(1);
+		(void)!read(go[0], &c, 1);
+		_exit(0);
+	}
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	struct e2e_sampler_config cfg = { .pids = &pid, .npids = 1, .hz = 100 };
+	ck_assert_int_eq(e2e_sampler_start(&cfg, &s), 0);
+	usleep(600000); /* a scan of the threads' final counts */
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	ck_assert_int_eq(read(ready[0], &vol, sizeof(vol)), sizeof(vol));
+	usleep(600000); /* a scan without the thread that ended */
+	e2e_sampler_stop(s);
+	n = e2e_sampler_samples(s, &r);
+	ck_assert_uint_ge(n, 50);
+	for (size_t i = 1; i < n; i++)
+		ck_assert_uint_ge(r[i].ctx_vol, r[i - 1].ctx_vol);
+	ck_assert_uint_eq(r[n - 1].ctx_vol, (uint64_t)vol + 1);
+	ck_assert_uint_eq(r[n - 1].threads, SWITCHERS);
+	e2e_sampler_destroy(s);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	waitpid(pid, NULL, 0);
+}
+
+START_TEST(switches_kept)
+{
+	switches_case(0);
+}
+END_TEST
+
+/* 64 descriptors: the budget keeps two threads' files, the rest are
+ * opened per scan */
+START_TEST(switches_opened)
+{
+	switches_case(64);
+}
+END_TEST
+
 static Suite *sampler_suite(void)
 {
 	Suite *s = suite_create("sampler");
@@ -320,6 +414,8 @@ static Suite *sampler_suite(void)
 	tcase_add_test(tc, real_child);
 	tcase_add_test(tc, descendants);
 	tcase_add_test(tc, descendants_cgroup);
+	tcase_add_test(tc, switches_kept);
+	tcase_add_test(tc, switches_opened);
 	suite_add_tcase(s, tc);
 	return s;
 }
