@@ -11,8 +11,9 @@
  *
  * Per tick it reads each process's CPU clocks (clock_gettime on the
  * process CPU clock: nanoseconds, split into user and system as the
- * kernel does) and a kept-open /proc/PID/statm; threads, descendants, fds
- * and per-thread counters come from a slower scan. */
+ * kernel does), or with --serve's cgroup its cpu.stat, and a kept-open
+ * /proc/PID/statm; threads, descendants, fds and per-thread counters come
+ * from a slower scan. */
 #ifndef E2E_SAMPLER_H
 #define E2E_SAMPLER_H
 
@@ -52,7 +53,8 @@ bool e2e_sampler_is_cgroup(const char *dir);
 /* Starts the thread; it takes a first sample before returning. Returns 0
  * and the handle (caller destroys), or E2E_ERR_RUNTIME. */
 int e2e_sampler_start(const struct e2e_sampler_config *cfg, struct e2e_sampler **out);
-/* Takes a last sample and joins the thread. Idempotent. */
+/* Takes a last sample and joins the thread (which looks for a stop at
+ * least every 20 ms: it sleeps with clock_nanosleep()). Idempotent. */
 void e2e_sampler_stop(struct e2e_sampler *s);
 /* After stop: the samples the flush callback did not take (owned by s)
  * and what they are of (strings copied into info; caller finishes it). */
