@@ -1151,71 +1151,85 @@ static void drive(struct e2e_front_conn *c)
 	pend(c); /* more to do: next round */
 }
 
+/* A connected client socket becomes a connection (ss: its address). */
+static int conn_add(struct e2e_front *f, int fd, const struct sockaddr_storage *ss)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
+	struct e2e_front_conn *c, *oldest = NULL;
+	size_t same = 0;
+	int one = 1;
+
+	if (f->nconns >= f->max_conns)
+		return -1;
+	c = e2e_xcalloc(1, sizeof(*c));
+	c->f = f;
+	c->fd = fd;
+	c->st = S_HEAD;
+	c->can_write = true;
+	c->can_read = true;
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ss)->sin_addr, c->peer,
+			  sizeof(c->peer));
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr, c->peer,
+			  sizeof(c->peer));
+	c->peer_len = (uint8_t)strlen(c->peer);
+	if (ss->ss_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ev.data.u64 = E2E_FRONT_EV_TAG | (uint32_t)fd;
+	if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		free(c);
+		return -1;
+	}
+	if ((size_t)fd >= f->byfd_cap) {
+		size_t cap = f->byfd_cap ? f->byfd_cap : 256;
+		while (cap <= (size_t)fd)
+			cap *= 2;
+		f->byfd = e2e_xrealloc(f->byfd, cap * sizeof(*f->byfd));
+		memset(f->byfd + f->byfd_cap, 0, (cap - f->byfd_cap) * sizeof(*f->byfd));
+		f->byfd_cap = cap;
+	}
+	f->byfd[fd] = c;
+	c->cnext = f->conns;
+	if (f->conns)
+		f->conns->cprev = c;
+	f->conns = c;
+	f->nconns++;
+	f->cbs.on_conn(f->ctx, true);
+	t_add(f, c, T_PARTIAL, now_ns());
+	/* past E2E_FRONT_PARTIAL_PER_PEER in a head from this address, the oldest goes */
+	for (struct e2e_front_conn *o = f->partial.tail; o; o = o->tprev)
+		if (o->peer_len == c->peer_len && memcmp(o->peer, c->peer, c->peer_len) == 0) {
+			same++;
+			oldest = o;
+		}
+	if (same > E2E_FRONT_PARTIAL_PER_PEER && oldest && oldest != c) {
+		oldest->dead = true;
+		pend(oldest);
+	}
+	pend(c);
+	return 0;
+}
+
 static void accept_some(struct e2e_front *f)
 {
 	for (int i = 0; i < ACCEPT_BURST; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
 		int fd = accept4(f->listen_fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET };
-		int one = 1;
 
 		if (fd < 0)
 			return;
-		if (f->nconns >= f->max_conns) {
+		if (conn_add(f, fd, &ss) < 0)
 			close(fd);
-			continue;
-		}
-		struct e2e_front_conn *c = e2e_xcalloc(1, sizeof(*c));
-		c->f = f;
-		c->fd = fd;
-		c->st = S_HEAD;
-		c->can_write = true;
-		c->can_read = true;
-		if (ss.ss_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)&ss)->sin_addr,
-				  c->peer, sizeof(c->peer));
-		else if (ss.ss_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)&ss)->sin6_addr,
-				  c->peer, sizeof(c->peer));
-		c->peer_len = (uint8_t)strlen(c->peer);
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		ev.data.u64 = E2E_FRONT_EV_TAG | (uint32_t)fd;
-		if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		if ((size_t)fd >= f->byfd_cap) {
-			size_t cap = f->byfd_cap ? f->byfd_cap : 256;
-			while (cap <= (size_t)fd)
-				cap *= 2;
-			f->byfd = e2e_xrealloc(f->byfd, cap * sizeof(*f->byfd));
-			memset(f->byfd + f->byfd_cap, 0, (cap - f->byfd_cap) * sizeof(*f->byfd));
-			f->byfd_cap = cap;
-		}
-		f->byfd[fd] = c;
-		c->cnext = f->conns;
-		if (f->conns)
-			f->conns->cprev = c;
-		f->conns = c;
-		f->nconns++;
-		f->cbs.on_conn(f->ctx, true);
-		t_add(f, c, T_PARTIAL, now_ns());
-		/* past E2E_FRONT_PARTIAL_PER_PEER in a head from this address, the oldest goes */
-		struct e2e_front_conn *oldest = NULL;
-		size_t same = 0;
-		for (struct e2e_front_conn *o = f->partial.tail; o; o = o->tprev)
-			if (o->peer_len == c->peer_len && memcmp(o->peer, c->peer, c->peer_len) == 0) {
-				same++;
-				oldest = o;
-			}
-		if (same > E2E_FRONT_PARTIAL_PER_PEER && oldest && oldest != c) {
-			oldest->dead = true;
-			pend(oldest);
-		}
-		pend(c);
 	}
+}
+
+int e2e_front_adopt(struct e2e_front *f, int fd)
+{
+	struct sockaddr_storage ss = { .ss_family = AF_UNIX };
+
+	return conn_add(f, fd, &ss) < 0 ? e2e_error(E2E_ERR_RUNTIME, "cannot add a connection") : 0;
 }
 
 static struct e2e_front_conn *find(struct e2e_front *f, int fd);
@@ -1358,7 +1372,7 @@ int e2e_front_create(const struct e2e_front_config *cfg, const struct e2e_front_
 	f->max_conns = cfg->max_conns;
 	f->date_t = (time_t)-1;
 	ev.data.u64 = E2E_FRONT_EV_TAG | (uint32_t)cfg->listen_fd;
-	if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, cfg->listen_fd, &ev) < 0) {
+	if (cfg->listen_fd >= 0 && epoll_ctl(f->epfd, EPOLL_CTL_ADD, cfg->listen_fd, &ev) < 0) {
 		int err = errno;
 		free(f);
 		return e2e_error(E2E_ERR_RUNTIME, "cannot add the listening socket to the event loop: %s",

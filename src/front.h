@@ -80,7 +80,7 @@ struct e2e_front_cbs {
 
 struct e2e_front_config {
 	int epfd; /* the loop's epoll set */
-	int listen_fd; /* non-blocking, listening; the front closes it */
+	int listen_fd; /* non-blocking, listening (-1: none); the front closes it */
 	size_t max_head; /* request heads over this get 431 */
 	size_t out_max; /* response bytes queued per connection before e2e_front_send refuses */
 	unsigned max_conns; /* connections accepted at most at once */
@@ -93,6 +93,9 @@ int e2e_front_create(const struct e2e_front_config *cfg, const struct e2e_front_
  * listening socket, frees everything. Accepts NULL. */
 void e2e_front_destroy(struct e2e_front *f);
 
+/* Adds a connected, non-blocking socket as a client connection (tests
+ * and the fuzz harness: a socketpair). The front closes it. */
+int e2e_front_adopt(struct e2e_front *f, int fd);
 /* Event loop: an epoll event whose data has E2E_FRONT_EV_TAG. */
 void e2e_front_event(struct e2e_front *f, uint64_t data, uint32_t events);
 /* Runs the timeouts due. Once per loop iteration. */

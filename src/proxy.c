@@ -64,6 +64,8 @@ struct req {
 	bool no_body; /* the response has none (HEAD, 204, 304) */
 	bool qb_wait; /* the front stopped reading until the upstream takes request body bytes */
 	bool control; /* for the control endpoint: answered here, never recorded */
+	bool ready; /* on the ready list */
+	struct req *ready_next;
 	uint32_t test_id; /* which test issued it (sample.h) */
 	size_t method_len;
 	char method[METHOD_MAX];
@@ -94,6 +96,7 @@ struct e2e_proxy {
 	size_t ninflight;
 	struct req *free_reqs;
 	size_t nfree;
+	struct req *ready; /* response heads to send once the upstream's events are read */
 	struct e2e_capture_batch *batch;
 	uint64_t batch_t0;
 	struct e2e_testmark *tm; /* the loop's; read by others only after the join */
@@ -132,7 +135,7 @@ static struct req *req_get(struct e2e_proxy *p)
 	r->kind = E2E_EK_NONE;
 	r->up_head = r->up_done = r->up_paused = r->send_paused = false;
 	r->client_eof = r->queued = r->finished = r->aborting = r->is_head = r->qb_wait = false;
-	r->no_body = r->control = false;
+	r->no_body = r->control = r->ready = false;
 	r->test_id = E2E_TEST_OUTSIDE;
 	r->method_len = 0;
 	r->uri_len = 0;
@@ -156,6 +159,13 @@ static void req_put(struct e2e_proxy *p, struct req *r)
 	if (r->next)
 		r->next->prev = r->prev;
 	p->ninflight--;
+	if (r->ready) {
+		struct req **pp = &p->ready;
+		while (*pp != r)
+			pp = &(*pp)->ready_next;
+		*pp = r->ready_next;
+		r->ready = false;
+	}
 	e2e_upstream_release(r->x);
 	r->x = NULL;
 	if (p->nfree >= FREE_REQS_MAX) {
@@ -417,8 +427,26 @@ static void up_head(void *ctx, int status)
 
 	r->up_head = true;
 	r->status = (uint16_t)status;
-	if (r->client_eof)
+	/* Not at once: the rest of what the upstream sent with the head (its
+	 * end, or broken framing) is read first, so that a response broken
+	 * already gets its 502 instead of a cut 200. */
+	if (r->client_eof && !r->ready) {
+		r->ready = true;
+		r->ready_next = r->p->ready;
+		r->p->ready = r;
+	}
+}
+
+/* The response heads that became ready while the upstream's events were
+ * read. */
+static void ready_run(struct e2e_proxy *p)
+{
+	while (p->ready) {
+		struct req *r = p->ready;
+		p->ready = r->ready_next;
+		r->ready = false;
 		respond(r);
+	}
 }
 
 static bool up_body(void *ctx, const char *data, size_t len)
@@ -737,7 +765,7 @@ static int wait_ms(struct e2e_proxy *p, uint64_t now, bool stopping, uint64_t st
 {
 	int w = e2e_front_wait_ms(p->front, now), uw;
 
-	if (!w)
+	if (!w || p->ready)
 		return 0;
 	uw = e2e_upstream_wait_ms(p->up, now);
 	if (uw >= 0 && (w < 0 || uw < w))
@@ -790,11 +818,13 @@ static void *loop_main(void *arg)
 				(void)rr;
 			}
 		}
+		ready_run(p);
 		now = now_ns();
 		e2e_front_run(p->front, now);
 		/* after the front: transfers it started are not older than now */
 		now = now_ns();
 		e2e_upstream_run(p->up, now);
+		ready_run(p);
 		e2e_front_run(p->front, now);
 		if (p->batch && p->batch->n && now - p->batch_t0 >= FLUSH_NS)
 			flush_batch(p);

@@ -1,6 +1,6 @@
-/* proxy.h - the recording reverse proxy: libmicrohttpd in front, the
- * upstream module (libcurl) behind, one event-loop thread driving both.
- * The only module that calls MHD_*.
+/* proxy.h - the recording reverse proxy: our HTTP/1.1 server (front.h) in
+ * front, the upstream module (libcurl) behind, one event-loop thread
+ * driving both.
  *
  * Every proxied request becomes one e2e_capture handed to the capture
  * queue in batches (never a wake-up of another thread per request). What

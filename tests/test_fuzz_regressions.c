@@ -34,6 +34,7 @@ static const struct harness {
 	{ "http1_req", e2e_fuzz_http1_req, 10 },
 	{ "junit", e2e_fuzz_junit, 6 },
 	{ "fold", e2e_fuzz_fold, 4 },
+	{ "front", e2e_fuzz_front, 8 },
 };
 
 static int no_dots(const struct dirent *d)

@@ -4,23 +4,23 @@
 # proxy module (BUILD/tools/bench-proxy) under callgrind, in front of an
 # nginx upstream answering 11 bytes, for a keep-alive Python client sending
 # plain GETs (a 200-byte head). Per request = (Ir at 2*R requests - Ir at R
-# requests) / R, so start-up and shutdown cancel. Also memset's share, and
-# the wall time of one memset of each pool size (libmicrohttpd zeroes the
-# whole per-connection pool after every request; callgrind counts each
-# byte of a "rep stosb" as an instruction, so its instruction figures
-# overstate what the zeroing costs in time).
+# requests) / R, so start-up and shutdown cancel. Also memset's share (with
+# libmicrohttpd, before src/front.c, the whole per-connection pool was
+# zeroed after every request: 319k of 348k instructions at 64 KiB), and
+# the proxy's peak RSS with C idle keep-alive connections open after one
+# request each (-c, default 256).
 #
-# Usage: tools/bench-heads.sh [-b BUILD_DIR] [-r REQUESTS] [-p PORT] [N ...]
+# Usage: tools/bench-heads.sh [-b BUILD_DIR] [-r REQUESTS] [-p PORT] [-c CONNS] [N ...]
 #   N: --max-header-bytes values (default: 4096 65536); R: default 1000
 # Prints one line per N:
-#   max_header_bytes=N pool_bytes=P ir_per_req=.. memset_ir_per_req=.. memset_pool_ns=..
+#   max_header_bytes=N ir_per_req=.. memset_ir_per_req=.. rss_kib_at_C_conns=..
 # Needs nginx, valgrind (callgrind_annotate), python3, cc. Every process it
 # starts is ended by PID. About 60 s on an idle machine (2.5 min at load 13).
 set -u
-BUILD=build; R=1000; BASE=18380
-while getopts "b:r:p:h" o; do
+BUILD=build; R=1000; BASE=18380; CONNS=256
+while getopts "b:r:p:c:h" o; do
   case $o in
-    b) BUILD=$OPTARG ;; r) R=$OPTARG ;; p) BASE=$OPTARG ;;
+    b) BUILD=$OPTARG ;; r) R=$OPTARG ;; p) BASE=$OPTARG ;; c) CONNS=$OPTARG ;;
     h) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) exit 2 ;;
   esac
@@ -69,28 +69,35 @@ for _ in range(n):
     if r.status != 200:
         sys.exit("status %d" % r.status)
 PY
-cat >"$T/ms.c" <<'C'
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec * 1e9 + t.tv_nsec; }
-int main(int argc, char **argv)
-{
-	size_t sz = strtoul(argv[1], 0, 10);
-	unsigned char *volatile p = malloc(sz);
-	double best = 1e18;
-	for (int r = 0; r < 50; r++) {
-		double t0 = now();
-		for (int i = 0; i < 200; i++) { memset(p, 0, sz); p[i % sz] = 1; }
-		double t = (now() - t0) / 200;
-		if (t < best) best = t;
-	}
-	printf("%.0f\n", best);
-	return p[0] == 2;
-}
-C
-cc -O2 -o "$T/ms" "$T/ms.c" || exit 2
+# C keep-alive connections, one request each, held open; prints the
+# proxy's VmRSS (KiB) while they are
+cat >"$T/conns.py" <<'PY'
+import socket, sys, time
+port, n, pid = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+for _ in range(300):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close(); break
+    except OSError:
+        time.sleep(0.1)
+req = (b"GET /users/1 HTTP/1.1\r\nHost: x\r\nUser-Agent: bench-heads/1\r\n"
+       b"Authorization: Bearer " + b"t" * 100 + b"\r\nCookie: session=" + b"s" * 40 + b"\r\n\r\n")
+socks = []
+for _ in range(n):
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(req)
+    socks.append(s)
+for s in socks:
+    d = b""
+    while b"{\"ok\":true}" not in d:
+        c = s.recv(4096)
+        if not c:
+            sys.exit("connection closed")
+        d += c
+time.sleep(0.3)
+for line in open("/proc/%s/status" % pid):
+    if line.startswith("VmRSS:"):
+        print(line.split()[1])
+PY
 
 # ir N REQUESTS -> "total memset" instructions of one bench-proxy run
 ir() {
@@ -106,11 +113,18 @@ ir() {
     /memset/ && !seen[$0]++ { v = $1; gsub(",", "", v); if (v + 0 > ms) ms = v + 0 }
     END { print tot + 0, ms + 0 }'
 }
+# rss N -> the proxy's RSS in KiB with CONNS connections open
+rss() {
+  "$BUILD/tools/bench-proxy" --quiet --listen "127.0.0.1:$PX" --target "http://127.0.0.1:$UP" \
+    --max-header-bytes "$1" >"$T/px.log" 2>&1 &
+  local pid=$!
+  PIDS+=($pid)
+  python3 "$T/conns.py" "$PX" "$CONNS" "$pid" || { echo "bench-heads: conns client failed" >&2; exit 1; }
+  kill -INT $pid; wait $pid 2>/dev/null
+}
 for n in $SIZES; do
   read -r a ma < <(ir "$n" "$R")
   read -r b mb < <(ir "$n" $((2 * R)))
-  # MHD's pool per connection, as pool_size() in src/proxy.c
-  pool=$(awk -v n="$n" 'BEGIN { p = 3 * n + 16384; print (p < 16384 ? 16384 : p) }')
-  printf 'max_header_bytes=%s pool_bytes=%s ir_per_req=%.0f memset_ir_per_req=%.0f memset_pool_ns=%s\n' \
-    "$n" "$pool" "$(((b - a) / R))" "$(((mb - ma) / R))" "$("$T/ms" "$pool")"
+  printf 'max_header_bytes=%s ir_per_req=%.0f memset_ir_per_req=%.0f rss_kib_at_%s_conns=%s\n' \
+    "$n" "$(((b - a) / R))" "$(((mb - ma) / R))" "$CONNS" "$(rss "$n")"
 done

@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(
   build-essential meson ninja-build pkg-config clang clang-format libclang-rt-14-dev
-  libcurl4-openssl-dev libjansson-dev libsqlite3-dev libmicrohttpd-dev libxml2-dev libpq-dev check
+  libcurl4-openssl-dev libjansson-dev libsqlite3-dev libxml2-dev libpq-dev check
   scdoc mandoc zsh fish bash-completion curl python3 sqlite3 jq valgrind
   nginx-light wrk util-linux openssl libxml2-utils
   hey # tools/bench-replay.sh: perf-replay side by side with hey -q

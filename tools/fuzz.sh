@@ -27,7 +27,7 @@ if [[ ${1:-} =~ ^[0-9]+$ ]]; then
   shift
 fi
 all=(har rules baseline routes template hist json_stream http1 http1_req junit)
-all=(har rules baseline routes template hist json_stream http1 http1_req fold)
+all=(har rules baseline routes template hist json_stream http1 http1_req fold front)
 names=("$@")
 [ ${#names[@]} -eq 0 ] && names=("${all[@]}")
 for n in "${names[@]}"; do

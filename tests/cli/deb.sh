@@ -37,9 +37,9 @@ Version: $version
 Architecture: $arch" "the package's name, version (meson.build's) and architecture"
 
 # ${shlibs:Depends}: the runtime libraries (by whatever name this release
-# gives them: libmicrohttpd12 or libmicrohttpd12t64).
+# gives them: libcurl4 or libcurl4t64).
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libcurl4 libjansson4 libsqlite3-0 libmicrohttpd12 libxml2 libpq5; do
+for lib in libc6 libcurl4 libjansson4 libsqlite3-0 libxml2 libpq5; do
   NTESTS=$((NTESTS + 1))
   [[ ", $depends" =~ ,\ $lib(t64)?\ \( ]] || fail "Depends lacks $lib: $depends"
 done

@@ -27,6 +27,7 @@ int e2e_fuzz_http1(const uint8_t *data, size_t size);
 int e2e_fuzz_http1_req(const uint8_t *data, size_t size);
 int e2e_fuzz_junit(const uint8_t *data, size_t size);
 int e2e_fuzz_fold(const uint8_t *data, size_t size);
+int e2e_fuzz_front(const uint8_t *data, size_t size);
 
 /* fuzz_http1.c's driver, shared with test_http1: parses one response to a
  * HEAD request or not from data fed in pieces of sizes[0], sizes[1], ...
