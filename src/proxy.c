@@ -101,6 +101,7 @@ struct e2e_proxy {
 	uint64_t batch_t0;
 	struct e2e_testmark *tm; /* the loop's; read by others only after the join */
 	uint64_t lost_events; /* test events with no free batch */
+	struct e2e_proxy_loop_stats loop; /* the loop's; read by others only after the join */
 	_Atomic uint64_t requests, errors, dropped;
 	_Atomic uint32_t active, peak;
 };
@@ -795,6 +796,20 @@ static void abort_inflight(struct e2e_proxy *p)
 	}
 }
 
+static void loop_account(struct e2e_proxy_loop_stats *l, uint64_t from, uint64_t to)
+{
+	uint64_t ns = to > from ? to - from : 0, us = ns / 1000u;
+	unsigned b = 0;
+
+	while (b < E2E_PROXY_LOOP_BUCKETS - 1 && us >= ((uint64_t)1 << b))
+		b++;
+	l->iterations++;
+	l->busy_ns += ns;
+	if (ns > l->max_ns)
+		l->max_ns = ns;
+	l->hist[b]++;
+}
+
 static void *loop_main(void *arg)
 {
 	struct e2e_proxy *p = arg;
@@ -805,6 +820,7 @@ static void *loop_main(void *arg)
 	for (;;) {
 		uint64_t now = now_ns();
 		int n = epoll_wait(p->epfd, evs, 64, wait_ms(p, now, stopping, stop_at));
+		uint64_t woke = now_ns();
 
 		for (int i = 0; i < n; i++) {
 			uint64_t d = evs[i].data.u64;
@@ -835,6 +851,7 @@ static void *loop_main(void *arg)
 		}
 		if (stopping && (!p->ninflight || now >= stop_at))
 			break;
+		loop_account(&p->loop, woke, now_ns());
 	}
 	abort_inflight(p);
 	e2e_front_close_all(p->front);
@@ -996,6 +1013,11 @@ void e2e_proxy_test_stats(const struct e2e_proxy *p, struct e2e_proxy_test_stats
 	out->bad_markers = ts.bad_markers;
 	out->bad_headers = ts.bad_headers;
 	out->lost_events = p->lost_events;
+}
+
+void e2e_proxy_loop_stats(const struct e2e_proxy *p, struct e2e_proxy_loop_stats *out)
+{
+	*out = p->loop;
 }
 
 int e2e_proxy_stop(struct e2e_proxy *p, uint64_t grace_ns)

@@ -68,6 +68,20 @@ struct e2e_proxy_test_stats {
 };
 void e2e_proxy_test_stats(const struct e2e_proxy *p, struct e2e_proxy_test_stats *out);
 
+/* How long the event loop's iterations were busy (from epoll_wait's
+ * return to the next call): a histogram of powers of two in
+ * microseconds (bucket i: below 2^i us, the last: the rest), for finding
+ * where a latency tail comes from. Only once e2e_proxy_stop() has
+ * returned. */
+#define E2E_PROXY_LOOP_BUCKETS 16
+struct e2e_proxy_loop_stats {
+	uint64_t iterations;
+	uint64_t busy_ns; /* in all */
+	uint64_t max_ns;
+	uint64_t hist[E2E_PROXY_LOOP_BUCKETS];
+};
+void e2e_proxy_loop_stats(const struct e2e_proxy *p, struct e2e_proxy_loop_stats *out);
+
 /* Stops accepting, lets in-flight requests finish for up to grace_ns, then
  * closes the rest (recorded as client_abort), submits the last partial
  * batch and joins the thread. Idempotent; returns 0. */

@@ -10,7 +10,9 @@
  *
  *   requests=N recorded=N dropped=N errors=N peak_connections=N
  *
- * on stderr. With the shared yardstick:
+ * on stderr; with BENCH_PROXY_LOOP=1 in the environment also how long the
+ * proxy's loop iterations were busy (e2e_proxy_loop_stats()). With the
+ * shared yardstick:
  *   ../shared/bench/proxy-overhead.sh \
  *     'build-proxy/tools/bench-proxy --listen 127.0.0.1:{PORT} --target {TARGET}' */
 #include <getopt.h>
@@ -142,6 +144,17 @@ int main(int argc, char **argv)
 			(unsigned long long)st.requests, (unsigned long long)atomic_load(&recorded),
 			(unsigned long long)e2e_capture_queue_dropped(q), (unsigned long long)st.errors,
 			st.peak);
+	if (getenv("BENCH_PROXY_LOOP")) {
+		struct e2e_proxy_loop_stats ls;
+		e2e_proxy_loop_stats(p, &ls);
+		fprintf(stderr, "loop iterations=%llu busy_mean_ns=%llu busy_max_us=%llu busy_us_hist=",
+			(unsigned long long)ls.iterations,
+			(unsigned long long)(ls.iterations ? ls.busy_ns / ls.iterations : 0),
+			(unsigned long long)(ls.max_ns / 1000u));
+		for (int i = 0; i < E2E_PROXY_LOOP_BUCKETS; i++)
+			fprintf(stderr, "%s<%d:%llu", i ? "," : "", 1 << i, (unsigned long long)ls.hist[i]);
+		fputc('\n', stderr);
+	}
 	e2e_proxy_destroy(p);
 	e2e_capture_queue_destroy(q);
 	return 0;
