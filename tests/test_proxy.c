@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -901,6 +902,95 @@ static int tcp_connect(uint16_t port)
 	return fd;
 }
 
+/* Reads from fd until the peer closes it or want bytes came (0 = until
+ * close); at most cap - 1 bytes, NUL-terminated. 5 s at most. */
+static size_t read_resp(int fd, char *buf, size_t cap, size_t want)
+{
+	struct timeval tv = { .tv_sec = 5 };
+	size_t n = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (n < cap - 1 && (!want || n < want)) {
+		ssize_t r = recv(fd, buf + n, cap - 1 - n, 0);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	buf[n] = '\0';
+	return n;
+}
+
+static size_t count_of(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Three requests in one write are answered in order on the one
+ * connection, the last (Connection: close) closing it; Expect:
+ * 100-continue gets its interim response before the body is sent; an
+ * HTTP/1.0 request without keep-alive gets Connection: close. */
+START_TEST(test_pipelined_expect_http10)
+{
+	static const char pipe[] = "GET /target?n=1 HTTP/1.1\r\nHost: t\r\n\r\n"
+				   "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"
+				   "GET /target?n=3 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	static const char expect[] = "PUT /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\n"
+				     "Content-Length: 5\r\n\r\n";
+	static const char old[] = "GET /target?v=10 HTTP/1.0\r\n\r\n";
+	static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	char buf[8192];
+	struct fx f;
+	int fd;
+
+	fx_start(&f, NULL, 0, false);
+	fd = tcp_connect(e2e_proxy_port(f.p));
+	ck_assert(send(fd, pipe, sizeof(pipe) - 1, 0) == (ssize_t)sizeof(pipe) - 1);
+	read_resp(fd, buf, sizeof(buf), 0);
+	close(fd);
+	ck_assert_uint_eq(count_of(buf, "HTTP/1.1 200 OK\r\n"), 3);
+	ck_assert_uint_eq(count_of(buf, "Connection: close\r\n"), 1);
+	const char *a = strstr(buf, "\r\n\r\n/target?n=1"), *b = strstr(buf, "\r\n\r\nhello"),
+		   *c = strstr(buf, "\r\n\r\n/target?n=3");
+	ck_assert_msg(a && b && c && a < b && b < c, "responses out of order: %s", buf);
+	ck_assert_ptr_nonnull(strstr(c - 40, "Connection: close\r\n"));
+
+	fd = tcp_connect(e2e_proxy_port(f.p));
+	ck_assert(send(fd, expect, sizeof(expect) - 1, 0) == (ssize_t)sizeof(expect) - 1);
+	read_resp(fd, buf, sizeof(buf), sizeof(cont) - 1);
+	ck_assert_str_eq(buf, cont);
+	ck_assert(send(fd, "world", 5, 0) == 5);
+	shutdown(fd, SHUT_WR);
+	read_resp(fd, buf, sizeof(buf), 0);
+	close(fd);
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0 && strstr(buf, "\r\n\r\nworld"), "%s",
+		      buf);
+
+	fd = tcp_connect(e2e_proxy_port(f.p));
+	ck_assert(send(fd, old, sizeof(old) - 1, 0) == (ssize_t)sizeof(old) - 1);
+	read_resp(fd, buf, sizeof(buf), 0); /* returns at the proxy's close */
+	close(fd);
+	ck_assert_msg(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0 && strstr(buf, "Connection: close\r\n") &&
+			      strstr(buf, "\r\n\r\n/target?v=10"),
+		      "%s", buf);
+
+	fx_stop_proxy(&f, 1000000000ull);
+	ck_assert_uint_eq(f.c.n, 5);
+	ck_assert_str_eq(f.c.v[0].path, "/target");
+	ck_assert_str_eq(f.c.v[1].method, "POST");
+	ck_assert_uint_eq(f.c.v[1].s.req_bytes, 5);
+	ck_assert_str_eq(f.c.v[2].path, "/target");
+	ck_assert_str_eq(f.c.v[3].method, "PUT");
+	ck_assert_uint_eq(f.c.v[3].s.req_bytes, 5);
+	for (size_t i = 0; i < f.c.n; i++)
+		ck_assert_uint_eq(f.c.v[i].s.error, E2E_EK_NONE);
+	fx_finish(&f);
+}
+END_TEST
+
 START_TEST(test_client_abort_mid_upload)
 {
 	struct fx f;
@@ -1111,7 +1201,8 @@ START_TEST(test_slow_client_while_connecting)
 		}
 		for (int i = 0; i < wave; i++) {
 			pthread_join(t[i], NULL);
-			ck_assert_int_eq(b[i].r.status, 200);
+			ck_assert_msg(b[i].r.status == 200, "wave %d: status %ld, %s", wave,
+				      (long)b[i].r.status, curl_easy_strerror(b[i].r.rc));
 			resp_free(&b[i].r);
 		}
 	}
@@ -1335,6 +1426,7 @@ static Suite *proxy_suite(void)
 	tcase_add_test(tc, test_curl_binary_chunked);
 	tcase_add_test(tc, test_headers_forwarded);
 	tcase_add_test(tc, test_target_prefix);
+	tcase_add_test(tc, test_pipelined_expect_http10);
 	tcase_add_test(tc, test_quiet_run_flushes);
 	tcase_add_test(tc, test_start_errors);
 	suite_add_tcase(s, tc);
