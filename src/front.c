@@ -484,6 +484,14 @@ void e2e_front_abort(struct e2e_front_conn *c)
 
 /* ---- connections ---- */
 
+static void conn_free(struct e2e_front_conn *c)
+{
+	free(c->in);
+	free(c->out);
+	free(c->fields);
+	free(c);
+}
+
 static void conn_close(struct e2e_front_conn *c)
 {
 	struct e2e_front *f = c->f;
@@ -509,10 +517,7 @@ static void conn_close(struct e2e_front_conn *c)
 		c->closing = true;
 		return;
 	}
-	free(c->in);
-	free(c->out);
-	free(c->fields);
-	free(c);
+	conn_free(c);
 }
 
 static bool in_room(struct e2e_front_conn *c, size_t want)
@@ -1260,21 +1265,23 @@ void e2e_front_event(struct e2e_front *f, uint64_t data, uint32_t events)
 	pend(c);
 }
 
-void e2e_front_run(struct e2e_front *f, uint64_t now)
+/* The pending connections: driven, or (closed already) freed. */
+static void pend_run(struct e2e_front *f, bool drive_them)
 {
 	while (f->pend) {
 		struct e2e_front_conn *c = f->pend;
 		f->pend = c->pnext;
 		c->pending = false;
-		if (c->closing) {
-			free(c->in);
-			free(c->out);
-			free(c->fields);
-			free(c);
-			continue;
-		}
-		drive(c);
+		if (c->closing)
+			conn_free(c);
+		else if (drive_them)
+			drive(c);
 	}
+}
+
+void e2e_front_run(struct e2e_front *f, uint64_t now)
+{
+	pend_run(f, true);
 	while (f->partial.head && f->partial.head->t0 + E2E_FRONT_HEAD_NS <= now) {
 		struct e2e_front_conn *c = f->partial.head;
 		t_del(f, c);
@@ -1287,19 +1294,7 @@ void e2e_front_run(struct e2e_front *f, uint64_t now)
 		c->dead = true;
 		drive(c);
 	}
-	while (f->pend) {
-		struct e2e_front_conn *c = f->pend;
-		f->pend = c->pnext;
-		c->pending = false;
-		if (c->closing) {
-			free(c->in);
-			free(c->out);
-			free(c->fields);
-			free(c);
-			continue;
-		}
-		drive(c);
-	}
+	pend_run(f, true);
 }
 
 int e2e_front_wait_ms(const struct e2e_front *f, uint64_t now)
@@ -1339,17 +1334,7 @@ void e2e_front_close_all(struct e2e_front *f)
 {
 	while (f->conns)
 		conn_close(f->conns);
-	while (f->pend) {
-		struct e2e_front_conn *c = f->pend;
-		f->pend = c->pnext;
-		c->pending = false;
-		if (c->closing) {
-			free(c->in);
-			free(c->out);
-			free(c->fields);
-			free(c);
-		}
-	}
+	pend_run(f, false);
 }
 
 static struct e2e_front_conn *find(struct e2e_front *f, int fd)

@@ -35,23 +35,7 @@ UP=$BASE; PX=$((BASE + 1))
 . "$(dirname "$0")/bench-lib.sh"
 bench_setup bench-heads
 
-mkdir -p "$T/ngx"
-cat >"$T/ngx/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $T/ngx/nginx.pid;
-error_log $T/ngx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $T/ngx/cb; proxy_temp_path $T/ngx/p; fastcgi_temp_path $T/ngx/f;
-  uwsgi_temp_path $T/ngx/u; scgi_temp_path $T/ngx/s;
-  keepalive_requests 10000000;
-  server { listen 127.0.0.1:$UP; default_type application/json; location / { return 200 '{"ok":true}'; } }
-}
-NGX
-nginx -c "$T/ngx/nginx.conf" -p "$T/ngx/" >"$T/ngx.log" 2>&1 &
-PIDS+=($!)
+bench_nginx_upstream "$UP"
 
 cat >"$T/client.py" <<'PY'
 import http.client, sys

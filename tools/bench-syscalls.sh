@@ -30,28 +30,12 @@ UP=$BASE; NGX=$((BASE + 1)); PX=$((BASE + 2))
 . "$(dirname "$0")/bench-lib.sh"
 bench_setup bench-syscalls
 
-mkdir -p "$T/ngx" "$T/tmp"
-cat >"$T/ngx/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $T/ngx/nginx.pid;
-error_log $T/ngx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $T/tmp/cb; proxy_temp_path $T/tmp/p; fastcgi_temp_path $T/tmp/f;
-  uwsgi_temp_path $T/tmp/u; scgi_temp_path $T/tmp/s;
-  keepalive_requests 10000000;
-  upstream sut { server 127.0.0.1:$UP; keepalive 64; keepalive_requests 10000000; }
-  server { listen 127.0.0.1:$UP; default_type application/json; location / { return 200 '{"ok":true}'; } }
+# the reference: an nginx reverse proxy as the shared yardstick's
+bench_nginx_upstream "$UP" "upstream sut { server 127.0.0.1:$UP; keepalive 64; keepalive_requests 10000000; }
   server {
     listen 127.0.0.1:$NGX;
-    location / { proxy_pass http://sut; proxy_http_version 1.1; proxy_set_header Connection ""; }
-  }
-}
-NGX
-nginx -c "$T/ngx/nginx.conf" -p "$T/ngx/" >"$T/ngx.log" 2>&1 &
-PIDS+=($!)
+    location / { proxy_pass http://sut; proxy_http_version 1.1; proxy_set_header Connection \"\"; }
+  }"
 "$BUILD/tools/bench-proxy" --quiet --listen "127.0.0.1:$PX" --target "http://127.0.0.1:$UP" >"$T/px.log" 2>&1 &
 PX_PID=$!
 PIDS+=($PX_PID)
