@@ -56,7 +56,9 @@ struct e2e_front_conn {
 	void *rctx;
 	bool has_req, body_done, paused, resp_started, resp_done, resp_ok, resp_chunked, resp_nobody;
 	bool close_after, hdr_open, want_drain, date_given;
-	int64_t body_left; /* Content-Length bytes left; -2 chunked */
+	int64_t body_left; /* request: Content-Length bytes left; -2 chunked */
+	int64_t resp_len; /* response: its Content-Length, -1 none */
+	unsigned resp_status;
 	enum chstate ch;
 	uint64_t ch_left;
 	size_t ch_line;
@@ -360,6 +362,8 @@ void e2e_front_respond(struct e2e_front_conn *c, unsigned status, int64_t body_l
 	char line[64];
 	int n = snprintf(line, sizeof(line), "HTTP/1.1 %03u %s\r\n", status % 1000, reason(status));
 
+	if (status == 204 || status == 304 || status < 200)
+		no_body = true;
 	c->resp_started = true;
 	c->hdr_open = true;
 	c->date_given = false;
@@ -374,7 +378,8 @@ void e2e_front_respond(struct e2e_front_conn *c, unsigned status, int64_t body_l
 			c->resp_chunked = true;
 	}
 	out_append(c, line, (size_t)n);
-	c->body_left = body_len; /* reused: what the head says */
+	c->resp_len = body_len;
+	c->resp_status = status;
 }
 
 void e2e_front_field(struct e2e_front_conn *c, const char *name, size_t nlen, const char *value, size_t vlen)
@@ -392,7 +397,7 @@ void e2e_front_field(struct e2e_front_conn *c, const char *name, size_t nlen, co
 static void head_close(struct e2e_front_conn *c)
 {
 	char cl[48];
-	int64_t len = c->body_left;
+	int64_t len = c->resp_len;
 
 	if (!c->hdr_open)
 		return;
@@ -401,7 +406,9 @@ static void head_close(struct e2e_front_conn *c)
 		const char *d = date_field(c->f);
 		out_append(c, d, strlen(d));
 	}
-	if (len >= 0) {
+	if (c->resp_status == 204 || c->resp_status < 200) {
+		/* never a length (RFC 9110 8.6) */
+	} else if (len >= 0) {
 		int n = snprintf(cl, sizeof(cl), "Content-Length: %lld\r\n", (long long)len);
 		out_append(c, cl, (size_t)n);
 	} else if (c->resp_chunked) {
