@@ -599,7 +599,8 @@ static bool request_line(struct e2e_front_conn *c, const char *s, size_t n, stru
 			sp2 = s + i - 1;
 			break;
 		}
-	if (!sp1 || sp2 == sp1 || !sp2) {
+	if (!sp1 || sp2 == sp1 || !sp2 || sp1 == s || sp2 == sp1 + 1) {
+		/* no method, no target or no version */
 		*st = 400;
 		*why = "400 bad request: malformed request line\n";
 		return false;
