@@ -6,7 +6,14 @@
  * reply, resume, abort) never call back: they write what the socket takes
  * and put the connection on the pending list, which e2e_front_run()
  * drives (so the caller's callbacks never run inside the caller's own
- * calls, e.g. inside an upstream callback). */
+ * calls, e.g. inside an upstream callback).
+ *
+ * Heads are scanned here, not by Debian's libhttp-parser 2.9.4: its head
+ * limit is a compile-time 80 KiB (--max-header-bytes goes to 1 MiB), it
+ * refuses a repeated Content-Length even with the same value (RFC 9110
+ * 8.6 and http1_req.c accept it) and joins an obs-fold into the value
+ * without telling, where http1_req.c must refuse it. The scanner is
+ * fuzzed whole (tests/fuzz/fuzz_front.c). */
 #include "front.h"
 
 #include <arpa/inet.h>
