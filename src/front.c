@@ -231,7 +231,10 @@ static void emit(struct e2e_front_conn *c, const struct iovec *piece, int npiece
 		out_append(c, (const char *)iov[i].iov_base + sent, iov[i].iov_len - sent);
 		sent = 0;
 	}
-	if (c->out_len == c->out_off || c->resp_done)
+	/* drive() goes on once the output is out, or the response is
+	 * complete and more can be written now; blocked on a full socket, the
+	 * EPOLLOUT edge pends it (never a spin: it would starve the loop) */
+	if (c->out_len == c->out_off || (c->resp_done && c->can_write))
 		pend(c);
 }
 
