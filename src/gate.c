@@ -40,6 +40,8 @@
  * source run's. */
 #define DISTURB_FACTOR 2.0
 #define DISTURB_MARGIN 0.1
+#define DISTURB_MIN_ENDPOINTS 5 /* p50s the delay it added is measured on */
+#define CHI2_1_MEDIAN 0.45494 /* the median of a chi-square with 1 df */
 
 const uint64_t e2e_gate_min_samples[E2E_METRIC__COUNT] = { 10, 40, 100, 20, 10, 10 };
 
@@ -257,16 +259,136 @@ static void assess_disturbance(struct e2e_gate_result *g, const struct e2e_repor
 	free(v);
 }
 
+/* An endpoint's own noise on its p50's change in ms (ms^2): its judged
+ * variance at the current value. */
+static double own_var_ms(const struct gate_pair *p)
+{
+	double cur = p->cur->p50_ms;
+
+	return p->cell[E2E_METRIC_P50].V * cur * cur;
+}
+
+/* How far endpoints stray from the shared delay beyond their own noise
+ * (ms^2): the tau^2 at which the median of r_i^2 / (own_i + tau^2) is the
+ * median of a chi-square with one degree of freedom, so a minority of
+ * endpoints that really changed does not move it; 0 when their own noise
+ * explains the residuals. r and own have n items. */
+static double delay_spread(const double *r, const double *own, size_t n)
+{
+	double *z = e2e_xmalloc((n + 1) * sizeof(*z)), lo = 0, hi = 0, mid;
+
+	for (size_t i = 0; i < n; i++)
+		hi = fmax(hi, r[i] * r[i] / CHI2_1_MEDIAN);
+	for (int it = 0; it < 64 && hi > 0; it++) {
+		mid = (lo + hi) / 2;
+		for (size_t i = 0; i < n; i++)
+			z[i] = r[i] * r[i] / (own[i] + mid);
+		if (e2e_stats_median(z, n) > CHI2_1_MEDIAN)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (size_t i = 0; i < n; i++)
+		z[i] = r[i] * r[i] / own[i];
+	mid = e2e_stats_median(z, n) > CHI2_1_MEDIAN ? hi : 0;
+	free(z);
+	return mid;
+}
+
+/* On a disturbed runner scheduling delay is added to requests, not a
+ * factor: what it added to a median request is measured on the run's own
+ * endpoints, as the median of their p50's change in ms (a minority of
+ * endpoints that really changed does not move it), with how far one
+ * endpoint strays from it beyond its own noise (delay_spread). */
+static void disturbance_delay(struct e2e_gate_result *g, const struct gate_pair *pairs, size_t np)
+{
+	double *d = e2e_xmalloc((np + 1) * sizeof(*d)), *own = e2e_xmalloc((np + 1) * sizeof(*own));
+	size_t n = 0;
+
+	for (size_t i = 0; i < np; i++)
+		if (pairs[i].cur && pairs[i].base && pairs[i].cell[E2E_METRIC_P50].eligible) {
+			own[n] = own_var_ms(&pairs[i]);
+			d[n++] = pairs[i].cur->p50_ms - pairs[i].base->p50_ms;
+		}
+	if (n >= DISTURB_MIN_ENDPOINTS) {
+		double *r = e2e_xmalloc(n * sizeof(*r)), mean = 0, med;
+
+		memcpy(r, d, n * sizeof(*r));
+		med = e2e_stats_median(r, n);
+		for (size_t i = 0; i < n; i++)
+			r[i] = d[i] - med;
+		g->disturbance_delay_ms = med;
+		g->disturbance_delay_sd_ms = sqrt(delay_spread(r, own, n));
+		for (size_t i = 0; i < n; i++)
+			mean += own[i] / (double)n;
+		/* the median's variance: pi/2 x an endpoint's over n */
+		g->disturbance_delay_var_ms =
+			M_PI / 2 * (mean + g->disturbance_delay_sd_ms * g->disturbance_delay_sd_ms) /
+			(double)n;
+		g->disturbance_delay_n = n;
+		free(r);
+	}
+	free(own);
+	free(d);
+}
+
+/* A p50 on a disturbed runner judged beyond the delay the disturbance
+ * added (never below 0 ms): the change in ms less that delay, against the
+ * threshold and the floor; its variance the endpoint's own, an endpoint's
+ * spread around the delay beyond its own noise and the delay's own
+ * uncertainty. True when that is a regression (then written into the
+ * comparison). */
+static bool beyond_disturbance(const struct e2e_gate_result *g, const struct gate_pair *p, double alpha,
+			       double min_delta_ms)
+{
+	struct e2e_metric_cmp *mc = &p->cmp->metrics[E2E_METRIC_P50];
+	const struct gate_cell *c = &p->cell[E2E_METRIC_P50];
+	double base = mc->baseline, T = p->threshold / 100, n = (double)g->disturbance_delay_n;
+	double delay, u, own, spread, df, sd, t95;
+
+	if (!g->disturbance_delay_n || !c->eligible || !(base > 0))
+		return false;
+	delay = fmax(g->disturbance_delay_ms, 0);
+	u = mc->current - base - delay;
+	own = own_var_ms(p);
+	spread = g->disturbance_delay_sd_ms * g->disturbance_delay_sd_ms + g->disturbance_delay_var_ms;
+	sd = sqrt(own + spread);
+	/* Satterthwaite: the spread is known from n endpoints only */
+	df = spread > 0 ? (own + spread) * (own + spread) / (own * own / c->df + spread * spread / (n - 1))
+			: c->df;
+	if (!(df >= 1))
+		df = 1;
+	if (u < T * base || u < min_delta_ms || u - e2e_stats_t_quantile(1 - alpha, df) * sd <= 0)
+		return false;
+	t95 = e2e_stats_t_quantile(0.975, df);
+	mc->severity = u >= 2 * T * base ? E2E_SEVERITY_CRITICAL : E2E_SEVERITY_WARNING;
+	mc->judged_pct = 100 * u / base;
+	mc->ci_lo_pct = 100 * (u - t95 * sd) / base;
+	mc->ci_hi_pct = 100 * (u + t95 * sd) / base;
+	mc->env_factor = 1;
+	mc->disturbance_ms = delay;
+	return true;
+}
+
 /* On a disturbed runner scheduling delay the baseline never saw inflates
- * latencies, tails most: a latency regression stands only on a p50 that
- * moved at least twice the threshold; the others become inconclusive. */
-static void set_aside_disturbed(struct e2e_gate_result *g, const struct gate_pair *p, int m)
+ * latencies, tails most. A latency regression stands only on a p50 the
+ * disturbance cannot explain: one that moved at least twice the
+ * threshold, or, where enough endpoints tell the delay it added to a
+ * median request, one that is also a regression beyond that delay in ms
+ * (by the threshold, the floor and the test). The others become
+ * inconclusive. The delay matters because the environment factor is a
+ * median of the endpoints' ratios: on a small suite the changed endpoints
+ * pull it up, and a real change judged after it can fall under twice the
+ * threshold. */
+static void judge_disturbed(struct e2e_gate_result *g, const struct gate_pair *p, int m, double alpha,
+			    double min_delta_ms)
 {
 	struct e2e_metric_cmp *mc = &p->cmp->metrics[m];
 
 	if (mc->verdict != E2E_VERDICT_REGRESSION)
 		return;
-	if (m == E2E_METRIC_P50 && mc->judged_pct >= 2 * p->threshold)
+	if (m == E2E_METRIC_P50 &&
+	    (mc->judged_pct >= 2 * p->threshold || beyond_disturbance(g, p, alpha, min_delta_ms)))
 		return;
 	mc->verdict = E2E_VERDICT_INCONCLUSIVE;
 	mc->severity = E2E_SEVERITY_NONE;
@@ -620,6 +742,8 @@ static void judge(struct compare *c, double alpha)
 	struct e2e_gate_result *g = c->g;
 	const struct gate_env *p50 = &c->env[E2E_METRIC_P50];
 
+	if (g->runner_disturbed)
+		disturbance_delay(g, c->pairs, c->np);
 	for (size_t i = 0; i < c->np; i++) {
 		struct gate_pair *p = &c->pairs[i];
 
@@ -628,7 +752,7 @@ static void judge(struct compare *c, double alpha)
 		for (int m = 0; m < NLAT; m++) {
 			judge_latency(p, m, c->env[m].factor, c->env[m].var_f, alpha, c->cfg->min_delta_ms);
 			if (g->runner_disturbed)
-				set_aside_disturbed(g, p, m);
+				judge_disturbed(g, p, m, alpha, c->cfg->min_delta_ms);
 		}
 		judge_errors(p, e2e_stats_norm_quantile(1 - alpha));
 		judge_cpu(p, alpha, c->cfg->min_delta_ms);

@@ -76,11 +76,21 @@ void e2e_gate_text_global(struct e2e_gate_result *g, const struct e2e_report *cu
 		e2e_buf_printf(&msg,
 			       "runner disturbed: run-queue wait %.2f ms per CPU ms in this run, %.2f in the "
 			       "baseline's runs (median, at most %.2f); %zu latency %s it can explain %s "
-			       "inconclusive, a p50 still fails at 2x the threshold",
+			       "inconclusive, a p50 still fails ",
 			       g->disturbance_current, g->disturbance_baseline, g->disturbance_baseline_max,
 			       g->disturbance_set_aside,
 			       g->disturbance_set_aside == 1 ? "regression" : "regressions",
 			       g->disturbance_set_aside == 1 ? "is" : "are");
+		if (g->disturbance_delay_n) {
+			e2e_buf_puts(&msg, "at 2x the threshold or beyond the ");
+			e2e_fmt_ms(&msg, fmax(g->disturbance_delay_ms, 0));
+			e2e_buf_puts(&msg, " (sd ");
+			e2e_fmt_ms(&msg, g->disturbance_delay_sd_ms);
+			e2e_buf_printf(&msg, ") it added to the p50 of %zu endpoints",
+				       g->disturbance_delay_n);
+		} else {
+			e2e_buf_puts(&msg, "at 2x the threshold");
+		}
 		e2e_gate_add_finding(g, "runner_disturbed", NULL, E2E_SEVERITY_NONE, msg.data);
 	}
 	if (g->host_mismatch) {
@@ -174,7 +184,13 @@ void e2e_gate_format_metric(const struct e2e_metric_cmp *m, const char *endpoint
 		e2e_fmt_pp(out, m->judged_pct);
 	} else {
 		e2e_fmt_delta_pct(out, m->delta_pct);
-		if (env && !isnan(m->judged_pct)) {
+		if (m->disturbance_ms > 0) {
+			e2e_buf_puts(out, "; ");
+			e2e_fmt_delta_pct(out, m->judged_pct);
+			e2e_buf_puts(out, " beyond the ");
+			e2e_fmt_ms(out, m->disturbance_ms);
+			e2e_buf_puts(out, " the runner disturbance added");
+		} else if (env && !isnan(m->judged_pct)) {
 			e2e_buf_puts(out, "; ");
 			e2e_fmt_delta_pct(out, m->judged_pct);
 			e2e_buf_puts(out, " after the ");

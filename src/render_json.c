@@ -87,8 +87,9 @@
  *                   in %), single_run_baseline,
  *                   environment_shift, environment_factor,
  *                   runner_disturbance {current, baseline_median,
- *                   baseline_max, disturbed, set_aside} when either side
- *                   measured it, verdict,
+ *                   baseline_max, disturbed, set_aside, delay_ms,
+ *                   delay_sd_ms (null unless measured), delay_endpoints}
+ *                   when either side measured it, verdict,
  *                   failed, endpoints: {key: {verdict, severity,
  *                   baseline_count, current_count, metrics: {p50, p95,
  *                   p99, mean, error_rate: {baseline, current, delta,
@@ -407,6 +408,8 @@ static void metric_figures(json_t *o, const struct e2e_metric_cmp *x)
 	set(o, "environment_factor", jnum(x->env_factor, 4));
 	set(o, "ci_low_pct", jms(x->ci_lo_pct));
 	set(o, "ci_high_pct", jms(x->ci_hi_pct));
+	if (x->disturbance_ms > 0)
+		set(o, "disturbance_ms", jms(x->disturbance_ms));
 }
 
 /* The gate's one-line wording of a metric's verdict. */
@@ -653,6 +656,9 @@ static json_t *disturbance_json(const struct e2e_gate_result *g)
 	    isnan(g->disturbance_baseline_max) ? json_null() : jnum(g->disturbance_baseline_max, 3));
 	set(o, "disturbed", json_boolean(g->runner_disturbed));
 	set(o, "set_aside", jint(g->disturbance_set_aside));
+	set(o, "delay_ms", g->disturbance_delay_n ? jnum(g->disturbance_delay_ms, 3) : json_null());
+	set(o, "delay_sd_ms", g->disturbance_delay_n ? jnum(g->disturbance_delay_sd_ms, 3) : json_null());
+	set(o, "delay_endpoints", jint(g->disturbance_delay_n));
 	return o;
 }
 

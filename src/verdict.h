@@ -51,6 +51,10 @@ struct e2e_metric_cmp {
 	uint64_t n_needed; /* samples this metric needs on each side */
 	uint64_t n_baseline, n_current; /* requests on each side */
 	double threshold_pct; /* threshold applied (rules may override -t) */
+	/* A p50 on a disturbed runner judged beyond the delay the disturbance
+	 * added (e2e_gate_result.disturbance_delay_ms): the ms removed before
+	 * judging; 0 when none was. */
+	double disturbance_ms;
 };
 
 struct e2e_endpoint_cmp {
@@ -154,6 +158,14 @@ struct e2e_gate_result {
 	double disturbance_current, disturbance_baseline, disturbance_baseline_max;
 	bool runner_disturbed;
 	size_t disturbance_set_aside;
+	/* On a disturbed runner: the delay it added to a median request (the
+	 * median over the disturbance_delay_n endpoints of their p50's change
+	 * in ms) and how far an endpoint strays from it beyond its own noise
+	 * (sd, ms); n 0 when
+	 * not measured (too few endpoints, or not disturbed). */
+	double disturbance_delay_ms, disturbance_delay_sd_ms;
+	double disturbance_delay_var_ms; /* the delay's own variance (ms^2) */
+	size_t disturbance_delay_n;
 	struct e2e_confirmation *confirmation; /* --confirm; NULL when no re-run was judged */
 	/* --gate-tests: every test of the baseline or the current runs,
 	 * regressions first (critical first), then by name; tests_gated when

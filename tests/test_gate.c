@@ -348,8 +348,10 @@ END_TEST
 
 /* A current run markedly more disturbed than the baseline's runs: latency
  * regressions the disturbance can explain are inconclusive, a p50 that
- * moved 2 x the threshold still fails; not disturbed enough, or a side
- * that did not measure it, and the gate judges as always. */
+ * moved 2 x the threshold, or beyond what the disturbance added to the
+ * other endpoints' p50 (nothing here: case 0), still fails; not disturbed
+ * enough, or a side that did not measure it, and the gate judges as
+ * always. */
 START_TEST(test_runner_disturbed)
 {
 	static const struct {
@@ -357,7 +359,7 @@ START_TEST(test_runner_disturbed)
 		bool disturbed, failed;
 		enum e2e_verdict p50, mean;
 	} cases[] = {
-		{ 1.6, 0.05, 3.0, true, false, E2E_VERDICT_INCONCLUSIVE, E2E_VERDICT_INCONCLUSIVE },
+		{ 1.6, 0.05, 3.0, true, true, E2E_VERDICT_REGRESSION, E2E_VERDICT_INCONCLUSIVE },
 		{ 2.5, 0.05, 3.0, true, true, E2E_VERDICT_REGRESSION, E2E_VERDICT_INCONCLUSIVE },
 		{ 1.6, 0.05, 0.15, false, true, E2E_VERDICT_REGRESSION, E2E_VERDICT_REGRESSION },
 		{ 1.6, 0, 3.0, false, true, E2E_VERDICT_REGRESSION, E2E_VERDICT_REGRESSION },
@@ -398,6 +400,95 @@ START_TEST(test_runner_disturbed)
 			ck_assert_int_eq(f->severity, E2E_SEVERITY_NONE);
 		}
 		world_finish(&w);
+	}
+}
+END_TEST
+
+/* A busy runner adds delay to every request (a few ms, more in the
+ * tail) rather than a factor: a p50 that moved beyond the delay the run's
+ * endpoints share fails even below 2 x the threshold, and an unchanged
+ * run or a tail-only change stays inconclusive (runner disturbed). */
+START_TEST(test_disturbed_delay)
+{
+	static const double median_ms[] = { 10, 15, 20, 25, 30, 40 };
+	static const char *const keys[] = { "GET /a", "GET /b", "GET /c", "GET /d", "GET /e", "GET /f" };
+	enum { K = 5, N = 300, NE = 6, C = 2 /* GET /c changes */ };
+	static const struct {
+		double p50_ms; /* added to every request of GET /c */
+		double tail_ms; /* added to every 4th request of GET /c */
+		bool failed;
+		enum e2e_verdict p50;
+	} cases[] = {
+		{ 0, 0, false, E2E_VERDICT_PASS },
+		{ 14, 0, true, E2E_VERDICT_REGRESSION },
+		{ 0, 60, false, E2E_VERDICT_PASS },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct e2e_gate_config cfg = { 50, 1.0, E2E_FAIL_ON_WARNING, NULL };
+		struct e2e_report *base_report, *cur;
+		struct e2e_baseline *b;
+		struct e2e_gate_result *g;
+		const struct e2e_metric_cmp *m;
+		struct fx f;
+
+		fx_init(&f);
+		for (size_t r = 0; r <= K; r++) {
+			fx_run(&f, (int64_t)r + 1);
+			set_disturbance(&f.runs[r], r < K ? 0.05 : 3.0);
+			for (size_t e = 0; e < NE; e++) {
+				uint32_t id = fx_endpoint(&f, keys[e]);
+
+				for (size_t j = 0; j < N; j++) {
+					double ms = median_ms[e] * exp(0.2 * fx_gauss(&f));
+
+					/* the busy runner: +3 ms, +25 ms on every 5th */
+					if (r == K)
+						ms += 3 + (j % 5 == 0 ? 25 : 0) +
+						      (e == C ? cases[i].p50_ms +
+									(j % 4 == 1 ? cases[i].tail_ms : 0)
+							      : 0);
+					fx_add(&f, id, ms, 200, 100);
+				}
+			}
+		}
+		base_report = fx_report(&f, 0, K);
+		ck_assert_int_eq(e2e_baseline_from_report(base_report, 1767312000000, "0.1.0", &b), 0);
+		cur = fx_report(&f, K, 1);
+		ck_assert_msg(e2e_gate_compare(cur, b, &cfg, &g) == 0, "%s", e2e_error_message());
+		ck_assert_msg(g->runner_disturbed, "case %zu", i);
+		ck_assert_uint_eq(g->disturbance_delay_n, NE);
+		/* 3 ms, and the median moves up past the 20 % of +25 ms: by about
+		 * 6.6 % of the endpoints' median p50 (22.5 ms) */
+		ck_assert_msg(fabs(g->disturbance_delay_ms - 4.5) < 0.7, "case %zu: delay %g ms", i,
+			      g->disturbance_delay_ms);
+		ck_assert_msg(g->failed == cases[i].failed, "case %zu", i);
+		m = &ep(g, "GET /c")->metrics[E2E_METRIC_P50];
+		ck_assert_msg(m->verdict == cases[i].p50, "case %zu: p50 %s (%s)", i,
+			      e2e_verdict_name(m->verdict), m->reason ? m->reason : "");
+		if (cases[i].failed) {
+			struct e2e_buf msg = E2E_BUF_INIT;
+
+			/* +14 ms on 20 ms: +70 % beyond the delay, +65 % after a factor */
+			ck_assert_msg(m->judged_pct > 60 && m->judged_pct < 80, "judged %g", m->judged_pct);
+			ck_assert_double_eq(m->disturbance_ms, g->disturbance_delay_ms);
+			ck_assert_int_eq(m->severity, E2E_SEVERITY_WARNING);
+			e2e_gate_format_metric(m, NULL, &msg);
+			ck_assert_msg(strstr(msg.data, "% beyond the 4.") &&
+					      strstr(msg.data, " ms the runner disturbance added, 95% CI "),
+				      "%s", msg.data);
+			e2e_buf_finish(&msg);
+		} else {
+			/* the tails are set aside, never a regression */
+			ck_assert_uint_ge(g->disturbance_set_aside, 1);
+			ck_assert_int_eq(ep(g, "GET /c")->verdict, E2E_VERDICT_INCONCLUSIVE);
+			ck_assert_str_eq(ep(g, "GET /c")->metrics[E2E_METRIC_P95].reason, "runner disturbed");
+			ck_assert_double_eq(m->disturbance_ms, 0);
+		}
+		ck_assert_msg(
+			strstr(finding(g, "runner_disturbed")->message, "it added to the p50 of 6 endpoints"),
+			"%s", finding(g, "runner_disturbed")->message);
+		case_finish(g, b, base_report, cur, &f);
 	}
 }
 END_TEST
@@ -970,6 +1061,7 @@ static Suite *gate_suite(void)
 	tcase_add_test(tc, test_p95_sampling_pooled);
 	tcase_add_test(tc, test_slower_endpoints);
 	tcase_add_test(tc, test_runner_disturbed);
+	tcase_add_test(tc, test_disturbed_delay);
 	tcase_add_test(tc, test_floor_and_few_samples);
 	tcase_add_test(tc, test_environment_shift);
 	tcase_add_test(tc, test_new_missing_improved);
