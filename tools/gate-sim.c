@@ -349,9 +349,15 @@ static bool mann_whitney_flags(const struct e2e_endpoint_report *base, const str
  * see. Runs on its own random stream so the gate's figures do not move. */
 enum { ORACLE_NULL = 40, ORACLE_CHG = 20 };
 
-/* log P95 and log P99 of one simulated run of the endpoint alone. */
+/* Statistics of one simulated run of the endpoint alone: log P95, log
+ * P99, and two that are not quantiles, to see whether a test on another
+ * scale could do better: the fraction of its requests above the model's
+ * own P95 (the rank or probability scale) and the mean log latency of its
+ * slowest 10 % (a tail mean). */
+enum { OR_P95, OR_P99, OR_RANK, OR_TOP10, OR_NSTAT };
+
 static void oracle_run(const struct sim *s, const struct endpoint_model *m, bool changed, double *buf,
-		       double out[2])
+		       double out[OR_NSTAT])
 {
 	double wob = exp(s->wobble_sd * gauss()), slow = m->slow_w * exp(s->mode_sd * gauss());
 
@@ -364,11 +370,17 @@ static void oracle_run(const struct sim *s, const struct endpoint_model *m, bool
 			x *= m->warm_x;
 		buf[i] = x * wob;
 	}
+	out[OR_RANK] = out[OR_TOP10] = 0;
+	for (size_t i = 0; i < s->nreq; i++)
+		out[OR_RANK] += buf[i] > m->q95 ? 1.0 / (double)s->nreq : 0;
 	{
 		static const double qs[2] = { 0.95, 0.99 };
 
 		e2e_stats_quantiles(buf, s->nreq, qs, 2, out);
 	}
+	qsort(buf, s->nreq, sizeof(*buf), cmp_double);
+	for (size_t i = s->nreq - s->nreq / 10; i < s->nreq; i++)
+		out[OR_TOP10] += log(buf[i]) / (double)(s->nreq / 10);
 	out[0] = log(out[0]);
 	out[1] = log(out[1]);
 }
@@ -377,6 +389,7 @@ struct oracle {
 	size_t n[3];
 	double power95[3], power_best[3]; /* sums of detection probabilities */
 	double power95_one[3]; /* P95 judged alone at the family's 2 %, no multiplicity */
+	double power_rank[3], power_top[3]; /* the rank scale, the tail mean */
 	double *sd95[3]; /* per run, for the median */
 	double log_level; /* sum of log(the gate's level) */
 };
@@ -385,31 +398,36 @@ static void oracle_add(struct oracle *o, const struct sim *s, const struct endpo
 		       uint64_t seed)
 {
 	uint64_t saved[4];
-	double *buf = malloc(s->nreq * sizeof(*buf)), v[2], sum[2][2] = { { 0 } }, ss[2] = { 0 };
-	double null[ORACLE_NULL][2], zc = e2e_stats_norm_quantile(1 - level), best = 0;
+	double *buf = malloc(s->nreq * sizeof(*buf)), v[OR_NSTAT], sum[2][OR_NSTAT] = { { 0 } };
+	double ss[OR_NSTAT] = { 0 }, null[ORACLE_NULL][OR_NSTAT], zc = e2e_stats_norm_quantile(1 - level),
+	       best = 0;
 	int sh = m->shape;
 
 	memcpy(saved, rng_s, sizeof(saved));
 	rng_seed(seed);
 	for (int r = 0; r < ORACLE_NULL; r++) {
 		oracle_run(s, m, false, buf, null[r]);
-		for (int j = 0; j < 2; j++)
+		for (int j = 0; j < OR_NSTAT; j++)
 			sum[0][j] += null[r][j] / ORACLE_NULL;
 	}
 	for (int r = 0; r < ORACLE_NULL; r++)
-		for (int j = 0; j < 2; j++)
+		for (int j = 0; j < OR_NSTAT; j++)
 			ss[j] += (null[r][j] - sum[0][j]) * (null[r][j] - sum[0][j]) / (ORACLE_NULL - 1);
 	for (int r = 0; r < ORACLE_CHG; r++) {
 		oracle_run(s, m, true, buf, v);
-		for (int j = 0; j < 2; j++)
+		for (int j = 0; j < OR_NSTAT; j++)
 			sum[1][j] += v[j] / ORACLE_CHG;
 	}
 	memcpy(rng_s, saved, sizeof(saved));
 	free(buf);
-	for (int j = 0; j < 2; j++) {
-		double z = (sum[1][j] - sum[0][j]) / sqrt(ss[j] * (1 + 1.0 / (double)s->kbase));
+	for (int j = 0; j < OR_NSTAT; j++) {
+		double z = (sum[1][j] - sum[0][j]) / sqrt(ss[j] * (1 + 1.0 / (double)s->kbase) + 1e-300);
 		double pw = 0.5 * erfc(-(z - zc) / M_SQRT2);
 
+		if (j == OR_RANK || j == OR_TOP10) {
+			*(j == OR_RANK ? &o->power_rank[sh] : &o->power_top[sh]) += pw;
+			continue;
+		}
 		if (j == 0) {
 			o->power95[sh] += pw;
 			o->power95_one[sh] += 0.5 * erfc(-(z - e2e_stats_norm_quantile(0.98)) / M_SQRT2);
@@ -1398,15 +1416,20 @@ int main(int argc, char **argv)
 	printf("\ninformation bound, one endpoint p95 +50 %% (a test that knew the endpoint's true noise,\n"
 	       "at the gate's level at -t %.0f %%): its P95's run-to-run sd (median), runs it would flag\n"
 	       "through P95, through the better of P95 and P99; the gate's level (geometric mean) %.2g;\n"
-	       "and through P95 alone as the only test, at 2 %%:\n",
+	       "through P95 alone as the only test, at 2 %%; and at the gate's level through two\n"
+	       "statistics on other scales: the share of requests above the baseline's P95 (rank),\n"
+	       "the mean log latency of the slowest 10 %% (top 10 %%):\n",
 	       thresholds[NTHR - 1], exp(oracle.log_level / (double)t[NSC - 1].runs));
 	{
 		size_t n = oracle.n[0] + oracle.n[1] + oracle.n[2];
 
-		printf("  %-10s  %10s  P95 %5.1f %%  better of P95, P99 %5.1f %%  alone %5.1f %%  (%zu)\n",
+		printf("  %-10s  %10s  P95 %5.1f %%  better of P95, P99 %5.1f %%  alone %5.1f %%  (%zu)"
+		       "  rank %5.1f %%  top 10 %% %5.1f %%\n",
 		       "all", "", pct_d(oracle.power95[0] + oracle.power95[1] + oracle.power95[2], n),
 		       pct_d(oracle.power_best[0] + oracle.power_best[1] + oracle.power_best[2], n),
-		       pct_d(oracle.power95_one[0] + oracle.power95_one[1] + oracle.power95_one[2], n), n);
+		       pct_d(oracle.power95_one[0] + oracle.power95_one[1] + oracle.power95_one[2], n), n,
+		       pct_d(oracle.power_rank[0] + oracle.power_rank[1] + oracle.power_rank[2], n),
+		       pct_d(oracle.power_top[0] + oracle.power_top[1] + oracle.power_top[2], n));
 	}
 	for (int sh = 0; sh < 3; sh++) {
 		size_t n = oracle.n[sh];
@@ -1415,9 +1438,10 @@ int main(int argc, char **argv)
 			continue;
 		qsort(oracle.sd95[sh], n, sizeof(double), cmp_double);
 		printf("  %-10s  sd %5.1f %%  P95 %5.1f %%  better of P95, P99 %5.1f %%  alone %5.1f %%  "
-		       "(%zu)\n",
+		       "(%zu)  rank %5.1f %%  top 10 %% %5.1f %%\n",
 		       shape_names[sh], 100 * expm1(oracle.sd95[sh][n / 2]), pct_d(oracle.power95[sh], n),
-		       pct_d(oracle.power_best[sh], n), pct_d(oracle.power95_one[sh], n), n);
+		       pct_d(oracle.power_best[sh], n), pct_d(oracle.power95_one[sh], n), n,
+		       pct_d(oracle.power_rank[sh], n), pct_d(oracle.power_top[sh], n));
 		free(oracle.sd95[sh]);
 	}
 	if (tb)
