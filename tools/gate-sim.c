@@ -1205,6 +1205,18 @@ static int ab_main(struct sim *s, const struct ab_sim *ab, size_t trials, uint64
 	return 0;
 }
 
+/* The endpoint models and paths main() made. */
+static void sim_free(struct sim *s)
+{
+	for (size_t e = 0; e < s->nep; e++) {
+		free(s->paths[e].method);
+		free(s->paths[e].path);
+		free(s->paths[e].endpoint);
+	}
+	free(s->paths);
+	free(s->ep);
+}
+
 int main(int argc, char **argv)
 {
 	struct sim s = {
@@ -1314,8 +1326,12 @@ int main(int argc, char **argv)
 		s.paths[e].endpoint = strdup(key);
 	}
 
-	if (ab.rounds)
-		return ab_main(&s, &ab, trials, seed);
+	if (ab.rounds) {
+		int rc = ab_main(&s, &ab, trials, seed);
+
+		sim_free(&s);
+		return rc;
+	}
 	for (size_t trial = 0; trial < trials; trial++) {
 		struct e2e_sample **bs = calloc(s.kbase, sizeof(*bs));
 		size_t *bn = calloc(s.kbase, sizeof(*bn));
@@ -1461,12 +1477,6 @@ int main(int argc, char **argv)
 	printf("\npooled Mann-Whitney (every request independent), p < 0.05: %.1f %% of unchanged endpoints "
 	       "flagged\n",
 	       pct(mw_flags, mw_tests));
-	for (size_t e = 0; e < s.nep; e++) {
-		free(s.paths[e].method);
-		free(s.paths[e].path);
-		free(s.paths[e].endpoint);
-	}
-	free(s.paths);
-	free(s.ep);
+	sim_free(&s);
 	return 0;
 }
