@@ -22,24 +22,10 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 E2E=$(cd "$BUILD" && pwd)/e2e
 W=$(mktemp -d /tmp/bench-ab-wobble.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-cat >"$W/suite.sh" <<'SUITE'
-#!/bin/sh
-u=""
-for i in $(seq 1 "$N"); do
-  u="$u $E2E_PROXY_URL/users/$i $E2E_PROXY_URL/orders/$i $E2E_PROXY_URL/health $E2E_PROXY_URL/users $E2E_PROXY_URL/users/me"
-done
-exec curl -sS $u >/dev/null
-SUITE
-chmod +x "$W/suite.sh"
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-SAME="--delay /users/=20 --delay /users/me=5 --delay /orders=20"
+. "$ROOT/tools/bench-lib.sh"
+bench_ab_suite "$W/suite.sh"
 for i in $(seq 1 "$REPEATS"); do
-  PA=$(free_port) PB=$(free_port)
-  timeout 300 "$E2E" perf-ab -q -s demo --db "$W/ab.db" --a "http://127.0.0.1:$PA" --b "http://127.0.0.1:$PB" \
-    --rounds "$ROUNDS" -t 5 -f json --out "$W/ab$i.json" \
-    --serve-a "exec python3 '$ROOT/demo/service.py' --port $PA $SAME" \
-    --serve-b "exec python3 '$ROOT/demo/service.py' --port $PB $SAME --seed 2" \
-    -- "$W/suite.sh" 2>"$W/err$i"
+  bench_ab_demo "$E2E" "$ROOT" "$W" "$ROUNDS" "$W/suite.sh" "$W/ab$i.json"
   rc=$?
   msg=$(jq -r '[.alerts[] | select(.kind == "ab") | .message][0] // "none"' "$W/ab$i.json" 2>/dev/null)
   wob=$(printf '%s\n' "$msg" | sed -n 's/.*own wobble beyond sampling \([0-9.]*\)% a run.*/\1/p')

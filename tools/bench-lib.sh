@@ -38,3 +38,51 @@ NGX
   nginx -c "$T/ngx/nginx.conf" -p "$T/ngx/" >"$T/ngx.log" 2>&1 &
   PIDS+=($!)
 }
+# bench_ab_demo E2E ROOT DIR ROUNDS SUITE OUT [B_DELAYS]: one `e2e perf-ab
+# -t 5` of two demo services that perf-ab starts and stops itself
+# (/users/{id} and /orders/{id} 20 ms, /users/me 5 ms, /health and /users
+# none; B gets B_DELAYS on top, e.g. --delay /users/=22), SUITE the
+# wrapped command, the database in DIR, the JSON report in OUT; bounded by
+# timeout 300, perf-ab's stderr in DIR/err. Returns perf-ab's status.
+bench_ab_demo() {
+  local e2e=$1 root=$2 dir=$3 rounds=$4 suite=$5 out=$6 extra=${7:-} pa pb
+  local same="--delay /users/=20 --delay /users/me=5 --delay /orders=20"
+  pa=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  pb=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  timeout 300 "$e2e" perf-ab -q -s demo --db "$dir/ab.db" --a "http://127.0.0.1:$pa" --b "http://127.0.0.1:$pb" \
+    --rounds "$rounds" -t 5 -f json --out "$out" \
+    --serve-a "exec python3 '$root/demo/service.py' --port $pa $same" \
+    --serve-b "exec python3 '$root/demo/service.py' --port $pb $same $extra --seed 2" \
+    -- "$suite" 2>"$dir/err"
+}
+# bench_ab_suite FILE [hogs]: writes the wrapped command of bench_ab_demo
+# to FILE: one keep-alive curl asking each of the demo's five endpoints N
+# times (N from the environment), interleaved. With "hogs" the runner's
+# noise changes between rounds and holds within one: run i (counted in
+# the file $AB_COUNT; ABBA: runs 2r-1 and 2r are round r) starts 0, 1 or
+# 2 busy loops (rounds 1, 2, 3, then again) for its own length and ends
+# them by PID.
+bench_ab_suite() {
+  {
+    echo '#!/bin/bash'
+    if [ "${2:-}" = hogs ]; then
+      cat <<'HOGS'
+i=$(($(cat "$AB_COUNT" 2>/dev/null || echo 0) + 1)); echo "$i" >"$AB_COUNT"
+pids=""
+for _ in $(seq 1 $(((i + 1) / 2 % 3 == 1 ? 0 : ((i + 1) / 2 % 3 == 2 ? 1 : 2)))); do
+  sh -c 'while :; do :; done' & pids="$pids $!"
+done
+HOGS
+    fi
+    cat <<'CURL'
+u=""
+for k in $(seq 1 "$N"); do
+  u="$u $E2E_PROXY_URL/users/$k $E2E_PROXY_URL/orders/$k $E2E_PROXY_URL/health $E2E_PROXY_URL/users $E2E_PROXY_URL/users/me"
+done
+curl -sS $u >/dev/null; rc=$?
+for p in $pids; do kill "$p"; wait "$p" 2>/dev/null; done
+exit $rc
+CURL
+  } >"$1"
+  chmod +x "$1"
+}
