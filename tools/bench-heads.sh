@@ -37,22 +37,6 @@ bench_setup bench-heads
 
 bench_nginx_upstream "$UP"
 
-cat >"$T/client.py" <<'PY'
-import http.client, sys
-port, n = int(sys.argv[1]), int(sys.argv[2])
-for _ in range(300):
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30); c.connect(); break
-    except OSError:
-        import time; time.sleep(0.1)
-hdrs = {"User-Agent": "bench-heads/1", "Accept": "application/json",
-        "Authorization": "Bearer " + "t" * 100, "Cookie": "session=" + "s" * 40}
-for _ in range(n):
-    c.request("GET", "/users/1", headers=hdrs)
-    r = c.getresponse(); r.read()
-    if r.status != 200:
-        sys.exit("status %d" % r.status)
-PY
 # C keep-alive connections, one request each, held open; prints the
 # proxy's VmRSS (KiB) while they are
 cat >"$T/conns.py" <<'PY'
@@ -90,7 +74,7 @@ ir() {
     --listen "127.0.0.1:$PX" --target "http://127.0.0.1:$UP" --max-header-bytes "$1" >"$T/px.log" 2>&1 &
   local pid=$!
   PIDS+=($pid)
-  python3 "$T/client.py" "$PX" "$2" || { echo "bench-heads: client failed" >&2; cat "$T/px.log" >&2; exit 1; }
+  python3 "$BENCH_CLIENT" "$PX" "$2" /users/1 "User-Agent: bench-heads/1" "Accept: application/json" "Authorization: Bearer $(printf 't%.0s' $(seq 100))" "Cookie: session=$(printf 's%.0s' $(seq 40))" || { echo "bench-heads: client failed" >&2; cat "$T/px.log" >&2; exit 1; }
   kill -INT $pid; wait $pid 2>/dev/null
   callgrind_annotate --inclusive=yes "$out" 2>/dev/null | awk '
     /PROGRAM TOTALS/ { gsub(",", "", $1); tot = $1 }

@@ -2,6 +2,9 @@
 # bench_setup NAME makes a temporary directory $T and an empty PIDS list;
 # on exit every process in PIDS is ended by PID and waited for, and $T
 # removed.
+# BENCH_CLIENT: the keep-alive client the scripts share,
+# tools/bench-client.py (usage in its first lines).
+BENCH_CLIENT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bench-client.py
 bench_cleanup() {
   local p
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done

@@ -40,28 +40,14 @@ bench_nginx_upstream "$UP" "upstream sut { server 127.0.0.1:$UP; keepalive 64; k
 PX_PID=$!
 PIDS+=($PX_PID)
 
-cat >"$T/client.py" <<'PY'
-import http.client, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
-for _ in range(300):
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30); c.connect(); break
-    except OSError:
-        time.sleep(0.1)
-for i in range(n):
-    c.request("GET", "/users/1", headers={"User-Agent": "bench-syscalls/1", "Accept": "application/json"})
-    r = c.getresponse(); r.read()
-    if r.status != 200:
-        sys.exit("status %d" % r.status)
-PY
 
 # count NAME PID: syscalls of PID (and its threads) over R requests
 count() {
-  python3 "$T/client.py" "$2" 200 || exit 1 # warm: connections open on both sides
+  python3 "$BENCH_CLIENT" "$2" 200 /users/1 "User-Agent: bench-syscalls/1" "Accept: application/json" || exit 1 # warm: connections open on both sides
   strace -c -f -q -o "$T/st.$1" -p "$3" &
   local st=$!
   sleep 1
-  python3 "$T/client.py" "$2" "$R" || exit 1
+  python3 "$BENCH_CLIENT" "$2" "$R" /users/1 "User-Agent: bench-syscalls/1" "Accept: application/json" || exit 1
   kill -INT $st; wait $st 2>/dev/null
   awk -v r="$R" -v name="$1" '
     $NF == "total" { tot = $4 }

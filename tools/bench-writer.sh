@@ -41,20 +41,6 @@ UP=$BASE; PX=$((BASE + 1))
 bench_setup bench-writer
 bench_nginx_upstream "$UP"
 
-cat >"$T/client.py" <<'PY'
-import http.client, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
-for _ in range(600):
-    try:
-        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60); c.connect(); break
-    except OSError:
-        time.sleep(0.1)
-for i in range(n):
-    c.request("GET", "/users/%d" % i, headers={"User-Agent": "bench-writer/1"})
-    r = c.getresponse(); r.read()
-    if r.status != 200:
-        sys.exit("status %d" % r.status)
-PY
 
 # ir N -> "loop writer other" instructions of one run of N requests
 ir() {
@@ -65,7 +51,7 @@ ir() {
     -f json >"$T/px.$1.out" 2>"$T/px.$1.log" &
   local pid=$!
   PIDS+=($pid)
-  python3 "$T/client.py" "$PX" "$1" || { echo "bench-writer: client failed" >&2; cat "$T/px.$1.log" >&2; exit 1; }
+  python3 "$BENCH_CLIENT" "$PX" "$1" /users/%d "User-Agent: bench-writer/1" || { echo "bench-writer: client failed" >&2; cat "$T/px.$1.log" >&2; exit 1; }
   sleep 1
   kill -INT $pid; wait $pid 2>/dev/null
   # thread 1 is main; the loop and the writer are told apart by what they run
@@ -90,7 +76,7 @@ printf 'loop_ir_per_req=%.0f writer_ir_per_req=%.0f other_ir_per_req=%.0f writer
   --db "$T/native.db" -f json >"$T/native.out" 2>"$T/native.log" &
 pid=$!
 PIDS+=($pid)
-python3 "$T/client.py" "$PX" 10 || exit 1
+python3 "$BENCH_CLIENT" "$PX" 10 /users/%d "User-Agent: bench-writer/1" || exit 1
 wrk -c 1 -t 1 -d "${DUR}s" "http://127.0.0.1:$PX/users/1" >"$T/wrk.out" 2>&1
 sleep 1
 n=$(sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$T/wrk.out")
