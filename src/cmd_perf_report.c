@@ -466,7 +466,13 @@ int cmd_perf_report(int argc, char **argv)
 							 : o.runs	   ? (size_t)o.runs
 									   : 1,
 						.run_id = o.run_id,
-						.samples = !o.list };
+						.samples = !o.list,
+						/* the runs a trend column draws on */
+						.history = !o.list && !o.trend && !o.changes &&
+									   (o.c.format == E2E_FORMAT_HTML ||
+									    o.c.format == E2E_FORMAT_MARKDOWN)
+								   ? E2E_PIPELINE_HISTORY_RUNS
+								   : 0 };
 
 		rc = e2e_cmd_store_fetch(store_url, &want, &copy, &st);
 		if (rc < 0)

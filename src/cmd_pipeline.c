@@ -227,8 +227,6 @@ static void warn_unused_thresholds(const struct e2e_rules *rules, const char *cm
 
 /* ---- the history behind the HTML sparklines and the Markdown p95 trends ---- */
 
-#define HISTORY_RUNS 20 /* the last runs a trend shows */
-
 /* HTML always draws sparklines; Markdown only a regressed endpoint's
  * trend; the trend and change-point views show the runs themselves. */
 static bool wants_history(const struct e2e_common_opts *o, const struct e2e_pipeline_extra *x,
@@ -246,13 +244,13 @@ static bool wants_history(const struct e2e_common_opts *o, const struct e2e_pipe
 	return false;
 }
 
-/* A report over the service's last HISTORY_RUNS runs up to the newest
+/* A report over the service's last E2E_PIPELINE_HISTORY_RUNS runs up to the newest
  * covered one (by start time), or NULL when there is no earlier run. */
 static int history_load(struct e2e_store *st, const struct e2e_report *rep, const struct e2e_common_opts *o,
 			struct e2e_report **out)
 {
 	struct e2e_run *runs = NULL;
-	int64_t ids[HISTORY_RUNS];
+	int64_t ids[E2E_PIPELINE_HISTORY_RUNS];
 	size_t nruns = 0, n = 0, at;
 	int rc;
 
@@ -264,7 +262,7 @@ static int history_load(struct e2e_store *st, const struct e2e_report *rep, cons
 		return rc;
 	for (at = 0; at < nruns && runs[at].id != rep->runs[0].id; at++)
 		;
-	n = nruns - at < HISTORY_RUNS ? nruns - at : HISTORY_RUNS;
+	n = nruns - at < E2E_PIPELINE_HISTORY_RUNS ? nruns - at : E2E_PIPELINE_HISTORY_RUNS;
 	for (size_t i = 0; i < n; i++)
 		ids[i] = runs[at + n - 1 - i].id; /* oldest first */
 	e2e_store_runs_free(runs, nruns);

@@ -6,6 +6,9 @@
 #ifndef E2E_CMD_PIPELINE_H
 #define E2E_CMD_PIPELINE_H
 
+/* The last runs the HTML sparklines and the Markdown p95 trends show. */
+#define E2E_PIPELINE_HISTORY_RUNS 20
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

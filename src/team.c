@@ -312,14 +312,22 @@ static int copy_run(struct e2e_pg *pg, struct e2e_store *dst, struct e2e_pg_run 
 int e2e_team_fetch(struct e2e_pg *pg, const struct e2e_team_select *sel, struct e2e_store *dst, size_t *n)
 {
 	struct e2e_pg_run *runs = NULL;
-	size_t nruns = 0, done = 0;
-	int rc = e2e_pg_runs_list(pg, sel->service, sel->branch, sel->since_ms, sel->run_id ? 0 : sel->limit,
-				  &runs, &nruns);
+	size_t nruns = 0, done = 0, from = 0, to;
+	int rc = e2e_pg_runs_list(pg, sel->service, sel->branch, sel->since_ms,
+				  sel->run_id || !sel->limit ? 0 : sel->limit + sel->history, &runs, &nruns);
 
+	/* newest first: with run_id, that run and the sel->history before it;
+	 * else the list already holds the selection and its history */
+	to = nruns;
+	if (sel->run_id) {
+		while (from < nruns && runs[from].run.id != sel->run_id)
+			from++;
+		to = from < nruns && from + 1 + sel->history < nruns ? from + 1 + sel->history : nruns;
+		if (from == nruns)
+			to = from;
+	}
 	/* oldest first, so that dst lists them as pg does */
-	for (size_t i = nruns; rc == 0 && i-- > 0;) {
-		if (sel->run_id && runs[i].run.id != sel->run_id)
-			continue;
+	for (size_t i = to; rc == 0 && i-- > from;) {
 		rc = copy_run(pg, dst, &runs[i], sel->samples);
 		done++;
 	}

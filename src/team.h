@@ -33,6 +33,8 @@ struct e2e_team_select {
 	size_t limit; /* newest runs; 0: all */
 	int64_t run_id; /* > 0: only this run (the others ignored) */
 	bool samples; /* with paths and samples (else the run rows only) */
+	size_t history; /* also up to this many runs before the oldest selected
+			 * one (the runs a report's trend draws on) */
 };
 
 /* Copies the runs sel names from pg into dst (a new, empty store) under

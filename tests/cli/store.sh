@@ -107,6 +107,16 @@ for args in "-s svc -f json" "-s svc --runs 2 -f json" "-s svc --runs 2 -f csv" 
   "-s svc --runs 2 -f markdown"; do
   same_report "$TMP/p.db" "$PG_URL" $args
 done
+# the HTML's p95 trend column and sparklines draw on the runs before the
+# selected one: the store copies them too (only the selected run before)
+for args in "-s svc -f html" "-s svc --run 2 -f html"; do
+  local_html=$("$E2E" perf-report --db "$TMP/p.db" $args | grep -o 'p95 trend\|class="spark"' | sort | uniq -c)
+  run "$E2E" perf-report --store "$PG_URL" $args
+  expect_rc 0 "perf-report --store $args"
+  NTESTS=$((NTESTS + 1))
+  [ -n "$local_html" ] && [ "$(printf '%s' "$OUT" | grep -o 'p95 trend\|class="spark"' | sort | uniq -c)" = "$local_html" ] ||
+    fail "perf-report --store $args: trend column differs: '$(printf '%s' "$OUT" | grep -c 'p95 trend')' vs local '$local_html'"
+done
 figures='[.total_requests, (.endpoints[] | [.count, .p50_latency_ms, .p95_latency_ms, .p99_latency_ms])]'
 "$E2E" perf-report --db "$TMP/p.db" -s other --runs 3 -f json | jq -c "$figures" >"$TMP/other.local"
 run "$E2E" perf-report --store "$PG_URL" -s other --runs 3 -f json
