@@ -780,7 +780,9 @@ static void nn_print(const struct tally *t)
  * interval reaching 0 at the gate's level; for the last, whether it would
  * have been found at the family's whole 2 % (the multiple-comparison
  * cost) or with the same level on infinite df (the cost of estimating
- * the noise from few runs). */
+ * the noise from few runs). The rank lines judge the same P95s on the
+ * probability scale as a gate could (tail_rank_z): binomial variance
+ * alone, then scaled so that unchanged P95s of the shape have z^2 1. */
 enum { TB_BAND_T, TB_RAW_T, TB_FLOOR, TB_NOISE, TB_OTHER, TB_NREASON };
 enum { TB_WOBBLE, TB_BASE_SAMP, TB_CUR_SAMP, TB_RUNNER, TB_FACTOR, TB_NTERM };
 
@@ -790,7 +792,35 @@ struct tail_breakdown {
 	/* unchanged runs: each endpoint's P95 z = judged change / its sd */
 	size_t null_n[3], null_above2[3];
 	double null_z2[3];
+	/* the rank scale as the gate would judge it (tail_rank_z) */
+	size_t rank_null_flag[3], rank_found[3], rank_union[3], rank_nz[3];
+	double rank_null_z2[3], rank_z[3][1024], rank_level[3];
 };
+
+/* The rank-scale z of a P95: the share of the current run's requests
+ * above the baseline's pooled P95 times the removed environment factor,
+ * against the 5 % expected, on binomial sampling alone (current run and
+ * the baseline's pooled P95 both; no run-to-run overdispersion). */
+static double tail_rank_z(const struct e2e_report *cur, const struct e2e_baseline *b, const char *key,
+			  double env_factor)
+{
+	const struct e2e_endpoint_report *e = NULL;
+	const struct e2e_baseline_endpoint *be = e2e_baseline_find(b, key);
+	double *lat, thr, p0 = 0.05, above = 0;
+
+	for (size_t i = 0; i < cur->nendpoints; i++)
+		if (strcmp(cur->endpoints[i].key, key) == 0)
+			e = &cur->endpoints[i];
+	if (!e || !be || !e->count)
+		return NAN;
+	lat = e2e_advice_latencies(e, false);
+	thr = be->p95_ms * (isnan(env_factor) ? 1 : env_factor);
+	for (size_t i = 0; i < e->count; i++)
+		above += lat[i] > thr;
+	free(lat);
+	return (above / (double)e->count - p0) /
+	       sqrt(p0 * (1 - p0) * (1 / (double)e->count + 1 / (double)be->count));
+}
 
 /* The P95 z of every endpoint of an unchanged run, by shape: their mean
  * square is 1 when the P95's variance is right. */
@@ -816,6 +846,9 @@ static void tail_breakdown_null(struct tail_breakdown *tb, const struct sim *s, 
 		tb->null_n[sh]++;
 		tb->null_z2[sh] += z * z;
 		tb->null_above2[sh] += z > 2;
+		z = tail_rank_z(cur, b, g->endpoints[i].key, mc->env_factor);
+		tb->rank_null_z2[sh] += z * z;
+		tb->rank_null_flag[sh] += z > e2e_stats_norm_quantile(1 - g->test_level);
 	}
 	e2e_gate_result_destroy(g);
 }
@@ -878,6 +911,16 @@ static void tail_breakdown_add(struct tail_breakdown *tb, const struct sim *s, c
 		term[TB_FACTOR] = env.var_f;
 		for (int k = 0; k < TB_NTERM; k++)
 			total += term[k];
+		{
+			double rz = tail_rank_z(cur, b, p->cur->key, mc->env_factor);
+			bool rf = rz > e2e_stats_norm_quantile(1 - g->test_level);
+
+			tb->rank_found[sh] += rf;
+			tb->rank_union[sh] += rf || mc->verdict == E2E_VERDICT_REGRESSION;
+			tb->rank_level[sh] += log(g->test_level);
+			if (tb->rank_nz[sh] < 1024)
+				tb->rank_z[sh][tb->rank_nz[sh]++] = rz;
+		}
 		tb->runs[sh]++;
 		tb->band[sh] += c->band;
 		tb->sd_all[sh] += sd;
@@ -934,6 +977,23 @@ static void tail_breakdown_print(const struct tail_breakdown *tb)
 		printf("\n              unchanged P95s: %zu, mean z^2 %.2f, z > 2 %.1f %% (normal 2.3 %%)",
 		       tb->null_n[sh], tb->null_n[sh] ? tb->null_z2[sh] / (double)tb->null_n[sh] : NAN,
 		       pct(tb->null_above2[sh], tb->null_n[sh]));
+		printf("\n              rank scale (binomial only): unchanged P95s mean z^2 %.2f, flagged at "
+		       "the "
+		       "gate's level %.2f %%;\n              changed found %zu (with the P95 test %zu); "
+		       "variance "
+		       "scaled to unchanged z^2 1: found",
+		       tb->null_n[sh] ? tb->rank_null_z2[sh] / (double)tb->null_n[sh] : NAN,
+		       pct(tb->rank_null_flag[sh], tb->null_n[sh]), tb->rank_found[sh], tb->rank_union[sh]);
+		{
+			double sc = tb->null_n[sh] ? sqrt(tb->rank_null_z2[sh] / (double)tb->null_n[sh]) : 1;
+			double zc =
+				e2e_stats_norm_quantile(1 - exp(tb->rank_level[sh] / (double)tb->runs[sh]));
+			size_t f = 0;
+
+			for (size_t k = 0; k < tb->rank_nz[sh]; k++)
+				f += tb->rank_z[sh][k] / sc > zc;
+			printf(" %zu", f);
+		}
 		printf("\n              missed by:");
 		for (int r = 0; r < TB_NREASON; r++)
 			printf(" %s %zu", reason[r], tb->reason[sh][r]);
